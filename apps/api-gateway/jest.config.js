@@ -1,0 +1,1 @@
+module.exports = { displayName: 'api-gateway', preset: '../../jest.preset.js' };

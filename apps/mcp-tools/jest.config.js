@@ -1,0 +1,1 @@
+module.exports = { displayName: 'mcp-tools', preset: '../../jest.preset.js' };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'scanner', preset: '../../jest.preset.js' };

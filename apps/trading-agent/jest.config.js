@@ -1,0 +1,1 @@
+module.exports = { displayName: 'trading-agent', preset: '../../jest.preset.js' };

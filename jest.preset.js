@@ -1,0 +1,16 @@
+// Shared Jest settings: SWC strips types (the `typecheck` target checks them),
+// and Nx's resolver maps the tsconfig.base.json path aliases (@tradeyard/*).
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+
+// Packages that ship only ES modules; Jest on Node 20 cannot require them, so SWC compiles them too.
+const esmOnly = ['cookie'];
+
+module.exports = {
+  testEnvironment: 'node',
+  resolver: '@nx/jest/plugins/resolver',
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  transform: { '^.+\\.(ts|m?js)$': swc },
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${esmOnly.join('|')})/).*/node_modules/`],
+  testTimeout: 30000,
+};

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'backtest', preset: '../../jest.preset.js' };

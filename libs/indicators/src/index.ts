@@ -1,0 +1,2 @@
+export * from './rsi';
+export * from './sma';

@@ -1,0 +1,24 @@
+/**
+ * Simple moving average over the last `period` values, O(1) per update: a ring buffer
+ * and a running sum. Returns undefined until `period` values have been seen.
+ */
+export class Sma {
+  private readonly window: Float64Array;
+  private index = 0;
+  private count = 0;
+  private sum = 0;
+
+  constructor(readonly period: number) {
+    if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be a whole number >= 1, got ${period}`);
+    this.window = new Float64Array(period);
+  }
+
+  update(value: number): number | undefined {
+    if (this.count === this.period) this.sum -= this.window[this.index];
+    else this.count++;
+    this.window[this.index] = value;
+    this.sum += value;
+    this.index = this.index + 1 === this.period ? 0 : this.index + 1;
+    return this.count === this.period ? this.sum / this.period : undefined;
+  }
+}

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'market-data', preset: '../../jest.preset.js' };

@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Bar } from './bar';
+
+/** Real history shipped with the project through the `vega-datasets` npm package. */
+export const bundledDatasets = {
+  /** Daily S&P 500 index, 2000-01-03..2020-04-17, as symbol SPX. */
+  sp500: 'sp500-2000.csv',
+  /** Monthly closes of AAPL, AMZN, GOOG, IBM and MSFT, 2000-2010. */
+  stocks: 'stocks.csv',
+} as const;
+export type BundledDataset = keyof typeof bundledDatasets;
+
+/**
+ * Where the CSV files are: next to a built bundle (the Dockerfile copies them to `datasets/`,
+ * so images need no node_modules), else in the installed vega-datasets package.
+ */
+export function datasetPath(file: string): string {
+  const besideBundle = join(__dirname, 'datasets', file);
+  if (existsSync(besideBundle)) return besideBundle;
+  // vega-datasets only exports its JS entry; its data folder sits one level above it.
+  return join(dirname(require.resolve('vega-datasets')), '..', 'data', file);
+}
+
+const cache = new Map<string, Bar[]>();
+
+/** Daily S&P 500 bars (symbol SPX) from the bundled CSV: date,open,high,low,close,adjclose,volume. */
+export function loadSp500(): Bar[] {
+  const cached = cache.get('sp500');
+  if (cached) return cached;
+  const text = readFileSync(datasetPath(bundledDatasets.sp500), 'utf8');
+  const bars: Bar[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line) continue;
+    const [date, open, high, low, close, , volume] = line.split(',');
+    bars.push({
+      symbol: 'SPX',
+      time: Date.parse(`${date}T00:00:00Z`),
+      open: Number(open),
+      high: Number(high),
+      low: Number(low),
+      close: Number(close),
+      volume: Number(volume),
+    });
+  }
+  cache.set('sp500', bars);
+  return bars;
+}

@@ -1,0 +1,3 @@
+export * from './bar';
+export * from './datasets';
+export * from './replay';

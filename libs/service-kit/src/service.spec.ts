@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createService } from './service';
+
+const config = { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
+
+describe('createService', () => {
+  it('answers /health, /ready and /metrics', async () => {
+    const service = createService({ name: 'unit', config });
+    const health = await service.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'ok', service: 'unit' });
+
+    const ready = await service.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+
+    const metrics = await service.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain('http_request_duration_seconds_bucket');
+    expect(metrics.body).toContain('service="unit"');
+    await service.stop();
+  });
+
+  it('reports 503 naming the failing dependency until it is up', async () => {
+    let up = false;
+    const service = createService({ name: 'unit', config });
+    service.addReadinessCheck({
+      name: 'database',
+      check: () => {
+        if (!up) throw new Error('connection refused');
+      },
+    });
+    const down = await service.app.inject({ method: 'GET', url: '/ready' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ status: 'not ready', checks: { database: 'connection refused' } });
+    up = true;
+    expect((await service.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    await service.stop();
+  });
+
+  it('stops gracefully on SIGTERM, running onClose, well within 10 s', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '__fixtures__/signal-service.ts')], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        if (output.includes('READY')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited early: ${output}`)));
+    });
+    const url = /READY (\S+)/.exec(output)![1];
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(output).toContain('"msg":"stopped"');
+  });
+});

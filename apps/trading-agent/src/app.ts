@@ -1,4 +1,5 @@
-import { buyAndHold, runBacktest } from '@tradeyard/backtest';
+import { runBacktest } from '@tradeyard/backtest';
+import { buyAndHold } from '@tradeyard/strategies';
 import { loadSp500 } from '@tradeyard/market-data';
 import { createService } from '@tradeyard/service-kit';
 import type { AgentConfig } from './config';

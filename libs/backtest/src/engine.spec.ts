@@ -1,6 +1,7 @@
 import type { Bar } from '@tradeyard/market-data';
 import { loadSp500 } from '@tradeyard/market-data';
-import { buyAndHold, runBacktest } from './engine';
+import { buyAndHold } from '@tradeyard/strategies';
+import { runBacktest } from './engine';
 
 const bar = (day: number, open: number, close: number): Bar => ({
   symbol: 'TEST',

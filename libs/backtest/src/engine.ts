@@ -1,13 +1,5 @@
 import type { Bar } from '@tradeyard/market-data';
-
-/**
- * A strategy sees each bar at its close and answers the fraction of equity it wants
- * invested (0 = flat, 1 = fully long). The engine fills that decision at the next bar's open.
- */
-export interface Strategy {
-  readonly name: string;
-  onBar(bar: Bar, index: number): number;
-}
+import type { Strategy } from '@tradeyard/strategies';
 
 export interface BacktestOptions {
   initialCash?: number;
@@ -47,7 +39,7 @@ export function runBacktest(bars: readonly Bar[], strategy: Strategy, options: B
       pendingTarget = undefined;
     }
     equity[t] = cash + shares * bar.close;
-    const target = strategy.onBar(bar, t);
+    const target = strategy.onBar(bar);
     const current = equity[t] === 0 ? 0 : (shares * bar.close) / equity[t];
     if (Math.abs(target - current) > 1e-12) pendingTarget = target;
   }
@@ -64,6 +56,3 @@ export function runBacktest(bars: readonly Bar[], strategy: Strategy, options: B
     equity,
   };
 }
-
-/** Fully invested from the first possible fill (the second bar's open) to the end. */
-export const buyAndHold = (): Strategy => ({ name: 'buy-and-hold', onBar: () => 1 });

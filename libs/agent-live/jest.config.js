@@ -1,0 +1,1 @@
+module.exports = { displayName: 'agent-live', preset: '../../jest.preset.js' };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'broker', preset: '../../jest.preset.js' };

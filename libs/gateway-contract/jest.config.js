@@ -1,0 +1,1 @@
+module.exports = { displayName: 'gateway-contract', preset: '../../jest.preset.js' };

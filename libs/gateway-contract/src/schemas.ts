@@ -1,0 +1,159 @@
+import { intervalSchema, symbolSchema } from '@tradeyard/market-data';
+import { z } from 'zod';
+
+/**
+ * The gateway's REST and WebSocket contract, shared by the gateway (validation, OpenAPI)
+ * and every client (scanner, mcp-tools, trading agent, dashboard tests) so both sides
+ * cannot drift apart. Times are milliseconds since the Unix epoch unless named *At (ISO).
+ */
+
+export const roleSchema = z.enum(['viewer', 'trader', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const apiErrorSchema = z.object({
+  error: z.string().describe('Machine-readable code, e.g. validation_failed, not_found, unauthorized'),
+  message: z.string().describe('What went wrong, naming the field and the rule where there is one'),
+  details: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+export const loginRequestSchema = z.object({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+});
+export const loginResponseSchema = z.object({ token: z.string(), role: roleSchema, expiresIn: z.number() });
+
+export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number(), time: z.number(), date: z.string() });
+export type QuoteDto = z.infer<typeof quoteDtoSchema>;
+
+export const barsQuerySchema = z.object({
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').optional(),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').optional(),
+  interval: intervalSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+export type BarsQuery = z.infer<typeof barsQuerySchema>;
+
+export const sideSchema = z.enum(['buy', 'sell']);
+export const orderTypeSchema = z.enum(['market', 'limit']);
+export const orderStatusSchema = z.enum(['new', 'filled', 'cancelled', 'rejected']);
+export type OrderStatus = z.infer<typeof orderStatusSchema>;
+
+/** Largest quantity or price the API accepts; beyond it numbers lose cent precision. */
+export const MAX_ORDER_NUMBER = 1e9;
+
+export const placeOrderSchema = z
+  .object({
+    symbol: symbolSchema,
+    side: sideSchema,
+    type: orderTypeSchema.default('market'),
+    quantity: z.number().finite().positive('must be greater than 0').max(MAX_ORDER_NUMBER, 'must be at most 1e9'),
+    limitPrice: z.number().finite().positive('must be greater than 0').max(MAX_ORDER_NUMBER, 'must be at most 1e9').optional(),
+  })
+  .strict()
+  .superRefine((order, ctx) => {
+    if (order.type === 'limit' && order.limitPrice === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'is required for a limit order' });
+    }
+    if (order.type === 'market' && order.limitPrice !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'must be omitted for a market order' });
+    }
+  });
+export type PlaceOrder = z.input<typeof placeOrderSchema>;
+
+export const orderSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  symbol: symbolSchema,
+  side: sideSchema,
+  type: orderTypeSchema,
+  quantity: z.number(),
+  limitPrice: z.number().nullable(),
+  status: orderStatusSchema,
+  reason: z.string().nullable().describe('Why the order was rejected or cancelled'),
+  filledQuantity: z.number(),
+  avgFillPrice: z.number().nullable(),
+  fees: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Order = z.infer<typeof orderSchema>;
+
+export const ordersQuerySchema = z.object({
+  status: orderStatusSchema.optional(),
+  symbol: symbolSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+export type OrdersQuery = z.infer<typeof ordersQuerySchema>;
+
+export const fillSchema = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  accountId: z.string(),
+  symbol: symbolSchema,
+  side: sideSchema,
+  quantity: z.number(),
+  price: z.number(),
+  fee: z.number(),
+  time: z.number(),
+});
+export type Fill = z.infer<typeof fillSchema>;
+
+export const positionSchema = z.object({
+  symbol: symbolSchema,
+  quantity: z.number(),
+  avgPrice: z.number(),
+  marketPrice: z.number(),
+  marketValue: z.number(),
+  unrealizedPnl: z.number(),
+  realizedPnl: z.number(),
+});
+export type Position = z.infer<typeof positionSchema>;
+
+export const portfolioSchema = z.object({
+  accountId: z.string(),
+  cash: z.number(),
+  positionsValue: z.number(),
+  equity: z.number(),
+  realizedPnl: z.number(),
+  unrealizedPnl: z.number(),
+  positions: z.array(positionSchema),
+});
+export type Portfolio = z.infer<typeof portfolioSchema>;
+
+export const equityPointSchema = z.object({ time: z.number(), equity: z.number() });
+export type EquityPoint = z.infer<typeof equityPointSchema>;
+
+export const signalSchema = z.object({
+  id: z.string().min(1).max(200).describe('Stable id: the same signal posted twice is stored once'),
+  symbol: symbolSchema,
+  rule: z.string().min(1).max(500),
+  time: z.number().int().nonnegative().describe('Open time of the bar the rule fired on'),
+  close: z.number().finite(),
+  values: z.record(z.string(), z.number().finite().nullable()).default({}),
+});
+export type Signal = z.infer<typeof signalSchema>;
+
+export const signalsQuerySchema = z.object({
+  symbol: symbolSchema.optional(),
+  rule: z.string().max(500).optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+export type SignalsQuery = z.infer<typeof signalsQuerySchema>;
+
+/** WebSocket /ws channels; a client subscribes with {type:'subscribe', channels, symbols?}. */
+export const wsChannelSchema = z.enum(['quotes', 'bars', 'signals', 'orders', 'fills']);
+export type WsChannel = z.infer<typeof wsChannelSchema>;
+export const wsClientMessageSchema = z.object({
+  type: z.enum(['subscribe', 'unsubscribe']),
+  channels: z.array(wsChannelSchema).min(1),
+  symbols: z.array(symbolSchema).optional(),
+});
+export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
+/** Every server message: {channel, data} where data is a Quote, Bar, Signal, Order or Fill. */
+export interface WsServerMessage {
+  channel: WsChannel | 'error' | 'subscribed';
+  data: unknown;
+}

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'scan-rules', preset: '../../jest.preset.js' };

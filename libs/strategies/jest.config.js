@@ -1,0 +1,1 @@
+module.exports = { displayName: 'strategies', preset: '../../jest.preset.js' };

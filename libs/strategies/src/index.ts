@@ -1,0 +1,2 @@
+export * from './buy-and-hold';
+export * from './strategy';

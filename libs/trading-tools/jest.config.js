@@ -1,0 +1,1 @@
+module.exports = { displayName: 'trading-tools', preset: '../../jest.preset.js' };

@@ -1,0 +1,26 @@
+// The four services as `npm start` and the platform tests run them: one place that knows
+// their names, default ports, bundles and how they find each other.
+import { join } from 'node:path';
+
+export const services = [
+  { name: 'api-gateway', port: 8080 },
+  { name: 'scanner', port: 8081 },
+  { name: 'mcp-tools', port: 8000 },
+  { name: 'trading-agent', port: 8082 },
+];
+
+export const bundlePath = (root, name) => join(root, 'dist', 'apps', name, 'main.js');
+
+/** Environment for one service: shared secrets, its port, its data folder, the others' URLs. */
+export function serviceEnv(service, { ports, secrets, dataDir, baseEnv }) {
+  const url = (name) => `http://127.0.0.1:${ports[name]}`;
+  return {
+    ...baseEnv,
+    ...secrets,
+    PORT: String(ports[service.name]),
+    HOST: baseEnv.HOST ?? '127.0.0.1',
+    DATA_DIR: join(dataDir, service.name),
+    GATEWAY_URL: url('api-gateway'),
+    MCP_URL: `${url('mcp-tools')}/mcp`,
+  };
+}

@@ -1,0 +1,74 @@
+// Container tier: builds every app's image through its Nx `container` target
+// (@nx-tools/nx-container, buildx, no network inside the build), pushes it to the local
+// registry, then for each image: runs it, expects /health 200 within 10 s and a non-root
+// process, checks HEALTHCHECK and OCI labels, and pulls it back by digest.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { services } from '../start/services.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const registry = process.env.TEST_REGISTRY ?? '127.0.0.1:5000';
+const owner = 'tradeyard-test';
+const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const secretEnv = ['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((name) => ['-e', `${name}=${randomBytes(18).toString('base64url')}`]);
+const started = [];
+
+before(() => {
+  execFileSync('npx', ['nx', 'run-many', '-t', 'container', '--parallel=1', '--outputStyle=static', '--projects', services.map((s) => s.name).join(',')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'true', NX_DAEMON: 'false' },
+  });
+});
+
+after(() => {
+  for (const id of started) {
+    try {
+      docker('rm', '-f', id);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+for (const service of services) {
+  test(`tradeyard-${service.name}: runs healthy as non-root, labelled, pulled back by digest`, async () => {
+    const repository = `${registry}/${owner}/tradeyard-${service.name}`;
+    const digest = readFileSync(join(root, 'node_modules/.cache/nx-container', service.name, 'digest'), 'utf8').trim();
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+
+    // Pull back by digest from the registry, then run exactly that image.
+    const byDigest = `${repository}@${digest}`;
+    docker('pull', '--quiet', byDigest);
+    const id = docker('run', '-d', '-p', `127.0.0.1::${service.port}`, ...secretEnv, byDigest);
+    started.push(id);
+    const runAt = Date.now();
+    const hostPort = docker('port', id, String(service.port)).split('\n')[0].split(':').pop();
+    let status = 0;
+    while (Date.now() - runAt < 10_000 && status !== 200) {
+      status = await fetch(`http://127.0.0.1:${hostPort}/health`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status, 200, `/health not 200 within 10 s; logs:\n${docker('logs', id)}`);
+
+    assert.notEqual(docker('exec', id, 'id', '-u'), '0', 'the service runs as root');
+    const inspect = JSON.parse(docker('image', 'inspect', byDigest))[0];
+    assert.equal(inspect.Config.User, 'node');
+    assert.ok(inspect.Config.Healthcheck?.Test?.length, 'no HEALTHCHECK');
+    const labels = inspect.Config.Labels ?? {};
+    for (const label of ['source', 'revision', 'version', 'created']) {
+      assert.ok(labels[`org.opencontainers.image.${label}`], `missing OCI label ${label}: ${JSON.stringify(labels)}`);
+    }
+    assert.equal(labels['org.opencontainers.image.revision'], execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim());
+    const shortSha = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    assert.ok(docker('image', 'inspect', `${repository}:sha-${shortSha}`), 'no sha-<short> tag');
+  });
+}

@@ -10,6 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor200 } from './health.mjs';
 import { bundlePath, serviceEnv, services } from './services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,20 +47,6 @@ function portFree(port) {
       .once('listening', () => probe.close(() => resolvePort(true)))
       .listen(port, '127.0.0.1');
   });
-}
-
-async function waitHealthy(port, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
 }
 
 async function main() {
@@ -128,7 +115,10 @@ async function main() {
   }
 
   const started = Date.now();
-  const results = await Promise.all(services.map((s) => waitHealthy(ports[s.name], children.get(s.name), 60_000)));
+  const results = await Promise.all(services.map((s) =>
+      waitFor200(`http://127.0.0.1:${ports[s.name]}/health`, 60_000, { intervalMs: 250, stillRunning: () => children.get(s.name).exitCode === null }),
+    ),
+  );
   const failed = services.filter((_, i) => !results[i]).map((s) => s.name);
   if (failed.length) {
     say(`not healthy within 60 s: ${failed.join(', ')}; logs in ${logDir}`);

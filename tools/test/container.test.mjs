@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitFor200 } from '../start/health.mjs';
 import { services } from '../start/services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,10 +20,19 @@ const secretEnv = ['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TO
 const started = [];
 
 before(() => {
+  // nx-container reads the repository URL from the `origin` (or `upstream`) remote outside CI providers.
+  const remote = ['origin', 'upstream'].find((name) => {
+    try {
+      return execFileSync('git', ['remote', 'get-url', name], { cwd: root, stdio: 'ignore' }) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(remote, 'nx-container needs a git remote named origin or upstream: git remote add origin <repository URL>');
   execFileSync('npx', ['nx', 'run-many', '-t', 'container', '--parallel=1', '--outputStyle=static', '--projects', services.map((s) => s.name).join(',')], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'true', NX_DAEMON: 'false' },
+    env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'true', INPUT_LOAD: 'false', NX_DAEMON: 'false' },
   });
 });
 
@@ -47,17 +57,9 @@ for (const service of services) {
     docker('pull', '--quiet', byDigest);
     const id = docker('run', '-d', '-p', `127.0.0.1::${service.port}`, ...secretEnv, byDigest);
     started.push(id);
-    const runAt = Date.now();
     const hostPort = docker('port', id, String(service.port)).split('\n')[0].split(':').pop();
-    let status = 0;
-    while (Date.now() - runAt < 10_000 && status !== 200) {
-      status = await fetch(`http://127.0.0.1:${hostPort}/health`, { signal: AbortSignal.timeout(1000) }).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(status, 200, `/health not 200 within 10 s; logs:\n${docker('logs', id)}`);
+    const up = await waitFor200(`http://127.0.0.1:${hostPort}/health`, 10_000);
+    assert.ok(up, `/health not 200 within 10 s; logs:\n${docker('logs', id)}`);
 
     assert.notEqual(docker('exec', id, 'id', '-u'), '0', 'the service runs as root');
     const inspect = JSON.parse(docker('image', 'inspect', byDigest))[0];

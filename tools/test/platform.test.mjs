@@ -8,18 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { httpStatus } from '../start/health.mjs';
 import { bundlePath, services } from '../start/services.mjs';
 import { lintWorkflows } from './lint-workflows.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-async function healthy(port) {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) })).status === 200;
-  } catch {
-    return false;
-  }
-}
+const healthy = async (port) => (await httpStatus(`http://127.0.0.1:${port}/health`)) === 200;
 
 test('npm start: all four /health answer 200 within 30 s, SIGINT stops every process', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-start-'));

@@ -8,7 +8,8 @@
 // A tier that cannot run says `skipped: <why>`. Under CI=true a missing engine is a failure,
 // so CI can never pass by skipping the container tier.
 import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,7 +34,12 @@ const engineReachable = () => spawnSync('docker', ['info'], { stdio: 'ignore', t
 run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '--outputStyle=static', '--parallel=2']);
 run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs']);
 if (engineReachable()) {
-  run('container', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/container.test.mjs']);
+  // images first: the compose and deploy tests run the images it builds and pushes.
+  const containerTests = readdirSync(join(root, 'tools/test'))
+    .filter((f) => f.endsWith('.container.test.mjs'))
+    .sort((a, b) => (a.startsWith('images.') ? -1 : b.startsWith('images.') ? 1 : a.localeCompare(b)))
+    .map((f) => `tools/test/${f}`);
+  run('container', process.execPath, ['--test', '--test-concurrency=1', ...containerTests]);
 } else {
   skip('container', 'no container engine');
 }

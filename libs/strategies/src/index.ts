@@ -1,2 +1,3 @@
-export * from './buy-and-hold';
+export * from './spec';
+export * from './strategies';
 export * from './strategy';

@@ -1,25 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '@tradeyard/service-kit';
 import { RSI } from 'technicalindicators';
-import { loadSp500 } from '@tradeyard/market-data';
+import { isoDate, loadSp500 } from '@tradeyard/market-data';
+import { Rsi } from '@tradeyard/indicators';
 import { createScanner } from './app';
 import { scannerConfigSchema } from './config';
+import { readSseSignals } from './test-helpers';
 
-describe('scanner RSI endpoint', () => {
-  const scanner = createScanner(parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent' }));
+// Port 0 (any free port) is not a valid PORT variable, so tests set it after parsing.
+const config = (env: Record<string, string> = {}) => ({ ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env }), PORT: 0 });
+
+describe('scanner HTTP API', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scanner-'));
+  const rulesFile = join(dir, 'rules.json');
+  writeFileSync(rulesFile, JSON.stringify({ rules: [{ id: 'oversold', expression: 'rsi(14) < 30' }], watchlist: ['SPX'] }));
+  // A very slow replay: these tests only exercise the API.
+  const scanner = createScanner(config({ SCANNER_RULES_FILE: rulesFile, REPLAY_BARS_PER_SECOND: '0.001' }));
   afterAll(() => scanner.stop());
 
-  it('returns the latest RSI(14) values of the S&P 500, matching an independent library', async () => {
-    const res = await scanner.app.inject({ method: 'GET', url: '/api/v1/indicators/SPX/rsi?limit=5' });
-    expect(res.statusCode).toBe(200);
-    const body = res.json();
-    expect(body.values.map((v: { date: string }) => v.date).at(-1)).toBe('2020-04-17');
-    const reference = RSI.calculate({ period: 14, values: loadSp500().map((b) => b.close) }).slice(-5);
-    expect(body.values.map((v: { value: number }) => Math.round(v.value * 100) / 100)).toEqual(reference);
+  it('loads rules from SCANNER_RULES_FILE and manages them over HTTP', async () => {
+    expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toEqual([{ id: 'oversold', expression: 'rsi(14) < 30' }]);
+    const created = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'golden', expression: 'cross_above(sma(close, 50), sma(close, 200))' } });
+    expect(created.statusCode).toBe(201);
+    expect((await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'golden', expression: 'close > 1' } })).statusCode).toBe(409);
+    const updated = await scanner.app.inject({ method: 'PUT', url: '/api/v1/rules/golden', payload: { expression: 'close > highest(high, 20)[1]' } });
+    expect(updated.json()).toEqual({ id: 'golden', expression: 'close > highest(high, 20)[1]' });
+    expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/golden' })).statusCode).toBe(204);
+    expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/golden' })).statusCode).toBe(404);
+    expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toHaveLength(1);
   });
 
-  it('rejects a bad period naming the field', async () => {
-    const res = await scanner.app.inject({ method: 'GET', url: '/api/v1/indicators/SPX/rsi?period=abc' });
+  it('rejects a bad expression with 400 naming the column, and bad bodies naming the field', async () => {
+    const res = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'broken', expression: 'sma(close, 50 > 3' } });
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toMatch(/^period /);
+    expect(res.json()).toEqual({
+      error: 'bad_rule',
+      message: "expression column 15: expected ')' after arguments of sma, found '>'",
+      details: [{ field: 'expression', rule: "column 15: expected ')' after arguments of sma, found '>'" }],
+    });
+    const badId = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'Bad Id', expression: 'close > 1' } });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().details[0].field).toBe('id');
+    const badQuery = await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?limit=0' });
+    expect(badQuery.statusCode).toBe(400);
+    expect(badQuery.json().message).toMatch(/^limit /);
+  });
+
+  it('scans bars fed to the engine and filters signals by symbol and time', async () => {
+    for (const bar of loadSp500()) scanner.engine.onBar(bar);
+    scanner.engine.onBar({ symbol: 'AAPL', time: 0, open: 1, high: 1, low: 1, close: 1, volume: 0 });
+    const rsi = new Rsi(14);
+    let previous = false;
+    const expected: string[] = [];
+    for (const bar of loadSp500()) {
+      const now = (rsi.update(bar.close) ?? 100) < 30;
+      if (now && !previous) expected.push(isoDate(bar.time));
+      previous = now;
+    }
+    const all = (await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?limit=1000' })).json();
+    expect(all.map((s: { time: number }) => isoDate(s.time))).toEqual(expected);
+    const in2008 = (await scanner.app.inject({ method: 'GET', url: `/api/v1/signals?symbol=SPX&from=${Date.UTC(2008, 0, 1)}&to=${Date.UTC(2008, 11, 31)}` })).json();
+    expect(in2008.length).toBeGreaterThan(0);
+    expect(in2008.every((s: { time: number }) => isoDate(s.time).startsWith('2008'))).toBe(true);
+    expect(in2008[0]).toMatchObject({ symbol: 'SPX', rule: 'rsi(14) < 30', values: { 'rsi(14)': expect.any(Number) } });
+    expect(in2008[0].id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('still serves the RSI series, matching technicalindicators', async () => {
+    const res = await scanner.app.inject({ method: 'GET', url: '/api/v1/indicators/SPX/rsi?limit=5' });
+    const reference = RSI.calculate({ period: 14, values: loadSp500().map((b) => b.close) }).slice(-5);
+    // technicalindicators rounds RSI to 2 decimals.
+    expect(res.json().values.map((v: { value: number }) => Math.round(v.value * 100) / 100)).toEqual(reference);
+  });
+
+  it('names the file and the rule when SCANNER_RULES_FILE is bad', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ id: 'x', expression: 'rsi(14) <' }] }));
+    expect(() => createScanner(config({ SCANNER_RULES_FILE: bad }))).toThrow(`SCANNER_RULES_FILE ${bad}: rules.0.expression column 10: expected a number`);
+  });
+});
+
+describe('scanner alone on its replay feed', () => {
+  it('streams signals to a real SSE client as the replay runs', async () => {
+    const scanner = createScanner(config({ REPLAY_DATASET: 'sp500', REPLAY_BARS_PER_SECOND: '2000' }));
+    const address = await scanner.start();
+    try {
+      const signals = await readSseSignals(`${address}/api/v1/signals/stream`, 2, async () => {
+        // Add the rule once the stream is open, so the client sees every signal it fires.
+        const res = await fetch(`${address}/api/v1/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'breakout', expression: 'close > highest(high, 20)[1]' }) });
+        expect(res.status).toBe(201);
+      });
+      expect(signals.map((s) => s.rule)).toEqual(['close > highest(high, 20)[1]', 'close > highest(high, 20)[1]']);
+      expect(signals[1].time).toBeGreaterThan(signals[0].time);
+      const stored = (await (await fetch(`${address}/api/v1/signals?symbol=SPX`)).json()) as { id: string }[];
+      expect(stored.map((s) => s.id)).toEqual(expect.arrayContaining(signals.map((s) => s.id)));
+    } finally {
+      await scanner.stop();
+    }
   });
 });

@@ -1,33 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { GatewayClient } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
-import { isoDate, loadSp500 } from '@tradeyard/market-data';
+import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
+import { RuleSyntaxError } from '@tradeyard/scan-rules';
 import { createService } from '@tradeyard/service-kit';
+import type { FastifyReply } from 'fastify';
+import { Counter } from 'prom-client';
 import { z } from 'zod';
 import type { ScannerConfig } from './config';
+import { ScanEngine } from './engine';
+import { GatewayFeed, ReplayFeed, replayProvider, type Feed } from './feeds';
+import { SignalPoster } from './poster';
 
+const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
+const expressionSchema = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
+const createRuleSchema = z.object({ id: ruleIdSchema, expression: expressionSchema });
+const updateRuleSchema = z.object({ expression: expressionSchema });
+const rulesFileSchema = z.object({
+  rules: z.array(createRuleSchema).default([]),
+  watchlist: z.array(symbolSchema).optional(),
+});
+const signalsQuerySchema = z.object({
+  symbol: symbolSchema.optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 const rsiQuery = z.object({
   period: z.coerce.number().int().min(2).max(500).default(14),
   limit: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 
-export function createScanner(config: ScannerConfig) {
-  const service = createService({ name: 'scanner', config });
-  const history = { SPX: loadSp500() };
+/** The gateway-contract error shape: {error, message, details:[{field, rule}]}. */
+function badRequest(reply: FastifyReply, error: z.ZodError) {
+  const details = error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.message }));
+  return reply.code(400).send({ error: 'bad_request', message: `${details[0].field} ${details[0].rule}`, details });
+}
 
-  // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner will.
-  service.app.get<{ Params: { symbol: string }; Querystring: unknown }>(
-    '/api/v1/indicators/:symbol/rsi',
-    async (request, reply) => {
-      const query = rsiQuery.safeParse(request.query);
-      if (!query.success) {
-        const issue = query.error.issues[0];
-        return reply.code(400).send({ error: 'bad_request', message: `${issue.path.join('.')} ${issue.message}` });
-      }
-      const bars = history[request.params.symbol as keyof typeof history];
-      if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}` });
-      const rsi = new Rsi(query.data.period);
-      const values = bars.map((bar) => ({ date: isoDate(bar.time), value: rsi.update(bar.close) }));
-      return { symbol: request.params.symbol, indicator: `rsi(${query.data.period})`, values: values.slice(-query.data.limit) };
+function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyReply): z.infer<S> | undefined {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  void badRequest(reply, result.error);
+  return undefined;
+}
+
+/** Adds or replaces a rule; a bad expression becomes a 400 naming the column. */
+function applyRule(engine: ScanEngine, rule: { id: string; expression: string }, reply: FastifyReply): boolean {
+  try {
+    engine.setRule(rule);
+    return true;
+  } catch (error) {
+    if (!(error instanceof RuleSyntaxError)) throw error;
+    void reply.code(400).send({ error: 'bad_rule', message: `expression ${error.message}`, details: [{ field: 'expression', rule: error.message }] });
+    return false;
+  }
+}
+
+/** Rules and watchlist from SCANNER_RULES_FILE; a bad file stops the start with a message naming it. */
+export function loadRulesFile(path: string, engine: ScanEngine): void {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`SCANNER_RULES_FILE ${path}: ${(error as Error).message}`);
+  }
+  const parsed = rulesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`SCANNER_RULES_FILE ${path}: ${i.path.join('.')} ${i.message}`);
+  }
+  parsed.data.rules.forEach((rule, index) => {
+    try {
+      engine.setRule(rule);
+    } catch (error) {
+      throw new Error(`SCANNER_RULES_FILE ${path}: rules.${index}.expression ${(error as Error).message}`);
+    }
+  });
+  engine.setWatchlist(parsed.data.watchlist);
+}
+
+export interface ScannerDeps {
+  /** Replaces the configured feed (tests). */
+  feed?: Feed;
+}
+
+export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
+  const engine = new ScanEngine(config.SIGNAL_HISTORY);
+  if (config.SCANNER_RULES_FILE) loadRulesFile(config.SCANNER_RULES_FILE, engine);
+  const streams = new Set<FastifyReply>();
+  const service = createService({
+    name: 'scanner',
+    config,
+    // feed and poster are created below, once the logger exists; onClose only runs after that.
+    onClose: () => {
+      feed.stop();
+      poster?.stop();
+      for (const reply of streams) reply.raw.end();
     },
-  );
-  return service;
+  });
+  const { app, log, metrics } = service;
+
+  const barsSeen = new Counter({ name: 'scanner_bars_total', help: 'Bars scanned', registers: [metrics.registry] });
+  const signalsFired = new Counter({ name: 'scanner_signals_total', help: 'Signals fired', registers: [metrics.registry] });
+
+  const poster =
+    config.GATEWAY_URL && config.SERVICE_TOKEN
+      ? new SignalPoster(new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN }), log, {
+          maxAttempts: config.SIGNAL_POST_MAX_ATTEMPTS,
+          backoffMs: config.SIGNAL_POST_BACKOFF_MS,
+        })
+      : undefined;
+  if (poster) engine.onSignal((signal) => poster.enqueue(signal));
+  engine.onSignal((signal) => {
+    signalsFired.inc();
+    const frame = `id: ${signal.id}\nevent: signal\ndata: ${JSON.stringify(signal)}\n\n`;
+    for (const reply of streams) reply.raw.write(frame);
+  });
+
+  const feed: Feed =
+    deps.feed ??
+    (config.GATEWAY_URL && config.SERVICE_TOKEN
+      ? new GatewayFeed(config.GATEWAY_URL, config.SERVICE_TOKEN, log)
+      : new ReplayFeed(replayProvider(config), config.REPLAY_BARS_PER_SECOND, log));
+  service.addReadinessCheck({
+    name: 'bar feed',
+    check: () => {
+      if (!feed.healthy()) throw new Error('bar feed is not connected');
+    },
+  });
+
+  app.addHook('onReady', async () => {
+    feed.start((bar: Bar) => {
+      barsSeen.inc();
+      engine.onBar(bar);
+    });
+  });
+
+  app.get('/api/v1/rules', async () => engine.listRules());
+
+  app.post('/api/v1/rules', async (request, reply) => {
+    const body = parse(createRuleSchema, request.body, reply);
+    if (!body) return reply;
+    if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'id', rule: 'must be unique' }] });
+    if (!applyRule(engine, body, reply)) return reply;
+    return reply.code(201).send(body);
+  });
+
+  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', async (request, reply) => {
+    const body = parse(updateRuleSchema, request.body, reply);
+    if (!body) return reply;
+    if (!engine.getRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
+    const rule = { id: request.params.id, expression: body.expression };
+    if (!applyRule(engine, rule, reply)) return reply;
+    return rule;
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', async (request, reply) => {
+    if (!engine.deleteRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/v1/signals', async (request, reply) => {
+    const query = parse(signalsQuerySchema, request.query, reply);
+    if (!query) return reply;
+    return engine.signals(query);
+  });
+
+  // Server-sent events: one `signal` event per signal as it fires.
+  app.get('/api/v1/signals/stream', (request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    reply.raw.write(': connected\n\n');
+    streams.add(reply);
+    request.raw.on('close', () => streams.delete(reply));
+  });
+
+  // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner does.
+  const history = { SPX: loadSp500() };
+  app.get<{ Params: { symbol: string }; Querystring: unknown }>('/api/v1/indicators/:symbol/rsi', async (request, reply) => {
+    const query = parse(rsiQuery, request.query, reply);
+    if (!query) return reply;
+    const bars = history[request.params.symbol as keyof typeof history];
+    if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}`, details: [] });
+    const rsi = new Rsi(query.period);
+    const values = bars.map((bar) => ({ date: isoDate(bar.time), value: rsi.update(bar.close) }));
+    return { symbol: request.params.symbol, indicator: `rsi(${query.period})`, values: values.slice(-query.limit) };
+  });
+
+  return Object.assign(service, { engine, poster: () => poster });
 }

@@ -1,6 +1,21 @@
 import { loadConfigOrExit } from '@tradeyard/service-kit';
 import { createScanner } from './app';
+import { runScanCommand, usage } from './cli';
 import { scannerConfigSchema } from './config';
 
-const config = loadConfigOrExit(scannerConfigSchema);
-void createScanner(config).start();
+// `main.js` (or `main.js serve`) runs the service; `main.js scan ...` is the one-shot CLI.
+const [command = 'serve', ...args] = process.argv.slice(2);
+if (command === 'scan') {
+  void runScanCommand(args).then((code) => process.exit(code));
+} else if (command === 'serve') {
+  const config = loadConfigOrExit(scannerConfigSchema);
+  try {
+    void createScanner(config).start();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+} else {
+  console.error(`error: unknown command '${command}'\n${usage}\n       main.js [serve]`);
+  process.exit(2);
+}

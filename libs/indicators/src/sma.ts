@@ -1,3 +1,5 @@
+import { checkPeriod } from './period';
+
 /**
  * Simple moving average over the last `period` values, O(1) per update: a ring buffer
  * and a running sum. Returns undefined until `period` values have been seen.
@@ -7,9 +9,10 @@ export class Sma {
   private index = 0;
   private count = 0;
   private sum = 0;
+  value: number | undefined;
 
   constructor(readonly period: number) {
-    if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be a whole number >= 1, got ${period}`);
+    checkPeriod(period);
     this.window = new Float64Array(period);
   }
 
@@ -19,6 +22,7 @@ export class Sma {
     this.window[this.index] = value;
     this.sum += value;
     this.index = this.index + 1 === this.period ? 0 : this.index + 1;
-    return this.count === this.period ? this.sum / this.period : undefined;
+    this.value = this.count === this.period ? this.sum / this.period : undefined;
+    return this.value;
   }
 }

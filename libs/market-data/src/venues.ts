@@ -1,0 +1,141 @@
+import WebSocket from 'ws';
+import { barSchema, type Bar, type Interval } from './bar';
+import type { HistoryQuery, MarketDataProvider } from './provider';
+
+/** A venue answered with something other than its documented format. */
+export class VenueError extends Error {
+  constructor(
+    readonly venue: string,
+    message: string,
+  ) {
+    super(`${venue}: ${message}`);
+    this.name = 'VenueError';
+  }
+}
+
+function toBar(venue: string, raw: { symbol: string; time: number; open: unknown; high: unknown; low: unknown; close: unknown; volume: unknown }): Bar {
+  const parsed = barSchema.safeParse({ ...raw, open: Number(raw.open), high: Number(raw.high), low: Number(raw.low), close: Number(raw.close), volume: Number(raw.volume) });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new VenueError(venue, `bad bar for ${raw.symbol} at ${raw.time}: ${issue.path.join('.')} ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+async function getJson(venue: string, url: URL): Promise<unknown> {
+  const res = await fetch(url);
+  const text = await res.text();
+  if (!res.ok) throw new VenueError(venue, `HTTP ${res.status} from ${url.pathname}: ${text.slice(0, 200)}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new VenueError(venue, `response from ${url.pathname} is not JSON`);
+  }
+}
+
+const binanceIntervals: Partial<Record<Interval, string>> = { '1m': '1m', '5m': '5m', '15m': '15m', '1h': '1h', '4h': '4h', '1d': '1d', '1w': '1w', '1M': '1M' };
+
+/** One row of GET /api/v3/klines: [openTime, open, high, low, close, volume, closeTime, ...] with prices as strings. */
+export function parseBinanceKline(symbol: string, row: unknown): Bar {
+  if (!Array.isArray(row) || row.length < 6 || typeof row[0] !== 'number') throw new VenueError('binance', `kline row is not [openTime, open, high, low, close, volume, ...]`);
+  return toBar('binance', { symbol, time: row[0], open: row[1], high: row[2], low: row[3], close: row[4], volume: row[5] });
+}
+
+/** A WebSocket `kline` event; returns the bar only once it is closed (`k.x`), since scanners act on closed bars. */
+export function parseBinanceKlineEvent(message: unknown): Bar | undefined {
+  const m = message as { e?: string; k?: { t: number; s: string; o: string; h: string; l: string; c: string; v: string; x: boolean } };
+  if (m?.e !== 'kline' || !m.k) throw new VenueError('binance', 'message is not a kline event');
+  if (!m.k.x) return undefined;
+  return toBar('binance', { symbol: m.k.s, time: m.k.t, open: m.k.o, high: m.k.h, low: m.k.l, close: m.k.c, volume: m.k.v });
+}
+
+export interface BinanceOptions {
+  /** REST base, e.g. https://api.binance.com */
+  baseUrl: string;
+  /** WebSocket base, e.g. wss://stream.binance.com:9443 */
+  streamUrl?: string;
+  symbols: string[];
+}
+
+export class BinanceProvider implements MarketDataProvider {
+  readonly name = 'binance';
+  constructor(private readonly options: BinanceOptions) {}
+
+  async symbols() {
+    return this.options.symbols;
+  }
+
+  async history(symbol: string, query: HistoryQuery = {}): Promise<Bar[]> {
+    const interval = query.interval ?? '1d';
+    const url = new URL('/api/v3/klines', this.options.baseUrl);
+    url.searchParams.set('symbol', symbol);
+    url.searchParams.set('interval', binanceIntervals[interval] as string);
+    url.searchParams.set('limit', '1000');
+    if (query.from !== undefined) url.searchParams.set('startTime', String(query.from));
+    if (query.to !== undefined) url.searchParams.set('endTime', String(query.to));
+    const body = await getJson('binance', url);
+    if (!Array.isArray(body)) throw new VenueError('binance', 'klines response is not an array');
+    return body.map((row) => parseBinanceKline(symbol, row));
+  }
+
+  subscribe(symbols: string[], onBar: (bar: Bar) => void, interval: Interval = '1m'): () => void {
+    if (!this.options.streamUrl) throw new VenueError('binance', 'no stream URL configured');
+    const streams = symbols.map((s) => `${s.toLowerCase()}@kline_${binanceIntervals[interval]}`).join('/');
+    const socket = new WebSocket(`${this.options.streamUrl}/stream?streams=${streams}`);
+    socket.on('message', (data) => {
+      // Combined streams wrap each event as {stream, data}.
+      const bar = parseBinanceKlineEvent((JSON.parse(String(data)) as { data: unknown }).data);
+      if (bar) onBar(bar);
+    });
+    return () => socket.close();
+  }
+}
+
+/** Alpha Vantage TIME_SERIES_DAILY: {"Time Series (Daily)": {"YYYY-MM-DD": {"1. open": "..", ...}}}. */
+export function parseAlphaVantageDaily(symbol: string, body: unknown): Bar[] {
+  const b = body as Record<string, unknown>;
+  for (const key of ['Error Message', 'Note', 'Information']) if (typeof b?.[key] === 'string') throw new VenueError('alphavantage', b[key] as string);
+  const series = b?.['Time Series (Daily)'] as Record<string, Record<string, string>> | undefined;
+  if (!series || typeof series !== 'object') throw new VenueError('alphavantage', "response has no 'Time Series (Daily)'");
+  return Object.entries(series)
+    .map(([date, v]) =>
+      toBar('alphavantage', {
+        symbol,
+        time: Date.parse(`${date}T00:00:00Z`),
+        open: v['1. open'],
+        high: v['2. high'],
+        low: v['3. low'],
+        close: v['4. close'],
+        volume: v['5. volume'],
+      }),
+    )
+    .sort((x, y) => x.time - y.time);
+}
+
+export interface AlphaVantageOptions {
+  baseUrl: string;
+  apiKey: string;
+  symbols: string[];
+}
+
+export class AlphaVantageProvider implements MarketDataProvider {
+  readonly name = 'alphavantage';
+  constructor(private readonly options: AlphaVantageOptions) {}
+
+  async symbols() {
+    return this.options.symbols;
+  }
+
+  async history(symbol: string, query: HistoryQuery = {}): Promise<Bar[]> {
+    if (query.interval && query.interval !== '1d') throw new VenueError('alphavantage', `only daily bars are supported, asked for ${query.interval}`);
+    const url = new URL('/query', this.options.baseUrl);
+    url.searchParams.set('function', 'TIME_SERIES_DAILY');
+    url.searchParams.set('symbol', symbol);
+    url.searchParams.set('outputsize', 'full');
+    url.searchParams.set('apikey', this.options.apiKey);
+    const bars = parseAlphaVantageDaily(symbol, await getJson('alphavantage', url));
+    const from = query.from ?? -Infinity;
+    const to = query.to ?? Infinity;
+    return bars.filter((bar) => bar.time >= from && bar.time <= to);
+  }
+}

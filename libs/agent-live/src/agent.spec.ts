@@ -1,0 +1,183 @@
+import { GatewayClient, type Order } from '@tradeyard/gateway-contract';
+import { loadSp500 } from '@tradeyard/market-data';
+import { ConfigError, createLogger, parseConfig } from '@tradeyard/service-kit';
+import { createTradingMcpServer, mountMcpEndpoint, startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLiveAgent } from './agent';
+import { liveAgentConfigSchema } from './config';
+import { readRunEvents } from './run-log';
+import conversation from './__fixtures__/llm-conversation.json';
+
+const serviceToken = 'service-token-0123456789';
+const mcpToken = 'mcp-token-0123456789abcd';
+const spx = loadSp500().slice(0, 400);
+const log = createLogger('agent-test', 'silent');
+
+let gateway: GatewayDouble;
+let mcp: FastifyInstance;
+let mcpUrl: string;
+let dataDir: string;
+
+beforeEach(async () => {
+  gateway = await startGatewayDouble({ token: serviceToken, bars: { SPX: spx }, cursor: 100 });
+  const client = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
+  mcp = Fastify();
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client }) });
+  mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  dataDir = mkdtempSync(join(tmpdir(), 'agent-live-'));
+});
+afterEach(async () => {
+  await mcp.close();
+  await gateway.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const configFor = (env: Record<string, string>) =>
+  parseConfig(liveAgentConfigSchema, { MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: dataDir, AGENT_INTERVAL_MS: '100', ...env });
+const placedOrders = () => gateway.requests.filter((r) => r.method === 'POST' && r.url === '/api/v1/orders');
+
+describe('live agent, rule-based', () => {
+  it('trades the strategy over several replay cycles through the MCP tools and records the run', async () => {
+    const app = Fastify();
+    const agent = startLiveAgent(configFor({ AGENT_SYMBOLS: 'spx,NOPE', AGENT_STRATEGY: '{"name":"sma-cross","fast":3,"slow":8}' }), { log, app, autoStart: false });
+    expect(agent.status()).toMatchObject({ mode: 'rule-based', modeReason: 'OPENAI_API_KEY is not set: decisions by the sma-cross strategy', symbols: ['SPX', 'NOPE'] });
+    for (let i = 0; i < 30; i++) {
+      await agent.runCycle();
+      gateway.advance();
+    }
+    await agent.stop();
+
+    // Orders reached the gateway, each with an idempotency key derived from run, cycle and symbol.
+    const runId = agent.status().runId;
+    expect(placedOrders().length).toBeGreaterThanOrEqual(2);
+    for (const request of placedOrders()) expect(request.idempotencyKey).toMatch(new RegExp(`^mcp-${runId}-\\d+-SPX$`));
+    const sides = gateway.orders.map((o) => o.side);
+    expect(sides).toContain('buy');
+    expect(sides).toContain('sell');
+
+    const runs = (await app.inject('/api/v1/runs')).json();
+    expect(runs.current).toMatchObject({ runId, mode: 'rule-based', cycles: 30, running: false });
+    expect(runs.runs[0]).toMatchObject({ id: runId, mode: 'rule-based', strategy: { name: 'sma-cross', fast: 3, slow: 8 } });
+    expect(runs.runs[0].counts).toMatchObject({ run_start: 1, cycle: 30, decision: 30, order: placedOrders().length, error: 30, run_end: 1 });
+
+    // The unknown symbol fails each cycle as a recorded error; SPX trading goes on.
+    const errors = (await app.inject(`/api/v1/runs/${runId}?type=error&limit=1`)).json();
+    expect(errors.total).toBe(30);
+    expect(errors.events[0]).toMatchObject({ type: 'error', symbol: 'NOPE', message: 'get_price failed: unknown symbol NOPE [gateway 404 not_found]' });
+
+    // The account holds what the last decision left: its target after a trade, else what it held
+    // (a change under 1% of the allocation is not traded). Fills were recorded as they happened.
+    const decisions = (await app.inject(`/api/v1/runs/${runId}?type=decision`)).json().events;
+    const fills = (await app.inject(`/api/v1/runs/${runId}?type=fill`)).json().events as { side: string; quantity: number }[];
+    const held = fills.reduce((q, f) => q + (f.side === 'buy' ? f.quantity : -f.quantity), 0);
+    const last = decisions.at(-1);
+    expect(held).toBeCloseTo(last.action === 'hold' ? last.held : last.targetQuantity, 6);
+    expect(decisions.some((d: { exposure: number }) => d.exposure === 1)).toBe(true);
+
+    expect((await app.inject(`/api/v1/runs/${runId}?type=nope`)).json().message).toBe(
+      'type: must be one of run_start, cycle, decision, order, fill, error, llm_transcript, run_end',
+    );
+    expect((await app.inject('/api/v1/runs/..%2Fetc')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('keeps cycling when mcp-tools is down, recording each failure', async () => {
+    const agent = startLiveAgent(configFor({ MCP_URL: 'http://127.0.0.1:1/mcp' }), { log, autoStart: false });
+    await agent.runCycle();
+    await agent.runCycle();
+    await agent.stop();
+    expect(agent.status().cycles).toBe(2);
+  });
+
+  it('runs on its own interval and stop() lets the current cycle finish', async () => {
+    const agent = startLiveAgent(configFor({ AGENT_STRATEGY: 'buy-and-hold' }), { log });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await agent.stop();
+    const cycles = agent.status().cycles;
+    expect(cycles).toBeGreaterThanOrEqual(2);
+    // Buy-and-hold buys once, on the first cycle: 99.5% of equity, rounded down to 1/10,000 share.
+    expect(gateway.orders.map((o) => o.quantity)).toEqual([Math.floor((100_000 * 0.995 / spx[100].close) * 1e4) / 1e4]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(agent.status().cycles).toBe(cycles);
+  });
+
+  it('names a bad AGENT_STRATEGY and the rule it breaks', () => {
+    const parse = (value: string) => () => parseConfig(liveAgentConfigSchema, { AGENT_STRATEGY: value });
+    expect(parse('{"name":"sma-cross","fast":50,"slow":20}')).toThrow('AGENT_STRATEGY is "{\\"name\\":\\"sma-cross\\",\\"fast\\":50,\\"slow\\":20}": fast: fast must be less than slow');
+    expect(parse('martingale')).toThrow(ConfigError);
+    expect(parse('{oops')).toThrow('must be a strategy name or valid JSON');
+    expect(parseConfig(liveAgentConfigSchema, {}).AGENT_STRATEGY).toEqual({ name: 'sma-cross', fast: 10, slow: 30 });
+  });
+});
+
+/** A stand-in for an OpenAI-compatible API: replays recorded responses and keeps the requests it got. */
+async function startChatCompletions(respond: (request: { messages: unknown[]; tools: unknown[] }, n: number) => unknown) {
+  const received: Array<{ authorization?: string; body: { model: string; messages: Array<{ role: string; content: string | null }>; tools: unknown[] } }> = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
+        return;
+      }
+      const body = JSON.parse(raw);
+      received.push({ authorization: req.headers.authorization, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(respond(body, received.length - 1)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, received, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe('live agent, LLM mode', () => {
+  it('replays a recorded tool-calling conversation: tool calls reach mcp-tools and the transcript is saved', async () => {
+    const llm = await startChatCompletions((_body, n) => conversation.responses[n]);
+    const app = Fastify();
+    const agent = startLiveAgent(configFor({ OPENAI_API_KEY: 'sk-test', OPENAI_API_BASE: llm.base, OPENAI_MODEL: 'gpt-4o-mini' }), { log, app, autoStart: false });
+    expect(agent.status().mode).toBe('llm');
+    await agent.runCycle();
+    await agent.stop();
+    await llm.close();
+
+    expect(llm.received).toHaveLength(4);
+    expect(llm.received[0].authorization).toBe('Bearer sk-test');
+    const tools = llm.received[0].body.tools as Array<{ type: string; function: { name: string; parameters: { required?: string[] } } }>;
+    expect(tools.find((t) => t.function.name === 'buy')).toMatchObject({ type: 'function', function: { parameters: { required: ['symbol', 'quantity'] } } });
+    // The model saw the tool results, including the validation error of its bad call.
+    const toolMessages = llm.received[2].body.messages.filter((m) => m.role === 'tool').map((m) => m.content!);
+    expect(JSON.parse(toolMessages[0])).toMatchObject({ symbol: 'SPX', price: spx[100].close });
+    expect(toolMessages[2]).toMatch(/^ERROR: .*must be greater than 0 at quantity/);
+    const answered = llm.received[3].body.messages.filter((m) => m.role === 'tool') as unknown as Array<{ tool_call_id: string }>;
+    expect(answered.map((m) => m.tool_call_id)).toEqual(['call_price', 'call_portfolio', 'call_bad', 'call_buy']);
+    expect(llm.received[0].body.model).toBe('gpt-4o-mini');
+
+    // The calls reached the gateway through mcp-tools: one order, with the model's client id.
+    expect(placedOrders()).toEqual([expect.objectContaining({ idempotencyKey: 'mcp-llm-1', body: { symbol: 'SPX', side: 'buy', type: 'market', quantity: 3 } })]);
+    const runId = agent.status().runId;
+    const events = (await app.inject(`/api/v1/runs/${runId}`)).json().events as Array<{ type: string; [k: string]: unknown }>;
+    const transcript = events.find((e) => e.type === 'llm_transcript')!;
+    expect(transcript).toMatchObject({ steps: 4, stoppedBy: 'model', final: 'Bought 3 SPX: the fast SMA is above the slow one.' });
+    expect((transcript.messages as unknown[]).length).toBe(2 + 4 + 4);
+    expect(events.filter((e) => e.type === 'order').map((e) => (e.order as Order).status)).toEqual(['filled']);
+    expect(events.filter((e) => e.type === 'fill')).toHaveLength(1);
+    await app.close();
+  });
+
+  it('stops a decision at AGENT_MAX_STEP model calls', async () => {
+    const llm = await startChatCompletions((_body, n) => ({ ...conversation.responses[0], id: `chatcmpl-loop-${n}` }));
+    const agent = startLiveAgent(configFor({ OPENAI_API_KEY: 'sk-test', OPENAI_API_BASE: llm.base, AGENT_MAX_STEP: '3' }), { log, autoStart: false });
+    await agent.runCycle();
+    await agent.stop();
+    await llm.close();
+    expect(llm.received).toHaveLength(3);
+    const events = (await readRunEvents(join(dataDir, 'agent-runs'), agent.status().runId))!;
+    expect(events.find((e) => e.type === 'llm_transcript')).toMatchObject({ steps: 3, stoppedBy: 'step_limit' });
+    // Two tool calls per step went through mcp-tools to the gateway.
+    expect(gateway.requests.filter((r) => r.url === '/api/v1/quotes/SPX')).toHaveLength(3);
+  });
+});

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { listRuns, readRunEvents, RUN_ID_PATTERN } from './run-log';
+
+const eventsQuerySchema = z.strictObject({
+  type: z.enum(['run_start', 'cycle', 'decision', 'order', 'fill', 'error', 'llm_transcript', 'run_end'], {
+    error: 'must be one of run_start, cycle, decision, order, fill, error, llm_transcript, run_end',
+  }).optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+});
+
+/** GET /api/v1/runs (the current run's mode and every recorded run) and GET /api/v1/runs/:id?type&limit (its events). */
+export function registerRunRoutes(app: FastifyInstance, runsDir: string, current: () => unknown): void {
+  app.get('/api/v1/runs', async () => ({ current: current(), runs: await listRuns(runsDir) }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/runs/:id', async (request, reply) => {
+    const query = eventsQuerySchema.safeParse(request.query);
+    if (!query.success) {
+      const details = query.error.issues.map((i) => ({ field: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.join('.'), rule: i.code === 'unrecognized_keys' ? 'is not a known query parameter' : i.message }));
+      return reply.code(400).send({ error: 'validation_failed', message: details.map((d) => `${d.field}: ${d.rule}`).join('; '), details });
+    }
+    const { id } = request.params;
+    const events = RUN_ID_PATTERN.test(id) ? await readRunEvents(runsDir, id) : undefined;
+    if (!events) return reply.code(404).send({ error: 'not_found', message: `no run ${id}` });
+    const { type, limit } = query.data;
+    const selected = type ? events.filter((e) => e.type === type) : events;
+    return { id, total: selected.length, events: limit ? selected.slice(-limit) : selected };
+  });
+}

@@ -1,0 +1,78 @@
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type RunEventType = 'run_start' | 'cycle' | 'decision' | 'order' | 'fill' | 'error' | 'llm_transcript' | 'run_end';
+export interface RunEvent {
+  type: RunEventType;
+  time: string;
+  [key: string]: unknown;
+}
+
+export const RUN_ID_PATTERN = /^[0-9A-Za-z-]{1,80}$/;
+
+/** Append-only JSONL log of one run: DATA_DIR/agent-runs/<runId>.jsonl, one event a line. */
+export class RunLog {
+  private queue: Promise<void>;
+  constructor(
+    readonly dir: string,
+    readonly runId: string,
+  ) {
+    this.queue = mkdir(dir, { recursive: true }).then(() => undefined);
+  }
+
+  /** Appends in call order; a write failure surfaces on flush(), never as an unhandled rejection. */
+  record(type: RunEventType, fields: Record<string, unknown> = {}): void {
+    const line = JSON.stringify({ type, time: new Date().toISOString(), ...fields }) + '\n';
+    this.queue = this.queue.then(() => appendFile(join(this.dir, `${this.runId}.jsonl`), line));
+  }
+
+  /** Resolves when every recorded event is written; rejects once with a write failure, after which writing resumes. */
+  flush(): Promise<void> {
+    const pending = this.queue;
+    this.queue = pending.catch(() => undefined);
+    return pending;
+  }
+}
+
+export async function readRunEvents(dir: string, runId: string): Promise<RunEvent[] | undefined> {
+  if (!RUN_ID_PATTERN.test(runId)) return undefined;
+  let text: string;
+  try {
+    text = await readFile(join(dir, `${runId}.jsonl`), 'utf8');
+  } catch {
+    return undefined;
+  }
+  // A line cut by a crash mid-write is skipped rather than failing the whole run.
+  return text.split('\n').flatMap((line) => {
+    try {
+      return line ? [JSON.parse(line) as RunEvent] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export interface RunSummary {
+  id: string;
+  mode: unknown;
+  strategy: unknown;
+  symbols: unknown;
+  startedAt?: string;
+  endedAt?: string;
+  counts: Record<string, number>;
+}
+
+export async function listRuns(dir: string): Promise<RunSummary[]> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const runs = await Promise.all(
+    files.filter((f) => f.endsWith('.jsonl')).map(async (file) => {
+      const id = file.slice(0, -'.jsonl'.length);
+      const events = (await readRunEvents(dir, id)) ?? [];
+      const start = events.find((e) => e.type === 'run_start');
+      const counts: Record<string, number> = {};
+      for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+      return { id, mode: start?.mode, strategy: start?.strategy, symbols: start?.symbols, startedAt: start?.time, endedAt: events.findLast((e) => e.type === 'run_end')?.time, counts };
+    }),
+  );
+  return runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+}

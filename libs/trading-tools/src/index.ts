@@ -1,0 +1,4 @@
+export * from './calculator';
+export * from './gateway-double';
+export * from './http';
+export * from './tools';

@@ -1,0 +1,193 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayClient, orderSchema, portfolioSchema } from '@tradeyard/gateway-contract';
+import { loadSp500 } from '@tradeyard/market-data';
+import Fastify from 'fastify';
+import { startGatewayDouble, type GatewayDouble } from './gateway-double';
+import { mountMcpEndpoint } from './http';
+import { createTradingMcpServer } from './tools';
+
+const serviceToken = 'service-token-0123456789';
+const mcpToken = 'mcp-token-0123456789abc';
+const spx = loadSp500().slice(0, 300);
+
+let gateway: GatewayDouble;
+let mcpUrl: URL;
+const mcp = Fastify();
+
+beforeAll(async () => {
+  gateway = await startGatewayDouble({
+    token: serviceToken,
+    bars: { SPX: spx },
+    cursor: 250,
+    signals: [{ id: 's1', symbol: 'SPX', rule: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } }],
+  });
+  const client = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client }) });
+  mcpUrl = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
+});
+afterAll(async () => {
+  await mcp.close();
+  await gateway.close();
+});
+
+async function connect(bearer?: string) {
+  const client = new Client({ name: 'tools-test', version: '1.0.0' });
+  const headers: Record<string, string> = bearer ? { authorization: `Bearer ${bearer}` } : {};
+  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { requestInit: { headers } }));
+  return client;
+}
+const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+const textOf = (result: CallToolResult) => (result.content[0] as { text: string }).text;
+
+describe('trading tools over Streamable HTTP with the SDK client', () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await connect(mcpToken);
+  });
+  afterAll(() => client.close());
+
+  it('lists every tool with a description, an input schema and an output schema', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(
+      ['buy', 'calculate', 'cancel_order', 'get_history', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'search_signals', 'sell'],
+    );
+    for (const tool of tools) {
+      expect(tool.description!.length).toBeGreaterThan(40);
+      expect(tool.outputSchema?.type).toBe('object');
+    }
+    const buy = tools.find((t) => t.name === 'buy')!;
+    expect(buy.inputSchema.required).toEqual(['symbol', 'quantity']);
+    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'limitPrice', 'clientOrderId']);
+  });
+
+  it('reads the price of SPX (any case) and its history, and does arithmetic', async () => {
+    const price = await call(client, 'get_price', { symbol: 'spx' });
+    expect(price.structuredContent).toEqual({ symbol: 'SPX', price: spx[250].close, time: spx[250].time, date: new Date(spx[250].time).toISOString().slice(0, 10) });
+    expect(JSON.parse(textOf(price))).toEqual(price.structuredContent);
+
+    const history = await call(client, 'get_history', { symbol: 'SPX', limit: 5 });
+    expect((history.structuredContent!.bars as unknown[]).length).toBe(5);
+    expect(history.structuredContent!.bars).toEqual(spx.slice(246, 251));
+    expect(gateway.requests.at(-1)!.url).toBe('/api/v1/bars/SPX?interval=1d&limit=5');
+
+    const math = await call(client, 'calculate', { expression: '100000 * 0.25 / 4' });
+    expect(math.structuredContent).toEqual({ expression: '100000 * 0.25 / 4', result: '6250', value: 6250 });
+  });
+
+  it('lists symbols and finds signals by symbol and date', async () => {
+    expect((await call(client, 'list_symbols')).structuredContent).toEqual({ symbols: [{ symbol: 'SPX', source: 'replay' }] });
+    const date = new Date(spx[240].time).toISOString().slice(0, 10);
+    const found = await call(client, 'search_signals', { symbol: 'SPX', from: date, to: date });
+    expect((found.structuredContent!.signals as { id: string }[]).map((s) => s.id)).toEqual(['s1']);
+    const none = await call(client, 'search_signals', { symbol: 'SPX', to: '2000-01-01' });
+    expect(none.structuredContent).toEqual({ signals: [] });
+  });
+
+  it('buys and sells through the paper broker with an idempotency key, and the portfolio follows', async () => {
+    const bought = await call(client, 'buy', { symbol: 'SPX', quantity: 10, clientOrderId: 'agent-1' });
+    expect(bought.isError).toBeFalsy();
+    const order = orderSchema.parse(bought.structuredContent);
+    expect(order).toMatchObject({ side: 'buy', type: 'market', status: 'filled', filledQuantity: 10, avgFillPrice: spx[250].close });
+    expect(gateway.requests.at(-1)!.idempotencyKey).toBe('mcp-agent-1');
+
+    // The same client id again is the same order, not a second trade.
+    const retried = await call(client, 'buy', { symbol: 'SPX', quantity: 10, clientOrderId: 'agent-1' });
+    expect((retried.structuredContent as { id: string }).id).toBe(order.id);
+
+    const sold = await call(client, 'sell', { symbol: 'SPX', quantity: 4 });
+    expect(sold.structuredContent).toMatchObject({ side: 'sell', status: 'filled', filledQuantity: 4 });
+    expect(gateway.requests.at(-1)!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+
+    const portfolio = portfolioSchema.parse((await call(client, 'get_portfolio')).structuredContent);
+    expect(portfolio.positions).toEqual([expect.objectContaining({ symbol: 'SPX', quantity: 6 })]);
+    expect(portfolio.cash).toBeCloseTo(100_000 - 6 * spx[250].close, 6);
+
+    const orders = await call(client, 'get_orders', { symbol: 'SPX', status: 'filled' });
+    expect((orders.structuredContent!.orders as unknown[]).length).toBe(2);
+  });
+
+  it('places a resting limit order and cancels it; a second cancel says why it cannot', async () => {
+    const placed = await call(client, 'buy', { symbol: 'SPX', quantity: 1, limitPrice: 1 });
+    expect(placed.structuredContent).toMatchObject({ type: 'limit', status: 'new', limitPrice: 1 });
+    const id = (placed.structuredContent as { id: string }).id;
+    expect((await call(client, 'cancel_order', { orderId: id })).structuredContent).toMatchObject({ id, status: 'cancelled' });
+    const again = await call(client, 'cancel_order', { orderId: id });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toBe(`cancel_order failed: order ${id} is cancelled and cannot be cancelled [gateway 409 conflict]`);
+  });
+
+  it('reports a rejected order as a tool error with the broker reason', async () => {
+    const result = await call(client, 'buy', { symbol: 'SPX', quantity: 1_000_000 });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^buy rejected: insufficient cash: needs [\d.]+, has [\d.]+$/);
+    const oversold = await call(client, 'sell', { symbol: 'SPX', quantity: 100 });
+    expect(textOf(oversold)).toBe('sell rejected: insufficient position: holds 6 SPX');
+  });
+
+  it.each([
+    ['buy', { symbol: 'SPX', quantity: -5 }, /Invalid arguments for tool buy: must be greater than 0 at quantity/],
+    ['buy', { symbol: 'SPX' }, /Invalid arguments for tool buy: must be a number at quantity/],
+    ['sell', { symbol: 'S P X', quantity: 1 }, /must be a ticker of 1-20 letters.* at symbol/],
+    ['get_history', { symbol: 'SPX', from: '2000-13-45' }, /must be a real calendar date at from/],
+    ['get_history', { symbol: 'SPX', interval: '3d' }, /at interval/],
+    ['get_history', { symbol: 'SPX', from: '2001-01-01', to: '2000-01-01' }, /^get_history failed: from must not be after to$/],
+    ['calculate', { expression: 'evaluate("1")' }, /^calculate failed: cannot evaluate expression: function evaluate is disabled$/],
+    ['get_price', { symbol: 'NOPE' }, /^get_price failed: unknown symbol NOPE \[gateway 404 not_found\]$/],
+    ['no_such_tool', {}, /Tool no_such_tool not found/],
+  ])('%s %j is a tool error that says why', async (name, args, message) => {
+    const result = await call(client, name, args);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(message);
+  });
+
+  it('turns an unreachable gateway into a tool error, not a crash', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = Fastify();
+    const deadUrl = await probe.listen({ port: 0, host: '127.0.0.1' });
+    await probe.close();
+    const down = new GatewayClient({ baseUrl: deadUrl, token: serviceToken });
+    const app = Fastify();
+    mountMcpEndpoint(app, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: down }) });
+    const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
+    const other = new Client({ name: 'down', version: '1' });
+    await other.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));
+    try {
+      const result = await call(other, 'get_portfolio');
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^get_portfolio failed: gateway unreachable or answered badly: fetch failed \(.*ECONNREFUSED/);
+    } finally {
+      await other.close();
+      await app.close();
+    }
+  });
+});
+
+describe('endpoint authentication', () => {
+  it('refuses a missing or wrong bearer token with 401', async () => {
+    await expect(connect()).rejects.toThrow('missing or wrong bearer token');
+    await expect(connect('wrong-token-0123456789a')).rejects.toThrow('missing or wrong bearer token');
+    const res = await fetch(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'missing or wrong bearer token' }, id: null });
+  });
+
+  it('without a configured token serves loopback clients only', async () => {
+    const app = Fastify();
+    mountMcpEndpoint(app, { createServer: () => createTradingMcpServer({ gateway: new GatewayClient({ baseUrl: gateway.url }) }) });
+    await app.ready();
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const remote = await app.inject({ method: 'POST', url: '/mcp', remoteAddress: '10.1.2.3', headers, payload: body });
+    expect(remote.statusCode).toBe(401);
+    expect(remote.json().error.message).toBe('MCP_AUTH_TOKEN is not configured: only loopback clients are served');
+    const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
+    const local = new Client({ name: 'local', version: '1' });
+    await local.connect(new StreamableHTTPClientTransport(url));
+    expect((await local.listTools()).tools.length).toBe(10);
+    await local.close();
+    await app.close();
+  });
+});

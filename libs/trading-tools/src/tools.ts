@@ -1,0 +1,252 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  GatewayClient,
+  GatewayError,
+  MAX_ORDER_NUMBER,
+  orderSchema,
+  orderStatusSchema,
+  portfolioSchema,
+  quoteDtoSchema,
+  signalSchema,
+  type PlaceOrder,
+} from '@tradeyard/gateway-contract';
+import { barSchema, intervalSchema } from '@tradeyard/market-data';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { calculate, MAX_EXPRESSION_LENGTH } from './calculator';
+
+export interface TradingToolsOptions {
+  /** Gateway client carrying the service token (the 'agent' paper account). */
+  gateway: GatewayClient;
+  version?: string;
+}
+
+// Tool inputs accept lower-case symbols and plain dates, since models write them that way.
+const symbolInput = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9][A-Z0-9._-]{0,19}$/, 'must be a ticker of 1-20 letters, digits, dot, dash or underscore')
+  .describe('Ticker symbol, e.g. SPX (the bundled S&P 500 replay)');
+const dateInput = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(d)), 'must be a real calendar date')
+    .describe(what);
+const orderNumber = (what: string) =>
+  z
+    .number({ error: 'must be a number' })
+    .finite('must be a finite number')
+    .positive('must be greater than 0')
+    .max(MAX_ORDER_NUMBER, 'must be at most 1e9')
+    .describe(what);
+
+const orderInput = {
+  symbol: symbolInput,
+  quantity: orderNumber('Number of shares; fractions are allowed'),
+  limitPrice: orderNumber('Limit price; omit for a market order that fills at the current price').optional(),
+  clientOrderId: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .optional()
+    .describe('Your id for this order; sending the same id again returns the first order instead of trading twice'),
+};
+
+const text = (value: unknown) => [{ type: 'text' as const, text: JSON.stringify(value) }];
+const ok = (structured: Record<string, unknown>): CallToolResult => ({ content: text(structured), structuredContent: structured });
+const toolError = (message: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text: message }] });
+
+/** The gateway's own words for a failure (its message names the field and the rule), else the cause. */
+function describeFailure(tool: string, err: unknown): string {
+  if (err instanceof GatewayError) {
+    const details = err.body.details?.length ? ` (${err.body.details.map((d) => `${d.field}: ${d.rule}`).join('; ')})` : '';
+    return `${tool} failed: ${err.body.message}${details} [gateway ${err.status} ${err.body.error}]`;
+  }
+  // Not `instanceof Error`: fetch's TypeError may come from another realm.
+  const { message, cause } = (err ?? {}) as { message?: string; cause?: { message?: string } };
+  const why = cause?.message ? `${message} (${cause.message})` : (message ?? String(err));
+  return `${tool} failed: gateway unreachable or answered badly: ${why}`;
+}
+
+/** Runs a tool body; any gateway or runtime failure becomes a tool error whose text says why. */
+async function guarded(tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (err) {
+    return toolError(describeFailure(tool, err));
+  }
+}
+
+const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
+
+/** Builds an MCP server with every Tradeyard trading tool; one per request in stateless mode. */
+export function createTradingMcpServer({ gateway, version = '0.1.0' }: TradingToolsOptions): McpServer {
+  const server = new McpServer({ name: 'tradeyard-mcp-tools', version });
+
+  server.registerTool(
+    'get_price',
+    {
+      title: 'Get price',
+      description:
+        'Latest price of a symbol on the platform feed (the bundled S&P 500 replay uses SPX). Returns price, the bar time (ms epoch UTC) and its date. Use list_symbols to see what is tradable.',
+      inputSchema: { symbol: symbolInput },
+      outputSchema: quoteDtoSchema.shape,
+      annotations: { readOnlyHint: true },
+    },
+    ({ symbol }) => guarded('get_price', async () => ok(await gateway.getQuote(symbol))),
+  );
+
+  server.registerTool(
+    'get_history',
+    {
+      title: 'Get price history',
+      description:
+        'OHLCV bars of a symbol, oldest first: the most recent `limit` bars between `from` and `to` (inclusive dates, UTC). Bar `time` is the bar open in ms since the epoch.',
+      inputSchema: {
+        symbol: symbolInput,
+        from: dateInput('First date to include, YYYY-MM-DD').optional(),
+        to: dateInput('Last date to include, YYYY-MM-DD').optional(),
+        interval: intervalSchema.default('1d').describe('Bar length: 1m, 5m, 15m, 1h, 4h, 1d, 1w or 1M (default 1d)'),
+        limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(2000, 'must be at most 2000').default(100).describe('Most bars to return (default 100)'),
+      },
+      outputSchema: { symbol: z.string(), interval: intervalSchema, bars: z.array(barSchema) },
+      annotations: { readOnlyHint: true },
+    },
+    ({ symbol, from, to, interval, limit }) =>
+      guarded('get_history', async () => {
+        if (from && to && from > to) return toolError('get_history failed: from must not be after to');
+        return ok({ symbol, interval, bars: await gateway.getBars(symbol, { from, to, interval, limit }) });
+      }),
+  );
+
+  server.registerTool(
+    'calculate',
+    {
+      title: 'Calculate',
+      description:
+        'Evaluates a math expression exactly as written: + - * / ^ %, parentheses, functions such as sqrt, log, exp, abs, round, min, max, mean, median, std, and units (e.g. "100 * 1.05^10", "mean(3, 4, 8)", "sqrt(252) * 0.01"). Variables may be assigned within one expression ("a = 2; a * 3"); defining functions is not allowed.',
+      inputSchema: {
+        expression: z.string().min(1, 'must not be empty').max(MAX_EXPRESSION_LENGTH, `must be at most ${MAX_EXPRESSION_LENGTH} characters`).describe('The expression'),
+      },
+      outputSchema: { expression: z.string(), result: z.string(), value: z.number().optional() },
+      annotations: { readOnlyHint: true },
+    },
+    async ({ expression }) => {
+      try {
+        return ok({ ...calculate(expression) });
+      } catch (err) {
+        return toolError(`calculate failed: ${(err as Error).message}`);
+      }
+    },
+  );
+
+  server.registerTool(
+    'search_signals',
+    {
+      title: 'Search signals',
+      description:
+        'Signals the market scanner raised (a rule firing on a bar, with the indicator values), newest first. Filter by symbol, rule name and date range.',
+      inputSchema: {
+        symbol: symbolInput.optional(),
+        rule: z.string().min(1).max(500).optional().describe('Scan rule id or name, e.g. rsi-oversold'),
+        from: dateInput('Only signals on bars from this date on, YYYY-MM-DD').optional(),
+        to: dateInput('Only signals on bars up to this date (inclusive), YYYY-MM-DD').optional(),
+        limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50).describe('Most signals to return (default 50)'),
+      },
+      outputSchema: { signals: z.array(signalSchema) },
+      annotations: { readOnlyHint: true },
+    },
+    ({ symbol, rule, from, to, limit }) =>
+      guarded('search_signals', async () => {
+        const query = {
+          symbol,
+          rule,
+          limit,
+          from: from === undefined ? undefined : dayStart(from),
+          to: to === undefined ? undefined : dayStart(to) + 86_400_000 - 1,
+        };
+        return ok({ signals: await gateway.searchSignals(query) });
+      }),
+  );
+
+  server.registerTool(
+    'list_symbols',
+    {
+      title: 'List symbols',
+      description: 'Every symbol the platform has market data for and can trade, with its data source.',
+      inputSchema: {},
+      outputSchema: { symbols: z.array(z.object({ symbol: z.string(), source: z.string() })) },
+      annotations: { readOnlyHint: true },
+    },
+    () => guarded('list_symbols', async () => ok({ symbols: await gateway.listSymbols() })),
+  );
+
+  const placeOrder = (side: 'buy' | 'sell') =>
+    ({ symbol, quantity, limitPrice, clientOrderId }: { symbol: string; quantity: number; limitPrice?: number; clientOrderId?: string }) =>
+      guarded(side, async () => {
+        const order: PlaceOrder = limitPrice === undefined ? { symbol, side, type: 'market', quantity } : { symbol, side, type: 'limit', quantity, limitPrice };
+        // The gateway dedupes on the key; a client id makes a retried call safe, else each call is a new order.
+        const placed = await gateway.placeOrder(order, clientOrderId ? `mcp-${clientOrderId}` : randomUUID());
+        if (placed.status === 'rejected') return { ...toolError(`${side} rejected: ${placed.reason ?? 'no reason given'}`), structuredContent: placed };
+        return ok(placed);
+      });
+  const orderDescription = (side: 'buy' | 'sell') =>
+    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without limitPrice it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it. Returns the order with status (filled, new, rejected), filled quantity, average fill price and fees. A rejected order (e.g. not enough cash${side === 'sell' ? ' or shares' : ''}) is an error with the reason.`;
+  for (const side of ['buy', 'sell'] as const) {
+    server.registerTool(
+      side,
+      {
+        title: side === 'buy' ? 'Buy' : 'Sell',
+        description: orderDescription(side),
+        inputSchema: orderInput,
+        outputSchema: orderSchema.shape,
+        annotations: { destructiveHint: false, idempotentHint: false },
+      },
+      placeOrder(side),
+    );
+  }
+
+  server.registerTool(
+    'cancel_order',
+    {
+      title: 'Cancel order',
+      description: 'Cancels an open (status new) limit order by its id; filled or already cancelled orders cannot be cancelled.',
+      inputSchema: { orderId: z.string().min(1, 'must not be empty').max(100).describe('Order id returned by buy, sell or get_orders') },
+      outputSchema: orderSchema.shape,
+    },
+    ({ orderId }) => guarded('cancel_order', async () => ok(await gateway.cancelOrder(orderId))),
+  );
+
+  server.registerTool(
+    'get_portfolio',
+    {
+      title: 'Get portfolio',
+      description: 'The paper account: cash, equity, positions (quantity, average price, market value, P&L).',
+      inputSchema: {},
+      outputSchema: portfolioSchema.shape,
+      annotations: { readOnlyHint: true },
+    },
+    () => guarded('get_portfolio', async () => ok(await gateway.getPortfolio())),
+  );
+
+  server.registerTool(
+    'get_orders',
+    {
+      title: 'Get orders',
+      description: 'Orders of the paper account, newest first, optionally only one status or symbol.',
+      inputSchema: {
+        status: orderStatusSchema.optional().describe('new, filled, cancelled or rejected'),
+        symbol: symbolInput.optional(),
+        limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50).describe('Most orders to return (default 50)'),
+      },
+      outputSchema: { orders: z.array(orderSchema) },
+      annotations: { readOnlyHint: true },
+    },
+    (query) => guarded('get_orders', async () => ok({ orders: await gateway.getOrders(query) })),
+  );
+
+  return server;
+}

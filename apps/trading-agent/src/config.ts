@@ -1,8 +1,13 @@
+import { liveAgentConfigShape } from '@tradeyard/agent-live';
 import { baseConfigShape } from '@tradeyard/service-kit';
 import { z } from 'zod';
 
 export const agentConfigSchema = z.object({
   ...baseConfigShape(8082),
-  DATA_DIR: z.string().min(1).default('data').describe('Folder for run logs and backtest-worker results (under backtests/)'),
+  ...liveAgentConfigShape,
+  AGENT_LIVE: z
+    .enum(['on', 'off'], { error: 'must be on or off' })
+    .default('on')
+    .describe('on: serve mode also runs the live agent loop through mcp-tools; off: the HTTP API only (backtests)'),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -1,3 +1,4 @@
+import { startLiveAgent } from '@tradeyard/agent-live';
 import { isGridWorker, serveGridWorker } from '@tradeyard/backtest';
 import { loadConfigOrExit } from '@tradeyard/service-kit';
 import { createAgent } from './app';
@@ -22,9 +23,12 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const config = loadConfigOrExit(agentConfigSchema);
   const agent = createAgent(config);
-  // LIVE AGENT: the lead wires @tradeyard/agent-live here (an MCP client of mcp-tools running
-  // the configured strategy each cycle, with its run log routes on agent.app). Not part of the
-  // backtest work; serve mode today is the backtest HTTP API only.
+  if (config.AGENT_LIVE === 'on') {
+    // Registers /api/v1/runs on the app, so it must come before start(); the first cycle runs at
+    // once and, while mcp-tools is not up yet, records an error and retries on the next one.
+    const live = startLiveAgent(config, { log: agent.log, app: agent.app });
+    agent.app.addHook('onClose', () => live.stop());
+  }
   await agent.start();
   return undefined;
 }

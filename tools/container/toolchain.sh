@@ -1,161 +1,430 @@
 #!/usr/bin/env bash
-# Makes a Debian machine ready to build, run and push Tradeyard's images, installing and
-# starting only what is missing (idempotent):
-#   - Docker engine (docker.io), buildx and compose v2 (from Debian trixie, pinned low),
-#   - a registry on 127.0.0.1:5000 (docker-registry, no auth, loopback only),
-#   - the base image node:20-bookworm-slim: pulled when Docker Hub answers, otherwise
-#     seeded from the Debian mirror (debootstrap) plus this machine's Node.js.
-# For air-gapped builders and machines without an engine (CI here). Run as root.
-#   bash tools/container/toolchain.sh          install/start what is missing
-#   bash tools/container/toolchain.sh --check  report what is missing, change nothing
+# Makes a Debian (bookworm) machine ready to build, run and push Tradeyard's images, installing
+# and starting only what is missing, so a second run changes nothing and takes seconds:
+#   - Docker engine 20.10 (docker.io), docker-registry (v2) and debootstrap from the machine's
+#     Debian mirror; buildx and compose v2 from Debian trixie on the same mirror, pinned to
+#     priority 100 so nothing else is ever taken from trixie;
+#   - dockerd in the background (no init system needed), on a storage driver that works here
+#     (overlay2 when the kernel allows an overlay mount on /var/lib/docker, else fuse-overlayfs,
+#     else vfs);
+#   - a registry on 127.0.0.1:5000 (no auth, loopback only, which dockerd trusts without TLS);
+#   - the base image node:20-bookworm-slim: pulled when Docker Hub answers, otherwise seeded
+#     from the Debian mirror (debootstrap) plus this machine's Node.js 20 and npm.
+# For air-gapped builders, machines without Docker Hub access, and CI here. Run as root.
+#   bash tools/container/toolchain.sh           install/start what is missing
+#   bash tools/container/toolchain.sh --check   say what is missing (exit 1) or ready (exit 0)
+# Overrides (rarely needed): TOOLCHAIN_STORAGE_DRIVER=overlay2|fuse-overlayfs|vfs forces the
+# driver dockerd is started with; TOOLCHAIN_BASE_IMAGE seeds/checks another tag (tests).
 set -euo pipefail
 
-BASE_IMAGE=node:20-bookworm-slim
+BASE_IMAGE=${TOOLCHAIN_BASE_IMAGE:-node:20-bookworm-slim}
 REGISTRY_ADDR=127.0.0.1:5000
 REGISTRY_CONFIG=/etc/tradeyard-registry.yml
-DOCKERD_LOG=/var/log/tradeyard-dockerd.log
+REGISTRY_ROOT=/var/lib/tradeyard-registry
 REGISTRY_LOG=/var/log/tradeyard-registry.log
-started_at=$(date +%s)
-say() { echo "==> $*"; }
+DOCKERD_LOG=/var/log/tradeyard-dockerd.log
+APT_LOG=/var/log/tradeyard-toolchain-apt.log
+TRIXIE_SOURCES=/etc/apt/sources.list.d/trixie.sources
+TRIXIE_PIN=/etc/apt/preferences.d/tradeyard-trixie
+DEFAULT_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# Where Debian's docker-buildx/docker-compose put their plugins, and where a docker client
+# installed by hand in /usr/local looks first.
+PACKAGED_PLUGIN_DIRS=(/usr/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins)
+LOCAL_PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 
-engine_up() { docker info >/dev/null 2>&1; }
-buildx_ok() { docker buildx version >/dev/null 2>&1; }
-compose_ok() { docker compose version >/dev/null 2>&1; }
-registry_up() { curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
+SECONDS=0
+changed=  # set when this run installed or started anything
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'toolchain.sh: error: %s\n' "$*" >&2; exit 1; }
+
+cleanups=()
+run_cleanups() { local c; for c in "${cleanups[@]}"; do eval "$c" || true; done; }
+trap run_cleanups EXIT
+
+have() { command -v "$1" >/dev/null 2>&1; }
+engine_up() { have docker && timeout 20 docker info >/dev/null 2>&1; }
+buildx_ok() { have docker && docker buildx version >/dev/null 2>&1; }
+compose_ok() { have docker && docker compose version >/dev/null 2>&1; }
+registry_up() { curl -fsS -m 5 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
 base_ok() { docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; }
 
-if [ "${1:-}" = "--check" ]; then
-  missing=()
-  engine_up || missing+=("docker engine")
-  buildx_ok || missing+=("buildx")
-  compose_ok || missing+=("compose")
-  registry_up || missing+=("registry on $REGISTRY_ADDR")
-  engine_up && ! base_ok && missing+=("base image $BASE_IMAGE")
-  if [ ${#missing[@]} -eq 0 ]; then say "container toolchain ready"; exit 0; fi
-  say "missing: ${missing[*]}"
-  exit 1
-fi
-
-[ "$(id -u)" = 0 ] || { echo "toolchain.sh installs packages and starts daemons: run it as root" >&2; exit 1; }
-export DEBIAN_FRONTEND=noninteractive
-
-# The URIs line of the machine's own Debian entry: trixie and debootstrap use the same mirror.
-mirror() {
-  local uri
-  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/debian.sources | grep -v security | head -1 | awk '{print $2}')
-  [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | grep -v security | head -1 | awk '{print $2}')
+# --- the machine's Debian mirror ---------------------------------------------------------
+# Prints "URI SIGNED-BY" of the apt entry for this machine's release (e.g. bookworm, not
+# bookworm-security), from deb822 *.sources files first, then one-line *.list files.
+debian_entry() {
+  local codename f
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && [ "$f" != "$TRIXIE_SOURCES" ] || continue
+    awk -v want="$codename" '
+      function flush() {
+        if (!done && uris != "" && deb && suite && !off) { print uris, (signed == "" ? "-" : signed); done = 1 }
+        uris = ""; signed = ""; deb = 0; suite = 0; off = 0
+      }
+      /^[ \t]*$/ { flush(); next }
+      /^[ \t]*#/ { next }
+      tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+      tolower($1) == "uris:" { uris = $2 }
+      tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == want) suite = 1 }
+      tolower($1) == "signed-by:" { signed = $2 }
+      tolower($1) == "enabled:" && tolower($2) == "no" { off = 1 }
+      END { flush() }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v want="$codename" '
+      $1 != "deb" { next }
+      { i = 2; signed = "-"
+        if ($2 ~ /^\[/) { for (; i <= NF; i++) { if ($i ~ /^\[?signed-by=/) { signed = $i; sub(/^\[?signed-by=/, "", signed); sub(/\]$/, "", signed) } if ($i ~ /\]$/) { i++; break } } }
+        if ($(i + 1) == want) { print $i, signed; exit } }' "$f"
+  done
+}
+mirror_entry=
+mirror_uri() {
+  [ -n "$mirror_entry" ] || mirror_entry=$(debian_entry | head -1)
+  local uri=${mirror_entry%% *}
   echo "${uri:-http://deb.debian.org/debian}"
 }
+mirror_keyring() {
+  [ -n "$mirror_entry" ] || mirror_entry=$(debian_entry | head -1)
+  local key=${mirror_entry#* }
+  case $key in /*) [ -f "$key" ] && { echo "$key"; return; } ;; esac
+  echo "$DEFAULT_KEYRING"
+}
+trixie_sources_text() {
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' "$(mirror_uri)" "$(mirror_keyring)"
+}
+trixie_pin_text() { printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n'; }
 
-apt_updated=
-apt_update() { [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }; }
-
-# Debian's packages try to start services on install; there is no init system here, and we
-# start the daemons ourselves below.
-with_no_service_starts() {
-  local created=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created=1
+# --- --check: report only ---------------------------------------------------------------
+check() {
+  local missing=() ok=()
+  for cmd in dockerd docker-registry debootstrap curl; do
+    if have "$cmd"; then ok+=("$cmd"); else missing+=("$cmd (package $(case $cmd in dockerd) echo docker.io ;; *) echo "$cmd" ;; esac))"); fi
+  done
+  if buildx_ok; then ok+=("buildx"); else missing+=("docker buildx plugin"); fi
+  if compose_ok; then ok+=("compose"); else missing+=("docker compose plugin"); fi
+  if [ -f "$TRIXIE_SOURCES" ] && ! grep -qs 'n=trixie' "$TRIXIE_PIN"; then
+    missing+=("apt pin for trixie ($TRIXIE_PIN): trixie is enabled unpinned")
   fi
-  "$@"
-  local status=$?
-  [ -z "$created" ] || rm -f /usr/sbin/policy-rc.d
-  return $status
+  if engine_up; then
+    ok+=("engine ($(docker info --format '{{.Driver}}' 2>/dev/null))")
+    if base_ok; then ok+=("$BASE_IMAGE"); else missing+=("base image $BASE_IMAGE"); fi
+  else
+    missing+=("running docker engine (docker info fails)" "base image $BASE_IMAGE (unknown while the engine is down)")
+  fi
+  if registry_up; then ok+=("registry $REGISTRY_ADDR"); else missing+=("registry on http://$REGISTRY_ADDR/v2/"); fi
+  say "present: ${ok[*]:-nothing}"
+  if [ ${#missing[@]} -eq 0 ]; then say "container toolchain ready"; exit 0; fi
+  local m; for m in "${missing[@]}"; do say "missing: $m"; done
+  exit 1
 }
 
-# --- packages ---------------------------------------------------------------------------
-need=()
-command -v dockerd >/dev/null || need+=(docker.io)
-command -v docker-registry >/dev/null || need+=(docker-registry)
-command -v debootstrap >/dev/null || need+=(debootstrap)
-if [ ${#need[@]} -gt 0 ]; then
-  say "installing ${need[*]}"
-  apt_update
-  with_no_service_starts apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+case ${1:-} in
+  --check) check ;;
+  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  "") ;;
+  *) die "unknown argument '$1' (use --check or --help)" ;;
+esac
 
-# buildx and compose v2 are not in bookworm; trixie (same mirror) has them. Pin trixie low so
-# nothing else is ever taken from it.
-cli_plugin_dirs=(/usr/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/local/lib/docker/cli-plugins)
-if ! buildx_ok || ! compose_ok; then
-  if [ ! -f /etc/apt/sources.list.d/trixie.sources ]; then
-    say "adding Debian trixie (pinned to priority 100) for docker-buildx and docker-compose"
-    printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$(mirror)" \
-      >/etc/apt/sources.list.d/trixie.sources
-    printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' >/etc/apt/preferences.d/tradeyard-trixie
-    apt_updated=
+[ "$(id -u)" = 0 ] || die "installs packages and starts daemons: run it as root"
+export DEBIAN_FRONTEND=noninteractive
+
+# --- packages -------------------------------------------------------------------------------
+apt_updated=
+apt_update() {
+  [ -z "$apt_updated" ] || return 0
+  say "apt-get update"
+  apt-get update -qq >>"$APT_LOG" 2>&1 || { tail -20 "$APT_LOG" >&2; die "apt-get update failed (log: $APT_LOG)"; }
+  apt_updated=1
+}
+# apt-get install with service starts blocked: Debian's packages would start dockerd and the
+# registry through their init scripts; we start both ourselves below, our way.
+apt_install() {
+  say "apt-get install $*"
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    cleanups+=("rm -f /usr/sbin/policy-rc.d")
   fi
+  apt-get install -y -q --no-install-recommends "$@" >>"$APT_LOG" 2>&1 \
+    || { tail -30 "$APT_LOG" >&2; die "apt-get install $* failed (log: $APT_LOG)"; }
+  changed=1
+}
+# Writes a file only when its content differs; says so when it does.
+put_file() {
+  local path=$1 text=$2
+  if [ "$(cat "$path" 2>/dev/null)" != "$text" ]; then
+    mkdir -p "$(dirname "$path")"
+    printf '%s\n' "$text" >"$path"
+    say "wrote $path"
+    changed=1
+    return 0
+  fi
+  return 1
+}
+
+packages=()
+have dockerd || packages+=(docker.io)
+have docker || packages+=(docker.io)
+have docker-registry || packages+=(docker-registry)
+have debootstrap || packages+=(debootstrap)
+have curl || packages+=(curl)
+need_plugins=
+{ buildx_ok && compose_ok; } || need_plugins=1
+if [ -n "$need_plugins" ]; then
+  # buildx and compose v2 are not in bookworm (it has compose v1 only); trixie, on the same
+  # mirror, has both. The pin goes in before the source so trixie is never unpinned.
+  put_file "$TRIXIE_PIN" "$(trixie_pin_text)" || true
+  if put_file "$TRIXIE_SOURCES" "$(trixie_sources_text)"; then apt_updated=; fi
+fi
+if [ ${#packages[@]} -gt 0 ] || [ -n "$need_plugins" ]; then
   apt_update
-  say "installing docker-buildx and docker-compose from trixie"
-  with_no_service_starts apt-get install -y -qq --no-install-recommends -t trixie docker-buildx docker-compose >/dev/null
+  if [ ${#packages[@]} -gt 0 ]; then
+    mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
+    apt_install "${packages[@]}"
+  fi
+  if [ -n "$need_plugins" ]; then
+    # Only the two named packages come from trixie: they depend on nothing but libc6 (>= 2.34),
+    # which bookworm satisfies, and the pin keeps every other package on bookworm.
+    apt_install -t trixie docker-buildx docker-compose
+  fi
 fi
-# Whichever docker client is first on PATH must find the plugins.
-mkdir -p /usr/local/lib/docker/cli-plugins
-for plugin in docker-buildx docker-compose; do
-  for dir in "${cli_plugin_dirs[@]}"; do
-    if [ -x "$dir/$plugin" ] && [ ! -e "/usr/local/lib/docker/cli-plugins/$plugin" ]; then
-      ln -s "$dir/$plugin" "/usr/local/lib/docker/cli-plugins/$plugin"
-    fi
+
+# The clients' built-in plugin path already covers /usr/libexec/docker/cli-plugins; a client
+# built elsewhere may not look there, so link the plugins where /usr/local clients look first.
+if ! buildx_ok || ! compose_ok; then
+  mkdir -p "$LOCAL_PLUGIN_DIR"
+  for plugin in docker-buildx docker-compose; do
+    for dir in "${PACKAGED_PLUGIN_DIRS[@]}"; do
+      if [ -x "$dir/$plugin" ] && [ ! -e "$LOCAL_PLUGIN_DIR/$plugin" ]; then
+        ln -s "$dir/$plugin" "$LOCAL_PLUGIN_DIR/$plugin"
+        say "linked $LOCAL_PLUGIN_DIR/$plugin -> $dir/$plugin"
+      fi
+    done
   done
-done
+fi
+buildx_ok || die "docker buildx does not work after installing docker-buildx ($(docker buildx version 2>&1 | head -1))"
+compose_ok || die "docker compose does not work after installing docker-compose ($(docker compose version 2>&1 | head -1))"
 
-# --- engine -----------------------------------------------------------------------------
+# --- engine -----------------------------------------------------------------------------------
+daemon_json_get() { # prints the string value of a top-level key of /etc/docker/daemon.json
+  [ -f /etc/docker/daemon.json ] || return 0
+  sed -n 's/.*"'"$1"'"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' /etc/docker/daemon.json | head -1
+}
+# Can the kernel mount overlayfs with upper/work dirs on the filesystem of $1 (nested setups
+# whose /var/lib/docker is itself on overlayfs usually cannot)?
+overlay_mount_works() {
+  local probe works=1
+  mkdir -p "$1"
+  probe=$(mktemp -d "$1/.tradeyard-overlay-probe.XXXXXX")
+  mkdir "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+  echo lower >"$probe/lower/f"
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" "$probe/merged" 2>/dev/null; then
+    # copy-up must work and leave the lower layer alone
+    if echo upper >"$probe/merged/f" 2>/dev/null && [ "$(cat "$probe/lower/f")" = lower ] && [ "$(cat "$probe/upper/f" 2>/dev/null)" = upper ]; then works=0; fi
+    umount "$probe/merged"
+  fi
+  rm -rf "$probe"
+  return $works
+}
+# Picks the storage driver dockerd starts with: an explicit choice wins; then the driver that
+# already holds this machine's images (switching would hide them); then the first that works.
+choose_storage_driver() {
+  local root=$1 d
+  if [ -n "${TOOLCHAIN_STORAGE_DRIVER:-}" ]; then echo "$TOOLCHAIN_STORAGE_DRIVER"; return; fi
+  for d in overlay2 fuse-overlayfs vfs; do
+    if [ -d "$root/$d" ] && [ -n "$(ls -A "$root/$d" 2>/dev/null)" ]; then echo "$d"; return; fi
+  done
+  if overlay_mount_works "$root"; then echo overlay2; return; fi
+  if [ -e /dev/fuse ]; then echo fuse-overlayfs; return; fi
+  echo vfs
+}
+
+started_engine=
 if ! engine_up; then
-  say "starting dockerd (log: $DOCKERD_LOG)"
-  nohup dockerd >"$DOCKERD_LOG" 2>&1 &
-  for _ in $(seq 1 60); do engine_up && break; sleep 1; done
-  engine_up || { tail -20 "$DOCKERD_LOG" >&2; echo "dockerd did not come up" >&2; exit 1; }
+  dockerd_args=()
+  configured=$(daemon_json_get storage-driver)
+  if [ -n "$configured" ]; then
+    driver=$configured
+    say "storage driver $driver (from /etc/docker/daemon.json)"
+  else
+    data_root=$(daemon_json_get data-root)
+    driver=$(choose_storage_driver "${data_root:-/var/lib/docker}")
+    dockerd_args+=(--storage-driver="$driver")
+    say "storage driver $driver"
+  fi
+  if [ "$driver" = fuse-overlayfs ] && ! have fuse-overlayfs; then apt_update; apt_install fuse-overlayfs; fi
+  pid=
+  if [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null \
+    && [ "$(cat "/proc/$(cat /var/run/docker.pid)/comm" 2>/dev/null)" = dockerd ]; then
+    pid=$(cat /var/run/docker.pid)
+    say "dockerd (pid $pid) is running but not answering yet; waiting for it"
+  else
+    say "starting dockerd ${dockerd_args[*]} (log: $DOCKERD_LOG)"
+    printf '\n---- %s toolchain.sh: dockerd %s\n' "$(date -u +%FT%TZ)" "${dockerd_args[*]}" >>"$DOCKERD_LOG"
+    # its own session, so a Ctrl-C of this script or the end of the calling shell leaves it be
+    setsid nohup dockerd "${dockerd_args[@]}" </dev/null >>"$DOCKERD_LOG" 2>&1 &
+    pid=$!
+    changed=1
+  fi
+  for _ in $(seq 1 60); do
+    engine_up && break
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$DOCKERD_LOG" >&2; die "dockerd exited (log: $DOCKERD_LOG)"; }
+    sleep 1
+  done
+  engine_up || { tail -20 "$DOCKERD_LOG" >&2; die "dockerd did not answer within 60 s (log: $DOCKERD_LOG)"; }
+  actual=$(docker info --format '{{.Driver}}')
+  [ "$actual" = "$driver" ] || die "dockerd runs on storage driver '$actual', expected '$driver'"
+  started_engine=1
 fi
 
-# --- registry on loopback (127.0.0.1 registries need no TLS for the engine) ----------------
+# --- registry on loopback (dockerd allows plain HTTP to 127.0.0.0/8 registries) ---------
+started_registry=
 if ! registry_up; then
   if [ ! -f "$REGISTRY_CONFIG" ]; then
-    mkdir -p /var/lib/tradeyard-registry
-    cat >"$REGISTRY_CONFIG" <<CONF
-version: 0.1
+    # Debian's /etc/docker/registry/config.yml asks for htpasswd auth; this one has none and
+    # listens on loopback only.
+    put_file "$REGISTRY_CONFIG" "version: 0.1
 log:
   level: warn
 storage:
   filesystem:
-    rootdirectory: /var/lib/tradeyard-registry
+    rootdirectory: $REGISTRY_ROOT
   delete:
     enabled: true
 http:
-  addr: $REGISTRY_ADDR
-CONF
+  addr: $REGISTRY_ADDR" || true
   fi
-  say "starting the registry on $REGISTRY_ADDR (log: $REGISTRY_LOG)"
-  nohup docker-registry serve "$REGISTRY_CONFIG" >"$REGISTRY_LOG" 2>&1 &
-  for _ in $(seq 1 30); do registry_up && break; sleep 1; done
-  registry_up || { tail -20 "$REGISTRY_LOG" >&2; echo "registry did not come up" >&2; exit 1; }
+  mkdir -p "$REGISTRY_ROOT"
+  say "starting the registry on $REGISTRY_ADDR (config: $REGISTRY_CONFIG, log: $REGISTRY_LOG)"
+  setsid nohup docker-registry serve "$REGISTRY_CONFIG" </dev/null >>"$REGISTRY_LOG" 2>&1 &
+  registry_pid=$!
+  changed=1
+  for _ in $(seq 1 30); do
+    registry_up && break
+    kill -0 "$registry_pid" 2>/dev/null || { tail -20 "$REGISTRY_LOG" >&2; die "the registry exited (log: $REGISTRY_LOG)"; }
+    sleep 1
+  done
+  registry_up || { tail -20 "$REGISTRY_LOG" >&2; die "the registry did not answer within 30 s (log: $REGISTRY_LOG)"; }
+  started_registry=1
 fi
 
-# --- base image ---------------------------------------------------------------------------
-if ! base_ok && ! timeout 20 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
-  say "seeding $BASE_IMAGE from the Debian mirror and this machine's Node.js $(node --version)"
+# Whenever the engine or the registry was (re)started: prove a push and a pull by digest work,
+# with a one-file image (a few hundred bytes).
+if [ -n "$started_engine$started_registry" ]; then
+  probe_ref=$REGISTRY_ADDR/tradeyard/toolchain-probe:latest
+  probe_dir=$(mktemp -d)
+  cleanups+=("rm -rf '$probe_dir'")
+  echo "pushed by tools/container/toolchain.sh" >"$probe_dir/probe.txt"
+  tar -C "$probe_dir" -c probe.txt | docker import --message "toolchain.sh push probe" - "$probe_ref" >/dev/null
+  docker push "$probe_ref" >"$probe_dir/push.log" 2>&1 || { cat "$probe_dir/push.log" >&2; die "docker push to $REGISTRY_ADDR failed"; }
+  probe_digest=$(sed -n 's/.*digest: \(sha256:[0-9a-f]*\).*/\1/p' "$probe_dir/push.log")
+  docker image rm "$probe_ref" >/dev/null
+  docker pull -q "$REGISTRY_ADDR/tradeyard/toolchain-probe@$probe_digest" >/dev/null || die "pull by digest from $REGISTRY_ADDR failed"
+  docker image rm "$REGISTRY_ADDR/tradeyard/toolchain-probe@$probe_digest" >/dev/null
+  say "push to and pull by digest from $REGISTRY_ADDR work"
+fi
+
+# --- base image -----------------------------------------------------------------------------
+seed_base_image() {
+  local node_bin node_version npm_dir corepack_dir rootfs mirror
+  node_bin=$(readlink -f "$(command -v node)") || die "no node on PATH to seed $BASE_IMAGE with"
+  node_version=$("$node_bin" --version)
+  case $node_version in v20.*) ;; *) die "this machine's node is $node_version; $BASE_IMAGE needs v20" ;; esac
+  npm_dir=$(readlink -f "$(dirname "$node_bin")/../lib/node_modules/npm")
+  corepack_dir=$(readlink -f "$(dirname "$node_bin")/../lib/node_modules/corepack" 2>/dev/null || true)
+  [ -f "$npm_dir/bin/npm-cli.js" ] || die "npm not found next to $node_bin (looked in $npm_dir)"
+  mirror=$(mirror_uri)
+
+  say "seeding $BASE_IMAGE: debootstrap bookworm (minbase) from $mirror, node $node_version, npm $(cd / && "$node_bin" "$npm_dir/bin/npm-cli.js" --version)"
   rootfs=$(mktemp -d /var/tmp/tradeyard-rootfs.XXXXXX)
-  debootstrap --variant=minbase bookworm "$rootfs" "$(mirror)" >/dev/null
-  node_bin=$(readlink -f "$(command -v node)")
-  npm_dir=$(dirname "$node_bin")/../lib/node_modules/npm
-  install -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
-  if [ -d "$npm_dir" ]; then
-    mkdir -p "$rootfs/usr/local/lib/node_modules"
-    cp -a "$(readlink -f "$npm_dir")" "$rootfs/usr/local/lib/node_modules/npm"
-    ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-    ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+  chmod 0755 "$rootfs" # it becomes the image's /
+  # debootstrap mounts /proc and /sys inside while it works: unmount before deleting anything
+  cleanups+=("grep -o ' ${rootfs}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf --one-file-system '$rootfs' '$rootfs.log'")
+  debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
+    || { tail -20 "$rootfs.log" >&2; die "debootstrap failed (log: $rootfs.log)"; }
+  rm -f "$rootfs.log"
+
+  # Node.js and npm (and corepack) laid out as in the official image
+  install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
+  mkdir -p "$rootfs/usr/local/lib/node_modules"
+  cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+  if [ -f "$corepack_dir/dist/corepack.js" ]; then
+    cp -a "$corepack_dir" "$rootfs/usr/local/lib/node_modules/corepack"
+    ln -s ../lib/node_modules/corepack/dist/corepack.js "$rootfs/usr/local/bin/corepack"
   fi
-  chroot "$rootfs" /bin/sh -c 'groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node'
-  rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
-  tar -C "$rootfs" -c . | docker import \
+  # the official image's entrypoint: `docker run IMAGE script.js` or `IMAGE -e ...` runs node
+  cat >"$rootfs/usr/local/bin/docker-entrypoint.sh" <<'ENTRYPOINT'
+#!/bin/sh
+set -e
+if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
+  set -- node "$@"
+fi
+exec "$@"
+ENTRYPOINT
+  chmod 0755 "$rootfs/usr/local/bin/docker-entrypoint.sh"
+  chroot "$rootfs" /bin/sh -ec 'groupadd --gid 1000 node; useradd --uid 1000 --gid node --shell /bin/bash --create-home node'
+
+  # apt inside the image uses the same entries as this machine (updates and security included)
+  local src
+  src=$(grep -ls "$mirror" /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v "$TRIXIE_SOURCES" | head -1 || true)
+  if [ -n "$src" ]; then
+    cp "$src" "$rootfs/etc/apt/sources.list.d/debian.sources"
+    rm -f "$rootfs/etc/apt/sources.list"
+  fi
+  # small, as Debian's slim images: no docs, man pages or locales now or in later installs
+  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+DPKG
+  find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
+    "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
+    "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old "$rootfs"/var/log/* "$rootfs"/tmp/*
+  : >"$rootfs/etc/resolv.conf"
+  echo localhost >"$rootfs/etc/hostname"
+
+  tar --numeric-owner -C "$rootfs" -c . | docker import \
+    --message "seeded by tools/container/toolchain.sh: Debian bookworm minbase + node $node_version" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV NODE_VERSION='"$(node --version | tr -d v)" \
-    --change 'CMD ["node"]' - "$BASE_IMAGE" >/dev/null
-  rm -rf "$rootfs"
+    --change "ENV NODE_VERSION=${node_version#v}" \
+    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
+    --change 'CMD ["node"]' \
+    - "$BASE_IMAGE" >/dev/null
+  changed=1
+}
+image_size() { docker image inspect --format '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1 / 1e6}'; }
+
+if ! base_ok; then
+  say "$BASE_IMAGE not present: trying docker pull (20 s)"
+  if timeout 20 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
+    say "pulled $BASE_IMAGE"
+    changed=1
+  else
+    seed_base_image
+    say "seeded $BASE_IMAGE: $(image_size "$BASE_IMAGE")"
+  fi
+fi
+# After a fresh engine start or a new base image: a container must really run on this driver.
+if [ -n "$started_engine" ] || [ -n "$changed" ]; then
+  v=$(docker run --rm "$BASE_IMAGE" node -e 'process.stdout.write(process.version)' 2>&1) \
+    || die "cannot run a container from $BASE_IMAGE on storage driver $(docker info --format '{{.Driver}}'): $v"
+  say "a container from $BASE_IMAGE runs node $v"
 fi
 
-say "engine  $(docker version --format '{{.Server.Version}}' 2>/dev/null), storage driver $(docker info --format '{{.Driver}}')"
-say "buildx  $(docker buildx version | awk '{print $2}')"
-say "compose $(docker compose version --short)"
+# --- summary ------------------------------------------------------------------------------
+say "engine   $(docker version --format '{{.Server.Version}}' 2>/dev/null), storage driver $(docker info --format '{{.Driver}}'), client $(docker version --format '{{.Client.Version}}' 2>/dev/null) ($(command -v docker))"
+say "buildx   $(docker buildx version | awk '{print $2}')"
+say "compose  $(docker compose version --short)"
 say "registry http://$REGISTRY_ADDR"
-say "base    $BASE_IMAGE $(docker image inspect --format '{{.Id}} {{.Size}}' "$BASE_IMAGE" | awk '{printf "%s %.1f MB", substr($1,8,12), $2/1e6}')"
-say "container toolchain ready in $(($(date +%s) - started_at)) s"
+say "base     $BASE_IMAGE $(docker image inspect --format '{{.Id}}' "$BASE_IMAGE" | cut -c8-19) $(image_size "$BASE_IMAGE")"
+say "container toolchain ready in ${SECONDS} s$([ -n "$changed" ] || echo ' (nothing changed)')"

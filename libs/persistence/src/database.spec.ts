@@ -1,0 +1,51 @@
+import { openDatabase, type Database } from './database';
+import { migrate } from './migrate';
+import { postgresMissing, startPostgres, type TestServer } from './test-servers';
+
+const migrations = [
+  { id: '001_accounts', sql: 'CREATE TABLE accounts (id text PRIMARY KEY, cash numeric NOT NULL);' },
+  { id: '002_seed', sql: "INSERT INTO accounts VALUES ('a', 100);\nINSERT INTO accounts VALUES ('b', 5);" },
+];
+
+function suite(name: string, open: () => Promise<Database>) {
+  describe(name, () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it('applies migrations once, in order', async () => {
+      expect(await migrate(db, migrations)).toEqual(['001_accounts', '002_seed']);
+      expect(await migrate(db, migrations)).toEqual([]);
+      expect(await db.query('SELECT id, cash::float8 AS cash FROM accounts ORDER BY id')).toEqual([
+        { id: 'a', cash: 100 },
+        { id: 'b', cash: 5 },
+      ]);
+    });
+
+    it('rolls a failed transaction back completely', async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query("UPDATE accounts SET cash = cash - 50 WHERE id = 'a'");
+          throw new Error('risk check failed');
+        }),
+      ).rejects.toThrow('risk check failed');
+      expect(await db.query("SELECT cash::float8 AS cash FROM accounts WHERE id = 'a'")).toEqual([{ cash: 100 }]);
+    });
+  });
+}
+
+suite('PGlite (embedded)', () => openDatabase({}));
+
+const missing = postgresMissing();
+if (missing) {
+  it.skip(`PostgreSQL: skipped: ${missing}`, () => undefined);
+} else {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => server?.stop());
+  suite('PostgreSQL server', () => openDatabase({ url: server.url }));
+}

@@ -1,32 +1,206 @@
+import { GatewayClient, GatewayError, type Order } from '@tradeyard/gateway-contract';
+import { postgresMissing, redisMissing, startPostgres, startRedis, type TestServer } from '@tradeyard/persistence';
 import { parseConfig } from '@tradeyard/service-kit';
-import { createGateway } from './app';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { createGateway, type Gateway } from './app';
 import { gatewayConfigSchema } from './config';
 
-describe('api-gateway quotes from the bundled S&P 500 replay', () => {
-  let now = 0;
-  const config = parseConfig(gatewayConfigSchema, { REPLAY_BARS_PER_SECOND: '10', LOG_LEVEL: 'silent' });
-  const gateway = createGateway(config, () => now);
-  afterAll(() => gateway.stop());
+const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 
-  it('serves the current replayed close, advancing with the clock', async () => {
-    const first = await gateway.app.inject({ method: 'GET', url: '/api/v1/quotes/SPX' });
-    expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ symbol: 'SPX', price: 1455.219971, date: '2000-01-03' });
-    now += 1000;
-    expect((await gateway.app.inject({ method: 'GET', url: '/api/v1/quotes/SPX' })).json().date).toBe('2000-01-18');
+async function startGateway(env: Record<string, string> = {}): Promise<{ gateway: Gateway; url: string }> {
+  const config = parseConfig(gatewayConfigSchema, {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'gateway-')),
+    REPLAY_BARS_PER_SECOND: '5',
+    ...secrets,
+    ...env,
   });
+  const gateway = await createGateway({ ...config, PORT: 0 });
+  return { gateway, url: await gateway.start() };
+}
 
-  it('serves recent bars with a validated limit', async () => {
-    const bars = await gateway.app.inject({ method: 'GET', url: '/api/v1/bars/SPX?limit=3' });
-    expect(bars.json()).toHaveLength(3);
-    const bad = await gateway.app.inject({ method: 'GET', url: '/api/v1/bars/SPX?limit=-1' });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json().message).toMatch(/^limit /);
-  });
+function suite(name: string, databaseUrl: () => string | undefined) {
+  describe(`gateway on ${name}`, () => {
+    let gateway: Gateway;
+    let url: string;
+    let admin: GatewayClient;
+    beforeAll(async () => {
+      const dbUrl = databaseUrl();
+      ({ gateway, url } = await startGateway(dbUrl ? { DATABASE_URL: dbUrl, MAX_ORDER_NOTIONAL: '1000000' } : { MAX_ORDER_NOTIONAL: '1000000' }));
+      const { token } = await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD);
+      admin = new GatewayClient({ baseUrl: url, token });
+    });
+    afterAll(() => gateway?.stop());
 
-  it('answers 404 naming the unknown symbol', async () => {
-    const res = await gateway.app.inject({ method: 'GET', url: '/api/v1/quotes/NOPE' });
-    expect(res.statusCode).toBe(404);
-    expect(res.json().message).toContain('unknown symbol NOPE');
+    it('logs in, places, fills and cancels orders, and reports portfolio and equity', async () => {
+      const quote = await admin.getQuote('SPX');
+      const bought = await admin.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 3 });
+      expect(bought).toMatchObject({ status: 'filled', filledQuantity: 3 });
+      const resting = await admin.placeOrder({ symbol: 'SPX', side: 'buy', type: 'limit', quantity: 1, limitPrice: Math.round(quote.price / 2) });
+      expect(resting.status).toBe('new');
+      expect((await admin.cancelOrder(resting.id)).status).toBe('cancelled');
+      const sold = await admin.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 });
+      expect(sold.status).toBe('filled');
+      const portfolio = await admin.getPortfolio();
+      expect(portfolio.positions).toEqual([expect.objectContaining({ symbol: 'SPX', quantity: 2 })]);
+      expect(portfolio.equity).toBeCloseTo(portfolio.cash + portfolio.positionsValue, 6);
+      expect((await admin.getEquity()).length).toBeGreaterThanOrEqual(3);
+      expect((await admin.getOrders()).map((o) => o.status).sort()).toEqual(['cancelled', 'filled', 'filled']);
+      expect(await gateway.broker.recompute('admin')).toEqual(await gateway.broker.storedState('admin'));
+    });
+
+    it('answers 200 hostile or malformed requests with a 4xx naming the problem, never a 500, ledger unchanged', async () => {
+      const before = await gateway.broker.storedState('admin');
+      const ordersBefore = (await admin.getOrders({ limit: 1000 })).length;
+      const { token: viewerToken } = await (async () => {
+        await admin.request('POST', '/users', { body: { username: `viewer-${name.length}`, password: 'viewer-pass-1', role: 'viewer' } }).catch(() => undefined);
+        return new GatewayClient({ baseUrl: url }).login(`viewer-${name.length}`, 'viewer-pass-1');
+      })();
+      const bodies: unknown[] = [
+        {}, { symbol: 'SPX' }, { symbol: 'SPX', side: 'buy' }, { symbol: 'SPX', side: 'hold', quantity: 1 }, { symbol: 'SPX', side: 'buy', quantity: -1 },
+        { symbol: 'SPX', side: 'buy', quantity: 0 }, { symbol: 'SPX', side: 'buy', quantity: 1e300 }, { symbol: 'SPX', side: 'buy', quantity: 'ten' },
+        { symbol: 'NOPE', side: 'buy', quantity: 1 }, { symbol: 'spx!', side: 'buy', quantity: 1 }, { symbol: 'SPX', side: 'buy', quantity: 1, type: 'limit' },
+        { symbol: 'SPX', side: 'buy', quantity: 1, limitPrice: 5 }, { symbol: 'SPX', side: 'buy', quantity: 1, extra: true }, [], 'text', null, 42,
+        { symbol: 'SPX', side: 'buy', quantity: Number.NaN }, { symbol: 'SPX', side: 'sell', quantity: 1, type: 'limit', limitPrice: -3 }, { symbol: 123, side: 'buy', quantity: 1 },
+      ];
+      const requests: Array<{ method: string; path: string; body?: string; token?: string; expect: number[] }> = [];
+      for (const body of bodies) {
+        for (const token of [admin['options'].token, undefined, 'not-a-token', viewerToken, `${admin['options'].token}x`]) {
+          requests.push({ method: 'POST', path: '/api/v1/orders', body: JSON.stringify(body), token, expect: [400, 401, 403] });
+        }
+      }
+      const others = [
+        { method: 'POST', path: '/api/v1/orders', body: '{"symbol": "SPX", ', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/orders/not-a-uuid', token: admin['options'].token },
+        { method: 'DELETE', path: '/api/v1/orders/00000000-0000-4000-8000-000000000000', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/quotes/NOPE', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/quotes/%00%ff', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/bars/SPX?limit=-5', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/bars/SPX?limit=99999999999', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/orders?status=open', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/signals?from=yesterday', token: admin['options'].token },
+        { method: 'POST', path: '/api/v1/signals', body: '{"id": 5}', token: secrets.SERVICE_TOKEN },
+        { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"y","role":"god"}', token: admin['options'].token },
+        { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"longenough","role":"admin"}', token: viewerToken },
+        { method: 'POST', path: '/api/v1/auth/login', body: '{"username":"admin","password":"wrong"}' },
+        { method: 'POST', path: '/api/v1/auth/login', body: '{"username":"admin"}' },
+        { method: 'GET', path: '/api/v1/portfolio' },
+        { method: 'GET', path: '/api/v1/nothing-here', token: admin['options'].token },
+      ];
+      while (requests.length < 200) requests.push({ ...others[requests.length % others.length], expect: [400, 401, 403, 404, 409, 413] });
+      const results = await Promise.all(
+        requests.map(async (r) => {
+          const res = await fetch(url + r.path, {
+            method: r.method,
+            headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },
+            body: r.body,
+          });
+          const body = (await res.json().catch(() => ({}))) as { message?: string };
+          return { r, status: res.status, body };
+        }),
+      );
+      expect(results).toHaveLength(200);
+      for (const { r, status, body } of results) {
+        if (status < 400 || status >= 500 || !body.message) throw new Error(`${r.method} ${r.path} ${r.body ?? ''} -> ${status} ${JSON.stringify(body)}`);
+      }
+      const named = results.find((x) => x.r.body === JSON.stringify({ symbol: 'SPX', side: 'buy', quantity: -1 }) && x.r.token === admin['options'].token);
+      expect(named?.body.message).toBe('body.quantity: must be greater than 0');
+      expect(await gateway.broker.storedState('admin')).toEqual(before);
+      expect((await admin.getOrders({ limit: 1000 })).length).toBe(ordersBefore);
+    });
+
+    it('keeps the ledger equal to its recomputation under 1,000 concurrent orders from 50 clients with retries', async () => {
+      const service = new GatewayClient({ baseUrl: url, token: secrets.SERVICE_TOKEN });
+      const before = (await service.getOrders({ limit: 1000 })).length;
+      const placed = new Map<string, string>();
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, client) => {
+          for (let i = 0; i < 20; i++) {
+            const key = `c${client}-o${i}`;
+            const order = { symbol: 'SPX', side: (i % 4 === 3 ? 'sell' : 'buy') as 'buy' | 'sell', quantity: 0.5 + (i % 3) };
+            const first: Order = await service.placeOrder(order, key);
+            if (i % 5 === 0) expect((await service.placeOrder(order, key)).id).toBe(first.id); // a retry is a no-op
+            placed.set(key, first.id);
+          }
+        }),
+      );
+      expect(new Set(placed.values()).size).toBe(1000);
+      const orders = await service.getOrders({ limit: 1000 });
+      expect(orders.length - before).toBe(1000);
+      expect(await gateway.broker.recompute('agent')).toEqual(await gateway.broker.storedState('agent'));
+    }, 120_000);
+
+    it('serves OpenAPI at /docs and health without a token', async () => {
+      expect((await fetch(`${url}/docs/json`)).status).toBe(200);
+      const spec = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(spec.paths)).toContain('/api/v1/orders');
+      expect((await fetch(`${url}/ready`)).status).toBe(200);
+    });
   });
+}
+
+suite('PGlite', () => undefined);
+
+const pgMissing = postgresMissing();
+let pg: TestServer | undefined;
+if (pgMissing) {
+  it.skip(`gateway on PostgreSQL: skipped: ${pgMissing}`, () => undefined);
+} else {
+  beforeAll(async () => {
+    pg = await startPostgres();
+  }, 60_000);
+  afterAll(() => pg?.stop());
+  suite('PostgreSQL', () => pg!.url);
+}
+
+const redisReason = pgMissing ?? redisMissing();
+if (redisReason) {
+  it.skip(`two replicas over Redis: skipped: ${redisReason}`, () => undefined);
+} else {
+  describe('two gateway replicas sharing PostgreSQL and Redis', () => {
+    let redis: TestServer;
+    let one: { gateway: Gateway; url: string };
+    let two: { gateway: Gateway; url: string };
+    beforeAll(async () => {
+      redis = await startRedis();
+      const env = { DATABASE_URL: pg!.url, REDIS_URL: redis.url };
+      one = await startGateway(env);
+      two = await startGateway(env);
+    }, 60_000);
+    afterAll(async () => {
+      await one?.gateway.stop();
+      await two?.gateway.stop();
+      await redis?.stop();
+    });
+
+    it('delivers a fill made on one replica to a WebSocket client of the other', async () => {
+      const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.SERVICE_TOKEN}`);
+      const messages: Array<{ channel: string; data: { orderId?: string } }> = [];
+      socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'subscribe', channels: ['fills', 'orders'] }));
+      await new Promise((r) => setTimeout(r, 300));
+      const order = await new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
+      const deadline = Date.now() + 5000;
+      while (!messages.some((m) => m.channel === 'fills' && m.data.orderId === order.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      socket.close();
+      expect(messages.find((m) => m.channel === 'fills')?.data.orderId).toBe(order.id);
+    });
+
+    it('refuses a WebSocket without a valid token', async () => {
+      const socket = new WebSocket(`${one.url.replace('http', 'ws')}/ws?token=wrong`);
+      const code = await new Promise((resolve) => socket.on('close', resolve));
+      expect(code).toBe(4401);
+    });
+  });
+}
+
+it('rejects a bad token as 401 through the typed client', async () => {
+  const { gateway, url } = await startGateway();
+  await expect(new GatewayClient({ baseUrl: url, token: 'nope' }).getPortfolio()).rejects.toBeInstanceOf(GatewayError);
+  await gateway.stop();
 });

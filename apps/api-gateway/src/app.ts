@@ -1,39 +1,271 @@
-import { ReplayClock, isoDate, loadSp500, symbolSchema } from '@tradeyard/market-data';
-import { createService } from '@tradeyard/service-kit';
+import rateLimit from '@fastify/rate-limit';
+import fastifyJwt from '@fastify/jwt';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
+import {
+  barsQuerySchema,
+  loginRequestSchema,
+  ordersQuerySchema,
+  placeOrderSchema,
+  roleSchema,
+  signalSchema,
+  signalsQuerySchema,
+  type Role,
+  type Signal,
+} from '@tradeyard/gateway-contract';
+import { symbolSchema } from '@tradeyard/market-data';
+import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
+import { createService, packageAsset } from '@tradeyard/service-kit';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { checkLogin, ensureUser, hasRole, sameSecret, servicePrincipal, type Principal } from './auth';
+import { InProcessBus, RedisBus, type EventBus } from './bus';
 import type { GatewayConfig } from './config';
+import { chartLibrary, dashboardHtml } from './dashboard';
+import { HttpError, installErrorHandling, parseInput } from './http-errors';
+import { MarketHub } from './market-hub';
+import { registerWebSocket } from './ws';
 
-export function createGateway(config: GatewayConfig, now: () => number = Date.now) {
-  const service = createService({ name: 'api-gateway', config });
-  const bars = loadSp500();
-  const start = Math.max(0, bars.findIndex((b) => isoDate(b.time) >= config.REPLAY_START_DATE));
-  const feeds = new Map([['SPX', new ReplayClock(bars, { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startIndex: start, now })]]);
-  service.addReadinessCheck({ name: 'market-data', check: () => void feeds.get('SPX')!.current() });
-
-  const feedFor = (raw: string) => {
-    const parsed = symbolSchema.safeParse(raw);
-    if (!parsed.success) return { error: `symbol ${parsed.error.issues[0].message}` } as const;
-    const feed = feeds.get(parsed.data);
-    return feed ? ({ feed } as const) : ({ error: `unknown symbol ${parsed.data}; known: ${[...feeds.keys()].join(', ')}` } as const);
-  };
-
-  service.app.get<{ Params: { symbol: string } }>('/api/v1/quotes/:symbol', async (request, reply) => {
-    const found = feedFor(request.params.symbol);
-    if ('error' in found) return reply.code(404).send({ error: 'not_found', message: found.error });
-    const bar = found.feed.current();
-    return { symbol: bar.symbol, price: bar.close, time: bar.time, date: isoDate(bar.time) };
-  });
-
-  const barsQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100) });
-  service.app.get<{ Params: { symbol: string }; Querystring: unknown }>('/api/v1/bars/:symbol', async (request, reply) => {
-    const query = barsQuery.safeParse(request.query);
-    if (!query.success) {
-      return reply.code(400).send({ error: 'bad_request', message: `limit ${query.error.issues[0].message}` });
-    }
-    const found = feedFor(request.params.symbol);
-    if ('error' in found) return reply.code(404).send({ error: 'not_found', message: found.error });
-    return found.feed.history(query.data.limit);
-  });
-
-  return service;
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
 }
+
+const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
+const symbolParams = z.object({ symbol: symbolSchema });
+const newUserSchema = z.strictObject({
+  username: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 lowercase letters, digits, dot, dash or underscore'),
+  password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  role: roleSchema,
+});
+const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
+const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
+
+const docs = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+/** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
+export async function createGateway(config: GatewayConfig) {
+  const db: Database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR });
+  await migrate(db, gatewayMigrations);
+  await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
+  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(Date.now())]);
+  const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
+
+  const bus: EventBus = config.REDIS_URL ? await RedisBus.connect(config.REDIS_URL) : new InProcessBus();
+  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt) });
+  const broker = new Broker(
+    db,
+    hub,
+    {
+      startingCash: config.PAPER_STARTING_CASH,
+      feeBps: config.FEE_BPS,
+      feeFixed: config.FEE_FIXED,
+      slippageBps: config.SLIPPAGE_BPS,
+      maxOrderNotional: config.MAX_ORDER_NOTIONAL,
+      maxPositionNotional: config.MAX_POSITION_NOTIONAL,
+      allowShort: config.ALLOW_SHORT === 'true',
+    },
+    (event) => bus.publish(event.type === 'order' ? { channel: 'orders', accountId: event.accountId, data: event.order } : { channel: 'fills', accountId: event.accountId, data: event.fill }),
+  );
+
+  let ticker: NodeJS.Timeout | undefined;
+  const service = createService({
+    name: 'api-gateway',
+    config,
+    readiness: [
+      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
+      ...(bus instanceof RedisBus ? [{ name: 'redis', check: () => bus.ping() }] : []),
+    ],
+    onClose: async () => {
+      clearInterval(ticker);
+      await bus.close();
+      await db.close();
+    },
+  });
+  const { app } = service;
+  installErrorHandling(app);
+  // Schemas on routes document the API (OpenAPI at /docs); zod validates, so Fastify's own
+  // validator is switched off rather than checking every body twice with other messages.
+  app.setValidatorCompiler(() => () => true);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Tradeyard API gateway', version: '1.0.0', description: 'Paper trading, market data, signals. Errors: {error, message, details}.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  // Swagger UI's static files (images carry them in `swagger-ui/`).
+  const swaggerStatic = packageAsset('swagger-ui', '@fastify/swagger-ui', 'static');
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    baseDir: swaggerStatic,
+    logo: { type: 'image/svg+xml', content: readFileSync(join(swaggerStatic, 'logo.svg')) },
+  });
+  await app.register(fastifyJwt, { secret: config.JWT_SECRET });
+  await app.register(rateLimit, {
+    global: false,
+    ...(bus instanceof RedisBus ? { redis: bus.client } : {}),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'rate_limited',
+      message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
+    }),
+  });
+  await app.register(websocket);
+
+  /** Resolves the bearer token (header, or ?token= for WebSocket) to a principal with at least `role`. */
+  const authenticate = async (request: FastifyRequest, token: string | undefined, role: Role): Promise<Principal> => {
+    if (!token) throw new HttpError(401, { error: 'unauthorized', message: 'missing bearer token: log in at POST /api/v1/auth/login' });
+    let principal: Principal | undefined;
+    if (sameSecret(token, config.SERVICE_TOKEN)) principal = servicePrincipal;
+    else {
+      try {
+        principal = request.server.jwt.verify<Principal>(token);
+      } catch {
+        throw new HttpError(401, { error: 'unauthorized', message: 'invalid or expired token' });
+      }
+    }
+    if (!hasRole(principal, role)) throw new HttpError(403, { error: 'forbidden', message: `requires role ${role}; this token has role ${principal.role}` });
+    return principal;
+  };
+  const requireRole = (role: Role) => async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    request.principal = await authenticate(request, header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined, role);
+  };
+  const brokerCall = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof BrokerError) throw new HttpError(err.status, { error: err.code, message: err.message });
+      throw err;
+    }
+  };
+  const secured = (role: Role, tag: string, extra: Record<string, unknown> = {}) => ({ preHandler: requireRole(role), schema: { tags: [tag], ...extra } });
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
+  const charts = chartLibrary();
+  app.get('/assets/lightweight-charts.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),
+  );
+
+  app.post(
+    '/api/v1/auth/login',
+    { config: { rateLimit: { max: config.RATE_LIMIT_LOGINS_PER_MINUTE, timeWindow: '1 minute' } }, schema: { tags: ['auth'], security: [], body: docs(loginRequestSchema) } },
+    async (request) => {
+      const { username, password } = parseInput(loginRequestSchema, request.body, 'body');
+      const principal = await checkLogin(db, username, password);
+      if (!principal) throw new HttpError(401, { error: 'unauthorized', message: 'wrong username or password' });
+      await broker.ensureAccount(principal.accountId);
+      return { token: app.jwt.sign({ ...principal }, { expiresIn: config.JWT_TTL_SECONDS }), role: principal.role, expiresIn: config.JWT_TTL_SECONDS };
+    },
+  );
+
+  app.post('/api/v1/users', secured('admin', 'auth', { body: docs(newUserSchema) }), async (request, reply) => {
+    const user = parseInput(newUserSchema, request.body, 'body');
+    if (!(await ensureUser(db, user.username, user.password, user.role))) {
+      throw new HttpError(409, { error: 'conflict', message: `user ${user.username} already exists` });
+    }
+    await broker.ensureAccount(user.username);
+    return reply.code(201).send({ username: user.username, role: user.role });
+  });
+
+  app.get('/api/v1/symbols', secured('viewer', 'market'), async () => hub.symbols().map((symbol) => ({ symbol, source: 'replay:sp500' })));
+
+  const known = (symbol: string) => {
+    if (!hub.symbols().includes(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; known: ${hub.symbols().join(', ')}` });
+    return symbol;
+  };
+  app.get('/api/v1/quotes/:symbol', secured('viewer', 'market', { params: docs(symbolParams) }), async (request) => {
+    const { symbol } = parseInput(symbolParams, request.params, 'params');
+    return hub.quote(known(symbol));
+  });
+  app.get('/api/v1/bars/:symbol', secured('viewer', 'market', { params: docs(symbolParams), querystring: docs(barsQuerySchema) }), async (request) => {
+    const { symbol } = parseInput(symbolParams, request.params, 'params');
+    const query = parseInput(barsQuerySchema.strict(), request.query, 'query');
+    if (query.interval && query.interval !== '1d') {
+      throw new HttpError(400, { error: 'validation_failed', message: 'query.interval: the replay serves daily bars: use 1d', details: [{ field: 'query.interval', rule: 'must be 1d' }] });
+    }
+    return hub.bars(known(symbol), query);
+  });
+
+  const orderLimit = { rateLimit: { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute' } };
+  app.post('/api/v1/orders', { ...secured('trader', 'orders', { body: docs(placeOrderSchema) }), config: orderLimit }, async (request, reply) => {
+    const order = parseInput(placeOrderSchema, request.body, 'body');
+    const key = parseInput(orderHeaders, request.headers, 'headers')['idempotency-key'];
+    const result = await brokerCall(() => broker.placeOrder(request.principal.accountId, order, key));
+    return reply.code(result.replayed ? 200 : 201).send(result.order);
+  });
+  app.get('/api/v1/orders', secured('viewer', 'orders', { querystring: docs(ordersQuerySchema) }), async (request) =>
+    broker.listOrders(request.principal.accountId, parseInput(ordersQuerySchema.strict(), request.query, 'query')),
+  );
+  app.get('/api/v1/orders/:id', secured('viewer', 'orders', { params: docs(idParams) }), async (request) => {
+    const { id } = parseInput(idParams, request.params, 'params');
+    return brokerCall(() => broker.getOrder(request.principal.accountId, id));
+  });
+  app.delete('/api/v1/orders/:id', { ...secured('trader', 'orders', { params: docs(idParams) }), config: orderLimit }, async (request) => {
+    const { id } = parseInput(idParams, request.params, 'params');
+    return brokerCall(() => broker.cancelOrder(request.principal.accountId, id));
+  });
+
+  app.get('/api/v1/portfolio', secured('viewer', 'portfolio'), async (request) => broker.portfolio(request.principal.accountId));
+  app.get('/api/v1/portfolio/equity', secured('viewer', 'portfolio'), async (request) => {
+    const history = await broker.equityHistory(request.principal.accountId);
+    const now = await broker.portfolio(request.principal.accountId);
+    return [...history, { time: Date.now(), equity: now.equity }];
+  });
+
+  app.post('/api/v1/signals', secured('trader', 'signals', { body: docs(signalSchema) }), async (request, reply) => {
+    const signal = parseInput(signalSchema.strict(), request.body, 'body');
+    const inserted = await db.query(
+      `INSERT INTO signals (id, symbol, rule, time, close, "values") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [signal.id, signal.symbol, signal.rule, signal.time, signal.close, JSON.stringify(signal.values)],
+    );
+    if (inserted.length) bus.publish({ channel: 'signals', data: signal });
+    return reply.code(inserted.length ? 201 : 200).send(signal);
+  });
+  app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) => {
+    const q = parseInput(signalsQuerySchema.strict(), request.query, 'query');
+    const rows = await db.query(
+      `SELECT id, symbol, rule, time, close, "values" FROM signals
+       WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
+       ORDER BY time DESC, id LIMIT $5`,
+      [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100],
+    );
+    return rows.map((r): Signal => ({
+      id: String(r.id),
+      symbol: String(r.symbol),
+      rule: String(r.rule),
+      time: Number(r.time),
+      close: Number(r.close),
+      values: (typeof r.values === 'string' ? JSON.parse(r.values) : r.values) as Signal['values'],
+    }));
+  });
+
+  const ws = registerWebSocket(app, bus, (request, token) => authenticate(request, token, 'viewer'));
+
+  /** Releases due bars to subscribers and fills resting limit orders they cross. */
+  const tick = async () => {
+    const events = hub.tick();
+    events.forEach(ws.broadcastMarket);
+    if (events.length) await Promise.all(hub.symbols().map((s) => broker.matchRestingOrders(s)));
+  };
+  app.addHook('onReady', async () => {
+    let running = false;
+    ticker = setInterval(() => {
+      if (running) return;
+      running = true;
+      tick()
+        .catch((err) => service.log.error({ err }, 'market tick failed'))
+        .finally(() => (running = false));
+    }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
+  });
+
+  return { ...service, db, broker, hub, bus };
+}
+
+export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -3,4 +3,10 @@ import { createGateway } from './app';
 import { gatewayConfigSchema } from './config';
 
 const config = loadConfigOrExit(gatewayConfigSchema);
-void createGateway(config).start();
+createGateway(config).then(
+  (gateway) => gateway.start(),
+  (err) => {
+    process.stderr.write(`api-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageAsset } from '@tradeyard/service-kit';
 import type { Bar } from './bar';
 
 /** Real history shipped with the project through the `vega-datasets` npm package. */
@@ -11,16 +12,8 @@ export const bundledDatasets = {
 } as const;
 export type BundledDataset = keyof typeof bundledDatasets;
 
-/**
- * Where the CSV files are: next to a built bundle (the Dockerfile copies them to `datasets/`,
- * so images need no node_modules), else in the installed vega-datasets package.
- */
-export function datasetPath(file: string): string {
-  const besideBundle = join(__dirname, 'datasets', file);
-  if (existsSync(besideBundle)) return besideBundle;
-  // vega-datasets only exports its JS entry; its data folder sits one level above it.
-  return join(dirname(require.resolve('vega-datasets')), '..', 'data', file);
-}
+/** Where a bundled CSV file is (next to the bundle in images, else in the vega-datasets package). */
+export const datasetPath = (file: string): string => packageAsset(join('datasets', file), 'vega-datasets', join('data', file));
 
 const cache = new Map<string, Bar[]>();
 

@@ -6,6 +6,8 @@ export interface ReplayOptions {
   /** How many bars are already history when the replay starts. */
   startIndex?: number;
   now?: () => number;
+  /** When the replay started (ms); replicas sharing a start show the same market. Default: now. */
+  startedAt?: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export class ReplayClock {
     if (bars.length === 0) throw new RangeError('a replay needs at least one bar');
     if (!(options.barsPerSecond > 0)) throw new RangeError('barsPerSecond must be greater than 0');
     this.now = options.now ?? Date.now;
-    this.startedAt = this.now();
+    this.startedAt = options.startedAt ?? this.now();
   }
 
   cursor(): number {

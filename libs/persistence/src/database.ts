@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageAsset } from '@tradeyard/service-kit';
 import { Pool, type PoolClient } from 'pg';
 import type { PGlite as PGliteType, PGliteOptions } from '@electric-sql/pglite';
 
@@ -64,14 +65,10 @@ class PgliteDatabase implements Database {
 }
 
 /**
- * Where PGlite's WASM and data files are: next to a built bundle (the Dockerfile copies them to
- * `pglite/`), else in the installed package. They are passed in explicitly because the esbuild
- * CJS bundle has no import.meta.url for PGlite to find them by.
+ * PGlite's WASM and data files, passed in explicitly because the esbuild CJS bundle has no
+ * module URL for PGlite to find them by (images carry them in `pglite/`).
  */
-function pgliteAsset(file: string): string {
-  const besideBundle = join(__dirname, 'pglite', file);
-  return existsSync(besideBundle) ? besideBundle : join(dirname(require.resolve('@electric-sql/pglite')), file);
-}
+const pgliteAsset = (file: string) => packageAsset(join('pglite', file), '@electric-sql/pglite', join('dist', file));
 
 export interface DatabaseOptions {
   /** postgres://... ; unset means embedded PGlite. */

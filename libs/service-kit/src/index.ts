@@ -1,3 +1,4 @@
+export * from './assets';
 export * from './config';
 export * from './logger';
 export * from './metrics';

@@ -1,0 +1,57 @@
+import type { Role } from '@tradeyard/gateway-contract';
+import type { Database } from '@tradeyard/persistence';
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+// scrypt with N=2^15, r=8: about 50 ms per hash here, slow enough against guessing.
+const SCRYPT = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, 32, SCRYPT);
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, SCRYPT);
+  return timingSafeEqual(actual, expected);
+}
+
+export const sameSecret = (given: string, expected: string) => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/** Who is calling: a logged-in user (their paper account is their username) or the service token. */
+export interface Principal {
+  username: string;
+  role: Role;
+  accountId: string;
+}
+
+const rank: Record<Role, number> = { viewer: 0, trader: 1, admin: 2 };
+export const hasRole = (principal: Principal, needed: Role) => rank[principal.role] >= rank[needed];
+
+/** The service principal the scanner and mcp-tools act as. */
+export const servicePrincipal: Principal = { username: 'agent', role: 'trader', accountId: 'agent' };
+
+export async function ensureUser(db: Database, username: string, password: string, role: Role): Promise<boolean> {
+  const rows = await db.query('INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING username', [
+    username,
+    await hashPassword(password),
+    role,
+  ]);
+  return rows.length > 0;
+}
+
+export async function checkLogin(db: Database, username: string, password: string): Promise<Principal | undefined> {
+  const [user] = await db.query<{ username: string; password_hash: string; role: Role }>('SELECT username, password_hash, role FROM users WHERE username = $1', [username]);
+  // Hash even for unknown users so response time does not reveal which names exist.
+  const ok = await verifyPassword(password, user?.password_hash ?? (await hashPassword('unknown-user')));
+  return user && ok ? { username: user.username, role: user.role, accountId: user.username } : undefined;
+}

@@ -1,0 +1,57 @@
+import type { PriceSource } from '@tradeyard/broker';
+import { type Bar, isoDate, loadSp500, ReplayClock } from '@tradeyard/market-data';
+import type { QuoteDto } from '@tradeyard/gateway-contract';
+
+export type MarketEvent = { channel: 'bars'; data: Bar } | { channel: 'quotes'; data: QuoteDto };
+
+/**
+ * Quotes and bars of the bundled S&P 500 (SPX) replayed against the wall clock. Replicas
+ * that share a database share the replay's start, so they show the same market at the same
+ * moment. `tick()` releases the bars due since the last tick as bar and quote events.
+ */
+export class MarketHub implements PriceSource {
+  private readonly feeds: Map<string, { bars: Bar[]; clock: ReplayClock; last: number }>;
+
+  constructor(options: { barsPerSecond: number; startDate: string; startedAt: number; now?: () => number }) {
+    const bars = loadSp500();
+    const startIndex = Math.max(0, bars.findIndex((b) => isoDate(b.time) >= options.startDate));
+    const clock = new ReplayClock(bars, { barsPerSecond: options.barsPerSecond, startIndex, startedAt: options.startedAt, now: options.now });
+    this.feeds = new Map([['SPX', { bars, clock, last: clock.cursor() }]]);
+  }
+
+  symbols(): string[] {
+    return [...this.feeds.keys()];
+  }
+
+  quote(symbol: string): QuoteDto | undefined {
+    const bar = this.feeds.get(symbol)?.clock.current();
+    return bar && { symbol, price: bar.close, time: bar.time, date: isoDate(bar.time) };
+  }
+
+  price(symbol: string) {
+    const quote = this.quote(symbol);
+    return quote && { price: quote.price, time: quote.time };
+  }
+
+  /** Released bars, oldest first, filtered by date range and limited to the latest `limit`. */
+  bars(symbol: string, query: { from?: string; to?: string; limit?: number }): Bar[] | undefined {
+    const feed = this.feeds.get(symbol);
+    if (!feed) return undefined;
+    const released = feed.bars.slice(0, feed.clock.cursor() + 1);
+    const from = query.from ? Date.parse(`${query.from}T00:00:00Z`) : -Infinity;
+    const to = query.to ? Date.parse(`${query.to}T00:00:00Z`) : Infinity;
+    const inRange = released.filter((b) => b.time >= from && b.time <= to);
+    return inRange.slice(Math.max(0, inRange.length - (query.limit ?? 500)));
+  }
+
+  tick(): MarketEvent[] {
+    const events: MarketEvent[] = [];
+    for (const [symbol, feed] of this.feeds) {
+      const cursor = feed.clock.cursor();
+      for (let i = feed.last + 1; i <= cursor; i++) events.push({ channel: 'bars', data: feed.bars[i] });
+      if (cursor !== feed.last) events.push({ channel: 'quotes', data: this.quote(symbol)! });
+      feed.last = cursor;
+    }
+    return events;
+  }
+}

@@ -5,7 +5,7 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { RSI } from 'technicalindicators';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { Rsi } from '@tradeyard/indicators';
-import { createScanner } from './app';
+import { createScanner, defaultRules } from './app';
 import { scannerConfigSchema } from './config';
 import { readSseSignals } from './test-helpers';
 
@@ -85,6 +85,8 @@ describe('scanner HTTP API', () => {
 describe('scanner alone on its replay feed', () => {
   it('streams signals to a real SSE client as the replay runs', async () => {
     const scanner = createScanner(config({ REPLAY_DATASET: 'sp500', REPLAY_BARS_PER_SECOND: '2000' }));
+    expect(scanner.engine.listRules().map((r) => r.id)).toEqual(defaultRules.map((r) => r.id));
+    defaultRules.forEach((rule) => scanner.engine.deleteRule(rule.id)); // this test watches one rule of its own
     const address = await scanner.start();
     try {
       const signals = await readSseSignals(`${address}/api/v1/signals/stream`, 2, async () => {

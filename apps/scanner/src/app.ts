@@ -56,6 +56,14 @@ function applyRule(engine: ScanEngine, rule: { id: string; expression: string },
   }
 }
 
+/** The starter rules a scanner runs when no SCANNER_RULES_FILE is given, so a fresh start shows signals. */
+export const defaultRules = [
+  { id: 'rsi-oversold', expression: 'rsi(14) < 30' },
+  { id: 'golden-cross', expression: 'cross_above(sma(close, 50), sma(close, 200))' },
+  { id: 'volume-spike', expression: 'volume > 2 * sma(volume, 20)' },
+  { id: 'breakout-20', expression: 'close > highest(high, 20)[1]' },
+];
+
 /** Rules and watchlist from SCANNER_RULES_FILE; a bad file stops the start with a message naming it. */
 export function loadRulesFile(path: string, engine: ScanEngine): void {
   let raw: unknown;
@@ -87,6 +95,7 @@ export interface ScannerDeps {
 export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   const engine = new ScanEngine(config.SIGNAL_HISTORY);
   if (config.SCANNER_RULES_FILE) loadRulesFile(config.SCANNER_RULES_FILE, engine);
+  else defaultRules.forEach((rule) => engine.setRule(rule));
   const streams = new Set<FastifyReply>();
   const service = createService({
     name: 'scanner',

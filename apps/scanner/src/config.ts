@@ -7,7 +7,7 @@ export const scannerConfigSchema = z.object({
     .optional()
     .describe('API gateway base URL; when set the scanner consumes its /ws bar stream and posts signals to it, otherwise it replays bundled data'),
   SERVICE_TOKEN: z.string().min(1).optional().describe('Static bearer token for the gateway (WebSocket ?token= and signal posts); required with GATEWAY_URL'),
-  SCANNER_RULES_FILE: z.string().min(1).optional().describe('JSON file {"rules":[{"id","expression"}],"watchlist":["SPX",...]} loaded at start'),
+  SCANNER_RULES_FILE: z.string().min(1).optional().describe('JSON file {"rules":[{"id","expression"}],"watchlist":["SPX",...]} loaded at start; unset: the four starter rules (rsi-oversold, golden-cross, volume-spike, breakout-20) on every symbol'),
   REPLAY_DATASET: z
     .enum(['sp500', 'stocks', 'all', 'synthetic'], { error: 'must be one of sp500, stocks, all, synthetic' })
     .default('all')

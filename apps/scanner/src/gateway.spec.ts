@@ -4,7 +4,7 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { signalSchema, type Signal } from '@tradeyard/gateway-contract';
 import { loadSp500 } from '@tradeyard/market-data';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createScanner } from './app';
+import { createScanner, defaultRules } from './app';
 import { scannerConfigSchema } from './config';
 import { readSseSignals } from './test-helpers';
 
@@ -88,6 +88,7 @@ describe('scanner with the gateway', () => {
       ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gatewayUrl, SERVICE_TOKEN: 'svc-token', SIGNAL_POST_BACKOFF_MS: '5' }),
       PORT: 0,
     });
+    defaultRules.forEach((rule) => scanner.engine.deleteRule(rule.id));
     scanner.engine.setRule({ id: 'oversold', expression: 'rsi(14) < 30' });
     gateway.failNext = 2;
     const address = await scanner.start();

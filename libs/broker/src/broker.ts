@@ -272,7 +272,9 @@ export class Broker {
       'SELECT symbol, quantity::float8 AS quantity, avg_price::float8 AS avg_price, realized_pnl::float8 AS realized_pnl FROM positions WHERE account_id = $1 ORDER BY symbol',
       [accountId],
     );
-    const positions: Position[] = rows.map((r) => {
+    const realizedPnl = round6(rows.reduce((sum, r) => sum + Number(r.realized_pnl), 0));
+    // Closed positions keep their realized P&L in the total but are not listed.
+    const positions: Position[] = rows.filter((r) => Number(r.quantity) !== 0).map((r) => {
       const quantity = Number(r.quantity);
       const avgPrice = Number(r.avg_price);
       const marketPrice = this.prices.price(String(r.symbol))?.price ?? avgPrice;
@@ -293,7 +295,7 @@ export class Broker {
       cash,
       positionsValue,
       equity: round6(cash + positionsValue),
-      realizedPnl: round6(positions.reduce((s, p) => s + p.realizedPnl, 0)),
+      realizedPnl,
       unrealizedPnl: round6(positions.reduce((s, p) => s + p.unrealizedPnl, 0)),
       positions,
     };

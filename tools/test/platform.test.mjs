@@ -3,7 +3,9 @@
 // Needs the four bundles built (`nx run-many -t build`), which `npm test` does first.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -16,12 +18,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const healthy = async (port) => (await httpStatus(`http://127.0.0.1:${port}/health`)) === 200;
 
-test('npm start: all four /health answer 200 within 30 s, SIGINT stops every process', async () => {
+test('npm start: four services healthy within 30 s, trading end to end, SIGINT stops every process', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-start-'));
   const offset = 300;
+  const port = (name) => services.find((s) => s.name === name).port + offset;
   const child = spawn(process.execPath, [join(root, 'tools/start/start.mjs')], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, TRADEYARD_PORT_OFFSET: String(offset), TRADEYARD_SKIP_BUILD: '1' },
+    // A faster replay and agent cycle than the defaults, so the test sees signals and trades in seconds.
+    env: { ...process.env, DATA_DIR: dataDir, TRADEYARD_PORT_OFFSET: String(offset), TRADEYARD_SKIP_BUILD: '1', REPLAY_BARS_PER_SECOND: '10', AGENT_INTERVAL_MS: '1000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -36,6 +40,74 @@ test('npm start: all four /health answer 200 within 30 s, SIGINT stops every pro
     }
     assert.ok((await Promise.all(ports.map(healthy))).every(Boolean), `not all healthy within 30 s:\n${output}`);
     assert.match(output, /generated development secrets/);
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
+    const gateway = `http://127.0.0.1:${port('api-gateway')}`;
+    const asService = { authorization: `Bearer ${secrets.SERVICE_TOKEN}` };
+    const getJson = async (url, headers = asService) => (await fetch(url, { headers })).json();
+
+    await t.test('an MCP client lists the tools, reads a price, buys and sells, and the gateway shows it', async () => {
+      const client = new Client({ name: 'platform-test', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port('mcp-tools')}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${secrets.MCP_AUTH_TOKEN}` } },
+        }),
+      );
+      try {
+        const names = (await client.listTools()).tools.map((tool) => tool.name);
+        for (const name of ['get_price', 'get_history', 'calculate', 'search_signals', 'list_symbols', 'buy', 'sell', 'cancel_order', 'get_portfolio', 'get_orders']) {
+          assert.ok(names.includes(name), `tool ${name} missing from ${names}`);
+        }
+        const price = await client.callTool({ name: 'get_price', arguments: { symbol: 'SPX' } });
+        assert.ok(price.structuredContent.price > 0);
+        const bought = await client.callTool({ name: 'buy', arguments: { symbol: 'SPX', quantity: 2 } });
+        assert.equal(bought.structuredContent.status, 'filled', JSON.stringify(bought));
+        const onGateway = await getJson(`${gateway}/api/v1/orders/${bought.structuredContent.id}`);
+        assert.equal(onGateway.status, 'filled');
+        const sold = await client.callTool({ name: 'sell', arguments: { symbol: 'SPX', quantity: 1 } });
+        assert.equal(sold.structuredContent.status, 'filled');
+        const portfolio = await getJson(`${gateway}/api/v1/portfolio`);
+        assert.notEqual(portfolio.cash, 100_000, 'the trades did not move the cash');
+        const bad = await client.callTool({ name: 'buy', arguments: { symbol: 'SPX', quantity: -1 } });
+        assert.equal(bad.isError, true);
+        assert.match(bad.content[0].text, /quantity/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    await t.test('the live agent trades on the replay feed and its orders appear on the gateway', async () => {
+      let orders = [];
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const { current } = await getJson(`http://127.0.0.1:${port('trading-agent')}/api/v1/runs`, {});
+        const run = await getJson(`http://127.0.0.1:${port('trading-agent')}/api/v1/runs/${current.runId}?type=order`, {});
+        orders = run.events ?? [];
+        if (orders.length && current.cycles >= 3) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.ok(orders.length > 0, 'the agent placed no order');
+      const id = orders[0].order?.id ?? orders[0].data?.order?.id;
+      assert.ok(id, `no order id in ${JSON.stringify(orders[0])}`);
+      assert.equal((await getJson(`${gateway}/api/v1/orders/${id}`)).id, id);
+    });
+
+    await t.test('the scanner scans the gateway bar stream and its signals reach the gateway', async () => {
+      let signals = [];
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && signals.length === 0) {
+        signals = await getJson(`${gateway}/api/v1/signals?limit=5`);
+        if (!signals.length) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.ok(signals.length > 0, 'no signal reached the gateway');
+      assert.equal(typeof signals[0].rule, 'string');
+    });
+
+    await t.test('the dashboard page loads', async () => {
+      const page = await fetch(`${gateway}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<title>Tradeyard<\/title>/);
+    });
+
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('exit', r));
     assert.equal(code, 0, output);

@@ -14,7 +14,7 @@ export const dashboardHtml = `<!doctype html>
  body{font:14px system-ui,sans-serif;margin:0;background:#0f1419;color:#d8dee4}
  header{display:flex;gap:1rem;align-items:center;padding:.6rem 1rem;background:#161b22;border-bottom:1px solid #30363d}
  h1{font-size:1.1rem;margin:0} h2{font-size:.95rem;margin:.2rem 0 .5rem}
- main{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:1rem;padding:1rem}
+ main{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1rem;padding:1rem}
  section{background:#161b22;border:1px solid #30363d;border-radius:6px;padding:.8rem;overflow:auto;max-height:360px}
  table{width:100%;border-collapse:collapse} td,th{padding:.2rem .4rem;text-align:right;border-bottom:1px solid #21262d}
  td:first-child,th:first-child{text-align:left} input,select,button{font:inherit;padding:.2rem .4rem}

@@ -39,7 +39,7 @@ before(() => {
 after(() => {
   for (const id of started) {
     try {
-      docker('rm', '-f', id);
+      docker('rm', '-f', '-v', id);
     } catch {
       // already gone
     }

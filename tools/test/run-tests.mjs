@@ -32,14 +32,15 @@ function skip(tier, why) {
 const engineReachable = () => spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 
 run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '--outputStyle=static', '--parallel=2']);
-run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs']);
+run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs', 'tools/test/delivery.test.mjs']);
 if (engineReachable()) {
-  // images first: the compose and deploy tests run the images it builds and pushes.
-  const containerTests = readdirSync(join(root, 'tools/test'))
-    .filter((f) => f.endsWith('.container.test.mjs'))
-    .sort((a, b) => (a.startsWith('images.') ? -1 : b.startsWith('images.') ? 1 : a.localeCompare(b)))
+  // Node's test runner orders files by name, so the image build (which the compose, deploy and
+  // swarm tests run) gets its own call first.
+  const rest = readdirSync(join(root, 'tools/test'))
+    .filter((f) => f.endsWith('.container.test.mjs') && f !== 'images.container.test.mjs')
     .map((f) => `tools/test/${f}`);
-  run('container', process.execPath, ['--test', '--test-concurrency=1', ...containerTests]);
+  run('container', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/images.container.test.mjs']);
+  if (results.at(-1).status === 'passed') run('delivery', process.execPath, ['--test', '--test-concurrency=1', ...rest]);
 } else {
   skip('container', 'no container engine');
 }

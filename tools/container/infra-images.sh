@@ -8,7 +8,8 @@
 #             `pg_isready` and `psql` on PATH for healthchecks and backups.
 #             Debian ships no PostgreSQL 16 package (bookworm has 15, trixie 17): the stand-in
 #             is PostgreSQL 15, wire- and SQL-compatible for what Tradeyard uses.
-#   redis     `redis-server` and `redis-cli` on PATH, data in /data, port 6379.
+#   redis     `redis-server` and `redis-cli` on PATH, data in /data, port 6379, and, as in
+#             the official image, `--protected-mode no` unless a config file is given.
 # Tests use them only through docker-compose.standins.yml; production pulls the official images.
 #   bash tools/container/infra-images.sh            build both (skips images already present)
 #   bash tools/container/infra-images.sh --force    rebuild both
@@ -70,6 +71,18 @@ ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["postgres"]
 DOCKERFILE
 
+# As the official image's entrypoint: a `redis-server` command without a config file gets
+# `--protected-mode no`, else Redis 7 refuses clients from other containers.
+cat >"$context/redis/entrypoint.sh" <<'SCRIPT'
+#!/bin/sh
+set -eu
+if [ "${1:-}" = redis-server ] && ! [ -f "${2:-}" ]; then
+  shift
+  set -- redis-server --protected-mode no "$@"
+fi
+exec "$@"
+SCRIPT
+
 cat >"$context/redis/Dockerfile" <<DOCKERFILE
 FROM $BASE_IMAGE
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server >/dev/null \\
@@ -79,7 +92,9 @@ USER redis
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 6379
-CMD ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no"]
+COPY --chmod=0755 entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["redis-server"]
 DOCKERFILE
 
 build() {

@@ -1,0 +1,87 @@
+// Development compose stack on the real engine: `up --build -d` (after the bundles are built)
+// is healthy within 120 s; an order placed through mcp-tools' `buy` tool shows on the gateway
+// and, with the portfolio, survives `restart` and `down` + `up` (volumes kept); the backtest
+// worker runs from the agent image as a compose profile. PostgreSQL and Redis are the
+// air-gapped stand-ins, swapped in only by docker-compose.standins.yml.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { agentLoopOff, apps, composeProject, docker, ensureStandins, freePort, orderAndPosition, buyThroughMcp, quietly, root, testSecrets } from './delivery-support.mjs';
+
+const secrets = testSecrets();
+const image = { REGISTRY: 'localhost', IMAGE_OWNER: 'tradeyard-compose-test', IMAGE_TAG: 'test' };
+const ports = {};
+let stack;
+let placed;
+let urls;
+
+before(async () => {
+  Object.assign(ports, { GATEWAY_PORT: await freePort(), SCANNER_PORT: await freePort(), MCP_PORT: await freePort(), AGENT_PORT: await freePort() });
+  urls = { gateway: `http://127.0.0.1:${ports.GATEWAY_PORT}`, mcp: `http://127.0.0.1:${ports.MCP_PORT}/mcp` };
+  ensureStandins();
+  // The documented order: bundles first, then compose packages them with docker/Dockerfile.
+  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static', '--projects', apps.join(',')], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+  const env = { ...secrets, ...agentLoopOff, ...image, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+  stack = composeProject(`tydev${process.pid}`, ['docker-compose.dev.yml', 'docker-compose.standins.yml'], env);
+});
+
+after(() => {
+  stack?.destroy();
+  for (const app of apps) quietly(() => docker('image', 'rm', `${image.REGISTRY}/${image.IMAGE_OWNER}/tradeyard-${app}:${image.IMAGE_TAG}`));
+});
+
+test('up --build -d: every service healthy within 120 s', async () => {
+  const startedAt = Date.now();
+  const up = await stack.composeAsync('up', '--build', '-d');
+  assert.equal(up.code, 0, `compose up failed:\n${up.stderr}`);
+  const ms = await stack.waitHealthy(120_000, startedAt);
+  const services = Object.keys(stack.states()).sort();
+  assert.deepEqual(services, [...apps, 'postgres', 'redis'].sort());
+  process.stdout.write(`dev stack: up --build -d to all ${services.length} services healthy in ${(ms / 1000).toFixed(1)} s\n`);
+  for (const app of apps) {
+    const size = Number(docker('image', 'inspect', '--format', '{{.Size}}', `${image.REGISTRY}/${image.IMAGE_OWNER}/tradeyard-${app}:${image.IMAGE_TAG}`));
+    process.stdout.write(`image tradeyard-${app}: ${(size / 1e6).toFixed(1)} MB\n`);
+  }
+});
+
+test('an order placed through mcp-tools shows on the gateway', async () => {
+  placed = await buyThroughMcp(urls.mcp, secrets.MCP_AUTH_TOKEN, 'SPX', 3);
+  assert.ok(placed.id, `buy returned no order id: ${JSON.stringify(placed)}`);
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  assert.equal(order?.status, 'filled', `order ${placed.id} not filled on the gateway: ${JSON.stringify(order)}`);
+  assert.equal(position?.quantity, 3);
+});
+
+/** After a restart of any kind: healthy again, and the order and position unchanged. */
+async function assertKept(label, startedAt = Date.now()) {
+  const ms = await stack.waitHealthy(120_000, startedAt);
+  process.stdout.write(`dev stack: ${label} to all healthy in ${(ms / 1000).toFixed(1)} s\n`);
+  assert.ok(placed, 'no order was placed (see the previous test)');
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  assert.equal(order?.id, placed.id, `order lost after ${label}`);
+  assert.equal(order.status, 'filled');
+  assert.equal(position?.quantity, 3, `position lost after ${label}`);
+}
+
+test('docker compose restart keeps the order and the portfolio', async () => {
+  const startedAt = Date.now();
+  stack.compose('restart');
+  await assertKept('restart', startedAt);
+});
+
+test('down + up (volumes kept) keeps the order and the portfolio', async () => {
+  stack.compose('down', '--timeout', '10');
+  assert.deepEqual(stack.states(), {}, 'containers left after down');
+  const startedAt = Date.now();
+  const up = await stack.composeAsync('up', '-d', '--no-build');
+  assert.equal(up.code, 0, up.stderr);
+  await assertKept('down + up', startedAt);
+});
+
+test('backtest worker: the agent image in batch mode, as the `worker` profile', () => {
+  const spec = JSON.stringify({ name: 'compose-test', strategies: [{ name: 'sma-cross', fast: [20, 50], slow: [200] }], workers: 1 });
+  stack.compose('--profile', 'worker', 'run', '--rm', '-e', `BACKTEST_SPEC=${spec}`, 'backtest-worker');
+  const result = JSON.parse(stack.compose('exec', '-T', 'trading-agent', 'cat', '/data/backtests/compose-test.json'));
+  assert.equal(result.runs.length, 2);
+  assert.ok(result.best, 'no best run');
+});

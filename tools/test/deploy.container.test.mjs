@@ -1,0 +1,114 @@
+// Production compose file from the registry on 127.0.0.1 by tag, driven by tools/deploy:
+// pull-and-restart brings a tag up healthy; a tag whose gateway never answers its
+// healthcheck is rolled back to the previous tag by the script itself (exit 1, the failing
+// service named with its last log lines) and the data placed before survives. Also: no image
+// holds a .env file, a key or a token (every layer's file list is read from `docker save`).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { agentLoopOff, apps, buyThroughMcp, composeProject, docker, ensureStandins, freePort, orderAndPosition, owner, pushBrokenRelease, registry, removeLocalTag, repository, run, shortSha, testSecrets } from './delivery-support.mjs';
+
+const goodTag = `sha-${shortSha()}`;
+const brokenTag = `broken-${shortSha()}-${process.pid}`;
+const secrets = testSecrets();
+const stateDir = mkdtempSync(join(tmpdir(), 'tradeyard-deploy-'));
+const project = `typrod${process.pid}`;
+const files = ['docker-compose.prod.yml', 'docker-compose.standins.yml'];
+let env;
+let stack;
+let urls;
+
+before(async () => {
+  ensureStandins();
+  const ports = { GATEWAY_PORT: String(await freePort()), MCP_PORT: String(await freePort()) };
+  urls = { gateway: `http://127.0.0.1:${ports.GATEWAY_PORT}`, mcp: `http://127.0.0.1:${ports.MCP_PORT}/mcp` };
+  env = { ...secrets, ...agentLoopOff, ...ports, REGISTRY: registry, IMAGE_OWNER: owner, COMPOSE_PROJECT_NAME: project, COMPOSE_FILES: files.join(':'), DEPLOY_STATE_DIR: stateDir, ENV_FILE: '/nonexistent', HEALTH_TIMEOUT: '120', LOG_LINES: '20' };
+  stack = composeProject(project, files, { ...env, IMAGE_TAG: goodTag });
+  pushBrokenRelease(goodTag, brokenTag);
+});
+
+after(() => {
+  stack?.destroy();
+  rmSync(stateDir, { recursive: true, force: true });
+  removeLocalTag(brokenTag);
+});
+
+const deploy = (...args) => run('bash', ['tools/deploy/deploy.sh', ...args], env);
+const runningGatewayImage = () => docker('inspect', '--format', '{{.Config.Image}}', stack.compose('ps', '-q', 'api-gateway'));
+
+let placed;
+
+test(`pull-and-restart ${goodTag}: the prod file from the registry, every service healthy`, async () => {
+  const result = await deploy('pull-and-restart', goodTag);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /all services healthy on sha-/);
+  assert.equal(runningGatewayImage(), `${repository('api-gateway')}:${goodTag}`);
+  assert.equal(readFileSync(join(stateDir, 'current-tag'), 'utf8').trim(), goodTag);
+  // read-only root filesystem, published ports limited to the gateway and mcp-tools
+  const gateway = stack.compose('ps', '-q', 'api-gateway');
+  assert.equal(docker('inspect', '--format', '{{.HostConfig.ReadonlyRootfs}}', gateway), 'true');
+  assert.equal(docker('port', stack.compose('ps', '-q', 'scanner')), '', 'scanner must not be published');
+  assert.match(docker('port', gateway), /8080\/tcp -> /);
+});
+
+test('data placed on the good tag is visible', async () => {
+  placed = await buyThroughMcp(urls.mcp, secrets.MCP_AUTH_TOKEN, 'SPX', 2);
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  assert.equal(order?.status, 'filled');
+  assert.equal(position?.quantity, 2);
+});
+
+test('a tag whose gateway fails its healthcheck is rolled back by itself, data kept', async () => {
+  const result = await deploy('pull-and-restart', brokenTag);
+  assert.equal(result.code, 1, `expected exit 1 (rolled back); stderr:\n${result.stderr}`);
+  assert.match(result.stderr, /service api-gateway is not healthy on broken-/);
+  assert.match(result.stderr, /broken release: not serving/, 'the failing service log lines are missing');
+  assert.match(result.stderr, new RegExp(`rolling back to ${goodTag}`));
+  assert.equal(runningGatewayImage(), `${repository('api-gateway')}:${goodTag}`);
+  await stack.waitHealthy(60_000);
+  assert.equal(readFileSync(join(stateDir, 'current-tag'), 'utf8').trim(), goodTag);
+  assert.ok(placed, 'no order was placed (see the previous test)');
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  assert.equal(order?.id, placed.id, 'order lost in the rollback');
+  assert.equal(position?.quantity, 2, 'position lost in the rollback');
+});
+
+test('rollback to a named tag, and a tag missing from the registry changes nothing', async () => {
+  const rolled = await deploy('rollback', goodTag);
+  assert.equal(rolled.code, 0, rolled.stderr);
+  const missing = await deploy('pull-and-restart', 'sha-0000000');
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /pull of sha-0000000 failed; nothing changed/);
+  assert.equal(runningGatewayImage(), `${repository('api-gateway')}:${goodTag}`);
+});
+
+// Names that would be secrets if an image held them. Public keyrings (*.gpg) and source files
+// that merely mention tokens (npm's token command) are not secrets.
+const secretName = /(^|\/)(\.env(\.[\w.-]+)?|\.npmrc|\.netrc|\.git-credentials|id_(rsa|dsa|ecdsa|ed25519)|[^/]*\.(pem|key|p12|pfx)|[^/]*secrets?\.json|[^/]*\.token)$/i;
+
+test('no image holds a .env file, a key or a token (every layer listed)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tradeyard-layers-'));
+  try {
+    for (const app of apps) {
+      const archive = join(dir, `${app}.tar`);
+      docker('save', '-o', archive, `${repository(app)}:${goodTag}`);
+      const manifest = JSON.parse(execFileSync('tar', ['-xOf', archive, 'manifest.json'], { encoding: 'utf8' }));
+      const layers = manifest[0].Layers;
+      assert.ok(layers.length > 0);
+      const offending = [];
+      let appFiles = 0;
+      for (const layer of layers) {
+        const names = execFileSync('sh', ['-c', `tar -xOf "$0" "$1" | tar -t`, archive, layer], { encoding: 'utf8', maxBuffer: 256 << 20 }).split('\n').filter(Boolean);
+        offending.push(...names.filter((n) => secretName.test(n)));
+        appFiles += names.filter((n) => n.startsWith('app/')).length;
+      }
+      assert.deepEqual(offending, [], `tradeyard-${app} holds secret-looking files`);
+      assert.ok(appFiles > 0, `tradeyard-${app}: no /app files found, the layer listing is wrong`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -96,6 +96,18 @@ trixie_sources_text() {
 }
 trixie_pin_text() { printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n'; }
 
+# wait_for_daemon NAME CHECK PID LOG SECONDS: until CHECK succeeds; dies with the log's tail if
+# the daemon exits or does not answer in time.
+wait_for_daemon() {
+  local name=$1 check=$2 pid=$3 log=$4 seconds=$5
+  for _ in $(seq 1 "$seconds"); do
+    "$check" && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; die "$name exited (log: $log)"; }
+    sleep 1
+  done
+  "$check" || { tail -20 "$log" >&2; die "$name did not answer within $seconds s (log: $log)"; }
+}
+
 # --- --check: report only ---------------------------------------------------------------
 check() {
   local missing=() ok=()
@@ -268,12 +280,7 @@ if ! engine_up; then
     pid=$!
     changed=1
   fi
-  for _ in $(seq 1 60); do
-    engine_up && break
-    kill -0 "$pid" 2>/dev/null || { tail -20 "$DOCKERD_LOG" >&2; die "dockerd exited (log: $DOCKERD_LOG)"; }
-    sleep 1
-  done
-  engine_up || { tail -20 "$DOCKERD_LOG" >&2; die "dockerd did not answer within 60 s (log: $DOCKERD_LOG)"; }
+  wait_for_daemon dockerd engine_up "$pid" "$DOCKERD_LOG" 60
   actual=$(docker info --format '{{.Driver}}')
   [ "$actual" = "$driver" ] || die "dockerd runs on storage driver '$actual', expected '$driver'"
   started_engine=1
@@ -301,12 +308,7 @@ http:
   setsid nohup docker-registry serve "$REGISTRY_CONFIG" </dev/null >>"$REGISTRY_LOG" 2>&1 &
   registry_pid=$!
   changed=1
-  for _ in $(seq 1 30); do
-    registry_up && break
-    kill -0 "$registry_pid" 2>/dev/null || { tail -20 "$REGISTRY_LOG" >&2; die "the registry exited (log: $REGISTRY_LOG)"; }
-    sleep 1
-  done
-  registry_up || { tail -20 "$REGISTRY_LOG" >&2; die "the registry did not answer within 30 s (log: $REGISTRY_LOG)"; }
+  wait_for_daemon "the registry" registry_up "$registry_pid" "$REGISTRY_LOG" 30
   started_registry=1
 fi
 

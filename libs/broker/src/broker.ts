@@ -105,7 +105,7 @@ export class Broker {
       );
       const marketable =
         input.type === 'market' || (input.side === 'buy' ? quote.price <= limitPrice! : quote.price >= limitPrice!);
-      const reason = await this.riskCheck(tx, accountId, Number(account.cash), input.symbol, input.side, quantity, marketable ? this.fillPrice(input.side, quote.price, limitPrice) : limitPrice!);
+      const reason = await this.riskCheck(tx, id, accountId, Number(account.cash), input.symbol, input.side, quantity, marketable ? this.fillPrice(input.side, quote.price, limitPrice) : limitPrice!);
       if (reason) {
         await tx.query(`UPDATE orders SET status = 'rejected', reason = $2, updated_at = now() WHERE id = $1`, [id, reason]);
       } else if (marketable) {
@@ -130,8 +130,11 @@ export class Broker {
     return round6(this.settings.feeFixed + (quantity * price * this.settings.feeBps) / 10_000);
   }
 
-  /** Why an order of this account may not trade, or undefined when it may. */
-  private async riskCheck(tx: Queryable, accountId: string, cash: number, symbol: string, side: 'buy' | 'sell', quantity: number, price: number) {
+  /**
+   * Why an order of this account may not trade, or undefined when it may. Open buy limits
+   * reserve buying power; the order being checked is left out of that reservation.
+   */
+  private async riskCheck(tx: Queryable, orderId: string, accountId: string, cash: number, symbol: string, side: 'buy' | 'sell', quantity: number, price: number) {
     const s = this.settings;
     const notional = quantity * price;
     if (s.maxOrderNotional > 0 && notional > s.maxOrderNotional) {
@@ -140,8 +143,8 @@ export class Broker {
     const [position] = await tx.query('SELECT quantity::float8 AS quantity FROM positions WHERE account_id = $1 AND symbol = $2', [accountId, symbol]);
     const held = position ? Number(position.quantity) : 0;
     const [open] = await tx.query(
-      `SELECT coalesce(sum(quantity * limit_price), 0)::float8 AS reserved FROM orders WHERE account_id = $1 AND status = 'new' AND side = 'buy' AND type = 'limit'`,
-      [accountId],
+      `SELECT coalesce(sum(quantity * limit_price), 0)::float8 AS reserved FROM orders WHERE account_id = $1 AND id <> $2 AND status = 'new' AND side = 'buy' AND type = 'limit'`,
+      [accountId, orderId],
     );
     if (side === 'buy') {
       const available = cash - Number(open.reserved);
@@ -212,10 +215,7 @@ export class Broker {
         if (!row) return undefined; // cancelled meanwhile
         const o = toOrder(row);
         const price = this.fillPrice(o.side, quote.price, o.limitPrice);
-        // The order's own reservation must not count against it.
-        await tx.query(`UPDATE orders SET status = 'rejected' WHERE id = $1`, [o.id]);
-        const reason = await this.riskCheck(tx, accountId, Number(account.cash), o.symbol, o.side, o.quantity, price);
-        await tx.query(`UPDATE orders SET status = 'new' WHERE id = $1`, [o.id]);
+        const reason = await this.riskCheck(tx, o.id, accountId, Number(account.cash), o.symbol, o.side, o.quantity, price);
         if (reason) {
           await tx.query(`UPDATE orders SET status = 'rejected', reason = $2, updated_at = now() WHERE id = $1`, [o.id, reason]);
         } else {
@@ -266,8 +266,8 @@ export class Broker {
   }
 
   async portfolio(accountId: string): Promise<Portfolio> {
-    await this.ensureAccount(accountId);
     const [account] = await this.db.query('SELECT cash::float8 AS cash FROM accounts WHERE id = $1', [accountId]);
+    if (!account) throw new BrokerError(404, 'not_found', `no paper account ${accountId}`);
     const rows = await this.db.query(
       'SELECT symbol, quantity::float8 AS quantity, avg_price::float8 AS avg_price, realized_pnl::float8 AS realized_pnl FROM positions WHERE account_id = $1 ORDER BY symbol',
       [accountId],

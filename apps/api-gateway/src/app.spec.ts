@@ -28,11 +28,12 @@ function suite(name: string, databaseUrl: () => string | undefined) {
     let gateway: Gateway;
     let url: string;
     let admin: GatewayClient;
+    let adminToken: string;
     beforeAll(async () => {
       const dbUrl = databaseUrl();
       ({ gateway, url } = await startGateway(dbUrl ? { DATABASE_URL: dbUrl, MAX_ORDER_NOTIONAL: '1000000' } : { MAX_ORDER_NOTIONAL: '1000000' }));
-      const { token } = await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD);
-      admin = new GatewayClient({ baseUrl: url, token });
+      adminToken = (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token;
+      admin = new GatewayClient({ baseUrl: url, token: adminToken });
     });
     afterAll(() => gateway?.stop());
 
@@ -69,27 +70,27 @@ function suite(name: string, databaseUrl: () => string | undefined) {
       ];
       const requests: Array<{ method: string; path: string; body?: string; token?: string; expect: number[] }> = [];
       for (const body of bodies) {
-        for (const token of [admin['options'].token, undefined, 'not-a-token', viewerToken, `${admin['options'].token}x`]) {
+        for (const token of [adminToken, undefined, 'not-a-token', viewerToken, `${adminToken}x`]) {
           requests.push({ method: 'POST', path: '/api/v1/orders', body: JSON.stringify(body), token, expect: [400, 401, 403] });
         }
       }
       const others = [
-        { method: 'POST', path: '/api/v1/orders', body: '{"symbol": "SPX", ', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/orders/not-a-uuid', token: admin['options'].token },
-        { method: 'DELETE', path: '/api/v1/orders/00000000-0000-4000-8000-000000000000', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/quotes/NOPE', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/quotes/%00%ff', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/bars/SPX?limit=-5', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/bars/SPX?limit=99999999999', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/orders?status=open', token: admin['options'].token },
-        { method: 'GET', path: '/api/v1/signals?from=yesterday', token: admin['options'].token },
+        { method: 'POST', path: '/api/v1/orders', body: '{"symbol": "SPX", ', token: adminToken },
+        { method: 'GET', path: '/api/v1/orders/not-a-uuid', token: adminToken },
+        { method: 'DELETE', path: '/api/v1/orders/00000000-0000-4000-8000-000000000000', token: adminToken },
+        { method: 'GET', path: '/api/v1/quotes/NOPE', token: adminToken },
+        { method: 'GET', path: '/api/v1/quotes/%00%ff', token: adminToken },
+        { method: 'GET', path: '/api/v1/bars/SPX?limit=-5', token: adminToken },
+        { method: 'GET', path: '/api/v1/bars/SPX?limit=99999999999', token: adminToken },
+        { method: 'GET', path: '/api/v1/orders?status=open', token: adminToken },
+        { method: 'GET', path: '/api/v1/signals?from=yesterday', token: adminToken },
         { method: 'POST', path: '/api/v1/signals', body: '{"id": 5}', token: secrets.SERVICE_TOKEN },
-        { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"y","role":"god"}', token: admin['options'].token },
+        { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"y","role":"god"}', token: adminToken },
         { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"longenough","role":"admin"}', token: viewerToken },
         { method: 'POST', path: '/api/v1/auth/login', body: '{"username":"admin","password":"wrong"}' },
         { method: 'POST', path: '/api/v1/auth/login', body: '{"username":"admin"}' },
         { method: 'GET', path: '/api/v1/portfolio' },
-        { method: 'GET', path: '/api/v1/nothing-here', token: admin['options'].token },
+        { method: 'GET', path: '/api/v1/nothing-here', token: adminToken },
       ];
       while (requests.length < 200) requests.push({ ...others[requests.length % others.length], expect: [400, 401, 403, 404, 409, 413] });
       const results = await Promise.all(
@@ -107,7 +108,7 @@ function suite(name: string, databaseUrl: () => string | undefined) {
       for (const { r, status, body } of results) {
         if (status < 400 || status >= 500 || !body.message) throw new Error(`${r.method} ${r.path} ${r.body ?? ''} -> ${status} ${JSON.stringify(body)}`);
       }
-      const named = results.find((x) => x.r.body === JSON.stringify({ symbol: 'SPX', side: 'buy', quantity: -1 }) && x.r.token === admin['options'].token);
+      const named = results.find((x) => x.r.body === JSON.stringify({ symbol: 'SPX', side: 'buy', quantity: -1 }) && x.r.token === adminToken);
       expect(named?.body.message).toBe('body.quantity: must be greater than 0');
       expect(await gateway.broker.storedState('admin')).toEqual(before);
       expect((await admin.getOrders({ limit: 1000 })).length).toBe(ordersBefore);

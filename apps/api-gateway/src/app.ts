@@ -72,6 +72,8 @@ export async function createGateway(config: GatewayConfig) {
     },
     (event) => bus.publish(event.type === 'order' ? { channel: 'orders', accountId: event.accountId, data: event.order } : { channel: 'fills', accountId: event.accountId, data: event.fill }),
   );
+  // Users get their paper account at login or creation; the service principal's exists from the start.
+  await broker.ensureAccount(servicePrincipal.accountId);
 
   let ticker: NodeJS.Timeout | undefined;
   const service = createService({
@@ -212,10 +214,10 @@ export async function createGateway(config: GatewayConfig) {
     return brokerCall(() => broker.cancelOrder(request.principal.accountId, id));
   });
 
-  app.get('/api/v1/portfolio', secured('viewer', 'portfolio'), async (request) => broker.portfolio(request.principal.accountId));
+  app.get('/api/v1/portfolio', secured('viewer', 'portfolio'), async (request) => brokerCall(() => broker.portfolio(request.principal.accountId)));
   app.get('/api/v1/portfolio/equity', secured('viewer', 'portfolio'), async (request) => {
+    const now = await brokerCall(() => broker.portfolio(request.principal.accountId));
     const history = await broker.equityHistory(request.principal.accountId);
-    const now = await broker.portfolio(request.principal.accountId);
     return [...history, { time: Date.now(), equity: now.equity }];
   });
 

@@ -1,14 +1,18 @@
 // Container tier: builds every app's image through its Nx `container` target
 // (@nx-tools/nx-container, buildx, no network inside the build), pushes it to the local
 // registry, then for each image: runs it, expects /health 200 within 10 s and a non-root
-// process, checks HEALTHCHECK and OCI labels, and pulls it back by digest.
+// process, checks HEALTHCHECK and OCI labels, and pulls it back by digest. The secret scan
+// judges the layers each image adds above its base, and is shown to catch a planted key.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { scanImage } from '../container/scan-secrets.mjs';
 import { waitFor200 } from '../start/health.mjs';
 import { services } from '../start/services.mjs';
 
@@ -18,6 +22,9 @@ const owner = 'tradeyard-test';
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const secretEnv = ['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((name) => ['-e', `${name}=${randomBytes(18).toString('base64url')}`]);
 const started = [];
+// The base image the Dockerfile builds on by default (what the toolchain seeds or pulls).
+const baseImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(root, 'docker/Dockerfile'), 'utf8'))[1];
+const imageRef = (service) => `${registry}/${owner}/tradeyard-${service}@${readFileSync(join(root, 'node_modules/.cache/nx-container', service, 'digest'), 'utf8').trim()}`;
 
 before(() => {
   // nx-container reads the repository URL from the `origin` (or `upstream`) remote outside CI providers.
@@ -74,3 +81,33 @@ for (const service of services) {
     assert.ok(docker('image', 'inspect', `${repository}:sha-${shortSha}`), 'no sha-<short> tag');
   });
 }
+
+test('no image adds a secret above its base: no .env, credentials file, private key or token', () => {
+  for (const service of services) {
+    const { layers, files, findings } = scanImage(imageRef(service.name), baseImage);
+    assert.deepEqual(findings, [], `tradeyard-${service.name} holds secrets`);
+    assert.ok(layers > 0 && files > 0, `tradeyard-${service.name}: no layer above ${baseImage} was read`);
+  }
+});
+
+test('the secret scan catches a key planted in a layer, by content and by name, and passes a public certificate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tradeyard-planted-'));
+  const planted = `${registry}/${owner}/secret-scan-probe:${process.pid}`;
+  try {
+    // a private key under an innocent name, and a public CA certificate (one of Node's roots)
+    writeFileSync(join(dir, 'settings.txt'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'public-ca.pem'), rootCertificates[0]);
+    writeFileSync(join(dir, '.npmrc'), 'registry=http://127.0.0.1:4873/\n');
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${imageRef('scanner')}\nCOPY settings.txt public-ca.pem .npmrc /app/config/\n`);
+    execFileSync('docker', ['build', '-q', '-t', planted, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { findings } = scanImage(planted, baseImage);
+    assert.deepEqual(findings.sort(), ['/app/config/.npmrc: secret file name', '/app/config/settings.txt: holds a private key']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      docker('image', 'rm', planted);
+    } catch {
+      // not built
+    }
+  }
+});

@@ -1,3 +1,4 @@
+import { unavailable } from '@tradeyard/persistence';
 import { parseConfig } from '@tradeyard/service-kit';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,9 @@ import { gatewayConfigSchema } from './config';
 const CHROMIUM = '/usr/bin/chromium';
 const screenshot = join(__dirname, '../../../tmp/dashboard.png');
 
-if (!existsSync(CHROMIUM)) {
-  it.skip(`dashboard in headless Chromium: skipped: no ${CHROMIUM} (apt-get install chromium)`, () => undefined);
+const chromiumMissing = unavailable(existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM} (apt-get install chromium)`);
+if (chromiumMissing) {
+  it.skip(`dashboard in headless Chromium: skipped: ${chromiumMissing}`, () => undefined);
 } else {
   describe('dashboard in headless Chromium', () => {
     let gateway: Gateway;

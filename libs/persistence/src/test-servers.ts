@@ -32,14 +32,24 @@ function postgresBin(): string | undefined {
   return version && join(root, version, 'bin');
 }
 
+/**
+ * Passes through why a suite cannot run here (undefined when it can). Under CI=true a missing
+ * server or browser is an error instead: CI installs them (tools/ci/test-deps.sh), so a skip
+ * there would hide a broken install behind a green run.
+ */
+export function unavailable(reason: string | undefined): string | undefined {
+  if (reason && /^(true|1)$/.test(process.env['CI'] ?? '')) throw new Error(`${reason}: required under CI=true`);
+  return reason;
+}
+
 /** Why startPostgres() cannot run here, or undefined when it can. */
-export const postgresMissing = () => (postgresBin() ? undefined : 'no PostgreSQL server binaries (apt-get install postgresql)');
+export const postgresMissing = () => unavailable(postgresBin() ? undefined : 'no PostgreSQL server binaries (apt-get install postgresql)');
 export const redisMissing = () => {
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
     return undefined;
   } catch {
-    return 'no redis-server (apt-get install redis-server)';
+    return unavailable('no redis-server (apt-get install redis-server)');
   }
 };
 

@@ -3,9 +3,11 @@
 //   - the time to build one app's image vs all four (bundles and images rebuilt from
 //     scratch: --skip-nx-cache and INPUT_NO_CACHE, so layer caches do not flatter either),
 //   - the time of a no-op affected run (nothing changed: Nx computes the graph, builds nothing),
-//   - each image's size and the base image's.
+//   - each image's size beside its runtime layer (Node.js and the libraries it links, the
+//     part every image shares) and the Debian base the libraries come from.
 // Needs a Docker engine (tools/container/toolchain.sh). Run: node tools/bench/container-build.mjs
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { services } from '../start/services.mjs';
@@ -32,10 +34,14 @@ console.log(`  one app  (scanner)         ${one.toFixed(1)} s`);
 console.log(`  all four apps              ${all.toFixed(1)} s   (${(all / one).toFixed(1)}x the one-app build)`);
 console.log(`  no-op affected run         ${noop.toFixed(1)} s`);
 console.log('image sizes (uncompressed, as `docker image inspect` reports)');
-console.log(`  base node:20-bookworm-slim ${mb(size('node:20-bookworm-slim'))}`);
 const sha = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-for (const s of services) {
-  const ref = `bench.local/tradeyard/tradeyard-${s.name}:sha-${sha}`;
+const refs = services.map((s) => [s.name, `bench.local/tradeyard/tradeyard-${s.name}:sha-${sha}`]);
+// The oldest layer of an image is its runtime tree (docker/Dockerfile: FROM scratch, COPY --from=runtime).
+const runtime = Number(execFileSync('docker', ['history', '--human=false', '--format', '{{.Size}}', refs[0][1]], { encoding: 'utf8' }).trim().split('\n').at(-1));
+const base = /^ARG BASE_IMAGE=(\S+)$/m.exec(readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8'))[1];
+console.log(`  Debian base ${base.padEnd(15)} ${mb(size(base))}   (libraries only; not in the images)`);
+console.log(`  runtime layer (node + libs) ${mb(runtime)}`);
+for (const [name, ref] of refs) {
   const bytes = size(ref);
-  console.log(`  tradeyard-${s.name.padEnd(15)} ${mb(bytes)}   (+${mb(bytes - size('node:20-bookworm-slim'))} over the base)`);
+  console.log(`  tradeyard-${name.padEnd(15)} ${mb(bytes)}   (+${mb(bytes - runtime)} over the runtime layer)`);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Air-gapped stand-ins for the official postgres:16 and redis:7 images, built from Debian's
-# packages on top of the local node:20-bookworm-slim base (the one image this machine has;
+# packages on top of the local debian:bookworm-slim base (the one image this machine has;
 # apt inside the build reaches the Debian mirror). They keep the official images' interface
 # so the compose files need only an override that swaps the image name:
 #   postgres  POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, data in
@@ -15,7 +15,7 @@
 #   bash tools/container/infra-images.sh --force    rebuild both
 set -euo pipefail
 
-BASE_IMAGE=${BASE_IMAGE:-node:20-bookworm-slim}
+BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
 POSTGRES_STANDIN=${POSTGRES_STANDIN:-tradeyard-standin/postgres:16}
 REDIS_STANDIN=${REDIS_STANDIN:-tradeyard-standin/redis:7}
 force=${1:-}

@@ -8,8 +8,11 @@
 #     (overlay2 when the kernel allows an overlay mount on /var/lib/docker, else fuse-overlayfs,
 #     else vfs);
 #   - a registry on 127.0.0.1:5000 (no auth, loopback only, which dockerd trusts without TLS);
-#   - the base image node:20-bookworm-slim: pulled when Docker Hub answers, otherwise seeded
-#     from the Debian mirror (debootstrap) plus this machine's Node.js 20 and npm.
+#   - the base image debian:bookworm-slim that docker/Dockerfile takes Node's C/C++ runtime
+#     libraries from (and the PostgreSQL/Redis stand-ins their packages): pulled when Docker
+#     Hub answers, otherwise seeded from the Debian mirror (debootstrap). A seeded base is
+#     labelled with a hash of its recipe and seeded again when the recipe changes, so a
+#     machine that ran an older recipe builds on what a new machine builds on.
 # For air-gapped builders, machines without Docker Hub access, and CI here. Run as root.
 #   bash tools/container/toolchain.sh           install/start what is missing
 #   bash tools/container/toolchain.sh --check   say what is missing (exit 1) or ready (exit 0)
@@ -17,7 +20,8 @@
 # driver dockerd is started with; TOOLCHAIN_BASE_IMAGE seeds/checks another tag (tests).
 set -euo pipefail
 
-BASE_IMAGE=${TOOLCHAIN_BASE_IMAGE:-node:20-bookworm-slim}
+BASE_IMAGE=${TOOLCHAIN_BASE_IMAGE:-debian:bookworm-slim}
+RECIPE_LABEL=org.tradeyard.base-recipe
 REGISTRY_ADDR=127.0.0.1:5000
 REGISTRY_CONFIG=/etc/tradeyard-registry.yml
 REGISTRY_ROOT=/var/lib/tradeyard-registry
@@ -46,7 +50,13 @@ engine_up() { have docker && timeout 20 docker info >/dev/null 2>&1; }
 buildx_ok() { have docker && docker buildx version >/dev/null 2>&1; }
 compose_ok() { have docker && docker compose version >/dev/null 2>&1; }
 registry_up() { curl -fsS -m 5 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
-base_ok() { docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; }
+base_present() { docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; }
+# Present and current: pulled from a registry (it has a repo digest), or seeded by this recipe.
+base_ok() {
+  base_present || return 1
+  [ -n "$(docker image inspect --format '{{join .RepoDigests ","}}' "$BASE_IMAGE")" ] && return 0
+  [ "$(docker image inspect --format "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$BASE_IMAGE")" = "$(recipe_hash)" ]
+}
 
 # --- the machine's Debian mirror ---------------------------------------------------------
 # Prints "URI SIGNED-BY" of the apt entry for this machine's release (e.g. bookworm, not
@@ -79,11 +89,13 @@ debian_entry() {
         if ($(i + 1) == want) { print $i, signed; exit } }' "$f"
   done
 }
+# No mirror is assumed: the machine's apt sources name it, or the script says what to set.
 mirror_entry=
 mirror_uri() {
   [ -n "$mirror_entry" ] || mirror_entry=$(debian_entry | head -1)
   local uri=${mirror_entry%% *}
-  echo "${uri:-http://deb.debian.org/debian}"
+  [ -n "$uri" ] || die "no apt source for Debian $(. /etc/os-release && echo "${VERSION_CODENAME:-?}") found in /etc/apt/sources.list or /etc/apt/sources.list.d/*.sources: add the mirror this machine uses (Types: deb, URIs, Suites: $(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")) and run again"
+  echo "$uri"
 }
 mirror_keyring() {
   [ -n "$mirror_entry" ] || mirror_entry=$(debian_entry | head -1)
@@ -107,6 +119,57 @@ wait_for_daemon() {
   done
   "$check" || { tail -20 "$log" >&2; die "$name did not answer within $seconds s (log: $log)"; }
 }
+
+# --- base image -----------------------------------------------------------------------------
+# The base holds no Node.js: the images take Node from tools/container/node-runtime (the npm
+# registry's build, pinned by lockfile integrity) and only its shared libraries from here.
+seed_base_image() {
+  local rootfs mirror
+  mirror=$(mirror_uri)
+  say "seeding $BASE_IMAGE: debootstrap bookworm (minbase) from $mirror"
+  rootfs=$(mktemp -d /var/tmp/tradeyard-rootfs.XXXXXX)
+  chmod 0755 "$rootfs" # it becomes the image's /
+  # debootstrap mounts /proc and /sys inside while it works: unmount before deleting anything
+  cleanups+=("grep -o ' ${rootfs}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf --one-file-system '$rootfs' '$rootfs.log'")
+  debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
+    || { tail -20 "$rootfs.log" >&2; die "debootstrap failed (log: $rootfs.log)"; }
+  rm -f "$rootfs.log"
+
+  # apt inside the image uses the same entries as this machine (updates and security included)
+  local src
+  src=$(grep -ls "$mirror" /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v "$TRIXIE_SOURCES" | head -1 || true)
+  if [ -n "$src" ]; then
+    cp "$src" "$rootfs/etc/apt/sources.list.d/debian.sources"
+    rm -f "$rootfs/etc/apt/sources.list"
+  fi
+  # small, as Debian's slim images: no docs, man pages or locales now or in later installs
+  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+DPKG
+  find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
+    "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
+    "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old "$rootfs"/var/log/* "$rootfs"/tmp/*
+  : >"$rootfs/etc/resolv.conf"
+  echo localhost >"$rootfs/etc/hostname"
+
+  tar --numeric-owner -C "$rootfs" -c . | docker import \
+    --message "seeded by tools/container/toolchain.sh: Debian bookworm minbase" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "LABEL $RECIPE_LABEL=$(recipe_hash)" \
+    --change 'CMD ["bash"]' \
+    - "$BASE_IMAGE" >/dev/null
+  changed=1
+}
+# The recipe is this function's text: any change to how the base is made changes the hash.
+recipe_hash() { declare -f seed_base_image | sha256sum | cut -c1-16; }
 
 # --- --check: report only ---------------------------------------------------------------
 check() {
@@ -182,6 +245,7 @@ have docker || packages+=(docker.io)
 have docker-registry || packages+=(docker-registry)
 have debootstrap || packages+=(debootstrap)
 have curl || packages+=(curl)
+have strip || packages+=(binutils) # strips the pinned node binary (tools/container/node-runtime)
 need_plugins=
 { buildx_ok && compose_ok; } || need_plugins=1
 if [ -n "$need_plugins" ]; then
@@ -328,84 +392,12 @@ if [ -n "$started_engine$started_registry" ]; then
   say "push to and pull by digest from $REGISTRY_ADDR work"
 fi
 
-# --- base image -----------------------------------------------------------------------------
-seed_base_image() {
-  local node_bin node_version npm_dir corepack_dir rootfs mirror
-  node_bin=$(readlink -f "$(command -v node)") || die "no node on PATH to seed $BASE_IMAGE with"
-  node_version=$("$node_bin" --version)
-  case $node_version in v20.*) ;; *) die "this machine's node is $node_version; $BASE_IMAGE needs v20" ;; esac
-  npm_dir=$(readlink -f "$(dirname "$node_bin")/../lib/node_modules/npm")
-  corepack_dir=$(readlink -f "$(dirname "$node_bin")/../lib/node_modules/corepack" 2>/dev/null || true)
-  [ -f "$npm_dir/bin/npm-cli.js" ] || die "npm not found next to $node_bin (looked in $npm_dir)"
-  mirror=$(mirror_uri)
-
-  say "seeding $BASE_IMAGE: debootstrap bookworm (minbase) from $mirror, node $node_version, npm $(cd / && "$node_bin" "$npm_dir/bin/npm-cli.js" --version)"
-  rootfs=$(mktemp -d /var/tmp/tradeyard-rootfs.XXXXXX)
-  chmod 0755 "$rootfs" # it becomes the image's /
-  # debootstrap mounts /proc and /sys inside while it works: unmount before deleting anything
-  cleanups+=("grep -o ' ${rootfs}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf --one-file-system '$rootfs' '$rootfs.log'")
-  debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
-    || { tail -20 "$rootfs.log" >&2; die "debootstrap failed (log: $rootfs.log)"; }
-  rm -f "$rootfs.log"
-
-  # Node.js and npm (and corepack) laid out as in the official image
-  install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
-  mkdir -p "$rootfs/usr/local/lib/node_modules"
-  cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
-  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
-  if [ -f "$corepack_dir/dist/corepack.js" ]; then
-    cp -a "$corepack_dir" "$rootfs/usr/local/lib/node_modules/corepack"
-    ln -s ../lib/node_modules/corepack/dist/corepack.js "$rootfs/usr/local/bin/corepack"
-  fi
-  # the official image's entrypoint: `docker run IMAGE script.js` or `IMAGE -e ...` runs node
-  cat >"$rootfs/usr/local/bin/docker-entrypoint.sh" <<'ENTRYPOINT'
-#!/bin/sh
-set -e
-if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
-  set -- node "$@"
-fi
-exec "$@"
-ENTRYPOINT
-  chmod 0755 "$rootfs/usr/local/bin/docker-entrypoint.sh"
-  chroot "$rootfs" /bin/sh -ec 'groupadd --gid 1000 node; useradd --uid 1000 --gid node --shell /bin/bash --create-home node'
-
-  # apt inside the image uses the same entries as this machine (updates and security included)
-  local src
-  src=$(grep -ls "$mirror" /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v "$TRIXIE_SOURCES" | head -1 || true)
-  if [ -n "$src" ]; then
-    cp "$src" "$rootfs/etc/apt/sources.list.d/debian.sources"
-    rm -f "$rootfs/etc/apt/sources.list"
-  fi
-  # small, as Debian's slim images: no docs, man pages or locales now or in later installs
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'DPKG'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/lintian/*
-path-exclude /usr/share/locale/*
-DPKG
-  find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
-  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
-  rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
-    "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
-    "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old "$rootfs"/var/log/* "$rootfs"/tmp/*
-  : >"$rootfs/etc/resolv.conf"
-  echo localhost >"$rootfs/etc/hostname"
-
-  tar --numeric-owner -C "$rootfs" -c . | docker import \
-    --message "seeded by tools/container/toolchain.sh: Debian bookworm minbase + node $node_version" \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change "ENV NODE_VERSION=${node_version#v}" \
-    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
-    --change 'CMD ["node"]' \
-    - "$BASE_IMAGE" >/dev/null
-  changed=1
-}
 image_size() { docker image inspect --format '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1 / 1e6}'; }
 
+if base_present && ! base_ok; then
+  say "$BASE_IMAGE was seeded by another recipe: seeding it again"
+  docker image rm "$BASE_IMAGE" >/dev/null
+fi
 if ! base_ok; then
   say "$BASE_IMAGE not present: trying docker pull (20 s)"
   if timeout 20 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
@@ -418,9 +410,9 @@ if ! base_ok; then
 fi
 # After a fresh engine start or a new base image: a container must really run on this driver.
 if [ -n "$started_engine" ] || [ -n "$changed" ]; then
-  v=$(docker run --rm "$BASE_IMAGE" node -e 'process.stdout.write(process.version)' 2>&1) \
+  v=$(docker run --rm "$BASE_IMAGE" cat /etc/debian_version 2>&1) \
     || die "cannot run a container from $BASE_IMAGE on storage driver $(docker info --format '{{.Driver}}'): $v"
-  say "a container from $BASE_IMAGE runs node $v"
+  say "a container from $BASE_IMAGE runs (Debian $v)"
 fi
 
 # --- summary ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ before(async () => {
   urls = { gateway: `http://127.0.0.1:${ports.GATEWAY_PORT}`, mcp: `http://127.0.0.1:${ports.MCP_PORT}/mcp` };
   ensureStandins();
   // The documented order: bundles first, then compose packages them with docker/Dockerfile.
-  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static', '--projects', apps.join(',')], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+  execFileSync('npx', ['nx', 'run-many', '-t', 'build', 'runtime', '--outputStyle=static', '--projects', [...apps, 'node-runtime'].join(',')], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
   const env = { ...secrets, ...agentLoopOff, ...image, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   stack = composeProject(`tydev${process.pid}`, ['docker-compose.dev.yml', 'docker-compose.standins.yml'], env);
 });
@@ -81,7 +81,7 @@ test('down + up (volumes kept) keeps the order and the portfolio', async () => {
 test('backtest worker: the agent image in batch mode, as the `worker` profile', () => {
   const spec = JSON.stringify({ name: 'compose-test', strategies: [{ name: 'sma-cross', fast: [20, 50], slow: [200] }], workers: 1 });
   stack.compose('--profile', 'worker', 'run', '--rm', '-e', `BACKTEST_SPEC=${spec}`, 'backtest-worker');
-  const result = JSON.parse(stack.compose('exec', '-T', 'trading-agent', 'cat', '/data/backtests/compose-test.json'));
+  const result = JSON.parse(stack.compose('exec', '-T', 'trading-agent', 'node', '-e', "process.stdout.write(require('fs').readFileSync('/data/backtests/compose-test.json'))"));
   assert.equal(result.runs.length, 2);
   assert.ok(result.best, 'no best run');
 });

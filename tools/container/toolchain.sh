@@ -2,7 +2,7 @@
 # Makes a Debian (bookworm) machine ready to build, run and push Tradeyard's images, installing
 # and starting only what is missing, so a second run changes nothing and takes seconds:
 #   - Docker engine 20.10 (docker.io), docker-registry (v2) and debootstrap from the machine's
-#     Debian mirror; buildx and compose v2 from Debian trixie on the same mirror, pinned to
+#     Debian mirror; buildx, compose v2 and cosign from Debian trixie on the same mirror, pinned to
 #     priority 100 so nothing else is ever taken from trixie;
 #   - dockerd in the background (no init system needed), on a storage driver that works here
 #     (overlay2 when the kernel allows an overlay mount on /var/lib/docker, else fuse-overlayfs,
@@ -174,8 +174,8 @@ recipe_hash() { declare -f seed_base_image | sha256sum | cut -c1-16; }
 # --- --check: report only ---------------------------------------------------------------
 check() {
   local missing=() ok=()
-  for cmd in dockerd docker-registry debootstrap curl; do
-    if have "$cmd"; then ok+=("$cmd"); else missing+=("$cmd (package $(case $cmd in dockerd) echo docker.io ;; *) echo "$cmd" ;; esac))"); fi
+  for cmd in dockerd docker-registry debootstrap curl strip cosign; do
+    if have "$cmd"; then ok+=("$cmd"); else missing+=("$cmd (package $(case $cmd in dockerd) echo docker.io ;; strip) echo binutils ;; cosign) echo "cosign, from trixie" ;; *) echo "$cmd" ;; esac))"); fi
   done
   if buildx_ok; then ok+=("buildx"); else missing+=("docker buildx plugin"); fi
   if compose_ok; then ok+=("compose"); else missing+=("docker compose plugin"); fi
@@ -247,7 +247,7 @@ have debootstrap || packages+=(debootstrap)
 have curl || packages+=(curl)
 have strip || packages+=(binutils) # strips the pinned node binary (tools/container/node-runtime)
 need_plugins=
-{ buildx_ok && compose_ok; } || need_plugins=1
+{ buildx_ok && compose_ok && have cosign; } || need_plugins=1
 if [ -n "$need_plugins" ]; then
   # buildx and compose v2 are not in bookworm (it has compose v1 only); trixie, on the same
   # mirror, has both. The pin goes in before the source so trixie is never unpinned.
@@ -261,9 +261,10 @@ if [ ${#packages[@]} -gt 0 ] || [ -n "$need_plugins" ]; then
     apt_install "${packages[@]}"
   fi
   if [ -n "$need_plugins" ]; then
-    # Only the two named packages come from trixie: they depend on nothing but libc6 (>= 2.34),
-    # which bookworm satisfies, and the pin keeps every other package on bookworm.
-    apt_install -t trixie docker-buildx docker-compose
+    # Only the named packages come from trixie: they depend on nothing but libc6 (>= 2.34),
+    # which bookworm satisfies, and the pin keeps every other package on bookworm. cosign
+    # signs and verifies the images (tools/container/attest.sh, tools/deploy/deploy.sh).
+    apt_install -t trixie docker-buildx docker-compose cosign
   fi
 fi
 

@@ -6,8 +6,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,9 +20,9 @@ export const repository = (app) => `${registry}/${owner}/tradeyard-${app}`;
 export const shortSha = () => execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a command in the repository; returns stdout, throws with stderr on a non-zero exit. */
-export function sh(command, args, env = {}) {
-  return execFileSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).trim();
+/** Runs a command in the repository (input on stdin, if given); returns stdout, throws with stderr on a non-zero exit. */
+export function sh(command, args, env = {}, input = undefined) {
+  return execFileSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).trim();
 }
 export const docker = (...args) => sh('docker', args);
 
@@ -55,6 +56,38 @@ export function freePort() {
     server.on('error', fail);
   });
 }
+
+/**
+ * The cosign key pair the tests sign with (empty password), made once per checkout in
+ * tmp/cosign; CI signs keyless instead (.github/workflows/images.yml).
+ */
+export function testSigningKey() {
+  const dir = join(root, 'tmp/cosign');
+  const key = { key: join(dir, 'test.key'), pub: join(dir, 'test.pub') };
+  if (!existsSync(key.key) || !existsSync(key.pub)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('cosign', ['generate-key-pair', '--output-key-prefix', 'test'], { cwd: dir, env: { ...process.env, COSIGN_PASSWORD: '' }, stdio: 'ignore' });
+  }
+  return key;
+}
+const cosignEnv = () => ({ COSIGN_KEY: testSigningKey().key, COSIGN_PASSWORD: '' });
+
+/** REPOSITORY@sha256:... of app's image under tag, as the registry serves it (pulled first). */
+export function digestRef(app, tag) {
+  docker('pull', '-q', `${repository(app)}:${tag}`);
+  return docker('image', 'inspect', '--format', '{{range .RepoDigests}}{{println .}}{{end}}', `${repository(app)}:${tag}`)
+    .split('\n')
+    .find((ref) => ref.startsWith(`${repository(app)}@sha256:`));
+}
+
+/** Signs a pushed image and attests its SBOM and provenance, as CI does, with the test key. */
+export const attestImage = (ref, app) => sh('bash', ['tools/container/attest.sh', ref, app], cosignEnv());
+
+/** Whether ref carries a signature of the test key. */
+export const verified = (ref) => quietly(() => sh('cosign', ['verify', '--key', testSigningKey().pub, '--insecure-ignore-tlog=true', '--allow-http-registry', ref])) !== undefined;
+
+/** Only a signature (no attestations), for the images the tests derive from a release. */
+export const signImage = (ref) => sh('cosign', ['sign', '--yes', '--key', testSigningKey().key, '--tlog-upload=false', '--allow-http-registry', ref], cosignEnv());
 
 /** Fresh secrets for one test stack, long enough for every service's rules. */
 export function testSecrets() {
@@ -139,32 +172,47 @@ export function removeLocalTag(tag) {
 }
 
 /**
- * Pulls the release of this commit (the images images.container.test.mjs pushes). node --test
- * runs test files in name order, so when a tag is not in the registry yet this pushes it with
- * the same Nx container targets and settings as that test.
+ * Pulls the release of this commit (the images images.container.test.mjs pushes and signs).
+ * node --test runs test files in name order, so when a tag is not in the registry yet this
+ * pushes it with the same Nx container targets and settings as that test, and signs what is
+ * not signed yet.
  */
 export function ensureRelease(tag) {
   const pull = () => apps.every((app) => quietly(() => docker('pull', '-q', `${repository(app)}:${tag}`)) !== undefined);
-  if (pull()) return;
-  execFileSync('npx', ['nx', 'run-many', '-t', 'container', '--parallel=1', '--outputStyle=static', '--projects', apps.join(',')], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'true', INPUT_LOAD: 'false', NX_DAEMON: 'false' },
-  });
-  if (!pull()) throw new Error(`the registry has no complete release ${tag} after pushing one`);
+  if (!pull()) {
+    execFileSync('npx', ['nx', 'run-many', '-t', 'container', '--parallel=1', '--outputStyle=static', '--projects', apps.join(',')], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'true', INPUT_LOAD: 'false', NX_DAEMON: 'false' },
+    });
+    if (!pull()) throw new Error(`the registry has no complete release ${tag} after pushing one`);
+  }
+  for (const app of apps) {
+    const ref = digestRef(app, tag);
+    if (!verified(ref)) attestImage(ref, app);
+  }
 }
 
 /**
- * Pulls the good release (the images the container tier pushed) and pushes a broken one under
- * brokenTag: the good gateway image whose process never serves /health (it logs why and idles),
- * the other services unchanged — one tag for the whole release, as CI pushes it. The local
- * copies of the broken tag are removed so that deploying it pulls from the registry.
+ * Pulls the good release (the images the container tier pushed and signed) and pushes a
+ * derived one under tag: the good gateway image changed by `gatewayChange` (a Dockerfile
+ * line), the other services unchanged — one tag for the whole release, as CI pushes it. The
+ * derived gateway is signed when `signed`. The local copies of the tag are removed so that
+ * deploying it pulls from the registry.
  */
-export function pushBrokenRelease(goodTag, brokenTag) {
+function pushDerivedRelease(goodTag, tag, gatewayChange, signed) {
   ensureRelease(goodTag);
-  const dockerfile = `FROM ${repository('api-gateway')}:${goodTag}\nENTRYPOINT ["node", "-e", "console.error('broken release: not serving'); setInterval(() => {}, 1e9)"]\n`;
-  execFileSync('docker', ['build', '-q', '-t', `${repository('api-gateway')}:${brokenTag}`, '-'], { input: dockerfile, stdio: ['pipe', 'ignore', 'pipe'] });
-  for (const app of apps.filter((a) => a !== 'api-gateway')) docker('tag', `${repository(app)}:${goodTag}`, `${repository(app)}:${brokenTag}`);
-  for (const app of apps) docker('push', '-q', `${repository(app)}:${brokenTag}`);
-  removeLocalTag(brokenTag);
+  const dockerfile = `FROM ${repository('api-gateway')}:${goodTag}\n${gatewayChange}\n`;
+  execFileSync('docker', ['build', '-q', '-t', `${repository('api-gateway')}:${tag}`, '-'], { input: dockerfile, stdio: ['pipe', 'ignore', 'pipe'] });
+  for (const app of apps.filter((a) => a !== 'api-gateway')) docker('tag', `${repository(app)}:${goodTag}`, `${repository(app)}:${tag}`);
+  for (const app of apps) docker('push', '-q', `${repository(app)}:${tag}`);
+  if (signed) signImage(digestRef('api-gateway', tag));
+  removeLocalTag(tag);
 }
+
+/** A signed release whose gateway never serves /health (it logs why and idles). */
+export const pushBrokenRelease = (goodTag, tag) =>
+  pushDerivedRelease(goodTag, tag, `ENTRYPOINT ["node", "-e", "console.error('broken release: not serving'); setInterval(() => {}, 1e9)"]`, true);
+
+/** A release whose gateway (a working image with one more label) nobody signed. */
+export const pushUnsignedRelease = (goodTag, tag) => pushDerivedRelease(goodTag, tag, `LABEL org.tradeyard.test=unsigned-${tag}`, false);

@@ -1,8 +1,10 @@
 // Container tier: builds every app's image through its Nx `container` target
 // (@nx-tools/nx-container, buildx, no network inside the build), pushes it to the local
-// registry, then for each image: runs it, expects /health 200 within 10 s and a non-root
-// process, checks HEALTHCHECK and OCI labels, and pulls it back by digest. The secret scan
-// judges the layers each image adds above its base, and is shown to catch a planted key.
+// registry, then for each image: runs it, expects /health 200 within 30 s and a non-root
+// process, checks HEALTHCHECK and OCI labels, size, Node.js version, and pulls it back by
+// digest. Each pushed image is signed and gets an SBOM and provenance attestation
+// (tools/container/attest.sh, with the tests' key pair), which cosign verifies. The secret
+// scan reads every layer, and is shown to catch a planted key.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -13,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { scanImage } from '../container/scan-secrets.mjs';
+import { attestImage, testSigningKey } from './delivery-support.mjs';
 import { waitFor200 } from '../start/health.mjs';
 import { services } from '../start/services.mjs';
 
@@ -42,6 +45,7 @@ before(() => {
     stdio: 'inherit',
     env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'true', INPUT_LOAD: 'false', NX_DAEMON: 'false' },
   });
+  for (const service of services) attestImage(imageRef(service.name), service.name);
 });
 
 after(() => {
@@ -66,8 +70,8 @@ for (const service of services) {
     const id = docker('run', '-d', '-p', `127.0.0.1::${service.port}`, ...secretEnv, byDigest);
     started.push(id);
     const hostPort = docker('port', id, String(service.port)).split('\n')[0].split(':').pop();
-    const up = await waitFor200(`http://127.0.0.1:${hostPort}/health`, 10_000);
-    assert.ok(up, `/health not 200 within 10 s; logs:\n${docker('logs', id)}`);
+    const up = await waitFor200(`http://127.0.0.1:${hostPort}/health`, 30_000);
+    assert.ok(up, `/health not 200 within 30 s; logs:\n${docker('logs', id)}`);
 
     assert.equal(docker('exec', id, 'node', '-p', 'process.getuid()'), '1000', 'the service runs as root');
     assert.equal(docker('run', '--rm', '--entrypoint', 'node', byDigest, '--version'), `v${nodeVersion}`);
@@ -116,6 +120,51 @@ test('the secret scan catches a key planted in a layer, by content and by name, 
     rmSync(dir, { recursive: true, force: true });
     try {
       docker('image', 'rm', planted);
+    } catch {
+      // not built
+    }
+  }
+});
+
+const cosign = (...args) => execFileSync('cosign', [...args, '--key', testSigningKey().pub, '--insecure-ignore-tlog=true', '--allow-http-registry'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+/** The npm packages each image's SBOM must name: the ones its app is built on. */
+const expectedPackages = {
+  'api-gateway': ['fastify', 'pg', '@electric-sql/pglite', 'ioredis'],
+  scanner: ['fastify'],
+  'mcp-tools': ['fastify', '@modelcontextprotocol/sdk', 'mathjs'],
+  'trading-agent': ['fastify', '@modelcontextprotocol/sdk'],
+};
+
+test('every image is signed, with a CycloneDX SBOM of its npm packages and SLSA provenance attached', () => {
+  for (const service of services) {
+    const ref = imageRef(service.name);
+    cosign('verify', ref);
+    const [sbomEnvelope] = cosign('verify-attestation', '--type', 'cyclonedx', ref).trim().split('\n');
+    const sbom = JSON.parse(Buffer.from(JSON.parse(sbomEnvelope).payload, 'base64').toString()).predicate;
+    assert.equal(sbom.bomFormat, 'CycloneDX');
+    const names = sbom.components.map((c) => c.name);
+    for (const name of expectedPackages[service.name]) assert.ok(names.includes(name), `tradeyard-${service.name}: the SBOM does not name ${name}`);
+    assert.ok(sbom.components.every((c) => /^pkg:npm\/.+@.+/.test(c.purl) && c.version), 'every component has a version and a purl');
+    const [provenanceEnvelope] = cosign('verify-attestation', '--type', 'slsaprovenance1', ref).trim().split('\n');
+    const provenance = JSON.parse(Buffer.from(JSON.parse(provenanceEnvelope).payload, 'base64').toString()).predicate;
+    assert.equal(provenance.buildDefinition.externalParameters.source.digest.gitCommit, execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim());
+    assert.equal(provenance.buildDefinition.externalParameters.app, service.name);
+  }
+});
+
+test('an image nobody signed fails verification', () => {
+  const unsigned = `${registry}/${owner}/unsigned-probe:${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'tradeyard-unsigned-'));
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${imageRef('scanner')}\nLABEL org.tradeyard.test=unsigned\n`);
+    execFileSync('docker', ['build', '-q', '-t', unsigned, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    docker('push', '-q', unsigned);
+    const ref = docker('image', 'inspect', '--format', '{{index .RepoDigests 0}}', unsigned);
+    assert.throws(() => cosign('verify', ref), /no signatures found|no matching signatures/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      docker('image', 'rm', unsigned);
     } catch {
       // not built
     }

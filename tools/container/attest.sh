@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Attaches to one pushed image digest what a deployer checks before running it: a CycloneDX
+# SBOM of the npm packages the app's bundle holds (sbom.mjs) and SLSA provenance of its build
+# (provenance.mjs), both as signed in-toto attestations, and a cosign signature.
+#   tools/container/attest.sh REPOSITORY@sha256:<digest> APP
+# Signing: with COSIGN_KEY (a key file or KMS URI; COSIGN_PASSWORD unlocks it) cosign signs with
+# that key pair and writes nothing to the public transparency log (local tests, air-gapped
+# registries); without it cosign signs keyless with the workflow's GitHub OIDC identity
+# (a Fulcio certificate, logged in Rekor). Needs the app's build output (dist/apps/APP/meta.json).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+die() { echo "attest: $*" >&2; exit 2; }
+
+[ $# -eq 2 ] || die "usage: attest.sh REPOSITORY@sha256:<digest> APP"
+ref=$1 app=$2
+[[ $ref == *@sha256:* ]] || die "$ref: give the image by digest (REPOSITORY@sha256:...), a tag can move"
+command -v cosign >/dev/null || die "cosign not found (tools/container/toolchain.sh installs it)"
+
+flags=(--yes)
+if [ -n "${COSIGN_KEY:-}" ]; then flags+=(--key "$COSIGN_KEY" --tlog-upload=false); fi
+# a registry on loopback speaks plain HTTP (tools/container/toolchain.sh starts one)
+case ${ref%%/*} in 127.* | localhost | localhost:*) flags+=(--allow-http-registry) ;; esac
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+node "$here/sbom.mjs" "$app" --version="${ref##*@}" >"$work/sbom.cdx.json"
+node "$here/provenance.mjs" "$app" >"$work/provenance.json"
+cosign attest "${flags[@]}" --type cyclonedx --predicate "$work/sbom.cdx.json" "$ref" >"$work/log" 2>&1 || { cat "$work/log" >&2; die "SBOM attestation of $ref failed"; }
+cosign attest "${flags[@]}" --type slsaprovenance1 --predicate "$work/provenance.json" "$ref" >"$work/log" 2>&1 || { cat "$work/log" >&2; die "provenance attestation of $ref failed"; }
+cosign sign "${flags[@]}" "$ref" >"$work/log" 2>&1 || { cat "$work/log" >&2; die "signing $ref failed"; }
+echo "attest: $ref signed, with an SBOM ($(node -p "require('$work/sbom.cdx.json').components.length") npm packages) and provenance"

@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Deploys Tradeyard's pre-built images with docker compose, and rolls back by itself.
-#   tools/deploy/deploy.sh pull-and-restart TAG   pull TAG, record the running tag, `up -d`,
-#                                                 wait until every service is healthy; on a
-#                                                 failed wait print the failing services' last
-#                                                 log lines, roll back, exit 1
-#   tools/deploy/deploy.sh rollback [TAG]         back to TAG or to the recorded previous tag
-#   tools/deploy/deploy.sh status                 the running and the recorded tags
+# Deploys Tradeyard's pre-built images with docker compose, by digest, verified, and rolls back
+# by itself.
+#   tools/deploy/deploy.sh pull-and-restart TAG   resolve TAG to one digest per service, verify
+#                                                 every image's cosign signature (nothing changes
+#                                                 when one fails), record the running release,
+#                                                 `up -d` the digests, wait until every service is
+#                                                 healthy; on a failed wait print the failing
+#                                                 services' last log lines, roll back, exit 1
+#   tools/deploy/deploy.sh rollback [TAG]         back to TAG (resolved and verified as above) or
+#                                                 to the recorded previous release's digests
+#   tools/deploy/deploy.sh status                 the running and the recorded releases
 # Settings (environment): COMPOSE_FILES (default docker-compose.prod.yml; colon-separated),
 # COMPOSE_PROJECT_NAME (tradeyard), ENV_FILE (.env, read when present), DEPLOY_STATE_DIR
-# (.deploy: files current-tag and previous-tag), HEALTH_TIMEOUT seconds (180), LOG_LINES (40),
-# DEPLOY_SERVICES (the services whose image carries IMAGE_TAG and are pulled).
-# Exit codes: 0 healthy on TAG; 1 TAG failed and the previous tag runs again; 2 usage or pull
-# error (nothing changed); 3 the rollback failed too.
+# (.deploy: current-tag, previous-tag and the digests of each in current-release and
+# previous-release), HEALTH_TIMEOUT seconds (180), LOG_LINES (40), DEPLOY_SERVICES (the services
+# whose image carries IMAGE_TAG; compose runs each by digest through an override file,
+# release.compose.yml in the state folder).
+# Signature policy, one of: COSIGN_PUBLIC_KEY (a key file: images signed with a key pair), or
+# COSIGN_CERTIFICATE_IDENTITY_REGEXP with COSIGN_CERTIFICATE_OIDC_ISSUER (default GitHub
+# Actions': images signed keyless by CI). DEPLOY_VERIFY=off skips verification (development).
+# Exit codes: 0 healthy on TAG; 1 TAG failed and the previous release runs again; 2 usage or
+# pull error (nothing changed); 3 the rollback failed too; 4 an image failed verification
+# (nothing changed).
 set -euo pipefail
 
 COMPOSE_FILES=${COMPOSE_FILES:-docker-compose.prod.yml}
@@ -21,32 +31,81 @@ STATE_DIR=${DEPLOY_STATE_DIR:-.deploy}
 HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-180}
 LOG_LINES=${LOG_LINES:-40}
 DEPLOY_SERVICES=${DEPLOY_SERVICES:-api-gateway scanner mcp-tools trading-agent}
+DEPLOY_VERIFY=${DEPLOY_VERIFY:-on}
 
 say() { echo "deploy: $*" >&2; }
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # The server's .env holds the secrets; exported so compose interpolates them.
 if [ -f "$ENV_FILE" ]; then set -a; . "$ENV_FILE"; set +a; fi
 compose_args=()
 IFS=: read -ra files <<<"$COMPOSE_FILES"
 for file in "${files[@]}"; do compose_args+=(-f "$file"); done
-compose() { docker compose "${compose_args[@]}" "$@"; }
+# the digests of the release being started (use_release), an extra compose file
+release_override=
+compose() { docker compose "${compose_args[@]}" ${release_override:+-f "$release_override"} "$@"; }
 
 recorded() { cat "$STATE_DIR/$1" 2>/dev/null || true; }
 record() { mkdir -p "$STATE_DIR" && echo "$2" >"$STATE_DIR/$1"; }
 
-# The tag the gateway container runs now, else the last one recorded.
-running_tag() {
-  local id image
-  # Any tag will do for reading the project's containers; the file only needs one to parse.
-  id=$(IMAGE_TAG=${IMAGE_TAG:-none} compose ps -q api-gateway 2>/dev/null | head -1 || true)
-  if [ -n "$id" ]; then
-    image=$(docker inspect --format '{{.Config.Image}}' "$id")
-    echo "${image##*:}"
-  else
-    recorded current-tag
-  fi
+# The repository SERVICE's image comes from, as the compose file names it for TAG.
+repository_of() {
+  local service=$1 tag=$2 image
+  image=$(IMAGE_TAG=$tag compose config --format json | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).services[process.argv[1]].image));' "$service")
+  echo "${image%:"$tag"}"
 }
+
+# Resolves TAG to one digest per deployed service: prints "SERVICE REPOSITORY@sha256:..." lines.
+# The images are pulled (so the digest is what this engine will run); nothing else changes.
+resolve_release() {
+  local tag=$1 service repository digest
+  for service in $DEPLOY_SERVICES; do
+    repository=$(release_override='' repository_of "$service" "$tag")
+    docker pull -q "$repository:$tag" >/dev/null 2>&1 || { say "pull of $tag failed ($repository:$tag); nothing changed"; return 2; }
+    digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repository:$tag" | grep -m1 "^$repository@sha256:") \
+      || { say "no digest for $repository:$tag; nothing changed"; return 2; }
+    echo "$service $digest"
+  done
+}
+
+# Verifies every image of a release file against the signature policy; on the first failure
+# prints one line naming the image and why, and returns 4.
+verify_release() {
+  local file=$1 service ref output flags=()
+  if [ "$DEPLOY_VERIFY" = off ]; then say "signature verification is off (DEPLOY_VERIFY=off)"; return 0; fi
+  if [ -n "${COSIGN_PUBLIC_KEY:-}" ]; then
+    # key-pair signatures are not in the public transparency log (tools/container/attest.sh)
+    flags=(--key "$COSIGN_PUBLIC_KEY" --insecure-ignore-tlog=true)
+  elif [ -n "${COSIGN_CERTIFICATE_IDENTITY_REGEXP:-}" ]; then
+    flags=(--certificate-identity-regexp "$COSIGN_CERTIFICATE_IDENTITY_REGEXP" --certificate-oidc-issuer "${COSIGN_CERTIFICATE_OIDC_ISSUER:-https://token.actions.githubusercontent.com}")
+  else
+    say "refusing: no signature policy (set COSIGN_PUBLIC_KEY or COSIGN_CERTIFICATE_IDENTITY_REGEXP; DEPLOY_VERIFY=off skips verification); nothing changed"
+    return 4
+  fi
+  command -v cosign >/dev/null || { say "refusing: cosign is not installed, signatures cannot be verified; nothing changed"; return 4; }
+  while read -r service ref; do
+    local http=()
+    case ${ref%%/*} in 127.* | localhost | localhost:*) http=(--allow-http-registry) ;; esac
+    if ! output=$(cosign verify "${flags[@]}" "${http[@]}" "$ref" 2>&1 >/dev/null); then
+      say "refusing: $service image $ref has no valid signature ($(echo "$output" | grep -m1 -i 'error' | sed 's/^Error: //')); nothing changed"
+      return 4
+    fi
+  done <"$file"
+  say "signatures verified: $(cut -d' ' -f2 "$file" | tr '\n' ' ')"
+}
+
+# Makes every later compose call run exactly the digests of a release file: an override
+# file naming each service's image by digest (the prod file itself stays Swarm-compatible).
+use_release() {
+  local service ref
+  mkdir -p "$STATE_DIR"
+  release_override=$STATE_DIR/release.compose.yml
+  { echo "services:"; while read -r service ref; do printf '  %s:\n    image: %s\n' "$service" "$ref"; done <"$1"; } >"$release_override"
+}
+
+recorded_release() { [ -f "$STATE_DIR/$1" ] && cat "$STATE_DIR/$1"; }
+running_tag() { recorded current-tag; }
 
 # Waits until every container of the project is healthy (or running, when it has no
 # healthcheck). On timeout, or as soon as one turns unhealthy, prints the services at fault
@@ -74,11 +133,13 @@ wait_healthy() {
   done
 }
 
-# Brings TAG up and waits; on failure prints the failing services' logs.
+# Brings the release (TAG and its digests in FILE) up and waits; on failure prints the failing
+# services' logs.
 start_and_wait() {
-  local tag=$1 failing started=$SECONDS
-  # Every compose call from here on (up, ps, logs) interpolates the file with this tag.
+  local tag=$1 file=$2 failing started=$SECONDS
+  # Every compose call from here on (up, ps, logs) interpolates the file with this release.
   export IMAGE_TAG=$tag
+  use_release "$file"
   compose up -d --no-build --remove-orphans --pull never
   if failing=$(wait_healthy); then
     say "all services healthy on $tag after $((SECONDS - started)) s"
@@ -91,12 +152,22 @@ start_and_wait() {
   return 1
 }
 
+# Moves a verified release into place as the current one.
+record_release() { mkdir -p "$STATE_DIR" && cp "$2" "$STATE_DIR/current-release" && record current-tag "$1"; }
+
 rollback() {
-  local tag=${1:-$(recorded previous-tag)}
-  [ -n "$tag" ] || { say "no tag to roll back to (none given, none recorded in $STATE_DIR/previous-tag)"; return 3; }
-  say "rolling back to $tag"
-  if start_and_wait "$tag"; then
-    record current-tag "$tag"
+  local tag=${1:-} file
+  file=$(mktemp)
+  if [ -n "$tag" ]; then
+    resolve_release "$tag" >"$file" || return $?
+    verify_release "$file" || return $?
+  else
+    tag=$(recorded previous-tag)
+    recorded_release previous-release >"$file" || { say "no release to roll back to (none given, none recorded in $STATE_DIR/previous-release)"; return 3; }
+  fi
+  say "rolling back to $tag ($(cut -d' ' -f2 "$file" | tr '\n' ' '))"
+  if start_and_wait "$tag" "$file"; then
+    record_release "$tag" "$file"
     return 0
   fi
   say "rollback to $tag failed too"
@@ -104,29 +175,36 @@ rollback() {
 }
 
 pull_and_restart() {
-  local tag=$1 previous
+  local tag=$1 previous file code
   previous=$(running_tag)
-  say "pulling $tag (running: ${previous:-nothing})"
-  # shellcheck disable=SC2086 # DEPLOY_SERVICES is a word list
-  IMAGE_TAG=$tag compose pull --quiet $DEPLOY_SERVICES || { say "pull of $tag failed; nothing changed"; return 2; }
-  if [ -n "$previous" ] && [ "$previous" != "$tag" ]; then record previous-tag "$previous"; fi
+  file=$(mktemp)
+  say "resolving $tag (running: ${previous:-nothing})"
+  resolve_release "$tag" >"$file" || return $?
+  verify_release "$file" || { code=$?; return $code; }
+  if [ -n "$previous" ] && [ -f "$STATE_DIR/current-release" ] && ! cmp -s "$file" "$STATE_DIR/current-release"; then
+    record previous-tag "$previous"
+    cp "$STATE_DIR/current-release" "$STATE_DIR/previous-release"
+  fi
   say "starting $tag"
-  if start_and_wait "$tag"; then
-    record current-tag "$tag"
+  if start_and_wait "$tag" "$file"; then
+    record_release "$tag" "$file"
     return 0
   fi
   say "deploy of $tag failed"
-  if [ -z "$previous" ] || [ "$previous" = "$tag" ]; then
-    say "no previous tag to roll back to"
+  if [ ! -f "$STATE_DIR/previous-release" ] || cmp -s "$file" "$STATE_DIR/previous-release"; then
+    say "no previous release to roll back to"
     return 3
   fi
-  rollback "$previous" || return 3
+  rollback || return 3
   return 1
 }
 
 case "${1:-}" in
   pull-and-restart) [ -n "${2:-}" ] || usage; pull_and_restart "$2" ;;
   rollback) rollback "${2:-}" ;;
-  status) echo "running: $(running_tag)  current: $(recorded current-tag)  previous: $(recorded previous-tag)" ;;
+  status)
+    echo "current: $(recorded current-tag)  previous: $(recorded previous-tag)"
+    recorded_release current-release | sed 's/^/  /' || true
+    ;;
   *) usage ;;
 esac

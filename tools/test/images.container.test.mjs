@@ -6,9 +6,9 @@
 // (tools/container/attest.sh, with the tests' key pair), which cosign verifies. The secret
 // scan reads every layer, and is shown to catch a planted key.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { rootCertificates } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
@@ -31,15 +31,6 @@ const maxImageBytes = 150e6;
 const imageRef = (service) => `${registry}/${owner}/tradeyard-${service}@${readFileSync(join(root, 'node_modules/.cache/nx-container', service, 'digest'), 'utf8').trim()}`;
 
 before(() => {
-  // nx-container reads the repository URL from the `origin` (or `upstream`) remote outside CI providers.
-  const remote = ['origin', 'upstream'].find((name) => {
-    try {
-      return execFileSync('git', ['remote', 'get-url', name], { cwd: root, stdio: 'ignore' }) !== undefined;
-    } catch {
-      return false;
-    }
-  });
-  assert.ok(remote, 'nx-container needs a git remote named origin or upstream: git remote add origin <repository URL>');
   execFileSync('npx', ['nx', 'run-many', '-t', 'container', '--parallel=1', '--outputStyle=static', '--projects', services.map((s) => s.name).join(',')], {
     cwd: root,
     stdio: 'inherit',
@@ -168,5 +159,36 @@ test('an image nobody signed fails verification', () => {
     } catch {
       // not built
     }
+  }
+});
+
+// Last in this file: the clone shares node_modules (and so nx-container's digest files).
+test('the container target works in a checkout without a git remote; the source label says unknown', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tradeyard-noremote-'));
+  const owner = `noremote${process.pid}`;
+  try {
+    const repo = join(dir, 'repo');
+    execFileSync('git', ['clone', '-q', root, repo]);
+    execFileSync('git', ['remote', 'remove', 'origin'], { cwd: repo });
+    symlinkSync(join(root, 'node_modules'), join(repo, 'node_modules'));
+    const build = spawnSync('npx', ['nx', 'run', 'scanner:container', '--outputStyle=static'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, REGISTRY: registry, IMAGE_OWNER: owner, INPUT_PUSH: 'false', INPUT_LOAD: 'true', NX_DAEMON: 'false' },
+    });
+    assert.equal(build.status, 0, build.stdout + build.stderr);
+    assert.match(build.stdout + build.stderr, /no git remote origin or upstream/);
+    const [image] = docker('images', '--format', '{{.Repository}}:{{.Tag}}', `${registry}/${owner}/tradeyard-scanner`).split('\n');
+    assert.ok(image, 'no image was built');
+    assert.equal(docker('image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.source"}}', image), 'unknown');
+  } finally {
+    for (const image of docker('images', '-q', `${registry}/${owner}/tradeyard-scanner`).split('\n').filter(Boolean)) {
+      try {
+        docker('image', 'rm', '-f', image);
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 });

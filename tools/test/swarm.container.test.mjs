@@ -1,11 +1,13 @@
 // The prod compose file deployed unchanged to Docker Swarm (a one-node swarm on 127.0.0.1,
 // host-mode published ports): the stack comes up healthy, and a rolling update to a tag whose
-// gateway never turns healthy is rolled back by Swarm itself (update_config failure_action).
+// gateway never turns healthy is rolled back by Swarm itself (update_config failure_action);
+// and a start-first rolling update of the gateway to a new image, watched by a client polling
+// /health every 100 ms from inside the swarm network, loses no request.
 // The test leaves the swarm afterwards, unless the engine was in one before it started.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor200 } from '../start/health.mjs';
-import { docker, ensureStandins, freePort, owner, pushBrokenRelease, quietly, registry, removeLocalTag, run, shortSha, sleep, testSecrets } from './delivery-support.mjs';
+import { digestRef, docker, ensureStandins, freePort, owner, pushBrokenRelease, quietly, registry, removeLocalTag, run, sh, shortSha, sleep, testSecrets } from './delivery-support.mjs';
 
 const goodTag = `sha-${shortSha()}`;
 const brokenTag = `broken-swarm-${shortSha()}-${process.pid}`;
@@ -68,4 +70,70 @@ test('a rolling update to a tag whose gateway fails its healthcheck rolls back b
   assert.equal(state, 'rollback_completed', `update status ${state}: ${quietly(() => inspectGateway('{{json .UpdateStatus}}'))}`);
   assert.match(inspectGateway('{{.Spec.TaskTemplate.ContainerSpec.Image}}'), new RegExp(`:${goodTag}(@|$)`));
   assert.ok(await waitFor200(`${gatewayUrl}/health`, 60_000), 'gateway not healthy after the rollback');
+});
+
+// A client inside the swarm's network: polls /health every 100 ms until SIGTERM, then prints
+// {ok, failed, errors}. A fresh connection per request (no keep-alive), as a load balancer's
+// health probe or a short-lived client makes them; DNS (dnsrr) is asked each time.
+const poller = `
+const http = require('node:http');
+const url = process.argv[1];
+const result = { ok: 0, failed: 0, errors: [] };
+let stop = false;
+process.on('SIGTERM', () => (stop = true));
+const once = () => new Promise((done) => {
+  const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+    res.resume();
+    res.on('end', () => { if (res.statusCode === 200) result.ok++; else { result.failed++; result.errors.push('status ' + res.statusCode); } done(); });
+  });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', (e) => { result.failed++; result.errors.push(e.code || e.message); done(); });
+});
+(async () => {
+  while (!stop) { const started = Date.now(); await once(); await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - started)))); }
+  console.log(JSON.stringify(result));
+})();
+`;
+
+test('a start-first rolling update of the gateway loses no request (client polling every 100 ms)', async () => {
+  const name = `tyroll${process.pid}`;
+  const network = `${name}-net`;
+  const good = digestRef('api-gateway', goodTag);
+  const next = `${name}-next:latest`;
+  try {
+    // the next release: the same gateway as a new image (one more label), so the update replaces every task
+    sh('docker', ['build', '-q', '-t', next, '-'], {}, `FROM ${good}\nLABEL org.tradeyard.test=${name}\n`);
+    docker('network', 'create', '--driver', 'overlay', '--attachable', network);
+    const secrets = testSecrets();
+    docker('service', 'create', '--detach', '--name', name, '--network', network, '--endpoint-mode', 'dnsrr', '--replicas', '1',
+      '--update-order', 'start-first', '--update-failure-action', 'rollback', '--update-monitor', '10s', '--stop-grace-period', '15s',
+      ...['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((k) => ['--env', `${k}=${secrets[k]}`]), '--env', 'AGENT_LIVE=off', good);
+    let healthy = false;
+    for (let i = 0; i < 90 && !healthy; i++) {
+      healthy = quietly(() => docker('inspect', '--format', '{{.State.Health.Status}}', docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`))) === 'healthy';
+      if (!healthy) await sleep(1000);
+    }
+    assert.ok(healthy, `the gateway service did not turn healthy: ${docker('service', 'ps', '--no-trunc', name)}`);
+    const client = docker('run', '-d', '--network', network, '--entrypoint', 'node', good, '-e', poller, `http://${name}:8080/health`);
+    try {
+      await sleep(3000);
+      const updated = await run('docker', ['service', 'update', '--detach=false', '--no-resolve-image', '--image', next, name]);
+      assert.equal(updated.code, 0, updated.stderr);
+      assert.equal(docker('service', 'inspect', '--format', '{{.UpdateStatus.State}}', name), 'completed');
+      await sleep(3000);
+    } finally {
+      docker('stop', '--time', '10', client);
+    }
+    const result = JSON.parse(docker('logs', client).split('\n').filter(Boolean).at(-1));
+    quietly(() => docker('rm', client));
+    console.log(`rolling update: ${result.ok} requests answered, ${result.failed} failed`);
+    assert.ok(result.ok >= 50, `only ${result.ok} requests were answered`);
+    assert.deepEqual({ failed: result.failed, errors: result.errors }, { failed: 0, errors: [] });
+    assert.equal(docker('service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', name), next);
+  } finally {
+    quietly(() => docker('service', 'rm', name));
+    for (let i = 0; i < 30 && docker('ps', '-aq', '--filter', `label=com.docker.swarm.service.name=${name}`); i++) await sleep(1000);
+    quietly(() => docker('network', 'rm', network));
+    quietly(() => docker('image', 'rm', next));
+  }
 });

@@ -4,8 +4,11 @@
 // fresh `git init`). There it runs with a `git` first on PATH that answers that one question
 // with "unknown", so the OCI source label says what is not known instead of the build failing.
 const { execFileSync } = require('node:child_process');
-const { delimiter, join } = require('node:path');
-const build = require('@nx-tools/nx-container/dist/executors/build/executor').default;
+const { delimiter, dirname, join } = require('node:path');
+
+// the package exports only its index; its executors.json names this file as the executor
+const nxContainer = dirname(require.resolve('@nx-tools/nx-container/package.json'));
+const build = require(join(nxContainer, require(join(nxContainer, 'executors.json')).executors.build.implementation)).default;
 
 function hasRemote(root) {
   return ['origin', 'upstream'].some((name) => {

@@ -1,12 +1,13 @@
 // @nx-tools/nx-container's build executor, unchanged, except in a checkout without a git
-// remote: outside a CI provider it knows, nx-container reads the image's source URL from
-// `git remote get-url origin` (then `upstream`) and fails without one (a downloaded archive, a
-// fresh `git init`). There it runs with a `git` first on PATH that answers that one question
-// with "unknown", so the OCI source label says what is not known instead of the build failing.
+// remote: outside a CI provider it knows, nx-container reads the image's source URL with
+// `git remote get-url origin` (then `upstream`) and fails without one (a downloaded archive,
+// a fresh `git init`). Git counts only a repository's own config as a remote, so no setting
+// can supply one; there, the lookup answers "unknown" instead, and the OCI source label says
+// what is not known rather than the build failing.
 const { execFileSync } = require('node:child_process');
-const { delimiter, dirname, join } = require('node:path');
+const { dirname, join } = require('node:path');
 
-// the package exports only its index; its executors.json names this file as the executor
+// the package exports only its index; its executors.json names the executor's file
 const nxContainer = dirname(require.resolve('@nx-tools/nx-container/package.json'));
 const build = require(join(nxContainer, require(join(nxContainer, 'executors.json')).executors.build.implementation)).default;
 
@@ -24,7 +25,9 @@ function hasRemote(root) {
 module.exports = async function container(options, context) {
   if (!hasRemote(context.root)) {
     console.warn('container: no git remote origin or upstream; the image source label says "unknown"');
-    process.env.PATH = `${join(__dirname, 'git-without-remote')}${delimiter}${process.env.PATH}`;
+    // the same module instance nx-container's context uses (ci-context exports it for this)
+    const { Git } = await import('@nx-tools/ci-context/src/lib/utils/git');
+    Git.remoteURL = async () => 'unknown';
   }
   return build(options, context);
 };

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { rootCertificates } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
@@ -162,7 +162,7 @@ test('an image nobody signed fails verification', () => {
   }
 });
 
-// Last in this file: the clone shares node_modules (and so nx-container's digest files).
+// Last in this file: the clone shares node_modules/.cache (and so nx-container's digest files).
 test('the container target works in a checkout without a git remote; the source label says unknown', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tradeyard-noremote-'));
   const owner = `noremote${process.pid}`;
@@ -170,7 +170,13 @@ test('the container target works in a checkout without a git remote; the source 
     const repo = join(dir, 'repo');
     execFileSync('git', ['clone', '-q', root, repo]);
     execFileSync('git', ['remote', 'remove', 'origin'], { cwd: repo });
-    symlinkSync(join(root, 'node_modules'), join(repo, 'node_modules'));
+    // node_modules: links to this checkout's packages, except the files the image build copies
+    // (a build context does not follow links)
+    mkdirSync(join(repo, 'node_modules'));
+    for (const entry of readdirSync(join(root, 'node_modules'))) {
+      if (entry === 'vega-datasets') cpSync(join(root, 'node_modules', entry), join(repo, 'node_modules', entry), { recursive: true });
+      else symlinkSync(join(root, 'node_modules', entry), join(repo, 'node_modules', entry));
+    }
     const build = spawnSync('npx', ['nx', 'run', 'scanner:container', '--outputStyle=static'], {
       cwd: repo,
       encoding: 'utf8',

@@ -11,7 +11,14 @@ import { join } from 'node:path';
  */
 export interface TestServer {
   url: string;
+  /** Stops the server and removes its files. */
   stop(): Promise<void>;
+  /** Takes the server down, keeping its data and port (fault tests: a dependency outage). */
+  down(): Promise<void>;
+  /** Brings it back after down(), on the same port; resolves once it accepts connections. */
+  up(): Promise<void>;
+  /** A restart as an operator does it: PostgreSQL `pg_ctl restart -m fast`, Redis down then up. */
+  restart(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -60,15 +67,23 @@ export async function startPostgres(): Promise<TestServer> {
   const port = await freePort();
   const data = join(dir, 'data');
   execFileSync(...asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']), { stdio: 'ignore' });
-  execFileSync(
-    ...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']),
-    { stdio: 'ignore' },
-  );
+  const pgCtl = (...args: string[]) => execFileSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, ...args]), { stdio: 'ignore' });
+  const options = ['-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`];
+  pgCtl(...options, 'start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async down() {
+      pgCtl('-m', 'fast', '-w', 'stop');
+    },
+    async up() {
+      pgCtl(...options, 'start');
+    },
+    async restart() {
+      pgCtl(...options, '-m', 'fast', 'restart');
+    },
     async stop() {
       try {
-        execFileSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']), { stdio: 'ignore' });
+        if (existsSync(join(data, 'postmaster.pid'))) pgCtl('-m', 'immediate', 'stop');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -80,24 +95,36 @@ export async function startRedis(): Promise<TestServer> {
   const missing = redisMissing();
   if (missing) throw new Error(missing);
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') break;
-    } catch {
-      // not up yet
+  let child: ChildProcess | undefined;
+  const up = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error('redis-server did not start within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) throw new Error('redis-server did not start within 10 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  const down = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    running.kill('SIGTERM');
+    await new Promise((r) => running.once('exit', r));
+  };
+  await up();
   return {
     url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+    up,
+    down,
+    async restart() {
+      await down();
+      await up();
     },
+    stop: down,
   };
 }

@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * Real PostgreSQL and Redis servers for integration tests, started from the Debian packages in
@@ -68,19 +69,15 @@ export async function startPostgres(): Promise<TestServer> {
   const data = join(dir, 'data');
   execFileSync(...asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']), { stdio: 'ignore' });
   const pgCtl = (...args: string[]) => execFileSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, ...args]), { stdio: 'ignore' });
+  // Asynchronous, so a fault test keeps its load and clients running while the server changes state.
+  const pgCtlAsync = async (...args: string[]) => void (await promisify(execFile)(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, ...args])));
   const options = ['-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`];
   pgCtl(...options, 'start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async down() {
-      pgCtl('-m', 'fast', '-w', 'stop');
-    },
-    async up() {
-      pgCtl(...options, 'start');
-    },
-    async restart() {
-      pgCtl(...options, '-m', 'fast', 'restart');
-    },
+    down: () => pgCtlAsync('-m', 'fast', '-w', 'stop'),
+    up: () => pgCtlAsync(...options, 'start'),
+    restart: () => pgCtlAsync(...options, '-m', 'fast', 'restart'),
     async stop() {
       try {
         if (existsSync(join(data, 'postmaster.pid'))) pgCtl('-m', 'immediate', 'stop');
@@ -101,7 +98,7 @@ export async function startRedis(): Promise<TestServer> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') break;
+        if ((await promisify(execFile)('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' })).stdout.trim() === 'PONG') break;
       } catch {
         // not up yet
       }

@@ -192,6 +192,11 @@ test('npm start: secrets from the environment are used, a killed service is rest
     assert.ok(Date.now() - stopAt < 10_000, 'SIGTERM took 10 s or more');
     assert.deepEqual(await Promise.all(ports.map(healthy)), [false, false, false, false], 'a service outlived SIGTERM');
   } finally {
+    // SIGTERM first, so npm start stops its services rather than leaving them orphaned.
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 12_000))]);
+    }
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }

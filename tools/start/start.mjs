@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor200 } from './health.mjs';
-import { bundlePath, serviceEnv, services } from './services.mjs';
+import { bundlePath, healthyRunMs, restartDelayMs, serviceEnv, services } from './services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
@@ -133,11 +133,10 @@ async function main() {
     child.stderr.on('data', echo);
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      // A service that ran a healthy while before it died starts its backoff afresh.
-      if (Date.now() - launchedAt > 60_000) failures.set(service.name, 0);
+      if (Date.now() - launchedAt > healthyRunMs) failures.set(service.name, 0);
       const attempt = failures.get(service.name) + 1;
       failures.set(service.name, attempt);
-      const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+      const delay = restartDelayMs(attempt);
       say(`${service.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s (restart ${attempt}); see ${join(logDir, service.name + '.log')}`);
       const timer = setTimeout(() => {
         restartTimers.delete(timer);

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { httpStatus } from '../start/health.mjs';
-import { bundlePath, services } from '../start/services.mjs';
+import { bundlePath, restartDelayMs, services } from '../start/services.mjs';
 import { lintWorkflows } from './lint-workflows.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -200,6 +200,10 @@ test('npm start: secrets from the environment are used, a killed service is rest
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('npm start backs off restarts of a service that keeps exiting: 1 s, 2 s, 4 s … capped at 30 s', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map(restartDelayMs), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
 });
 
 test('a bad environment variable makes each service exit 1 with one line naming it', () => {

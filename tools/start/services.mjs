@@ -24,3 +24,9 @@ export function serviceEnv(service, { ports, secrets, dataDir, baseEnv }) {
     MCP_URL: `${url('mcp-tools')}/mcp`,
   };
 }
+
+/** How long npm start waits before the nth restart in a row of a service: 1 s, 2 s, 4 s … 30 s. */
+export const restartDelayMs = (restart) => Math.min(1000 * 2 ** (restart - 1), 30_000);
+
+/** A service that ran this long before it exited starts its backoff afresh. */
+export const healthyRunMs = 60_000;

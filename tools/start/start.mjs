@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: builds the four services (Nx cache makes this quick after the first run) and
 // runs them as child processes on embedded defaults (PGlite, in-process fan-out, bundled
-// market replay). Generates development secrets on first run and prints them once.
+// market replay). Secrets set in the environment are used as they are; the missing ones are
+// generated on first run, printed once and kept in DATA_DIR/dev-secrets.json.
 // Logs go to DATA_DIR/logs/<service>.log; warnings and errors are echoed here.
-// Ctrl-C (SIGINT) or SIGTERM stops every service gracefully.
+// A service that exits is restarted with exponential backoff (1 s, 2 s, 4 s … 30 s; back to
+// 1 s once it has run for a minute). Ctrl-C (SIGINT) or SIGTERM stops every service within 10 s.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,32 +13,47 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor200 } from './health.mjs';
-import { bundlePath, serviceEnv, services } from './services.mjs';
+import { bundlePath, healthyRunMs, restartDelayMs, serviceEnv, services } from './services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
 const portOffset = Number(process.env.TRADEYARD_PORT_OFFSET ?? 0);
 const say = (line) => process.stdout.write(`[tradeyard] ${line}\n`);
 
-function loadOrCreateSecrets() {
+const secretNames = ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'];
+
+/**
+ * Each secret from the environment when set there, else from dev-secrets.json, else generated
+ * now (and added to that file). Says where each came from; prints generated values once.
+ */
+function resolveSecrets() {
   const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) {
-    say(`development secrets: ${file} (created on first run)`);
-    return JSON.parse(readFileSync(file, 'utf8'));
-  }
+  const saved = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const token = () => randomBytes(24).toString('base64url');
-  const secrets = {
-    ADMIN_USERNAME: 'admin',
-    ADMIN_PASSWORD: token(),
-    SERVICE_TOKEN: token(),
-    JWT_SECRET: token(),
-    MCP_AUTH_TOKEN: token(),
-  };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
-  say('generated development secrets (shown once; kept in ' + file + '):');
-  for (const [key, value] of Object.entries(secrets)) say(`  ${key}=${value}`);
-  say('these are for local use only; production takes them from the environment.');
+  const secrets = {};
+  const from = { environment: [], file: [], generated: [] };
+  for (const name of secretNames) {
+    if (process.env[name]) {
+      secrets[name] = process.env[name];
+      from.environment.push(name);
+    } else if (saved[name]) {
+      secrets[name] = saved[name];
+      from.file.push(name);
+    } else {
+      secrets[name] = name === 'ADMIN_USERNAME' ? 'admin' : token();
+      saved[name] = secrets[name];
+      from.generated.push(name);
+    }
+  }
+  if (from.environment.length) say(`secrets from the environment: ${from.environment.join(', ')}`);
+  if (from.file.length) say(`secrets from ${file} (generated on an earlier run): ${from.file.join(', ')}`);
+  if (from.generated.length) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
+    say(`generated development secrets (shown once; kept in ${file}):`);
+    for (const name of from.generated) say(`  ${name}=${secrets[name]}`);
+    say('these are for local use only; set them in the environment to choose your own.');
+  }
   return secrets;
 }
 
@@ -68,36 +85,44 @@ async function main() {
       process.exit(1);
     }
   }
-  const secrets = loadOrCreateSecrets();
+  const secrets = resolveSecrets();
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
   const children = new Map();
+  const restartTimers = new Set();
   let stopping = false;
+  const alive = (child) => child.exitCode === null && child.signalCode === null;
   const stopAll = async (code) => {
     if (stopping) return;
     stopping = true;
     say('stopping all services…');
-    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
-    const deadline = Date.now() + 12_000;
-    while ([...children.values()].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+    for (const timer of restartTimers) clearTimeout(timer);
+    for (const child of children.values()) if (alive(child)) child.kill('SIGTERM');
+    // Services stop gracefully well within this; what does not is killed, so Ctrl-C ends all within 10 s.
+    const deadline = Date.now() + 9_000;
+    while ([...children.values()].some(alive) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.values()) if (alive(child)) child.kill('SIGKILL');
     say('stopped');
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  for (const service of services) {
-    const log = createWriteStream(join(logDir, `${service.name}.log`), { flags: 'a' });
+  const logs = new Map(services.map((s) => [s.name, createWriteStream(join(logDir, `${s.name}.log`), { flags: 'a' })]));
+  const failures = new Map(services.map((s) => [s.name, 0]));
+  const launch = (service) => {
+    const log = logs.get(service.name);
     const child = spawn(process.execPath, ['--enable-source-maps', bundlePath(root, service.name)], {
       cwd: root,
       env: serviceEnv(service, { ports, secrets, dataDir, baseEnv: process.env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const launchedAt = Date.now();
     children.set(service.name, child);
+    say(`${service.name} started (pid ${child.pid})`);
     const echo = (chunk) => {
       log.write(chunk);
       for (const line of String(chunk).split('\n')) {
@@ -107,16 +132,24 @@ async function main() {
     child.stdout.on('data', echo);
     child.stderr.on('data', echo);
     child.on('exit', (code, signal) => {
-      if (!stopping) {
-        say(`${service.name} exited (${signal ?? `code ${code}`}); see ${join(logDir, service.name + '.log')}`);
-        void stopAll(1);
-      }
+      if (stopping) return;
+      if (Date.now() - launchedAt > healthyRunMs) failures.set(service.name, 0);
+      const attempt = failures.get(service.name) + 1;
+      failures.set(service.name, attempt);
+      const delay = restartDelayMs(attempt);
+      say(`${service.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s (restart ${attempt}); see ${join(logDir, service.name + '.log')}`);
+      const timer = setTimeout(() => {
+        restartTimers.delete(timer);
+        if (!stopping) launch(service);
+      }, delay);
+      restartTimers.add(timer);
     });
-  }
+  };
+  services.forEach(launch);
 
   const started = Date.now();
   const results = await Promise.all(services.map((s) =>
-      waitFor200(`http://127.0.0.1:${ports[s.name]}/health`, 60_000, { intervalMs: 250, stillRunning: () => children.get(s.name).exitCode === null }),
+      waitFor200(`http://127.0.0.1:${ports[s.name]}/health`, 60_000, { intervalMs: 250, stillRunning: () => !stopping }),
     ),
   );
   const failed = services.filter((_, i) => !results[i]).map((s) => s.name);
@@ -131,7 +164,7 @@ async function main() {
   say(`  scanner        ${url('scanner')}/api/v1`);
   say(`  mcp-tools      ${url('mcp-tools')}/mcp        (Bearer MCP_AUTH_TOKEN)`);
   say(`  trading-agent  ${url('trading-agent')}/api/v1`);
-  say(`logs: ${logDir}   Ctrl-C stops everything`);
+  say(`logs: ${logDir}   a service that exits is restarted   Ctrl-C stops everything`);
 }
 
 main().catch((err) => {

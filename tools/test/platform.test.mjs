@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { httpStatus } from '../start/health.mjs';
-import { bundlePath, services } from '../start/services.mjs';
+import { bundlePath, restartDelayMs, services } from '../start/services.mjs';
 import { lintWorkflows } from './lint-workflows.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -116,6 +116,94 @@ test('npm start: four services healthy within 30 s, trading end to end, SIGINT s
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('npm start: secrets from the environment are used, a killed service is restarted while the others keep answering', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-supervise-'));
+  const offset = 400;
+  const port = (name) => services.find((s) => s.name === name).port + offset;
+  const fromEnv = { ADMIN_PASSWORD: 'admin-password-from-env', MCP_AUTH_TOKEN: 'mcp-token-from-env' };
+  const child = spawn(process.execPath, [join(root, 'tools/start/start.mjs')], {
+    cwd: root,
+    env: { ...process.env, ...fromEnv, DATA_DIR: dataDir, TRADEYARD_PORT_OFFSET: String(offset), TRADEYARD_SKIP_BUILD: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const ports = services.map((s) => s.port + offset);
+  const waitFor = async (condition, ms, what) => {
+    const deadline = Date.now() + ms;
+    while (!(await condition())) {
+      assert.ok(Date.now() < deadline, `${what} within ${ms} ms:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  try {
+    await waitFor(async () => (await Promise.all(ports.map(healthy))).every(Boolean), 30_000, 'all four healthy');
+
+    // Secrets: the two set in the environment are used and said to be; only the others are generated.
+    assert.match(output, /secrets from the environment: ADMIN_PASSWORD, MCP_AUTH_TOKEN/);
+    assert.match(output, /generated development secrets/);
+    for (const name of ['ADMIN_USERNAME', 'SERVICE_TOKEN', 'JWT_SECRET']) assert.match(output, new RegExp(`^\\[tradeyard\\]   ${name}=`, 'm'));
+    assert.doesNotMatch(output, /ADMIN_PASSWORD=|MCP_AUTH_TOKEN=/);
+    const saved = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
+    assert.deepEqual(Object.keys(saved).sort(), ['ADMIN_USERNAME', 'JWT_SECRET', 'SERVICE_TOKEN'], 'secrets from the environment are not written to disk');
+    const gateway = `http://127.0.0.1:${port('api-gateway')}`;
+    const login = await fetch(`${gateway}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: fromEnv.ADMIN_PASSWORD }),
+    });
+    assert.equal(login.status, 200, 'the admin password from the environment logs in');
+    const mcp = new Client({ name: 'platform-test', version: '1.0.0' });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port('mcp-tools')}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${fromEnv.MCP_AUTH_TOKEN}` } },
+      }),
+    );
+    assert.ok((await mcp.listTools()).tools.length > 0, 'the MCP token from the environment is accepted');
+    await mcp.close();
+
+    // Supervision: kill -9 the scanner; npm start says so, restarts it, and the others keep answering.
+    const pid = Number(/scanner started \(pid (\d+)\)/.exec(output)[1]);
+    process.kill(pid, 'SIGKILL');
+    const others = ports.filter((p) => p !== port('scanner'));
+    const killedAt = Date.now();
+    let othersDown = 0;
+    await waitFor(
+      async () => {
+        if (!(await Promise.all(others.map(healthy))).every(Boolean)) othersDown++;
+        const match = /scanner started \(pid (\d+)\)/g;
+        const pids = [...output.matchAll(match)].map((m) => Number(m[1]));
+        return pids.length === 2 && (await healthy(port('scanner')));
+      },
+      15_000,
+      'the scanner restarted and healthy',
+    );
+    assert.match(output, /scanner exited \(SIGKILL\); restarting in 1 s \(restart 1\)/);
+    assert.equal(othersDown, 0, 'another service stopped answering while the scanner was down');
+    process.stdout.write(`# scanner back on /health ${Date.now() - killedAt} ms after kill -9\n`);
+
+    const stopAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.equal(code, 0, output);
+    assert.ok(Date.now() - stopAt < 10_000, 'SIGTERM took 10 s or more');
+    assert.deepEqual(await Promise.all(ports.map(healthy)), [false, false, false, false], 'a service outlived SIGTERM');
+  } finally {
+    // SIGTERM first, so npm start stops its services rather than leaving them orphaned.
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 12_000))]);
+    }
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('npm start backs off restarts of a service that keeps exiting: 1 s, 2 s, 4 s … capped at 30 s', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map(restartDelayMs), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
 });
 
 test('a bad environment variable makes each service exit 1 with one line naming it', () => {

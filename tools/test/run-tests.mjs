@@ -3,6 +3,7 @@
 //   1. workspace   lint, typecheck, unit and integration tests (Jest; real PostgreSQL/Redis,
 //                  PGlite, loopback HTTP/WebSocket/MCP) and the bundles, for every project
 //   2. platform    npm start, config errors, affected-image detection, workflow lint
+//   fault          a gateway pair under order load through PostgreSQL and Redis outages
 //   3. container   images built with nx-container, run, health-checked, pushed and pulled
 //                  (needs a Docker engine: `bash tools/container/toolchain.sh` provides one)
 // A tier that cannot run says `skipped: <why>`. Under CI=true a missing engine is a failure,
@@ -34,6 +35,7 @@ const engineReachable = () => spawnSync('docker', ['info'], { stdio: 'ignore', t
 // Under CI every task really runs: a result replayed from the Nx cache proves nothing there.
 run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '--outputStyle=static', '--parallel=2', ...(ci ? ['--skip-nx-cache'] : [])]);
 run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs', 'tools/test/delivery.test.mjs']);
+run('fault', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', 'tools/test/fault.test.mjs']);
 if (engineReachable()) {
   // Node's test runner orders files by name, so the image build (which the compose, deploy and
   // swarm tests run) gets its own call first.

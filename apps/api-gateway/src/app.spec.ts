@@ -192,6 +192,70 @@ if (redisReason) {
       expect(messages.find((m) => m.channel === 'fills')?.data.orderId).toBe(order.id);
     });
 
+    it('takes orders while Redis is down, says so on /ready, and delivers their fills once Redis is back', async () => {
+      const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.SERVICE_TOKEN}`);
+      const fills: string[] = [];
+      socket.on('message', (raw) => {
+        const message = JSON.parse(String(raw));
+        if (message.channel === 'fills') fills.push(message.data.orderId);
+      });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'subscribe', channels: ['fills'] }));
+      await new Promise((r) => setTimeout(r, 300));
+      await redis.down();
+      try {
+        const ready = await fetch(`${one.url}/ready`);
+        expect(ready.status).toBe(503);
+        expect(ready.headers.get('retry-after')).toBe('2');
+        expect(((await ready.json()) as { missing: string[] }).missing).toEqual(['redis']);
+        const order = await new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
+        expect(order.status).toBe('filled');
+        // Logins are limited through Redis: without it they are refused as unavailable, not 500.
+        const login = await fetch(`${one.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password: secrets.ADMIN_PASSWORD }),
+        });
+        expect(login.status).toBe(503);
+        expect(login.headers.get('retry-after')).toBe('2');
+        expect(await login.json()).toEqual({ error: 'unavailable', message: expect.stringMatching(/^redis unavailable: .*; retry in 2 s$/) });
+        await new Promise((r) => setTimeout(r, 500));
+        expect(fills).not.toContain(order.id);
+        await redis.up();
+        const deadline = Date.now() + 15_000;
+        while (!fills.includes(order.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(fills).toContain(order.id);
+        expect((await fetch(`${two.url}/ready`)).status).toBe(200);
+      } finally {
+        socket.close();
+        if (!(await fetch(`${one.url}/ready`)).ok) await redis.up().catch(() => undefined);
+      }
+    }, 40_000);
+
+    it('answers 503 with Retry-After while PostgreSQL is down and takes orders again once it is back', async () => {
+      const trader = new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN });
+      await pg!.down();
+      try {
+        const started = Date.now();
+        const refused = await fetch(`${one.url}/api/v1/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.SERVICE_TOKEN}` },
+          body: JSON.stringify({ symbol: 'SPX', side: 'buy', quantity: 1 }),
+        });
+        expect(Date.now() - started).toBeLessThan(8000);
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get('retry-after')).toBe('2');
+        expect(await refused.json()).toEqual({ error: 'unavailable', message: expect.stringMatching(/^database unavailable: /) });
+        const ready = await fetch(`${one.url}/ready`);
+        expect(ready.status).toBe(503);
+        expect(((await ready.json()) as { missing: string[] }).missing).toEqual(['database']);
+      } finally {
+        await pg!.up();
+      }
+      expect((await trader.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 })).status).toBe('filled');
+      expect((await fetch(`${one.url}/ready`)).status).toBe(200);
+    }, 40_000);
+
     it('refuses a WebSocket without a valid token', async () => {
       const socket = new WebSocket(`${one.url.replace('http', 'ws')}/ws?token=wrong`);
       const code = await new Promise((resolve) => socket.on('close', resolve));

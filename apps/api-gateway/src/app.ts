@@ -16,14 +16,14 @@ import {
   type Signal,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
-import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
-import { createService, packageAsset } from '@tradeyard/service-kit';
+import { migrate, openDatabase, OutboxRelay, writeOutbox, type Database } from '@tradeyard/persistence';
+import { createLogger, createService, packageAsset } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkLogin, ensureUser, hasRole, sameSecret, servicePrincipal, type Principal } from './auth';
-import { InProcessBus, RedisBus, type EventBus } from './bus';
+import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { HttpError, installErrorHandling, parseInput } from './http-errors';
@@ -50,13 +50,17 @@ const docs = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepr
 
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
 export async function createGateway(config: GatewayConfig) {
-  const db: Database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR });
+  // Dependencies log before the service exists; the same name and level as the service's logger.
+  const depLog = createLogger('api-gateway', config.LOG_LEVEL);
+  const db: Database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog });
   await migrate(db, gatewayMigrations);
   await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
   await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(Date.now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
 
-  const bus: EventBus = config.REDIS_URL ? await RedisBus.connect(config.REDIS_URL) : new InProcessBus();
+  const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
+  // Events reach the bus only through the outbox, written in the transaction of the change.
+  const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
   const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt) });
   const broker = new Broker(
     db,
@@ -70,7 +74,7 @@ export async function createGateway(config: GatewayConfig) {
       maxPositionNotional: config.MAX_POSITION_NOTIONAL,
       allowShort: config.ALLOW_SHORT === 'true',
     },
-    (event) => bus.publish(event.type === 'order' ? { channel: 'orders', accountId: event.accountId, data: event.order } : { channel: 'fills', accountId: event.accountId, data: event.fill }),
+    () => relay.nudge(),
   );
   // Users get their paper account at login or creation; the service principal's exists from the start.
   await broker.ensureAccount(servicePrincipal.accountId);
@@ -85,12 +89,13 @@ export async function createGateway(config: GatewayConfig) {
     ],
     onClose: async () => {
       clearInterval(ticker);
+      await relay.stop();
       await bus.close();
       await db.close();
     },
   });
   const { app } = service;
-  installErrorHandling(app);
+  installErrorHandling(app, redisUnavailable);
   // Schemas on routes document the API (OpenAPI at /docs); zod validates, so Fastify's own
   // validator is switched off rather than checking every body twice with other messages.
   app.setValidatorCompiler(() => () => true);
@@ -195,7 +200,9 @@ export async function createGateway(config: GatewayConfig) {
     return hub.bars(known(symbol), query);
   });
 
-  const orderLimit = { rateLimit: { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute' } };
+  // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
+  // database, and their events wait in the outbox. Logins stay limited: they answer 503 instead.
+  const orderLimit = { rateLimit: { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute', skipOnError: true } };
   app.post('/api/v1/orders', { ...secured('trader', 'orders', { body: docs(placeOrderSchema) }), config: orderLimit }, async (request, reply) => {
     const order = parseInput(placeOrderSchema, request.body, 'body');
     const key = parseInput(orderHeaders, request.headers, 'headers')['idempotency-key'];
@@ -223,11 +230,15 @@ export async function createGateway(config: GatewayConfig) {
 
   app.post('/api/v1/signals', secured('trader', 'signals', { body: docs(signalSchema) }), async (request, reply) => {
     const signal = parseInput(signalSchema.strict(), request.body, 'body');
-    const inserted = await db.query(
-      `INSERT INTO signals (id, symbol, rule, time, close, "values") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [signal.id, signal.symbol, signal.rule, signal.time, signal.close, JSON.stringify(signal.values)],
-    );
-    if (inserted.length) bus.publish({ channel: 'signals', data: signal });
+    const inserted = await db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `INSERT INTO signals (id, symbol, rule, time, close, "values") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [signal.id, signal.symbol, signal.rule, signal.time, signal.close, JSON.stringify(signal.values)],
+      );
+      if (rows.length) await writeOutbox(tx, { channel: 'signals', data: signal } satisfies SharedEvent);
+      return rows;
+    });
+    if (inserted.length) relay.nudge();
     return reply.code(inserted.length ? 201 : 200).send(signal);
   });
   app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) => {
@@ -257,6 +268,7 @@ export async function createGateway(config: GatewayConfig) {
     if (events.length) await Promise.all(hub.symbols().map((s) => broker.matchRestingOrders(s)));
   };
   app.addHook('onReady', async () => {
+    relay.start();
     let running = false;
     ticker = setInterval(() => {
       if (running) return;
@@ -267,7 +279,7 @@ export async function createGateway(config: GatewayConfig) {
     }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
   });
 
-  return { ...service, db, broker, hub, bus };
+  return { ...service, db, broker, hub, bus, relay };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -1,4 +1,5 @@
 import type { ApiError } from '@tradeyard/gateway-contract';
+import { DependencyUnavailableError } from '@tradeyard/service-kit';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 
@@ -26,10 +27,19 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   throw new HttpError(400, { error: 'validation_failed', message: details.map((d) => `${d.field}: ${d.rule}`).join('; '), details });
 }
 
-/** Every error leaves as JSON; malformed requests are 4xx with the reason, never a 500. */
-export function installErrorHandling(app: FastifyInstance) {
+/**
+ * Every error leaves as JSON; malformed requests are 4xx with the reason, never a 500. A down
+ * dependency (a DependencyUnavailableError, or what `unavailable` recognises as one) is a 503
+ * with Retry-After, so clients know to come back rather than that the request was wrong.
+ */
+export function installErrorHandling(app: FastifyInstance, unavailable: (error: Error) => DependencyUnavailableError | undefined = () => undefined) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send(error.body);
+    const down = error instanceof DependencyUnavailableError ? error : unavailable(error);
+    if (down) {
+      request.log.warn({ dependency: down.dependency, err: down.message }, 'dependency unavailable');
+      return reply.code(503).header('retry-after', String(down.retryAfterSeconds)).send({ error: 'unavailable', message: `${down.message}; retry in ${down.retryAfterSeconds} s` });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const code = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code?.startsWith('FST_ERR_CTP') ? 'bad_request' : 'client_error';

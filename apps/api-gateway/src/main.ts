@@ -1,6 +1,8 @@
-import { loadConfigOrExit } from '@tradeyard/service-kit';
+import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
 import { createGateway } from './app';
 import { gatewayConfigSchema } from './config';
+
+exitOnUnhandledErrors('api-gateway');
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 createGateway(config).then(

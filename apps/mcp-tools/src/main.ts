@@ -1,6 +1,8 @@
-import { loadConfigOrExit } from '@tradeyard/service-kit';
+import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
 import { createMcpTools } from './app';
 import { mcpToolsConfigSchema } from './config';
+
+exitOnUnhandledErrors('mcp-tools');
 
 const config = loadConfigOrExit(mcpToolsConfigSchema);
 void createMcpTools(config).start();

@@ -11,6 +11,7 @@ import type { ScannerConfig } from './config';
 import { ScanEngine } from './engine';
 import { GatewayFeed, ReplayFeed, replayProvider, type Feed } from './feeds';
 import { SignalPoster } from './poster';
+import { join } from 'node:path';
 
 const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 const expressionSchema = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
@@ -117,6 +118,7 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
       ? new SignalPoster(new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN }), log, {
           maxAttempts: config.SIGNAL_POST_MAX_ATTEMPTS,
           backoffMs: config.SIGNAL_POST_BACKOFF_MS,
+          pendingFile: config.DATA_DIR ? join(config.DATA_DIR, 'pending-signals.jsonl') : undefined,
         })
       : undefined;
   if (poster) engine.onSignal((signal) => poster.enqueue(signal));

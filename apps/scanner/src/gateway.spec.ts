@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '@tradeyard/service-kit';
 import { signalSchema, type Signal } from '@tradeyard/gateway-contract';
 import { loadSp500 } from '@tradeyard/market-data';
@@ -127,6 +130,44 @@ describe('scanner with the gateway', () => {
     } finally {
       await scanner.stop();
       await gateway.close();
+    }
+  });
+
+  it('keeps signals it could not post across its own restart and posts them at the next start', async () => {
+    const gateway = new FakeGateway();
+    const gatewayUrl = await gateway.listen();
+    const dataDir = mkdtempSync(join(tmpdir(), 'scanner-pending-'));
+    const start = () =>
+      createScanner({
+        ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gatewayUrl, SERVICE_TOKEN: 'svc-token', SIGNAL_POST_BACKOFF_MS: '60000', DATA_DIR: dataDir }),
+        PORT: 0,
+      });
+    const signals: Signal[] = [1, 2, 3].map((n) => ({ id: `pending-${n}`, symbol: 'SPX', rule: 'rsi(14) < 30', time: 1_000_000 + n, close: 100 + n, values: { rsi: 25 } }));
+    try {
+      gateway.failNext = 1000;
+      const first = start();
+      for (const signal of signals) first.poster()!.enqueue(signal);
+      await until(() => gateway.postAttempts >= 1);
+      expect(first.poster()!.pending).toBe(3);
+      await first.stop();
+
+      gateway.failNext = 0;
+      const second = start();
+      try {
+        expect(second.poster()!.restored).toBe(3);
+        await until(() => gateway.posted.length === 3);
+        expect(gateway.posted.map((s) => s.id)).toEqual(signals.map((s) => s.id));
+        await until(() => second.poster()!.pending === 0);
+      } finally {
+        await second.stop();
+      }
+      // Delivered signals are not posted a third time.
+      const third = start();
+      expect(third.poster()!.restored).toBe(0);
+      await third.stop();
+    } finally {
+      await gateway.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

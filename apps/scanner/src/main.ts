@@ -1,7 +1,9 @@
-import { loadConfigOrExit } from '@tradeyard/service-kit';
+import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
 import { createScanner } from './app';
 import { runScanCommand, usage } from './cli';
 import { scannerConfigSchema } from './config';
+
+exitOnUnhandledErrors('scanner');
 
 // `main.js` (or `main.js serve`) runs the service; `main.js scan ...` is the one-shot CLI.
 const [command = 'serve', ...args] = process.argv.slice(2);

@@ -1,10 +1,61 @@
 import { GatewayError, type GatewayClient, type Signal } from '@tradeyard/gateway-contract';
 import type { Logger } from '@tradeyard/service-kit';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface PosterOptions {
   maxAttempts: number;
   backoffMs: number;
   maxBackoffMs?: number;
+  /** JSONL file that keeps unsent signals across a restart; unset: memory only. */
+  pendingFile?: string;
+}
+
+/**
+ * The poster's queue on disk, as an append-only JSONL journal ({"add": signal} / {"done": id}),
+ * so each change is one small append rather than a rewrite of the whole queue. At start, and
+ * when finished entries pile up, it is compacted to the live entries by write-and-rename, so a
+ * crash mid-write leaves either the old file or the new one. A torn last line is ignored.
+ */
+class PendingJournal {
+  private finished = 0;
+  constructor(private readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  load(): Signal[] {
+    if (!existsSync(this.path)) return [];
+    const pending = new Map<string, Signal>();
+    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+      let entry: { add?: Signal; done?: string };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue; // empty line, or the last line of a write the process did not finish
+      }
+      if (entry.add) pending.set(entry.add.id, entry.add);
+      else if (entry.done) pending.delete(entry.done);
+    }
+    const signals = [...pending.values()];
+    this.compact(signals);
+    return signals;
+  }
+
+  added(signal: Signal) {
+    appendFileSync(this.path, JSON.stringify({ add: signal }) + '\n');
+  }
+
+  done(id: string, live: () => Signal[]) {
+    appendFileSync(this.path, JSON.stringify({ done: id }) + '\n');
+    if (++this.finished >= 1000) this.compact(live());
+  }
+
+  private compact(signals: Signal[]) {
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, signals.map((signal) => JSON.stringify({ add: signal }) + '\n').join(''));
+    renameSync(tmp, this.path);
+    this.finished = 0;
+  }
 }
 
 /** A rejection retrying cannot fix (bad request, auth); 408 and 429 are worth retrying. */
@@ -13,7 +64,8 @@ const permanent = (error: unknown) => error instanceof GatewayError && error.sta
 /**
  * Posts signals to the gateway in the background: `enqueue` returns at once so the scan loop is
  * never blocked; failures retry with exponential backoff. The gateway stores a signal once per id,
- * so a retry after a lost response is harmless (409 counts as delivered).
+ * so a retry after a lost response is harmless (409 counts as delivered). With `pendingFile` the
+ * queue survives a restart: signals not yet delivered are posted again at the next start.
  */
 export class SignalPoster {
   private readonly queue: { signal: Signal; attempts: number }[] = [];
@@ -21,20 +73,35 @@ export class SignalPoster {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly journal: PendingJournal | undefined;
   delivered = 0;
   dropped = 0;
+  /** Signals found in the pending file at start and queued again. */
+  readonly restored: number;
 
   constructor(
     private readonly client: GatewayClient,
     private readonly log: Logger,
     private readonly options: PosterOptions,
-  ) {}
+  ) {
+    this.journal = options.pendingFile ? new PendingJournal(options.pendingFile) : undefined;
+    const saved = this.journal?.load() ?? [];
+    this.restored = saved.length;
+    if (saved.length) log.info({ signals: saved.length, file: options.pendingFile }, 'posting signals left unsent by the previous run');
+    for (const signal of saved) this.push(signal);
+    if (saved.length) void this.drain();
+  }
 
   enqueue(signal: Signal): void {
     if (this.stopped || this.queued.has(signal.id)) return;
+    this.journal?.added(signal);
+    this.push(signal);
+    void this.drain();
+  }
+
+  private push(signal: Signal) {
     this.queued.add(signal.id);
     this.queue.push({ signal, attempts: 0 });
-    void this.drain();
   }
 
   get pending(): number {
@@ -79,5 +146,6 @@ export class SignalPoster {
   private finish(id: string) {
     this.queue.shift();
     this.queued.delete(id);
+    this.journal?.done(id, () => this.queue.map((item) => item.signal));
   }
 }

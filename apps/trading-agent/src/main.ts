@@ -1,9 +1,11 @@
 import { startLiveAgent } from '@tradeyard/agent-live';
 import { isGridWorker, serveGridWorker } from '@tradeyard/backtest';
-import { loadConfigOrExit } from '@tradeyard/service-kit';
+import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
 import { createAgent } from './app';
 import { runBacktestCommand } from './backtest-command';
 import { agentConfigSchema } from './config';
+
+exitOnUnhandledErrors('trading-agent');
 
 /**
  * One bundle, several modes (entry-point arguments, not images):

@@ -39,6 +39,24 @@ function suite(name: string, open: () => Promise<Database>) {
     });
     afterAll(() => db?.close());
 
+    it('writes its events to the outbox in the transaction of the change, and calls back after the commit', async () => {
+      const id = nextAccount();
+      let commits = 0;
+      const counting = new Broker(db, prices, settings, () => commits++);
+      const { order } = await counting.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 1 }, 'outbox-key');
+      const events = (await db.query<{ payload: unknown }>('SELECT payload FROM outbox ORDER BY seq'))
+        .map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { channel: string; accountId: string; data: { id?: string; orderId?: string } })
+        .filter((e) => e.accountId === id);
+      expect(events.map((e) => [e.channel, e.data.id === order.id || e.data.orderId === order.id])).toEqual([
+        ['orders', true],
+        ['fills', true],
+      ]);
+      expect(commits).toBe(1);
+      // A replayed request changes nothing, so it records no event.
+      await counting.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 1 }, 'outbox-key');
+      expect(commits).toBe(1);
+    });
+
     it('fills a market buy at the price plus slippage, charging fees, and keeps the ledger consistent', async () => {
       const id = nextAccount();
       const { order } = await broker.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 10 });

@@ -1,5 +1,5 @@
 import type { Fill, Order, OrdersQuery, PlaceOrder, Portfolio, Position } from '@tradeyard/gateway-contract';
-import type { Database, Queryable, Row } from '@tradeyard/persistence';
+import { writeOutbox, type Database, type Queryable, type Row } from '@tradeyard/persistence';
 import { randomUUID } from 'node:crypto';
 import { applyFill, cashAfterFill, flat, round6, type PositionState } from './ledger';
 
@@ -20,7 +20,8 @@ export interface BrokerSettings {
   allowShort: boolean;
 }
 
-export type BrokerEvent = { type: 'order'; accountId: string; order: Order } | { type: 'fill'; accountId: string; fill: Fill };
+/** What the broker publishes after a commit, through the outbox (see libs/persistence/src/outbox.ts). */
+export type BrokerEvent = { channel: 'orders'; accountId: string; data: Order } | { channel: 'fills'; accountId: string; data: Fill };
 
 /** A request the broker refuses outright (not an order that gets rejected and recorded). */
 export class BrokerError extends Error {
@@ -61,15 +62,21 @@ function toOrder(r: Row): Order {
 /**
  * The paper broker and portfolio ledger. Every state change of an account happens in one
  * transaction that first locks the account row, so orders of one account are applied one at
- * a time and cash, positions, the order and its fill always change together.
+ * a time and cash, positions, the order and its fill always change together. The events of a
+ * change (order, fills) are written to the outbox in that same transaction; `committed` is called
+ * after a commit that wrote some, so the relay can publish them at once.
  */
 export class Broker {
   constructor(
     private readonly db: Database,
     private readonly prices: PriceSource,
     private readonly settings: BrokerSettings,
-    private readonly emit: (event: BrokerEvent) => void = () => undefined,
+    private readonly committed: () => void = () => undefined,
   ) {}
+
+  private async record(tx: Queryable, events: BrokerEvent[]) {
+    for (const event of events) await writeOutbox(tx, event);
+  }
 
   async ensureAccount(accountId: string): Promise<void> {
     await this.db.query('INSERT INTO accounts (id, initial_cash, cash) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING', [
@@ -88,8 +95,8 @@ export class Broker {
     const quote = this.prices.price(input.symbol);
     if (!quote) throw new BrokerError(400, 'unknown_symbol', `symbol ${input.symbol} is not traded here`);
     await this.ensureAccount(accountId);
-    const events: BrokerEvent[] = [];
     const result = await this.db.transaction(async (tx) => {
+      const events: BrokerEvent[] = [];
       const [account] = await tx.query('SELECT cash::float8 AS cash FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
       if (idempotencyKey) {
         const [existing] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE account_id = $1 AND idempotency_key = $2`, [accountId, idempotencyKey]);
@@ -112,10 +119,11 @@ export class Broker {
         events.push(...(await this.fill(tx, id, accountId, input.symbol, input.side, quantity, this.fillPrice(input.side, quote.price, limitPrice), quote.time)));
       }
       const [row] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1`, [id]);
-      return { order: toOrder(row), replayed: false };
+      const order = toOrder(row);
+      await this.record(tx, [{ channel: 'orders', accountId, data: order }, ...events]);
+      return { order, replayed: false };
     });
-    if (!result.replayed) this.emit({ type: 'order', accountId, order: result.order });
-    events.forEach(this.emit);
+    if (!result.replayed) this.committed();
     return result;
   }
 
@@ -187,7 +195,7 @@ export class Broker {
     const equity = await this.equityOf(tx, accountId);
     await tx.query('INSERT INTO equity_history (account_id, time, equity) VALUES ($1, $2, $3)', [accountId, Date.now(), round6(equity)]);
     const fill: Fill = { id: fillId, orderId, accountId, symbol, side, quantity, price, fee, time };
-    return [{ type: 'fill', accountId, fill }];
+    return [{ channel: 'fills', accountId, data: fill }];
   }
 
   private async equityOf(q: Queryable, accountId: string): Promise<number> {
@@ -208,8 +216,8 @@ export class Broker {
     let filled = 0;
     for (const candidate of candidates) {
       const accountId = String(candidate.account_id);
-      const events: BrokerEvent[] = [];
       const order = await this.db.transaction(async (tx) => {
+        const events: BrokerEvent[] = [];
         const [account] = await tx.query('SELECT cash::float8 AS cash FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
         const [row] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND status = 'new'`, [candidate.id]);
         if (!row) return undefined; // cancelled meanwhile
@@ -222,11 +230,12 @@ export class Broker {
           events.push(...(await this.fill(tx, o.id, accountId, o.symbol, o.side, o.quantity, price, quote.time)));
         }
         const [updated] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1`, [o.id]);
-        return toOrder(updated);
+        const order = toOrder(updated);
+        await this.record(tx, [{ channel: 'orders', accountId, data: order }, ...events]);
+        return order;
       });
       if (order) {
-        this.emit({ type: 'order', accountId, order });
-        events.forEach(this.emit);
+        this.committed();
         if (order.status === 'filled') filled++;
       }
     }
@@ -244,9 +253,11 @@ export class Broker {
         `UPDATE orders SET status = 'cancelled', reason = 'cancelled by the account', updated_at = now() WHERE id = $1 RETURNING ${orderColumns}`,
         [orderId],
       );
-      return toOrder(updated);
+      const cancelled = toOrder(updated);
+      await this.record(tx, [{ channel: 'orders', accountId, data: cancelled }]);
+      return cancelled;
     });
-    this.emit({ type: 'order', accountId, order: result });
+    this.committed();
     return result;
   }
 

@@ -1,4 +1,4 @@
-import type { Migration } from '@tradeyard/persistence';
+import { outboxTableSql, type Migration } from '@tradeyard/persistence';
 
 /**
  * The gateway's tables, as plain SQL that runs unchanged on PostgreSQL and PGlite. Money and
@@ -80,4 +80,6 @@ CREATE INDEX signals_symbol_time ON signals (symbol, time);
 CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
 `,
   },
+  // Events published after a commit (orders, fills, signals) go through this table.
+  { id: '002_outbox', sql: outboxTableSql },
 ];

@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '@tradeyard/service-kit';
 import { openDatabase, type Database } from './database';
 import { migrate } from './migrate';
 import { postgresMissing, startPostgres, type TestServer } from './test-servers';
@@ -48,4 +49,30 @@ if (missing) {
   });
   afterAll(() => server?.stop());
   suite('PostgreSQL server', () => openDatabase({ url: server.url }));
+
+  describe('PostgreSQL going away', () => {
+    it('survives pg_ctl restart with idle connections, answers 503-class errors while down, reconnects after', async () => {
+      const db = await openDatabase({ url: server.url });
+      try {
+        // Several idle connections in the pool, each of which the restart terminates.
+        await Promise.all([1, 2, 3].map(() => db.query('SELECT pg_sleep(0.05)')));
+        await server.restart();
+        await new Promise((r) => setTimeout(r, 200));
+        expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+
+        await server.down();
+        const started = Date.now();
+        const failure = await db.query('SELECT 1').catch((err: unknown) => err);
+        expect(failure).toBeInstanceOf(DependencyUnavailableError);
+        expect((failure as DependencyUnavailableError).dependency).toBe('database');
+        await expect(db.transaction((tx) => tx.query('SELECT 1'))).rejects.toBeInstanceOf(DependencyUnavailableError);
+        expect(Date.now() - started).toBeLessThan(8000);
+
+        await server.up();
+        expect(await db.transaction((tx) => tx.query('SELECT 2 AS two'))).toEqual([{ two: 2 }]);
+      } finally {
+        await db.close();
+      }
+    }, 60_000);
+  });
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageAsset } from '@tradeyard/service-kit';
+import { DependencyUnavailableError, packageAsset, type Logger } from '@tradeyard/service-kit';
 import { Pool, type PoolClient } from 'pg';
 import type { PGlite as PGliteType, PGliteOptions } from '@electric-sql/pglite';
 
@@ -18,16 +18,39 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/** SQLSTATE classes and socket errors that mean "the server is gone or not accepting work yet". */
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const connectionErrorMessages = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Query read timeout|the database system is (starting up|shutting down|in recovery mode)/i;
+
+/** Whether err says the database cannot be reached (as opposed to a bad query or a constraint). */
+export function isConnectionError(err: unknown): boolean {
+  // Duck-typed: socket errors come from Node's own realm, where `instanceof Error` can be false.
+  if (typeof err !== 'object' || err === null) return false;
+  const { code = '', message = '' } = err as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && (connectionErrorCodes.has(code) || code.startsWith('08'))) || connectionErrorMessages.test(String(message));
+}
+
+/** Rethrows connection failures as DependencyUnavailableError (503 + Retry-After), others as they are. */
+const unavailable = (err: unknown): never => {
+  if (isConnectionError(err)) throw new DependencyUnavailableError('database', String((err as Error).message), 2, { cause: err });
+  throw err;
+};
+
 class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   constructor(private readonly pool: Pool) {}
 
   async query<T extends Row>(sql: string, params: unknown[] = []) {
-    return (await this.pool.query(sql, params)).rows as T[];
+    return (await this.pool.query(sql, params).catch(unavailable)).rows as T[];
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
+    const client: PoolClient = await this.pool.connect().catch(unavailable);
+    let broken = false;
+    // A checked-out client has no pool listener: a connection lost between two statements of
+    // this transaction would otherwise be an unhandled 'error' event. The next statement fails.
+    const onLost = () => (broken = true);
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await fn({ query: async (sql, params = []) => (await client.query(sql, params)).rows });
@@ -35,9 +58,12 @@ class PostgresDatabase implements Database {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      // A connection that failed mid-transaction is destroyed, not returned to the pool.
+      broken ||= isConnectionError(err);
+      return unavailable(err);
     } finally {
-      client.release();
+      client.removeListener('error', onLost);
+      client.release(broken);
     }
   }
 
@@ -75,12 +101,25 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite data folder; unset means in memory. */
   dataDir?: string;
+  /** Where connection losses are logged (the pool replaces lost connections by itself). */
+  log?: Logger;
 }
+
+/**
+ * Bounds on every PostgreSQL call, so a database that is restarting or unreachable makes a
+ * request fail within seconds instead of hanging: connecting, each statement on the server, and
+ * each query on the client (which also covers a server that vanished mid-query).
+ */
+export const postgresTimeouts = { connectionTimeoutMillis: 3000, statement_timeout: 10_000, query_timeout: 12_000 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const pool = new Pool({ connectionString: options.url, max: 10 });
-    await pool.query('SELECT 1');
+    const pool = new Pool({ connectionString: options.url, max: 10, keepAlive: true, ...postgresTimeouts });
+    // An idle connection that the server closes (restart, failover) emits 'error' on the pool;
+    // without a listener that event ends the process. The pool drops the connection and opens a
+    // new one for the next query, so logging it is all there is to do.
+    pool.on('error', (err) => options.log?.warn({ err: err.message }, 'database connection lost; the pool reconnects on the next query'));
+    await pool.query('SELECT 1').catch(unavailable);
     return new PostgresDatabase(pool);
   }
   const { PGlite } = await import('@electric-sql/pglite');

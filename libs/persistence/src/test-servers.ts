@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * Real PostgreSQL and Redis servers for integration tests, started from the Debian packages in
@@ -11,7 +12,14 @@ import { join } from 'node:path';
  */
 export interface TestServer {
   url: string;
+  /** Stops the server and removes its files. */
   stop(): Promise<void>;
+  /** Takes the server down, keeping its data and port (fault tests: a dependency outage). */
+  down(): Promise<void>;
+  /** Brings it back after down(), on the same port; resolves once it accepts connections. */
+  up(): Promise<void>;
+  /** A restart as an operator does it: PostgreSQL `pg_ctl restart -m fast`, Redis down then up. */
+  restart(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -70,15 +78,19 @@ export async function startPostgres(): Promise<TestServer> {
   const port = await freePort();
   const data = join(dir, 'data');
   execFileSync(...asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']), { stdio: 'ignore' });
-  execFileSync(
-    ...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']),
-    { stdio: 'ignore' },
-  );
+  const pgCtl = (...args: string[]) => execFileSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, ...args]), { stdio: 'ignore' });
+  // Asynchronous, so a fault test keeps its load and clients running while the server changes state.
+  const pgCtlAsync = async (...args: string[]) => void (await promisify(execFile)(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, ...args])));
+  const options = ['-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`];
+  pgCtl(...options, 'start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    down: () => pgCtlAsync('-m', 'fast', '-w', 'stop'),
+    up: () => pgCtlAsync(...options, 'start'),
+    restart: () => pgCtlAsync(...options, '-m', 'fast', 'restart'),
     async stop() {
       try {
-        execFileSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']), { stdio: 'ignore' });
+        if (existsSync(join(data, 'postmaster.pid'))) pgCtl('-m', 'immediate', 'stop');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -90,24 +102,36 @@ export async function startRedis(): Promise<TestServer> {
   const missing = redisMissing();
   if (missing) throw new Error(missing);
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') break;
-    } catch {
-      // not up yet
+  let child: ChildProcess | undefined;
+  const up = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        if ((await promisify(execFile)('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' })).stdout.trim() === 'PONG') break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error('redis-server did not start within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) throw new Error('redis-server did not start within 10 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  const down = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    running.kill('SIGTERM');
+    await new Promise((r) => running.once('exit', r));
+  };
+  await up();
   return {
     url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+    up,
+    down,
+    async restart() {
+      await down();
+      await up();
     },
+    stop: down,
   };
 }

@@ -3,3 +3,4 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './service';
+export * from './failures';

@@ -33,9 +33,21 @@ describe('createService', () => {
     });
     const down = await service.app.inject({ method: 'GET', url: '/ready' });
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ status: 'not ready', checks: { database: 'connection refused' } });
+    expect(down.json()).toEqual({ status: 'not ready', missing: ['database'], checks: { database: 'connection refused' } });
+    expect(down.headers['retry-after']).toBe('2');
     up = true;
     expect((await service.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    await service.stop();
+  });
+
+  it('reports a dependency that hangs as down within the readiness timeout', async () => {
+    const service = createService({ name: 'unit', config, readinessTimeoutMs: 200 });
+    service.addReadinessCheck({ name: 'redis', check: () => new Promise<void>(() => undefined) });
+    const started = Date.now();
+    const down = await service.app.inject({ method: 'GET', url: '/ready' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ status: 'not ready', missing: ['redis'], checks: { redis: 'no answer within 200 ms' } });
     await service.stop();
   });
 

@@ -16,6 +16,8 @@ export interface ServiceOptions {
   readiness?: ReadinessCheck[];
   /** Called on shutdown after the HTTP server stopped accepting requests (close pools, flush logs). */
   onClose?: () => Promise<void> | void;
+  /** Time one readiness check may take before /ready reports it as down (default 2 s). */
+  readinessTimeoutMs?: number;
   /** Time allowed for a graceful stop before the process exits anyway. */
   shutdownTimeoutMs?: number;
 }
@@ -70,19 +72,28 @@ export function createService(options: ServiceOptions): Service {
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   }));
 
-  app.get('/ready', async (_request, reply) => {
-    const results: Record<string, string> = {};
-    let ready = true;
-    for (const { name, check } of checks) {
-      try {
-        await check();
-        results[name] = 'ok';
-      } catch (err) {
-        ready = false;
-        results[name] = err instanceof Error ? err.message : String(err);
-      }
+  // Checks run together, each bounded: a dependency that hangs is reported, never waited on.
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2000;
+  const runCheck = async ({ check }: ReadinessCheck): Promise<string> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        check(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${readinessTimeoutMs} ms`)), readinessTimeoutMs))),
+      ]);
+      return 'ok';
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    } finally {
+      clearTimeout(timer);
     }
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
+  };
+  app.get('/ready', async (_request, reply) => {
+    const outcomes = await Promise.all(checks.map(runCheck));
+    const results = Object.fromEntries(checks.map((c, i) => [c.name, outcomes[i]]));
+    const missing = checks.filter((_, i) => outcomes[i] !== 'ok').map((c) => c.name);
+    if (missing.length) reply.header('retry-after', '2');
+    return reply.code(missing.length ? 503 : 200).send({ status: missing.length ? 'not ready' : 'ready', ...(missing.length ? { missing } : {}), checks: results });
   });
 
   app.get('/metrics', async (_request, reply) => {

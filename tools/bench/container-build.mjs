@@ -36,8 +36,13 @@ console.log(`  no-op affected run         ${noop.toFixed(1)} s`);
 console.log('image sizes (uncompressed, as `docker image inspect` reports)');
 const sha = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const refs = services.map((s) => [s.name, `bench.local/tradeyard/tradeyard-${s.name}:sha-${sha}`]);
-// The oldest layer of an image is its runtime tree (docker/Dockerfile: FROM scratch, COPY --from=runtime).
-const runtime = Number(execFileSync('docker', ['history', '--human=false', '--format', '{{.Size}}', refs[0][1]], { encoding: 'utf8' }).trim().split('\n').at(-1));
+// The runtime tree is the layer docker/Dockerfile copies first into its scratch stage (COPY --from=runtime /rootfs/ /).
+const runtime = Number(
+  execFileSync('docker', ['history', '--human=false', '--no-trunc', '--format', '{{.Size}}\t{{.CreatedBy}}', refs[0][1]], { encoding: 'utf8' })
+    .split('\n')
+    .find((line) => line.includes('COPY /rootfs/ /'))
+    ?.split('\t')[0],
+);
 const base = /^ARG BASE_IMAGE=(\S+)$/m.exec(readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8'))[1];
 console.log(`  Debian base ${base.padEnd(15)} ${mb(size(base))}   (libraries only; not in the images)`);
 console.log(`  runtime layer (node + libs) ${mb(runtime)}`);

@@ -21,8 +21,8 @@ const { abs, round } = Math;
  *
  * A value that is not a decimal of at most 9 places (e.g. a computed (h + l + c) / 3), or one so
  * large that the sum could pass 2^53, switches the sum to Neumaier-compensated floats, re-summed
- * from the window every `period` updates so no error accumulates; once such values have left
- * the window, that re-sum makes it exact again.
+ * from the window every `period` updates so no error accumulates; the first re-sum after such
+ * values have left the window (at most `period` updates later) makes it exact again.
  */
 export class Sma {
   private readonly window: Float64Array;

@@ -1,5 +1,6 @@
 export * from './atr';
 export * from './bollinger';
+export * from './direct';
 export * from './ema';
 export * from './extremum';
 export * from './macd';

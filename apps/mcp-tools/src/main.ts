@@ -1,6 +1,8 @@
 import { loadConfigOrExit } from '@tradeyard/service-kit';
+import { isCalculatorWorker, serveCalculatorWorker } from '@tradeyard/trading-tools';
 import { createMcpTools } from './app';
 import { mcpToolsConfigSchema } from './config';
 
-const config = loadConfigOrExit(mcpToolsConfigSchema);
-void createMcpTools(config).start();
+// The calculator's worker threads re-enter this same file (new Worker(__filename)), hence the check first.
+if (isCalculatorWorker()) serveCalculatorWorker();
+else void createMcpTools(loadConfigOrExit(mcpToolsConfigSchema), { calculatorWorkerFile: __filename }).start();

@@ -1,4 +1,5 @@
 import type { ApiError } from '@tradeyard/gateway-contract';
+import { validationFailed } from '@tradeyard/service-kit';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 
@@ -23,7 +24,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     const rule = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
     return { field, rule };
   });
-  throw new HttpError(400, { error: 'validation_failed', message: details.map((d) => `${d.field}: ${d.rule}`).join('; '), details });
+  throw new HttpError(400, validationFailed(details));
 }
 
 /** Every error leaves as JSON; malformed requests are 4xx with the reason, never a 500. */

@@ -3,3 +3,5 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './service';
+export * from './validation';
+export * from './write-auth';

@@ -62,3 +62,21 @@ describe('createService', () => {
     expect(output).toContain('"msg":"stopped"');
   });
 });
+
+describe('log redaction', () => {
+  it('keeps tokens out of log lines: query strings, authorization headers, token fields', async () => {
+    const { Writable } = await import('node:stream');
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const { createLogger } = await import('./logger');
+    const log = createLogger('test', 'info', sink);
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2lnbmF0dXJl';
+    log.info({ method: 'GET', url: `/ws?channels=quotes&token=${jwt}&x=1`, status: 101 }, 'request');
+    log.info({ req: { method: 'GET', url: `/ws?token=${jwt}`, headers: { authorization: `Bearer ${jwt}` } } }, 'incoming');
+    log.info({ token: jwt, user: { password: 'hunter2' } }, 'fields');
+    const text = lines.join('');
+    expect(text).not.toContain(jwt);
+    expect(text).not.toContain('hunter2');
+    expect(JSON.parse(lines[0]).url).toBe('/ws?channels=quotes&token=[REDACTED]&x=1');
+  });
+});

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { createLogger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
+import { rejectControlCharacters } from './validation';
 
 /** A dependency the service needs before it can do useful work (database, upstream, feed). */
 export interface ReadinessCheck {
@@ -49,6 +50,8 @@ export function createService(options: ServiceOptions): Service {
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
   });
+
+  rejectControlCharacters(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

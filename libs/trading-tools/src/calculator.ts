@@ -11,7 +11,7 @@ export const MAX_BIGNUMBER_EXPONENT = 10_000;
 export const BIGNUMBER_PRECISION = 64;
 
 const math = create(all, { precision: BIGNUMBER_PRECISION });
-const withTransform = math.expression.mathWithTransform as Record<string, (...args: unknown[]) => unknown>;
+const withTransform = (math.expression as unknown as { mathWithTransform: unknown }).mathWithTransform as Record<string, (...args: unknown[]) => unknown>;
 
 /**
  * The functions an expression may call: arithmetic, statistics, small linear algebra, units,

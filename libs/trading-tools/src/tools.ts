@@ -3,7 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   GatewayClient,
   GatewayError,
-  MAX_ORDER_NUMBER,
+  calendarDateSchema,
+  orderNumberSchema,
   orderSchema,
   orderStatusSchema,
   portfolioSchema,
@@ -39,19 +40,8 @@ const symbolInput = z
   .toUpperCase()
   .regex(/^[A-Z0-9][A-Z0-9._-]{0,19}$/, 'must be a ticker of 1-20 letters, digits, dot, dash or underscore')
   .describe('Ticker symbol, e.g. SPX (the bundled S&P 500 replay)');
-const dateInput = (what: string) =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-    .refine((d) => !Number.isNaN(Date.parse(d)), 'must be a real calendar date')
-    .describe(what);
-const orderNumber = (what: string) =>
-  z
-    .number({ error: 'must be a number' })
-    .finite('must be a finite number')
-    .positive('must be greater than 0')
-    .max(MAX_ORDER_NUMBER, 'must be at most 1e9')
-    .describe(what);
+const dateInput = (what: string) => calendarDateSchema.describe(what);
+const orderNumber = (what: string) => orderNumberSchema.describe(what);
 
 const orderInput = {
   symbol: symbolInput,

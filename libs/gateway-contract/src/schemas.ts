@@ -30,7 +30,7 @@ export const orderNumberSchema = z
   .finite('must be a finite number')
   .positive('must be greater than 0')
   .max(MAX_ORDER_NUMBER, 'must be at most 1e9')
-  .refine((x) => Math.round(x * 10 ** ORDER_DECIMALS) > 0, 'must be at least 0.000001 (quantities and prices are kept to 6 decimals)');
+  .refine((x) => !(x > 0) || Math.round(x * 10 ** ORDER_DECIMALS) > 0, 'must be at least 0.000001 (quantities and prices are kept to 6 decimals)');
 
 export const roleSchema = z.enum(['viewer', 'trader', 'admin']);
 export type Role = z.infer<typeof roleSchema>;

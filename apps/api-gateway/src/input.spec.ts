@@ -33,14 +33,14 @@ const signal = { id: 's-1', symbol: 'SPX', rule: 'r', time: 946857600000, close:
 
 describe('gateway input validation', () => {
   it.each([
-    ['POST', '/api/v1/auth/login', { username: 'ad\u0000min', password: 'x' }, 'body.username'],
-    ['POST', '/api/v1/signals', { ...signal, id: 'a\u0000b' }, 'body.id'],
-    ['POST', '/api/v1/signals', { ...signal, rule: 'r\u0000' }, 'body.rule'],
-    ['POST', '/api/v1/signals', { ...signal, values: { 'rs\u0000i': 1 } }, 'body.values.rs\\u0000i'],
-    ['POST', '/api/v1/orders', { symbol: 'SPX', side: 'buy', quantity: 1, note: '\u0007' }, 'body.note'],
-    ['GET', '/api/v1/signals?rule=%00', undefined, 'query.rule'],
-    ['GET', '/api/v1/quotes/SP%00X', undefined, 'params.symbol'],
-  ])('%s %s with a control character is a 400 naming %s', async (method, path, body, field) => {
+    ['POST', '/api/v1/auth/login', 'body.username', { username: 'ad\u0000min', password: 'x' }],
+    ['POST', '/api/v1/signals', 'body.id', { ...signal, id: 'a\u0000b' }],
+    ['POST', '/api/v1/signals', 'body.rule', { ...signal, rule: 'r\u0000' }],
+    ['POST', '/api/v1/signals', 'body.values.rs\\u0000i', { ...signal, values: { 'rs\u0000i': 1 } }],
+    ['POST', '/api/v1/orders', 'body.note', { symbol: 'SPX', side: 'buy', quantity: 1, note: '\u0007' }],
+    ['GET', '/api/v1/signals?rule=%00', 'query.rule', undefined],
+    ['GET', '/api/v1/quotes/SP%00X', 'params.symbol', undefined],
+  ])('%s %s with a control character in %s is a 400 naming it', async (method, path, field, body) => {
     const res = await send(method, path, body);
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('validation_failed');

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { rejectControlCharacters } from './validation';
@@ -19,6 +19,8 @@ export interface ServiceOptions {
   onClose?: () => Promise<void> | void;
   /** Time allowed for a graceful stop before the process exits anyway. */
   shutdownTimeoutMs?: number;
+  /** Where the JSON log lines go; default stdout (tests read them from a stream). */
+  logDestination?: DestinationStream;
 }
 
 export interface Service {
@@ -39,7 +41,7 @@ export interface Service {
  * and a graceful stop on SIGTERM/SIGINT bounded by shutdownTimeoutMs (default 10 s).
  */
 export function createService(options: ServiceOptions): Service {
-  const log = createLogger(options.name, options.config.LOG_LEVEL);
+  const log = createLogger(options.name, options.config.LOG_LEVEL, options.logDestination);
   const metrics = createMetrics(options.name);
   const checks: ReadinessCheck[] = [...(options.readiness ?? [])];
   const startedAt = Date.now();

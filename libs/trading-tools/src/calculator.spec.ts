@@ -24,6 +24,8 @@ describe('calculate (allowlisted mathjs)', () => {
     ['resize([1],[1e9])', 'matrix size limit: resize(1000000000)'],
     ['identity(1e4)', 'matrix size limit: identity(10000) would have 100000000 elements'],
     ['1:1e9', 'matrix size limit: range 1:1000000000'],
+    ['range(1, 1e9)', 'function range is not allowed'],
+    ['a = "0123456789"; b = concat(a, a, a, a, a, a, a, a, a, a); c = concat(b, b, b, b, b, b, b, b, b, b); d = concat(c, c, c, c, c, c); concat(d, d)', 'string length limit: a string of 12000 characters is longer than 10000'],
     ['a = ones(1000); kron(a, a)', 'matrix size limit: a matrix would have 1000000 elements'],
     ['bignumber(10)^1e7', 'big number size limit: exponent 10000000 is beyond ±10000'],
     ['import({x: 1})', 'function import is not allowed'],

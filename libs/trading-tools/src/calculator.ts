@@ -29,14 +29,15 @@ const allowedFunctions = new Set([
   // statistics
   'min', 'max', 'mean', 'median', 'mode', 'std', 'variance', 'sum', 'prod', 'quantileSeq', 'mad', 'cumsum',
   // matrices (sizes checked before they are built, see sizedFunctions)
-  'matrix', 'size', 'transpose', 'ctranspose', 'det', 'inv', 'dot', 'cross', 'zeros', 'ones', 'identity', 'range', 'resize',
+  'matrix', 'size', 'transpose', 'ctranspose', 'det', 'inv', 'dot', 'cross', 'zeros', 'ones', 'identity', 'resize',
   'concat', 'kron', 'flatten', 'count', 'trace', 'norm', 'diag',
   // numbers, units, complex
   'number', 'bignumber', 'unit', 'to', 'complex', 're', 'im', 'conj', 'arg',
   // comparison and logic
   'equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq', 'compare', 'and', 'or', 'not', 'xor',
 ]);
-/** Operators are functions too (`2 ^ 3` calls pow); the same allowlist applies to them. */
+// Operators are functions too (`2 ^ 3` calls pow): the same allowlist applies to them. Ranges are
+// written a:b (a RangeNode, size-checked below), not range(), whose string form cannot be checked.
 const allowedConstants = new Set(['pi', 'e', 'tau', 'phi', 'i', 'Infinity', 'NaN', 'true', 'false', 'null', 'LN2', 'LN10', 'LOG2E', 'LOG10E', 'SQRT1_2', 'SQRT2']);
 /** Functions whose numeric arguments are the size of the matrix they build: checked before it is built. */
 const sizedFunctions = new Set(['zeros', 'ones', 'identity', 'resize']);

@@ -92,7 +92,9 @@ export class CalculatorPool {
       }
       const job: Job = { expression, resolve, reject };
       job.waiting = setTimeout(() => {
-        this.queue.splice(this.queue.indexOf(job), 1);
+        const index = this.queue.indexOf(job);
+        if (index < 0) return;
+        this.queue.splice(index, 1);
         reject(new CalculationError(`calculator busy: no worker was free within ${this.maxWaitMs} ms; retry later`));
       }, this.maxWaitMs);
       this.queue.push(job);

@@ -72,6 +72,24 @@ describe('CalculatorPool (worker threads with a deadline and a heap cap)', () =>
     }
   });
 
+  // Until a worker has loaded (seconds through tsx on a busy machine), a short wait bound expires too.
+  const untilLoaded = async (pool: CalculatorPool) => {
+    for (let tries = 0; !(await pool.calculate('1').then(() => true, () => false)); tries++) expect(tries).toBeLessThan(30);
+  };
+
+  it('bounds the wait for a free worker', async () => {
+    const busy = new CalculatorPool({ workerFile: join(__dirname, '__fixtures__/calculator-worker.js'), workers: 1, timeoutMs: 3000, maxWaitMs: 1000 });
+    try {
+      await untilLoaded(busy);
+      const runaway = busy.calculate('isPrime(bignumber("170141183460469231731687303715884105727"))');
+      await expect(busy.calculate('1+1')).rejects.toThrow('calculator busy: no worker was free within 1000 ms');
+      await expect(runaway).rejects.toThrow('time limit: the evaluation ran longer than 3000 ms');
+      await untilLoaded(busy); // its replacement answers
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('refuses new work once its queue is full', async () => {
     const small = new CalculatorPool({ workerFile: join(__dirname, '__fixtures__/calculator-worker.js'), workers: 1, timeoutMs: 500, maxQueue: 1 });
     try {

@@ -49,9 +49,12 @@ export async function ensureUser(db: Database, username: string, password: strin
   return rows.length > 0;
 }
 
+/** A hash (same scrypt parameters) of a random password nobody knows: unknown users are checked against it. */
+const UNKNOWN_USER_HASH = 'scrypt$3j3/t9fMlJJmUjT78B/CwQ==$ktfMK1PuFTJRyEKpoqudfZiKE9d71sae0YUPMzlqE04=';
+
 export async function checkLogin(db: Database, username: string, password: string): Promise<Principal | undefined> {
   const [user] = await db.query<{ username: string; password_hash: string; role: Role }>('SELECT username, password_hash, role FROM users WHERE username = $1', [username]);
-  // Hash even for unknown users so response time does not reveal which names exist.
-  const ok = await verifyPassword(password, user?.password_hash ?? (await hashPassword('unknown-user')));
+  // Exactly one KDF run whether or not the user exists, so response time does not reveal which names exist.
+  const ok = await verifyPassword(password, user?.password_hash ?? UNKNOWN_USER_HASH);
   return user && ok ? { username: user.username, role: user.role, accountId: user.username } : undefined;
 }

@@ -1,3 +1,4 @@
+import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { baseConfigShape } from '@tradeyard/service-kit';
 import { z } from 'zod';
 
@@ -25,7 +26,7 @@ export const gatewayConfigSchema = z.object({
   JWT_SECRET: secret('Secret that signs login tokens (JWT, HS256)'),
   JWT_TTL_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(60, 'must be at least 60').default(43_200).describe('Lifetime of a login token'),
   REPLAY_BARS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(1).describe('Speed of the bundled S&P 500 replay, in daily bars per second of wall time'),
-  REPLAY_START_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').default('2000-01-03').describe('First day of the bundled S&P 500 history the replay shows as current'),
+  REPLAY_START_DATE: calendarDateSchema.default('2000-01-03').describe('First day of the bundled S&P 500 history the replay shows as current'),
   PAPER_STARTING_CASH: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(100_000).describe('Cash of a new paper account'),
   FEE_BPS: nonNegative(0, 'Fee per fill in basis points of its notional'),
   FEE_FIXED: nonNegative(0, 'Fixed fee per fill'),

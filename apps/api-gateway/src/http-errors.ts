@@ -1,5 +1,5 @@
 import type { ApiError } from '@tradeyard/gateway-contract';
-import { DependencyUnavailableError } from '@tradeyard/service-kit';
+import { DependencyUnavailableError, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 
@@ -24,7 +24,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     const rule = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
     return { field, rule };
   });
-  throw new HttpError(400, { error: 'validation_failed', message: details.map((d) => `${d.field}: ${d.rule}`).join('; '), details });
+  throw new HttpError(400, validationFailed(details));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadSp500 } from '@tradeyard/market-data';
 import { parseConfig } from '@tradeyard/service-kit';
 import { startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
+import { join } from 'node:path';
 import { createMcpTools } from './app';
 import { mcpToolsConfigSchema } from './config';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const config = parseConfig(mcpToolsConfigSchema, {
     PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: serviceToken, MCP_AUTH_TOKEN: token,
   });
-  service = createMcpTools({ ...config, PORT: 0 });
+  service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/main-worker.js') });
   mcpUrl = new URL('/mcp', await service.start());
 });
 afterAll(async () => {
@@ -39,6 +40,51 @@ describe('mcp-tools service', () => {
     const client = await connect(token);
     const result = (await client.callTool({ name: 'get_price', arguments: { symbol: 'spx' } })) as CallToolResult;
     expect(result.structuredContent).toEqual({ symbol: 'SPX', price: 1455.219971, time: 946857600000, date: '2000-01-03' });
+    await client.close();
+  });
+
+  // Resource exhaustion: hostile calls through the real endpoint, each an isError naming its
+  // limit, while a normal call from another client is answered and /health stays 200.
+  it.each([
+    ['resize([1],[1e9])', 'matrix size limit: resize(1000000000) would have 1000000000 elements, more than 100000'],
+    ['zeros(1e5,1e5)', 'matrix size limit: zeros(100000, 100000)'],
+    ['ones(1e5,1e5)', 'matrix size limit: ones(100000, 100000)'],
+    ['1:1e10', 'matrix size limit: range 1:10000000000'],
+    ['isPrime(bignumber("170141183460469231731687303715884105727"))', 'time limit: the evaluation ran longer than 1000 ms'],
+    ['bignumber(10)^1e9', 'big number size limit: exponent 1000000000'],
+    ['1e308*10', 'result is not a finite number (Infinity)'],
+    ['0/0', 'result is not a finite number (NaN)'],
+    ['import({x: 1})', 'function import is not allowed'],
+  ])('calculate(%j) is a tool error naming the limit; others are served during and after', async (expression, message) => {
+    const hostile = await connect(token);
+    const neighbour = await connect(token);
+    try {
+      const pending = hostile.callTool({ name: 'calculate', arguments: { expression } }) as Promise<CallToolResult>;
+      const during = await Promise.all([
+        neighbour.callTool({ name: 'get_price', arguments: { symbol: 'SPX' } }) as Promise<CallToolResult>,
+        neighbour.callTool({ name: 'calculate', arguments: { expression: '1+1' } }) as Promise<CallToolResult>,
+        fetch(new URL('/health', mcpUrl)),
+      ]);
+      expect(during[0].isError).toBeFalsy();
+      expect(during[1].structuredContent).toEqual({ expression: '1+1', result: '2', value: 2 });
+      expect(during[2].status).toBe(200);
+      const result = await pending;
+      expect(result.isError).toBe(true);
+      expect((result.content[0] as { text: string }).text).toContain(`calculate failed: ${message}`);
+      const after = (await neighbour.callTool({ name: 'calculate', arguments: { expression: '2*3' } })) as CallToolResult;
+      expect(after.structuredContent).toEqual({ expression: '2*3', result: '6', value: 6 });
+      expect((await fetch(new URL('/health', mcpUrl))).status).toBe(200);
+    } finally {
+      await hostile.close();
+      await neighbour.close();
+    }
+  });
+
+  it('refuses an over-long expression at the input schema', async () => {
+    const client = await connect(token);
+    const result = (await client.callTool({ name: 'calculate', arguments: { expression: '1+'.repeat(600) + '1' } })) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect((result.content[0] as { text: string }).text).toMatch(/must be at most 1000 characters/);
     await client.close();
   });
 

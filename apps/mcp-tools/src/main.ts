@@ -1,8 +1,11 @@
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
+import { isCalculatorWorker, serveCalculatorWorker } from '@tradeyard/trading-tools';
 import { createMcpTools } from './app';
 import { mcpToolsConfigSchema } from './config';
 
-exitOnUnhandledErrors('mcp-tools');
-
-const config = loadConfigOrExit(mcpToolsConfigSchema);
-void createMcpTools(config).start();
+// The calculator's worker threads re-enter this same file (new Worker(__filename)), hence the check first.
+if (isCalculatorWorker()) serveCalculatorWorker();
+else {
+  exitOnUnhandledErrors('mcp-tools');
+  void createMcpTools(loadConfigOrExit(mcpToolsConfigSchema), { calculatorWorkerFile: __filename }).start();
+}

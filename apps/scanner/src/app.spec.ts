@@ -5,12 +5,20 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { RSI } from 'technicalindicators';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { Rsi } from '@tradeyard/indicators';
+import fastifyJwt from '@fastify/jwt';
+import Fastify from 'fastify';
 import { createScanner, defaultRules } from './app';
 import { scannerConfigSchema } from './config';
 import { readSseSignals } from './test-helpers';
 
 // Port 0 (any free port) is not a valid PORT variable, so tests set it after parsing.
-const config = (env: Record<string, string> = {}) => ({ ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env }), PORT: 0 });
+const serviceToken = 'service-token-0123456789';
+const jwtSecret = 'jwt-secret-0123456789abcdef';
+const config = (env: Record<string, string> = {}) => ({
+  ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SERVICE_TOKEN: serviceToken, JWT_SECRET: jwtSecret, ...env }),
+  PORT: 0,
+});
+const writer = { authorization: `Bearer ${serviceToken}` };
 
 describe('scanner HTTP API', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scanner-'));
@@ -20,27 +28,55 @@ describe('scanner HTTP API', () => {
   const scanner = createScanner(config({ SCANNER_RULES_FILE: rulesFile, REPLAY_BARS_PER_SECOND: '0.001' }));
   afterAll(() => scanner.stop());
 
+  it('takes rule changes only with the service token or a gateway JWT of role trader or admin', async () => {
+    const signer = Fastify();
+    await signer.register(fastifyJwt, { secret: jwtSecret });
+    await signer.ready();
+    const bearer = (role: string) => ({ authorization: `Bearer ${signer.jwt.sign({ username: 'u', role, accountId: 'u' })}` });
+    const create = (headers: Record<string, string>, id: string) => scanner.app.inject({ method: 'POST', url: '/api/v1/rules', headers, payload: { id, expression: 'close > 1' } });
+    const anonymous = await create({}, 'anon');
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().message).toMatch(/^missing bearer token/);
+    expect((await create({ authorization: 'Bearer forged-token' }, 'forged')).statusCode).toBe(401);
+    const viewer = await create(bearer('viewer'), 'viewer');
+    expect(viewer.statusCode).toBe(403);
+    expect(viewer.json().message).toBe('requires role trader or admin; this token has role viewer');
+    expect((await create(bearer('trader'), 'by-trader')).statusCode).toBe(201);
+    expect((await scanner.app.inject({ method: 'PUT', url: '/api/v1/rules/by-trader', payload: { expression: 'close > 2' } })).statusCode).toBe(401);
+    expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader' })).statusCode).toBe(401);
+    expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader', headers: bearer('admin') })).statusCode).toBe(204);
+    expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).statusCode).toBe(200);
+    await signer.close();
+  });
+
+  it('refuses a NUL byte in a rule id or a query with a 400 naming the field', async () => {
+    const res = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', headers: writer, payload: { id: 'a\u0000b', expression: 'close > 1' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'validation_failed', message: 'body.id: must not contain control characters (found U+0000)', details: [{ field: 'body.id', rule: 'must not contain control characters (found U+0000)' }] });
+    expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?symbol=%00' })).json().details).toEqual([{ field: 'query.symbol', rule: 'must not contain control characters (found U+0000)' }]);
+  });
+
   it('loads rules from SCANNER_RULES_FILE and manages them over HTTP', async () => {
     expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toEqual([{ id: 'oversold', expression: 'rsi(14) < 30' }]);
-    const created = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'golden', expression: 'cross_above(sma(close, 50), sma(close, 200))' } });
+    const created = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'golden', expression: 'cross_above(sma(close, 50), sma(close, 200))' } });
     expect(created.statusCode).toBe(201);
-    expect((await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'golden', expression: 'close > 1' } })).statusCode).toBe(409);
-    const updated = await scanner.app.inject({ method: 'PUT', url: '/api/v1/rules/golden', payload: { expression: 'close > highest(high, 20)[1]' } });
+    expect((await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'golden', expression: 'close > 1' } })).statusCode).toBe(409);
+    const updated = await scanner.app.inject({ method: 'PUT', headers: writer, url: '/api/v1/rules/golden', payload: { expression: 'close > highest(high, 20)[1]' } });
     expect(updated.json()).toEqual({ id: 'golden', expression: 'close > highest(high, 20)[1]' });
-    expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/golden' })).statusCode).toBe(204);
-    expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/golden' })).statusCode).toBe(404);
+    expect((await scanner.app.inject({ method: 'DELETE', headers: writer, url: '/api/v1/rules/golden' })).statusCode).toBe(204);
+    expect((await scanner.app.inject({ method: 'DELETE', headers: writer, url: '/api/v1/rules/golden' })).statusCode).toBe(404);
     expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toHaveLength(1);
   });
 
   it('rejects a bad expression with 400 naming the column, and bad bodies naming the field', async () => {
-    const res = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'broken', expression: 'sma(close, 50 > 3' } });
+    const res = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'broken', expression: 'sma(close, 50 > 3' } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       error: 'bad_rule',
       message: "expression column 15: expected ')' after arguments of sma, found '>'",
       details: [{ field: 'expression', rule: "column 15: expected ')' after arguments of sma, found '>'" }],
     });
-    const badId = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', payload: { id: 'Bad Id', expression: 'close > 1' } });
+    const badId = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'Bad Id', expression: 'close > 1' } });
     expect(badId.statusCode).toBe(400);
     expect(badId.json().details[0].field).toBe('id');
     const badQuery = await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?limit=0' });
@@ -91,7 +127,7 @@ describe('scanner alone on its replay feed', () => {
     try {
       const signals = await readSseSignals(`${address}/api/v1/signals/stream`, 2, async () => {
         // Add the rule once the stream is open, so the client sees every signal it fires.
-        const res = await fetch(`${address}/api/v1/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'breakout', expression: 'close > highest(high, 20)[1]' }) });
+        const res = await fetch(`${address}/api/v1/rules`, { method: 'POST', headers: { 'content-type': 'application/json', ...writer }, body: JSON.stringify({ id: 'breakout', expression: 'close > highest(high, 20)[1]' }) });
         expect(res.status).toBe(201);
       });
       expect(signals.map((s) => s.rule)).toEqual(['close > highest(high, 20)[1]', 'close > highest(high, 20)[1]']);

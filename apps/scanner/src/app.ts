@@ -3,7 +3,7 @@ import { GatewayClient } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
-import { createService } from '@tradeyard/service-kit';
+import { createService, writeAuth } from '@tradeyard/service-kit';
 import type { FastifyReply } from 'fastify';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
@@ -149,7 +149,8 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
 
   app.get('/api/v1/rules', async () => engine.listRules());
 
-  app.post('/api/v1/rules', async (request, reply) => {
+  const writer = { preHandler: writeAuth(app, { serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }) };
+  app.post('/api/v1/rules', writer, async (request, reply) => {
     const body = parse(createRuleSchema, request.body, reply);
     if (!body) return reply;
     if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'id', rule: 'must be unique' }] });
@@ -157,7 +158,7 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     return reply.code(201).send(body);
   });
 
-  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', async (request, reply) => {
+  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', writer, async (request, reply) => {
     const body = parse(updateRuleSchema, request.body, reply);
     if (!body) return reply;
     if (!engine.getRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
@@ -166,7 +167,7 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     return rule;
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', writer, async (request, reply) => {
     if (!engine.deleteRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
     return reply.code(204).send();
   });

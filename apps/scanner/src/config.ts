@@ -6,7 +6,12 @@ export const scannerConfigSchema = z.object({
   GATEWAY_URL: urlVar()
     .optional()
     .describe('API gateway base URL; when set the scanner consumes its /ws bar stream and posts signals to it, otherwise it replays bundled data'),
-  SERVICE_TOKEN: z.string().min(1).optional().describe('Static bearer token for the gateway (WebSocket ?token= and signal posts); required with GATEWAY_URL'),
+  SERVICE_TOKEN: z.string().min(1).optional().describe('Static bearer token for the gateway (WebSocket ?token= and signal posts), required with GATEWAY_URL; also the token that may create, change and delete rules here'),
+  JWT_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe("The gateway's JWT_SECRET: set, a gateway login token with role trader or admin may change rules too; unset, only SERVICE_TOKEN may (no token configured: rule changes are refused)"),
   SCANNER_RULES_FILE: z.string().min(1).optional().describe('JSON file {"rules":[{"id","expression"}],"watchlist":["SPX",...]} loaded at start; unset: the four starter rules (rsi-oversold, golden-cross, volume-spike, breakout-20) on every symbol'),
   REPLAY_DATASET: z
     .enum(['sp500', 'stocks', 'all', 'synthetic'], { error: 'must be one of sp500, stocks, all, synthetic' })

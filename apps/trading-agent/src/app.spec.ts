@@ -6,9 +6,28 @@ import { createAgent } from './app';
 import { agentConfigSchema } from './config';
 
 describe('trading-agent backtest API', () => {
-  const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent' }));
+  const serviceToken = 'service-token-0123456789';
+  const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', SERVICE_TOKEN: serviceToken }));
   afterAll(() => agent.stop());
-  const post = (payload: unknown) => agent.app.inject({ method: 'POST', url: '/api/v1/backtests', payload: payload as object });
+  const post = (payload: unknown, token = serviceToken) =>
+    agent.app.inject({ method: 'POST', url: '/api/v1/backtests', headers: { authorization: `Bearer ${token}` }, payload: payload as object });
+
+  it('starts a backtest only with credentials', async () => {
+    const anonymous = await agent.app.inject({ method: 'POST', url: '/api/v1/backtests', payload: { strategy: { name: 'buy-and-hold' } } });
+    expect(anonymous.statusCode).toBe(401);
+    expect((await post({ strategy: { name: 'buy-and-hold' } }, 'wrong-token-0123456789')).statusCode).toBe(401);
+    const unconfigured = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent' }));
+    const refused = await unconfigured.app.inject({ method: 'POST', url: '/api/v1/backtests', headers: { authorization: `Bearer ${serviceToken}` }, payload: {} });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().message).toBe('writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');
+    await unconfigured.stop();
+  });
+
+  it('refuses a real-looking but impossible date with a 400 naming the field', async () => {
+    const res = await post({ strategy: { name: 'buy-and-hold' }, data: { source: 'sp500', from: '2020-13-45' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details).toEqual([expect.objectContaining({ rule: 'must be a real calendar date' })]);
+  });
 
   it('backtests sma-cross over the S&P 500 and serves the result and its HTML report', async () => {
     const res = await post({ strategy: { name: 'sma-cross', fast: 50, slow: 200 } });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { backtestOptionsSchema, type BacktestResult, renderHtmlReport, runBacktest, summarize } from '@tradeyard/backtest';
-import { createService } from '@tradeyard/service-kit';
+import { createService, validationFailed, writeAuth } from '@tradeyard/service-kit';
 import { createStrategy, describeIssues, strategySpecSchema } from '@tradeyard/strategies';
 import { z } from 'zod';
 import type { AgentConfig } from './config';
@@ -19,13 +19,10 @@ export function createAgent(config: AgentConfig) {
   const service = createService({ name: 'trading-agent', config });
   const results = new Map<string, BacktestResult>();
 
-  const invalid = (details: Array<{ field: string; rule: string }>) => ({
-    error: 'validation_failed',
-    message: details.map((d) => `${d.field}: ${d.rule}`).join('; '),
-    details,
-  });
+  const invalid = validationFailed;
 
-  service.app.post('/api/v1/backtests', { bodyLimit: 32 * 1024 * 1024 }, async (request, reply) => {
+  const preHandler = writeAuth(service.app, { serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET });
+  service.app.post('/api/v1/backtests', { bodyLimit: 32 * 1024 * 1024, preHandler }, async (request, reply) => {
     const parsed = backtestRequestSchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send(invalid(describeIssues(parsed.error)));
     const { strategy, data, options } = parsed.data;

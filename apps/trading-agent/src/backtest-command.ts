@@ -1,3 +1,4 @@
+import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -60,7 +61,8 @@ function usageFromParseError(err: Error): UsageError {
 
 function loadData(data: string, symbol: string | undefined, from?: string, to?: string): BarColumns {
   for (const [flag, value] of [['from', from], ['to', to]] as const) {
-    if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`--${flag}: must be a date as YYYY-MM-DD, got "${value}"`);
+    const date = value === undefined ? undefined : calendarDateSchema.safeParse(value);
+    if (date && !date.success) throw new UsageError(`--${flag}: ${date.error.issues[0].message}, got "${value}"`);
   }
   try {
     if (data === 'sp500') return sliceByDate(sp500Columns(), from, to);

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { allocateColumns, type BarColumns, toColumns } from '@tradeyard/backtest';
 import { barSchema, loadSp500, symbolSchema } from '@tradeyard/market-data';
+import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { z } from 'zod';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const day = calendarDateSchema;
 const range = { from: day.optional(), to: day.optional() };
 
 /** Where backtest bars come from over HTTP: the bundled S&P 500, or bars in the request. Files are CLI-only. */

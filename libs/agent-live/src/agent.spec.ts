@@ -1,7 +1,7 @@
 import { GatewayClient, type Order } from '@tradeyard/gateway-contract';
 import { loadSp500 } from '@tradeyard/market-data';
 import { ConfigError, createLogger, parseConfig } from '@tradeyard/service-kit';
-import { createTradingMcpServer, mountMcpEndpoint, startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, mountMcpEndpoint, startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +16,8 @@ const serviceToken = 'service-token-0123456789';
 const mcpToken = 'mcp-token-0123456789abcd';
 const spx = loadSp500().slice(0, 400);
 const log = createLogger('agent-test', 'silent');
+// The agent never calls calculate here; its bounds (worker threads) are tested in trading-tools.
+const calculator = { calculate: async (expression: string) => calculate(expression) };
 
 let gateway: GatewayDouble;
 let mcp: FastifyInstance;
@@ -26,7 +28,7 @@ beforeEach(async () => {
   gateway = await startGatewayDouble({ token: serviceToken, bars: { SPX: spx }, cursor: 100 });
   const client = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
   mcp = Fastify();
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client }) });
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
   mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   dataDir = mkdtempSync(join(tmpdir(), 'agent-live-'));
 });

@@ -7,6 +7,31 @@ import { z } from 'zod';
  * cannot drift apart. Times are milliseconds since the Unix epoch unless named *At (ISO).
  */
 
+/**
+ * A real calendar date as YYYY-MM-DD (2020-02-29 yes, 2021-02-29 and 2020-13-45 no): the one
+ * date schema of every route and tool (gateway REST, MCP tools, trading agent).
+ */
+export const calendarDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((text) => {
+    const [y, m, d] = text.split('-').map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  }, 'must be a real calendar date');
+
+/** Quantities and prices are kept to 6 decimals (the broker rounds them); this is checked after that rounding. */
+export const ORDER_DECIMALS = 6;
+/** Largest quantity or price the API accepts; beyond it numbers lose cent precision. */
+export const MAX_ORDER_NUMBER = 1e9;
+/** An order quantity or price: finite, at most 1e9, and still above 0 once rounded to 6 decimals. */
+export const orderNumberSchema = z
+  .number({ error: 'must be a number' })
+  .finite('must be a finite number')
+  .positive('must be greater than 0')
+  .max(MAX_ORDER_NUMBER, 'must be at most 1e9')
+  .refine((x) => !(x > 0) || Math.round(x * 10 ** ORDER_DECIMALS) > 0, 'must be at least 0.000001 (quantities and prices are kept to 6 decimals)');
+
 export const roleSchema = z.enum(['viewer', 'trader', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -27,8 +52,8 @@ export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number()
 export type QuoteDto = z.infer<typeof quoteDtoSchema>;
 
 export const barsQuerySchema = z.object({
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').optional(),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').optional(),
+  from: calendarDateSchema.optional(),
+  to: calendarDateSchema.optional(),
   interval: intervalSchema.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
@@ -39,16 +64,13 @@ export const orderTypeSchema = z.enum(['market', 'limit']);
 export const orderStatusSchema = z.enum(['new', 'filled', 'cancelled', 'rejected']);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
-/** Largest quantity or price the API accepts; beyond it numbers lose cent precision. */
-export const MAX_ORDER_NUMBER = 1e9;
-
 export const placeOrderSchema = z
   .object({
     symbol: symbolSchema,
     side: sideSchema,
     type: orderTypeSchema.default('market'),
-    quantity: z.number().finite().positive('must be greater than 0').max(MAX_ORDER_NUMBER, 'must be at most 1e9'),
-    limitPrice: z.number().finite().positive('must be greater than 0').max(MAX_ORDER_NUMBER, 'must be at most 1e9').optional(),
+    quantity: orderNumberSchema,
+    limitPrice: orderNumberSchema.optional(),
   })
   .strict()
   .superRefine((order, ctx) => {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from './logger';
 import { createService } from './service';
 
 const config = { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
@@ -72,5 +74,36 @@ describe('createService', () => {
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(output).toContain('"msg":"stopped"');
+  });
+});
+
+describe('log redaction', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2lnbmF0dXJl';
+  const capture = () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
+    return { lines, sink };
+  };
+
+  it('writes the request line of a ?token= URL with the token redacted', async () => {
+    const { lines, sink } = capture();
+    const service = createService({ name: 'unit', config: { ...config, LOG_LEVEL: 'info' }, logDestination: sink });
+    service.app.get('/ws', async () => ({ ok: true }));
+    expect((await service.app.inject({ method: 'GET', url: `/ws?channels=quotes&token=${jwt}&x=1` })).statusCode).toBe(200);
+    await service.stop();
+    const text = lines.join('');
+    expect(text).not.toContain(jwt);
+    const request = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request');
+    expect(request.url).toBe('/ws?channels=quotes&token=[REDACTED]&x=1');
+  });
+
+  it('keeps authorization headers, token and password fields out of any line', () => {
+    const { lines, sink } = capture();
+    const log = createLogger('unit', 'info', sink);
+    log.info({ req: { method: 'GET', url: `/ws?token=${jwt}`, headers: { authorization: `Bearer ${jwt}` } } }, 'incoming');
+    log.info({ token: jwt, user: { password: 'hunter2' } }, 'fields');
+    const text = lines.join('');
+    expect(text).not.toContain(jwt);
+    expect(text).not.toContain('hunter2');
   });
 });

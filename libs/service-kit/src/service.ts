@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
+import { rejectControlCharacters } from './validation';
 
 /** A dependency the service needs before it can do useful work (database, upstream, feed). */
 export interface ReadinessCheck {
@@ -20,6 +21,8 @@ export interface ServiceOptions {
   readinessTimeoutMs?: number;
   /** Time allowed for a graceful stop before the process exits anyway. */
   shutdownTimeoutMs?: number;
+  /** Where the JSON log lines go; default stdout (tests read them from a stream). */
+  logDestination?: DestinationStream;
 }
 
 export interface Service {
@@ -40,7 +43,7 @@ export interface Service {
  * and a graceful stop on SIGTERM/SIGINT bounded by shutdownTimeoutMs (default 10 s).
  */
 export function createService(options: ServiceOptions): Service {
-  const log = createLogger(options.name, options.config.LOG_LEVEL);
+  const log = createLogger(options.name, options.config.LOG_LEVEL, options.logDestination);
   const metrics = createMetrics(options.name);
   const checks: ReadinessCheck[] = [...(options.readiness ?? [])];
   const startedAt = Date.now();
@@ -51,6 +54,8 @@ export function createService(options: ServiceOptions): Service {
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
   });
+
+  rejectControlCharacters(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -6,7 +6,8 @@ import { timingSafeEqual } from 'node:crypto';
 export interface McpEndpointOptions {
   /**
    * Bearer token every request must carry. Unset: only loopback clients (127.0.0.1, ::1) are
-   * served, so a developer's local server works without one and nothing else can reach it.
+   * served, so a developer's local server works without one and nothing else can reach it, and
+   * Host and Origin must name a loopback host, so a DNS-rebinding web page cannot reach it either.
    */
   authToken?: string;
   /** A fresh server per request (stateless Streamable HTTP). */
@@ -20,6 +21,14 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+const loopbackNames = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The Host and Origin values a loopback client of this port sends (the SDK compares them exactly). */
+function loopbackHeaders(port: number) {
+  const hosts = loopbackNames.flatMap((name) => [name, `${name}:${port}`]);
+  return { allowedHosts: hosts, allowedOrigins: hosts.flatMap((host) => [`http://${host}`, `https://${host}`]) };
 }
 
 const isLoopback = (address: string | undefined) => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
@@ -44,7 +53,14 @@ export function mountMcpEndpoint(app: FastifyInstance, options: McpEndpointOptio
 
   app.post(path, { preHandler: authorize }, async (request, reply) => {
     const server = options.createServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      // Without a token the peer address is all that is checked, and a DNS-rebinding page in the
+      // user's browser has a loopback address too: its Host and Origin give it away. (The SDK marks
+      // these options deprecated in favour of an Express middleware that checks Host only.)
+      ...(options.authToken ? {} : { enableDnsRebindingProtection: true, ...loopbackHeaders(request.socket.localPort ?? 0) }),
+    });
     reply.raw.on('close', () => {
       void transport.close();
       void server.close();

@@ -6,6 +6,9 @@ import { loadSp500 } from '@tradeyard/market-data';
 import Fastify from 'fastify';
 import { startGatewayDouble, type GatewayDouble } from './gateway-double';
 import { mountMcpEndpoint } from './http';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { CalculatorPool } from './calculator-pool';
 import { createTradingMcpServer } from './tools';
 
 const serviceToken = 'service-token-0123456789';
@@ -15,6 +18,7 @@ const spx = loadSp500().slice(0, 300);
 let gateway: GatewayDouble;
 let mcpUrl: URL;
 const mcp = Fastify();
+const calculator = new CalculatorPool({ workerFile: join(__dirname, '__fixtures__/calculator-worker.js') });
 
 beforeAll(async () => {
   gateway = await startGatewayDouble({
@@ -24,10 +28,11 @@ beforeAll(async () => {
     signals: [{ id: 's1', symbol: 'SPX', rule: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } }],
   });
   const client = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client }) });
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
   mcpUrl = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
 });
 afterAll(async () => {
+  await calculator.close();
   await mcp.close();
   await gateway.close();
 });
@@ -133,7 +138,8 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     ['get_history', { symbol: 'SPX', from: '2000-13-45' }, /must be a real calendar date at from/],
     ['get_history', { symbol: 'SPX', interval: '3d' }, /at interval/],
     ['get_history', { symbol: 'SPX', from: '2001-01-01', to: '2000-01-01' }, /^get_history failed: from must not be after to$/],
-    ['calculate', { expression: 'evaluate("1")' }, /^calculate failed: cannot evaluate expression: function evaluate is disabled$/],
+    ['calculate', { expression: 'evaluate("1")' }, /^calculate failed: function evaluate is not allowed$/],
+    ['calculate', { expression: '1e308*10' }, /^calculate failed: result is not a finite number \(Infinity\)/],
     ['get_price', { symbol: 'NOPE' }, /^get_price failed: unknown symbol NOPE \[gateway 404 not_found\]$/],
     ['no_such_tool', {}, /Tool no_such_tool not found/],
   ])('%s %j is a tool error that says why', async (name, args, message) => {
@@ -149,7 +155,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     await probe.close();
     const down = new GatewayClient({ baseUrl: deadUrl, token: serviceToken });
     const app = Fastify();
-    mountMcpEndpoint(app, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: down }) });
+    mountMcpEndpoint(app, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: down, calculator }) });
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const other = new Client({ name: 'down', version: '1' });
     await other.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));
@@ -176,7 +182,7 @@ describe('endpoint authentication', () => {
 
   it('without a configured token serves loopback clients only', async () => {
     const app = Fastify();
-    mountMcpEndpoint(app, { createServer: () => createTradingMcpServer({ gateway: new GatewayClient({ baseUrl: gateway.url }) }) });
+    mountMcpEndpoint(app, { createServer: () => createTradingMcpServer({ gateway: new GatewayClient({ baseUrl: gateway.url }), calculator }) });
     await app.ready();
     const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -188,6 +194,60 @@ describe('endpoint authentication', () => {
     await local.connect(new StreamableHTTPClientTransport(url));
     expect((await local.listTools()).tools.length).toBe(10);
     await local.close();
+    // A DNS-rebinding page reaches the loopback port under its own name: Host and Origin say so.
+    const port = url.port;
+    // node:http, since fetch does not let a caller set Host.
+    const post = (extra: Record<string, string>) =>
+      new Promise<{ status: number; json: () => Promise<{ error: { message: string } }> }>((resolve, reject) => {
+        const req = request(url, { method: 'POST', headers: { ...headers, ...extra } }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) }));
+        });
+        req.on('error', reject).end(JSON.stringify(body));
+      });
+    const rebound = await post({ host: `evil.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect((await rebound.json()).error.message).toBe(`Invalid Host header: evil.example:${port}`);
+    const foreignOrigin = await post({ origin: 'http://evil.example' });
+    expect(foreignOrigin.status).toBe(403);
+    expect((await foreignOrigin.json()).error.message).toBe('Invalid Origin header: http://evil.example');
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
+      expect((await post({ host, origin: `http://${host}` })).status).toBe(200);
+    }
     await app.close();
+  });
+});
+
+describe('bounds on every tool', () => {
+  it('a tool over its time bound or output size is an error naming the limit', async () => {
+    const app = Fastify();
+    const gatewayClient = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
+    mountMcpEndpoint(app, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator, limits: { maxOutputChars: 2000 } }) });
+    const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
+    const other = new Client({ name: 'bounds', version: '1' });
+    await other.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));
+    try {
+      const big = await call(other, 'get_history', { symbol: 'SPX', limit: 200 });
+      expect(big.isError).toBe(true);
+      expect(textOf(big)).toMatch(/^get_history failed: output size limit: the result is \d+ characters, more than 2000/);
+      expect((await call(other, 'get_price', { symbol: 'SPX' })).isError).toBeFalsy();
+    } finally {
+      await other.close();
+      await app.close();
+    }
+    const slow = Fastify();
+    const never = { calculate: () => new Promise<never>(() => undefined) };
+    mountMcpEndpoint(slow, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator: never, limits: { timeoutMs: 300 } }) });
+    const slowUrl = new URL('/mcp', await slow.listen({ port: 0, host: '127.0.0.1' }));
+    const third = new Client({ name: 'slow', version: '1' });
+    await third.connect(new StreamableHTTPClientTransport(slowUrl, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));
+    try {
+      const late = await call(third, 'calculate', { expression: '1+1' });
+      expect(late.isError).toBe(true);
+      expect(textOf(late)).toBe('calculate failed: time limit: no answer within 300 ms');
+    } finally {
+      await third.close();
+      await slow.close();
+    }
   });
 });

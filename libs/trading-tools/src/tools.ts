@@ -3,7 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   GatewayClient,
   GatewayError,
-  MAX_ORDER_NUMBER,
+  calendarDateSchema,
+  orderNumberSchema,
   orderSchema,
   orderStatusSchema,
   portfolioSchema,
@@ -14,12 +15,22 @@ import {
 import { barSchema, intervalSchema } from '@tradeyard/market-data';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { calculate, MAX_EXPRESSION_LENGTH } from './calculator';
+import { CalculationError, MAX_EXPRESSION_LENGTH } from './calculator';
+import type { CalculatorPool } from './calculator-pool';
+
+/** Wall time any tool call may take; the gateway client's own timeout (10 s) comes first. */
+export const TOOL_TIMEOUT_MS = 15_000;
+/** Largest tool result (its JSON text, in characters) sent to a client. */
+export const MAX_TOOL_OUTPUT_CHARS = 512 * 1024;
 
 export interface TradingToolsOptions {
   /** Gateway client carrying the service token (the 'agent' paper account). */
   gateway: GatewayClient;
+  /** Evaluates `calculate` expressions off the main thread, bounded in time and memory. */
+  calculator: Pick<CalculatorPool, 'calculate'>;
   version?: string;
+  /** Overrides TOOL_TIMEOUT_MS / MAX_TOOL_OUTPUT_CHARS (tests). */
+  limits?: { timeoutMs?: number; maxOutputChars?: number };
 }
 
 // Tool inputs accept lower-case symbols and plain dates, since models write them that way.
@@ -29,19 +40,8 @@ const symbolInput = z
   .toUpperCase()
   .regex(/^[A-Z0-9][A-Z0-9._-]{0,19}$/, 'must be a ticker of 1-20 letters, digits, dot, dash or underscore')
   .describe('Ticker symbol, e.g. SPX (the bundled S&P 500 replay)');
-const dateInput = (what: string) =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-    .refine((d) => !Number.isNaN(Date.parse(d)), 'must be a real calendar date')
-    .describe(what);
-const orderNumber = (what: string) =>
-  z
-    .number({ error: 'must be a number' })
-    .finite('must be a finite number')
-    .positive('must be greater than 0')
-    .max(MAX_ORDER_NUMBER, 'must be at most 1e9')
-    .describe(what);
+const dateInput = (what: string) => calendarDateSchema.describe(what);
+const orderNumber = (what: string) => orderNumberSchema.describe(what);
 
 const orderInput = {
   symbol: symbolInput,
@@ -71,20 +71,39 @@ function describeFailure(tool: string, err: unknown): string {
   return `${tool} failed: gateway unreachable or answered badly: ${why}`;
 }
 
-/** Runs a tool body; any gateway or runtime failure becomes a tool error whose text says why. */
-async function guarded(tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
-  try {
-    return await body();
-  } catch (err) {
-    return toolError(describeFailure(tool, err));
-  }
+/** A tool error for a result over the output size limit, else the result. */
+function capOutput(tool: string, result: CallToolResult, maxChars: number): CallToolResult {
+  const size = JSON.stringify(result.content).length + (result.structuredContent ? JSON.stringify(result.structuredContent).length : 0);
+  if (size <= maxChars) return result;
+  return toolError(`${tool} failed: output size limit: the result is ${size} characters, more than ${maxChars}; ask for less (a smaller limit or date range)`);
 }
 
 const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
 
 /** Builds an MCP server with every Tradeyard trading tool; one per request in stateless mode. */
-export function createTradingMcpServer({ gateway, version = '0.1.0' }: TradingToolsOptions): McpServer {
+export function createTradingMcpServer({ gateway, calculator, version = '0.1.0', limits = {} }: TradingToolsOptions): McpServer {
   const server = new McpServer({ name: 'tradeyard-mcp-tools', version });
+  const timeoutMs = limits.timeoutMs ?? TOOL_TIMEOUT_MS;
+  const maxOutputChars = limits.maxOutputChars ?? MAX_TOOL_OUTPUT_CHARS;
+
+  /**
+   * Runs a tool body within the time and output bounds; any gateway or runtime failure becomes
+   * a tool error whose text says why.
+   */
+  const guarded = async (tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<CallToolResult>((resolve) => {
+      timer = setTimeout(() => resolve(toolError(`${tool} failed: time limit: no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return capOutput(tool, await Promise.race([body(), deadline]), maxOutputChars);
+    } catch (err) {
+      if (err instanceof CalculationError) return toolError(`${tool} failed: ${err.message}`);
+      return toolError(describeFailure(tool, err));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   server.registerTool(
     'get_price',
@@ -127,20 +146,14 @@ export function createTradingMcpServer({ gateway, version = '0.1.0' }: TradingTo
     {
       title: 'Calculate',
       description:
-        'Evaluates a math expression exactly as written: + - * / ^ %, parentheses, functions such as sqrt, log, exp, abs, round, min, max, mean, median, std, and units (e.g. "100 * 1.05^10", "mean(3, 4, 8)", "sqrt(252) * 0.01"). Variables may be assigned within one expression ("a = 2; a * 3"); defining functions is not allowed.',
+        'Evaluates a math expression exactly as written: + - * / ^ %, parentheses, functions such as sqrt, log, exp, abs, round, min, max, mean, median, std, and units (e.g. "100 * 1.05^10", "mean(3, 4, 8)", "sqrt(252) * 0.01"). Variables may be assigned within one expression ("a = 2; a * 3"); defining functions is not allowed. Bounded: matrices up to 100,000 elements, strings up to 10,000 characters, about 1 s of work; a non-finite result (overflow, 0/0) is an error.',
       inputSchema: {
         expression: z.string().min(1, 'must not be empty').max(MAX_EXPRESSION_LENGTH, `must be at most ${MAX_EXPRESSION_LENGTH} characters`).describe('The expression'),
       },
       outputSchema: { expression: z.string(), result: z.string(), value: z.number().optional() },
       annotations: { readOnlyHint: true },
     },
-    async ({ expression }) => {
-      try {
-        return ok({ ...calculate(expression) });
-      } catch (err) {
-        return toolError(`calculate failed: ${(err as Error).message}`);
-      }
-    },
+    ({ expression }) => guarded('calculate', async () => ok({ ...(await calculator.calculate(expression)) })),
   );
 
   server.registerTool(

@@ -1,0 +1,70 @@
+import { GatewayClient } from '@tradeyard/gateway-contract';
+import { parseConfig } from '@tradeyard/service-kit';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway, type Gateway } from './app';
+import { gatewayConfigSchema } from './config';
+
+// Hostile input against the real gateway on PGlite: each reported case with its exact status.
+const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
+let gateway: Gateway;
+let url: string;
+let token: string;
+
+beforeAll(async () => {
+  const config = parseConfig(gatewayConfigSchema, { HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'gateway-input-')), ...secrets });
+  gateway = await createGateway({ ...config, PORT: 0 });
+  url = await gateway.start();
+  token = (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token;
+});
+afterAll(() => gateway?.stop());
+
+const send = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(new URL(path, url), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { error: string; details: Array<{ field: string; rule: string }> } };
+};
+const nul = 'must not contain control characters (found U+0000)';
+const signal = { id: 's-1', symbol: 'SPX', rule: 'r', time: 946857600000, close: 1, values: { rsi: 1 } };
+
+describe('gateway input validation', () => {
+  it.each([
+    ['POST', '/api/v1/auth/login', 'body.username', { username: 'ad\u0000min', password: 'x' }],
+    ['POST', '/api/v1/signals', 'body.id', { ...signal, id: 'a\u0000b' }],
+    ['POST', '/api/v1/signals', 'body.rule', { ...signal, rule: 'r\u0000' }],
+    ['POST', '/api/v1/signals', 'body.values.rs\\u0000i', { ...signal, values: { 'rs\u0000i': 1 } }],
+    ['POST', '/api/v1/orders', 'body.note', { symbol: 'SPX', side: 'buy', quantity: 1, note: '\u0007' }],
+    ['GET', '/api/v1/signals?rule=%00', 'query.rule', undefined],
+    ['GET', '/api/v1/quotes/SP%00X', 'params.symbol', undefined],
+  ])('%s %s with a control character in %s is a 400 naming it', async (method, path, field, body) => {
+    const res = await send(method, path, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('validation_failed');
+    expect(res.body.details[0].field).toBe(field);
+    expect(res.body.details[0].rule).toMatch(/must not contain control characters \(found U\+00(00|07)\)/);
+  });
+
+  it('names the NUL in the message too', async () => {
+    expect((await send('GET', '/api/v1/signals?rule=%00')).body).toEqual({ error: 'validation_failed', message: `query.rule: ${nul}`, details: [{ field: 'query.rule', rule: nul }] });
+  });
+
+  it.each(['2020-13-45', '2021-02-29', '2020-04-31'])('GET /bars?from=%s is a 400: not a calendar date', async (date) => {
+    const res = await send('GET', `/api/v1/bars/SPX?from=${date}`);
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([{ field: 'query.from', rule: 'must be a real calendar date' }]);
+  });
+
+  it('accepts a real leap day', async () => {
+    expect((await send('GET', '/api/v1/bars/SPX?from=2000-02-29')).status).toBe(200);
+  });
+
+  it('validates an order quantity after the broker rounds it to 6 decimals', async () => {
+    const res = await send('POST', '/api/v1/orders', { symbol: 'SPX', side: 'buy', quantity: 1e-7 });
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([{ field: 'body.quantity', rule: 'must be at least 0.000001 (quantities and prices are kept to 6 decimals)' }]);
+  });
+});

@@ -23,7 +23,12 @@ beforeAll(async () => {
   });
   service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/main-worker.js') });
   mcpUrl = new URL('/mcp', await service.start());
-});
+  // Both calculator workers up before the timed cases: their first start (tsx loading mathjs)
+  // can take longer on a loaded machine than the pool lets a call wait for a free worker.
+  const warm = await connect(token);
+  await Promise.all([1, 2].map((n) => warm.callTool({ name: 'calculate', arguments: { expression: `${n}+1` } })));
+  await warm.close();
+}, 60_000);
 afterAll(async () => {
   await service.stop();
   await gateway.close();

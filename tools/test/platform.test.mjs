@@ -22,6 +22,7 @@ test('npm start: four services healthy within 30 s, trading end to end, SIGINT s
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-start-'));
   const offset = 300;
   const port = (name) => services.find((s) => s.name === name).port + offset;
+  assert.deepEqual(await Promise.all(services.map((s) => healthy(s.port + offset))), services.map(() => false), 'another process answers on the test ports');
   const child = spawn(process.execPath, [join(root, 'tools/start/start.mjs')], {
     cwd: root,
     // A faster replay and agent cycle than the defaults, so the test sees signals and trades in seconds.
@@ -123,6 +124,8 @@ test('npm start: secrets from the environment are used, a killed service is rest
   const offset = 400;
   const port = (name) => services.find((s) => s.name === name).port + offset;
   const fromEnv = { ADMIN_PASSWORD: 'admin-password-from-env', MCP_AUTH_TOKEN: 'mcp-token-from-env' };
+  // A service of another run on these ports would pass every health check below without this.
+  assert.deepEqual(await Promise.all(services.map((s) => healthy(s.port + offset))), services.map(() => false), 'another process answers on the test ports');
   const child = spawn(process.execPath, [join(root, 'tools/start/start.mjs')], {
     cwd: root,
     env: { ...process.env, ...fromEnv, DATA_DIR: dataDir, TRADEYARD_PORT_OFFSET: String(offset), TRADEYARD_SKIP_BUILD: '1' },

@@ -172,6 +172,21 @@ function suite(name: string, open: () => Promise<Database>) {
       await consistent(id);
     });
 
+    it('denies a sale whose fixed fee exceeds its proceeds when the cash cannot pay it (found by the property test)', async () => {
+      const id = nextAccount();
+      const small = new Broker(db, prices, { ...settings, startingCash: 1000 });
+      // 0.997 × 1000.5 = 997.4985 plus a fee of 1.997499 leaves 0.504001 of cash.
+      await small.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 0.997 });
+      expect((await small.portfolio(id)).cash).toBe(0.504001);
+      // Selling 0.000001 brings 0.001 and costs a fee of 1.000001: the cash would go negative.
+      const sale = await small.placeOrder(id, { symbol: 'SPX', side: 'sell', type: 'market', quantity: 0.000001 });
+      expect(sale.order).toMatchObject({ status: 'denied', reasonCode: 'denied_buying_power', reason: 'insufficient buying power: needs 1.00, available 0.50' });
+      const resting = await small.placeOrder(id, { symbol: 'SPX', side: 'sell', type: 'limit', quantity: 0.000001, limitPrice: 5000 });
+      expect(resting.order.reasonCode).toBe('denied_buying_power');
+      expect((await small.portfolio(id)).cash).toBe(0.504001);
+      await consistent(id);
+    });
+
     it('answers a reused idempotency key with a different order as a mismatch naming the key', async () => {
       const id = nextAccount();
       const first = await broker.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 1 }, 'same-key');

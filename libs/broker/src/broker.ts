@@ -257,12 +257,22 @@ export class Broker {
     return parseMicros(account?.cash as string | undefined);
   }
 
-  /** What a resting order holds back: cash for the limit notional and its fee, or the shares to sell. */
+  /**
+   * What a resting order holds back: a buy the cash for its limit notional and fee; a sell its
+   * shares, and the part of its fee its proceeds at the limit do not cover (a fixed fee on a tiny
+   * sale). The limit is the worst price either fills at, so the reservation covers every fill.
+   */
   private reservation(order: OrderRecord): { reservedCash: bigint; reservedQuantity: bigint } {
     const open = order.quantity - order.filledQuantity;
-    if (order.side === 'sell') return { reservedCash: 0n, reservedQuantity: this.settings.allowShort ? 0n : open };
-    const cost = notional(open, order.limitPrice!);
-    return { reservedCash: cost + this.fee(cost), reservedQuantity: 0n };
+    const reservedCash = this.cashNeeded(order.side, notional(open, order.limitPrice!));
+    return { reservedCash, reservedQuantity: order.side === 'sell' && !this.settings.allowShort ? open : 0n };
+  }
+
+  /** The cash a fill takes from the account: a buy's notional and fee, a sell's fee beyond its proceeds. */
+  private cashNeeded(side: 'buy' | 'sell', fillNotional: bigint): bigint {
+    const fee = this.fee(fillNotional);
+    if (side === 'buy') return fillNotional + fee;
+    return fee > fillNotional ? fee - fillNotional : 0n;
   }
 
   /**
@@ -282,11 +292,10 @@ export class Broker {
        FROM orders WHERE account_id = $1 AND id <> $2 AND status IN ${orderStatusList}`,
       [order.accountId, order.id, order.symbol],
     );
-    if (order.side === 'buy') {
-      const available = cash - parseMicros(reserved.cash as string);
-      const cost = orderNotional + this.fee(orderNotional);
-      if (cost > available) return { code: 'buying_power', reason: `insufficient buying power: needs ${shown(cost)}, available ${shown(available)}` };
-    } else if (!this.settings.allowShort) {
+    const available = cash - parseMicros(reserved.cash as string);
+    const needed = this.cashNeeded(order.side, orderNotional);
+    if (needed > available) return { code: 'buying_power', reason: `insufficient buying power: needs ${shown(needed)}, available ${shown(available)}` };
+    if (order.side === 'sell' && !this.settings.allowShort) {
       const free = held - parseMicros(reserved.quantity as string);
       if (quantity > free) {
         return { code: 'insufficient_position', reason: `selling ${fromMicros(quantity)} ${order.symbol} but ${fromMicros(free)} of ${fromMicros(held)} held are free (short selling is not enabled)` };

@@ -44,6 +44,13 @@ function suite(name: string, databaseUrl: () => string | undefined) {
       const resting = await admin.placeOrder({ symbol: 'SPX', side: 'buy', type: 'limit', quantity: 1, limitPrice: Math.round(quote.price / 2) });
       expect(resting.status).toBe('accepted');
       expect((await admin.cancelOrder(resting.id)).status).toBe('cancelled');
+      expect((await admin.getOrderEvents(resting.id)).map((e) => [e.event, e.from, e.to, e.reasonCode])).toEqual([
+        ['accept', 'initialized', 'accepted', null],
+        ['cancel', 'accepted', 'cancelled', 'cancelled_by_account'],
+      ]);
+      // Cancelling again is an illegal transition: a 409 that names the status, and no new entry.
+      await expect(admin.cancelOrder(resting.id)).rejects.toMatchObject({ status: 409, body: { error: 'illegal_transition' } });
+      expect(await admin.getOrderEvents(resting.id)).toHaveLength(2);
       const sold = await admin.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 });
       expect(sold.status).toBe('filled');
       const portfolio = await admin.getPortfolio();

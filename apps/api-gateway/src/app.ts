@@ -222,6 +222,10 @@ export async function createGateway(config: GatewayConfig) {
     const { id } = parseInput(idParams, request.params, 'params');
     return brokerCall(() => broker.getOrder(request.principal.accountId, id));
   });
+  app.get('/api/v1/orders/:id/events', secured('viewer', 'orders', { params: docs(idParams) }), async (request) => {
+    const { id } = parseInput(idParams, request.params, 'params');
+    return brokerCall(() => broker.orderEvents(request.principal.accountId, id));
+  });
   app.delete('/api/v1/orders/:id', { ...secured('trader', 'orders', { params: docs(idParams) }), config: orderLimit }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'params');
     return brokerCall(() => broker.cancelOrder(request.principal.accountId, id));

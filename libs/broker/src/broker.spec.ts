@@ -97,7 +97,7 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(position.order.reasonCode).toBe('denied_position_notional');
       expect(position.order.reason).toMatch(/^position notional .* would exceed the limit of 80000/);
       expect(await broker.orderEvents(id, position.order.id)).toEqual([
-        { orderId: position.order.id, event: 'deny', from: 'initialized', to: 'denied', reasonCode: 'denied_position_notional', reason: position.order.reason, fillId: null },
+        { orderId: position.order.id, event: 'deny', from: 'initialized', to: 'denied', reasonCode: 'denied_position_notional', reason: position.order.reason, fillId: null, createdAt: expect.any(String) },
       ]);
       expect((await broker.portfolio(id)).positions[0].quantity).toBe(45);
       await consistent(id);

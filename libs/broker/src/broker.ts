@@ -462,10 +462,11 @@ export class Broker {
     return toOrder(toRecord(row));
   }
 
-  /** The journal of one order: every status change in the order it happened. */
-  async orderEvents(accountId: string, orderId: string): Promise<OrderJournalEntry[]> {
+  /** The journal of one order: every status change in the order it happened, with its time. */
+  async orderEvents(accountId: string, orderId: string): Promise<(OrderJournalEntry & { createdAt: string })[]> {
+    await this.getOrder(accountId, orderId);
     const rows = await this.db.query(
-      'SELECT order_id, event, from_status, to_status, reason_code, reason, fill_id FROM order_events WHERE order_id = $1 AND account_id = $2 ORDER BY seq',
+      'SELECT order_id, event, from_status, to_status, reason_code, reason, fill_id, created_at FROM order_events WHERE order_id = $1 AND account_id = $2 ORDER BY seq',
       [orderId, accountId],
     );
     return rows.map((r) => ({
@@ -476,6 +477,7 @@ export class Broker {
       reasonCode: (r.reason_code as ReasonCode | null) ?? null,
       reason: (r.reason as string | null) ?? null,
       fillId: r.fill_id === null ? null : String(r.fill_id),
+      createdAt: iso(r.created_at),
     }));
   }
 

@@ -85,6 +85,19 @@ export const orderSchema = z.object({
 });
 export type Order = z.infer<typeof orderSchema>;
 
+/** One entry of an order's journal: a status change, the event that made it, and why. */
+export const orderEventSchema = z.object({
+  orderId: z.string(),
+  event: z.enum(['accept', 'deny', 'partial_fill', 'fill', 'cancel', 'expire', 'reject']),
+  from: z.string().describe('Status before; initialized for the first entry'),
+  to: orderStatusSchema,
+  reasonCode: z.string().nullable(),
+  reason: z.string().nullable(),
+  fillId: z.string().nullable().describe('The fill this entry records, for fill and partial_fill'),
+  createdAt: z.string(),
+});
+export type OrderEventEntry = z.infer<typeof orderEventSchema>;
+
 export const ordersQuerySchema = z.object({
   status: orderStatusSchema.optional(),
   symbol: symbolSchema.optional(),

@@ -42,16 +42,46 @@ function suite(name: string, databaseUrl: () => string | undefined) {
       const bought = await admin.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 3 });
       expect(bought).toMatchObject({ status: 'filled', filledQuantity: 3 });
       const resting = await admin.placeOrder({ symbol: 'SPX', side: 'buy', type: 'limit', quantity: 1, limitPrice: Math.round(quote.price / 2) });
-      expect(resting.status).toBe('new');
+      expect(resting.status).toBe('accepted');
       expect((await admin.cancelOrder(resting.id)).status).toBe('cancelled');
+      expect((await admin.getOrderEvents(resting.id)).map((e) => [e.event, e.from, e.to, e.reasonCode])).toEqual([
+        ['accept', 'initialized', 'accepted', null],
+        ['cancel', 'accepted', 'cancelled', 'cancelled_by_account'],
+      ]);
+      // Cancelling again is an illegal transition: a 409 that names the status, and no new entry.
+      await expect(admin.cancelOrder(resting.id)).rejects.toMatchObject({ status: 409, body: { error: 'illegal_transition' } });
+      expect(await admin.getOrderEvents(resting.id)).toHaveLength(2);
       const sold = await admin.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 });
       expect(sold.status).toBe('filled');
       const portfolio = await admin.getPortfolio();
       expect(portfolio.positions).toEqual([expect.objectContaining({ symbol: 'SPX', quantity: 2 })]);
       expect(portfolio.equity).toBeCloseTo(portfolio.cash + portfolio.positionsValue, 6);
+      // The ledger identity, shown by the API (fees, if any, are part of the realized P&L).
+      expect(portfolio.equity).toBeCloseTo(portfolio.initialCash + portfolio.realizedPnl + portfolio.unrealizedPnl, 6);
       expect((await admin.getEquity()).length).toBeGreaterThanOrEqual(3);
       expect((await admin.getOrders()).map((o) => o.status).sort()).toEqual(['cancelled', 'filled', 'filled']);
       expect(await gateway.broker.recompute('admin')).toEqual(await gateway.broker.storedState('admin'));
+    });
+
+    it('answers a quantity or limit price that rounds to 0 with a 400 naming the field, and a reused Idempotency-Key with another body with a 422', async () => {
+      const refused = async (body: object, key?: string) =>
+        admin.request('POST', '/orders', { body, headers: key ? { 'idempotency-key': key } : {} }).then(
+          (ok) => ({ status: 201, body: ok as object }),
+          (err: GatewayError) => ({ status: err.status, body: err.body as object }),
+        );
+      expect(await refused({ symbol: 'SPX', side: 'buy', quantity: 1e-7 })).toMatchObject({
+        status: 400,
+        body: { error: 'validation_failed', details: [{ field: 'body.quantity' }] },
+      });
+      expect(await refused({ symbol: 'SPX', side: 'buy', type: 'limit', quantity: 1, limitPrice: 1e-7 })).toMatchObject({
+        status: 400,
+        body: { error: 'validation_failed', details: [{ field: 'body.limitPrice' }] },
+      });
+      const first = await admin.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 }, 'reused-key');
+      expect((await admin.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 }, 'reused-key')).id).toBe(first.id);
+      const reused = await refused({ symbol: 'SPX', side: 'buy', quantity: 2 }, 'reused-key');
+      expect(reused).toMatchObject({ status: 422, body: { error: 'idempotency_key_reused', details: [{ field: 'headers.idempotency-key' }] } });
+      expect(JSON.stringify(reused.body)).toContain('reused-key');
     });
 
     it('answers 200 hostile or malformed requests with a 4xx naming the problem, never a 500, ledger unchanged', async () => {

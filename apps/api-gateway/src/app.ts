@@ -48,6 +48,9 @@ const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
 
 const docs = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
+/** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
+const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
+
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
 export async function createGateway(config: GatewayConfig) {
   // Dependencies log before the service exists; the same name and level as the service's logger.
@@ -148,7 +151,10 @@ export async function createGateway(config: GatewayConfig) {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof BrokerError) throw new HttpError(err.status, { error: err.code, message: err.message });
+      if (err instanceof BrokerError) {
+        const details = err.field ? [{ field: err.field === 'Idempotency-Key' ? 'headers.idempotency-key' : `body.${err.field}`, rule: err.message }] : undefined;
+        throw new HttpError(brokerErrorStatus[err.kind], { error: err.code, message: err.message, ...(details && { details }) });
+      }
       throw err;
     }
   };
@@ -215,6 +221,10 @@ export async function createGateway(config: GatewayConfig) {
   app.get('/api/v1/orders/:id', secured('viewer', 'orders', { params: docs(idParams) }), async (request) => {
     const { id } = parseInput(idParams, request.params, 'params');
     return brokerCall(() => broker.getOrder(request.principal.accountId, id));
+  });
+  app.get('/api/v1/orders/:id/events', secured('viewer', 'orders', { params: docs(idParams) }), async (request) => {
+    const { id } = parseInput(idParams, request.params, 'params');
+    return brokerCall(() => broker.orderEvents(request.principal.accountId, id));
   });
   app.delete('/api/v1/orders/:id', { ...secured('trader', 'orders', { params: docs(idParams) }), config: orderLimit }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'params');

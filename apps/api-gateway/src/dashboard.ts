@@ -54,7 +54,7 @@ function renderQuotes() {
 }
 async function refreshPortfolio() {
   const p = await api('GET', '/portfolio');
-  $('#cash').textContent = 'cash ' + fmt(p.cash) + ' · equity ' + fmt(p.equity);
+  $('#cash').textContent = 'cash ' + fmt(p.cash) + ' · equity ' + fmt(p.equity) + ' · realized ' + fmt(p.realizedPnl) + ' · fees paid ' + fmt(p.feesPaid) + ' ' + p.currency;
   $('#positions tbody').innerHTML = p.positions.map((x) => '<tr data-symbol="' + esc(x.symbol) + '"><td>' + esc(x.symbol) + '</td><td>' + fmt(x.quantity) + '</td><td>' + fmt(x.avgPrice) + '</td><td>' + fmt(x.marketPrice) + '</td><td class="' + (x.unrealizedPnl >= 0 ? 'up' : 'down') + '">' + fmt(x.unrealizedPnl) + '</td><td>' + fmt(x.realizedPnl) + '</td></tr>').join('');
   const points = (await api('GET', '/portfolio/equity')).map((e) => ({ time: Math.floor(e.time / 1000), value: e.equity }));
   const unique = points.filter((pt, i) => i === points.length - 1 || pt.time < points[i + 1].time);
@@ -62,7 +62,7 @@ async function refreshPortfolio() {
 }
 async function refreshOrders() {
   const orders = await api('GET', '/orders?limit=50');
-  $('#orders tbody').innerHTML = orders.map((o) => '<tr><td>' + esc(o.createdAt.slice(11, 19)) + '</td><td>' + esc(o.symbol) + '</td><td>' + esc(o.side) + '</td><td>' + fmt(o.quantity) + '</td><td title="' + esc(o.reason) + '">' + esc(o.status) + '</td><td>' + fmt(o.avgFillPrice) + '</td><td>' + (o.status === 'new' ? '<button data-cancel="' + esc(o.id) + '">Cancel</button>' : '') + '</td></tr>').join('');
+  $('#orders tbody').innerHTML = orders.map((o) => '<tr><td>' + esc(o.createdAt.slice(11, 19)) + '</td><td>' + esc(o.symbol) + '</td><td>' + esc(o.side) + '</td><td>' + fmt(o.quantity) + '</td><td title="' + esc(o.reason) + '">' + esc(o.status) + '</td><td>' + fmt(o.avgFillPrice) + '</td><td>' + (o.status === 'accepted' || o.status === 'partially_filled' ? '<button data-cancel="' + esc(o.id) + '">Cancel</button>' : '') + '</td></tr>').join('');
 }
 function addSignal(s) {
   const row = '<tr><td>' + esc(new Date(s.time).toISOString().slice(0, 10)) + '</td><td>' + esc(s.symbol) + '</td><td>' + esc(s.rule) + '</td><td>' + fmt(s.close) + '</td></tr>';
@@ -106,7 +106,7 @@ $('#order').onsubmit = async (e) => {
   if (order.type === 'limit') order.limitPrice = Number(f.get('limitPrice'));
   try {
     const placed = await api('POST', '/orders', order, { 'idempotency-key': crypto.randomUUID() });
-    if (placed.status === 'rejected') $('#error').textContent = 'rejected: ' + placed.reason;
+    if (placed.status === 'denied' || placed.status === 'rejected') $('#error').textContent = placed.status + ': ' + placed.reason;
     await Promise.all([refreshOrders(), refreshPortfolio()]);
   } catch (err) { $('#error').textContent = err.message; }
 };

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLiveAgent } from './agent';
+import { sizeOrder, startLiveAgent } from './agent';
 import { liveAgentConfigSchema } from './config';
 import { readRunEvents } from './run-log';
 import conversation from './__fixtures__/llm-conversation.json';
@@ -181,5 +181,21 @@ describe('live agent, LLM mode', () => {
     expect(events.find((e) => e.type === 'llm_transcript')).toMatchObject({ steps: 3, stoppedBy: 'step_limit' });
     // Two tool calls per step went through mcp-tools to the gateway.
     expect(gateway.requests.filter((r) => r.url === '/api/v1/quotes/SPX')).toHaveLength(3);
+  });
+});
+
+describe('order sizing', () => {
+  it('closes a position exactly, even one with more decimals than the target lot', () => {
+    // Math.floor on the negative difference sold 10.0001 of 10.00005 held, which the broker denied.
+    expect(sizeOrder(0, 50_000, 100, 10.00005)).toEqual({ targetQuantity: 0, delta: -10.00005 });
+    expect(sizeOrder(0, 50_000, 100, 0.000001)).toEqual({ targetQuantity: 0, delta: -0.000001 });
+  });
+
+  it('never buys more than the allocation and trades the exact difference to the target', () => {
+    const { targetQuantity, delta } = sizeOrder(1, 1000, 3, 0.1);
+    expect(targetQuantity).toBe(333.3333);
+    expect(targetQuantity * 3).toBeLessThanOrEqual(1000);
+    expect(delta).toBe(333.2333);
+    expect(sizeOrder(0.5, 1000, 3, 200.000007)).toEqual({ targetQuantity: 166.6666, delta: -33.333407 });
   });
 });

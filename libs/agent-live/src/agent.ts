@@ -1,5 +1,6 @@
 import type { Bar } from '@tradeyard/market-data';
 import type { Order, Portfolio, QuoteDto, Signal } from '@tradeyard/gateway-contract';
+import { fromMicros, toMicros } from '@tradeyard/money';
 import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -36,7 +37,15 @@ export interface LiveAgentHandle {
   stop(): Promise<void>;
 }
 
-const roundDown = (quantity: number) => Math.floor(quantity * 1e4) / 1e4;
+/**
+ * The signed quantity to trade to move from `held` to the target exposure. The target is cut
+ * toward zero to 1e-4 shares (never more than the allocation buys); the difference is taken in
+ * the broker's micro-units, so a target of 0 sells exactly what is held — never more, never less.
+ */
+export function sizeOrder(exposure: number, allocation: number, price: number, held: number): { targetQuantity: number; delta: number } {
+  const targetQuantity = Math.trunc(((exposure * allocation) / price) * 1e4) / 1e4;
+  return { targetQuantity, delta: fromMicros(toMicros(targetQuantity) - toMicros(held)) };
+}
 
 /**
  * Starts the live paper-trading loop: every AGENT_INTERVAL_MS, for each symbol, read price, history,
@@ -87,8 +96,7 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
     for (const bar of bars) exposure = strategy.onBar(bar);
     const held = portfolio.positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
     const allocation = (portfolio.equity * (1 - CASH_BUFFER)) / config.AGENT_SYMBOLS.length;
-    const targetQuantity = roundDown((exposure * allocation) / quote.price);
-    const delta = roundDown(targetQuantity - held);
+    const { targetQuantity, delta } = sizeOrder(exposure, allocation, quote.price, held);
     const trade = Math.abs(delta) * quote.price >= MIN_TRADE_SHARE * allocation && delta !== 0;
     runLog.record('decision', {
       cycle, symbol, strategy: strategy.name, price: quote.price, priceDate: quote.date, bars: bars.length,

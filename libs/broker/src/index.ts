@@ -1,3 +1,4 @@
 export * from './broker';
 export * from './ledger';
+export * from './order';
 export * from './schema';

@@ -1,33 +1,49 @@
-/** Amounts are kept in micro-units: every stored number is rounded here first. */
-export const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
-
-export interface PositionState {
-  quantity: number;
-  avgPrice: number;
-  realizedPnl: number;
-}
-
-export const flat = (): PositionState => ({ quantity: 0, avgPrice: 0, realizedPnl: 0 });
+import { divRound, MICROS, notional } from '@tradeyard/money';
 
 /**
- * A position after one fill. Adding to a position averages its price; reducing it realizes
- * (price - avg) per unit closed; crossing zero opens the remainder at the fill price.
- * The live path and the recomputation from fills both use this one function.
+ * A position in micro-units. `cost` is the signed cost basis of the open quantity (what was paid
+ * for a long, minus what was received for a short); `realizedPnl` includes every fee paid on the
+ * symbol. With both exact, the account identity holds to the micro-unit:
+ *   cash = initial cash + Σ realizedPnl − Σ cost, so equity = initial cash + realized + unrealized
+ * where unrealized = market value − cost.
  */
-export function applyFill(position: PositionState, side: 'buy' | 'sell', quantity: number, price: number): PositionState {
-  const signed = side === 'buy' ? quantity : -quantity;
+export interface PositionState {
+  quantity: bigint;
+  cost: bigint;
+  realizedPnl: bigint;
+}
+
+export const flat = (): PositionState => ({ quantity: 0n, cost: 0n, realizedPnl: 0n });
+
+const abs = (x: bigint) => (x < 0n ? -x : x);
+
+/**
+ * A position after one fill. Adding to a position adds the fill's notional to the cost basis;
+ * reducing it releases the closed share of the cost basis and realizes the difference; crossing
+ * zero closes the whole position and opens the remainder at the fill price. The fee is realized
+ * at once. The live path and the recomputation from fills both use this one function.
+ */
+export function applyFill(position: PositionState, side: 'buy' | 'sell', quantity: bigint, price: bigint, fee: bigint): PositionState {
+  const sign = side === 'buy' ? 1n : -1n;
+  const fillNotional = notional(quantity, price);
   const held = position.quantity;
-  const next = round6(held + signed);
-  if (held === 0 || Math.sign(held) === Math.sign(signed)) {
-    const avgPrice = round6((Math.abs(held) * position.avgPrice + quantity * price) / Math.abs(next));
-    return { quantity: next, avgPrice, realizedPnl: position.realizedPnl };
+  if (held === 0n || held < 0n === sign < 0n) {
+    return { quantity: held + sign * quantity, cost: position.cost + sign * fillNotional, realizedPnl: position.realizedPnl - fee };
   }
-  const closed = Math.min(quantity, Math.abs(held));
-  const realizedPnl = round6(position.realizedPnl + closed * (price - position.avgPrice) * Math.sign(held));
-  const avgPrice = next === 0 ? 0 : Math.sign(next) === Math.sign(held) ? position.avgPrice : round6(price);
-  return { quantity: next, avgPrice, realizedPnl };
+  const closed = quantity < abs(held) ? quantity : abs(held);
+  const closingNotional = closed === quantity ? fillNotional : notional(closed, price);
+  const released = closed === abs(held) ? position.cost : divRound(position.cost * closed, abs(held));
+  const openingNotional = fillNotional - closingNotional;
+  return {
+    quantity: held + sign * quantity,
+    cost: position.cost - released + sign * openingNotional,
+    realizedPnl: position.realizedPnl - sign * closingNotional - released - fee,
+  };
 }
 
 /** Cash after one fill: a buy pays notional plus fee, a sell receives notional minus fee. */
-export const cashAfterFill = (cash: number, side: 'buy' | 'sell', quantity: number, price: number, fee: number) =>
-  round6(cash - (side === 'buy' ? 1 : -1) * round6(quantity * price) - fee);
+export const cashAfterFill = (cash: bigint, side: 'buy' | 'sell', quantity: bigint, price: bigint, fee: bigint) =>
+  cash - (side === 'buy' ? 1n : -1n) * notional(quantity, price) - fee;
+
+/** The average price of an open position (its cost basis per unit), for display. */
+export const averagePrice = (position: PositionState) => (position.quantity === 0n ? 0n : divRound(position.cost * MICROS, position.quantity));

@@ -82,4 +82,52 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
   },
   // Events published after a commit (orders, fills, signals) go through this table.
   { id: '002_outbox', sql: outboxTableSql },
+  // The order lifecycle (src/order.ts) and exact money (libs/money): the seven statuses with a
+  // reason code, the order_events journal, reservations of resting orders, the request hash of an
+  // idempotency key, cost basis and fees paid. Realized P&L of existing positions is restated to
+  // include the fees already paid, so the ledger identity holds for old accounts too.
+  {
+    id: '003_order_lifecycle',
+    sql: `
+ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+UPDATE orders SET status = 'accepted' WHERE status = 'new';
+ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'rejected'));
+ALTER TABLE orders ADD COLUMN reason_code text;
+UPDATE orders SET reason_code = CASE status WHEN 'cancelled' THEN 'cancelled_by_account' WHEN 'rejected' THEN 'migrated_legacy' END;
+ALTER TABLE orders ADD COLUMN request_hash text;
+ALTER TABLE orders ADD COLUMN currency text NOT NULL DEFAULT 'USD';
+ALTER TABLE orders ADD COLUMN filled_notional numeric(24,6) NOT NULL DEFAULT 0;
+UPDATE orders SET filled_notional = round(filled_quantity * coalesce(avg_fill_price, 0), 6);
+ALTER TABLE orders ADD COLUMN fill_count integer NOT NULL DEFAULT 0;
+UPDATE orders o SET fill_count = (SELECT count(*) FROM fills f WHERE f.order_id = o.id);
+ALTER TABLE orders ADD COLUMN reserved_cash numeric(24,6) NOT NULL DEFAULT 0 CHECK (reserved_cash >= 0);
+ALTER TABLE orders ADD COLUMN reserved_quantity numeric(24,6) NOT NULL DEFAULT 0 CHECK (reserved_quantity >= 0);
+UPDATE orders SET reserved_cash = round(quantity * limit_price, 6) WHERE status = 'accepted' AND side = 'buy';
+UPDATE orders SET reserved_quantity = quantity WHERE status = 'accepted' AND side = 'sell';
+DROP INDEX orders_open;
+CREATE INDEX orders_open ON orders (symbol) WHERE status IN ('accepted', 'partially_filled');
+CREATE INDEX orders_open_account ON orders (account_id) WHERE status IN ('accepted', 'partially_filled');
+ALTER TABLE accounts ADD COLUMN currency text NOT NULL DEFAULT 'USD';
+ALTER TABLE accounts ADD COLUMN fees_paid numeric(24,6) NOT NULL DEFAULT 0;
+UPDATE accounts a SET fees_paid = coalesce((SELECT sum(fee) FROM fills f WHERE f.account_id = a.id), 0);
+ALTER TABLE positions ADD COLUMN cost numeric(24,6) NOT NULL DEFAULT 0;
+UPDATE positions SET cost = round(quantity * avg_price, 6);
+UPDATE positions p SET realized_pnl = realized_pnl - coalesce((SELECT sum(fee) FROM fills f WHERE f.account_id = p.account_id AND f.symbol = p.symbol), 0);
+ALTER TABLE positions DROP COLUMN avg_price;
+ALTER TABLE fills ADD COLUMN fill_number integer;
+CREATE TABLE order_events (
+  seq bigserial PRIMARY KEY,
+  order_id uuid NOT NULL REFERENCES orders(id),
+  account_id text NOT NULL REFERENCES accounts(id),
+  event text NOT NULL,
+  from_status text NOT NULL,
+  to_status text NOT NULL,
+  reason_code text,
+  reason text,
+  fill_id uuid,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX order_events_order ON order_events (order_id, seq);
+`,
+  },
 ];

@@ -4,6 +4,7 @@ import type {
   BarsQuery,
   EquityPoint,
   Order,
+  OrderEventEntry,
   OrdersQuery,
   PlaceOrder,
   Portfolio,
@@ -84,6 +85,10 @@ export class GatewayClient {
   }
   getOrder(id: string) {
     return this.request<Order>('GET', `/orders/${encodeURIComponent(id)}`);
+  }
+  /** Every status change of an order, oldest first. */
+  getOrderEvents(id: string) {
+    return this.request<OrderEventEntry[]>('GET', `/orders/${encodeURIComponent(id)}/events`);
   }
   getOrders(query: OrdersQuery = {}) {
     return this.request<Order[]>('GET', '/orders', { query });

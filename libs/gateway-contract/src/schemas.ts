@@ -61,7 +61,11 @@ export type BarsQuery = z.infer<typeof barsQuerySchema>;
 
 export const sideSchema = z.enum(['buy', 'sell']);
 export const orderTypeSchema = z.enum(['market', 'limit']);
-export const orderStatusSchema = z.enum(['new', 'filled', 'cancelled', 'rejected']);
+/**
+ * accepted (open, may rest), partially_filled (open), filled, cancelled, expired, denied (refused
+ * before trading), rejected (refused after it was accepted). See libs/broker/README.md.
+ */
+export const orderStatusSchema = z.enum(['accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'rejected']);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
 export const placeOrderSchema = z
@@ -92,14 +96,29 @@ export const orderSchema = z.object({
   quantity: z.number(),
   limitPrice: z.number().nullable(),
   status: orderStatusSchema,
-  reason: z.string().nullable().describe('Why the order was rejected or cancelled'),
+  reasonCode: z.string().nullable().describe('Stable code of why the order was denied, rejected or cancelled, e.g. denied_buying_power'),
+  reason: z.string().nullable().describe('Why the order was denied, rejected or cancelled, with the numbers'),
   filledQuantity: z.number(),
   avgFillPrice: z.number().nullable(),
   fees: z.number(),
+  currency: z.string().describe('Currency of limitPrice, avgFillPrice and fees'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type Order = z.infer<typeof orderSchema>;
+
+/** One entry of an order's journal: a status change, the event that made it, and why. */
+export const orderEventSchema = z.object({
+  orderId: z.string(),
+  event: z.enum(['accept', 'deny', 'partial_fill', 'fill', 'cancel', 'expire', 'reject']),
+  from: z.string().describe('Status before; initialized for the first entry'),
+  to: orderStatusSchema,
+  reasonCode: z.string().nullable(),
+  reason: z.string().nullable(),
+  fillId: z.string().nullable().describe('The fill this entry records, for fill and partial_fill'),
+  createdAt: z.string(),
+});
+export type OrderEventEntry = z.infer<typeof orderEventSchema>;
 
 export const ordersQuerySchema = z.object({
   status: orderStatusSchema.optional(),
@@ -117,6 +136,7 @@ export const fillSchema = z.object({
   quantity: z.number(),
   price: z.number(),
   fee: z.number(),
+  currency: z.string().describe('Currency of price and fee'),
   time: z.number(),
 });
 export type Fill = z.infer<typeof fillSchema>;
@@ -125,6 +145,7 @@ export const positionSchema = z.object({
   symbol: symbolSchema,
   quantity: z.number(),
   avgPrice: z.number(),
+  costBasis: z.number().describe('What the open quantity cost; unrealizedPnl = marketValue - costBasis'),
   marketPrice: z.number(),
   marketValue: z.number(),
   unrealizedPnl: z.number(),
@@ -134,11 +155,14 @@ export type Position = z.infer<typeof positionSchema>;
 
 export const portfolioSchema = z.object({
   accountId: z.string(),
+  currency: z.string().describe('Currency of every amount of the portfolio'),
+  initialCash: z.number(),
   cash: z.number(),
   positionsValue: z.number(),
-  equity: z.number(),
-  realizedPnl: z.number(),
+  equity: z.number().describe('cash + positionsValue, which equals initialCash + realizedPnl + unrealizedPnl exactly'),
+  realizedPnl: z.number().describe('Realized profit and loss after every fee paid'),
   unrealizedPnl: z.number(),
+  feesPaid: z.number(),
   positions: z.array(positionSchema),
 });
 export type Portfolio = z.infer<typeof portfolioSchema>;

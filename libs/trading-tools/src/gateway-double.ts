@@ -42,7 +42,8 @@ export async function startGatewayDouble(options: GatewayDoubleOptions) {
   const orders: Order[] = [];
   const byKey = new Map<string, Order>();
   const positions = new Map<string, { quantity: number; avgPrice: number }>();
-  let cash = options.cash ?? 100_000;
+  const initialCash = options.cash ?? 100_000;
+  let cash = initialCash;
   let cursor = options.cursor;
 
   const fail = (status: number, error: string, message: string, details?: ApiError['details']) => ({ status, body: { error, message, details } });
@@ -102,14 +103,15 @@ export async function startGatewayDouble(options: GatewayDoubleOptions) {
     const now = new Date().toISOString();
     const order: Order = {
       id: randomUUID(), accountId: 'agent', symbol: input.symbol, side: input.side, type: input.type, quantity: input.quantity,
-      limitPrice: input.limitPrice ?? null, status: 'new', reason: null, filledQuantity: 0, avgFillPrice: null, fees: 0, createdAt: now, updatedAt: now,
+      limitPrice: input.limitPrice ?? null, status: 'accepted', reasonCode: null, reason: null, filledQuantity: 0, avgFillPrice: null, fees: 0, currency: 'USD',
+      createdAt: now, updatedAt: now,
     };
     const price = priceOf(input.symbol);
     const marketable = input.type === 'market' || (input.side === 'buy' ? input.limitPrice! >= price : input.limitPrice! <= price);
     if (input.side === 'buy' && marketable && input.quantity * price > cash + 1e-9) {
-      Object.assign(order, { status: 'rejected', reason: `insufficient cash: needs ${(input.quantity * price).toFixed(2)}, has ${cash.toFixed(2)}` });
+      Object.assign(order, { status: 'denied', reasonCode: 'denied_buying_power', reason: `insufficient cash: needs ${(input.quantity * price).toFixed(2)}, has ${cash.toFixed(2)}` });
     } else if (input.side === 'sell' && input.quantity > (positions.get(input.symbol)?.quantity ?? 0) + 1e-9) {
-      Object.assign(order, { status: 'rejected', reason: `insufficient position: holds ${positions.get(input.symbol)?.quantity ?? 0} ${input.symbol}` });
+      Object.assign(order, { status: 'denied', reasonCode: 'denied_insufficient_position', reason: `insufficient position: holds ${positions.get(input.symbol)?.quantity ?? 0} ${input.symbol}` });
     } else if (marketable) {
       fill(order, price);
     }
@@ -128,19 +130,20 @@ export async function startGatewayDouble(options: GatewayDoubleOptions) {
   app.delete<{ Params: { id: string } }>('/api/v1/orders/:id', async (request, reply) => {
     const order = orders.find((o) => o.id === request.params.id);
     if (!order) return send(reply, fail(404, 'not_found', `no order ${request.params.id}`));
-    if (order.status !== 'new') return send(reply, fail(409, 'conflict', `order ${order.id} is ${order.status} and cannot be cancelled`));
-    Object.assign(order, { status: 'cancelled', reason: 'cancelled by the account', updatedAt: new Date().toISOString() });
+    if (order.status !== 'accepted') return send(reply, fail(409, 'conflict', `order ${order.id} is ${order.status} and cannot be cancelled`));
+    Object.assign(order, { status: 'cancelled', reasonCode: 'cancelled_by_account', reason: 'cancelled by the account', updatedAt: new Date().toISOString() });
     return order;
   });
 
   app.get('/api/v1/portfolio', async (): Promise<Portfolio> => {
     const list = [...positions].filter(([, p]) => p.quantity > 1e-9).map(([symbol, p]) => {
       const marketPrice = priceOf(symbol);
-      return { symbol, quantity: p.quantity, avgPrice: p.avgPrice, marketPrice, marketValue: p.quantity * marketPrice, unrealizedPnl: p.quantity * (marketPrice - p.avgPrice), realizedPnl: 0 };
+      return { symbol, quantity: p.quantity, avgPrice: p.avgPrice, costBasis: p.quantity * p.avgPrice, marketPrice, marketValue: p.quantity * marketPrice, unrealizedPnl: p.quantity * (marketPrice - p.avgPrice), realizedPnl: 0 };
     });
     const positionsValue = list.reduce((sum, p) => sum + p.marketValue, 0);
     const unrealizedPnl = list.reduce((sum, p) => sum + p.unrealizedPnl, 0);
-    return { accountId: 'agent', cash, positionsValue, equity: cash + positionsValue, realizedPnl: 0, unrealizedPnl, positions: list };
+    // The double charges no fees and realizes no P&L; its equity is still cash plus positions.
+    return { accountId: 'agent', currency: 'USD', initialCash, cash, positionsValue, equity: cash + positionsValue, realizedPnl: 0, unrealizedPnl, feesPaid: 0, positions: list };
   });
 
   app.get('/api/v1/signals', async (request, reply) => {

@@ -115,7 +115,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
 
   it('places a resting limit order and cancels it; a second cancel says why it cannot', async () => {
     const placed = await call(client, 'buy', { symbol: 'SPX', quantity: 1, limitPrice: 1 });
-    expect(placed.structuredContent).toMatchObject({ type: 'limit', status: 'new', limitPrice: 1 });
+    expect(placed.structuredContent).toMatchObject({ type: 'limit', status: 'accepted', limitPrice: 1 });
     const id = (placed.structuredContent as { id: string }).id;
     expect((await call(client, 'cancel_order', { orderId: id })).structuredContent).toMatchObject({ id, status: 'cancelled' });
     const again = await call(client, 'cancel_order', { orderId: id });
@@ -123,12 +123,12 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect(textOf(again)).toBe(`cancel_order failed: order ${id} is cancelled and cannot be cancelled [gateway 409 conflict]`);
   });
 
-  it('reports a rejected order as a tool error with the broker reason', async () => {
+  it('reports a denied order as a tool error with the reason code and the broker reason', async () => {
     const result = await call(client, 'buy', { symbol: 'SPX', quantity: 1_000_000 });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^buy rejected: insufficient cash: needs [\d.]+, has [\d.]+$/);
+    expect(textOf(result)).toMatch(/^buy denied \(denied_buying_power\): insufficient cash: needs [\d.]+, has [\d.]+$/);
     const oversold = await call(client, 'sell', { symbol: 'SPX', quantity: 100 });
-    expect(textOf(oversold)).toBe('sell rejected: insufficient position: holds 6 SPX');
+    expect(textOf(oversold)).toBe('sell denied (denied_insufficient_position): insufficient position: holds 6 SPX');
   });
 
   it.each([

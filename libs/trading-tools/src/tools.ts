@@ -203,11 +203,13 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
         const order: PlaceOrder = limitPrice === undefined ? { symbol, side, type: 'market', quantity } : { symbol, side, type: 'limit', quantity, limitPrice };
         // The gateway dedupes on the key; a client id makes a retried call safe, else each call is a new order.
         const placed = await gateway.placeOrder(order, clientOrderId ? `mcp-${clientOrderId}` : randomUUID());
-        if (placed.status === 'rejected') return { ...toolError(`${side} rejected: ${placed.reason ?? 'no reason given'}`), structuredContent: placed };
+        if (placed.status === 'denied' || placed.status === 'rejected') {
+          return { ...toolError(`${side} ${placed.status} (${placed.reasonCode ?? 'no code'}): ${placed.reason ?? 'no reason given'}`), structuredContent: placed };
+        }
         return ok(placed);
       });
   const orderDescription = (side: 'buy' | 'sell') =>
-    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without limitPrice it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it. Returns the order with status (filled, new, rejected), filled quantity, average fill price and fees. A rejected order (e.g. not enough cash${side === 'sell' ? ' or shares' : ''}) is an error with the reason.`;
+    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without limitPrice it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it. Returns the order with status (filled, accepted while it rests, denied), filled quantity, average fill price and fees. A denied order (e.g. not enough cash${side === 'sell' ? ' or free shares' : ''}) is an error with its reason code and the reason.`;
   for (const side of ['buy', 'sell'] as const) {
     server.registerTool(
       side,
@@ -251,7 +253,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
       title: 'Get orders',
       description: 'Orders of the paper account, newest first, optionally only one status or symbol.',
       inputSchema: {
-        status: orderStatusSchema.optional().describe('new, filled, cancelled or rejected'),
+        status: orderStatusSchema.optional().describe('accepted, partially_filled, filled, cancelled, expired, denied or rejected'),
         symbol: symbolInput.optional(),
         limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50).describe('Most orders to return (default 50)'),
       },

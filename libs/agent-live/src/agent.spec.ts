@@ -81,7 +81,7 @@ describe('live agent, rule-based', () => {
     expect(decisions.some((d: { exposure: number }) => d.exposure === 1)).toBe(true);
 
     expect((await app.inject(`/api/v1/runs/${runId}?type=nope`)).json().message).toBe(
-      'type: must be one of run_start, cycle, decision, order, fill, error, llm_transcript, run_end',
+      'query.type: must be one of run_start, cycle, decision, order, fill, error, llm_transcript, run_end',
     );
     expect((await app.inject('/api/v1/runs/..%2Fetc')).statusCode).toBe(404);
     await app.close();

@@ -7,3 +7,4 @@ export * from './service';
 export * from './failures';
 export * from './validation';
 export * from './write-auth';
+export * from './errors';

@@ -277,6 +277,12 @@ test('affected images in a scratch clone follow the project graph', async (t) =>
       assert.ok(expected.length > 0 && expected.length < 4, `indicators should be used by some apps, got ${expected}`);
       assert.deepEqual(affected(), expected);
     });
+    await t.test('a spec or a fixture of a lib affects no image', () => {
+      commitTouching('libs/indicators/src/sma.spec.ts', 'touch an indicators spec');
+      assert.deepEqual(affected(), []);
+      commitTouching('libs/service-kit/src/__fixtures__/signal-service.ts', 'touch a service-kit fixture');
+      assert.deepEqual(affected(), []);
+    });
     await t.test('a Dockerfile change affects every app built from it', () => {
       commitTouching('docker/Dockerfile', 'touch Dockerfile');
       assert.deepEqual(affected(), all);

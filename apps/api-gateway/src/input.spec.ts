@@ -48,6 +48,16 @@ describe('gateway input validation', () => {
     expect(res.body.details[0].rule).toMatch(/must not contain control characters \(found U\+00(00|07)\)/);
   });
 
+  it('answers malformed JSON, an unknown route and bad input in the platform error shape', async () => {
+    const malformed = await fetch(new URL('/api/v1/auth/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: 'bad_request', message: 'body is not valid JSON', details: [{ field: 'body', rule: 'must be valid JSON' }] });
+    const unknown = await send('GET', '/api/v1/nope?x=1');
+    expect(unknown).toEqual({ status: 404, body: { error: 'not_found', message: 'no route GET /api/v1/nope' } });
+    const invalid = await send('POST', '/api/v1/auth/login', { username: 'admin' });
+    expect(invalid).toEqual({ status: 400, body: { error: 'validation_failed', message: 'body.password: Invalid input: expected string, received undefined', details: [{ field: 'body.password', rule: 'Invalid input: expected string, received undefined' }] } });
+  });
+
   it('names the NUL in the message too', async () => {
     expect((await send('GET', '/api/v1/signals?rule=%00')).body).toEqual({ error: 'validation_failed', message: `query.rule: ${nul}`, details: [{ field: 'query.rule', rule: nul }] });
   });

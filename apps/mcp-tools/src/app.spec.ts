@@ -97,6 +97,18 @@ describe('mcp-tools service', () => {
     await expect(connect('wrong-token-0123456789')).rejects.toThrow('missing or wrong bearer token');
   });
 
+  it('answers malformed JSON, an unknown route and bad input in the platform error shape', async () => {
+    const malformed = await fetch(mcpUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: 'bad_request', message: 'body is not valid JSON', details: [{ field: 'body', rule: 'must be valid JSON' }] });
+    const unknown = await fetch(new URL('/api/v1/nope', mcpUrl));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: 'not_found', message: 'no route GET /api/v1/nope' });
+    const invalid = await fetch(new URL('/health?probe=%01', mcpUrl));
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toEqual({ error: 'validation_failed', message: 'query.probe: must not contain control characters (found U+0001)', details: [{ field: 'query.probe', rule: 'must not contain control characters (found U+0001)' }] });
+  });
+
   it('rejects a short MCP_AUTH_TOKEN at start-up, naming it', () => {
     expect(() => parseConfig(mcpToolsConfigSchema, { MCP_AUTH_TOKEN: 'short' })).toThrow('MCP_AUTH_TOKEN is "short": must be at least 16 characters');
   });

@@ -56,6 +56,18 @@ describe('scanner HTTP API', () => {
     expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?symbol=%00' })).json().details).toEqual([{ field: 'query.symbol', rule: 'must not contain control characters (found U+0000)' }]);
   });
 
+  it('answers malformed JSON, an unknown route and bad input in the platform error shape', async () => {
+    const malformed = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', headers: { ...writer, 'content-type': 'application/json' }, payload: '{"id": "x",' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({ error: 'bad_request', message: 'body is not valid JSON', details: [{ field: 'body', rule: 'must be valid JSON' }] });
+    const unknown = await scanner.app.inject({ method: 'GET', url: '/api/v1/nope' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'not_found', message: 'no route GET /api/v1/nope' });
+    const invalid = await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?limit=0' });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json()).toEqual({ error: 'validation_failed', message: 'query.limit: Too small: expected number to be >=1', details: [{ field: 'query.limit', rule: 'Too small: expected number to be >=1' }] });
+  });
+
   it('loads rules from SCANNER_RULES_FILE and manages them over HTTP', async () => {
     expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toEqual([{ id: 'oversold', expression: 'rsi(14) < 30' }]);
     const created = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'golden', expression: 'cross_above(sma(close, 50), sma(close, 200))' } });
@@ -74,14 +86,14 @@ describe('scanner HTTP API', () => {
     expect(res.json()).toEqual({
       error: 'bad_rule',
       message: "expression column 15: expected ')' after arguments of sma, found '>'",
-      details: [{ field: 'expression', rule: "column 15: expected ')' after arguments of sma, found '>'" }],
+      details: [{ field: 'body.expression', rule: "column 15: expected ')' after arguments of sma, found '>'" }],
     });
     const badId = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'Bad Id', expression: 'close > 1' } });
     expect(badId.statusCode).toBe(400);
-    expect(badId.json().details[0].field).toBe('id');
+    expect(badId.json().details[0].field).toBe('body.id');
     const badQuery = await scanner.app.inject({ method: 'GET', url: '/api/v1/signals?limit=0' });
     expect(badQuery.statusCode).toBe(400);
-    expect(badQuery.json().message).toMatch(/^limit /);
+    expect(badQuery.json().message).toMatch(/^query.limit: /);
   });
 
   it('scans bars fed to the engine and filters signals by symbol and time', async () => {

@@ -3,7 +3,7 @@ import { GatewayClient } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
-import { createService, writeAuth } from '@tradeyard/service-kit';
+import { createService, HttpError, parseInput, writeAuth } from '@tradeyard/service-kit';
 import type { FastifyReply } from 'fastify';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
@@ -32,28 +32,13 @@ const rsiQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 
-/** The gateway-contract error shape: {error, message, details:[{field, rule}]}. */
-function badRequest(reply: FastifyReply, error: z.ZodError) {
-  const details = error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.message }));
-  return reply.code(400).send({ error: 'bad_request', message: `${details[0].field} ${details[0].rule}`, details });
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyReply): z.infer<S> | undefined {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  void badRequest(reply, result.error);
-  return undefined;
-}
-
 /** Adds or replaces a rule; a bad expression becomes a 400 naming the column. */
-function applyRule(engine: ScanEngine, rule: { id: string; expression: string }, reply: FastifyReply): boolean {
+function applyRule(engine: ScanEngine, rule: { id: string; expression: string }): void {
   try {
     engine.setRule(rule);
-    return true;
   } catch (error) {
     if (!(error instanceof RuleSyntaxError)) throw error;
-    void reply.code(400).send({ error: 'bad_rule', message: `expression ${error.message}`, details: [{ field: 'expression', rule: error.message }] });
-    return false;
+    throw new HttpError(400, { error: 'bad_rule', message: `expression ${error.message}`, details: [{ field: 'body.expression', rule: error.message }] });
   }
 }
 
@@ -151,19 +136,17 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
 
   const writer = { preHandler: writeAuth(app, { serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }) };
   app.post('/api/v1/rules', writer, async (request, reply) => {
-    const body = parse(createRuleSchema, request.body, reply);
-    if (!body) return reply;
-    if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'id', rule: 'must be unique' }] });
-    if (!applyRule(engine, body, reply)) return reply;
+    const body = parseInput(createRuleSchema, request.body, 'body');
+    if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'body.id', rule: 'must be unique' }] });
+    applyRule(engine, body);
     return reply.code(201).send(body);
   });
 
   app.put<{ Params: { id: string } }>('/api/v1/rules/:id', writer, async (request, reply) => {
-    const body = parse(updateRuleSchema, request.body, reply);
-    if (!body) return reply;
+    const body = parseInput(updateRuleSchema, request.body, 'body');
     if (!engine.getRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
     const rule = { id: request.params.id, expression: body.expression };
-    if (!applyRule(engine, rule, reply)) return reply;
+    applyRule(engine, rule);
     return rule;
   });
 
@@ -172,9 +155,8 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     return reply.code(204).send();
   });
 
-  app.get('/api/v1/signals', async (request, reply) => {
-    const query = parse(signalsQuerySchema, request.query, reply);
-    if (!query) return reply;
+  app.get('/api/v1/signals', async (request) => {
+    const query = parseInput(signalsQuerySchema, request.query, 'query');
     return engine.signals(query);
   });
 
@@ -190,8 +172,7 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner does.
   const history = { SPX: loadSp500() };
   app.get<{ Params: { symbol: string }; Querystring: unknown }>('/api/v1/indicators/:symbol/rsi', async (request, reply) => {
-    const query = parse(rsiQuery, request.query, reply);
-    if (!query) return reply;
+    const query = parseInput(rsiQuery, request.query, 'query');
     const bars = history[request.params.symbol as keyof typeof history];
     if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}`, details: [] });
     const rsi = new Rsi(query.period);

@@ -68,13 +68,13 @@ describe('trading-agent backtest API', () => {
   });
 
   it.each([
-    [{ strategy: { name: 'sma-cross', fast: 200, slow: 50 } }, 'strategy.fast', 'fast must be less than slow'],
-    [{ strategy: { name: 'macd' } }, 'strategy.name', 'must be one of buy-and-hold, sma-cross, rsi-reversion, breakout'],
-    [{}, 'strategy', 'must be one of buy-and-hold, sma-cross, rsi-reversion, breakout'],
-    [{ strategy: { name: 'breakout' }, options: { feeBps: -1 } }, 'options.feeBps', 'feeBps must be 0 or more'],
-    [{ strategy: { name: 'breakout' }, data: { source: 'sp500', from: '2030-01-01' } }, 'data', 'only 0 bar(s) between 2030-01-01 and the end: a backtest needs at least 2'],
-    [{ strategy: { name: 'breakout' }, data: { source: 'file', path: '/etc/passwd' } }, 'data.source', 'must be one of sp500, bars'],
-    [{ strategy: { name: 'buy-and-hold', fast: 3 } }, 'strategy.fast', 'is not a known field'],
+    [{ strategy: { name: 'sma-cross', fast: 200, slow: 50 } }, 'body.strategy.fast', 'fast must be less than slow'],
+    [{ strategy: { name: 'macd' } }, 'body.strategy.name', 'must be one of buy-and-hold, sma-cross, rsi-reversion, breakout'],
+    [{}, 'body.strategy', 'must be one of buy-and-hold, sma-cross, rsi-reversion, breakout'],
+    [{ strategy: { name: 'breakout' }, options: { feeBps: -1 } }, 'body.options.feeBps', 'feeBps must be 0 or more'],
+    [{ strategy: { name: 'breakout' }, data: { source: 'sp500', from: '2030-01-01' } }, 'body.data', 'only 0 bar(s) between 2030-01-01 and the end: a backtest needs at least 2'],
+    [{ strategy: { name: 'breakout' }, data: { source: 'file', path: '/etc/passwd' } }, 'body.data.source', 'must be one of sp500, bars'],
+    [{ strategy: { name: 'buy-and-hold', fast: 3 } }, 'body.strategy', 'unknown field(s): fast'],
   ])('refuses %j with 400 naming %s', async (payload, field, rule) => {
     const res = await post(payload);
     expect(res.statusCode).toBe(400);
@@ -85,7 +85,20 @@ describe('trading-agent backtest API', () => {
     const bar = { symbol: 'X', time: 0, open: 10, high: 9, low: 8, close: 9, volume: 1 };
     const res = await post({ strategy: { name: 'buy-and-hold' }, data: { source: 'bars', bars: [bar, { ...bar, time: 1, high: 11 }] } });
     expect(res.statusCode).toBe(400);
-    expect(res.json().details[0]).toEqual({ field: 'data.bars.0.high', rule: 'high must be the highest and low the lowest of open, high, low, close' });
+    expect(res.json().details[0]).toEqual({ field: 'body.data.bars.0.high', rule: 'high must be the highest and low the lowest of open, high, low, close' });
+  });
+
+  it('answers malformed JSON, an unknown route and bad input in the platform error shape', async () => {
+    const headers = { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' };
+    const malformed = await agent.app.inject({ method: 'POST', url: '/api/v1/backtests', headers, payload: '{"strategy":' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({ error: 'bad_request', message: 'body is not valid JSON', details: [{ field: 'body', rule: 'must be valid JSON' }] });
+    const unknown = await agent.app.inject({ method: 'DELETE', url: '/api/v1/backtests' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'not_found', message: 'no route DELETE /api/v1/backtests' });
+    const invalid = await agent.app.inject({ method: 'POST', url: '/api/v1/backtests', headers, payload: { strategy: { name: 'breakout' }, extra: true } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json()).toEqual({ error: 'validation_failed', message: 'body: unknown field(s): extra', details: [{ field: 'body', rule: 'unknown field(s): extra' }] });
   });
 
   it('answers 404 for an unknown backtest', async () => {

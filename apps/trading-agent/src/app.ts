@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { backtestOptionsSchema, type BacktestResult, renderHtmlReport, runBacktest, summarize } from '@tradeyard/backtest';
-import { createService, validationFailed, writeAuth } from '@tradeyard/service-kit';
-import { createStrategy, describeIssues, strategySpecSchema } from '@tradeyard/strategies';
+import { createService, HttpError, parseInput, validationFailed, writeAuth } from '@tradeyard/service-kit';
+import { createStrategy, strategySpecSchema } from '@tradeyard/strategies';
 import { z } from 'zod';
 import type { AgentConfig } from './config';
 import { DataError, dataSourceSchema, loadDataSource } from './data';
@@ -19,18 +19,14 @@ export function createAgent(config: AgentConfig) {
   const service = createService({ name: 'trading-agent', config });
   const results = new Map<string, BacktestResult>();
 
-  const invalid = validationFailed;
-
   const preHandler = writeAuth(service.app, { serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET });
   service.app.post('/api/v1/backtests', { bodyLimit: 32 * 1024 * 1024, preHandler }, async (request, reply) => {
-    const parsed = backtestRequestSchema.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send(invalid(describeIssues(parsed.error)));
-    const { strategy, data, options } = parsed.data;
+    const { strategy, data, options } = parseInput(backtestRequestSchema, request.body, 'body');
     let result: BacktestResult;
     try {
       result = runBacktest(loadDataSource(data), createStrategy(strategy), options);
     } catch (err) {
-      if (err instanceof DataError) return reply.code(400).send(invalid([{ field: 'data', rule: err.message }]));
+      if (err instanceof DataError) throw new HttpError(400, validationFailed([{ field: 'body.data', rule: err.message }]));
       throw err;
     }
     const id = randomUUID();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { parseInput } from '@tradeyard/service-kit';
 import { z } from 'zod';
 import { listRuns, readRunEvents, RUN_ID_PATTERN } from './run-log';
 
@@ -14,15 +15,10 @@ export function registerRunRoutes(app: FastifyInstance, runsDir: string, current
   app.get('/api/v1/runs', async () => ({ current: current(), runs: await listRuns(runsDir) }));
 
   app.get<{ Params: { id: string } }>('/api/v1/runs/:id', async (request, reply) => {
-    const query = eventsQuerySchema.safeParse(request.query);
-    if (!query.success) {
-      const details = query.error.issues.map((i) => ({ field: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.join('.'), rule: i.code === 'unrecognized_keys' ? 'is not a known query parameter' : i.message }));
-      return reply.code(400).send({ error: 'validation_failed', message: details.map((d) => `${d.field}: ${d.rule}`).join('; '), details });
-    }
+    const { type, limit } = parseInput(eventsQuerySchema, request.query, 'query');
     const { id } = request.params;
     const events = RUN_ID_PATTERN.test(id) ? await readRunEvents(runsDir, id) : undefined;
     if (!events) return reply.code(404).send({ error: 'not_found', message: `no run ${id}` });
-    const { type, limit } = query.data;
     const selected = type ? events.filter((e) => e.type === type) : events;
     return { id, total: selected.length, events: limit ? selected.slice(-limit) : selected };
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageAsset } from '@tradeyard/service-kit';
+import { packageAsset } from '@tradeyard/runtime-util';
 import type { Bar } from './bar';
 
 /** Real history shipped with the project through the `vega-datasets` npm package. */

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '@tradeyard/service-kit';
+import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { openDatabase, type Database } from './database';
 import { migrate } from './migrate';
 import { postgresMissing, startPostgres, type TestServer } from './test-servers';

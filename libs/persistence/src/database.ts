@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DependencyUnavailableError, packageAsset, type Logger } from '@tradeyard/service-kit';
+import { DependencyUnavailableError, packageAsset } from '@tradeyard/runtime-util';
+import type { Logger } from 'pino';
 import { Pool, type PoolClient } from 'pg';
 import type { PGlite as PGliteType, PGliteOptions } from '@electric-sql/pglite';
 

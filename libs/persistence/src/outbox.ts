@@ -1,4 +1,4 @@
-import type { Logger } from '@tradeyard/service-kit';
+import type { Logger } from 'pino';
 import type { Database, Queryable } from './database';
 
 /**

@@ -1,21 +1,8 @@
 import { createLogger } from './logger';
 
-/**
- * A request could not be served because a dependency (database, Redis, an upstream service) is
- * down or not answering. HTTP layers answer it with 503, a Retry-After header and a JSON body
- * {error: 'unavailable', message}; it is never a crash and never a 500.
- */
-export class DependencyUnavailableError extends Error {
-  constructor(
-    readonly dependency: string,
-    message: string,
-    readonly retryAfterSeconds = 2,
-    options?: { cause?: unknown },
-  ) {
-    super(`${dependency} unavailable: ${message}`, options);
-    this.name = 'DependencyUnavailableError';
-  }
-}
+// The failure every layer raises when a dependency is down lives in runtime-util (persistence raises it
+// too); the kit re-exports it because its error plugin is what answers it with 503.
+export { DependencyUnavailableError } from '@tradeyard/runtime-util';
 
 let installed = false;
 

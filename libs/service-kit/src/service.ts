@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import { errorHandling } from './errors';
 import { createLogger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { rejectControlCharacters } from './validation';
@@ -38,7 +39,7 @@ export interface Service {
 }
 
 /**
- * The one HTTP skeleton every Tradeyard service runs on: Fastify with pino JSON logs,
+ * The one HTTP skeleton every Tradeyard service runs on: Fastify with pino JSON logs, the error plugin,
  * GET /health (liveness), GET /ready (dependencies), GET /metrics (Prometheus text),
  * and a graceful stop on SIGTERM/SIGINT bounded by shutdownTimeoutMs (default 10 s).
  */
@@ -55,6 +56,8 @@ export function createService(options: ServiceOptions): Service {
     forceCloseConnections: true,
   });
 
+  // First, so that every route (the kit's and the app's) answers errors in the platform's one shape.
+  void app.register(errorHandling, { service: options.name });
   rejectControlCharacters(app);
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,5 +1,7 @@
+// Over the bundled S&P 500 history (market-data): a project of its own, so that indicators has no
+// market-data dependency in the Nx graph that only its tests need.
 import { loadSp500 } from '@tradeyard/market-data';
-import { DirectSma, Ema, type Order, Sma } from './index';
+import { DirectSma, Ema, type Order, Sma } from '@tradeyard/indicators';
 
 /*
  * Over the whole S&P 500 history (5,105 daily bars, 2000-2020), a cross of two streaming moving

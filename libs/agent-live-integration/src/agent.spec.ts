@@ -1,3 +1,5 @@
+// The live agent trading through the real MCP tools server (trading-tools): a project of its own,
+// so that this test's imports are no production dependency of agent-live in the Nx graph.
 import { GatewayClient, type Order } from '@tradeyard/gateway-contract';
 import { loadSp500 } from '@tradeyard/market-data';
 import { ConfigError, createLogger, parseConfig } from '@tradeyard/service-kit';
@@ -7,9 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sizeOrder, startLiveAgent } from './agent';
-import { liveAgentConfigSchema } from './config';
-import { readRunEvents } from './run-log';
+import { liveAgentConfigSchema, readRunEvents, sizeOrder, startLiveAgent } from '@tradeyard/agent-live';
 import conversation from './__fixtures__/llm-conversation.json';
 
 const serviceToken = 'service-token-0123456789';
@@ -81,7 +81,7 @@ describe('live agent, rule-based', () => {
     expect(decisions.some((d: { exposure: number }) => d.exposure === 1)).toBe(true);
 
     expect((await app.inject(`/api/v1/runs/${runId}?type=nope`)).json().message).toBe(
-      'type: must be one of run_start, cycle, decision, order, fill, error, llm_transcript, run_end',
+      'query.type: must be one of run_start, cycle, decision, order, fill, error, llm_transcript, run_end',
     );
     expect((await app.inject('/api/v1/runs/..%2Fetc')).statusCode).toBe(404);
     await app.close();

@@ -1,7 +1,9 @@
+// Over the bundled S&P 500 history (market-data): a project of its own, so that indicators has no
+// market-data dependency in the Nx graph that only its tests need.
 import { loadSp500 } from '@tradeyard/market-data';
 import { EMA, MACD } from 'technicalindicators';
 import { ATR, BollingerBands, DonchianChannels, RSI, SMA, VWAP } from 'trading-signals';
-import { Atr, Bollinger, Ema, Highest, Lowest, Macd, Rsi, Sma, VolumeSma, Vwap } from './index';
+import { Atr, Bollinger, Ema, Highest, Lowest, Macd, Rsi, Sma, VolumeSma, Vwap } from '@tradeyard/indicators';
 
 /*
  * Each indicator against an independent implementation over the whole S&P 500 history, bar by bar.

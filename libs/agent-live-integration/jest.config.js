@@ -1,0 +1,1 @@
+module.exports = { displayName: 'agent-live-integration', preset: '../../jest.preset.js' };

@@ -1,1 +1,0 @@
-module.exports = { displayName: 'agent-live', preset: '../../jest.preset.js' };

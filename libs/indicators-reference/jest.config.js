@@ -1,0 +1,1 @@
+module.exports = { displayName: 'indicators-reference', preset: '../../jest.preset.js' };

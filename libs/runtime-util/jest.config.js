@@ -1,0 +1,1 @@
+module.exports = { displayName: 'runtime-util', preset: '../../jest.preset.js' };

@@ -1,5 +1,6 @@
 import type { BrokerEvent } from '@tradeyard/broker';
 import type { Signal } from '@tradeyard/gateway-contract';
+import { backoffDelay } from '@tradeyard/runtime-util';
 import { DependencyUnavailableError, type Logger } from '@tradeyard/service-kit';
 import { EventEmitter } from 'node:events';
 import Redis, { type RedisOptions } from 'ioredis';
@@ -42,7 +43,7 @@ export const redisOptions: RedisOptions = {
   maxRetriesPerRequest: 1,
   connectTimeout: 2000,
   commandTimeout: 2000,
-  retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+  retryStrategy: (attempt) => backoffDelay(attempt, 200, 2000),
 };
 
 /** ioredis's own errors for "no connection" (offline, closed, timed out, out of retries). */

@@ -1,4 +1,5 @@
 import { barSchema, bundledProvider, syntheticProvider, type Bar, type MarketDataProvider } from '@tradeyard/market-data';
+import { backoffDelay } from '@tradeyard/runtime-util';
 import type { Logger } from '@tradeyard/service-kit';
 import WebSocket from 'ws';
 import type { ScannerConfig } from './config';
@@ -109,7 +110,7 @@ export class GatewayFeed implements Feed {
     socket.on('close', () => {
       this.connected = false;
       if (this.stopped) return;
-      const delay = Math.min(this.backoff.initialMs * 2 ** this.failures++, this.backoff.maxMs);
+      const delay = backoffDelay(++this.failures, this.backoff.initialMs, this.backoff.maxMs);
       this.log.warn({ retryInMs: delay }, 'gateway stream closed, reconnecting');
       this.timer = setTimeout(() => this.start(onBar), delay);
     });

@@ -1,4 +1,5 @@
 import { GatewayError, type GatewayClient, type Signal } from '@tradeyard/gateway-contract';
+import { backoffDelay } from '@tradeyard/runtime-util';
 import type { Logger } from '@tradeyard/service-kit';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -135,7 +136,7 @@ export class SignalPoster {
           this.dropped++;
           continue;
         }
-        const delay = Math.min(this.options.backoffMs * 2 ** (item.attempts - 1), this.options.maxBackoffMs ?? 30_000);
+        const delay = backoffDelay(item.attempts, this.options.backoffMs, this.options.maxBackoffMs ?? 30_000);
         this.log.warn({ signal: item.signal.id, attempt: item.attempts, retryInMs: delay, err: (error as Error).message }, 'signal post failed, retrying');
         await new Promise<void>((resolve) => (this.timer = setTimeout(resolve, delay)));
       }

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@tradeyard/runtime-util';
 import type { Logger } from 'pino';
 import type { Database, Queryable } from './database';
 
@@ -75,7 +76,7 @@ export class OutboxRelay {
 
   private schedule() {
     if (this.stopped) return;
-    const backoff = this.failures ? Math.min(250 * 2 ** (this.failures - 1), this.options.maxBackoffMs ?? 5000) : undefined;
+    const backoff = this.failures ? backoffDelay(this.failures, 250, this.options.maxBackoffMs ?? 5000) : undefined;
     const delay = this.again && !backoff ? 0 : (backoff ?? this.options.intervalMs ?? 500);
     this.again = false;
     this.timer = setTimeout(() => this.nudge(), delay);

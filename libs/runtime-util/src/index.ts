@@ -1,2 +1,3 @@
 export * from './assets';
 export * from './dependency-unavailable';
+export * from './backoff';

@@ -7,7 +7,7 @@
 // Hand-written rather than a general scanner (trufflehog, gitleaks): neither is packaged for
 // this offline toolchain, and the rules an image of ours must pass are few and ours.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,7 @@ export function scanImage(image, base) {
     let files = 0;
     layerFiles.slice(shared).forEach((layer, i) => {
       const dir = join(work, `layer-${i}`);
-      execFileSync('mkdir', ['-p', dir]);
+      mkdirSync(dir);
       // --no-same-owner/permissions: unpack as plain files we can read, whatever the image says
       execFileSync('sh', ['-c', 'tar -xOf "$0" "$1" | tar -x --no-same-owner --no-same-permissions --delay-directory-restore -C "$2"', archive, layer, dir]);
       execFileSync('chmod', ['-R', 'u+rwX', dir]);

@@ -34,6 +34,9 @@ DEPLOY_SERVICES=${DEPLOY_SERVICES:-api-gateway scanner mcp-tools trading-agent}
 DEPLOY_VERIFY=${DEPLOY_VERIFY:-on}
 
 say() { echo "deploy: $*" >&2; }
+# the releases being resolved or rolled back to, gone when the script ends
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # The server's .env holds the secrets; exported so compose interpolates them.
@@ -156,8 +159,7 @@ start_and_wait() {
 record_release() { mkdir -p "$STATE_DIR" && cp "$2" "$STATE_DIR/current-release" && record current-tag "$1"; }
 
 rollback() {
-  local tag=${1:-} file
-  file=$(mktemp)
+  local tag=${1:-} file=$work/rollback-release
   if [ -n "$tag" ]; then
     resolve_release "$tag" >"$file" || return $?
     verify_release "$file" || return $?
@@ -175,12 +177,11 @@ rollback() {
 }
 
 pull_and_restart() {
-  local tag=$1 previous file code
+  local tag=$1 previous file=$work/new-release
   previous=$(running_tag)
-  file=$(mktemp)
   say "resolving $tag (running: ${previous:-nothing})"
   resolve_release "$tag" >"$file" || return $?
-  verify_release "$file" || { code=$?; return $code; }
+  verify_release "$file" || return $?
   if [ -n "$previous" ] && [ -f "$STATE_DIR/current-release" ] && ! cmp -s "$file" "$STATE_DIR/current-release"; then
     record previous-tag "$previous"
     cp "$STATE_DIR/current-release" "$STATE_DIR/previous-release"

@@ -54,22 +54,32 @@ export function redisUnavailable(error: Error): DependencyUnavailableError | und
   return redisDownMessages.test(error.message) ? new DependencyUnavailableError('redis', error.message, 2, { cause: error }) : undefined;
 }
 
+/** Bounds the stream: entries beyond this (approximately) are trimmed, oldest first. */
+const STREAM_MAX_LENGTH = 100_000;
+/** How long one blocking read waits before it is issued again. */
+const READ_BLOCK_MS = 2000;
+
 /**
- * Redis pub/sub fan-out: every replica publishes its broker events and signals to one channel
- * and delivers what it receives from it (its own included) to its WebSocket clients.
+ * Fan-out through a Redis stream: every replica appends its events (XADD) and reads the stream
+ * from the last entry it saw (XREAD), delivering each entry (its own included) to its WebSocket
+ * clients. Unlike pub/sub, an event appended while a replica's reader is reconnecting is read
+ * once it is back, so a Redis restart or a dropped connection loses nothing it still holds.
  */
 export class RedisBus implements EventBus {
-  private readonly pub: Redis;
-  private readonly sub: Redis;
+  private readonly writer: Redis;
+  /** XREAD BLOCK occupies its connection, so reading has its own. */
+  private readonly reader: Redis;
   private readonly local = new InProcessBus();
-  private subscribed = false;
+  private lastId: string | undefined;
+  private readError: string | undefined = 'not reading yet';
+  private closed = false;
 
-  private constructor(url: string, log: Logger) {
-    this.pub = new Redis(url, redisOptions);
-    // The subscriber only ever sends SUBSCRIBE: it keeps its offline queue so the first one waits
-    // for the connection however long Redis is away, and ioredis re-subscribes after a reconnect.
-    this.sub = new Redis(url, { ...redisOptions, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-    for (const [role, connection] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
+  private constructor(url: string, private readonly log: Logger) {
+    this.writer = new Redis(url, redisOptions);
+    // The reader's commands wait for the connection however long Redis is away (no offline-queue
+    // failures to loop on), and a blocking read is bounded by READ_BLOCK_MS, not a command timeout.
+    this.reader = new Redis(url, { ...redisOptions, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    for (const [role, connection] of [['writer', this.writer], ['reader', this.reader]] as const) {
       let down = false;
       connection.on('error', (err) => {
         if (!down) log.warn({ err: err.message, connection: role }, 'redis connection lost; reconnecting');
@@ -80,37 +90,59 @@ export class RedisBus implements EventBus {
         down = false;
       });
     }
-    this.sub.on('message', (_channel, message) => void this.local.publish(JSON.parse(message) as SharedEvent));
   }
 
   /** Starts connecting; a Redis that is down at start shows on /ready and is waited for, not fatal. */
   static connect(url: string, log: Logger): RedisBus {
     const bus = new RedisBus(url, log);
-    bus.sub.subscribe(CHANNEL).then(
-      () => (bus.subscribed = true),
-      (err: Error) => log.error({ err: err.message }, 'redis subscribe failed'),
-    );
+    void bus.read();
     return bus;
   }
 
   /** The connection the rate limiter shares. */
   get client(): Redis {
-    return this.pub;
+    return this.writer;
+  }
+
+  private async read(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        // Start after the newest entry at start-up; from then on, after the last entry delivered.
+        this.lastId ??= ((await this.reader.xrevrange(CHANNEL, '+', '-', 'COUNT', 1))[0]?.[0]) ?? '0-0';
+        const batches = await this.reader.xread('COUNT', 500, 'BLOCK', READ_BLOCK_MS, 'STREAMS', CHANNEL, this.lastId);
+        this.readError = undefined;
+        failures = 0;
+        for (const [, entries] of batches ?? []) {
+          for (const [id, fields] of entries) {
+            this.lastId = id;
+            await this.local.publish(JSON.parse(fields[1]) as SharedEvent);
+          }
+        }
+      } catch (err) {
+        if (this.closed) return;
+        this.readError = (err as Error).message;
+        if (++failures === 1) this.log.warn({ err: this.readError }, 'redis stream read failing; retrying');
+        await new Promise((r) => setTimeout(r, backoffDelay(failures, 200, 2000)));
+      }
+    }
   }
 
   async publish(event: SharedEvent) {
-    await this.pub.publish(CHANNEL, JSON.stringify(event));
+    await this.writer.xadd(CHANNEL, 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', JSON.stringify(event));
   }
   subscribe(handler: (event: SharedEvent) => void) {
     this.local.subscribe(handler);
   }
   async ping() {
-    if (!this.subscribed || this.sub.status !== 'ready') throw new Error(`subscriber connection is ${this.subscribed ? this.sub.status : 'not subscribed yet'}`);
-    await this.pub.ping();
+    if (this.reader.status !== 'ready') throw new Error(`reader connection is ${this.reader.status}`);
+    if (this.readError) throw new Error(`reading the event stream: ${this.readError}`);
+    await this.writer.ping();
   }
   async close() {
+    this.closed = true;
     await this.local.close();
-    this.sub.disconnect();
-    this.pub.disconnect();
+    this.reader.disconnect();
+    this.writer.disconnect();
   }
 }

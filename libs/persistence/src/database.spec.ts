@@ -50,6 +50,22 @@ if (missing) {
   afterAll(() => server?.stop());
   suite('PostgreSQL server', () => openDatabase({ url: server.url }));
 
+  // Two gateway replicas started together on an empty database failed start-up with
+  // "duplicate key value violates unique constraint pg_type_typname_nsp_index".
+  it('migrates once when replicas start together on an empty database', async () => {
+    const admin = await openDatabase({ url: server.url });
+    await admin.query('CREATE DATABASE migrate_race');
+    await admin.close();
+    const url = server.url.replace(/\/postgres$/, '/migrate_race');
+    const replicas = await Promise.all(Array.from({ length: 6 }, () => openDatabase({ url })));
+    try {
+      const applied = await Promise.all(replicas.map((db) => migrate(db, migrations)));
+      expect(applied.flat()).toEqual(['001_accounts', '002_seed']);
+    } finally {
+      await Promise.all(replicas.map((db) => db.close()));
+    }
+  });
+
   describe('PostgreSQL going away', () => {
     it('survives pg_ctl restart with idle connections, answers 503-class errors while down, reconnects after', async () => {
       const db = await openDatabase({ url: server.url });

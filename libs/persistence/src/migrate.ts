@@ -11,10 +11,12 @@ export interface Migration {
  * replicas starting together from applying the same migration twice.
  */
 export async function migrate(db: Database, migrations: readonly Migration[]): Promise<string[]> {
-  await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
   const applied: string[] = [];
   await db.transaction(async (tx) => {
+    // The lock comes first: replicas starting together on an empty database would otherwise race
+    // on creating schema_migrations itself (CREATE TABLE IF NOT EXISTS is not safe concurrently).
     await tx.query('SELECT pg_advisory_xact_lock(7262737)');
+    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await tx.query<{ id: string }>('SELECT id FROM schema_migrations')).map((r) => r.id));
     for (const migration of migrations) {
       if (done.has(migration.id)) continue;

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'performance', preset: '../../jest.preset.js' };

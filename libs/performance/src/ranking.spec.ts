@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { mulberry32 } from './random';
+import { rankRuns } from './ranking';
+import { performanceReport, type PerformanceReport } from './report';
+
+const day = (i: number) => Date.UTC(2015, 0, 1 + i);
+
+/** A run whose bar returns are drift + volatility × (uniform noise from a seeded PRNG, mean 0). */
+const runFrom = (name: string, drift: number, volatility: number, seed: number, bars = 1000): PerformanceReport => {
+  const random = mulberry32(seed);
+  const equity = [100];
+  for (let i = 1; i < bars; i++) equity.push(equity[i - 1] * (1 + drift + volatility * (random() - 0.5)));
+  return performanceReport({ name, time: equity.map((_, i) => day(i)), equity });
+};
+
+describe('mulberry32', () => {
+  it('is deterministic for a seed, uniform in [0, 1)', () => {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const draws = Array.from({ length: 10_000 }, () => a());
+    expect(draws.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThan(1);
+    const m = draws.reduce((s, x) => s + x, 0) / draws.length;
+    expect(m).toBeGreaterThan(0.49);
+    expect(m).toBeLessThan(0.51);
+  });
+});
+
+describe('rankRuns', () => {
+  const strong = runFrom('strong', 0.004, 0.01, 1);
+  const weak = runFrom('weak', 0.0002, 0.02, 2);
+  const twin = runFrom('weak twin', 0.0002, 0.02, 3);
+
+  it('ranks by the chosen statistic, each in its better direction', () => {
+    expect(rankRuns([weak, strong], undefined, { statistic: 'sharpe' }).runs.map((r) => [r.rank, r.name])).toEqual([[1, 'strong'], [2, 'weak']]);
+    // lower max drawdown ranks first
+    const byDrawdown = rankRuns([weak, strong], undefined, { statistic: 'maxDrawdown' }).runs;
+    expect(byDrawdown[0].value).toBeLessThanOrEqual(byDrawdown[1].value ?? 0);
+    expect(byDrawdown[0].name).toBe('strong');
+  });
+
+  it('says a large Sharpe gap is distinguishable and two draws of the same process are not', () => {
+    const ranking = rankRuns([weak, strong, twin], undefined, { seed: 7, iterations: 500 });
+    const [first, second] = ranking.comparisons;
+    expect(first).toMatchObject({ first: 'strong', distinguishable: true });
+    expect(first.interval[0]).toBeGreaterThan(0);
+    expect(first.verdict).toMatch(/^strong vs weak.*: Sharpe difference \d+\.\d\d, 95% interval \[\d+\.\d\d, \d+\.\d\d\]: distinguishable from luck$/);
+    expect(second.distinguishable).toBe(false);
+    expect(second.interval[0]).toBeLessThan(0);
+    expect(second.interval[1]).toBeGreaterThan(0);
+    expect(second.verdict).toContain('not distinguishable');
+  });
+
+  it('a run against itself differs by exactly 0 and is not distinguishable', () => {
+    const [comparison] = rankRuns([weak, { ...weak, name: 'copy' }], undefined, { iterations: 100 }).comparisons;
+    expect(comparison.sharpeDifference).toBe(0);
+    expect(comparison.interval).toEqual([0, 0]);
+    expect(comparison.verdict).toContain('not distinguishable from luck');
+  });
+
+  it('compares every run with the benchmark and carries each PSR', () => {
+    const ranking = rankRuns([weak, strong], twin, { iterations: 200 });
+    expect(ranking.comparisons.map((c) => `${c.first}/${c.second}`)).toEqual(['strong/weak', 'strong/weak twin', 'weak/weak twin']);
+    expect(ranking.benchmark).toMatchObject({ rank: null, name: 'weak twin' });
+    expect(ranking.runs[0].probabilisticSharpe).toBe(strong.statistics.probabilisticSharpe);
+  });
+
+  it('is deterministic for a seed, and the seed matters', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), (seed) => {
+        const a = rankRuns([weak, twin], undefined, { seed, iterations: 100 });
+        const b = rankRuns([weak, twin], undefined, { seed, iterations: 100 });
+        expect(a).toEqual(b);
+      }),
+      { numRuns: 10 },
+    );
+    const one = rankRuns([weak, twin], undefined, { seed: 1, iterations: 100 }).comparisons[0].interval;
+    const two = rankRuns([weak, twin], undefined, { seed: 2, iterations: 100 }).comparisons[0].interval;
+    expect(one).not.toEqual(two);
+  });
+
+  it('pairs returns by time: a run over part of the period is compared on the bars both have', () => {
+    const short = performanceReport({ name: 'short', time: strong.series.time.slice(500), equity: strong.series.equity.slice(500) });
+    const [comparison] = rankRuns([short, strong], undefined, { iterations: 100 }).comparisons;
+    // the same returns over the shared bars: no difference at all
+    expect(comparison.sharpeDifference).toBeCloseTo(0, 12);
+    expect(comparison.interval[0]).toBeCloseTo(0, 12);
+    expect(comparison.interval[1]).toBeCloseTo(0, 12);
+  });
+
+  it('bounds its work and names a bad option', () => {
+    expect(() => rankRuns([weak], undefined, { iterations: 1_000_000 })).toThrow('iterations must be a whole number from 100 to 10000, got 1000000');
+    expect(() => rankRuns([weak], undefined, { blockLength: 0 })).toThrow('blockLength must be 1 or more, got 0');
+    expect(() => rankRuns([weak], undefined, { confidence: 1 })).toThrow('confidence must be between 0 and 1, got 1');
+    expect(() => rankRuns([], undefined)).toThrow('reports must hold at least one run');
+    expect(() => rankRuns([weak], undefined, { statistic: 'luck' as never })).toThrow(/statistic must be one of startEquity, .*, got luck/);
+  });
+});

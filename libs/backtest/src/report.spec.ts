@@ -2,7 +2,7 @@ import { loadSp500 } from '@tradeyard/market-data';
 import { createStrategy } from '@tradeyard/strategies';
 import { runBacktest, toColumns } from './index';
 import { progressBar } from './progress';
-import { renderHtmlReport } from './report';
+import { performanceReport, renderHtmlReport } from './report';
 
 describe('HTML report', () => {
   const result = runBacktest(toColumns(loadSp500()), createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }));
@@ -36,6 +36,33 @@ describe('HTML report', () => {
 
   it('escapes names into the markup', () => {
     expect(renderHtmlReport({ ...result, strategy: '<b>x</b>' })).toContain('&#60;b&#62;x&#60;/b&#62;');
+  });
+});
+
+describe('performanceReport of a backtest', () => {
+  const bars = toColumns(loadSp500());
+  const result = runBacktest(bars, createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }), { feeBps: 1 });
+  const report = performanceReport(result, { bars, trials: 4 });
+  const s = report.statistics;
+
+  it('agrees with the engine on every figure both compute', () => {
+    expect([s.totalReturn, s.cagr, s.sharpe, s.sortino, s.maxDrawdown, s.volatility]).toEqual([result.totalReturn, result.cagr, result.sharpe, result.sortino, result.maxDrawdown, result.volatility]);
+    expect([s.trades, s.winRate, s.fees]).toEqual([result.trades, result.winRate, result.fees]);
+    // exposure rebuilt from the trades' bars matches the engine's count of bars held at the close
+    expect(s.exposure).toBe(result.exposure);
+  });
+
+  it('adds what the engine does not: MAE/MFE from the bars, buy and hold, deflated Sharpe, crises', () => {
+    expect(report.name).toBe('sma-cross(50,200) on SPX');
+    expect(report.benchmarkName).toBe('SPX buy and hold');
+    expect(s.averageMae).toBeGreaterThan(0);
+    expect(s.averageMfe).toBeGreaterThan(0);
+    expect(s.beta).toBeGreaterThan(0);
+    expect(s.beta).toBeLessThan(1);
+    expect(s.deflatedSharpe).toBeLessThan(s.probabilisticSharpe ?? 0);
+    expect(report.crisisWindows).toHaveLength(5);
+    const without = performanceReport(result).statistics;
+    expect([without.averageMae, without.beta, without.deflatedSharpe]).toEqual([null, null, null]);
   });
 });
 

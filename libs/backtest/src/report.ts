@@ -1,77 +1,20 @@
 import { isoDate } from '@tradeyard/market-data';
+import {
+  buyAndHold,
+  drawdownSeries,
+  escapeHtml,
+  formatNumber,
+  formatPercent,
+  performanceReport as analyse,
+  type PerformanceReport,
+  type ReportOptions,
+  svgLineChart,
+} from '@tradeyard/performance';
+import type { BarColumns } from './columns';
 import type { BacktestResult } from './engine';
-import { drawdownSeries } from './metrics';
 
-const WIDTH = 900;
-const HEIGHT = 260;
-const PAD = { left: 70, right: 12, top: 12, bottom: 24 };
-/** Series up to this length are drawn point for point (20 years of daily bars fit). */
-const MAX_POINTS = 6000;
-/** Longer series are reduced to this many buckets, each drawn as its first, lowest and highest point. */
-const BUCKETS = 2000;
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const num = (x: number, digits = 2) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-/** Indices to draw: all of them for short series, else first/min/max of each bucket in time order. */
-function sampleIndices(values: Float64Array): number[] {
-  const n = values.length;
-  if (n <= MAX_POINTS) return Array.from({ length: n }, (_, i) => i);
-  const out: number[] = [];
-  const size = Math.ceil(n / BUCKETS);
-  for (let start = 0; start < n; start += size) {
-    const end = Math.min(n, start + size);
-    let lo = start;
-    let hi = start;
-    for (let i = start; i < end; i++) {
-      if (values[i] < values[lo]) lo = i;
-      if (values[i] > values[hi]) hi = i;
-    }
-    for (const i of new Set([start, lo, hi].sort((a, b) => a - b))) out.push(i);
-  }
-  if (out[out.length - 1] !== n - 1) out.push(n - 1);
-  return out;
-}
-
-/** A line (or area down to zero) chart as inline SVG, with value and date ticks. */
-function svgChart(title: string, time: Float64Array, values: Float64Array, format: (v: number) => string, colour: string, area: boolean): string {
-  const indices = sampleIndices(values);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const i of indices) {
-    if (values[i] < min) min = values[i];
-    if (values[i] > max) max = values[i];
-  }
-  if (area) min = Math.min(min, 0);
-  if (max === min) max = min + 1;
-  const plotW = WIDTH - PAD.left - PAD.right;
-  const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const t0 = time[0];
-  const span = time[time.length - 1] - t0 || 1;
-  const x = (i: number) => PAD.left + ((time[i] - t0) / span) * plotW;
-  const y = (v: number) => PAD.top + (1 - (v - min) / (max - min)) * plotH;
-  const points = indices.map((i) => `${x(i).toFixed(1)},${y(values[i]).toFixed(1)}`).join(' ');
-  const shape = area
-    ? `<polygon points="${x(indices[0]).toFixed(1)},${y(0).toFixed(1)} ${points} ${x(indices[indices.length - 1]).toFixed(1)},${y(0).toFixed(1)}" fill="${colour}" fill-opacity="0.35" stroke="${colour}" stroke-width="1"/>`
-    : `<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="1.2"/>`;
-  const ticks: string[] = [];
-  for (let k = 0; k <= 4; k++) {
-    const v = min + ((max - min) * k) / 4;
-    ticks.push(
-      `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`,
-      `<text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(format(v))}</text>`,
-    );
-    const t = t0 + (span * k) / 4;
-    const tx = PAD.left + (plotW * k) / 4;
-    ticks.push(`<text x="${tx.toFixed(1)}" y="${HEIGHT - 6}" text-anchor="${k === 0 ? 'start' : k === 4 ? 'end' : 'middle'}">${isoDate(t)}</text>`);
-  }
-  return `<h2>${escapeHtml(title)}</h2>
-<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${escapeHtml(title)}" font-size="11" font-family="sans-serif">
-${ticks.join('\n')}
-${shape}
-</svg>`;
-}
+const pct = formatPercent;
+const num = formatNumber;
 
 /**
  * A self-contained HTML report (no scripts, no network): metrics, the equity curve, the
@@ -109,12 +52,59 @@ export function renderHtmlReport(result: BacktestResult): string {
 <h1>Backtest: ${escapeHtml(result.strategy)} on ${escapeHtml(result.symbol)}</h1>
 <p>Decisions at a bar's close fill at the next bar's open; equity marked at each close.</p>
 <table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-${svgChart('Equity', result.time, result.equity, (v) => num(v, 0), '#1f77b4', false)}
-${svgChart('Drawdown', result.time, drawdown, (v) => pct(v), '#d62728', true)}
+${svgLineChart('Equity', [{ label: 'Equity', time: result.time, values: result.equity, colour: '#1f77b4' }], (v) => num(v, 0))}
+${svgLineChart('Drawdown', [{ label: 'Drawdown', time: result.time, values: drawdown, colour: '#d62728' }], (v) => pct(v), { area: true })}
 <h2>Trades</h2>
 <table><tr><th>Entry</th><th>Exit</th><th>Entry price</th><th>Exit price</th><th>Quantity</th><th>P&amp;L</th><th>Return</th><th>Bars</th></tr>
 ${trades}
 </table>
 </body></html>
 `;
+}
+
+export interface BacktestReportOptions extends ReportOptions {
+  /** The bars the backtest ran on: their highs and lows give each trade's MAE and MFE, their closes a buy-and-hold benchmark. */
+  bars?: BarColumns;
+  /** Runs tried to find this one (a grid's size), for the deflated Sharpe ratio. */
+  trials?: number;
+}
+
+/**
+ * The full performance report (libs/performance) of a backtest. Trades keep the engine's pnl
+ * (fees included) and span the bars they were held; the total fees are the engine's.
+ */
+export function performanceReport(result: BacktestResult, options: BacktestReportOptions = {}): PerformanceReport {
+  const { bars, trials, ...reportOptions } = options;
+  const firstBarOfDay = new Map<string, number>();
+  for (let i = result.time.length - 1; i >= 0; i--) firstBarOfDay.set(isoDate(result.time[i]), i);
+  const trades = result.tradeLog.map((t) => {
+    const entry = firstBarOfDay.get(t.entryTime);
+    if (entry === undefined) throw new RangeError(`trade entry ${t.entryTime} is not a bar of the result`);
+    return {
+      entryTime: result.time[entry],
+      exitTime: result.time[entry + t.bars - 1],
+      entryPrice: t.entryPrice,
+      exitPrice: t.exitPrice,
+      quantity: t.quantity,
+      side: 'long' as const,
+      pnl: t.pnl,
+      open: t.open,
+    };
+  });
+  const benchmark = bars ? buyAndHold(`${bars.symbol} buy and hold`, bars.time, bars.close, result.initialCash) : undefined;
+  return analyse(
+    {
+      name: `${result.strategy} on ${result.symbol}`,
+      time: result.time,
+      equity: result.equity,
+      initialCash: result.initialCash,
+      barsPerYear: result.settings.barsPerYear,
+      trades,
+      fees: result.fees,
+      bars: bars ? { time: bars.time, high: bars.high, low: bars.low } : undefined,
+      benchmark: benchmark ? { name: benchmark.name, time: benchmark.time, equity: benchmark.equity } : undefined,
+      trials: trials === undefined ? undefined : { count: trials },
+    },
+    reportOptions,
+  );
 }

@@ -6,3 +6,5 @@ export * from './report';
 export * from './statistics';
 export * from './stats';
 export * from './ranking';
+export * from './svg';
+export * from './html';

@@ -44,11 +44,11 @@ describe('rankRuns', () => {
     const ranking = rankRuns([weak, strong, twin], undefined, { seed: 7, iterations: 500 });
     const [first, second] = ranking.comparisons;
     expect(first).toMatchObject({ first: 'strong', distinguishable: true });
-    expect(first.interval[0]).toBeGreaterThan(0);
+    expect(first.interval![0]).toBeGreaterThan(0);
     expect(first.verdict).toMatch(/^strong vs weak.*: Sharpe difference \d+\.\d\d, 95% interval \[\d+\.\d\d, \d+\.\d\d\]: distinguishable from luck$/);
     expect(second.distinguishable).toBe(false);
-    expect(second.interval[0]).toBeLessThan(0);
-    expect(second.interval[1]).toBeGreaterThan(0);
+    expect(second.interval![0]).toBeLessThan(0);
+    expect(second.interval![1]).toBeGreaterThan(0);
     expect(second.verdict).toContain('not distinguishable');
   });
 
@@ -77,6 +77,7 @@ describe('rankRuns', () => {
     );
     const one = rankRuns([weak, twin], undefined, { seed: 1, iterations: 100 }).comparisons[0].interval;
     const two = rankRuns([weak, twin], undefined, { seed: 2, iterations: 100 }).comparisons[0].interval;
+    expect(one).not.toBeNull();
     expect(one).not.toEqual(two);
   });
 
@@ -84,9 +85,17 @@ describe('rankRuns', () => {
     const short = performanceReport({ name: 'short', time: strong.series.time.slice(500), equity: strong.series.equity.slice(500) });
     const [comparison] = rankRuns([short, strong], undefined, { iterations: 100 }).comparisons;
     // the same returns over the shared bars: no difference at all
+    expect(comparison.sharedBars).toBe(499);
     expect(comparison.sharpeDifference).toBeCloseTo(0, 12);
-    expect(comparison.interval[0]).toBeCloseTo(0, 12);
-    expect(comparison.interval[1]).toBeCloseTo(0, 12);
+    expect(comparison.interval![0]).toBeCloseTo(0, 12);
+    expect(comparison.interval![1]).toBeCloseTo(0, 12);
+  });
+
+  it('runs that share too few bars are not distinguishable, with no interval', () => {
+    const early = performanceReport({ name: 'early', time: strong.series.time.slice(0, 10), equity: strong.series.equity.slice(0, 10) });
+    const late = performanceReport({ name: 'late', time: strong.series.time.slice(900), equity: strong.series.equity.slice(900) });
+    const [comparison] = rankRuns([early, late], undefined, { iterations: 100 }).comparisons;
+    expect(comparison).toMatchObject({ interval: null, sharedBars: 0, distinguishable: false, verdict: 'early vs late: not distinguishable from luck (only 0 shared bar returns)' });
   });
 
   it('bounds its work and names a bad option', () => {

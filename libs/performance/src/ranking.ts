@@ -31,7 +31,10 @@ export interface LuckComparison {
   second: string;
   /** Annualised Sharpe of first minus second, on the bars both have. */
   sharpeDifference: number;
-  interval: [number, number];
+  /** null when the runs share fewer than 3 bar returns: nothing to resample. */
+  interval: [number, number] | null;
+  /** Bar returns both runs have, which the bootstrap resamples. */
+  sharedBars: number;
   distinguishable: boolean;
   verdict: string;
 }
@@ -73,9 +76,11 @@ const sharpeOf = (sum: number, sumSq: number, n: number) => {
  * both series are resampled with the same blocks (keeping their correlation and, within blocks,
  * their serial dependence); block lengths are geometric with the given mean.
  */
-export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsPerYear: number, options: Required<Omit<RankingOptions, 'statistic'>>): { difference: number; interval: [number, number] } {
+export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsPerYear: number, options: Required<Omit<RankingOptions, 'statistic'>>): { difference: number; interval: [number, number] | null } {
   const n = a.length;
   const annualise = Math.sqrt(barsPerYear);
+  // Sums and sums of squares: one pass per resample, no allocation; daily returns are small, so
+  // Σr² − (Σr)²/n loses nothing that matters to a confidence interval.
   let sa = 0;
   let qa = 0;
   let sb = 0;
@@ -87,7 +92,7 @@ export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsP
     qb += b[i] * b[i];
   }
   const difference = n > 2 ? (sharpeOf(sa, qa, n) - sharpeOf(sb, qb, n)) * annualise : 0;
-  if (n < 3) return { difference, interval: [-Infinity, Infinity] };
+  if (n < 3) return { difference, interval: null };
   const random = mulberry32(options.seed);
   const restart = 1 / options.blockLength;
   const differences = new Float64Array(options.iterations);
@@ -108,7 +113,7 @@ export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsP
   return { difference, interval: [quantileSorted(differences, tail), quantileSorted(differences, 1 - tail)] };
 }
 
-const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+const fixed = (x: number) => x.toFixed(2);
 
 /**
  * Ranks runs by a statistic (best first; ties and missing values last, in input order) and says
@@ -141,11 +146,14 @@ export function rankRuns(reports: PerformanceReport[], benchmark?: PerformanceRe
   const compare = (first: PerformanceReport, second: PerformanceReport): LuckComparison => {
     const [a, b] = pairedReturns(first, second);
     const { difference, interval } = sharpeDifferenceInterval(a, b, first.barsPerYear, settings);
-    const distinguishable = interval[0] > 0 || interval[1] < 0;
-    const verdict = `${first.name} vs ${second.name}: Sharpe difference ${fixed(difference)}, ${level} interval [${fixed(interval[0])}, ${fixed(interval[1])}]: ${
-      distinguishable ? 'distinguishable from luck' : 'not distinguishable from luck (the interval contains 0)'
-    }`;
-    return { first: first.name, second: second.name, sharpeDifference: difference, interval, distinguishable, verdict };
+    const distinguishable = interval !== null && (interval[0] > 0 || interval[1] < 0);
+    const verdict =
+      interval === null
+        ? `${first.name} vs ${second.name}: not distinguishable from luck (only ${a.length} shared bar returns)`
+        : `${first.name} vs ${second.name}: Sharpe difference ${fixed(difference)}, ${level} interval [${fixed(interval[0])}, ${fixed(interval[1])}]: ${
+            distinguishable ? 'distinguishable from luck' : 'not distinguishable from luck (the interval contains 0)'
+          }`;
+    return { first: first.name, second: second.name, sharpeDifference: difference, interval, sharedBars: a.length, distinguishable, verdict };
   };
   const comparisons: LuckComparison[] = [];
   for (let k = 1; k < order.length; k++) comparisons.push(compare(order[k - 1].report, order[k].report));

@@ -100,7 +100,7 @@ describe('rankRuns', () => {
 
   it('bounds its work and names a bad option', () => {
     expect(() => rankRuns([weak], undefined, { iterations: 1_000_000 })).toThrow('iterations must be a whole number from 100 to 10000, got 1000000');
-    expect(() => rankRuns([weak], undefined, { blockLength: 0 })).toThrow('blockLength must be 1 or more, got 0');
+    expect(() => rankRuns([weak], undefined, { blockLength: 0 })).toThrow('blockLength must be from 1 to 10000, got 0');
     expect(() => rankRuns([weak], undefined, { confidence: 1 })).toThrow('confidence must be between 0 and 1, got 1');
     expect(() => rankRuns([], undefined)).toThrow('reports must hold at least one run');
     expect(() => rankRuns([weak], undefined, { statistic: 'luck' as never })).toThrow(/statistic must be one of startEquity, .*, got luck/);

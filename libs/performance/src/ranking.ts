@@ -10,7 +10,7 @@ export interface RankingOptions {
   seed?: number;
   /** Bootstrap resamples per comparison, 100 to 10,000; default 2,000. */
   iterations?: number;
-  /** Mean block length of the stationary bootstrap, in bars; default 10 (two weeks of days). */
+  /** Mean block length of the stationary bootstrap, in bars, 1 to 10,000; default 10 (two weeks of days). */
   blockLength?: number;
   /** Confidence of the interval, in (0, 1); default 0.95. */
   confidence?: number;
@@ -94,17 +94,23 @@ export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsP
   const difference = n > 2 ? (sharpeOf(sa, qa, n) - sharpeOf(sb, qb, n)) * annualise : 0;
   if (n < 3) return { difference, interval: null };
   const random = mulberry32(options.seed);
-  const restart = 1 / options.blockLength;
+  // Each block starts at a uniform index and runs for a geometric number of bars with the given
+  // mean (inverse transform: two draws per block rather than one per bar), wrapping at the end.
+  const logStay = Math.log(1 - 1 / options.blockLength);
   const differences = new Float64Array(options.iterations);
   for (let it = 0; it < options.iterations; it++) {
-    let i = Math.floor(random() * n);
     sa = qa = sb = qb = 0;
-    for (let k = 0; k < n; k++) {
-      if (k > 0) i = random() < restart ? Math.floor(random() * n) : i + 1 === n ? 0 : i + 1;
-      sa += a[i];
-      qa += a[i] * a[i];
-      sb += b[i];
-      qb += b[i] * b[i];
+    for (let k = 0; k < n; ) {
+      let i = Math.floor(random() * n);
+      const length = Math.min(n - k, Math.max(1, Math.ceil(Math.log(1 - random()) / logStay)));
+      for (let j = 0; j < length; j++) {
+        sa += a[i];
+        qa += a[i] * a[i];
+        sb += b[i];
+        qb += b[i] * b[i];
+        i = i + 1 === n ? 0 : i + 1;
+      }
+      k += length;
     }
     differences[it] = (sharpeOf(sa, qa, n) - sharpeOf(sb, qb, n)) * annualise;
   }
@@ -127,7 +133,7 @@ export function rankRuns(reports: PerformanceReport[], benchmark?: PerformanceRe
   const settings = { seed: options.seed ?? 1, iterations: options.iterations ?? 2000, blockLength: options.blockLength ?? 10, confidence: options.confidence ?? 0.95 };
   if (!Number.isInteger(settings.seed)) throw new RangeError(`seed must be a whole number, got ${settings.seed}`);
   if (!(Number.isInteger(settings.iterations) && settings.iterations >= 100 && settings.iterations <= 10_000)) throw new RangeError(`iterations must be a whole number from 100 to 10000, got ${settings.iterations}`);
-  if (!(settings.blockLength >= 1)) throw new RangeError(`blockLength must be 1 or more, got ${settings.blockLength}`);
+  if (!(settings.blockLength >= 1 && settings.blockLength <= 10_000)) throw new RangeError(`blockLength must be from 1 to 10000, got ${settings.blockLength}`);
   if (!(settings.confidence > 0 && settings.confidence < 1)) throw new RangeError(`confidence must be between 0 and 1, got ${settings.confidence}`);
   if (reports.length === 0) throw new RangeError('reports must hold at least one run');
 

@@ -33,9 +33,9 @@ describe('rankRuns', () => {
   const twin = runFrom('weak twin', 0.0002, 0.02, 3);
 
   it('ranks by the chosen statistic, each in its better direction', () => {
-    expect(rankRuns([weak, strong], undefined, { statistic: 'sharpe' }).runs.map((r) => [r.rank, r.name])).toEqual([[1, 'strong'], [2, 'weak']]);
+    expect(rankRuns([weak, strong], undefined, { statistic: 'sharpe', iterations: 100 }).runs.map((r) => [r.rank, r.name])).toEqual([[1, 'strong'], [2, 'weak']]);
     // lower max drawdown ranks first
-    const byDrawdown = rankRuns([weak, strong], undefined, { statistic: 'maxDrawdown' }).runs;
+    const byDrawdown = rankRuns([weak, strong], undefined, { statistic: 'maxDrawdown', iterations: 100 }).runs;
     expect(byDrawdown[0].value).toBeLessThanOrEqual(byDrawdown[1].value ?? 0);
     expect(byDrawdown[0].name).toBe('strong');
   });
@@ -73,7 +73,7 @@ describe('rankRuns', () => {
         const b = rankRuns([weak, twin], undefined, { seed, iterations: 100 });
         expect(a).toEqual(b);
       }),
-      { numRuns: 10 },
+      { numRuns: 5 },
     );
     const one = rankRuns([weak, twin], undefined, { seed: 1, iterations: 100 }).comparisons[0].interval;
     const two = rankRuns([weak, twin], undefined, { seed: 2, iterations: 100 }).comparisons[0].interval;
@@ -96,6 +96,19 @@ describe('rankRuns', () => {
     const late = performanceReport({ name: 'late', time: strong.series.time.slice(900), equity: strong.series.equity.slice(900) });
     const [comparison] = rankRuns([early, late], undefined, { iterations: 100 }).comparisons;
     expect(comparison).toMatchObject({ interval: null, sharedBars: 0, distinguishable: false, verdict: 'early vs late: not distinguishable from luck (only 0 shared bar returns)' });
+  });
+
+  it('is calibrated: two draws of one process are told apart about 5% of the time', () => {
+    // 40 pairs of independent 250-bar runs with the same drift and volatility: the true Sharpe
+    // difference is 0, so a 95% interval should exclude 0 in about 2 of them (binomial 40 x .05,
+    // standard deviation 1.4); more than 7 would mean the interval is far too narrow.
+    let distinguished = 0;
+    for (let k = 0; k < 40; k++) {
+      const a = runFrom('a', 0.0005, 0.02, 1000 + 2 * k, 250);
+      const b = runFrom('b', 0.0005, 0.02, 1001 + 2 * k, 250);
+      if (rankRuns([a, b], undefined, { iterations: 200, seed: k, blockLength: 5 }).comparisons[0].distinguishable) distinguished++;
+    }
+    expect(distinguished).toBeLessThanOrEqual(7);
   });
 
   it('bounds its work and names a bad option', () => {

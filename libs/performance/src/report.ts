@@ -190,10 +190,12 @@ function tradeStatistics(run: Run, initialCash: number, finalEquity: number, mea
     let maeSum = 0;
     let mfeSum = 0;
     for (const t of trades) {
+      // Fills happen at a bar's open (the project's convention): the exit bar's range after its
+      // open is not part of the trade, so a closed trade spans [entry bar, exit bar) and its exit price.
       const first = lastAtOrBefore(barTime, t.entryTime - 1) + 1;
-      const last = lastAtOrBefore(barTime, t.exitTime);
-      let lowest = t.entryPrice;
-      let highest = t.entryPrice;
+      const last = t.open ? barTime.length - 1 : lastAtOrBefore(barTime, t.exitTime - 1);
+      let lowest = Math.min(t.entryPrice, t.exitPrice);
+      let highest = Math.max(t.entryPrice, t.exitPrice);
       for (let i = first; i <= last; i++) {
         lowest = Math.min(lowest, low[i]);
         highest = Math.max(highest, high[i]);

@@ -1,3 +1,4 @@
 export * from './assets';
 export * from './dependency-unavailable';
 export * from './backoff';
+export * from './worker-pool';

@@ -2,3 +2,4 @@ export * from './assets';
 export * from './dependency-unavailable';
 export * from './backoff';
 export * from './worker-pool';
+export * from './jobs';

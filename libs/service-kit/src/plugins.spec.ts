@@ -51,13 +51,11 @@ describe('zod route schemas through the type provider', () => {
     ]);
   });
 
-  it('answers a missing and a malformed body in the same shape', async () => {
+  // (A malformed body is answered before validation; errors.spec.ts covers it.)
+  it('answers a missing body in the same shape, naming the body', async () => {
     const missing = await app.inject({ method: 'POST', url: '/items/a', headers: { authorization: `Bearer ${serviceToken}` } });
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toMatchObject({ error: 'validation_failed', details: [{ field: 'body.(root)' }] });
-    const malformed = await app.inject({ method: 'POST', url: '/items/a', headers: trader, payload: '{"name": ' });
-    expect(malformed.statusCode).toBe(400);
-    expect(malformed.json()).toEqual({ error: 'bad_request', message: 'body is not valid JSON', details: [{ field: 'body', rule: 'must be valid JSON' }] });
   });
 
   it('serializes the response through its schema (defaults applied, unknown fields dropped)', async () => {

@@ -1,25 +1,12 @@
-import { isPoolWorker, serveWorkerTasks, WorkerPool, WorkerTaskError } from '@tradeyard/runtime-util';
+import { isPoolWorker, serveWorkerTasks, WorkerPool, type WorkerPoolOptions, type WorkerTaskError } from '@tradeyard/runtime-util';
 import { calculate, CalculationError, type Calculation } from './calculator';
 
-export interface CalculatorPoolOptions {
-  /**
-   * The script each worker thread starts: it must call serveCalculatorWorker() when
-   * isCalculatorWorker() is true. In the app bundle that is the bundle itself (__filename).
-   */
-  workerFile: string;
-  /** Node options for the workers, e.g. ['--import', 'tsx'] to run TypeScript sources. */
-  execArgv?: string[];
-  /** Worker threads evaluating at once (default 2). */
-  workers?: number;
-  /** Wall time one evaluation may take before its worker is terminated (default 1000 ms). */
-  timeoutMs?: number;
-  /** Heap of one worker (V8 old generation, MB, default 64): an allocation beyond it ends that worker only. */
-  maxHeapMb?: number;
-  /** Evaluations waiting for a worker before new ones are refused (default 64). */
-  maxQueue?: number;
-  /** How long an evaluation may wait for a free worker (default 10 x timeoutMs). */
-  maxWaitMs?: number;
-}
+/**
+ * The pool's bounds (workers default 2, timeoutMs 1000, maxHeapMb 64, maxQueue 64, maxWaitMs
+ * 10 x timeoutMs). Its workerFile must call serveCalculatorWorker() when isCalculatorWorker() is
+ * true; in the app bundle that is the bundle itself (__filename).
+ */
+export type CalculatorPoolOptions = Omit<WorkerPoolOptions, 'kind' | 'names'>;
 
 const WORKER_KIND = 'tradeyard-calculator';
 

@@ -27,7 +27,19 @@ export const gridRequestSchema = z.strictObject({
 });
 
 const jobIdParams = z.object({ id: z.string().max(64) });
-const jobAccepted = z.object({ id: z.string(), status: z.enum(['queued', 'running', 'done', 'failed']), job: z.string() });
+const jobStatus = z.enum(['queued', 'running', 'done', 'failed']);
+const jobAccepted = z.object({ id: z.string(), status: jobStatus, job: z.string() });
+const jobState = z.object({
+  id: z.string(),
+  kind: z.enum(['backtest', 'grid']),
+  status: jobStatus,
+  progress: z.object({ done: z.number(), total: z.number() }).optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  result: z.record(z.string(), z.unknown()).optional().describe('a backtest: its metrics, tradeLog and report URL; a grid: runs and best'),
+  error: z.string().optional(),
+});
 
 export interface AgentDeps {
   /** The job workers (backtests and grids run there, off the HTTP thread); workerFile is the bundle or a fixture. */
@@ -95,7 +107,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps) {
       return submit(reply, { kind: 'grid', strategies, data, options });
     });
 
-    app.get('/api/v1/jobs/:id', { config: { auth: 'public' }, schema: { params: jobIdParams } }, async (request) => view(request.params.id));
+    app.get('/api/v1/jobs/:id', { config: { auth: 'public' }, schema: { params: jobIdParams, response: { 200: jobState } } }, async (request) => view(request.params.id));
 
     const backtest = (id: string): BacktestOutput => {
       const job = jobs.get(id);

@@ -12,12 +12,13 @@ export type AgentTask =
   | { kind: 'grid'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options };
 
 export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; reportHtml: string };
-export interface GridOutput {
+// A type rather than an interface so that it fits the job response schema's record.
+export type GridOutput = {
   symbol: string;
   bars: number;
   runs: GridOutcome[];
   best: (GridOutcome & { by: 'sharpe' }) | null;
-}
+};
 export type AgentTaskOutput = BacktestOutput | GridOutput;
 
 const WORKER_KIND = 'tradeyard-agent-jobs';

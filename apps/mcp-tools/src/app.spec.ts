@@ -109,6 +109,16 @@ describe('mcp-tools service', () => {
     expect(await invalid.json()).toEqual({ error: 'validation_failed', message: 'query.probe: must not contain control characters (found U+0001)', details: [{ field: 'query.probe', rule: 'must not contain control characters (found U+0001)' }] });
   });
 
+  it('serves OpenAPI at /openapi.json listing the MCP endpoint and the kit routes', async () => {
+    const res = await fetch(new URL('/openapi.json', mcpUrl));
+    expect(res.status).toBe(200);
+    const { paths } = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown }>> };
+    expect(Object.keys(paths).sort()).toEqual(['/health', '/mcp', '/metrics', '/ready']);
+    expect(Object.keys(paths['/mcp']).sort()).toEqual(['delete', 'get', 'post']);
+    // The endpoint checks its own clients; the kit's bearer scheme is not claimed for it.
+    expect(paths['/mcp'].post.security).toBeUndefined();
+  });
+
   it('rejects a short MCP_AUTH_TOKEN at start-up, naming it', () => {
     expect(() => parseConfig(mcpToolsConfigSchema, { MCP_AUTH_TOKEN: 'short' })).toThrow('MCP_AUTH_TOKEN is "short": must be at least 16 characters');
   });

@@ -1,5 +1,5 @@
 import { GatewayClient } from '@tradeyard/gateway-contract';
-import { createService } from '@tradeyard/service-kit';
+import { bearerVerifier, createService, declareRouteAuth } from '@tradeyard/service-kit';
 import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import type { McpToolsConfig } from './config';
 
@@ -10,10 +10,20 @@ export interface McpToolsDeps {
 
 export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
   const calculator = new CalculatorPool({ workerFile: deps.calculatorWorkerFile });
-  const service = createService({ name: 'mcp-tools', config, onClose: () => calculator.close() });
+  const service = createService({
+    name: 'mcp-tools',
+    config,
+    // No route asks for a role today; one that did would take the token MCP clients hold.
+    auth: bearerVerifier({ serviceToken: config.MCP_AUTH_TOKEN }),
+    openapi: { description: 'The MCP endpoint (Streamable HTTP, stateless) at POST /mcp; the tools are listed by MCP tools/list.' },
+    onClose: () => calculator.close(),
+  });
   const gateway = new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN });
   if (!config.MCP_AUTH_TOKEN) service.log.warn('MCP_AUTH_TOKEN is not set: /mcp serves loopback clients (peer address, Host and Origin) only');
   if (!config.SERVICE_TOKEN) service.log.warn('SERVICE_TOKEN is not set: the gateway will refuse the trading tools');
-  mountMcpEndpoint(service.app, { authToken: config.MCP_AUTH_TOKEN, createServer: () => createTradingMcpServer({ gateway, calculator }) });
+  // /mcp checks its own clients (MCP_AUTH_TOKEN, or loopback with Host and Origin checked): see mountMcpEndpoint.
+  declareRouteAuth(service.app, 'endpoint', (app) =>
+    mountMcpEndpoint(app, { authToken: config.MCP_AUTH_TOKEN, createServer: () => createTradingMcpServer({ gateway, calculator }) }),
+  );
   return service;
 }

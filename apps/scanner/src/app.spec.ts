@@ -49,6 +49,25 @@ describe('scanner HTTP API', () => {
     await signer.close();
   });
 
+  it('serves OpenAPI at /openapi.json listing its routes with their request schemas', async () => {
+    const res = await scanner.app.inject('/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const { paths } = res.json();
+    expect(Object.keys(paths).sort()).toEqual(
+      ['/api/v1/indicators/{symbol}/rsi', '/api/v1/rules', '/api/v1/rules/{id}', '/api/v1/signals', '/api/v1/signals/stream', '/health', '/metrics', '/ready'],
+    );
+    expect(paths['/api/v1/rules'].post.requestBody.content['application/json'].schema).toMatchObject({ required: ['id', 'expression'], properties: { expression: { maxLength: 500 } } });
+    expect(paths['/api/v1/rules'].post.security).toEqual([{ bearer: [] }]);
+    expect(paths['/api/v1/signals'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['symbol', 'from', 'to', 'limit']);
+    expect(paths['/api/v1/rules/{id}'].put.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'id', required: true })]);
+  });
+
+  it('names an unknown field of a rule body', async () => {
+    const res = await scanner.app.inject({ method: 'PUT', url: '/api/v1/rules/oversold', headers: writer, payload: { expression: 'close > 1', colour: 'red' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details).toEqual([{ field: 'body', rule: 'unknown field(s): colour' }]);
+  });
+
   it('refuses a NUL byte in a rule id or a query with a 400 naming the field', async () => {
     const res = await scanner.app.inject({ method: 'POST', url: '/api/v1/rules', headers: writer, payload: { id: 'a\u0000b', expression: 'close > 1' } });
     expect(res.statusCode).toBe(400);

@@ -3,8 +3,9 @@ import { GatewayClient } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
-import { createService, HttpError, parseInput, writeAuth } from '@tradeyard/service-kit';
+import { bearerVerifier, createService, HttpError } from '@tradeyard/service-kit';
 import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
 import type { ScannerConfig } from './config';
@@ -15,8 +16,8 @@ import { join } from 'node:path';
 
 const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 const expressionSchema = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
-const createRuleSchema = z.object({ id: ruleIdSchema, expression: expressionSchema });
-const updateRuleSchema = z.object({ expression: expressionSchema });
+const createRuleSchema = z.strictObject({ id: ruleIdSchema, expression: expressionSchema });
+const updateRuleSchema = z.strictObject({ expression: expressionSchema });
 const rulesFileSchema = z.object({
   rules: z.array(createRuleSchema).default([]),
   watchlist: z.array(symbolSchema).optional(),
@@ -31,6 +32,9 @@ const rsiQuery = z.object({
   period: z.coerce.number().int().min(2).max(500).default(14),
   limit: z.coerce.number().int().min(1).max(10_000).default(20),
 });
+const ruleSchema = z.object({ id: z.string(), expression: z.string() });
+const ruleIdParams = z.object({ id: z.string() });
+const errorSchema = z.object({ error: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), rule: z.string() })).optional() });
 
 /** Adds or replaces a rule; a bad expression becomes a 400 naming the column. */
 function applyRule(engine: ScanEngine, rule: { id: string; expression: string }): void {
@@ -86,6 +90,8 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   const service = createService({
     name: 'scanner',
     config,
+    auth: bearerVerifier({ serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }),
+    openapi: { description: 'Scan rules over the bar feed, and the signals they fire.' },
     // feed and poster are created below, once the logger exists; onClose only runs after that.
     onClose: () => {
       feed.stop();
@@ -132,53 +138,53 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     });
   });
 
-  app.get('/api/v1/rules', async () => engine.listRules());
+  // Reads are public (the design's scanner serves its rules and signals to anyone who can reach it);
+  // changing rules needs a trader.
+  const routes: FastifyPluginAsyncZod = async (app) => {
+    app.get('/api/v1/rules', { config: { auth: 'public' }, schema: { response: { 200: z.array(ruleSchema) } } }, async () => engine.listRules());
 
-  const writer = { preHandler: writeAuth(app, { serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }) };
-  app.post('/api/v1/rules', writer, async (request, reply) => {
-    const body = parseInput(createRuleSchema, request.body, 'body');
-    if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'body.id', rule: 'must be unique' }] });
-    applyRule(engine, body);
-    return reply.code(201).send(body);
-  });
+    app.post('/api/v1/rules', { config: { auth: 'trader' }, schema: { body: createRuleSchema, response: { 201: ruleSchema, 409: errorSchema } } }, async (request, reply) => {
+      const { body } = request;
+      if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'body.id', rule: 'must be unique' }] });
+      applyRule(engine, body);
+      return reply.code(201).send(body);
+    });
 
-  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', writer, async (request, reply) => {
-    const body = parseInput(updateRuleSchema, request.body, 'body');
-    if (!engine.getRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
-    const rule = { id: request.params.id, expression: body.expression };
-    applyRule(engine, rule);
-    return rule;
-  });
+    app.put('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams, body: updateRuleSchema, response: { 200: ruleSchema, 404: errorSchema } } }, async (request, reply) => {
+      if (!engine.getRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
+      const rule = { id: request.params.id, expression: request.body.expression };
+      applyRule(engine, rule);
+      return rule;
+    });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', writer, async (request, reply) => {
-    if (!engine.deleteRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
-    return reply.code(204).send();
-  });
+    app.delete('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams } }, async (request, reply) => {
+      if (!engine.deleteRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
+      return reply.code(204).send();
+    });
 
-  app.get('/api/v1/signals', async (request) => {
-    const query = parseInput(signalsQuerySchema, request.query, 'query');
-    return engine.signals(query);
-  });
+    app.get('/api/v1/signals', { config: { auth: 'public' }, schema: { querystring: signalsQuerySchema } }, async (request) => engine.signals(request.query));
 
-  // Server-sent events: one `signal` event per signal as it fires.
-  app.get('/api/v1/signals/stream', (request, reply) => {
-    reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    reply.raw.write(': connected\n\n');
-    streams.add(reply);
-    request.raw.on('close', () => streams.delete(reply));
-  });
+    // Server-sent events: one `signal` event per signal as it fires.
+    app.get('/api/v1/signals/stream', { config: { auth: 'public' } }, (request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      reply.raw.write(': connected\n\n');
+      streams.add(reply);
+      request.raw.on('close', () => streams.delete(reply));
+    });
 
-  // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner does.
-  const history = { SPX: loadSp500() };
-  app.get<{ Params: { symbol: string }; Querystring: unknown }>('/api/v1/indicators/:symbol/rsi', async (request, reply) => {
-    const query = parseInput(rsiQuery, request.query, 'query');
-    const bars = history[request.params.symbol as keyof typeof history];
-    if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}`, details: [] });
-    const rsi = new Rsi(query.period);
-    const values = bars.map((bar) => ({ date: isoDate(bar.time), value: rsi.update(bar.close) }));
-    return { symbol: request.params.symbol, indicator: `rsi(${query.period})`, values: values.slice(-query.limit) };
-  });
+    // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner does.
+    const history = { SPX: loadSp500() };
+    app.get('/api/v1/indicators/:symbol/rsi', { config: { auth: 'public' }, schema: { params: z.object({ symbol: z.string() }), querystring: rsiQuery } }, async (request, reply) => {
+      const { period, limit } = request.query;
+      const bars = history[request.params.symbol as keyof typeof history];
+      if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}`, details: [] });
+      const rsi = new Rsi(period);
+      const values = bars.map((bar) => ({ date: isoDate(bar.time), value: rsi.update(bar.close) }));
+      return { symbol: request.params.symbol, indicator: `rsi(${period})`, values: values.slice(-limit) };
+    });
+  };
+  void app.register(routes);
 
   return Object.assign(service, { engine, poster: () => poster });
 }

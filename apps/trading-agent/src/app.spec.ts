@@ -2,21 +2,41 @@ import { runBacktest, toColumns } from '@tradeyard/backtest';
 import { loadSp500 } from '@tradeyard/market-data';
 import { parseConfig } from '@tradeyard/service-kit';
 import { createStrategy } from '@tradeyard/strategies';
-import { createAgent } from './app';
+import { join } from 'node:path';
+import { createAgent, type AgentDeps } from './app';
 import { agentConfigSchema } from './config';
+
+// Job workers load main.ts through tsx, as the built bundle re-enters main.js.
+const jobs = (options: Partial<AgentDeps['jobs']> = {}): AgentDeps => ({ jobs: { workerFile: join(__dirname, '__fixtures__/main-worker.js'), ...options } });
 
 describe('trading-agent backtest API', () => {
   const serviceToken = 'service-token-0123456789';
-  const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', SERVICE_TOKEN: serviceToken }));
+  const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', SERVICE_TOKEN: serviceToken }), jobs());
   afterAll(() => agent.stop());
-  const post = (payload: unknown, token = serviceToken) =>
-    agent.app.inject({ method: 'POST', url: '/api/v1/backtests', headers: { authorization: `Bearer ${token}` }, payload: payload as object });
+  const post = (payload: unknown, token = serviceToken, url = '/api/v1/backtests') =>
+    agent.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as object });
+  /** Polls the job until it finishes and returns its final state. */
+  const finished = async (id: string) => {
+    for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((r) => setTimeout(r, 50))) {
+      const job = (await agent.app.inject(`/api/v1/jobs/${id}`)).json();
+      if (job.status === 'done' || job.status === 'failed') return job;
+    }
+    throw new Error(`job ${id} did not finish within 60 s`);
+  };
+  /** Runs a backtest as a job and returns its result. */
+  const backtest = async (payload: unknown) => {
+    const accepted = await post(payload);
+    expect(accepted.statusCode).toBe(202);
+    const job = await finished(accepted.json().id);
+    expect(job).toMatchObject({ status: 'done', kind: 'backtest' });
+    return { id: job.id as string, ...job.result };
+  };
 
   it('starts a backtest only with credentials', async () => {
     const anonymous = await agent.app.inject({ method: 'POST', url: '/api/v1/backtests', payload: { strategy: { name: 'buy-and-hold' } } });
     expect(anonymous.statusCode).toBe(401);
     expect((await post({ strategy: { name: 'buy-and-hold' } }, 'wrong-token-0123456789')).statusCode).toBe(401);
-    const unconfigured = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent' }));
+    const unconfigured = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent' }), jobs());
     const refused = await unconfigured.app.inject({ method: 'POST', url: '/api/v1/backtests', headers: { authorization: `Bearer ${serviceToken}` }, payload: {} });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().message).toBe('writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');
@@ -29,10 +49,14 @@ describe('trading-agent backtest API', () => {
     expect(res.json().details).toEqual([expect.objectContaining({ rule: 'must be a real calendar date' })]);
   });
 
-  it('backtests sma-cross over the S&P 500 and serves the result and its HTML report', async () => {
-    const res = await post({ strategy: { name: 'sma-cross', fast: 50, slow: 200 } });
-    expect(res.statusCode).toBe(201);
-    const body = res.json();
+  it('backtests sma-cross over the S&P 500 as a job, and serves the result and its HTML report', async () => {
+    const accepted = await post({ strategy: { name: 'sma-cross', fast: 50, slow: 200 } });
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.json()).toEqual({ id: expect.any(String), status: expect.stringMatching(/^(queued|running)$/), job: `/api/v1/jobs/${accepted.json().id}` });
+    expect(accepted.headers.location).toBe(accepted.json().job);
+    const job = await finished(accepted.json().id);
+    expect(job).toMatchObject({ status: 'done', progress: { done: 5105, total: 5105 }, startedAt: expect.any(String), finishedAt: expect.any(String) });
+    const body = job.result;
     const direct = runBacktest(toColumns(loadSp500()), createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }));
     expect(body).toMatchObject({
       strategy: 'sma-cross(50,200)',
@@ -44,27 +68,54 @@ describe('trading-agent backtest API', () => {
       finalEquity: direct.finalEquity,
       sharpe: direct.sharpe,
       maxDrawdown: direct.maxDrawdown,
+      report: `/api/v1/backtests/${job.id}/report`,
     });
     expect(body.tradeLog).toHaveLength(direct.trades);
 
-    const again = await agent.app.inject({ method: 'GET', url: `/api/v1/backtests/${body.id}` });
+    const again = await agent.app.inject({ method: 'GET', url: `/api/v1/backtests/${job.id}` });
     expect(again.json().finalEquity).toBe(direct.finalEquity);
     const report = await agent.app.inject({ method: 'GET', url: body.report });
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toContain('text/html');
     expect(report.body).toContain('<svg');
-  });
+  }, 90_000);
 
   it('buy-and-hold earns close[last] / open[1] on a date range, with fees and inline bars', async () => {
     const bars = loadSp500();
-    const res = await post({ strategy: { name: 'buy-and-hold' }, data: { source: 'sp500', from: '2010-01-01', to: '2010-12-31' } });
+    const ranged = await backtest({ strategy: { name: 'buy-and-hold' }, data: { source: 'sp500', from: '2010-01-01', to: '2010-12-31' } });
     const inRange = bars.filter((b) => b.time >= Date.UTC(2010, 0, 1) && b.time <= Date.UTC(2010, 11, 31));
-    expect(res.json()).toMatchObject({ bars: inRange.length, from: '2010-01-04', to: '2010-12-31' });
-    expect(res.json().finalEquity).toBeCloseTo((100_000 * inRange.at(-1)!.close) / inRange[1].open, 6);
+    expect(ranged).toMatchObject({ bars: inRange.length, from: '2010-01-04', to: '2010-12-31' });
+    expect(ranged.finalEquity).toBeCloseTo((100_000 * inRange.at(-1)!.close) / inRange[1].open, 6);
 
-    const inline = await post({ strategy: { name: 'buy-and-hold' }, data: { source: 'bars', bars: bars.slice(0, 3) }, options: { feePerTrade: 10 } });
-    expect(inline.statusCode).toBe(201);
-    expect(inline.json().fees).toBe(10);
+    const inline = await backtest({ strategy: { name: 'buy-and-hold' }, data: { source: 'bars', bars: bars.slice(0, 3) }, options: { feePerTrade: 10 } });
+    expect(inline.fees).toBe(10);
+  }, 90_000);
+
+  it('runs a parameter grid as a job with progress, each run matching a direct backtest, the best by Sharpe', async () => {
+    const accepted = await post({ strategy: { name: 'sma-cross', fast: [10, 20, 300], slow: [100, 200] }, data: { source: 'sp500', from: '2005-01-01' } }, serviceToken, '/api/v1/grids');
+    expect(accepted.statusCode).toBe(202);
+    const job = await finished(accepted.json().id);
+    expect(job).toMatchObject({ kind: 'grid', status: 'done', progress: { done: 6, total: 6 } });
+    const { runs, best } = job.result;
+    expect(runs).toHaveLength(6);
+    // fast 300 is not less than either slow: those two fail alone, saying why.
+    expect(runs.filter((r: { error?: string }) => r.error).map((r: { error: string }) => r.error)).toEqual([expect.stringContaining('fast must be less than slow'), expect.stringContaining('fast must be less than slow')]);
+    const columns = toColumns(loadSp500().filter((b) => b.time >= Date.UTC(2005, 0, 1)));
+    const direct = runBacktest(columns, createStrategy({ name: 'sma-cross', fast: 20, slow: 200 }));
+    expect(runs[3]).toMatchObject({ job: 3, strategy: { name: 'sma-cross', fast: 20, slow: 200 }, summary: { sharpe: direct.sharpe, finalEquity: direct.finalEquity } });
+    const sharpes = runs.filter((r: { summary?: unknown }) => r.summary).map((r: { summary: { sharpe: number } }) => r.summary.sharpe);
+    expect(best.summary.sharpe).toBe(Math.max(...sharpes));
+  }, 90_000);
+
+  it.each([
+    [{ strategy: { name: 'sma-cross', fast: Array.from({ length: 50 }, (_, i) => i + 1), slow: Array.from({ length: 50 }, (_, i) => i + 100) } }, 'body.strategy', 'expands to 2500 runs; a grid may hold at most 2000'],
+    [{ strategy: { name: 'sma-cross', fast: [300, 400], slow: 200 } }, 'body.strategy.fast', 'fast must be less than slow'],
+    [{ strategy: { name: 'breakout' }, data: { source: 'sp500', from: '2030-01-01' } }, 'body.data', 'only 0 bar(s) between 2030-01-01 and the end: a backtest needs at least 2'],
+    [{ strategy: { fast: [1, 2] } }, 'body.strategy.name', 'must be a strategy name'],
+  ])('refuses the grid %j with 400 naming %s', async (payload, field, rule) => {
+    const res = await post(payload, serviceToken, '/api/v1/grids');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'validation_failed', details: [{ field, rule }] });
   });
 
   it.each([
@@ -101,9 +152,22 @@ describe('trading-agent backtest API', () => {
     expect(invalid.json()).toEqual({ error: 'validation_failed', message: 'body: unknown field(s): extra', details: [{ field: 'body', rule: 'unknown field(s): extra' }] });
   });
 
-  it('answers 404 for an unknown backtest', async () => {
+  it('answers 404 for an unknown backtest or job', async () => {
     const res = await agent.app.inject({ method: 'GET', url: '/api/v1/backtests/nope/report' });
     expect(res.statusCode).toBe(404);
     expect(res.json().error).toBe('not_found');
+    expect((await agent.app.inject('/api/v1/jobs/nope')).statusCode).toBe(404);
+  });
+
+  it('serves OpenAPI at /openapi.json listing its routes with their request schemas', async () => {
+    const res = await agent.app.inject('/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const { paths } = res.json();
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs/{id}', '/health', '/metrics', '/ready']);
+    const backtestBody = paths['/api/v1/backtests'].post.requestBody.content['application/json'].schema;
+    expect(backtestBody).toMatchObject({ required: ['strategy'], properties: { strategy: expect.anything(), data: expect.anything(), options: expect.anything() } });
+    expect(paths['/api/v1/grids'].post.requestBody.content['application/json'].schema.properties.strategy.description).toMatch(/parameters may be lists/);
+    expect(paths['/api/v1/grids'].post.security).toEqual([{ bearer: [] }]);
+    expect(paths['/api/v1/jobs/{id}'].get.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'id' })]);
   });
 });

@@ -1,10 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { backtestOptionsSchema, type BacktestResult, renderHtmlReport, runBacktest, summarize } from '@tradeyard/backtest';
-import { createService, HttpError, parseInput, validationFailed, writeAuth } from '@tradeyard/service-kit';
-import { createStrategy, strategySpecSchema } from '@tradeyard/strategies';
+import { backtestOptionsSchema, expandStrategyGrid } from '@tradeyard/backtest';
+import { JobQueueFullError } from '@tradeyard/runtime-util';
+import { bearerVerifier, createService, HttpError, validationFailed } from '@tradeyard/service-kit';
+import { describeIssues, strategySpecSchema } from '@tradeyard/strategies';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AgentConfig } from './config';
 import { DataError, dataSourceSchema, loadDataSource } from './data';
+import { type AgentJobOptions, type AgentTask, type BacktestOutput, createAgentJobs } from './jobs';
 
 export const backtestRequestSchema = z.strictObject({
   strategy: strategySpecSchema,
@@ -12,42 +15,116 @@ export const backtestRequestSchema = z.strictObject({
   options: backtestOptionsSchema.default(backtestOptionsSchema.parse({})),
 });
 
-/** Results kept for their report and trade log; the oldest go first. */
-const KEEP_RESULTS = 50;
+/** Runs one grid may hold: the product of its parameter lists. */
+export const MAX_GRID_RUNS = 2000;
 
-export function createAgent(config: AgentConfig) {
-  const service = createService({ name: 'trading-agent', config });
-  const results = new Map<string, BacktestResult>();
+export const gridRequestSchema = z.strictObject({
+  strategy: z
+    .looseObject({ name: z.string({ error: 'must be a strategy name' }) })
+    .describe('a strategy spec whose parameters may be lists: each combination is one run, e.g. {"name":"sma-cross","fast":[10,20],"slow":[100,200]}'),
+  data: dataSourceSchema.default({ source: 'sp500' }),
+  options: backtestOptionsSchema.default(backtestOptionsSchema.parse({})),
+});
 
-  const preHandler = writeAuth(service.app, { serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET });
-  service.app.post('/api/v1/backtests', { bodyLimit: 32 * 1024 * 1024, preHandler }, async (request, reply) => {
-    const { strategy, data, options } = parseInput(backtestRequestSchema, request.body, 'body');
-    let result: BacktestResult;
+const jobIdParams = z.object({ id: z.string().max(64) });
+const jobStatus = z.enum(['queued', 'running', 'done', 'failed']);
+const jobAccepted = z.object({ id: z.string(), status: jobStatus, job: z.string() });
+const jobState = z.object({
+  id: z.string(),
+  kind: z.enum(['backtest', 'grid']),
+  status: jobStatus,
+  progress: z.object({ done: z.number(), total: z.number() }).optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  result: z.record(z.string(), z.unknown()).optional().describe('a backtest: its metrics, tradeLog and report URL; a grid: runs and best'),
+  error: z.string().optional(),
+});
+
+export interface AgentDeps {
+  /** The job workers (backtests and grids run there, off the HTTP thread); workerFile is the bundle or a fixture. */
+  jobs: AgentJobOptions;
+}
+
+/** Checks the data source on the HTTP thread (cheap: a slice of columns) so a bad range is a 400, not a failed job. */
+function checkData(data: AgentTask['data']): void {
+  try {
+    loadDataSource(data);
+  } catch (err) {
+    if (err instanceof DataError) throw new HttpError(400, validationFailed([{ field: 'body.data', rule: err.message }]));
+    throw err;
+  }
+}
+
+export function createAgent(config: AgentConfig, deps: AgentDeps) {
+  const jobs = createAgentJobs(deps.jobs);
+  const service = createService({
+    name: 'trading-agent',
+    config,
+    auth: bearerVerifier({ serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }),
+    openapi: { description: 'Backtests and parameter grids as jobs on worker threads; the live agent’s runs.' },
+    onClose: () => jobs.close(),
+  });
+
+  const submit = (reply: FastifyReply, task: AgentTask) => {
     try {
-      result = runBacktest(loadDataSource(data), createStrategy(strategy), options);
+      const job = jobs.submit(task.kind, task);
+      return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ id: job.id, status: job.status, job: `/api/v1/jobs/${job.id}` });
     } catch (err) {
-      if (err instanceof DataError) throw new HttpError(400, validationFailed([{ field: 'body.data', rule: err.message }]));
-      throw err;
+      if (!(err instanceof JobQueueFullError)) throw err;
+      return reply.code(429).header('retry-after', String(err.retryAfterSeconds)).send({ error: 'busy', message: err.message });
     }
-    const id = randomUUID();
-    results.set(id, result);
-    if (results.size > KEEP_RESULTS) results.delete(results.keys().next().value!);
-    return reply.code(201).send({ id, report: `/api/v1/backtests/${id}/report`, ...summarize(result), tradeLog: result.tradeLog });
-  });
+  };
 
-  const find = (id: string) => results.get(id);
-  const notFound = (id: string) => ({ error: 'not_found', message: `no backtest ${id} (only the last ${KEEP_RESULTS} are kept)` });
+  /** A job's state for clients: a backtest's report is a link, not HTML inside JSON. */
+  const view = (id: string) => {
+    const job = jobs.get(id);
+    if (!job) throw new HttpError(404, { error: 'not_found', message: `no job ${id} (only the last ${jobs.keepFinished} finished jobs are kept)` });
+    const { result, ...state } = job;
+    if (!result || !('reportHtml' in result)) return { ...state, ...(result ? { result } : {}) };
+    const { reportHtml: _html, ...summary } = result;
+    return { ...state, result: { ...summary, report: `/api/v1/backtests/${id}/report` } };
+  };
 
-  service.app.get<{ Params: { id: string } }>('/api/v1/backtests/:id', async (request, reply) => {
-    const result = find(request.params.id);
-    if (!result) return reply.code(404).send(notFound(request.params.id));
-    return { id: request.params.id, ...summarize(result), tradeLog: result.tradeLog };
-  });
+  // Starting work needs a trader; reading jobs and results is public, as it was (a report opens from a link).
+  const routes: FastifyPluginAsyncZod = async (app) => {
+    app.post('/api/v1/backtests', { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: backtestRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
+      const { strategy, data, options } = request.body;
+      checkData(data);
+      return submit(reply, { kind: 'backtest', strategy, data, options });
+    });
 
-  service.app.get<{ Params: { id: string } }>('/api/v1/backtests/:id/report', async (request, reply) => {
-    const result = find(request.params.id);
-    if (!result) return reply.code(404).send(notFound(request.params.id));
-    return reply.type('text/html; charset=utf-8').send(renderHtmlReport(result));
-  });
-  return service;
+    app.post('/api/v1/grids', { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: gridRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
+      const { strategy, data, options } = request.body;
+      const strategies = expandStrategyGrid(strategy);
+      if (strategies.length > MAX_GRID_RUNS) {
+        throw new HttpError(400, validationFailed([{ field: 'body.strategy', rule: `expands to ${strategies.length} runs; a grid may hold at most ${MAX_GRID_RUNS}` }]));
+      }
+      // Combinations that break a rule fail alone in the results; a grid where all do is a bad request.
+      const checked = strategies.map((s) => strategySpecSchema.safeParse(s));
+      if (checked.every((c) => !c.success)) throw new HttpError(400, validationFailed(describeIssues(checked[0].error!, 'body.strategy')));
+      checkData(data);
+      return submit(reply, { kind: 'grid', strategies, data, options });
+    });
+
+    app.get('/api/v1/jobs/:id', { config: { auth: 'public' }, schema: { params: jobIdParams, response: { 200: jobState } } }, async (request) => view(request.params.id));
+
+    const backtest = (id: string): BacktestOutput => {
+      const job = jobs.get(id);
+      if (job?.kind !== 'backtest') throw new HttpError(404, { error: 'not_found', message: `no backtest ${id} (only the last ${jobs.keepFinished} finished jobs are kept)` });
+      if (job.status !== 'done') throw new HttpError(409, { error: 'not_ready', message: `backtest ${id} is ${job.status}${job.error ? `: ${job.error}` : ''}; see /api/v1/jobs/${id}` });
+      return job.result as BacktestOutput;
+    };
+
+    app.get('/api/v1/backtests/:id', { config: { auth: 'public' }, schema: { params: jobIdParams } }, async (request) => {
+      const { reportHtml: _html, ...summary } = backtest(request.params.id);
+      return { id: request.params.id, ...summary };
+    });
+
+    app.get('/api/v1/backtests/:id/report', { config: { auth: 'public' }, schema: { params: jobIdParams } }, async (request, reply) =>
+      reply.type('text/html; charset=utf-8').send(backtest(request.params.id).reportHtml),
+    );
+  };
+  void service.app.register(routes);
+  return Object.assign(service, { jobs });
 }

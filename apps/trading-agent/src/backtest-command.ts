@@ -19,6 +19,7 @@ import { createStrategy, describeIssues, issueText, strategySpecSchema } from '@
 import { z } from 'zod';
 import { agentConfigSchema } from './config';
 import { DataError, loadCsvBars, sliceByDate, sp500Columns } from './data';
+import { bestBySharpe } from './jobs';
 
 export interface CommandIo {
   stdout: ProgressStream;
@@ -110,8 +111,7 @@ async function runGridWithProgress(columns: BarColumns, specs: Array<Record<stri
 
 /** Grid output: every run's metrics (or why it could not run) and the best run by Sharpe. */
 function gridJson(columns: BarColumns, runs: GridOutcome[]) {
-  const best = runs.filter((r) => r.summary).sort((a, b) => b.summary!.sharpe - a.summary!.sharpe)[0];
-  return { symbol: columns.symbol, bars: columns.length, runs, best: best ? { by: 'sharpe', ...best } : null };
+  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs) };
 }
 
 const oneLine = (s: { strategy: string; symbol: string; bars: number; totalReturn: number; cagr: number; sharpe: number; maxDrawdown: number; trades: number }) =>

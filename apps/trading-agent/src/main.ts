@@ -2,6 +2,7 @@ import { startLiveAgent } from '@tradeyard/agent-live';
 import { isGridWorker, serveGridWorker } from '@tradeyard/backtest';
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
 import { createAgent } from './app';
+import { isAgentJobWorker, serveAgentJobWorker } from './jobs';
 import { runBacktestCommand } from './backtest-command';
 import { agentConfigSchema } from './config';
 
@@ -12,7 +13,7 @@ exitOnUnhandledErrors('trading-agent');
  *   main.js [serve]                   the HTTP service (default)
  *   main.js backtest --strategy=...   one backtest or a parameter grid, JSON/HTML out
  *   main.js backtest-worker           runs a grid spec, writes results under DATA_DIR
- * Grid worker threads re-enter this same file (new Worker(__filename)), hence the check first.
+ * Grid and job worker threads re-enter this same file (new Worker(__filename)), hence the checks first.
  */
 async function main(argv: string[]): Promise<number | undefined> {
   const [command = 'serve', ...args] = argv;
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 2;
   }
   const config = loadConfigOrExit(agentConfigSchema);
-  const agent = createAgent(config);
+  const agent = createAgent(config, { jobs: { workerFile: __filename } });
   if (config.AGENT_LIVE === 'on') {
     // Registers /api/v1/runs on the app, so it must come before start(); the first cycle runs at
     // once and, while mcp-tools is not up yet, records an error and retries on the next one.
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number | undefined> {
 }
 
 if (isGridWorker()) serveGridWorker();
+else if (isAgentJobWorker()) serveAgentJobWorker();
 else
   void main(process.argv.slice(2)).then((code) => {
     if (code !== undefined) process.exitCode = code;

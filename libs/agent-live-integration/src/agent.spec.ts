@@ -2,7 +2,7 @@
 // so that this test's imports are no production dependency of agent-live in the Nx graph.
 import { GatewayClient, type Order } from '@tradeyard/gateway-contract';
 import { loadSp500 } from '@tradeyard/market-data';
-import { ConfigError, createLogger, parseConfig } from '@tradeyard/service-kit';
+import { bearerVerifier, ConfigError, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
 import { calculate, createTradingMcpServer, mountMcpEndpoint, startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,8 @@ const spx = loadSp500().slice(0, 400);
 const log = createLogger('agent-test', 'silent');
 // The agent never calls calculate here; its bounds (worker threads) are tested in trading-tools.
 const calculator = { calculate: async (expression: string) => calculate(expression) };
+/** The service the agent's run routes are mounted on in production: the kit's, with its schemas and route auth. */
+const agentApp = () => createService({ name: 'agent-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({}) }).app;
 
 let gateway: GatewayDouble;
 let mcp: FastifyInstance;
@@ -44,7 +46,7 @@ const placedOrders = () => gateway.requests.filter((r) => r.method === 'POST' &&
 
 describe('live agent, rule-based', () => {
   it('trades the strategy over several replay cycles through the MCP tools and records the run', async () => {
-    const app = Fastify();
+    const app = agentApp();
     const agent = startLiveAgent(configFor({ AGENT_SYMBOLS: 'spx,NOPE', AGENT_STRATEGY: '{"name":"sma-cross","fast":3,"slow":8}' }), { log, app, autoStart: false });
     expect(agent.status()).toMatchObject({ mode: 'rule-based', modeReason: 'OPENAI_API_KEY is not set: decisions by the sma-cross strategy', symbols: ['SPX', 'NOPE'] });
     for (let i = 0; i < 30; i++) {
@@ -139,7 +141,7 @@ async function startChatCompletions(respond: (request: { messages: unknown[]; to
 describe('live agent, LLM mode', () => {
   it('replays a recorded tool-calling conversation: tool calls reach mcp-tools and the transcript is saved', async () => {
     const llm = await startChatCompletions((_body, n) => conversation.responses[n]);
-    const app = Fastify();
+    const app = agentApp();
     const agent = startLiveAgent(configFor({ OPENAI_API_KEY: 'sk-test', OPENAI_API_BASE: llm.base, OPENAI_MODEL: 'gpt-4o-mini' }), { log, app, autoStart: false });
     expect(agent.status().mode).toBe('llm');
     await agent.runCycle();

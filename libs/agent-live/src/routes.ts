@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseInput } from '@tradeyard/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listRuns, readRunEvents, RUN_ID_PATTERN } from './run-log';
 
@@ -10,16 +10,22 @@ const eventsQuerySchema = z.strictObject({
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
 });
 
-/** GET /api/v1/runs (the current run's mode and every recorded run) and GET /api/v1/runs/:id?type&limit (its events). */
+/**
+ * GET /api/v1/runs (the current run's mode and every recorded run) and GET /api/v1/runs/:id?type&limit
+ * (its events), registered as a plugin so they load after the service kit's. Reads are public.
+ */
 export function registerRunRoutes(app: FastifyInstance, runsDir: string, current: () => unknown): void {
-  app.get('/api/v1/runs', async () => ({ current: current(), runs: await listRuns(runsDir) }));
+  const routes: FastifyPluginAsyncZod = async (scope) => {
+    scope.get('/api/v1/runs', { config: { auth: 'public' } }, async () => ({ current: current(), runs: await listRuns(runsDir) }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/runs/:id', async (request, reply) => {
-    const { type, limit } = parseInput(eventsQuerySchema, request.query, 'query');
-    const { id } = request.params;
-    const events = RUN_ID_PATTERN.test(id) ? await readRunEvents(runsDir, id) : undefined;
-    if (!events) return reply.code(404).send({ error: 'not_found', message: `no run ${id}` });
-    const selected = type ? events.filter((e) => e.type === type) : events;
-    return { id, total: selected.length, events: limit ? selected.slice(-limit) : selected };
-  });
+    scope.get('/api/v1/runs/:id', { config: { auth: 'public' }, schema: { params: z.object({ id: z.string() }), querystring: eventsQuerySchema } }, async (request, reply) => {
+      const { type, limit } = request.query;
+      const { id } = request.params;
+      const events = RUN_ID_PATTERN.test(id) ? await readRunEvents(runsDir, id) : undefined;
+      if (!events) return reply.code(404).send({ error: 'not_found', message: `no run ${id}` });
+      const selected = type ? events.filter((e) => e.type === type) : events;
+      return { id, total: selected.length, events: limit ? selected.slice(-limit) : selected };
+    });
+  };
+  void app.register(routes);
 }

@@ -1,3 +1,5 @@
 export * from './assets';
 export * from './dependency-unavailable';
 export * from './backoff';
+export * from './worker-pool';
+export * from './jobs';

@@ -65,6 +65,22 @@ const findUnavailable = (app: FastifyInstance, error: Error): DependencyUnavaila
   return undefined;
 };
 
+const VALIDATION_CONTEXTS: Record<string, InputPart> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+/**
+ * A route schema's validation errors (zod through the type provider: keyword is the issue code,
+ * params the rest of the issue) as field issues, named as parseInput names them.
+ */
+function schemaIssues(error: FastifyError): FieldIssue[] {
+  const where = VALIDATION_CONTEXTS[error.validationContext ?? 'body'] ?? 'body';
+  return error.validation!.map((v) => {
+    const path = v.instancePath.split('/').filter(Boolean).join('.');
+    const keys = (v.params as { keys?: unknown }).keys;
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) return { field: `${where}${path ? '.' + path : ''}`, rule: `unknown field(s): ${keys.join(', ')}` };
+    return { field: `${where}.${path || '(root)'}`, rule: v.message ?? v.keyword };
+  });
+}
+
 // Fastify's own 4xx errors, by status, in the platform's vocabulary.
 const CLIENT_ERRORS: Record<number, string> = { 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited' };
 
@@ -76,13 +92,12 @@ const CLIENT_ERRORS: Record<number, string> = { 404: 'not_found', 405: 'method_n
  */
 const errorHandlingPlugin: FastifyPluginAsync<ErrorHandlingOptions> = async (app, options) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpError) return reply.code(error.status).send(error.body);
-    if (error instanceof z.ZodError) return reply.code(400).send(validationFailed(fieldIssues(error, 'body')));
-    if (error.validation) {
-      const where = (error.validationContext ?? 'body') as InputPart;
-      const details = error.validation.map((v) => ({ field: `${where}${v.instancePath.replaceAll('/', '.')}`, rule: v.message ?? v.keyword }));
-      return reply.code(400).send(validationFailed(details));
+    if (error instanceof HttpError) {
+      if (error.status === 401) reply.header('www-authenticate', 'Bearer');
+      return reply.code(error.status).send(error.body);
     }
+    if (error instanceof z.ZodError) return reply.code(400).send(validationFailed(fieldIssues(error, 'body')));
+    if (error.validation) return reply.code(400).send(validationFailed(schemaIssues(error)));
     const down = findUnavailable(app, error);
     if (down) {
       request.log.warn({ dependency: down.dependency, err: down.message }, 'dependency unavailable');

@@ -1,20 +1,37 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type RouteOptions, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import fp from 'fastify-plugin';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DestinationStream, Logger } from 'pino';
+import { routeAuth, type AuthVerifier } from './auth';
 import { errorHandling } from './errors';
+import { health, type ReadinessCheck } from './health';
 import { createLogger } from './logger';
-import { createMetrics, type ServiceMetrics } from './metrics';
+import { createMetrics, requestMetrics, type ServiceMetrics } from './metrics';
+import { openApi } from './openapi';
 import { rejectControlCharacters } from './validation';
 
-/** A dependency the service needs before it can do useful work (database, upstream, feed). */
-export interface ReadinessCheck {
-  name: string;
-  check: () => Promise<void> | void;
+export type { ReadinessCheck } from './health';
+
+/** Every service's Fastify instance: route schemas are zod schemas, inferred through the type provider. */
+export type ServiceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface ServiceConfig {
+  PORT: number;
+  HOST: string;
+  LOG_LEVEL: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's validated configuration (the kit's config plugin). */
+    serviceConfig: ServiceConfig;
+  }
 }
 
 export interface ServiceOptions {
   name: string;
   version?: string;
-  config: { PORT: number; HOST: string; LOG_LEVEL: string };
+  config: ServiceConfig;
   readiness?: ReadinessCheck[];
   /** Called on shutdown after the HTTP server stopped accepting requests (close pools, flush logs). */
   onClose?: () => Promise<void> | void;
@@ -24,10 +41,20 @@ export interface ServiceOptions {
   shutdownTimeoutMs?: number;
   /** Where the JSON log lines go; default stdout (tests read them from a stream). */
   logDestination?: DestinationStream;
+  /**
+   * Enforces each route's `config.auth` with this verifier, and refuses to start with a route
+   * that declares none. (Optional only until the gateway declares its routes; see auth.ts.)
+   */
+  auth?: AuthVerifier;
+  /**
+   * OpenAPI from the route schemas at GET /openapi.json. Asked for rather than default because
+   * an app that registers @fastify/swagger itself (the gateway, serving /docs) cannot have it twice.
+   */
+  openapi?: { description?: string };
 }
 
 export interface Service {
-  app: FastifyInstance;
+  app: ServiceApp;
   log: Logger;
   metrics: ServiceMetrics;
   /** Registers a check that /ready runs; services add checks as their dependencies come up. */
@@ -38,85 +65,55 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+const configPlugin: FastifyPluginAsync<{ config: ServiceConfig }> = async (app, { config }) => {
+  app.decorate('serviceConfig', config);
+};
+const serviceConfig = fp(configPlugin, { name: 'tradeyard-config', fastify: '5.x' });
+
+const shutdownPlugin: FastifyPluginAsync<{ onClose?: () => Promise<void> | void }> = async (app, options) => {
+  // onClose hooks run after the server stopped accepting requests and in-flight ones finished.
+  app.addHook('onClose', async () => void (await options.onClose?.()));
+};
+const shutdown = fp(shutdownPlugin, { name: 'tradeyard-shutdown', fastify: '5.x' });
+
 /**
- * The one HTTP skeleton every Tradeyard service runs on: Fastify with pino JSON logs, the error plugin,
- * GET /health (liveness), GET /ready (dependencies), GET /metrics (Prometheus text),
- * and a graceful stop on SIGTERM/SIGINT bounded by shutdownTimeoutMs (default 10 s).
+ * The one HTTP skeleton every Tradeyard service runs on: Fastify with pino JSON logs (secrets
+ * redacted), and the kit's plugins in this order: errors, control characters, config, zod
+ * validation and serialization, OpenAPI, route auth, health/ready, metrics, shutdown. A graceful
+ * stop on SIGTERM/SIGINT is bounded by shutdownTimeoutMs (default 10 s).
+ *
+ * The plugins load when the app is first awaited, so an app adds its routes in a plugin of its own
+ * (`app.register(routes)`): routes added at once, before that, would be missing from OpenAPI.
  */
 export function createService(options: ServiceOptions): Service {
   const log = createLogger(options.name, options.config.LOG_LEVEL, options.logDestination);
   const metrics = createMetrics(options.name);
   const checks: ReadinessCheck[] = [...(options.readiness ?? [])];
-  const startedAt = Date.now();
+  const version = options.version ?? process.env.APP_VERSION ?? 'dev';
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    // One log line per request comes from the onResponse hook below, not Fastify's two.
+    // One log line per request comes from the request-metrics plugin, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
-  });
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => void routes.push(route));
 
   // First, so that every route (the kit's and the app's) answers errors in the platform's one shape.
   void app.register(errorHandling, { service: options.name });
-  rejectControlCharacters(app);
-
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const seconds = reply.elapsedTime / 1000;
-    metrics.httpDuration.observe({ method: request.method, route, status_code: reply.statusCode }, seconds);
-    if (reply.statusCode >= 500) metrics.httpErrors.inc({ route });
-    if (route !== '/health' && route !== '/metrics' && route !== '/ready') {
-      request.log.info(
-        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-        'request',
-      );
-    }
-  });
-
-  app.get('/health', async () => ({
-    status: 'ok',
-    service: options.name,
-    version: options.version ?? process.env.APP_VERSION ?? 'dev',
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-  }));
-
-  // Checks run together, each bounded: a dependency that hangs is reported, never waited on.
-  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2000;
-  const runCheck = async ({ check }: ReadinessCheck): Promise<string> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        check(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${readinessTimeoutMs} ms`)), readinessTimeoutMs))),
-      ]);
-      return 'ok';
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  app.get('/ready', async (_request, reply) => {
-    const outcomes = await Promise.all(checks.map(runCheck));
-    const results = Object.fromEntries(checks.map((c, i) => [c.name, outcomes[i]]));
-    const missing = checks.filter((_, i) => outcomes[i] !== 'ok').map((c) => c.name);
-    if (missing.length) reply.header('retry-after', '2');
-    return reply.code(missing.length ? 503 : 200).send({ status: missing.length ? 'not ready' : 'ready', ...(missing.length ? { missing } : {}), checks: results });
-  });
-
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  void app.register(rejectControlCharacters);
+  void app.register(serviceConfig, { config: options.config });
+  if (options.openapi) void app.register(openApi, { title: options.name, version, description: options.openapi?.description });
+  if (options.auth) void app.register(routeAuth, { verify: options.auth, routes });
+  void app.register(health, { service: options.name, version, checks, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });
+  void app.register(requestMetrics, { metrics });
+  void app.register(shutdown, { onClose: options.onClose });
 
   let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      await app.close();
-      await options.onClose?.();
-    })();
-    return stopping;
-  };
+  const stop = () => (stopping ??= app.close());
 
   const onSignal = (signal: NodeJS.Signals) => {
     log.info({ signal }, 'shutting down');

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 
 /** One bad field: where it is (body.x, query.y, params.z, headers.h) and the rule it breaks. */
 export interface FieldIssue {
@@ -38,7 +39,7 @@ export function findControlCharacter(value: unknown, path: string, depth = 0): F
  * Refuses any request whose body, query, route params or input headers hold a control
  * character, with a 400 naming the field, before any handler (or database) sees it.
  */
-export function rejectControlCharacters(app: FastifyInstance): void {
+const controlCharactersPlugin: FastifyPluginAsync = async (app) => {
   app.addHook('preValidation', async (request, reply) => {
     const headers = Object.fromEntries(HEADERS_READ_AS_INPUT.map((name) => [name, request.headers[name]]));
     const issue =
@@ -48,4 +49,6 @@ export function rejectControlCharacters(app: FastifyInstance): void {
       findControlCharacter(request.body, 'body');
     if (issue) return reply.code(400).send(validationFailed([issue]));
   });
-}
+};
+
+export const rejectControlCharacters = fp(controlCharactersPlugin, { name: 'tradeyard-control-characters', fastify: '5.x' });

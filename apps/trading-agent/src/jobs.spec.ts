@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { parseConfig } from '@tradeyard/service-kit';
+import { createAgent, type AgentDeps } from './app';
+import { agentConfigSchema } from './config';
+
+const serviceToken = 'service-token-0123456789';
+const auth = { authorization: `Bearer ${serviceToken}` };
+const config = { ...parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SERVICE_TOKEN: serviceToken }), PORT: 0 };
+const workerFile = join(__dirname, '__fixtures__/main-worker.js');
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+/** 2000 sma-cross runs over the S&P 500: several seconds of work for one worker. */
+const longGrid = { strategy: { name: 'sma-cross', fast: range(2, 40), slow: range(100, 50) } };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function untilStatus(url: string, id: string, wanted: string[], withinMs = 60_000) {
+  for (const started = Date.now(); Date.now() - started < withinMs; await sleep(25)) {
+    const job = (await (await fetch(`${url}/api/v1/jobs/${id}`)).json()) as { status: string; progress?: { done: number; total: number }; error?: string };
+    if (wanted.includes(job.status)) return job;
+  }
+  throw new Error(`job ${id} never reached ${wanted.join('/')}`);
+}
+
+function startAgent(jobs: Partial<AgentDeps['jobs']> = {}) {
+  const agent = createAgent(config, { jobs: { workerFile, ...jobs } });
+  return { agent, url: agent.start() };
+}
+
+describe('backtest jobs off the request thread', () => {
+  it('keeps /health and the job status answering within 200 ms while a long grid runs', async () => {
+    const { agent, url: started } = startAgent();
+    const url = await started;
+    try {
+      const accepted = await fetch(`${url}/api/v1/grids`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(longGrid) });
+      expect(accepted.status).toBe(202);
+      const { id } = (await accepted.json()) as { id: string };
+      await untilStatus(url, id, ['running']);
+      const latencies: number[] = [];
+      let job = await untilStatus(url, id, ['running', 'done', 'failed']);
+      for (let i = 0; i < 20 && job.status === 'running'; i++) {
+        const t0 = performance.now();
+        expect((await fetch(`${url}/health`)).status).toBe(200);
+        job = (await (await fetch(`${url}/api/v1/jobs/${id}`)).json()) as typeof job;
+        latencies.push(performance.now() - t0);
+        await sleep(100);
+      }
+      // The grid was still running for the samples taken, and progress advanced.
+      expect(latencies.length).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...latencies)).toBeLessThan(200);
+      process.stdout.write(`health + job status while a 2000-run grid ran: ${latencies.length} samples, max ${Math.max(...latencies).toFixed(1)} ms\n`);
+      const done = await untilStatus(url, id, ['done', 'failed'], 120_000);
+      expect(done).toMatchObject({ status: 'done', progress: { done: 2000, total: 2000 } });
+    } finally {
+      await agent.stop();
+    }
+  }, 180_000);
+
+  it('refuses a job beyond the queue limit with 429 and Retry-After, and ends a job at its deadline', async () => {
+    const { agent, url: started } = startAgent({ maxActive: 1, timeoutMs: 400 });
+    const url = await started;
+    try {
+      const submit = () => fetch(`${url}/api/v1/grids`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(longGrid) });
+      const first = await submit();
+      expect(first.status).toBe(202);
+      const { id } = (await first.json()) as { id: string };
+      const second = await submit();
+      expect(second.status).toBe(429);
+      expect(second.headers.get('retry-after')).toBe('1');
+      expect(await second.json()).toEqual({ error: 'busy', message: '1 jobs are already queued or running; retry in 1 s' });
+
+      const failed = await untilStatus(url, id, ['done', 'failed']);
+      expect(failed).toMatchObject({ status: 'failed', error: 'time limit: the job ran longer than 400 ms' });
+      // The slot is free again, and a fresh worker takes the next job.
+      const small = await fetch(`${url}/api/v1/backtests`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ strategy: { name: 'buy-and-hold' }, data: { source: 'sp500', from: '2020-01-01' } }) });
+      expect(small.status).toBe(202);
+      const next = await untilStatus(url, ((await small.json()) as { id: string }).id, ['done', 'failed']);
+      expect(next.status).toBe('done');
+    } finally {
+      await agent.stop();
+    }
+  }, 120_000);
+});

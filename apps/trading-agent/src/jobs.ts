@@ -1,0 +1,85 @@
+import { type backtestOptionsSchema, type BacktestSummary, type GridOutcome, renderHtmlReport, runBacktest, runGridInline, summarize } from '@tradeyard/backtest';
+import { isPoolWorker, JobQueue, serveWorkerTasks, WorkerPool } from '@tradeyard/runtime-util';
+import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
+import type { z } from 'zod';
+import { type DataSource, loadDataSource } from './data';
+
+type Options = z.infer<typeof backtestOptionsSchema>;
+
+/** What the HTTP thread hands a job worker: one backtest, or a grid's already expanded strategy specs. */
+export type AgentTask =
+  | { kind: 'backtest'; strategy: StrategySpec; data: DataSource; options: Options }
+  | { kind: 'grid'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options };
+
+export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; reportHtml: string };
+// A type rather than an interface so that it fits the job response schema's record.
+export type GridOutput = {
+  symbol: string;
+  bars: number;
+  runs: GridOutcome[];
+  best: (GridOutcome & { by: 'sharpe' }) | null;
+};
+export type AgentTaskOutput = BacktestOutput | GridOutput;
+
+const WORKER_KIND = 'tradeyard-agent-jobs';
+
+/** True inside a job worker thread of the trading agent. */
+export const isAgentJobWorker = () => isPoolWorker(WORKER_KIND);
+
+/** The best run of a grid by Sharpe, or null when no run could run. */
+export function bestBySharpe(runs: GridOutcome[]): GridOutput['best'] {
+  const best = runs.filter((r) => r.summary).sort((a, b) => b.summary!.sharpe - a.summary!.sharpe)[0];
+  return best ? { by: 'sharpe', ...best } : null;
+}
+
+function runTask(task: AgentTask, progress: (done: number, total: number) => void): AgentTaskOutput {
+  const columns = loadDataSource(task.data);
+  if (task.kind === 'backtest') {
+    const result = runBacktest(columns, createStrategy(task.strategy), { ...task.options, onProgress: progress });
+    return { ...summarize(result), tradeLog: result.tradeLog, reportHtml: renderHtmlReport(result) };
+  }
+  // One run at a time on this worker, so progress counts runs and the pool's one deadline bounds the grid.
+  const runs = task.strategies.map((strategy, index) => {
+    const [outcome] = runGridInline({ datasets: [columns], jobs: [{ dataset: 0, strategy }], options: task.options });
+    progress(index + 1, task.strategies.length);
+    return { ...outcome, job: index };
+  });
+  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs) };
+}
+
+/** The worker side: the bundle re-enters as a job worker (see main.ts). */
+export function serveAgentJobWorker(): void {
+  serveWorkerTasks<AgentTask, AgentTaskOutput>(WORKER_KIND, runTask);
+}
+
+export interface AgentJobOptions {
+  /** The script job workers start: the bundle itself (main.js), or a test fixture. */
+  workerFile: string;
+  /** Worker threads (default 1: the live agent and the HTTP thread keep the other core). */
+  workers?: number;
+  /** Wall time of one job (default 120 s): past it the worker is ended and the job fails saying so. */
+  timeoutMs?: number;
+  /** Jobs queued or running at once before POST answers 429 (default 8). */
+  maxActive?: number;
+}
+
+export type AgentJobs = JobQueue<AgentTask['kind'], AgentTask, AgentTaskOutput>;
+
+export function createAgentJobs(options: AgentJobOptions): AgentJobs {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const maxActive = options.maxActive ?? 8;
+  const pool = new WorkerPool<AgentTask, AgentTaskOutput>({
+    kind: WORKER_KIND,
+    names: { pool: 'backtest pool', task: 'job', waiting: 'jobs' },
+    workerFile: options.workerFile,
+    workers: options.workers ?? 1,
+    timeoutMs,
+    // The S&P 500 history and a year of trade log fit well inside this; a runaway grid does not.
+    maxHeapMb: 512,
+    maxQueue: maxActive,
+    // A queued job waits at most for every job ahead of it to use its whole deadline, plus the
+    // load of a fresh worker (one replaced after a deadline, or the first after a start).
+    maxWaitMs: maxActive * timeoutMs + 30_000,
+  });
+  return new JobQueue(pool, { maxActive, keepFinished: 50 });
+}

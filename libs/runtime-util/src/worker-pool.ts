@@ -1,0 +1,237 @@
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+/** How a pool names itself and its work in its errors: "calculator busy", "the evaluation ran longer…". */
+export interface WorkerPoolNames {
+  /** The pool: 'calculator', 'backtest pool'. */
+  pool: string;
+  /** One unit of work: 'evaluation', 'job'. */
+  task: string;
+  /** Several waiting units, as counted: 'expressions', 'jobs'. */
+  waiting: string;
+}
+
+export interface WorkerPoolOptions {
+  /** Tells this pool's workers from other kinds started from the same script. */
+  kind: string;
+  names: WorkerPoolNames;
+  /**
+   * The script each worker thread starts: it must call serveWorkerTasks(kind, …) when
+   * isPoolWorker(kind) is true. In an app bundle that is the bundle itself (__filename).
+   */
+  workerFile: string;
+  /** Node options for the workers, e.g. ['--import', 'tsx'] to run TypeScript sources. */
+  execArgv?: string[];
+  /** Worker threads running at once (default 2). */
+  workers?: number;
+  /** Wall time one task may take before its worker is terminated (default 1000 ms). */
+  timeoutMs?: number;
+  /** Heap of one worker (V8 old generation, MB, default 64): an allocation beyond it ends that worker only. */
+  maxHeapMb?: number;
+  /** Tasks waiting for a worker before new ones are refused (default 64). */
+  maxQueue?: number;
+  /** How long a task may wait for a free worker (default 10 x timeoutMs). */
+  maxWaitMs?: number;
+}
+
+/** Why a task did not produce its output; `reason` says which bound or failure it was. */
+export class WorkerTaskError extends Error {
+  constructor(
+    readonly reason: 'busy' | 'time' | 'memory' | 'worker' | 'closed' | 'task',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TaskCallbacks {
+  /** The task left the queue and a worker began it. */
+  onStart?: () => void;
+  /** Progress the task's handler reported: `done` of `total`. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+type Reply<O> = 'ready' | { progress: [number, number] } | { ok: true; output: O } | { ok: false; message: string };
+
+/** True inside a worker thread started by a WorkerPool of this kind. */
+export const isPoolWorker = (kind: string) => !isMainThread && (workerData as { kind?: string } | null)?.kind === kind;
+
+/**
+ * The worker side: runs each input the pool sends through `handler` and posts the outcome back.
+ * An Error the handler throws fails that task only, with its message.
+ */
+export function serveWorkerTasks<I, O>(kind: string, handler: (input: I, progress: (done: number, total: number) => void) => O): void {
+  const port = parentPort;
+  if (!isPoolWorker(kind) || !port) throw new Error(`serveWorkerTasks(${kind}) must run inside a worker thread its WorkerPool started`);
+  const progress = (done: number, total: number) => port.postMessage({ progress: [done, total] } satisfies Reply<O>);
+  port.on('message', (input: I) => {
+    let reply: Reply<O>;
+    try {
+      reply = { ok: true, output: handler(input, progress) };
+    } catch (err) {
+      reply = { ok: false, message: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(reply);
+  });
+  port.postMessage('ready' satisfies Reply<O>);
+}
+
+interface Task<I, O> extends TaskCallbacks {
+  input: I;
+  /** Bounds the wait for a free worker. */
+  waiting?: NodeJS.Timeout;
+  resolve: (output: O) => void;
+  reject: (err: WorkerTaskError) => void;
+}
+
+interface Slot<I, O> {
+  worker: Worker;
+  /** The worker has loaded and listens; the deadline of a task starts only then. */
+  ready: boolean;
+  task?: Task<I, O>;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Runs tasks on worker threads, each with a heap cap and a deadline. A worker that runs past its
+ * deadline or out of memory is terminated and replaced, and only its own caller gets the error;
+ * the others keep their workers. Hand-written over a pool library because the point is exactly
+ * this: terminate-and-replace per task, with the limit named in the error.
+ */
+export class WorkerPool<I, O> {
+  private readonly slots: Array<Slot<I, O>> = [];
+  private readonly queue: Array<Task<I, O>> = [];
+  readonly timeoutMs: number;
+  readonly maxQueue: number;
+  private readonly maxHeapMb: number;
+  private readonly maxWaitMs: number;
+  private readonly names: WorkerPoolNames;
+  private closed = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.names = options.names;
+    this.timeoutMs = options.timeoutMs ?? 1000;
+    this.maxHeapMb = options.maxHeapMb ?? 64;
+    this.maxQueue = options.maxQueue ?? 64;
+    this.maxWaitMs = options.maxWaitMs ?? 10 * this.timeoutMs;
+    for (let i = 0; i < (options.workers ?? 2); i++) this.slots.push({ worker: this.spawn(), ready: false });
+  }
+
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves with the task's output, or rejects with a WorkerTaskError naming the rule or limit broken. */
+  run(input: I, callbacks: TaskCallbacks = {}): Promise<O> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(this.shutDown());
+      if (this.queue.length >= this.maxQueue) {
+        return reject(new WorkerTaskError('busy', `${this.names.pool} busy: ${this.maxQueue} ${this.names.waiting} are already waiting; retry later`));
+      }
+      const task: Task<I, O> = { input, resolve, reject, ...callbacks };
+      task.waiting = setTimeout(() => {
+        const index = this.queue.indexOf(task);
+        if (index < 0) return;
+        this.queue.splice(index, 1);
+        reject(new WorkerTaskError('busy', `${this.names.pool} busy: no worker was free within ${this.maxWaitMs} ms; retry later`));
+      }, this.maxWaitMs);
+      this.queue.push(task);
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) {
+      clearTimeout(task.waiting);
+      task.reject(this.shutDown());
+    }
+    await Promise.all(
+      this.slots.map((slot) => {
+        clearTimeout(slot.timer);
+        slot.task?.reject(this.shutDown());
+        slot.task = undefined;
+        return slot.worker.terminate();
+      }),
+    );
+  }
+
+  private shutDown = () => new WorkerTaskError('closed', `${this.names.pool} is shut down`);
+
+  private spawn(): Worker {
+    const worker = new Worker(this.options.workerFile, {
+      workerData: { kind: this.options.kind },
+      execArgv: this.options.execArgv,
+      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: Math.max(4, this.maxHeapMb / 8) },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on('message', (reply: Reply<O>) => {
+      const slot = this.slots.find((s) => s.worker === worker);
+      if (!slot) return;
+      if (reply === 'ready') {
+        slot.ready = true;
+        return this.dispatch();
+      }
+      const { task } = slot;
+      if (!task) return;
+      if ('progress' in reply) return task.onProgress?.(...reply.progress);
+      this.release(slot);
+      if (reply.ok) task.resolve(reply.output);
+      else task.reject(new WorkerTaskError('task', reply.message));
+    });
+    worker.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') this.replace(worker, new WorkerTaskError('memory', `memory limit: the ${this.names.task} needed more than the ${this.maxHeapMb} MB heap it may use`));
+      else this.replace(worker, new WorkerTaskError('worker', `${this.names.pool} worker failed: ${err.message}`));
+    });
+    worker.on('exit', () => this.replace(worker, new WorkerTaskError('worker', `${this.names.pool} worker stopped`)));
+    return worker;
+  }
+
+  /** Fails the worker's task (if any) with `why` and puts a fresh worker in its place. */
+  private replace(worker: Worker, why: WorkerTaskError): void {
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (!slot) return;
+    const { task, ready } = slot;
+    clearTimeout(slot.timer);
+    slot.task = undefined;
+    slot.ready = false;
+    void worker.terminate();
+    task?.reject(why);
+    if (this.closed) return;
+    if (ready) {
+      slot.worker = this.spawn();
+      return;
+    }
+    // A worker that failed to start (a bad file, a heap too small to load it) fails what waits,
+    // saying why, and is retried after a pause rather than in a loop.
+    for (const waiting of this.queue.splice(0)) {
+      clearTimeout(waiting.waiting);
+      waiting.reject(new WorkerTaskError('worker', `${this.names.pool} worker failed to start: ${why.message}`));
+    }
+    setTimeout(() => !this.closed && slot.worker === worker && (slot.worker = this.spawn()), 1000).unref();
+  }
+
+  private release(slot: Slot<I, O>): void {
+    clearTimeout(slot.timer);
+    slot.task = undefined;
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.task || !slot.ready) continue;
+      const task = this.queue.shift();
+      if (!task) return;
+      clearTimeout(task.waiting);
+      slot.task = task;
+      slot.timer = setTimeout(
+        () => this.replace(slot.worker, new WorkerTaskError('time', `time limit: the ${this.names.task} ran longer than ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      task.onStart?.();
+      slot.worker.postMessage(task.input);
+    }
+  }
+}

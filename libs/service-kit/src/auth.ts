@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
+import { createVerifier } from 'fast-jwt';
+import fp from 'fastify-plugin';
+import { timingSafeEqual } from 'node:crypto';
+import { HttpError } from './errors';
+
+/** The platform's roles, weakest first: a role admits every route that asks for it or a weaker one. */
+export const roles = ['viewer', 'trader', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/**
+ * What a route declares in `config.auth`: a role its caller needs, 'public' for no credentials,
+ * or 'endpoint' for a protocol endpoint that checks its own clients (MCP's token or loopback rule).
+ */
+export type RouteAuth = Role | 'public' | 'endpoint';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+}
+
+/** Admits the request for a route needing `role`, or throws an HttpError 401/403 saying why not. */
+export type AuthVerifier = (request: FastifyRequest, role: Role) => void | Promise<void>;
+
+export interface RouteAuthOptions {
+  verify: AuthVerifier;
+  /**
+   * Every route of the app, collected by an onRoute hook createService adds on its first line:
+   * a route added before this plugin has loaded would escape an onRoute hook of the plugin's own.
+   */
+  routes: RouteOptions[];
+}
+
+const declarations = new Set<RouteAuth>([...roles, 'public', 'endpoint']);
+
+/**
+ * Enforces each route's `config.auth` in one onRequest hook. A route that declares nothing (or
+ * something unknown) stops the start with an error naming it, so a forgotten declaration never
+ * becomes an open route. Checked when the app is ready rather than as each route is added, so a
+ * scope may declare for routes a library registers (see declareRouteAuth).
+ */
+const routeAuthPlugin: FastifyPluginAsync<RouteAuthOptions> = async (app, options) => {
+  app.addHook('onReady', async () => {
+    const undeclared = options.routes.filter((route) => !declarations.has(route.config?.auth as RouteAuth));
+    if (undeclared.length === 0) return;
+    const names = undeclared.map((route) => `${String(route.method)} ${route.url}`).join(', ');
+    throw new Error(`routes without a valid config.auth (${[...declarations].join(' | ')}): ${names}; declare 'public' to serve one without credentials`);
+  });
+  app.addHook('onRequest', async (request) => {
+    const auth = request.routeOptions.config.auth;
+    // Undefined only for unmatched URLs (every route was checked at start), which answer 404.
+    if (auth === undefined || auth === 'public' || auth === 'endpoint') return;
+    await options.verify(request, auth);
+  });
+};
+
+export const routeAuth = fp(routeAuthPlugin, { name: 'tradeyard-route-auth', fastify: '5.x' });
+
+/** Registers the routes `register` adds (a library's, say) with `auth` declared for each of them. */
+export function declareRouteAuth(app: FastifyInstance, auth: RouteAuth, register: (scope: FastifyInstance) => void): void {
+  void app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => void (route.config = { ...route.config, auth }));
+    register(scope);
+  });
+}
+
+export interface BearerVerifierOptions {
+  /** The platform's service token (SERVICE_TOKEN): admitted to every route. */
+  serviceToken?: string;
+  /** The gateway's JWT_SECRET: a gateway login token is admitted to the routes its role reaches. */
+  jwtSecret?: string;
+}
+
+const sameSecret = (given: string, expected: string) => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+const denied = (status: 401 | 403, message: string) => new HttpError(status, { error: status === 401 ? 'unauthorized' : 'forbidden', message });
+
+/**
+ * The verifier of the services behind the gateway: the service token, or a gateway JWT whose role
+ * reaches the route's. With neither secret configured every protected route is refused (401 saying so).
+ */
+export function bearerVerifier(options: BearerVerifierOptions): AuthVerifier {
+  const verifyJwt = options.jwtSecret ? createVerifier({ key: options.jwtSecret }) : undefined;
+  return (request, role) => {
+    const admitted = roles.slice(roles.indexOf(role)).join(' or ');
+    if (!options.serviceToken && !verifyJwt) throw denied(401, 'writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (!token) throw denied(401, `missing bearer token: send the service token or a gateway login token (role ${admitted})`);
+    if (options.serviceToken && sameSecret(token, options.serviceToken)) return;
+    let granted: unknown;
+    try {
+      if (!verifyJwt) throw new Error('no JWT_SECRET');
+      granted = (verifyJwt(token) as { role?: unknown }).role;
+    } catch {
+      throw denied(401, 'invalid or expired token');
+    }
+    const rank = roles.indexOf(granted as Role);
+    if (rank < roles.indexOf(role)) throw denied(403, `requires role ${admitted}; this token has role ${String(granted)}`);
+  };
+}

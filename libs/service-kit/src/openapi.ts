@@ -1,0 +1,32 @@
+import swagger, { type SwaggerTransform } from '@fastify/swagger';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+export interface OpenApiOptions {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+/** The zod schemas as JSON Schema, and a bearer requirement on every route whose config.auth names a role. */
+const transform: SwaggerTransform = (input) => {
+  const out = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]);
+  const auth = input.route.config?.auth;
+  if (auth === undefined || auth === 'public' || auth === 'endpoint') return out;
+  return { ...out, schema: { ...out.schema, security: [{ bearer: [] }], description: `requires role ${auth} (or the service token)` } };
+};
+
+/** OpenAPI 3 generated from the routes' zod schemas, served at GET /openapi.json. */
+const openApiPlugin: FastifyPluginAsync<OpenApiOptions> = async (app, options) => {
+  await app.register(swagger, {
+    openapi: {
+      info: { title: options.title, version: options.version, ...(options.description ? { description: options.description } : {}) },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform,
+  });
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+};
+
+export const openApi = fp(openApiPlugin, { name: 'tradeyard-openapi', fastify: '5.x' });

@@ -2,7 +2,7 @@ import { divRound, notional, toMicros } from '@tradeyard/money';
 import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
 import fc from 'fast-check';
 import { Broker, type BrokerSettings, type PriceSource } from './broker';
-import { BrokerError } from './order';
+import { BrokerError } from '@tradeyard/fill-engine';
 import { gatewayMigrations } from './schema';
 
 /**
@@ -16,11 +16,20 @@ import { gatewayMigrations } from './schema';
  */
 const settings: BrokerSettings = { startingCash: 3_000, feeBps: 10, feeFixed: 1, slippageBps: 5, maxOrderNotional: 0, maxPositionNotional: 0, allowShort: false };
 
+/** Prices whose time moves on with every change: each new price is a new bar for the fill engine. */
+class MovingMap extends Map<string, number> {
+  time = 1;
+  override set(symbol: string, price: number) {
+    this.time++;
+    return super.set(symbol, price);
+  }
+}
+
 class MovingPrices implements PriceSource {
-  readonly prices = new Map<string, number>([['AAA', 100], ['BBB', 37.5]]);
+  readonly prices = new MovingMap<string, number>([['AAA', 100], ['BBB', 37.5]]);
   price(symbol: string) {
     const price = this.prices.get(symbol);
-    return price === undefined ? undefined : { price, time: 1 };
+    return price === undefined ? undefined : { price, time: this.prices.time };
   }
 }
 

@@ -130,4 +130,22 @@ CREATE TABLE order_events (
 CREATE INDEX order_events_order ON order_events (order_id, seq);
 `,
   },
+  // Orders people use (libs/fill-engine): stop, stop-limit and trailing stops, time in force, and
+  // the engine's state of a resting order (trigger, trailing anchor, the last bar it was evaluated
+  // against). Existing orders are gtc, as they behaved.
+  {
+    id: '004_order_types',
+    sql: `
+ALTER TABLE orders DROP CONSTRAINT orders_type_check;
+ALTER TABLE orders ADD CONSTRAINT orders_type_check CHECK (type IN ('market', 'limit', 'stop', 'stop_limit', 'trailing_stop'));
+ALTER TABLE orders ADD COLUMN time_in_force text NOT NULL DEFAULT 'gtc' CHECK (time_in_force IN ('day', 'gtc', 'ioc', 'fok'));
+ALTER TABLE orders ADD COLUMN stop_price numeric(24,6);
+ALTER TABLE orders ADD COLUMN trail_amount numeric(24,6);
+ALTER TABLE orders ADD COLUMN trail_percent numeric(24,6);
+ALTER TABLE orders ADD COLUMN trail_anchor numeric(24,6);
+ALTER TABLE orders ADD COLUMN triggered boolean NOT NULL DEFAULT false;
+ALTER TABLE orders ADD COLUMN arrival_time bigint;
+ALTER TABLE orders ADD COLUMN evaluated_through bigint;
+`,
+  },
 ];

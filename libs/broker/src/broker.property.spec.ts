@@ -26,7 +26,7 @@ class MovingMap extends Map<string, number> {
 }
 
 class MovingPrices implements PriceSource {
-  readonly prices = new MovingMap<string, number>([['AAA', 100], ['BBB', 37.5]]);
+  readonly prices = new MovingMap([['AAA', 100], ['BBB', 37.5]]);
   price(symbol: string) {
     const price = this.prices.get(symbol);
     return price === undefined ? undefined : { price, time: this.prices.time };

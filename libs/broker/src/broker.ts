@@ -42,6 +42,10 @@ export type BrokerEvent = { channel: 'orders'; accountId: string; data: Order } 
 interface OrderRecord extends EngineOrder {
   accountId: string;
   symbol: string;
+  /** Bracket: the prices of the exit orders the fill of this entry places, and a child's entry. */
+  takeProfitPrice: bigint | null;
+  stopLossPrice: bigint | null;
+  parentId: string | null;
   reservedCash: bigint;
   reservedQuantity: bigint;
   createdAt: string;
@@ -52,7 +56,8 @@ const orderColumns = `id, account_id, symbol, side, type, quantity::text AS quan
   filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, fees::text AS fees, fill_count,
   reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at,
   time_in_force, stop_price::text AS stop_price, trail_amount::text AS trail_amount, trail_percent::text AS trail_percent,
-  trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through`;
+  trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through,
+  take_profit_price::text AS take_profit_price, stop_loss_price::text AS stop_loss_price, parent_id`;
 const optionalMicros = (v: unknown) => (v === null || v === undefined ? null : parseMicros(v as string));
 const optionalTime = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const optionalNumber = (v: bigint | null) => (v === null ? null : fromMicros(v));
@@ -78,6 +83,9 @@ function toRecord(r: Row): OrderRecord {
     triggered: r.triggered === true,
     arrivalTime: optionalTime(r.arrival_time),
     evaluatedThrough: optionalTime(r.evaluated_through),
+    takeProfitPrice: optionalMicros(r.take_profit_price),
+    stopLossPrice: optionalMicros(r.stop_loss_price),
+    parentId: r.parent_id === null || r.parent_id === undefined ? null : String(r.parent_id),
     status: r.status as OrderStatus,
     reasonCode: (r.reason_code as ReasonCode | null) ?? null,
     reason: (r.reason as string | null) ?? null,
@@ -105,6 +113,9 @@ function toOrder(o: OrderRecord): Order {
     trailAmount: optionalNumber(o.trailAmount),
     trailPercent: optionalNumber(o.trailPercent),
     timeInForce: o.timeInForce,
+    takeProfitPrice: optionalNumber(o.takeProfitPrice),
+    stopLossPrice: optionalNumber(o.stopLossPrice),
+    parentId: o.parentId,
     status: o.status as Order['status'],
     reasonCode: o.reasonCode,
     reason: o.reason,
@@ -179,10 +190,16 @@ export class Broker {
     if (trailPercent !== null && trailPercent >= 100n * MICROS) {
       throw new BrokerError('invalid', 'validation_failed', `trailPercent ${input.trailPercent} must be below 100`, 'trailPercent');
     }
+    const takeProfitPrice = storedAmount(input.takeProfitPrice, 'takeProfitPrice');
+    const stopLossPrice = storedAmount(input.stopLossPrice, 'stopLossPrice');
+    if (takeProfitPrice !== null && stopLossPrice !== null && (input.side === 'buy' ? takeProfitPrice <= stopLossPrice : takeProfitPrice >= stopLossPrice)) {
+      const rule = input.side === 'buy' ? 'above' : 'below';
+      throw new BrokerError('invalid', 'validation_failed', `takeProfitPrice ${input.takeProfitPrice} must be ${rule} stopLossPrice ${input.stopLossPrice} for a ${input.side} entry`, 'takeProfitPrice');
+    }
     const quote = this.prices.price(input.symbol);
     if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${input.symbol} is not traded here`, 'symbol');
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.symbol, input.side, type, timeInForce, ...[quantity, limitPrice, stopPrice, trailAmount, trailPercent].map(optionalText)]))
+      .update(JSON.stringify([input.symbol, input.side, type, timeInForce, ...[quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice].map(optionalText)]))
       .digest('hex');
     await this.ensureAccount(accountId);
     const result = await this.db.transaction(async (tx) => {
@@ -205,7 +222,7 @@ export class Broker {
       const initialized: OrderRecord = {
         id: idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, symbol: input.symbol, side: input.side, type, timeInForce,
         quantity, limitPrice, stopPrice, trailAmount, trailPercent, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null,
-        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+        takeProfitPrice, stopLossPrice, parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
         reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
       };
       const accepted = transition(initialized, 'accept');
@@ -224,18 +241,7 @@ export class Broker {
         order = { ...accepted.order, ...this.reservation(accepted.order, market) };
         journal = [accepted.entry];
       }
-      await tx.query(
-        `INSERT INTO orders (id, account_id, idempotency_key, request_hash, symbol, side, type, quantity, limit_price, status, reason_code, reason,
-           reserved_cash, reserved_quantity, currency, created_at, updated_at, time_in_force, stop_price, trail_amount, trail_percent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20)`,
-        [
-          order.id, accountId, idempotencyKey ?? null, requestHash, order.symbol, order.side, order.type, formatMicros(quantity),
-          optionalText(limitPrice), order.status, order.reasonCode, order.reason,
-          formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), CURRENCY, now, timeInForce, optionalText(stopPrice),
-          optionalText(trailAmount), optionalText(trailPercent),
-        ],
-      );
-      await this.journal(tx, accountId, journal);
+      await this.insertOrder(tx, order, journal, idempotencyKey ?? null, requestHash);
       const events = denial
         ? [{ channel: 'orders' as const, accountId, data: toOrder(order) }]
         : await this.applyMatch(tx, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, cash, position, market);
@@ -244,6 +250,66 @@ export class Broker {
     });
     if (!result.replayed) this.committed();
     return result;
+  }
+
+  /** Writes a new order (as its first status) and its journal entries. */
+  private async insertOrder(tx: Queryable, order: OrderRecord, journal: OrderJournalEntry[], idempotencyKey: string | null, requestHash: string | null) {
+    await tx.query(
+      `INSERT INTO orders (id, account_id, idempotency_key, request_hash, symbol, side, type, quantity, limit_price, status, reason_code, reason,
+         reserved_cash, reserved_quantity, currency, created_at, updated_at, time_in_force, stop_price, trail_amount, trail_percent,
+         take_profit_price, stop_loss_price, parent_id, arrival_time, evaluated_through)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
+      [
+        order.id, order.accountId, idempotencyKey, requestHash, order.symbol, order.side, order.type, formatMicros(order.quantity),
+        optionalText(order.limitPrice), order.status, order.reasonCode, order.reason,
+        formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), CURRENCY, order.createdAt, order.timeInForce, optionalText(order.stopPrice),
+        optionalText(order.trailAmount), optionalText(order.trailPercent), optionalText(order.takeProfitPrice), optionalText(order.stopLossPrice),
+        order.parentId, order.arrivalTime, order.evaluatedThrough,
+      ],
+    );
+    await this.journal(tx, order.accountId, journal);
+  }
+
+  /**
+   * The exits of a bracket entry that has stopped trading with a filled quantity: a take-profit
+   * limit and a stop-loss stop on the other side for that quantity, one cancels the other. They
+   * start resting at the entry's last fill and are evaluated from the next bar. The pair
+   * reserves once: the first child holds the shares (or cash), the second none.
+   */
+  private async placeBracketExits(tx: Queryable, entry: OrderRecord, time: number): Promise<BrokerEvent[]> {
+    const events: BrokerEvent[] = [];
+    const exits = [
+      { kind: 'take_profit', type: 'limit' as const, limitPrice: entry.takeProfitPrice, stopPrice: null },
+      { kind: 'stop_loss', type: 'stop' as const, limitPrice: null, stopPrice: entry.stopLossPrice },
+    ].filter((e) => e.limitPrice !== null || e.stopPrice !== null);
+    const now = new Date().toISOString();
+    for (const [index, exit] of exits.entries()) {
+      const initialized: OrderRecord = {
+        id: orderIdFor(entry.id, exit.kind), accountId: entry.accountId, symbol: entry.symbol, side: entry.side === 'buy' ? 'sell' : 'buy', type: exit.type,
+        timeInForce: 'gtc', quantity: entry.filledQuantity, limitPrice: exit.limitPrice, stopPrice: exit.stopPrice, trailAmount: null, trailPercent: null,
+        trailAnchor: null, triggered: false, arrivalTime: time, evaluatedThrough: time, takeProfitPrice: null, stopLossPrice: null, parentId: entry.id,
+        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+        reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
+      };
+      const step = transition(initialized, 'accept');
+      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!) : {}) };
+      await this.insertOrder(tx, child, [step.entry], null, null);
+      events.push({ channel: 'orders', accountId: child.accountId, data: toOrder(child) });
+    }
+    return events;
+  }
+
+  /** One cancels the other: the open siblings of a bracket exit that traded or was cancelled. */
+  private async cancelSiblings(tx: Queryable, order: OrderRecord, why: string): Promise<BrokerEvent[]> {
+    const rows = await tx.query(`SELECT ${orderColumns} FROM orders WHERE parent_id = $1 AND id <> $2 AND status IN ${orderStatusList}`, [order.parentId, order.id]);
+    const events: BrokerEvent[] = [];
+    for (const row of rows) {
+      const step = transition(toRecord(row), 'cancel', { reasonCode: 'cancelled_by_bracket', reason: why });
+      const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
+      await this.save(tx, cancelled, [step.entry]);
+      events.push({ channel: 'orders', accountId: cancelled.accountId, data: toOrder(cancelled) });
+    }
+    return events;
   }
 
   /**
@@ -306,8 +372,8 @@ export class Broker {
     const [reserved] = await tx.query(
       `SELECT coalesce(sum(reserved_cash), 0)::text AS cash,
               coalesce(sum(CASE WHEN symbol = $3 THEN reserved_quantity ELSE 0 END), 0)::text AS quantity
-       FROM orders WHERE account_id = $1 AND id <> $2 AND status IN ${orderStatusList}`,
-      [order.accountId, order.id, order.symbol],
+       FROM orders WHERE account_id = $1 AND id <> $2 AND status IN ${orderStatusList} AND ($4::uuid IS NULL OR parent_id IS DISTINCT FROM $4::uuid)`,
+      [order.accountId, order.id, order.symbol, order.parentId],
     );
     const available = cash - parseMicros(reserved.cash as string);
     const needed = this.cashNeeded(order.side, quantity, orderNotional);
@@ -378,9 +444,16 @@ export class Broker {
       events.push({ channel: 'fills', accountId, data: fill });
     }
     const after: OrderRecord = { ...outcome.order, accountId, symbol, createdAt: before.createdAt, updatedAt: new Date().toISOString() };
-    Object.assign(after, openStatuses.includes(after.status) ? this.reservation(after, market) : { reservedCash: 0n, reservedQuantity: 0n });
+    // The open quantity changes only with a fill: without one the reservation stands (a bracket's second exit holds none).
+    if (!openStatuses.includes(after.status)) Object.assign(after, { reservedCash: 0n, reservedQuantity: 0n });
+    else if (outcome.fills.length) Object.assign(after, this.reservation(after, market));
+    else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
     await this.save(tx, after, outcome.journal);
-    return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events];
+    const related: BrokerEvent[] = [];
+    if (after.parentId !== null && outcome.fills.length) related.push(...(await this.cancelSiblings(tx, after, `the other exit of its bracket traded (order ${after.id})`)));
+    const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
+    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...(await this.placeBracketExits(tx, after, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0)));
+    return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
   }
 
   /** Inserts a fill row; false when a fill with its id is already recorded. */
@@ -476,7 +549,8 @@ export class Broker {
       const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
       await this.save(tx, cancelled, [step.entry]);
       const order = toOrder(cancelled);
-      await this.record(tx, [{ channel: 'orders', accountId, data: order }]);
+      const siblings = cancelled.parentId === null ? [] : await this.cancelSiblings(tx, cancelled, `the other exit of its bracket was cancelled (order ${cancelled.id})`);
+      await this.record(tx, [{ channel: 'orders', accountId, data: order }, ...siblings]);
       return order;
     });
     this.committed();

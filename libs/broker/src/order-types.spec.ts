@@ -120,6 +120,34 @@ describe('Broker order types on PGlite', () => {
     await consistent();
   });
 
+  it('places a bracket: the entry fill places a take-profit and a stop-loss that cancel each other, holding the shares once', async () => {
+    const { order: entry } = await broker.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 20, takeProfitPrice: 110, stopLossPrice: 95 });
+    expect(entry).toMatchObject({ status: 'filled', takeProfitPrice: 110, stopLossPrice: 95 });
+    const exits = (await broker.listOrders(id, { status: 'accepted' })).sort((a, b) => a.type.localeCompare(b.type));
+    expect(exits.map((o) => [o.type, o.side, o.quantity, o.limitPrice, o.stopPrice, o.parentId])).toEqual([
+      ['limit', 'sell', 20, 110, null, entry.id],
+      ['stop', 'sell', 20, null, 95, entry.id],
+    ]);
+    const extra = await broker.placeOrder(id, { symbol: 'SPX', side: 'sell', type: 'market', quantity: 1 });
+    expect(extra.order.reasonCode).toBe('denied_insufficient_position'); // the bracket holds all 20
+    bars.next(100, 101, 94, 96); // falls through the stop-loss
+    expect(await broker.matchRestingOrders('SPX')).toBe(1);
+    const [takeProfit, stopLoss] = exits;
+    expect(await broker.getOrder(id, stopLoss.id)).toMatchObject({ status: 'filled', avgFillPrice: 95 });
+    expect(await broker.getOrder(id, takeProfit.id)).toMatchObject({ status: 'cancelled', reasonCode: 'cancelled_by_bracket' });
+    expect((await broker.portfolio(id)).positions).toEqual([]);
+    await consistent();
+
+    // Cancelling one exit cancels the other.
+    await broker.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 5, takeProfitPrice: 120, stopLossPrice: 80 });
+    const [first, second] = await broker.listOrders(id, { status: 'accepted' });
+    await broker.cancelOrder(id, first.id);
+    expect(await broker.getOrder(id, second.id)).toMatchObject({ status: 'cancelled', reasonCode: 'cancelled_by_bracket' });
+    await expect(broker.placeOrder(id, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 1, takeProfitPrice: 90, stopLossPrice: 95 })).rejects.toMatchObject({
+      kind: 'invalid', field: 'takeProfitPrice', message: 'takeProfitPrice 90 must be above stopLossPrice 95 for a buy entry',
+    });
+  });
+
   it('refuses stop and trail values that round to 0 or a trail of 100 % or more, naming the field', async () => {
     await expect(broker.placeOrder(id, { symbol: 'SPX', side: 'sell', type: 'stop', quantity: 1, stopPrice: 1e-7 })).rejects.toMatchObject({ kind: 'invalid', field: 'stopPrice' });
     await expect(broker.placeOrder(id, { symbol: 'SPX', side: 'sell', type: 'trailing_stop', quantity: 1, trailAmount: 4e-7 })).rejects.toMatchObject({ kind: 'invalid', field: 'trailAmount' });

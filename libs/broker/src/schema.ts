@@ -148,4 +148,14 @@ ALTER TABLE orders ADD COLUMN arrival_time bigint;
 ALTER TABLE orders ADD COLUMN evaluated_through bigint;
 `,
   },
+  // Brackets: an entry's take-profit and stop-loss prices, and its exits' link to it (one cancels the other).
+  {
+    id: '005_brackets',
+    sql: `
+ALTER TABLE orders ADD COLUMN take_profit_price numeric(24,6);
+ALTER TABLE orders ADD COLUMN stop_loss_price numeric(24,6);
+ALTER TABLE orders ADD COLUMN parent_id uuid REFERENCES orders(id);
+CREATE INDEX orders_parent ON orders (parent_id) WHERE parent_id IS NOT NULL;
+`,
+  },
 ];

@@ -90,6 +90,8 @@ export const placeOrderSchema = z
     trailAmount: orderNumberSchema.optional().describe('trailing_stop: the trail as an amount of price (or give trailPercent)'),
     trailPercent: orderNumberSchema.max(99.999999, 'must be below 100').optional().describe('trailing_stop: the trail as a percent of the best price since placement'),
     timeInForce: timeInForceSchema.optional().describe('day, gtc (default), ioc (fill what can be at once, expire the rest), fok (fill all at once or expire)'),
+    takeProfitPrice: orderNumberSchema.optional().describe('Bracket: once this entry fills, a limit order on the other side at this price'),
+    stopLossPrice: orderNumberSchema.optional().describe('Bracket: once this entry fills, a stop order on the other side at this price; the two exits cancel each other'),
   })
   .strict()
   .superRefine((order, ctx) => {
@@ -118,6 +120,9 @@ export const orderSchema = z.object({
   trailAmount: z.number().nullable().optional(),
   trailPercent: z.number().nullable().optional(),
   timeInForce: timeInForceSchema.optional(),
+  takeProfitPrice: z.number().nullable().optional(),
+  stopLossPrice: z.number().nullable().optional(),
+  parentId: z.string().nullable().optional().describe('For a bracket exit: the entry order that placed it'),
   status: orderStatusSchema,
   reasonCode: z.string().nullable().describe('Stable code of why the order was denied, rejected or cancelled, e.g. denied_buying_power'),
   reason: z.string().nullable().describe('Why the order was denied, rejected or cancelled, with the numbers'),

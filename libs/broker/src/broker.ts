@@ -3,8 +3,9 @@ import { writeOutbox, type Database, type Queryable, type Row } from '@tradeyard
 import { createHash, randomUUID } from 'node:crypto';
 import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
 import { divRound, formatMicros, fromMicros, MICROS, notional, parseMicros, toMicros, type Currency } from '@tradeyard/money';
+import { accountConfigSchema, protectionDenial, protectionsOf, type AccountConfig } from './protections';
 import {
-  arrive, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
+  arrive, borrowFee, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
   type CostModel, type CostSettings, type EngineFill, type EngineOrder, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus,
   type OrderType, type PriceBar, type ReasonCode, type TimeInForce,
 } from '@tradeyard/fill-engine';
@@ -31,6 +32,22 @@ export interface BrokerSettings extends Partial<CostSettings> {
   maxPositionNotional: number;
   allowShort: boolean;
 }
+
+/** An account row locked for the transaction: its cash, its settings and the state its protections keep. */
+interface LockedAccount {
+  id: string;
+  initialCash: bigint;
+  cash: bigint;
+  config: AccountConfig;
+  allowShort: boolean;
+  dayNumber: number | null;
+  dayStartEquity: bigint;
+  losingStreak: number;
+  cooldownUntil: number;
+}
+
+/** A position with the market time it was opened at (for the borrow fee of a short). */
+type HeldPosition = PositionState & { openedAt: number | null };
 
 /** The currency of every account, price and amount of this broker. */
 export const CURRENCY: Currency = 'USD';
@@ -203,7 +220,7 @@ export class Broker {
       .digest('hex');
     await this.ensureAccount(accountId);
     const result = await this.db.transaction(async (tx) => {
-      const cash = await this.lockAccount(tx, accountId);
+      const account = await this.lockAccount(tx, accountId);
       if (idempotencyKey) {
         const [existing] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE account_id = $1 AND idempotency_key = $2`, [accountId, idempotencyKey]);
         if (existing) {
@@ -229,7 +246,8 @@ export class Broker {
       const market = toMicros(quote.price);
       const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
       const position = await this.loadPosition(tx, accountId, initialized.symbol);
-      const denial = await this.riskCheck(tx, initialized, cash, position, this.checkPrice(outcome, market));
+      const checkPrice = this.checkPrice(outcome, market);
+      const denial = (await this.riskCheck(tx, initialized, account, position, checkPrice)) ?? (await this.protectionCheck(tx, initialized, account, position, checkPrice, quote.time));
       let order: OrderRecord;
       let journal: OrderJournalEntry[];
       if (denial) {
@@ -238,13 +256,13 @@ export class Broker {
         journal = [step.entry];
       } else {
         // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
-        order = { ...accepted.order, ...this.reservation(accepted.order, market) };
+        order = { ...accepted.order, ...this.reservation(accepted.order, market, account.allowShort) };
         journal = [accepted.entry];
       }
       await this.insertOrder(tx, order, journal, idempotencyKey ?? null, requestHash);
       const events = denial
         ? [{ channel: 'orders' as const, accountId, data: toOrder(order) }]
-        : await this.applyMatch(tx, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, cash, position, market);
+        : await this.applyMatch(tx, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, account, position, market);
       await this.record(tx, events);
       return { order: (events.find((e) => e.channel === 'orders')!.data as Order), replayed: false };
     });
@@ -276,7 +294,7 @@ export class Broker {
    * start resting at the entry's last fill and are evaluated from the next bar. The pair
    * reserves once: the first child holds the shares (or cash), the second none.
    */
-  private async placeBracketExits(tx: Queryable, entry: OrderRecord, time: number): Promise<BrokerEvent[]> {
+  private async placeBracketExits(tx: Queryable, entry: OrderRecord, account: LockedAccount, time: number): Promise<BrokerEvent[]> {
     const events: BrokerEvent[] = [];
     const exits = [
       { kind: 'take_profit', type: 'limit' as const, limitPrice: entry.takeProfitPrice, stopPrice: null },
@@ -292,7 +310,7 @@ export class Broker {
         reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
       };
       const step = transition(initialized, 'accept');
-      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!) : {}) };
+      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!, account.allowShort) : {}) };
       await this.insertOrder(tx, child, [step.entry], null, null);
       events.push({ channel: 'orders', accountId: child.accountId, data: toOrder(child) });
     }
@@ -323,18 +341,96 @@ export class Broker {
     return outcome.order.side === 'buy' && resting > filled && openStatuses.includes(outcome.order.status) ? resting : filled;
   }
 
-  private async loadPosition(tx: Queryable, accountId: string, symbol: string): Promise<PositionState> {
+  private async loadPosition(tx: Queryable, accountId: string, symbol: string): Promise<HeldPosition> {
     const [row] = await tx.query(
-      'SELECT quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1 AND symbol = $2',
+      'SELECT quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl, opened_at FROM positions WHERE account_id = $1 AND symbol = $2',
       [accountId, symbol],
     );
-    return row ? positionOf(row) : flat();
+    return row ? { ...positionOf(row), openedAt: row.opened_at === null || row.opened_at === undefined ? null : Number(row.opened_at) } : { ...flat(), openedAt: null };
   }
 
   /** The account's cash, with its row locked for the rest of the transaction. */
-  private async lockAccount(tx: Queryable, accountId: string): Promise<bigint> {
-    const [account] = await tx.query('SELECT cash::text AS cash FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
-    return parseMicros(account?.cash as string | undefined);
+  private async lockAccount(tx: Queryable, accountId: string): Promise<LockedAccount> {
+    const [row] = await tx.query(
+      `SELECT initial_cash::text AS initial_cash, cash::text AS cash, config, day_number, day_start_equity::text AS day_start_equity, losing_streak, cooldown_until
+       FROM accounts WHERE id = $1 FOR UPDATE`,
+      [accountId],
+    );
+    const config = accountConfigSchema.parse(typeof row?.config === 'string' ? JSON.parse(row.config) : (row?.config ?? {}));
+    return {
+      id: accountId,
+      initialCash: parseMicros(row?.initial_cash as string | undefined),
+      cash: parseMicros(row?.cash as string | undefined),
+      config,
+      allowShort: config.allowShort ?? this.settings.allowShort,
+      dayNumber: row?.day_number === null || row?.day_number === undefined ? null : Number(row.day_number),
+      dayStartEquity: parseMicros(row?.day_start_equity as string | null | undefined),
+      losingStreak: Number(row?.losing_streak ?? 0),
+      cooldownUntil: Number(row?.cooldown_until ?? 0),
+    };
+  }
+
+  /**
+   * Sets an account's short selling, borrow rate and protections (src/protections.ts); fields
+   * not given keep their value. Bad values are refused naming the field. Returns the whole config.
+   */
+  async configureAccount(accountId: string, input: unknown): Promise<AccountConfig> {
+    const parsed = accountConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
+      throw new BrokerError('invalid', 'validation_failed', `${field}: ${issue.message}`, field);
+    }
+    await this.ensureAccount(accountId);
+    return this.db.transaction(async (tx) => {
+      const account = await this.lockAccount(tx, accountId);
+      const config = { ...account.config, ...parsed.data };
+      await tx.query('UPDATE accounts SET config = $2 WHERE id = $1', [accountId, JSON.stringify(config)]);
+      return config;
+    });
+  }
+
+  async accountConfig(accountId: string): Promise<AccountConfig> {
+    const [row] = await this.db.query('SELECT config FROM accounts WHERE id = $1', [accountId]);
+    if (!row) throw new BrokerError('not_found', 'not_found', `no paper account ${accountId}`);
+    return accountConfigSchema.parse(typeof row.config === 'string' ? JSON.parse(row.config) : row.config);
+  }
+
+  /**
+   * The account's protections (src/protections.ts) for an order that passed the risk checks.
+   * Nothing is read unless a protection is on. The day's start is the equity at the account's
+   * first order of that market day (UTC date of the quote).
+   */
+  private async protectionCheck(tx: Queryable, order: OrderRecord, account: LockedAccount, position: PositionState, price: bigint, time: number) {
+    const protections = protectionsOf(account.config);
+    if (!(protections.maxDrawdown || protections.dailyLossLimit || protections.cooldownAfterLosses || protections.maxOpenPositions || protections.maxPositionShare)) return undefined;
+    const held = position.quantity;
+    const signed = order.side === 'buy' ? order.quantity : -order.quantity;
+    const reducing = held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
+    if (reducing) return undefined;
+    const equity = await this.equityOf(tx, account.id, account.cash);
+    const [history] = await tx.query('SELECT coalesce(max(equity), 0)::text AS peak FROM equity_history WHERE account_id = $1', [account.id]);
+    const peaks = [account.initialCash, parseMicros(history.peak as string), equity];
+    const day = Math.floor(time / 86_400_000);
+    let dayStartEquity = account.dayStartEquity;
+    if (account.dayNumber !== day) {
+      dayStartEquity = equity;
+      await tx.query('UPDATE accounts SET day_number = $2, day_start_equity = $3 WHERE id = $1', [account.id, day, formatMicros(equity)]);
+    }
+    const [open] = await tx.query('SELECT count(*)::int AS n FROM positions WHERE account_id = $1 AND quantity <> 0', [account.id]);
+    const after = held + signed;
+    const denial = protectionDenial(protections, {
+      reducing,
+      equity,
+      peakEquity: peaks.reduce((a, b) => (b > a ? b : a)),
+      dayStartEquity,
+      time,
+      cooldownUntil: account.cooldownUntil,
+      opensPosition: held === 0n,
+      openPositions: Number(open.n),
+      positionNotional: notional(after < 0n ? -after : after, price),
+    });
+    return denial && { code: denial.code, reason: denial.reason };
   }
 
   /**
@@ -345,10 +441,10 @@ export class Broker {
    * covers every fill; a stop or trailing stop without a limit can gap past its trigger, and is
    * checked again when it fills.
    */
-  private reservation(order: OrderRecord, market: bigint): { reservedCash: bigint; reservedQuantity: bigint } {
+  private reservation(order: OrderRecord, market: bigint, allowShort: boolean): { reservedCash: bigint; reservedQuantity: bigint } {
     const open = order.quantity - order.filledQuantity;
     const reservedCash = this.cashNeeded(order.side, open, notional(open, restingPrice(order, market)));
-    return { reservedCash, reservedQuantity: order.side === 'sell' && !this.settings.allowShort ? open : 0n };
+    return { reservedCash, reservedQuantity: order.side === 'sell' && !allowShort ? open : 0n };
   }
 
   /** The cash a fill takes from the account: a buy's notional and fee, a sell's fee beyond its proceeds. */
@@ -362,7 +458,8 @@ export class Broker {
    * Why an order may not trade at `price`, or undefined when it may. Cash and shares reserved by
    * the account's other open orders are not available to it.
    */
-  private async riskCheck(tx: Queryable, order: OrderRecord, cash: bigint, position: PositionState, price: bigint): Promise<{ code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined> {
+  private async riskCheck(tx: Queryable, order: OrderRecord, account: LockedAccount, position: PositionState, price: bigint): Promise<{ code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined> {
+    const { cash, allowShort } = account;
     const quantity = order.quantity - order.filledQuantity;
     const orderNotional = notional(quantity, price);
     if (this.maxOrderNotional > 0n && orderNotional > this.maxOrderNotional) {
@@ -378,7 +475,7 @@ export class Broker {
     const available = cash - parseMicros(reserved.cash as string);
     const needed = this.cashNeeded(order.side, quantity, orderNotional);
     if (needed > available) return { code: 'buying_power', reason: `insufficient buying power: needs ${shown(needed)}, available ${shown(available)}` };
-    if (order.side === 'sell' && !this.settings.allowShort) {
+    if (order.side === 'sell' && !allowShort) {
       const free = held - parseMicros(reserved.quantity as string);
       if (quantity > free) {
         return { code: 'insufficient_position', reason: `selling ${fromMicros(quantity)} ${order.symbol} but ${fromMicros(free)} of ${fromMicros(held)} held are free (short selling is not enabled)` };
@@ -426,34 +523,70 @@ export class Broker {
    * equity point; then the order (its reservation recomputed while it stays open) and its
    * journal. Returns the events to publish.
    */
-  private async applyMatch(tx: Queryable, before: OrderRecord, outcome: MatchResult<OrderRecord>, cash: bigint, position: PositionState, market: bigint): Promise<BrokerEvent[]> {
+  private async applyMatch(tx: Queryable, before: OrderRecord, outcome: MatchResult<OrderRecord>, account: LockedAccount, position: HeldPosition, market: bigint): Promise<BrokerEvent[]> {
     const { accountId, symbol, side } = before;
     const events: BrokerEvent[] = [];
-    for (const f of outcome.fills) {
+    let cash = account.cash;
+    let borrowFees = 0n;
+    for (const engineFill of outcome.fills) {
+      const f = { ...engineFill, fee: engineFill.fee + this.borrowOnCover(account, position, side, engineFill) };
+      borrowFees += f.fee - engineFill.fee;
       if (!(await this.recordFill(tx, before, f))) return []; // already recorded: applying it again would count it twice
       cash = cashAfterFill(cash, side, f.quantity, f.price, f.fee);
       await tx.query('UPDATE accounts SET cash = $2, fees_paid = fees_paid + $3 WHERE id = $1', [accountId, formatMicros(cash), formatMicros(f.fee)]);
-      position = applyFill(position, side, f.quantity, f.price, f.fee);
+      const held = position.quantity;
+      const next = applyFill(position, side, f.quantity, f.price, f.fee);
+      // A position opens (or flips) at this fill's market time; a closed one has no open time.
+      const openedAt = next.quantity === 0n ? null : held === 0n || held < 0n !== next.quantity < 0n ? f.time : position.openedAt;
       await tx.query(
-        `INSERT INTO positions (account_id, symbol, quantity, cost, realized_pnl) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = $3, cost = $4, realized_pnl = $5`,
-        [accountId, symbol, formatMicros(position.quantity), formatMicros(position.cost), formatMicros(position.realizedPnl)],
+        `INSERT INTO positions (account_id, symbol, quantity, cost, realized_pnl, opened_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = $3, cost = $4, realized_pnl = $5, opened_at = $6`,
+        [accountId, symbol, formatMicros(next.quantity), formatMicros(next.cost), formatMicros(next.realizedPnl), openedAt],
       );
+      if (held !== 0n && next.quantity === 0n) await this.countTrade(tx, account, next.realizedPnl - position.realizedPnl, f.time);
+      position = { ...next, openedAt };
       await tx.query('INSERT INTO equity_history (account_id, time, equity) VALUES ($1, $2, $3)', [accountId, Date.now(), formatMicros(await this.equityOf(tx, accountId, cash))]);
       const fill: Fill = { id: f.id, orderId: before.id, accountId, symbol, side, quantity: fromMicros(f.quantity), price: fromMicros(f.price), fee: fromMicros(f.fee), currency: CURRENCY, time: f.time };
       events.push({ channel: 'fills', accountId, data: fill });
     }
-    const after: OrderRecord = { ...outcome.order, accountId, symbol, createdAt: before.createdAt, updatedAt: new Date().toISOString() };
+    const after: OrderRecord = { ...outcome.order, fees: outcome.order.fees + borrowFees, accountId, symbol, createdAt: before.createdAt, updatedAt: new Date().toISOString() };
     // The open quantity changes only with a fill: without one the reservation stands (a bracket's second exit holds none).
     if (!openStatuses.includes(after.status)) Object.assign(after, { reservedCash: 0n, reservedQuantity: 0n });
-    else if (outcome.fills.length) Object.assign(after, this.reservation(after, market));
+    else if (outcome.fills.length) Object.assign(after, this.reservation(after, market, account.allowShort));
     else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
     await this.save(tx, after, outcome.journal);
     const related: BrokerEvent[] = [];
     if (after.parentId !== null && outcome.fills.length) related.push(...(await this.cancelSiblings(tx, after, `the other exit of its bracket traded (order ${after.id})`)));
     const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
-    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...(await this.placeBracketExits(tx, after, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0)));
+    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...(await this.placeBracketExits(tx, after, account, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0)));
     return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
+  }
+
+  /** The borrow fee a buy fill pays for the part of a short it covers (0 for anything else). */
+  private borrowOnCover(account: LockedAccount, position: HeldPosition, side: 'buy' | 'sell', fill: EngineFill): bigint {
+    const rate = toMicros(account.config.borrowRateBps ?? 0);
+    if (side !== 'buy' || position.quantity >= 0n || rate === 0n || position.openedAt === null) return 0n;
+    const short = -position.quantity;
+    const covered = fill.quantity < short ? fill.quantity : short;
+    return borrowFee(covered === short ? position.cost : divRound(position.cost * covered, short), rate, fill.time - position.openedAt);
+  }
+
+  /**
+   * Counts a closed trade for the cooldown protection: a trade whose closing fill realized a loss
+   * (fees included) extends the losing streak, any other ends it; at the account's limit the
+   * streak starts a cooldown of cooldownMinutes from the fill's market time.
+   */
+  private async countTrade(tx: Queryable, account: LockedAccount, realized: bigint, time: number) {
+    const { cooldownAfterLosses, cooldownMinutes } = protectionsOf(account.config);
+    if (cooldownAfterLosses === 0) return;
+    let streak = realized < 0n ? account.losingStreak + 1 : 0;
+    let until = account.cooldownUntil;
+    if (streak >= cooldownAfterLosses) {
+      until = time + cooldownMinutes * 60_000;
+      streak = 0;
+    }
+    await tx.query('UPDATE accounts SET losing_streak = $2, cooldown_until = $3 WHERE id = $1', [account.id, streak, until]);
+    Object.assign(account, { losingStreak: streak, cooldownUntil: until });
   }
 
   /** Inserts a fill row; false when a fill with its id is already recorded. */
@@ -511,14 +644,14 @@ export class Broker {
     for (const candidate of candidates) {
       const accountId = String(candidate.account_id);
       const order = await this.db.transaction(async (tx) => {
-        const cash = await this.lockAccount(tx, accountId);
+        const account = await this.lockAccount(tx, accountId);
         const [row] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND status IN ${orderStatusList}`, [candidate.id]);
         if (!row) return undefined; // cancelled meanwhile
         const resting = toRecord(row);
         const outcome = matchBar(resting, bar, this.costs);
         if (outcome.order === resting) return undefined; // this bar was already evaluated
         const position = await this.loadPosition(tx, accountId, resting.symbol);
-        const refusal = outcome.fills.length ? await this.riskCheck(tx, resting, cash, position, outcome.fills[0].price) : undefined;
+        const refusal = outcome.fills.length ? await this.riskCheck(tx, resting, account, position, outcome.fills[0].price) : undefined;
         let events: BrokerEvent[];
         if (refusal) {
           const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
@@ -526,7 +659,7 @@ export class Broker {
           await this.save(tx, rejected, [step.entry]);
           events = [{ channel: 'orders', accountId, data: toOrder(rejected) }];
         } else {
-          events = await this.applyMatch(tx, resting, outcome, cash, position, bar.close);
+          events = await this.applyMatch(tx, resting, outcome, account, position, bar.close);
         }
         await this.record(tx, events);
         return events.find((e) => e.channel === 'orders')?.data as Order | undefined;

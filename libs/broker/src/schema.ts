@@ -158,4 +158,17 @@ ALTER TABLE orders ADD COLUMN parent_id uuid REFERENCES orders(id);
 CREATE INDEX orders_parent ON orders (parent_id) WHERE parent_id IS NOT NULL;
 `,
   },
+  // Per-account settings (short selling, borrow rate, protections: src/protections.ts) and the
+  // state the protections keep; the open time of a position, for the borrow fee of a short.
+  {
+    id: '006_account_protections',
+    sql: `
+ALTER TABLE accounts ADD COLUMN config jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN day_number bigint;
+ALTER TABLE accounts ADD COLUMN day_start_equity numeric(24,6);
+ALTER TABLE accounts ADD COLUMN losing_streak integer NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN cooldown_until bigint NOT NULL DEFAULT 0;
+ALTER TABLE positions ADD COLUMN opened_at bigint;
+`,
+  },
 ];

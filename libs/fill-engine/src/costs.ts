@@ -101,3 +101,15 @@ export function affordableQuantity(costs: CostModel, cash: bigint, price: bigint
   }
   return low * step;
 }
+
+const YEAR_MS = 365n * 86_400_000n;
+
+/**
+ * The borrow fee of covering a short: the cost basis of the covered part × the yearly rate in
+ * basis points × the time it was held (ms of market time) / a 365-day year, rounded by the rule.
+ */
+export function borrowFee(coveredCost: bigint, rateBps: bigint, heldMs: number): bigint {
+  if (rateBps === 0n || heldMs <= 0) return 0n;
+  const cost = coveredCost < 0n ? -coveredCost : coveredCost;
+  return divRound(cost * rateBps * BigInt(Math.round(heldMs)), 10_000n * MICROS * YEAR_MS);
+}

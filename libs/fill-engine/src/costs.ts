@@ -37,8 +37,8 @@ export interface CostModel {
 
 export function costModel(settings: Partial<CostSettings>): CostModel {
   const s = { ...noCosts, ...settings };
-  for (const [field, value] of Object.entries(s)) {
-    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${field} must be a finite number of 0 or more, got ${value}`);
+  for (const field of Object.keys(noCosts) as (keyof CostSettings)[]) {
+    if (!(Number.isFinite(s[field]) && s[field] >= 0)) throw new RangeError(`${field} must be a finite number of 0 or more, got ${s[field]}`);
   }
   return {
     feeFixed: toMicros(s.feeFixed),

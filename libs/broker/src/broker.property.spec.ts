@@ -58,8 +58,8 @@ const action = fc.oneof(
   // A buy of nearly all the cash, to press against buying power and reservations.
   fc.record({ kind: fc.constant('sweep' as const), symbol, share: fc.integer({ min: 900_000, max: 1_000_000 }).map((n) => n / 1e6) }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
-  fc.record({ kind: fc.constant('move' as const), symbol, factor, nextDay: fc.boolean(), volume: fc.integer({ min: 1, max: 60 }) }),
-  fc.record({ kind: fc.constant('move' as const), symbol, factor, nextDay: fc.boolean(), volume: fc.integer({ min: 1, max: 60 }) }),
+  fc.record({ kind: fc.constant('move' as const), symbol, factor, nextDay: fc.boolean(), volume: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ kind: fc.constant('move' as const), symbol, factor, nextDay: fc.boolean(), volume: fc.integer({ min: 1, max: 12 }) }),
   fc.record({ kind: fc.constant('restart' as const) }),
 );
 type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
@@ -152,7 +152,8 @@ describe('Broker properties on PGlite', () => {
         }
         const orders = await broker.listOrders(accountId, { limit: 1000 });
         for (const o of orders) {
-          seen.set(o.status, (seen.get(o.status) ?? 0) + 1);
+          // Every status an order passed through, from its journal (a partial fill is seldom the last).
+          for (const e of await broker.orderEvents(accountId, o.id)) seen.set(e.to, (seen.get(e.to) ?? 0) + 1);
           seen.set(o.type, (seen.get(o.type) ?? 0) + 1);
           if (o.parentId) seen.set('bracket exit', (seen.get('bracket exit') ?? 0) + 1);
         }
@@ -164,9 +165,7 @@ describe('Broker properties on PGlite', () => {
       { numRuns: 100 },
     );
     // The sequences reached every status, type and bracket these settings can produce, so the checks saw them all.
-    for (const kind of ['accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'bracket exit']) {
-      expect([kind, seen.get(kind) ?? 0]).toEqual([kind, expect.any(Number)]);
-      expect(seen.get(kind) ?? 0).toBeGreaterThan(0);
-    }
+    const kinds = ['accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'bracket exit'];
+    expect(kinds.filter((kind) => !seen.get(kind))).toEqual([]);
   }, 600_000);
 });

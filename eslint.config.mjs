@@ -10,6 +10,8 @@ const scopes = {
   'scope:scanner': ['scope:scanner', 'scope:shared'],
   'scope:mcp': ['scope:mcp', 'scope:shared'],
   'scope:agent': ['scope:agent', 'scope:shared'],
+  // Tests that check one service's code against another's (the fill parity of backtest and broker).
+  'scope:verification': ['scope:verification', 'scope:gateway', 'scope:agent', 'scope:shared'],
 };
 // What a layer may import from production code. Domain and util code is pure: no HTTP platform
 // (service-kit, Fastify) and no data access (persistence, SQL and HTTP clients), not even

@@ -1,5 +1,6 @@
 import type { Bar } from '@tradeyard/market-data';
 import { loadSp500 } from '@tradeyard/market-data';
+import { notional, toMicros } from '@tradeyard/money';
 import { buyAndHold } from '@tradeyard/strategies';
 import { runBacktest } from './engine';
 
@@ -23,11 +24,17 @@ describe('runBacktest', () => {
     expect(result.totalReturn).toBeCloseTo(0.5, 12);
   });
 
-  it('buy-and-hold on the S&P 500 earns close[last] / open[1]', () => {
+  it('buy-and-hold on the S&P 500 earns close[last] / open[1], on the largest micro-share quantity the cash buys', () => {
     const bars = loadSp500();
     const result = runBacktest(bars, buyAndHold());
     expect(result.bars).toBe(5105);
-    expect(result.finalEquity).toBeCloseTo((100_000 * bars[bars.length - 1].close) / bars[1].open, 6);
+    // Quantities are micro-units (libs/money): what is left in cash is less than one micro-share's price.
+    const cash = toMicros(100_000);
+    const open = toMicros(bars[1].open);
+    expect(result.ledger.cash).toBe(cash - notional(result.ledger.shares, open));
+    expect(notional(result.ledger.shares + 1n, open)).toBeGreaterThan(cash);
+    expect(result.ledger.equity).toBe(result.ledger.cash + notional(result.ledger.shares, toMicros(bars[bars.length - 1].close)));
+    expect(result.finalEquity).toBeCloseTo((100_000 * bars[bars.length - 1].close) / bars[1].open, 2);
   });
 
   it('rejects empty input', () => {

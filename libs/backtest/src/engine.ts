@@ -1,5 +1,7 @@
+import { affordableQuantity, arrive, costModel, orderIdFor, quoteBar, type CostModel, type EngineFill, type EngineOrder } from '@tradeyard/fill-engine';
 import type { Bar } from '@tradeyard/market-data';
 import { isoDate } from '@tradeyard/market-data';
+import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
 import type { Strategy } from '@tradeyard/strategies';
 import { type BarColumns, isColumns, toColumns } from './columns';
 import { equityMetrics, type EquityMetrics } from './metrics';
@@ -42,6 +44,10 @@ export interface BacktestSummary extends EquityMetrics {
 
 export interface BacktestResult extends BacktestSummary {
   tradeLog: Trade[];
+  /** Every fill, exact (micro-units), as the fill engine made it: ids, prices, quantities, fees. */
+  fills: EngineFill[];
+  /** The exact ledger at the end: cash and shares in micro-units, equity at the last close. */
+  ledger: { cash: bigint; shares: bigint; equity: bigint };
   /** Equity marked at each close. */
   equity: Float64Array;
   time: Float64Array;
@@ -58,6 +64,43 @@ interface OpenTrade {
   maxQuantity: number;
 }
 
+/** The account the backtest's orders are named in (libs/fill-engine orderIdFor), as the paper broker names them. */
+export const BACKTEST_ACCOUNT = 'backtest';
+
+/** The client key of the order a strategy decides at the close of the bar at `time`. */
+export const decisionKey = (strategy: string, time: number) => `${strategy}@${time}`;
+
+/**
+ * The order that takes a position of `shares` to a target exposure at market price `price`
+ * (README "Sizing at the fill"), or undefined when none is needed. Exact: micro-units throughout.
+ */
+export function sizeOrder(
+  target: number,
+  cash: bigint,
+  shares: bigint,
+  price: bigint,
+  costs: CostModel,
+  wholeShares: boolean,
+): { side: 'buy' | 'sell'; quantity: bigint } | undefined {
+  let desired = divRound(toMicros(target) * (cash + notional(shares, price)), price);
+  if (wholeShares) desired -= desired % MICROS;
+  if (desired > shares) {
+    // Never spend more cash than there is: the largest buy whose cost and fees fit.
+    const affordable = affordableQuantity(costs, cash, price, wholeShares ? MICROS : 1n);
+    const quantity = desired - shares < affordable ? desired - shares : affordable;
+    return quantity > 0n ? { side: 'buy', quantity } : undefined;
+  }
+  if (desired < shares) return { side: 'sell', quantity: target === 0 ? shares : shares - desired };
+  return undefined;
+}
+
+/** A market order accepted for the fill engine. */
+export const marketOrder = (id: string, side: 'buy' | 'sell', quantity: bigint): EngineOrder => ({
+  id, status: 'accepted', reasonCode: null, reason: null, side, type: 'market', timeInForce: 'gtc', quantity, filledQuantity: 0n,
+  filledNotional: 0n, fees: 0n, fillCount: 0, limitPrice: null, stopPrice: null, trailAmount: null, trailPercent: null, trailAnchor: null,
+  triggered: false, arrivalTime: null, evaluatedThrough: null,
+});
+
 /**
  * Event-driven backtest over one symbol's bars (README.md, "Convention"): the strategy sees
  * each bar at its close and answers a target exposure in [0, 1]; when that target changes,
@@ -71,21 +114,24 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
   if (n === 0) throw new RangeError('bars must hold at least one bar');
   const { onProgress, ...rest } = options;
   const settings = backtestOptionsSchema.parse(rest);
-  const { initialCash, wholeShares, feePerTrade } = settings;
-  const feeRate = settings.feeBps / 10_000;
-  const slip = settings.slippageBps / 10_000;
+  const { initialCash, wholeShares } = settings;
+  const costs = costModel({ feeFixed: settings.feePerTrade, feeBps: settings.feeBps, feePerShare: settings.feePerShare, feeMinimum: settings.feeMinimum, slippageBps: settings.slippageBps });
   const { time, open, high, low, close, volume } = data;
 
   const equity = new Float64Array(n);
   const tradeLog: Trade[] = [];
   const view: Bar = { symbol: data.symbol, time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
-  let cash = initialCash;
-  let shares = 0;
-  let fees = 0;
+  // The ledger is exact (micro-units, as the broker keeps it); the curve is marked in numbers.
+  let cash = toMicros(initialCash);
+  let shares = 0n;
+  let fees = 0n;
+  const fills: EngineFill[] = [];
   let exposedBars = 0;
   let lastTarget = 0;
   let pending = -1; // target exposure to fill at the next open; -1 = none
   let trade: OpenTrade | undefined;
+  let cashNumber = initialCash;
+  let sharesNumber = 0;
 
   const closeTrade = (t: OpenTrade, exitIndex: number, markValue: number, isOpen: boolean) => {
     const pnl = t.soldProceeds + markValue - t.boughtCost;
@@ -104,50 +150,48 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
 
   for (let i = 0; i < n; i++) {
     if (pending >= 0) {
-      const o = open[i];
-      let desired = (pending * (cash + shares * o)) / o;
-      if (wholeShares) desired = Math.floor(desired + 1e-9);
-      if (desired > shares) {
-        const price = o * (1 + slip);
-        // Never spend more cash than there is: the largest buy whose cost and fees fit.
-        let affordable = (cash - feePerTrade) / (price * (1 + feeRate));
-        if (wholeShares) affordable = Math.floor(affordable + 1e-9);
-        const quantity = Math.min(desired - shares, affordable);
-        if (quantity > 0) {
-          const notional = quantity * price;
-          const fee = feePerTrade + notional * feeRate;
-          cash -= notional + fee;
-          fees += fee;
-          shares += quantity;
-          trade ??= { entryIndex: i, bought: 0, boughtCost: 0, boughtNotional: 0, sold: 0, soldProceeds: 0, soldNotional: 0, maxQuantity: 0 };
-          trade.bought += quantity;
-          trade.boughtCost += notional + fee;
-          trade.boughtNotional += notional;
-          if (shares > trade.maxQuantity) trade.maxQuantity = shares;
-        }
-      } else if (desired < shares) {
-        const quantity = pending === 0 ? shares : shares - desired;
-        const price = o * (1 - slip);
-        const notional = quantity * price;
-        const fee = feePerTrade + notional * feeRate;
-        cash += notional - fee;
-        fees += fee;
-        shares = pending === 0 ? 0 : shares - quantity;
-        if (trade) {
-          trade.sold += quantity;
-          trade.soldProceeds += notional - fee;
-          trade.soldNotional += notional;
-          if (shares === 0) {
-            closeTrade(trade, i, 0, false);
-            trade = undefined;
+      // The decision of the previous close goes out now and arrives at this open (the fill engine).
+      const price = toMicros(open[i]);
+      const order = sizeOrder(pending, cash, shares, price, costs, wholeShares);
+      if (order) {
+        const id = orderIdFor(BACKTEST_ACCOUNT, decisionKey(strategy.name, time[i - 1]));
+        const outcome = arrive(marketOrder(id, order.side, order.quantity), quoteBar(time[i], price), costs);
+        for (const f of outcome.fills) {
+          const fillNotional = fromMicros(notional(f.quantity, f.price));
+          const quantity = fromMicros(f.quantity);
+          const fee = fromMicros(f.fee);
+          fills.push(f);
+          fees += f.fee;
+          if (f.side === 'buy') {
+            cash -= notional(f.quantity, f.price) + f.fee;
+            shares += f.quantity;
+            trade ??= { entryIndex: i, bought: 0, boughtCost: 0, boughtNotional: 0, sold: 0, soldProceeds: 0, soldNotional: 0, maxQuantity: 0 };
+            trade.bought += quantity;
+            trade.boughtCost += fillNotional + fee;
+            trade.boughtNotional += fillNotional;
+            if (fromMicros(shares) > trade.maxQuantity) trade.maxQuantity = fromMicros(shares);
+          } else {
+            cash += notional(f.quantity, f.price) - f.fee;
+            shares -= f.quantity;
+            if (trade) {
+              trade.sold += quantity;
+              trade.soldProceeds += fillNotional - fee;
+              trade.soldNotional += fillNotional;
+              if (shares === 0n) {
+                closeTrade(trade, i, 0, false);
+                trade = undefined;
+              }
+            }
           }
         }
       }
       pending = -1;
+      cashNumber = fromMicros(cash);
+      sharesNumber = fromMicros(shares);
     }
     const c = close[i];
-    equity[i] = cash + shares * c;
-    if (shares > 0) exposedBars++;
+    equity[i] = cashNumber + sharesNumber * c;
+    if (shares > 0n) exposedBars++;
     view.time = time[i];
     view.open = open[i];
     view.high = high[i];
@@ -162,7 +206,7 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
     }
     if (onProgress !== undefined && (i & 0xffff) === 0xffff) onProgress(i + 1, n);
   }
-  if (trade) closeTrade(trade, n - 1, shares * close[n - 1], true);
+  if (trade) closeTrade(trade, n - 1, sharesNumber * close[n - 1], true);
   onProgress?.(n, n);
 
   const wins = tradeLog.reduce((count, t) => count + (t.pnl > 0 ? 1 : 0), 0);
@@ -177,9 +221,11 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
     trades: tradeLog.length,
     winRate: tradeLog.length > 0 ? wins / tradeLog.length : 0,
     exposure: exposedBars / n,
-    fees,
+    fees: fromMicros(fees),
     settings,
     tradeLog,
+    fills,
+    ledger: { cash, shares, equity: cash + notional(shares, toMicros(close[n - 1])) },
     equity,
     time,
   };
@@ -187,6 +233,6 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
 
 /** The JSON-friendly part of a result: every metric, without the curves and the trade log. */
 export function summarize(result: BacktestResult): BacktestSummary {
-  const { tradeLog: _tradeLog, equity: _equity, time: _time, ...summary } = result;
+  const { tradeLog: _tradeLog, equity: _equity, time: _time, fills: _fills, ledger: _ledger, ...summary } = result;
   return summary;
 }

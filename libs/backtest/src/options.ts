@@ -7,6 +7,8 @@ export const backtestOptionsSchema = z.strictObject({
   initialCash: z.number({ error: 'initialCash must be a number' }).finite().positive('initialCash must be above 0').default(100_000),
   wholeShares: z.boolean({ error: 'wholeShares must be true or false' }).default(false),
   feePerTrade: nonNegative('feePerTrade').default(0),
+  feePerShare: nonNegative('feePerShare').default(0),
+  feeMinimum: nonNegative('feeMinimum').default(0),
   feeBps: nonNegative('feeBps').max(10_000, 'feeBps must be at most 10000').default(0),
   slippageBps: nonNegative('slippageBps').max(10_000, 'slippageBps must be at most 10000').default(0),
   barsPerYear: z.number({ error: 'barsPerYear must be a number' }).positive('barsPerYear must be above 0').default(252),

@@ -1,6 +1,7 @@
 import { migrate, openDatabase, postgresMissing, startPostgres, type Database, type TestServer } from '@tradeyard/persistence';
-import { Broker, fillId, type BrokerSettings, type PriceSource } from './broker';
-import { BrokerError, IllegalTransition } from './order';
+import { fillId } from '@tradeyard/fill-engine';
+import { Broker, type BrokerSettings, type PriceSource } from './broker';
+import { BrokerError, IllegalTransition } from '@tradeyard/fill-engine';
 import { gatewayMigrations } from './schema';
 
 const settings: BrokerSettings = {
@@ -13,11 +14,20 @@ const settings: BrokerSettings = {
   allowShort: false,
 };
 
+/** Prices whose time moves on with every change: each new price is a new bar for the fill engine. */
+class MovingMap extends Map<string, number> {
+  time = 1;
+  override set(symbol: string, price: number) {
+    this.time++;
+    return super.set(symbol, price);
+  }
+}
+
 class TestPrices implements PriceSource {
-  prices = new Map([['SPX', 1000]]);
+  prices = new MovingMap([['SPX', 1000]]);
   price(symbol: string) {
     const price = this.prices.get(symbol);
-    return price === undefined ? undefined : { price, time: 1 };
+    return price === undefined ? undefined : { price, time: this.prices.time };
   }
 }
 

@@ -3,14 +3,25 @@ import { writeOutbox, type Database, type Queryable, type Row } from '@tradeyard
 import { createHash, randomUUID } from 'node:crypto';
 import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
 import { divRound, formatMicros, fromMicros, MICROS, notional, parseMicros, toMicros, type Currency } from '@tradeyard/money';
-import { BrokerError, openStatuses, transition, type OrderEvent, type OrderJournalEntry, type OrderStatus, type ReasonCode } from './order';
+import { accountConfigSchema, protectionDenial, protectionsOf, type AccountConfig } from './protections';
+import {
+  arrive, borrowFee, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
+  type CostModel, type CostSettings, type EngineFill, type EngineOrder, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus,
+  type OrderType, type PriceBar, type ReasonCode, type TimeInForce,
+} from '@tradeyard/fill-engine';
 
 export interface PriceSource {
-  /** The current price of a symbol, or undefined when the symbol is unknown. */
-  price(symbol: string): { price: number; time: number } | undefined;
+  /** The current price of a symbol (the latest close), or undefined when the symbol is unknown. */
+  price(symbol: string): { price: number; time: number; volume?: number } | undefined;
+  /**
+   * The latest bar of a symbol, when the source has bars: resting orders are matched against its
+   * whole range (src/README "Fill timing"). Without it they are matched against the price alone.
+   */
+  bar?(symbol: string): { time: number; open: number; high: number; low: number; close: number; volume: number } | undefined;
 }
 
-export interface BrokerSettings {
+/** Costs (libs/fill-engine): the fields beyond fees in bps, a fixed fee and slippage in bps default to 0. */
+export interface BrokerSettings extends Partial<CostSettings> {
   startingCash: number;
   feeBps: number;
   feeFixed: number;
@@ -22,6 +33,22 @@ export interface BrokerSettings {
   allowShort: boolean;
 }
 
+/** An account row locked for the transaction: its cash, its settings and the state its protections keep. */
+interface LockedAccount {
+  id: string;
+  initialCash: bigint;
+  cash: bigint;
+  config: AccountConfig;
+  allowShort: boolean;
+  dayNumber: number | null;
+  dayStartEquity: bigint;
+  losingStreak: number;
+  cooldownUntil: number;
+}
+
+/** A position with the market time it was opened at (for the borrow fee of a short). */
+type HeldPosition = PositionState & { openedAt: number | null };
+
 /** The currency of every account, price and amount of this broker. */
 export const CURRENCY: Currency = 'USD';
 
@@ -29,21 +56,13 @@ export const CURRENCY: Currency = 'USD';
 export type BrokerEvent = { channel: 'orders'; accountId: string; data: Order } | { channel: 'fills'; accountId: string; data: Fill };
 
 /** An order as the broker holds it: amounts in micro-units. */
-interface OrderRecord {
-  id: string;
+interface OrderRecord extends EngineOrder {
   accountId: string;
   symbol: string;
-  side: 'buy' | 'sell';
-  type: 'market' | 'limit';
-  quantity: bigint;
-  limitPrice: bigint | null;
-  status: OrderStatus;
-  reasonCode: ReasonCode | null;
-  reason: string | null;
-  filledQuantity: bigint;
-  filledNotional: bigint;
-  fees: bigint;
-  fillCount: number;
+  /** Bracket: the prices of the exit orders the fill of this entry places, and a child's entry. */
+  takeProfitPrice: bigint | null;
+  stopLossPrice: bigint | null;
+  parentId: string | null;
   reservedCash: bigint;
   reservedQuantity: bigint;
   createdAt: string;
@@ -52,7 +71,14 @@ interface OrderRecord {
 
 const orderColumns = `id, account_id, symbol, side, type, quantity::text AS quantity, limit_price::text AS limit_price, status, reason_code, reason,
   filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, fees::text AS fees, fill_count,
-  reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at`;
+  reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at,
+  time_in_force, stop_price::text AS stop_price, trail_amount::text AS trail_amount, trail_percent::text AS trail_percent,
+  trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through,
+  take_profit_price::text AS take_profit_price, stop_loss_price::text AS stop_loss_price, parent_id`;
+const optionalMicros = (v: unknown) => (v === null || v === undefined ? null : parseMicros(v as string));
+const optionalTime = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const optionalNumber = (v: bigint | null) => (v === null ? null : fromMicros(v));
+const optionalText = (v: bigint | null) => (v === null ? null : formatMicros(v));
 
 const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const orderStatusList = `(${openStatuses.map((s) => `'${s}'`).join(', ')})`;
@@ -64,8 +90,19 @@ function toRecord(r: Row): OrderRecord {
     symbol: String(r.symbol),
     side: r.side as OrderRecord['side'],
     type: r.type as OrderRecord['type'],
+    timeInForce: r.time_in_force as TimeInForce,
     quantity: parseMicros(r.quantity as string),
-    limitPrice: r.limit_price === null || r.limit_price === undefined ? null : parseMicros(r.limit_price as string),
+    limitPrice: optionalMicros(r.limit_price),
+    stopPrice: optionalMicros(r.stop_price),
+    trailAmount: optionalMicros(r.trail_amount),
+    trailPercent: optionalMicros(r.trail_percent),
+    trailAnchor: optionalMicros(r.trail_anchor),
+    triggered: r.triggered === true,
+    arrivalTime: optionalTime(r.arrival_time),
+    evaluatedThrough: optionalTime(r.evaluated_through),
+    takeProfitPrice: optionalMicros(r.take_profit_price),
+    stopLossPrice: optionalMicros(r.stop_loss_price),
+    parentId: r.parent_id === null || r.parent_id === undefined ? null : String(r.parent_id),
     status: r.status as OrderStatus,
     reasonCode: (r.reason_code as ReasonCode | null) ?? null,
     reason: (r.reason as string | null) ?? null,
@@ -88,7 +125,14 @@ function toOrder(o: OrderRecord): Order {
     side: o.side,
     type: o.type,
     quantity: fromMicros(o.quantity),
-    limitPrice: o.limitPrice === null ? null : fromMicros(o.limitPrice),
+    limitPrice: optionalNumber(o.limitPrice),
+    stopPrice: optionalNumber(o.stopPrice),
+    trailAmount: optionalNumber(o.trailAmount),
+    trailPercent: optionalNumber(o.trailPercent),
+    timeInForce: o.timeInForce,
+    takeProfitPrice: optionalNumber(o.takeProfitPrice),
+    stopLossPrice: optionalNumber(o.stopLossPrice),
+    parentId: o.parentId,
     status: o.status as Order['status'],
     reasonCode: o.reasonCode,
     reason: o.reason,
@@ -99,17 +143,6 @@ function toOrder(o: OrderRecord): Order {
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
   };
-}
-
-/**
- * A fill's id from its order and its number within the order: the same fill recorded twice
- * (a retried match) has the same id, so the fills table keeps it once. Formatted as a UUID
- * (version 5 layout over SHA-1) to fit the uuid column.
- */
-export function fillId(orderId: string, fillNumber: number): string {
-  const hex = createHash('sha1').update(`${orderId}/fill/${fillNumber}`).digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const shown = (micros: bigint) => fromMicros(micros).toFixed(2);
@@ -124,9 +157,7 @@ const shown = (micros: bigint) => fromMicros(micros).toFixed(2);
  * micro-units (libs/money).
  */
 export class Broker {
-  private readonly feeFixed: bigint;
-  private readonly feeBpsMicros: bigint;
-  private readonly slippageBpsMicros: bigint;
+  private readonly costs: CostModel;
   private readonly maxOrderNotional: bigint;
   private readonly maxPositionNotional: bigint;
 
@@ -136,9 +167,8 @@ export class Broker {
     private readonly settings: BrokerSettings,
     private readonly committed: () => void = () => undefined,
   ) {
-    this.feeFixed = toMicros(settings.feeFixed);
-    this.feeBpsMicros = toMicros(settings.feeBps);
-    this.slippageBpsMicros = toMicros(settings.slippageBps);
+    const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, ...costs } = settings;
+    this.costs = costModel(costs);
     this.maxOrderNotional = toMicros(settings.maxOrderNotional);
     this.maxPositionNotional = toMicros(settings.maxPositionNotional);
   }
@@ -151,42 +181,46 @@ export class Broker {
     ]);
   }
 
-  /** The fee of a fill: the fixed part plus basis points of the notional. */
-  fee(fillNotional: bigint): bigint {
-    return this.feeFixed + divRound(fillNotional * this.feeBpsMicros, 10_000n * MICROS);
-  }
-
-  /** Slippage moves the price against the trade; a limit order never fills beyond its limit. */
-  private fillPrice(side: 'buy' | 'sell', price: bigint, limit: bigint | null): bigint {
-    const slip = divRound(price * this.slippageBpsMicros, 10_000n * MICROS);
-    const slipped = side === 'buy' ? price + slip : price - slip;
-    if (limit === null) return slipped;
-    return side === 'buy' ? (slipped < limit ? slipped : limit) : slipped > limit ? slipped : limit;
+  /** The fee of a fill of `quantity` with this notional (libs/fill-engine's cost model). */
+  fee(quantity: bigint, fillNotional: bigint): bigint {
+    return fillFee(this.costs, quantity, fillNotional);
   }
 
   /**
-   * Places an order. Market orders fill at once at the current price moved against the trade by
-   * the slippage; limit orders fill at once when marketable, else rest as `accepted` until a
-   * price crosses them, reserving cash (buys) or shares (sells). An order that fails a pre-trade
-   * check is recorded as `denied` with a reason code. With an idempotency key a retry with the
-   * same request returns the original order (`replayed`); a different request under the same key
-   * is an `idempotency_mismatch` error.
+   * Places an order. The fill engine (libs/fill-engine) evaluates it at the current quote: a
+   * market order or a marketable limit fills there, moved against the trade by slippage; ioc and
+   * fok act; what is left rests as `accepted` (or `partially_filled`) until a later bar fills,
+   * triggers or expires it, reserving cash (buys) or shares (sells). An order that fails a
+   * pre-trade check is recorded as `denied` with a reason code. With an idempotency key the
+   * order's id is derived from the account and the key, a retry with the same request returns
+   * the original order (`replayed`), and a different request under the same key is an
+   * `idempotency_mismatch` error.
    */
-  async placeOrder(accountId: string, input: PlaceOrder & { type: 'market' | 'limit' }, idempotencyKey?: string): Promise<{ order: Order; replayed: boolean }> {
-    const quantity = toMicros(input.quantity);
-    if (quantity <= 0n) throw new BrokerError('invalid', 'validation_failed', `quantity ${input.quantity} rounds to 0 at the broker's precision; it must be at least 0.000001`, 'quantity');
-    const limitPrice = input.limitPrice === undefined ? null : toMicros(input.limitPrice);
-    if (limitPrice !== null && limitPrice <= 0n) {
-      throw new BrokerError('invalid', 'validation_failed', `limitPrice ${input.limitPrice} rounds to 0 at the broker's precision; it must be at least 0.000001`, 'limitPrice');
+  async placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<{ order: Order; replayed: boolean }> {
+    const type: OrderType = input.type ?? 'market';
+    const timeInForce: TimeInForce = input.timeInForce ?? 'gtc';
+    const quantity = storedAmount(input.quantity, 'quantity')!;
+    const limitPrice = storedAmount(input.limitPrice, 'limitPrice');
+    const stopPrice = storedAmount(input.stopPrice, 'stopPrice');
+    const trailAmount = storedAmount(input.trailAmount, 'trailAmount');
+    const trailPercent = storedAmount(input.trailPercent, 'trailPercent');
+    if (trailPercent !== null && trailPercent >= 100n * MICROS) {
+      throw new BrokerError('invalid', 'validation_failed', `trailPercent ${input.trailPercent} must be below 100`, 'trailPercent');
+    }
+    const takeProfitPrice = storedAmount(input.takeProfitPrice, 'takeProfitPrice');
+    const stopLossPrice = storedAmount(input.stopLossPrice, 'stopLossPrice');
+    if (takeProfitPrice !== null && stopLossPrice !== null && (input.side === 'buy' ? takeProfitPrice <= stopLossPrice : takeProfitPrice >= stopLossPrice)) {
+      const rule = input.side === 'buy' ? 'above' : 'below';
+      throw new BrokerError('invalid', 'validation_failed', `takeProfitPrice ${input.takeProfitPrice} must be ${rule} stopLossPrice ${input.stopLossPrice} for a ${input.side} entry`, 'takeProfitPrice');
     }
     const quote = this.prices.price(input.symbol);
     if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${input.symbol} is not traded here`, 'symbol');
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.symbol, input.side, input.type, formatMicros(quantity), limitPrice === null ? null : formatMicros(limitPrice)]))
+      .update(JSON.stringify([input.symbol, input.side, type, timeInForce, ...[quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice].map(optionalText)]))
       .digest('hex');
     await this.ensureAccount(accountId);
     const result = await this.db.transaction(async (tx) => {
-      const cash = await this.lockAccount(tx, accountId);
+      const account = await this.lockAccount(tx, accountId);
       if (idempotencyKey) {
         const [existing] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE account_id = $1 AND idempotency_key = $2`, [accountId, idempotencyKey]);
         if (existing) {
@@ -202,40 +236,33 @@ export class Broker {
         }
       }
       const now = new Date().toISOString();
-      let order: OrderRecord = {
-        id: randomUUID(), accountId, symbol: input.symbol, side: input.side, type: input.type, quantity, limitPrice,
-        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+      const initialized: OrderRecord = {
+        id: idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, symbol: input.symbol, side: input.side, type, timeInForce,
+        quantity, limitPrice, stopPrice, trailAmount, trailPercent, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null,
+        takeProfitPrice, stopLossPrice, parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
         reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
       };
+      const accepted = transition(initialized, 'accept');
       const market = toMicros(quote.price);
-      const marketable = input.type === 'market' || (input.side === 'buy' ? market <= limitPrice! : market >= limitPrice!);
-      const price = marketable ? this.fillPrice(input.side, market, limitPrice) : limitPrice!;
-      const position = await this.loadPosition(tx, accountId, order.symbol);
-      const denial = await this.riskCheck(tx, order, cash, position, price);
-      const journal: OrderJournalEntry[] = [];
-      const apply = (event: OrderEvent, detail?: Parameters<typeof transition>[2]) => {
-        const step = transition(order, event, detail);
-        order = step.order;
-        journal.push(step.entry);
-      };
+      const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
+      const position = await this.loadPosition(tx, accountId, initialized.symbol);
+      const checkPrice = this.checkPrice(outcome, market);
+      const denial = (await this.riskCheck(tx, initialized, account, position, checkPrice)) ?? (await this.protectionCheck(tx, initialized, account, position, checkPrice, quote.time));
+      let order: OrderRecord;
+      let journal: OrderJournalEntry[];
       if (denial) {
-        apply('deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
+        const step = transition(initialized, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
+        order = step.order;
+        journal = [step.entry];
       } else {
-        apply('accept');
-        if (!marketable) Object.assign(order, this.reservation(order));
+        // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
+        order = { ...accepted.order, ...this.reservation(accepted.order, market, account.allowShort) };
+        journal = [accepted.entry];
       }
-      await tx.query(
-        `INSERT INTO orders (id, account_id, idempotency_key, request_hash, symbol, side, type, quantity, limit_price, status, reason_code, reason,
-           reserved_cash, reserved_quantity, currency, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
-        [
-          order.id, accountId, idempotencyKey ?? null, requestHash, order.symbol, order.side, order.type, formatMicros(quantity),
-          limitPrice === null ? null : formatMicros(limitPrice), order.status, order.reasonCode, order.reason,
-          formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), CURRENCY, now,
-        ],
-      );
-      await this.journal(tx, accountId, journal);
-      const events = !denial && marketable ? await this.fill(tx, order, cash, position, price, quote.time) : [{ channel: 'orders' as const, accountId, data: toOrder(order) }];
+      await this.insertOrder(tx, order, journal, idempotencyKey ?? null, requestHash);
+      const events = denial
+        ? [{ channel: 'orders' as const, accountId, data: toOrder(order) }]
+        : await this.applyMatch(tx, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, account, position, market);
       await this.record(tx, events);
       return { order: (events.find((e) => e.channel === 'orders')!.data as Order), replayed: false };
     });
@@ -243,34 +270,186 @@ export class Broker {
     return result;
   }
 
-  private async loadPosition(tx: Queryable, accountId: string, symbol: string): Promise<PositionState> {
-    const [row] = await tx.query(
-      'SELECT quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1 AND symbol = $2',
-      [accountId, symbol],
+  /** Writes a new order (as its first status) and its journal entries. */
+  private async insertOrder(tx: Queryable, order: OrderRecord, journal: OrderJournalEntry[], idempotencyKey: string | null, requestHash: string | null) {
+    await tx.query(
+      `INSERT INTO orders (id, account_id, idempotency_key, request_hash, symbol, side, type, quantity, limit_price, status, reason_code, reason,
+         reserved_cash, reserved_quantity, currency, created_at, updated_at, time_in_force, stop_price, trail_amount, trail_percent,
+         take_profit_price, stop_loss_price, parent_id, arrival_time, evaluated_through)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
+      [
+        order.id, order.accountId, idempotencyKey, requestHash, order.symbol, order.side, order.type, formatMicros(order.quantity),
+        optionalText(order.limitPrice), order.status, order.reasonCode, order.reason,
+        formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), CURRENCY, order.createdAt, order.timeInForce, optionalText(order.stopPrice),
+        optionalText(order.trailAmount), optionalText(order.trailPercent), optionalText(order.takeProfitPrice), optionalText(order.stopLossPrice),
+        order.parentId, order.arrivalTime, order.evaluatedThrough,
+      ],
     );
-    return row ? positionOf(row) : flat();
-  }
-
-  /** The account's cash, with its row locked for the rest of the transaction. */
-  private async lockAccount(tx: Queryable, accountId: string): Promise<bigint> {
-    const [account] = await tx.query('SELECT cash::text AS cash FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
-    return parseMicros(account?.cash as string | undefined);
+    await this.journal(tx, order.accountId, journal);
   }
 
   /**
-   * What a resting order holds back: a buy the cash for its limit notional and fee; a sell its
-   * shares, and the part of its fee its proceeds at the limit do not cover (a fixed fee on a tiny
-   * sale). The limit is the worst price either fills at, so the reservation covers every fill.
+   * The exits of a bracket entry that has stopped trading with a filled quantity: a take-profit
+   * limit and a stop-loss stop on the other side for that quantity, one cancels the other. They
+   * start resting at the entry's last fill and are evaluated from the next bar. The pair
+   * reserves once: the first child holds the shares (or cash), the second none.
    */
-  private reservation(order: OrderRecord): { reservedCash: bigint; reservedQuantity: bigint } {
+  private async placeBracketExits(tx: Queryable, entry: OrderRecord, account: LockedAccount, time: number): Promise<BrokerEvent[]> {
+    const events: BrokerEvent[] = [];
+    const exits = [
+      { kind: 'take_profit', type: 'limit' as const, limitPrice: entry.takeProfitPrice, stopPrice: null },
+      { kind: 'stop_loss', type: 'stop' as const, limitPrice: null, stopPrice: entry.stopLossPrice },
+    ].filter((e) => e.limitPrice !== null || e.stopPrice !== null);
+    const now = new Date().toISOString();
+    for (const [index, exit] of exits.entries()) {
+      const initialized: OrderRecord = {
+        id: orderIdFor(entry.id, exit.kind), accountId: entry.accountId, symbol: entry.symbol, side: entry.side === 'buy' ? 'sell' : 'buy', type: exit.type,
+        timeInForce: 'gtc', quantity: entry.filledQuantity, limitPrice: exit.limitPrice, stopPrice: exit.stopPrice, trailAmount: null, trailPercent: null,
+        trailAnchor: null, triggered: false, arrivalTime: time, evaluatedThrough: time, takeProfitPrice: null, stopLossPrice: null, parentId: entry.id,
+        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+        reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
+      };
+      const step = transition(initialized, 'accept');
+      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!, account.allowShort) : {}) };
+      await this.insertOrder(tx, child, [step.entry], null, null);
+      events.push({ channel: 'orders', accountId: child.accountId, data: toOrder(child) });
+    }
+    return events;
+  }
+
+  /** One cancels the other: the open siblings of a bracket exit that traded or was cancelled. */
+  private async cancelSiblings(tx: Queryable, order: OrderRecord, why: string): Promise<BrokerEvent[]> {
+    const rows = await tx.query(`SELECT ${orderColumns} FROM orders WHERE parent_id = $1 AND id <> $2 AND status IN ${orderStatusList}`, [order.parentId, order.id]);
+    const events: BrokerEvent[] = [];
+    for (const row of rows) {
+      const step = transition(toRecord(row), 'cancel', { reasonCode: 'cancelled_by_bracket', reason: why });
+      const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
+      await this.save(tx, cancelled, [step.entry]);
+      events.push({ channel: 'orders', accountId: cancelled.accountId, data: toOrder(cancelled) });
+    }
+    return events;
+  }
+
+  /**
+   * The price the pre-trade checks use: a fill's price when the evaluation filled, else the
+   * price the resting order reserves at (for a buy, the higher of the two when both apply).
+   */
+  private checkPrice(outcome: MatchResult<EngineOrder>, market: bigint): bigint {
+    const resting = restingPrice(outcome.order, market);
+    const filled = outcome.fills[0]?.price;
+    if (filled === undefined) return resting;
+    return outcome.order.side === 'buy' && resting > filled && openStatuses.includes(outcome.order.status) ? resting : filled;
+  }
+
+  private async loadPosition(tx: Queryable, accountId: string, symbol: string): Promise<HeldPosition> {
+    const [row] = await tx.query(
+      'SELECT quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl, opened_at FROM positions WHERE account_id = $1 AND symbol = $2',
+      [accountId, symbol],
+    );
+    return row ? { ...positionOf(row), openedAt: row.opened_at === null || row.opened_at === undefined ? null : Number(row.opened_at) } : { ...flat(), openedAt: null };
+  }
+
+  /** The account's cash, with its row locked for the rest of the transaction. */
+  private async lockAccount(tx: Queryable, accountId: string): Promise<LockedAccount> {
+    const [row] = await tx.query(
+      `SELECT initial_cash::text AS initial_cash, cash::text AS cash, config, day_number, day_start_equity::text AS day_start_equity, losing_streak, cooldown_until
+       FROM accounts WHERE id = $1 FOR UPDATE`,
+      [accountId],
+    );
+    const config = accountConfigSchema.parse(typeof row?.config === 'string' ? JSON.parse(row.config) : (row?.config ?? {}));
+    return {
+      id: accountId,
+      initialCash: parseMicros(row?.initial_cash as string | undefined),
+      cash: parseMicros(row?.cash as string | undefined),
+      config,
+      allowShort: config.allowShort ?? this.settings.allowShort,
+      dayNumber: row?.day_number === null || row?.day_number === undefined ? null : Number(row.day_number),
+      dayStartEquity: parseMicros(row?.day_start_equity as string | null | undefined),
+      losingStreak: Number(row?.losing_streak ?? 0),
+      cooldownUntil: Number(row?.cooldown_until ?? 0),
+    };
+  }
+
+  /**
+   * Sets an account's short selling, borrow rate and protections (src/protections.ts); fields
+   * not given keep their value. Bad values are refused naming the field. Returns the whole config.
+   */
+  async configureAccount(accountId: string, input: unknown): Promise<AccountConfig> {
+    const parsed = accountConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
+      throw new BrokerError('invalid', 'validation_failed', `${field}: ${issue.message}`, field);
+    }
+    await this.ensureAccount(accountId);
+    return this.db.transaction(async (tx) => {
+      const account = await this.lockAccount(tx, accountId);
+      const config = { ...account.config, ...parsed.data };
+      await tx.query('UPDATE accounts SET config = $2 WHERE id = $1', [accountId, JSON.stringify(config)]);
+      return config;
+    });
+  }
+
+  async accountConfig(accountId: string): Promise<AccountConfig> {
+    const [row] = await this.db.query('SELECT config FROM accounts WHERE id = $1', [accountId]);
+    if (!row) throw new BrokerError('not_found', 'not_found', `no paper account ${accountId}`);
+    return accountConfigSchema.parse(typeof row.config === 'string' ? JSON.parse(row.config) : row.config);
+  }
+
+  /**
+   * The account's protections (src/protections.ts) for an order that passed the risk checks.
+   * Nothing is read unless a protection is on. The day's start is the equity at the account's
+   * first order of that market day (UTC date of the quote).
+   */
+  private async protectionCheck(tx: Queryable, order: OrderRecord, account: LockedAccount, position: PositionState, price: bigint, time: number) {
+    const protections = protectionsOf(account.config);
+    if (!(protections.maxDrawdown || protections.dailyLossLimit || protections.cooldownAfterLosses || protections.maxOpenPositions || protections.maxPositionShare)) return undefined;
+    const held = position.quantity;
+    const signed = order.side === 'buy' ? order.quantity : -order.quantity;
+    const reducing = held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
+    if (reducing) return undefined;
+    const equity = await this.equityOf(tx, account.id, account.cash);
+    const [history] = await tx.query('SELECT coalesce(max(equity), 0)::text AS peak FROM equity_history WHERE account_id = $1', [account.id]);
+    const peaks = [account.initialCash, parseMicros(history.peak as string), equity];
+    const day = Math.floor(time / 86_400_000);
+    let dayStartEquity = account.dayStartEquity;
+    if (account.dayNumber !== day) {
+      dayStartEquity = equity;
+      await tx.query('UPDATE accounts SET day_number = $2, day_start_equity = $3 WHERE id = $1', [account.id, day, formatMicros(equity)]);
+    }
+    const [open] = await tx.query('SELECT count(*)::int AS n FROM positions WHERE account_id = $1 AND quantity <> 0', [account.id]);
+    const after = held + signed;
+    const denial = protectionDenial(protections, {
+      reducing,
+      equity,
+      peakEquity: peaks.reduce((a, b) => (b > a ? b : a)),
+      dayStartEquity,
+      time,
+      cooldownUntil: account.cooldownUntil,
+      opensPosition: held === 0n,
+      openPositions: Number(open.n),
+      positionNotional: notional(after < 0n ? -after : after, price),
+    });
+    return denial && { code: denial.code, reason: denial.reason };
+  }
+
+  /**
+   * What a resting order holds back: a buy the cash for its open quantity at its resting price
+   * (libs/fill-engine `restingPrice`: the limit when it has one, else its trigger or the quote)
+   * and the fee; a sell its shares, and the part of its fee its proceeds would not cover (a
+   * fixed fee on a tiny sale). A limit is the worst price the order fills at, so the reservation
+   * covers every fill; a stop or trailing stop without a limit can gap past its trigger, and is
+   * checked again when it fills.
+   */
+  private reservation(order: OrderRecord, market: bigint, allowShort: boolean): { reservedCash: bigint; reservedQuantity: bigint } {
     const open = order.quantity - order.filledQuantity;
-    const reservedCash = this.cashNeeded(order.side, notional(open, order.limitPrice!));
-    return { reservedCash, reservedQuantity: order.side === 'sell' && !this.settings.allowShort ? open : 0n };
+    const reservedCash = this.cashNeeded(order.side, open, notional(open, restingPrice(order, market)));
+    return { reservedCash, reservedQuantity: order.side === 'sell' && !allowShort ? open : 0n };
   }
 
   /** The cash a fill takes from the account: a buy's notional and fee, a sell's fee beyond its proceeds. */
-  private cashNeeded(side: 'buy' | 'sell', fillNotional: bigint): bigint {
-    const fee = this.fee(fillNotional);
+  private cashNeeded(side: 'buy' | 'sell', quantity: bigint, fillNotional: bigint): bigint {
+    const fee = this.fee(quantity, fillNotional);
     if (side === 'buy') return fillNotional + fee;
     return fee > fillNotional ? fee - fillNotional : 0n;
   }
@@ -279,7 +458,8 @@ export class Broker {
    * Why an order may not trade at `price`, or undefined when it may. Cash and shares reserved by
    * the account's other open orders are not available to it.
    */
-  private async riskCheck(tx: Queryable, order: OrderRecord, cash: bigint, position: PositionState, price: bigint): Promise<{ code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined> {
+  private async riskCheck(tx: Queryable, order: OrderRecord, account: LockedAccount, position: PositionState, price: bigint): Promise<{ code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined> {
+    const { cash, allowShort } = account;
     const quantity = order.quantity - order.filledQuantity;
     const orderNotional = notional(quantity, price);
     if (this.maxOrderNotional > 0n && orderNotional > this.maxOrderNotional) {
@@ -289,13 +469,13 @@ export class Broker {
     const [reserved] = await tx.query(
       `SELECT coalesce(sum(reserved_cash), 0)::text AS cash,
               coalesce(sum(CASE WHEN symbol = $3 THEN reserved_quantity ELSE 0 END), 0)::text AS quantity
-       FROM orders WHERE account_id = $1 AND id <> $2 AND status IN ${orderStatusList}`,
-      [order.accountId, order.id, order.symbol],
+       FROM orders WHERE account_id = $1 AND id <> $2 AND status IN ${orderStatusList} AND ($4::uuid IS NULL OR parent_id IS DISTINCT FROM $4::uuid)`,
+      [order.accountId, order.id, order.symbol, order.parentId],
     );
     const available = cash - parseMicros(reserved.cash as string);
-    const needed = this.cashNeeded(order.side, orderNotional);
+    const needed = this.cashNeeded(order.side, quantity, orderNotional);
     if (needed > available) return { code: 'buying_power', reason: `insufficient buying power: needs ${shown(needed)}, available ${shown(available)}` };
-    if (order.side === 'sell' && !this.settings.allowShort) {
+    if (order.side === 'sell' && !allowShort) {
       const free = held - parseMicros(reserved.quantity as string);
       if (quantity > free) {
         return { code: 'insufficient_position', reason: `selling ${fromMicros(quantity)} ${order.symbol} but ${fromMicros(free)} of ${fromMicros(held)} held are free (short selling is not enabled)` };
@@ -322,63 +502,101 @@ export class Broker {
     for (const event of events) await writeOutbox(tx, event);
   }
 
-  /** Writes a status change of a stored order and its journal entry. */
+  /** Writes a stored order's state (status, fills, reservations, trigger state) and its journal entries. */
   private async save(tx: Queryable, order: OrderRecord, entries: OrderJournalEntry[]) {
     await tx.query(
       `UPDATE orders SET status = $2, reason_code = $3, reason = $4, filled_quantity = $5, filled_notional = $6, fees = $7, fill_count = $8,
-         reserved_cash = $9, reserved_quantity = $10, updated_at = $11 WHERE id = $1`,
+         reserved_cash = $9, reserved_quantity = $10, updated_at = $11, stop_price = $12, trail_anchor = $13, triggered = $14,
+         arrival_time = $15, evaluated_through = $16 WHERE id = $1`,
       [
         order.id, order.status, order.reasonCode, order.reason, formatMicros(order.filledQuantity), formatMicros(order.filledNotional),
         formatMicros(order.fees), order.fillCount, formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), order.updatedAt,
+        optionalText(order.stopPrice), optionalText(order.trailAnchor), order.triggered, order.arrivalTime, order.evaluatedThrough,
       ],
     );
     await this.journal(tx, order.accountId, entries);
   }
 
   /**
-   * Fills the open quantity of an order inside the caller's transaction: fill row (its id derived
-   * from the order and the fill's number), cash, fees paid, position, order and journal, equity point.
+   * Applies one evaluation of the fill engine inside the caller's transaction: each fill's row
+   * (its id derived from the order and the fill's number), cash, fees paid, position and an
+   * equity point; then the order (its reservation recomputed while it stays open) and its
+   * journal. Returns the events to publish.
    */
-  private async fill(tx: Queryable, order: OrderRecord, cash: bigint, before: PositionState, price: bigint, time: number): Promise<BrokerEvent[]> {
-    const { accountId, symbol, side } = order;
-    const quantity = order.quantity - order.filledQuantity;
-    const fillNotional = notional(quantity, price);
-    const fee = this.fee(fillNotional);
-    const fillNumber = order.fillCount + 1;
-    const id = fillId(order.id, fillNumber);
+  private async applyMatch(tx: Queryable, before: OrderRecord, outcome: MatchResult<OrderRecord>, account: LockedAccount, position: HeldPosition, market: bigint): Promise<BrokerEvent[]> {
+    const { accountId, symbol, side } = before;
+    const events: BrokerEvent[] = [];
+    let cash = account.cash;
+    let borrowFees = 0n;
+    for (const engineFill of outcome.fills) {
+      const f = { ...engineFill, fee: engineFill.fee + this.borrowOnCover(account, position, side, engineFill) };
+      borrowFees += f.fee - engineFill.fee;
+      if (!(await this.recordFill(tx, before, f))) return []; // already recorded: applying it again would count it twice
+      cash = cashAfterFill(cash, side, f.quantity, f.price, f.fee);
+      await tx.query('UPDATE accounts SET cash = $2, fees_paid = fees_paid + $3 WHERE id = $1', [accountId, formatMicros(cash), formatMicros(f.fee)]);
+      const held = position.quantity;
+      const next = applyFill(position, side, f.quantity, f.price, f.fee);
+      // A position opens (or flips) at this fill's market time; a closed one has no open time.
+      const openedAt = next.quantity === 0n ? null : held === 0n || held < 0n !== next.quantity < 0n ? f.time : position.openedAt;
+      await tx.query(
+        `INSERT INTO positions (account_id, symbol, quantity, cost, realized_pnl, opened_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = $3, cost = $4, realized_pnl = $5, opened_at = $6`,
+        [accountId, symbol, formatMicros(next.quantity), formatMicros(next.cost), formatMicros(next.realizedPnl), openedAt],
+      );
+      if (held !== 0n && next.quantity === 0n) await this.countTrade(tx, account, next.realizedPnl - position.realizedPnl, f.time);
+      position = { ...next, openedAt };
+      await tx.query('INSERT INTO equity_history (account_id, time, equity) VALUES ($1, $2, $3)', [accountId, Date.now(), formatMicros(await this.equityOf(tx, accountId, cash))]);
+      const fill: Fill = { id: f.id, orderId: before.id, accountId, symbol, side, quantity: fromMicros(f.quantity), price: fromMicros(f.price), fee: fromMicros(f.fee), currency: CURRENCY, time: f.time };
+      events.push({ channel: 'fills', accountId, data: fill });
+    }
+    const after: OrderRecord = { ...outcome.order, fees: outcome.order.fees + borrowFees, accountId, symbol, createdAt: before.createdAt, updatedAt: new Date().toISOString() };
+    // The open quantity changes only with a fill: without one the reservation stands (a bracket's second exit holds none).
+    if (!openStatuses.includes(after.status)) Object.assign(after, { reservedCash: 0n, reservedQuantity: 0n });
+    else if (outcome.fills.length) Object.assign(after, this.reservation(after, market, account.allowShort));
+    else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
+    await this.save(tx, after, outcome.journal);
+    const related: BrokerEvent[] = [];
+    if (after.parentId !== null && outcome.fills.length) related.push(...(await this.cancelSiblings(tx, after, `the other exit of its bracket traded (order ${after.id})`)));
+    const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
+    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...(await this.placeBracketExits(tx, after, account, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0)));
+    return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
+  }
+
+  /** The borrow fee a buy fill pays for the part of a short it covers (0 for anything else). */
+  private borrowOnCover(account: LockedAccount, position: HeldPosition, side: 'buy' | 'sell', fill: EngineFill): bigint {
+    const rate = toMicros(account.config.borrowRateBps ?? 0);
+    if (side !== 'buy' || position.quantity >= 0n || rate === 0n || position.openedAt === null) return 0n;
+    const short = -position.quantity;
+    const covered = fill.quantity < short ? fill.quantity : short;
+    return borrowFee(covered === short ? position.cost : divRound(position.cost * covered, short), rate, fill.time - position.openedAt);
+  }
+
+  /**
+   * Counts a closed trade for the cooldown protection: a trade whose closing fill realized a loss
+   * (fees included) extends the losing streak, any other ends it; at the account's limit the
+   * streak starts a cooldown of cooldownMinutes from the fill's market time.
+   */
+  private async countTrade(tx: Queryable, account: LockedAccount, realized: bigint, time: number) {
+    const { cooldownAfterLosses, cooldownMinutes } = protectionsOf(account.config);
+    if (cooldownAfterLosses === 0) return;
+    let streak = realized < 0n ? account.losingStreak + 1 : 0;
+    let until = account.cooldownUntil;
+    if (streak >= cooldownAfterLosses) {
+      until = time + cooldownMinutes * 60_000;
+      streak = 0;
+    }
+    await tx.query('UPDATE accounts SET losing_streak = $2, cooldown_until = $3 WHERE id = $1', [account.id, streak, until]);
+    Object.assign(account, { losingStreak: streak, cooldownUntil: until });
+  }
+
+  /** Inserts a fill row; false when a fill with its id is already recorded. */
+  private async recordFill(tx: Queryable, order: OrderRecord, f: EngineFill): Promise<boolean> {
     const inserted = await tx.query(
       `INSERT INTO fills (id, order_id, account_id, symbol, side, quantity, price, fee, time, fill_number) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
        ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [id, order.id, accountId, symbol, side, formatMicros(quantity), formatMicros(price), formatMicros(fee), time, fillNumber],
+      [f.id, order.id, order.accountId, order.symbol, order.side, formatMicros(f.quantity), formatMicros(f.price), formatMicros(f.fee), f.time, f.fillNumber],
     );
-    if (!inserted.length) return []; // this fill is already recorded: applying it again would count it twice
-    const cashAfter = cashAfterFill(cash, side, quantity, price, fee);
-    await tx.query('UPDATE accounts SET cash = $2, fees_paid = fees_paid + $3 WHERE id = $1', [accountId, formatMicros(cashAfter), formatMicros(fee)]);
-    const after = applyFill(before, side, quantity, price, fee);
-    await tx.query(
-      `INSERT INTO positions (account_id, symbol, quantity, cost, realized_pnl) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = $3, cost = $4, realized_pnl = $5`,
-      [accountId, symbol, formatMicros(after.quantity), formatMicros(after.cost), formatMicros(after.realizedPnl)],
-    );
-    const filledQuantity = order.filledQuantity + quantity;
-    const step = transition(order, filledQuantity === order.quantity ? 'fill' : 'partial_fill', { fillId: id });
-    const filled: OrderRecord = {
-      ...step.order,
-      filledQuantity,
-      filledNotional: order.filledNotional + fillNotional,
-      fees: order.fees + fee,
-      fillCount: fillNumber,
-      reservedCash: 0n,
-      reservedQuantity: 0n,
-      updatedAt: new Date().toISOString(),
-    };
-    await this.save(tx, filled, [step.entry]);
-    await tx.query('INSERT INTO equity_history (account_id, time, equity) VALUES ($1, $2, $3)', [accountId, Date.now(), formatMicros(await this.equityOf(tx, accountId, cashAfter))]);
-    const fill: Fill = { id, orderId: order.id, accountId, symbol, side, quantity: fromMicros(quantity), price: fromMicros(price), fee: fromMicros(fee), currency: CURRENCY, time };
-    return [
-      { channel: 'orders', accountId, data: toOrder(filled) },
-      { channel: 'fills', accountId, data: fill },
-    ];
+    return inserted.length > 0;
   }
 
   /** The market price of a symbol in micro-units, or undefined when it has none. */
@@ -398,27 +616,42 @@ export class Broker {
     return price === undefined ? position.cost : notional(position.quantity, price);
   }
 
-  /** Fills every open limit order of a symbol that the current price crosses. */
-  async matchRestingOrders(symbol: string): Promise<number> {
+  /** The latest bar of a symbol as the fill engine takes it: the source's bar, else its quote as a one-price bar. */
+  private latestBar(symbol: string): PriceBar | undefined {
+    const bar = this.prices.bar?.(symbol);
+    if (bar) return { time: bar.time, open: toMicros(bar.open), high: toMicros(bar.high), low: toMicros(bar.low), close: toMicros(bar.close), volume: toMicros(bar.volume) };
     const quote = this.prices.price(symbol);
-    if (!quote) return 0;
-    const market = formatMicros(toMicros(quote.price));
+    return quote && quoteBar(quote.time, toMicros(quote.price), quote.volume === undefined ? null : toMicros(quote.volume));
+  }
+
+  /**
+   * Evaluates every open order of a symbol against its latest bar (the fill engine: limits the
+   * range reaches, stops it triggers, trailing stops it moves, day orders it expires), oldest
+   * first, each in its own transaction. A fill that no longer passes the risk checks (a stop that
+   * gapped past its reservation, a position limit) rejects the order instead. Returns the number
+   * of orders filled.
+   */
+  async matchRestingOrders(symbol: string): Promise<number> {
+    const bar = this.latestBar(symbol);
+    if (!bar) return 0;
+    // Limit orders the bar's range cannot reach are left out; every other open order may trigger, trail or expire.
     const candidates = await this.db.query(
       `SELECT id, account_id FROM orders WHERE status IN ${orderStatusList} AND symbol = $1 AND
-        ((side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $2)) ORDER BY created_at, id`,
-      [symbol, market],
+        (type <> 'limit' OR time_in_force = 'day' OR (side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $3)) ORDER BY created_at, id`,
+      [symbol, formatMicros(bar.low), formatMicros(bar.high)],
     );
     let filled = 0;
     for (const candidate of candidates) {
       const accountId = String(candidate.account_id);
       const order = await this.db.transaction(async (tx) => {
-        const cash = await this.lockAccount(tx, accountId);
+        const account = await this.lockAccount(tx, accountId);
         const [row] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND status IN ${orderStatusList}`, [candidate.id]);
         if (!row) return undefined; // cancelled meanwhile
         const resting = toRecord(row);
-        const price = this.fillPrice(resting.side, toMicros(quote.price), resting.limitPrice);
+        const outcome = matchBar(resting, bar, this.costs);
+        if (outcome.order === resting) return undefined; // this bar was already evaluated
         const position = await this.loadPosition(tx, accountId, resting.symbol);
-        const refusal = await this.riskCheck(tx, resting, cash, position, price);
+        const refusal = outcome.fills.length ? await this.riskCheck(tx, resting, account, position, outcome.fills[0].price) : undefined;
         let events: BrokerEvent[];
         if (refusal) {
           const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
@@ -426,7 +659,7 @@ export class Broker {
           await this.save(tx, rejected, [step.entry]);
           events = [{ channel: 'orders', accountId, data: toOrder(rejected) }];
         } else {
-          events = await this.fill(tx, resting, cash, position, price, quote.time);
+          events = await this.applyMatch(tx, resting, outcome, account, position, bar.close);
         }
         await this.record(tx, events);
         return events.find((e) => e.channel === 'orders')?.data as Order | undefined;
@@ -449,7 +682,8 @@ export class Broker {
       const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
       await this.save(tx, cancelled, [step.entry]);
       const order = toOrder(cancelled);
-      await this.record(tx, [{ channel: 'orders', accountId, data: order }]);
+      const siblings = cancelled.parentId === null ? [] : await this.cancelSiblings(tx, cancelled, `the other exit of its bracket was cancelled (order ${cancelled.id})`);
+      await this.record(tx, [{ channel: 'orders', accountId, data: order }, ...siblings]);
       return order;
     });
     this.committed();
@@ -581,6 +815,14 @@ export interface LedgerState {
   cash: bigint;
   feesPaid: bigint;
   positions: Record<string, PositionState>;
+}
+
+/** An optional amount as the broker will store it: rounded to micro-units, refused (naming the field) when that is 0 or less. */
+function storedAmount(value: number | undefined, field: string): bigint | null {
+  if (value === undefined) return null;
+  const micros = toMicros(value);
+  if (micros <= 0n) throw new BrokerError('invalid', 'validation_failed', `${field} ${value} rounds to 0 at the broker's precision; it must be at least 0.000001`, field);
+  return micros;
 }
 
 function positionOf(r: Row): PositionState {

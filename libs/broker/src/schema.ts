@@ -130,4 +130,45 @@ CREATE TABLE order_events (
 CREATE INDEX order_events_order ON order_events (order_id, seq);
 `,
   },
+  // Orders people use (libs/fill-engine): stop, stop-limit and trailing stops, time in force, and
+  // the engine's state of a resting order (trigger, trailing anchor, the last bar it was evaluated
+  // against). Existing orders are gtc, as they behaved.
+  {
+    id: '004_order_types',
+    sql: `
+ALTER TABLE orders DROP CONSTRAINT orders_type_check;
+ALTER TABLE orders ADD CONSTRAINT orders_type_check CHECK (type IN ('market', 'limit', 'stop', 'stop_limit', 'trailing_stop'));
+ALTER TABLE orders ADD COLUMN time_in_force text NOT NULL DEFAULT 'gtc' CHECK (time_in_force IN ('day', 'gtc', 'ioc', 'fok'));
+ALTER TABLE orders ADD COLUMN stop_price numeric(24,6);
+ALTER TABLE orders ADD COLUMN trail_amount numeric(24,6);
+ALTER TABLE orders ADD COLUMN trail_percent numeric(24,6);
+ALTER TABLE orders ADD COLUMN trail_anchor numeric(24,6);
+ALTER TABLE orders ADD COLUMN triggered boolean NOT NULL DEFAULT false;
+ALTER TABLE orders ADD COLUMN arrival_time bigint;
+ALTER TABLE orders ADD COLUMN evaluated_through bigint;
+`,
+  },
+  // Brackets: an entry's take-profit and stop-loss prices, and its exits' link to it (one cancels the other).
+  {
+    id: '005_brackets',
+    sql: `
+ALTER TABLE orders ADD COLUMN take_profit_price numeric(24,6);
+ALTER TABLE orders ADD COLUMN stop_loss_price numeric(24,6);
+ALTER TABLE orders ADD COLUMN parent_id uuid REFERENCES orders(id);
+CREATE INDEX orders_parent ON orders (parent_id) WHERE parent_id IS NOT NULL;
+`,
+  },
+  // Per-account settings (short selling, borrow rate, protections: src/protections.ts) and the
+  // state the protections keep; the open time of a position, for the borrow fee of a short.
+  {
+    id: '006_account_protections',
+    sql: `
+ALTER TABLE accounts ADD COLUMN config jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN day_number bigint;
+ALTER TABLE accounts ADD COLUMN day_start_equity numeric(24,6);
+ALTER TABLE accounts ADD COLUMN losing_streak integer NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN cooldown_until bigint NOT NULL DEFAULT 0;
+ALTER TABLE positions ADD COLUMN opened_at bigint;
+`,
+  },
 ];

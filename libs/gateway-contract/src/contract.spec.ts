@@ -11,6 +11,20 @@ describe('placeOrderSchema', () => {
     expect(extra.error?.issues[0].message).toBe('must be omitted for a market order');
   });
 
+  it('takes the price fields each order type needs, and names a missing or extra one', () => {
+    const issues = (body: object) => placeOrderSchema.safeParse({ symbol: 'SPX', side: 'sell', quantity: 1, ...body }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues({ type: 'stop', stopPrice: 90, timeInForce: 'day' })).toBeUndefined();
+    expect(issues({ type: 'stop_limit', stopPrice: 90, limitPrice: 89 })).toBeUndefined();
+    expect(issues({ type: 'trailing_stop', trailPercent: 5, timeInForce: 'gtc' })).toBeUndefined();
+    expect(issues({ type: 'stop' })).toEqual([['stopPrice', 'is required for a stop order']]);
+    expect(issues({ type: 'stop_limit', stopPrice: 90 })).toEqual([['limitPrice', 'is required for a stop_limit order']]);
+    expect(issues({ type: 'limit', limitPrice: 90, stopPrice: 80 })).toEqual([['stopPrice', 'must be omitted for a limit order']]);
+    expect(issues({ type: 'trailing_stop', trailPercent: 5, trailAmount: 2 })).toEqual([['trailAmount', 'a trailing_stop order takes exactly one of trailAmount and trailPercent']]);
+    expect(issues({ type: 'trailing_stop', trailPercent: 100 })).toEqual([['trailPercent', 'must be below 100']]);
+    expect(issues({ type: 'market', trailAmount: 2 })).toEqual([['trailAmount', 'must be omitted for a market order']]);
+    expect(issues({ timeInForce: 'week' })?.[0][0]).toBe('timeInForce');
+  });
+
   it('names the rule a bad quantity breaks', () => {
     expect(placeOrderSchema.safeParse({ symbol: 'SPX', side: 'buy', quantity: -2 }).error?.issues[0].message).toBe('must be greater than 0');
     expect(placeOrderSchema.safeParse({ symbol: 'SPX', side: 'buy', quantity: 2e9 }).error?.issues[0].message).toBe('must be at most 1e9');

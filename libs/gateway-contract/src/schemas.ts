@@ -60,13 +60,24 @@ export const barsQuerySchema = z.object({
 export type BarsQuery = z.infer<typeof barsQuerySchema>;
 
 export const sideSchema = z.enum(['buy', 'sell']);
-export const orderTypeSchema = z.enum(['market', 'limit']);
+/** See libs/broker/README.md ("Orders") for how each type and time in force fills. */
+export const orderTypeSchema = z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']);
+export const timeInForceSchema = z.enum(['day', 'gtc', 'ioc', 'fok']);
 /**
  * accepted (open, may rest), partially_filled (open), filled, cancelled, expired, denied (refused
  * before trading), rejected (refused after it was accepted). See libs/broker/README.md.
  */
 export const orderStatusSchema = z.enum(['accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'rejected']);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
+
+/** Which price fields each order type takes: required ones, and every other one must be omitted. */
+const priceFieldsOf = {
+  market: [],
+  limit: ['limitPrice'],
+  stop: ['stopPrice'],
+  stop_limit: ['stopPrice', 'limitPrice'],
+  trailing_stop: [],
+} as const;
 
 export const placeOrderSchema = z
   .object({
@@ -75,15 +86,25 @@ export const placeOrderSchema = z
     type: orderTypeSchema.default('market'),
     quantity: orderNumberSchema,
     limitPrice: orderNumberSchema.optional(),
+    stopPrice: orderNumberSchema.optional().describe('stop and stop_limit: the price that triggers the order'),
+    trailAmount: orderNumberSchema.optional().describe('trailing_stop: the trail as an amount of price (or give trailPercent)'),
+    trailPercent: orderNumberSchema.max(99.999999, 'must be below 100').optional().describe('trailing_stop: the trail as a percent of the best price since placement'),
+    timeInForce: timeInForceSchema.optional().describe('day, gtc (default), ioc (fill what can be at once, expire the rest), fok (fill all at once or expire)'),
+    takeProfitPrice: orderNumberSchema.optional().describe('Bracket: once this entry fills, a limit order on the other side at this price'),
+    stopLossPrice: orderNumberSchema.optional().describe('Bracket: once this entry fills, a stop order on the other side at this price; the two exits cancel each other'),
   })
   .strict()
   .superRefine((order, ctx) => {
-    if (order.type === 'limit' && order.limitPrice === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'is required for a limit order' });
+    const required: readonly string[] = priceFieldsOf[order.type];
+    for (const field of ['limitPrice', 'stopPrice'] as const) {
+      if (required.includes(field) && order[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required for a ${order.type} order` });
+      if (!required.includes(field) && order[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `must be omitted for a ${order.type} order` });
     }
-    if (order.type === 'market' && order.limitPrice !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'must be omitted for a market order' });
+    const trails = (['trailAmount', 'trailPercent'] as const).filter((field) => order[field] !== undefined);
+    if (order.type === 'trailing_stop' && trails.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['trailAmount'], message: 'a trailing_stop order takes exactly one of trailAmount and trailPercent' });
     }
+    if (order.type !== 'trailing_stop') for (const field of trails) ctx.addIssue({ code: 'custom', path: [field], message: `must be omitted for a ${order.type} order` });
   });
 export type PlaceOrder = z.input<typeof placeOrderSchema>;
 
@@ -95,6 +116,13 @@ export const orderSchema = z.object({
   type: orderTypeSchema,
   quantity: z.number(),
   limitPrice: z.number().nullable(),
+  stopPrice: z.number().nullable().optional().describe('stop and stop_limit: the trigger; trailing_stop: the current trigger'),
+  trailAmount: z.number().nullable().optional(),
+  trailPercent: z.number().nullable().optional(),
+  timeInForce: timeInForceSchema.optional(),
+  takeProfitPrice: z.number().nullable().optional(),
+  stopLossPrice: z.number().nullable().optional(),
+  parentId: z.string().nullable().optional().describe('For a bracket exit: the entry order that placed it'),
   status: orderStatusSchema,
   reasonCode: z.string().nullable().describe('Stable code of why the order was denied, rejected or cancelled, e.g. denied_buying_power'),
   reason: z.string().nullable().describe('Why the order was denied, rejected or cancelled, with the numbers'),

@@ -64,7 +64,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     }
     const buy = tools.find((t) => t.name === 'buy')!;
     expect(buy.inputSchema.required).toEqual(['symbol', 'quantity']);
-    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'limitPrice', 'clientOrderId']);
+    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'clientOrderId']);
   });
 
   it('reads the price of SPX (any case) and its history, and does arithmetic', async () => {
@@ -111,6 +111,19 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
 
     const orders = await call(client, 'get_orders', { symbol: 'SPX', status: 'filled' });
     expect((orders.structuredContent!.orders as unknown[]).length).toBe(2);
+  });
+
+  it('places stop, stop-limit and trailing-stop orders from the prices given, and reports a missing price by its field', async () => {
+    const stop = await call(client, 'sell', { symbol: 'SPX', quantity: 1, stopPrice: 1, timeInForce: 'day' });
+    expect(stop.structuredContent).toMatchObject({ type: 'stop', side: 'sell' });
+    expect(gateway.requests.at(-1)!.body).toMatchObject({ type: 'stop', stopPrice: 1, timeInForce: 'day' });
+    await call(client, 'buy', { symbol: 'SPX', quantity: 1, stopPrice: 2, limitPrice: 1 }); // the double would fill a marketable limit
+    expect(gateway.requests.at(-1)!.body).toMatchObject({ type: 'stop_limit', stopPrice: 2, limitPrice: 1 });
+    await call(client, 'sell', { symbol: 'SPX', quantity: 1, trailPercent: 5 });
+    expect(gateway.requests.at(-1)!.body).toMatchObject({ type: 'trailing_stop', trailPercent: 5 });
+    const missing = await call(client, 'buy', { symbol: 'SPX', quantity: 1, type: 'limit' });
+    expect(missing.isError).toBe(true);
+    expect(textOf(missing)).toMatch(/limitPrice/);
   });
 
   it('places a resting limit order and cancels it; a second cancel says why it cannot', async () => {

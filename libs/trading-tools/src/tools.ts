@@ -5,11 +5,13 @@ import {
   GatewayError,
   calendarDateSchema,
   orderNumberSchema,
+  orderTypeSchema,
   orderSchema,
   orderStatusSchema,
   portfolioSchema,
   quoteDtoSchema,
   signalSchema,
+  timeInForceSchema,
   type PlaceOrder,
 } from '@tradeyard/gateway-contract';
 import { barSchema, intervalSchema } from '@tradeyard/market-data';
@@ -46,7 +48,14 @@ const orderNumber = (what: string) => orderNumberSchema.describe(what);
 const orderInput = {
   symbol: symbolInput,
   quantity: orderNumber('Number of shares; fractions are allowed'),
-  limitPrice: orderNumber('Limit price; omit for a market order that fills at the current price').optional(),
+  type: orderTypeSchema
+    .optional()
+    .describe('market, limit, stop, stop_limit or trailing_stop; omitted, it follows from the prices given: limitPrice → limit, stopPrice → stop, both → stop_limit, a trail → trailing_stop, none → market'),
+  limitPrice: orderNumber('Limit price (limit, stop_limit); omit for a market order that fills at the current price').optional(),
+  stopPrice: orderNumber('Trigger price (stop, stop_limit): a sell stop fires when the price falls to it, a buy stop when it rises to it').optional(),
+  trailAmount: orderNumber('trailing_stop: the trail as an amount of price behind the best price since placement').optional(),
+  trailPercent: orderNumber('trailing_stop: the trail as a percent (below 100) of the best price since placement').optional(),
+  timeInForce: timeInForceSchema.optional().describe('gtc (default: rests until filled or cancelled), day, ioc (fill what can be now, expire the rest), fok (fill all now or nothing)'),
   clientOrderId: z
     .string()
     .min(1, 'must not be empty')
@@ -54,6 +63,13 @@ const orderInput = {
     .optional()
     .describe('Your id for this order; sending the same id again returns the first order instead of trading twice'),
 };
+
+/** The order type the prices given imply, for an order that does not name one. */
+function impliedType(fields: { limitPrice?: number; stopPrice?: number; trailAmount?: number; trailPercent?: number }): PlaceOrder['type'] {
+  if (fields.trailAmount !== undefined || fields.trailPercent !== undefined) return 'trailing_stop';
+  if (fields.stopPrice !== undefined) return fields.limitPrice === undefined ? 'stop' : 'stop_limit';
+  return fields.limitPrice === undefined ? 'market' : 'limit';
+}
 
 const text = (value: unknown) => [{ type: 'text' as const, text: JSON.stringify(value) }];
 const ok = (structured: Record<string, unknown>): CallToolResult => ({ content: text(structured), structuredContent: structured });
@@ -198,9 +214,10 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
   );
 
   const placeOrder = (side: 'buy' | 'sell') =>
-    ({ symbol, quantity, limitPrice, clientOrderId }: { symbol: string; quantity: number; limitPrice?: number; clientOrderId?: string }) =>
+    ({ clientOrderId, type, ...fields }: Omit<PlaceOrder, 'side'> & { clientOrderId?: string }) =>
       guarded(side, async () => {
-        const order: PlaceOrder = limitPrice === undefined ? { symbol, side, type: 'market', quantity } : { symbol, side, type: 'limit', quantity, limitPrice };
+        // The gateway checks the combination (which prices each type takes) and answers 400 naming the field.
+        const order: PlaceOrder = { ...fields, side, type: type ?? impliedType(fields) };
         // The gateway dedupes on the key; a client id makes a retried call safe, else each call is a new order.
         const placed = await gateway.placeOrder(order, clientOrderId ? `mcp-${clientOrderId}` : randomUUID());
         if (placed.status === 'denied' || placed.status === 'rejected') {
@@ -209,7 +226,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
         return ok(placed);
       });
   const orderDescription = (side: 'buy' | 'sell') =>
-    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without limitPrice it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it. Returns the order with status (filled, accepted while it rests, denied), filled quantity, average fill price and fees. A denied order (e.g. not enough cash${side === 'sell' ? ' or free shares' : ''}) is an error with its reason code and the reason.`;
+    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without prices it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it; stopPrice, stopPrice with limitPrice, and trailAmount or trailPercent make stop, stop-limit and trailing-stop orders (${side === 'sell' ? 'e.g. a stop-loss below the price' : 'e.g. a breakout entry above the price'}); timeInForce says how long it rests. Returns the order with status (filled, accepted while it rests, denied), filled quantity, average fill price and fees. A denied order (e.g. not enough cash${side === 'sell' ? ' or free shares' : ''}) is an error with its reason code and the reason.`;
   for (const side of ['buy', 'sell'] as const) {
     server.registerTool(
       side,

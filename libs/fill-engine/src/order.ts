@@ -37,8 +37,8 @@ export const transitions: Readonly<Record<OrderStatus, Partial<Record<OrderEvent
 export const openStatuses: readonly OrderStatus[] = ['accepted', 'partially_filled'];
 
 /**
- * Stable reason codes: `denied_*` before acceptance, `rejected_*` after; `cancelled_*` and
- * `cancelled_*` names who ended the order; `migrated_legacy` marks orders refused before the
+ * Stable reason codes: `denied_*` before acceptance, `rejected_*` after; `cancelled_*` names who
+ * ended the order and `expired_*` which time in force did; `migrated_legacy` marks orders refused before the
  * lifecycle existed, when the cause was not recorded. The sentence beside the code says the numbers.
  */
 export const reasonCodes = [
@@ -46,11 +46,20 @@ export const reasonCodes = [
   'denied_position_notional',
   'denied_buying_power',
   'denied_insufficient_position',
+  'denied_max_drawdown',
+  'denied_daily_loss',
+  'denied_cooldown',
+  'denied_max_open_positions',
+  'denied_position_share',
   'rejected_order_notional',
   'rejected_position_notional',
   'rejected_buying_power',
   'rejected_insufficient_position',
   'cancelled_by_account',
+  'cancelled_by_bracket',
+  'expired_day',
+  'expired_ioc',
+  'expired_fok',
   'migrated_legacy',
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];

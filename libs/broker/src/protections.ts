@@ -1,0 +1,109 @@
+import { divRound, fromMicros, MICROS, toMicros } from '@tradeyard/money';
+import { z } from 'zod';
+
+/**
+ * Per-account settings: short selling and its borrow fee, and the protections (the habit of
+ * freqtrade's protections). Every protection is off at 0, the default.
+ */
+export const accountConfigSchema = z.strictObject({
+  allowShort: z.boolean({ error: 'must be true or false' }).optional().describe("Short selling for this account; unset: the broker's default"),
+  borrowRateBps: z.number({ error: 'must be a number' }).finite().min(0, 'must be 0 or more').max(100_000, 'must be at most 100000').optional()
+    .describe('Yearly borrow fee of a short, in basis points of its cost, charged when it is covered'),
+  maxDrawdown: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more').max(1, 'must be at most 1').optional()
+    .describe('Lock against new exposure when equity is this fraction below its peak (0.2 = 20 %)'),
+  dailyLossLimit: z.number({ error: 'must be a number' }).finite().min(0, 'must be 0 or more').optional()
+    .describe('Reduce-only for the rest of the (market) day once equity is this much below its start of day'),
+  cooldownAfterLosses: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1000).optional()
+    .describe('After this many losing trades in a row, no new exposure for cooldownMinutes'),
+  cooldownMinutes: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(525_600).optional(),
+  maxOpenPositions: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000).optional(),
+  maxPositionShare: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more').max(1, 'must be at most 1').optional()
+    .describe('Largest share of equity one position may be after a fill (0.25 = 25 %)'),
+});
+export type AccountConfig = z.infer<typeof accountConfigSchema>;
+
+/** The protections in the units the broker computes in (fractions as micro-units of 1). */
+export interface Protections {
+  maxDrawdown: bigint;
+  dailyLossLimit: bigint;
+  cooldownAfterLosses: number;
+  cooldownMinutes: number;
+  maxOpenPositions: number;
+  maxPositionShare: bigint;
+}
+
+/** What the checks look at, gathered by the broker in the order's transaction. */
+export interface ProtectionInputs {
+  /** The order only reduces an open position (the other side, no more than held): always allowed. */
+  reducing: boolean;
+  equity: bigint;
+  peakEquity: bigint;
+  dayStartEquity: bigint;
+  /** Market time of the order and the end of a cooldown, in ms. */
+  time: number;
+  cooldownUntil: number;
+  opensPosition: boolean;
+  openPositions: number;
+  /** The position's notional after the order, at the check price. */
+  positionNotional: bigint;
+}
+
+export type ProtectionCode = 'max_drawdown' | 'daily_loss' | 'cooldown' | 'max_open_positions' | 'position_share';
+
+const percent = (fraction: bigint) => `${(fromMicros(fraction) * 100).toFixed(1)} %`;
+const cash = (micros: bigint) => fromMicros(micros).toFixed(2);
+
+/**
+ * The first protection an order breaks, with a sentence an agent can act on, or undefined. An
+ * order that only reduces a position passes them all: protections stop new exposure, never an exit.
+ */
+export function protectionDenial(p: Protections, x: ProtectionInputs): { code: ProtectionCode; reason: string } | undefined {
+  if (x.reducing) return undefined;
+  if (p.maxDrawdown > 0n && x.peakEquity > 0n) {
+    const drawdown = MICROS - divRound(x.equity * MICROS, x.peakEquity);
+    if (drawdown >= p.maxDrawdown) {
+      return {
+        code: 'max_drawdown',
+        reason: `the account is locked against new exposure: equity ${cash(x.equity)} is ${percent(drawdown)} below its peak of ${cash(x.peakEquity)} (limit ${percent(p.maxDrawdown)}); orders that reduce positions are still accepted`,
+      };
+    }
+  }
+  if (p.dailyLossLimit > 0n && x.dayStartEquity - x.equity >= p.dailyLossLimit) {
+    return {
+      code: 'daily_loss',
+      reason: `the account is reduce-only for the rest of the day: it lost ${cash(x.dayStartEquity - x.equity)} since the day began (limit ${cash(p.dailyLossLimit)}); sell holdings or cover shorts, or wait for the next day`,
+    };
+  }
+  if (p.cooldownAfterLosses > 0 && x.time < x.cooldownUntil) {
+    return {
+      code: 'cooldown',
+      reason: `the account is cooling down after ${p.cooldownAfterLosses} losing trades in a row until ${new Date(x.cooldownUntil).toISOString()} (market time); only orders that reduce positions are accepted until then`,
+    };
+  }
+  if (p.maxOpenPositions > 0 && x.opensPosition && x.openPositions >= p.maxOpenPositions) {
+    return {
+      code: 'max_open_positions',
+      reason: `the account holds ${x.openPositions} open positions, its limit; close one before opening a position in another symbol`,
+    };
+  }
+  if (p.maxPositionShare > 0n && x.equity > 0n && x.positionNotional * MICROS > p.maxPositionShare * x.equity) {
+    const largest = divRound(p.maxPositionShare * x.equity, MICROS);
+    return {
+      code: 'position_share',
+      reason: `the position would be ${cash(x.positionNotional)}, more than ${percent(p.maxPositionShare)} of equity ${cash(x.equity)} (at most ${cash(largest)}); order less`,
+    };
+  }
+  return undefined;
+}
+
+/** The config as stored (numeric columns as text) to the protections the checks use. */
+export function protectionsOf(config: AccountConfig): Protections {
+  return {
+    maxDrawdown: toMicros(config.maxDrawdown ?? 0),
+    dailyLossLimit: toMicros(config.dailyLossLimit ?? 0),
+    cooldownAfterLosses: config.cooldownAfterLosses ?? 0,
+    cooldownMinutes: config.cooldownMinutes ?? 0,
+    maxOpenPositions: config.maxOpenPositions ?? 0,
+    maxPositionShare: toMicros(config.maxPositionShare ?? 0),
+  };
+}

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'fill-engine', preset: '../../jest.preset.js' };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'fill-parity', preset: '../../jest.preset.js' };

@@ -1,6 +1,5 @@
+import { createGateway, gatewayConfigSchema } from '@tradeyard/gateway-server';
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { createGateway } from './app';
-import { gatewayConfigSchema } from './config';
 
 exitOnUnhandledErrors('api-gateway');
 

@@ -27,7 +27,7 @@ import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEve
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { HttpError, installErrorHandling, parseInput } from './http-errors';
-import { MarketHub } from './market-hub';
+import { MarketHub } from '@tradeyard/market-hub';
 import { registerWebSocket } from './ws';
 
 declare module 'fastify' {
@@ -51,20 +51,30 @@ const docs = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepr
 /** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
 const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
 
+/** What a caller may supply instead of the gateway opening it from the config (tests do). */
+export interface GatewayDependencies {
+  /** An open database the gateway migrates, uses and closes; default: opened from DATABASE_URL or DATA_DIR. */
+  database?: Database;
+  /** Wall clock of the market replay, in ms since the epoch; default Date.now. */
+  now?: () => number;
+}
+
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
-export async function createGateway(config: GatewayConfig) {
+export async function createGateway(config: GatewayConfig, dependencies: GatewayDependencies = {}) {
+  const now = dependencies.now ?? Date.now;
   // Dependencies log before the service exists; the same name and level as the service's logger.
   const depLog = createLogger('api-gateway', config.LOG_LEVEL);
-  const db: Database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog });
+  const db: Database =
+    dependencies.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog }));
   await migrate(db, gatewayMigrations);
   await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
-  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(Date.now())]);
+  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
 
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt) });
+  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now });
   const broker = new Broker(
     db,
     hub,
@@ -233,9 +243,9 @@ export async function createGateway(config: GatewayConfig) {
 
   app.get('/api/v1/portfolio', secured('viewer', 'portfolio'), async (request) => brokerCall(() => broker.portfolio(request.principal.accountId)));
   app.get('/api/v1/portfolio/equity', secured('viewer', 'portfolio'), async (request) => {
-    const now = await brokerCall(() => broker.portfolio(request.principal.accountId));
+    const current = await brokerCall(() => broker.portfolio(request.principal.accountId));
     const history = await broker.equityHistory(request.principal.accountId);
-    return [...history, { time: Date.now(), equity: now.equity }];
+    return [...history, { time: now(), equity: current.equity }];
   });
 
   app.post('/api/v1/signals', secured('trader', 'signals', { body: docs(signalSchema) }), async (request, reply) => {
@@ -289,7 +299,7 @@ export async function createGateway(config: GatewayConfig) {
     }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
   });
 
-  return { ...service, db, broker, hub, bus, relay };
+  return { ...service, db, broker, hub, bus, relay, tick };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -1,15 +1,22 @@
-import type { PriceSource } from '@tradeyard/broker';
 import { type Bar, isoDate, loadSp500, ReplayClock } from '@tradeyard/market-data';
-import type { QuoteDto } from '@tradeyard/gateway-contract';
 
-export type MarketEvent = { channel: 'bars'; data: Bar } | { channel: 'quotes'; data: QuoteDto };
+/** The latest price of a symbol: the close of its current bar (the gateway contract's QuoteDto). */
+export interface Quote {
+  symbol: string;
+  price: number;
+  time: number;
+  date: string;
+}
+
+export type MarketEvent = { channel: 'bars'; data: Bar } | { channel: 'quotes'; data: Quote };
 
 /**
  * Quotes and bars of the bundled S&P 500 (SPX) replayed against the wall clock. Replicas
  * that share a database share the replay's start, so they show the same market at the same
  * moment. `tick()` releases the bars due since the last tick as bar and quote events.
  */
-export class MarketHub implements PriceSource {
+// A domain lib imports no data access: the broker takes this hub as its PriceSource structurally.
+export class MarketHub {
   private readonly feeds: Map<string, { bars: Bar[]; clock: ReplayClock; last: number }>;
 
   constructor(options: { barsPerSecond: number; startDate: string; startedAt: number; now?: () => number }) {
@@ -23,7 +30,7 @@ export class MarketHub implements PriceSource {
     return [...this.feeds.keys()];
   }
 
-  quote(symbol: string): QuoteDto | undefined {
+  quote(symbol: string): Quote | undefined {
     const bar = this.feeds.get(symbol)?.clock.current();
     return bar && { symbol, price: bar.close, time: bar.time, date: isoDate(bar.time) };
   }

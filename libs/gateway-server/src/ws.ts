@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
-import type { MarketEvent } from './market-hub';
+import type { MarketEvent } from '@tradeyard/market-hub';
 
 interface Client {
   socket: WebSocket;

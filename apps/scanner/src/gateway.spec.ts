@@ -80,6 +80,9 @@ describe('scanner with the real gateway', () => {
       await until(async () => (await gateway.client.searchSignals({ limit: 1000 })).length === expected.length && scanner.poster()!.pending === 0);
       const stored = await gateway.client.searchSignals({ limit: 1000 });
       expect(stored.map((s) => s.id).sort()).toEqual(expected.map((s) => s.id).sort());
+      // Each stored signal names its rule by id and by expression, and is found by either.
+      expect(stored.every((s) => s.ruleId === 'oversold' && s.rule === 'rsi(14) < 30')).toBe(true);
+      expect(await gateway.client.searchSignals({ rule: 'oversold', limit: 1000 })).toHaveLength(expected.length);
       expect(scanner.poster()!.dropped).toBe(0);
 
       // Re-posting the same signal is idempotent by id.

@@ -13,10 +13,9 @@ import {
   signalSchema,
   signalsQuerySchema,
   type Role,
-  type Signal,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
-import { migrate, openDatabase, OutboxRelay, writeOutbox, type Database } from '@tradeyard/persistence';
+import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
 import { createLogger, createService, packageAsset } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { HttpError, installErrorHandling, parseInput } from './http-errors';
 import { MarketHub } from '@tradeyard/market-hub';
+import { insertSignal, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
 declare module 'fastify' {
@@ -66,7 +66,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const depLog = createLogger('api-gateway', config.LOG_LEVEL);
   const db: Database =
     dependencies.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog }));
-  await migrate(db, gatewayMigrations);
+  await migrate(db, [...gatewayMigrations, ...signalMigrations]);
   await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
   await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
@@ -209,11 +209,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   });
   app.get('/api/v1/bars/:symbol', secured('viewer', 'market', { params: docs(symbolParams), querystring: docs(barsQuerySchema) }), async (request) => {
     const { symbol } = parseInput(symbolParams, request.params, 'params');
-    const query = parseInput(barsQuerySchema.strict(), request.query, 'query');
-    if (query.interval && query.interval !== '1d') {
-      throw new HttpError(400, { error: 'validation_failed', message: 'query.interval: the replay serves daily bars: use 1d', details: [{ field: 'query.interval', rule: 'must be 1d' }] });
-    }
-    return hub.bars(known(symbol), query);
+    return hub.bars(known(symbol), parseInput(barsQuerySchema.strict(), request.query, 'query'));
   });
 
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
@@ -250,34 +246,13 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
 
   app.post('/api/v1/signals', secured('trader', 'signals', { body: docs(signalSchema) }), async (request, reply) => {
     const signal = parseInput(signalSchema.strict(), request.body, 'body');
-    const inserted = await db.transaction(async (tx) => {
-      const rows = await tx.query(
-        `INSERT INTO signals (id, symbol, rule, time, close, "values") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [signal.id, signal.symbol, signal.rule, signal.time, signal.close, JSON.stringify(signal.values)],
-      );
-      if (rows.length) await writeOutbox(tx, { channel: 'signals', data: signal } satisfies SharedEvent);
-      return rows;
-    });
-    if (inserted.length) relay.nudge();
-    return reply.code(inserted.length ? 201 : 200).send(signal);
+    const inserted = await insertSignal(db, signal);
+    if (inserted) relay.nudge();
+    return reply.code(inserted ? 201 : 200).send(signal);
   });
-  app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) => {
-    const q = parseInput(signalsQuerySchema.strict(), request.query, 'query');
-    const rows = await db.query(
-      `SELECT id, symbol, rule, time, close, "values" FROM signals
-       WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
-       ORDER BY time DESC, id LIMIT $5`,
-      [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100],
-    );
-    return rows.map((r): Signal => ({
-      id: String(r.id),
-      symbol: String(r.symbol),
-      rule: String(r.rule),
-      time: Number(r.time),
-      close: Number(r.close),
-      values: (typeof r.values === 'string' ? JSON.parse(r.values) : r.values) as Signal['values'],
-    }));
-  });
+  app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) =>
+    searchSignals(db, parseInput(signalsQuerySchema.strict(), request.query, 'query')),
+  );
 
   const ws = registerWebSocket(app, bus, (request, token) => authenticate(request, token, 'viewer'));
 

@@ -25,6 +25,19 @@ describe('GatewayClient against the real gateway', () => {
     expect((await admin.getBars('SPX')).at(-1)).toEqual(spx[22]);
   });
 
+  it('serves 1d, 1w and 1M bars and answers any other interval with a 400 listing what it serves', async () => {
+    const weeks = await admin.getBars('SPX', { interval: '1w' });
+    expect(weeks.map((b) => isoDate(b.time))).toEqual(['2000-01-03', '2000-01-10', '2000-01-17', '2000-01-24', '2000-01-31']);
+    expect(weeks.at(-1)!.close).toBe(spx[22].close); // the current week, up to the clock
+    const months = await admin.getBars('SPX', { interval: '1M' });
+    expect(months.map((b) => isoDate(b.time))).toEqual(['2000-01-01', '2000-02-01']);
+    const refused = await admin.request('GET', '/bars/SPX', { query: { interval: '1h' } }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { error: 'validation_failed', details: [{ field: 'query.interval', rule: 'must be one of 1d, 1w, 1M (the intervals the gateway serves)' }] },
+    });
+  });
+
   it('places, reads, lists and cancels orders, with their journal, portfolio and equity', async () => {
     const client = gateway.client;
     const bought = await client.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 2 }, 'contract-1');
@@ -41,10 +54,16 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('posts signals once and searches them', async () => {
-    const signal = { id: 'contract-s1', symbol: 'SPX', rule: 'rsi < 30', time: spx[19].time, close: spx[19].close, values: { rsi: 28 } };
+    const signal = { id: 'contract-s1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[19].time, close: spx[19].close, values: { rsi: 28 } };
+    const older = { id: 'contract-s0', symbol: 'SPX', rule: 'close > 1', time: spx[18].time, close: spx[18].close, values: {} };
     expect(await gateway.client.postSignal(signal)).toEqual(signal);
     expect(await gateway.client.postSignal(signal)).toEqual(signal);
-    expect(await admin.searchSignals({ symbol: 'SPX' })).toEqual([signal]);
+    expect(await gateway.client.postSignal(older)).toEqual(older);
+    expect(await admin.searchSignals({ symbol: 'SPX' })).toEqual([signal, older]);
+    // The rule filter finds a signal by its rule's id or by its expression.
+    expect(await admin.searchSignals({ rule: 'rsi-oversold' })).toEqual([signal]);
+    expect(await admin.searchSignals({ rule: 'rsi(14) < 30' })).toEqual([signal]);
+    expect(await admin.searchSignals({ rule: 'close > 1' })).toEqual([older]);
   });
 
   it('answers errors as a GatewayError with the status and the {error, message, details} body', async () => {

@@ -1,4 +1,7 @@
-import { type Bar, isoDate, loadSp500, ReplayClock } from '@tradeyard/market-data';
+import { type Bar, isoDate, loadSp500, ReplayClock, resample } from '@tradeyard/market-data';
+
+/** Intervals the hub serves: its daily bars, and weeks (from Monday) and calendar months built from them. */
+export type HubInterval = '1d' | '1w' | '1M';
 
 /** The latest price of a symbol: the close of its current bar (the gateway contract's QuoteDto). */
 export interface Quote {
@@ -40,11 +43,16 @@ export class MarketHub {
     return quote && { price: quote.price, time: quote.time };
   }
 
-  /** Released bars, oldest first, filtered by date range and limited to the latest `limit`. */
-  bars(symbol: string, query: { from?: string; to?: string; limit?: number }): Bar[] | undefined {
+  /**
+   * Released bars, oldest first, whose open falls in the date range, limited to the latest
+   * `limit`. Weekly and monthly bars aggregate released days only: the current week or month is
+   * a partial bar up to the clock (its close is the latest released close), never a later day.
+   */
+  bars(symbol: string, query: { from?: string; to?: string; limit?: number; interval?: HubInterval }): Bar[] | undefined {
     const feed = this.feeds.get(symbol);
     if (!feed) return undefined;
-    const released = feed.bars.slice(0, feed.clock.cursor() + 1);
+    const daily = feed.bars.slice(0, feed.clock.cursor() + 1);
+    const released = !query.interval || query.interval === '1d' ? daily : resample(daily, query.interval);
     const from = query.from ? Date.parse(`${query.from}T00:00:00Z`) : -Infinity;
     const to = query.to ? Date.parse(`${query.to}T00:00:00Z`) : Infinity;
     const inRange = released.filter((b) => b.time >= from && b.time <= to);

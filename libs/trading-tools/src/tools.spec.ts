@@ -25,7 +25,8 @@ beforeAll(async () => {
   gateway = await startTestGateway({ startDate: isoDate(spx[250].time) });
   serviceToken = gateway.serviceToken;
   const client = gateway.client;
-  await client.postSignal({ id: 's1', symbol: 'SPX', rule: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } });
+  // As the scanner posts it: the rule's expression and its id.
+  await client.postSignal({ id: 's1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } });
   mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
   mcpUrl = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
   // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.
@@ -64,6 +65,10 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const buy = tools.find((t) => t.name === 'buy')!;
     expect(buy.inputSchema.required).toEqual(['symbol', 'quantity']);
     expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'limitPrice', 'clientOrderId']);
+    // get_history offers exactly the intervals the gateway serves.
+    const history = tools.find((t) => t.name === 'get_history')!;
+    expect((history.inputSchema.properties!.interval as { enum: string[] }).enum).toEqual(['1d', '1w', '1M']);
+    expect(history.description).toContain('Intervals: 1d, 1w, 1M');
   });
 
   it('reads the price of SPX (any case) and its history, and does arithmetic', async () => {
@@ -74,6 +79,13 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const history = await call(client, 'get_history', { symbol: 'SPX', limit: 5 });
     expect((history.structuredContent!.bars as unknown[]).length).toBe(5);
     expect(history.structuredContent!.bars).toEqual(spx.slice(246, 251));
+    const weekly = await call(client, 'get_history', { symbol: 'SPX', interval: '1w', limit: 2 });
+    expect(weekly.isError).toBeFalsy();
+    const weeks = weekly.structuredContent!.bars as { time: number; close: number }[];
+    expect(weeks.map((b) => new Date(b.time).getUTCDay())).toEqual([1, 1]); // weeks open on Monday
+    expect(weeks[1].close).toBe(spx[250].close); // the current week, up to the clock
+    const monthly = await call(client, 'get_history', { symbol: 'SPX', interval: '1M', limit: 1 });
+    expect((monthly.structuredContent!.bars as { time: number }[]).map((b) => isoDate(b.time).slice(8))).toEqual(['01']);
 
     const math = await call(client, 'calculate', { expression: '100000 * 0.25 / 4' });
     expect(math.structuredContent).toEqual({ expression: '100000 * 0.25 / 4', result: '6250', value: 6250 });
@@ -84,6 +96,12 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const date = new Date(spx[240].time).toISOString().slice(0, 10);
     const found = await call(client, 'search_signals', { symbol: 'SPX', from: date, to: date });
     expect((found.structuredContent!.signals as { id: string }[]).map((s) => s.id)).toEqual(['s1']);
+    // By rule id, as the tool's description offers ("e.g. rsi-oversold"), and by expression.
+    for (const rule of ['rsi-oversold', 'rsi(14) < 30']) {
+      const byRule = await call(client, 'search_signals', { rule });
+      expect(byRule.structuredContent).toEqual({ signals: [expect.objectContaining({ id: 's1', ruleId: 'rsi-oversold', rule: 'rsi(14) < 30' })] });
+    }
+    expect((await call(client, 'search_signals', { rule: 'macd-cross' })).structuredContent).toEqual({ signals: [] });
     const none = await call(client, 'search_signals', { symbol: 'SPX', to: '2000-01-01' });
     expect(none.structuredContent).toEqual({ signals: [] });
   });
@@ -135,7 +153,8 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     ['buy', { symbol: 'SPX' }, /Invalid arguments for tool buy: must be a number at quantity/],
     ['sell', { symbol: 'S P X', quantity: 1 }, /must be a ticker of 1-20 letters.* at symbol/],
     ['get_history', { symbol: 'SPX', from: '2000-13-45' }, /must be a real calendar date at from/],
-    ['get_history', { symbol: 'SPX', interval: '3d' }, /at interval/],
+    ['get_history', { symbol: 'SPX', interval: '3d' }, /must be one of 1d, 1w, 1M \(the intervals the gateway serves\) at interval/],
+    ['get_history', { symbol: 'SPX', interval: '1h' }, /must be one of 1d, 1w, 1M \(the intervals the gateway serves\) at interval/],
     ['get_history', { symbol: 'SPX', from: '2001-01-01', to: '2000-01-01' }, /^get_history failed: from must not be after to$/],
     ['calculate', { expression: 'evaluate("1")' }, /^calculate failed: function evaluate is not allowed$/],
     ['calculate', { expression: '1e308*10' }, /^calculate failed: result is not a finite number \(Infinity\)/],

@@ -1,5 +1,6 @@
-import { createGateway, gatewayConfigSchema } from '@tradeyard/gateway-server';
+import { createGateway } from '@tradeyard/gateway-server';
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
+import { gatewayConfigSchema } from './config';
 
 exitOnUnhandledErrors('api-gateway');
 

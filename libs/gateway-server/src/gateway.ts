@@ -15,6 +15,7 @@ import {
   type Role,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
+import { MarketHub } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
 import { createLogger, createService, packageAsset } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
@@ -26,7 +27,6 @@ import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEve
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { HttpError, installErrorHandling, parseInput } from './http-errors';
-import { MarketHub } from '@tradeyard/market-hub';
 import { insertSignal, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 

@@ -59,13 +59,17 @@ describe('scanner with the real gateway', () => {
       const signals = await streamed;
       expect(signals.every((s) => s.symbol === 'SPX' && s.rule === 'rsi(14) < 30')).toBe(true);
 
+      // Every released bar arrived (the SSE stream may end while they are still streaming).
+      const released = (await gateway.client.getQuote('SPX')).time;
+      await until(() => seen.at(-1)?.time === released, 60_000);
       // The gateway drops the connection; the scanner reconnects, resubscribes and keeps its state.
       const beforeDrop = seen.length;
       for (const socket of gateway.gateway.app.websocketServer.clients) socket.terminate();
       await advanceUntilReceived(gateway, () => seen.length);
       const total = loadSp500().length;
       await gateway.clock.advance(total);
-      await until(() => seen.at(-1)?.time === loadSp500()[total - 1].time);
+      // Thousands of bars through the socket and the rule: generous on a loaded machine.
+      await until(() => seen.at(-1)?.time === loadSp500()[total - 1].time, 60_000);
       expect(seen.length).toBeGreaterThan(beforeDrop + 2000);
       // Every bar once, in order, across the reconnect (bars released while it was away are missed).
       expect(seen.every((bar, i) => i === 0 || bar.time > seen[i - 1].time)).toBe(true);
@@ -77,7 +81,7 @@ describe('scanner with the real gateway', () => {
       const expected = reference.signals({ limit: 1000 });
       expect(expected.length).toBeGreaterThan(40);
       expect(scanner.engine.signals({ limit: 1000 })).toEqual(expected);
-      await until(async () => (await gateway.client.searchSignals({ limit: 1000 })).length === expected.length && scanner.poster()!.pending === 0);
+      await until(async () => (await gateway.client.searchSignals({ limit: 1000 })).length === expected.length && scanner.poster()!.pending === 0, 60_000);
       const stored = await gateway.client.searchSignals({ limit: 1000 });
       expect(stored.map((s) => s.id).sort()).toEqual(expected.map((s) => s.id).sort());
       // Each stored signal names its rule by id and by expression, and is found by either.

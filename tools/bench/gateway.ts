@@ -17,8 +17,7 @@ const { startPostgres, postgresMissing } = lib<typeof import('@tradeyard/persist
 const { parseConfig } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 // Fastify too, so the bare server and the gateway share one copy of it (plugins check its symbols).
 const Fastify = lib<typeof import('fastify')>('fastify').default;
-const { createGateway } = lib<typeof import('../../apps/api-gateway/src/app')>('../../apps/api-gateway/src/app.ts');
-const { gatewayConfigSchema } = lib<typeof import('../../apps/api-gateway/src/config')>('../../apps/api-gateway/src/config.ts');
+const { createGateway, gatewayConfigSchema } = lib<typeof import('@tradeyard/gateway-server')>('../../libs/gateway-server/src/index.ts');
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 

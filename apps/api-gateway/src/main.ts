@@ -1,5 +1,5 @@
+import { createGateway } from '@tradeyard/gateway-server';
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { createGateway } from './app';
 import { gatewayConfigSchema } from './config';
 
 exitOnUnhandledErrors('api-gateway');

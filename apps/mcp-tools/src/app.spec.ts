@@ -1,9 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { loadSp500 } from '@tradeyard/market-data';
+import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { parseConfig } from '@tradeyard/service-kit';
-import { startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
 import { join } from 'node:path';
 import { createMcpTools } from './app';
 import { mcpToolsConfigSchema } from './config';
@@ -11,15 +10,14 @@ import { mcpToolsConfigSchema } from './config';
 // The app is wiring only (the tools are tested in libs/trading-tools): this checks that config
 // reaches the endpoint (auth token) and the gateway client (URL and service token).
 const token = 'test-token-0123456789';
-const serviceToken = 'service-token-0123456789';
 let mcpUrl: URL;
-let gateway: GatewayDouble;
+let gateway: TestGateway;
 let service: ReturnType<typeof createMcpTools>;
 
 beforeAll(async () => {
-  gateway = await startGatewayDouble({ token: serviceToken, bars: { SPX: loadSp500().slice(0, 3) }, cursor: 0 });
+  gateway = await startTestGateway();
   const config = parseConfig(mcpToolsConfigSchema, {
-    PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: serviceToken, MCP_AUTH_TOKEN: token,
+    PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, MCP_AUTH_TOKEN: token,
   });
   service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/main-worker.js') });
   mcpUrl = new URL('/mcp', await service.start());
@@ -28,7 +26,7 @@ beforeAll(async () => {
   const warm = await connect(token);
   await Promise.all([1, 2].map((n) => warm.callTool({ name: 'calculate', arguments: { expression: `${n}+1` } })));
   await warm.close();
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await service.stop();
   await gateway.close();

@@ -5,8 +5,8 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { RSI } from 'technicalindicators';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { Rsi } from '@tradeyard/indicators';
-import fastifyJwt from '@fastify/jwt';
-import Fastify from 'fastify';
+import { GatewayClient } from '@tradeyard/gateway-contract';
+import { startTestGateway } from '@tradeyard/gateway-testing';
 import { createScanner, defaultRules } from './app';
 import { scannerConfigSchema } from './config';
 import { readSseSignals } from './test-helpers';
@@ -29,10 +29,17 @@ describe('scanner HTTP API', () => {
   afterAll(() => scanner.stop());
 
   it('takes rule changes only with the service token or a gateway JWT of role trader or admin', async () => {
-    const signer = Fastify();
-    await signer.register(fastifyJwt, { secret: jwtSecret });
-    await signer.ready();
-    const bearer = (role: string) => ({ authorization: `Bearer ${signer.jwt.sign({ username: 'u', role, accountId: 'u' })}` });
+    // Tokens from the real gateway's login, sharing the scanner's JWT secret.
+    const gateway = await startTestGateway({ env: { JWT_SECRET: jwtSecret } });
+    const anonymousClient = new GatewayClient({ baseUrl: gateway.url });
+    const tokens: Record<string, string> = { admin: (await anonymousClient.login(gateway.admin.username, gateway.admin.password)).token };
+    const admin = anonymousClient.withToken(tokens.admin);
+    for (const role of ['viewer', 'trader'] as const) {
+      await admin.request('POST', '/users', { body: { username: role, password: `${role}-password`, role } });
+      tokens[role] = (await anonymousClient.login(role, `${role}-password`)).token;
+    }
+    await gateway.close();
+    const bearer = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
     const create = (headers: Record<string, string>, id: string) => scanner.app.inject({ method: 'POST', url: '/api/v1/rules', headers, payload: { id, expression: 'close > 1' } });
     const anonymous = await create({}, 'anon');
     expect(anonymous.statusCode).toBe(401);
@@ -46,8 +53,7 @@ describe('scanner HTTP API', () => {
     expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader' })).statusCode).toBe(401);
     expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader', headers: bearer('admin') })).statusCode).toBe(204);
     expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).statusCode).toBe(200);
-    await signer.close();
-  });
+  }, 120_000);
 
   it('serves OpenAPI at /openapi.json listing its routes with their request schemas', async () => {
     const res = await scanner.app.inject('/openapi.json');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GatewayClient } from '@tradeyard/gateway-contract';
+import { GatewayClient, ruleIdSchema } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
@@ -14,7 +14,6 @@ import { GatewayFeed, ReplayFeed, replayProvider, type Feed } from './feeds';
 import { SignalPoster } from './poster';
 import { join } from 'node:path';
 
-const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 const expressionSchema = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 const createRuleSchema = z.strictObject({ id: ruleIdSchema, expression: expressionSchema });
 const updateRuleSchema = z.strictObject({ expression: expressionSchema });

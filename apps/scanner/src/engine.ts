@@ -73,7 +73,7 @@ export class ScanEngine {
       let state = rule.states.get(bar.symbol);
       if (!state) rule.states.set(bar.symbol, (state = rule.compiled.instantiate()));
       if (!state.update(bar)) continue;
-      const signal: Signal = { id: signalId(rule, bar.symbol, bar.time), symbol: bar.symbol, rule: rule.expression, time: bar.time, close: bar.close, values: state.snapshot() };
+      const signal: Signal = { id: signalId(rule, bar.symbol, bar.time), symbol: bar.symbol, rule: rule.expression, ruleId: rule.id, time: bar.time, close: bar.close, values: state.snapshot() };
       this.recent.push(signal);
       if (this.recent.length > this.historySize) this.recent.splice(0, this.recent.length - this.historySize);
       for (const listener of this.listeners) listener(signal);

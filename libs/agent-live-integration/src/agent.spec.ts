@@ -1,9 +1,10 @@
 // The live agent trading through the real MCP tools server (trading-tools): a project of its own,
 // so that this test's imports are no production dependency of agent-live in the Nx graph.
-import { GatewayClient, type Order } from '@tradeyard/gateway-contract';
-import { loadSp500 } from '@tradeyard/market-data';
+import type { Order } from '@tradeyard/gateway-contract';
+import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
+import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, ConfigError, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, mountMcpEndpoint, startGatewayDouble, type GatewayDouble } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +13,6 @@ import { join } from 'node:path';
 import { liveAgentConfigSchema, readRunEvents, sizeOrder, startLiveAgent } from '@tradeyard/agent-live';
 import conversation from './__fixtures__/llm-conversation.json';
 
-const serviceToken = 'service-token-0123456789';
 const mcpToken = 'mcp-token-0123456789abcd';
 const spx = loadSp500().slice(0, 400);
 const log = createLogger('agent-test', 'silent');
@@ -21,19 +21,20 @@ const calculator = { calculate: async (expression: string) => calculate(expressi
 /** The service the agent's run routes are mounted on in production: the kit's, with its schemas and route auth. */
 const agentApp = () => createService({ name: 'agent-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({}) }).app;
 
-let gateway: GatewayDouble;
+let gateway: TestGateway;
 let mcp: FastifyInstance;
 let mcpUrl: string;
 let dataDir: string;
 
 beforeEach(async () => {
-  gateway = await startGatewayDouble({ token: serviceToken, bars: { SPX: spx }, cursor: 100 });
-  const client = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
+  // The real gateway, its replay standing at the 101st bundled day until the test advances it.
+  gateway = await startTestGateway({ startDate: isoDate(spx[100].time) });
   mcp = Fastify();
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
   mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   dataDir = mkdtempSync(join(tmpdir(), 'agent-live-'));
-});
+  // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.
+}, 120_000);
 afterEach(async () => {
   await mcp.close();
   await gateway.close();
@@ -42,7 +43,7 @@ afterEach(async () => {
 
 const configFor = (env: Record<string, string>) =>
   parseConfig(liveAgentConfigSchema, { MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: dataDir, AGENT_INTERVAL_MS: '100', ...env });
-const placedOrders = () => gateway.requests.filter((r) => r.method === 'POST' && r.url === '/api/v1/orders');
+const placedOrders = async () => (await gateway.client.getOrders({ limit: 1000 })).reverse();
 
 describe('live agent, rule-based', () => {
   it('trades the strategy over several replay cycles through the MCP tools and records the run', async () => {
@@ -51,27 +52,28 @@ describe('live agent, rule-based', () => {
     expect(agent.status()).toMatchObject({ mode: 'rule-based', modeReason: 'OPENAI_API_KEY is not set: decisions by the sma-cross strategy', symbols: ['SPX', 'NOPE'] });
     for (let i = 0; i < 30; i++) {
       await agent.runCycle();
-      gateway.advance();
+      await gateway.clock.advance();
     }
     await agent.stop();
 
     // Orders reached the gateway, each with an idempotency key derived from run, cycle and symbol.
     const runId = agent.status().runId;
-    expect(placedOrders().length).toBeGreaterThanOrEqual(2);
-    for (const request of placedOrders()) expect(request.idempotencyKey).toMatch(new RegExp(`^mcp-${runId}-\\d+-SPX$`));
-    const sides = gateway.orders.map((o) => o.side);
+    const orders = await placedOrders();
+    expect(orders.length).toBeGreaterThanOrEqual(2);
+    for (const key of await gateway.idempotencyKeys()) expect(key).toMatch(new RegExp(`^mcp-${runId}-\\d+-SPX$`));
+    const sides = orders.map((o) => o.side);
     expect(sides).toContain('buy');
     expect(sides).toContain('sell');
 
     const runs = (await app.inject('/api/v1/runs')).json();
     expect(runs.current).toMatchObject({ runId, mode: 'rule-based', cycles: 30, running: false });
     expect(runs.runs[0]).toMatchObject({ id: runId, mode: 'rule-based', strategy: { name: 'sma-cross', fast: 3, slow: 8 } });
-    expect(runs.runs[0].counts).toMatchObject({ run_start: 1, cycle: 30, decision: 30, order: placedOrders().length, error: 30, run_end: 1 });
+    expect(runs.runs[0].counts).toMatchObject({ run_start: 1, cycle: 30, decision: 30, order: orders.length, error: 30, run_end: 1 });
 
     // The unknown symbol fails each cycle as a recorded error; SPX trading goes on.
     const errors = (await app.inject(`/api/v1/runs/${runId}?type=error&limit=1`)).json();
     expect(errors.total).toBe(30);
-    expect(errors.events[0]).toMatchObject({ type: 'error', symbol: 'NOPE', message: 'get_price failed: unknown symbol NOPE [gateway 404 not_found]' });
+    expect(errors.events[0]).toMatchObject({ type: 'error', symbol: 'NOPE', message: 'get_price failed: unknown symbol NOPE; known: SPX [gateway 404 not_found]' });
 
     // The account holds what the last decision left: its target after a trade, else what it held
     // (a change under 1% of the allocation is not traded). Fills were recorded as they happened.
@@ -104,7 +106,7 @@ describe('live agent, rule-based', () => {
     const cycles = agent.status().cycles;
     expect(cycles).toBeGreaterThanOrEqual(2);
     // Buy-and-hold buys once, on the first cycle: 99.5% of equity, rounded down to 1/10,000 share.
-    expect(gateway.orders.map((o) => o.quantity)).toEqual([Math.floor((100_000 * 0.995 / spx[100].close) * 1e4) / 1e4]);
+    expect((await placedOrders()).map((o) => o.quantity)).toEqual([Math.floor((100_000 * 0.995 / spx[100].close) * 1e4) / 1e4]);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(agent.status().cycles).toBe(cycles);
   });
@@ -161,7 +163,8 @@ describe('live agent, LLM mode', () => {
     expect(llm.received[0].body.model).toBe('gpt-4o-mini');
 
     // The calls reached the gateway through mcp-tools: one order, with the model's client id.
-    expect(placedOrders()).toEqual([expect.objectContaining({ idempotencyKey: 'mcp-llm-1', body: { symbol: 'SPX', side: 'buy', type: 'market', quantity: 3 } })]);
+    expect(await placedOrders()).toEqual([expect.objectContaining({ symbol: 'SPX', side: 'buy', type: 'market', quantity: 3 })]);
+    expect(await gateway.idempotencyKeys()).toEqual(['mcp-llm-1']);
     const runId = agent.status().runId;
     const events = (await app.inject(`/api/v1/runs/${runId}`)).json().events as Array<{ type: string; [k: string]: unknown }>;
     const transcript = events.find((e) => e.type === 'llm_transcript')!;
@@ -182,7 +185,7 @@ describe('live agent, LLM mode', () => {
     const events = (await readRunEvents(join(dataDir, 'agent-runs'), agent.status().runId))!;
     expect(events.find((e) => e.type === 'llm_transcript')).toMatchObject({ steps: 3, stoppedBy: 'step_limit' });
     // Two tool calls per step went through mcp-tools to the gateway.
-    expect(gateway.requests.filter((r) => r.url === '/api/v1/quotes/SPX')).toHaveLength(3);
+    expect(await gateway.requestCount('GET', '/api/v1/quotes/:symbol')).toBe(3);
   });
 });
 

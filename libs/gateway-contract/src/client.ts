@@ -1,18 +1,30 @@
-import type { Bar } from '@tradeyard/market-data';
-import type {
-  ApiError,
-  BarsQuery,
-  EquityPoint,
-  Order,
-  OrderEventEntry,
-  OrdersQuery,
-  PlaceOrder,
-  Portfolio,
-  QuoteDto,
-  Signal,
-  SignalsQuery,
+import type { z } from 'zod';
+import {
+  apiErrorSchema,
+  barListSchema,
+  equityHistorySchema,
+  loginResponseSchema,
+  orderEventListSchema,
+  orderListSchema,
+  orderSchema,
+  portfolioSchema,
+  quoteDtoSchema,
+  signalListSchema,
+  signalSchema,
+  symbolListSchema,
+  type ApiError,
+  type BarsQuery,
+  type OrdersQuery,
+  type PlaceOrder,
+  type Signal,
+  type SignalsQuery,
 } from './schemas';
 
+/**
+ * A failed call: the gateway's error answer ({error, message, details}), or, for an answer that
+ * is not the contract's (an HTML page from a proxy, a body of the wrong shape), one the client
+ * makes naming the status and what was wrong.
+ */
 export class GatewayError extends Error {
   constructor(
     readonly status: number,
@@ -31,6 +43,19 @@ export interface GatewayClientOptions {
 }
 
 type Query = Record<string, string | number | undefined>;
+interface RequestInit<S extends z.ZodType> {
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  /** The contract's schema of a successful answer; the client checks the answer against it. */
+  response?: S;
+}
+
+const describeIssues = (error: z.ZodError) =>
+  error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+    .join('; ');
 
 /** Typed REST client of the API gateway, used by every service that talks to it. */
 export class GatewayClient {
@@ -40,7 +65,7 @@ export class GatewayClient {
     return new GatewayClient({ ...this.options, token });
   }
 
-  async request<T>(method: string, path: string, init: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
+  async request<S extends z.ZodType = z.ZodUnknown>(method: string, path: string, init: RequestInit<S> = {}): Promise<z.output<S>> {
     const url = new URL(`/api/v1${path}`, this.options.baseUrl);
     for (const [key, value] of Object.entries(init.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -55,54 +80,64 @@ export class GatewayClient {
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
     });
     const text = await res.text();
-    const body = text ? JSON.parse(text) : undefined;
-    if (!res.ok) {
-      throw new GatewayError(res.status, body?.message ? body : { error: 'http_error', message: `gateway answered ${res.status}` });
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not the gateway speaking: a proxy's or load balancer's error page, most likely.
+      const type = res.headers.get('content-type') ?? 'no content type';
+      throw new GatewayError(res.status, { error: 'invalid_response', message: `gateway answered ${res.status} with ${type}, not JSON: ${text.slice(0, 80)}` });
     }
-    return body as T;
+    if (!res.ok) {
+      const error = apiErrorSchema.safeParse(body);
+      throw new GatewayError(res.status, error.success ? error.data : { error: 'http_error', message: `gateway answered ${res.status}` });
+    }
+    if (!init.response) return body as z.output<S>;
+    const parsed = init.response.safeParse(body);
+    if (!parsed.success) {
+      throw new GatewayError(res.status, { error: 'invalid_response', message: `${method} ${url.pathname} answered ${res.status} with a body outside the contract: ${describeIssues(parsed.error)}` });
+    }
+    return parsed.data;
   }
 
   login(username: string, password: string) {
-    return this.request<{ token: string; role: string; expiresIn: number }>('POST', '/auth/login', { body: { username, password } });
+    return this.request('POST', '/auth/login', { body: { username, password }, response: loginResponseSchema });
   }
   listSymbols() {
-    return this.request<{ symbol: string; source: string }[]>('GET', '/symbols');
+    return this.request('GET', '/symbols', { response: symbolListSchema });
   }
   getQuote(symbol: string) {
-    return this.request<QuoteDto>('GET', `/quotes/${encodeURIComponent(symbol)}`);
+    return this.request('GET', `/quotes/${encodeURIComponent(symbol)}`, { response: quoteDtoSchema });
   }
   getBars(symbol: string, query: BarsQuery = {}) {
-    return this.request<Bar[]>('GET', `/bars/${encodeURIComponent(symbol)}`, { query });
+    return this.request('GET', `/bars/${encodeURIComponent(symbol)}`, { query, response: barListSchema });
   }
   placeOrder(order: PlaceOrder, idempotencyKey?: string) {
-    return this.request<Order>('POST', '/orders', {
-      body: order,
-      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
-    });
+    return this.request('POST', '/orders', { body: order, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}, response: orderSchema });
   }
   cancelOrder(id: string) {
-    return this.request<Order>('DELETE', `/orders/${encodeURIComponent(id)}`);
+    return this.request('DELETE', `/orders/${encodeURIComponent(id)}`, { response: orderSchema });
   }
   getOrder(id: string) {
-    return this.request<Order>('GET', `/orders/${encodeURIComponent(id)}`);
+    return this.request('GET', `/orders/${encodeURIComponent(id)}`, { response: orderSchema });
   }
   /** Every status change of an order, oldest first. */
   getOrderEvents(id: string) {
-    return this.request<OrderEventEntry[]>('GET', `/orders/${encodeURIComponent(id)}/events`);
+    return this.request('GET', `/orders/${encodeURIComponent(id)}/events`, { response: orderEventListSchema });
   }
   getOrders(query: OrdersQuery = {}) {
-    return this.request<Order[]>('GET', '/orders', { query });
+    return this.request('GET', '/orders', { query, response: orderListSchema });
   }
   getPortfolio() {
-    return this.request<Portfolio>('GET', '/portfolio');
+    return this.request('GET', '/portfolio', { response: portfolioSchema });
   }
   getEquity() {
-    return this.request<EquityPoint[]>('GET', '/portfolio/equity');
+    return this.request('GET', '/portfolio/equity', { response: equityHistorySchema });
   }
   postSignal(signal: Signal) {
-    return this.request<Signal>('POST', '/signals', { body: signal });
+    return this.request('POST', '/signals', { body: signal, response: signalSchema });
   }
   searchSignals(query: SignalsQuery = {}) {
-    return this.request<Signal[]>('GET', '/signals', { query });
+    return this.request('GET', '/signals', { query, response: signalListSchema });
   }
 }

@@ -35,31 +35,38 @@ describe('placeOrderSchema', () => {
   });
 });
 
-describe('GatewayClient', () => {
+// The client against the real gateway is the contract suite in libs/gateway-testing. Here: what
+// the client makes of answers that are not the gateway's, from a stand-in for a proxy in front of it.
+describe('GatewayClient behind a misbehaving proxy', () => {
   const server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/api/v1/orders' && req.method === 'POST') {
-      res.statusCode = 400;
-      return res.end(JSON.stringify({ error: 'validation_failed', message: 'body.quantity: must be greater than 0', details: [{ field: 'body.quantity', rule: 'must be greater than 0' }] }));
+    if (req.url === '/api/v1/portfolio') {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      return res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
     }
-    res.end(JSON.stringify({ symbol: 'SPX', price: 1, time: 0, date: '1970-01-01', auth: req.headers.authorization, key: req.headers['idempotency-key'] }));
+    // A 200 whose body is not the contract's quote (price missing).
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ symbol: 'SPX', time: 0, date: '1970-01-01' }));
   });
-  let baseUrl: string;
+  let client: GatewayClient;
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    client = new GatewayClient({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, token: 't0k3n' });
   });
   afterAll(() => server.close());
 
-  it('sends the bearer token and decodes JSON', async () => {
-    const quote = await new GatewayClient({ baseUrl, token: 't0k3n' }).getQuote('SPX');
-    expect(quote).toMatchObject({ symbol: 'SPX', auth: 'Bearer t0k3n' });
+  it('turns an HTML error page into a GatewayError naming the status, not a SyntaxError', async () => {
+    const error = await client.getPortfolio().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({
+      status: 502,
+      body: { error: 'invalid_response', message: 'gateway answered 502 with text/html, not JSON: <html><body><h1>502 Bad Gateway</h1></body></html>' },
+    });
   });
 
-  it('turns an error answer into a GatewayError carrying the status and the body', async () => {
-    const error = await new GatewayClient({ baseUrl }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: -1 }, 'k1').catch((e) => e);
+  it('refuses a success answer outside the contract, naming the field', async () => {
+    const error = await client.getQuote('SPX').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
-    expect(error.status).toBe(400);
-    expect(error.body.details).toEqual([{ field: 'body.quantity', rule: 'must be greater than 0' }]);
+    expect(error).toMatchObject({ status: 200, body: { error: 'invalid_response' } });
+    expect((error as GatewayError).message).toMatch(/^GET \/api\/v1\/quotes\/SPX answered 200 with a body outside the contract: price: /);
   });
 });

@@ -1,4 +1,4 @@
-import { intervalSchema, symbolSchema } from '@tradeyard/market-data';
+import { barSchema, symbolSchema } from '@tradeyard/market-data';
 import { z } from 'zod';
 
 /**
@@ -47,14 +47,30 @@ export const loginRequestSchema = z.object({
   password: z.string().min(1).max(200),
 });
 export const loginResponseSchema = z.object({ token: z.string(), role: roleSchema, expiresIn: z.number() });
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
+
+export const symbolInfoSchema = z.object({ symbol: symbolSchema, source: z.string().describe('Where the symbol\'s bars come from, e.g. replay:sp500') });
+export type SymbolInfo = z.infer<typeof symbolInfoSchema>;
+export const symbolListSchema = z.array(symbolInfoSchema);
 
 export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number(), time: z.number(), date: z.string() });
 export type QuoteDto = z.infer<typeof quoteDtoSchema>;
 
+/**
+ * The bar intervals the gateway serves: the replay's daily bars, and weeks (from Monday) and
+ * calendar months aggregated from them. The current week or month is partial: it aggregates the
+ * days released up to the market clock, never a later one.
+ */
+export const SERVED_INTERVALS = ['1d', '1w', '1M'] as const;
+export const servedIntervalSchema = z.enum(SERVED_INTERVALS, { error: `must be one of ${SERVED_INTERVALS.join(', ')} (the intervals the gateway serves)` });
+export type ServedInterval = z.infer<typeof servedIntervalSchema>;
+
+export const barListSchema = z.array(barSchema);
+
 export const barsQuerySchema = z.object({
   from: calendarDateSchema.optional(),
   to: calendarDateSchema.optional(),
-  interval: intervalSchema.optional(),
+  interval: servedIntervalSchema.optional().describe('1d (default), 1w or 1M'),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 export type BarsQuery = z.infer<typeof barsQuerySchema>;
@@ -134,6 +150,7 @@ export const orderSchema = z.object({
   updatedAt: z.string(),
 });
 export type Order = z.infer<typeof orderSchema>;
+export const orderListSchema = z.array(orderSchema);
 
 /** One entry of an order's journal: a status change, the event that made it, and why. */
 export const orderEventSchema = z.object({
@@ -147,6 +164,7 @@ export const orderEventSchema = z.object({
   createdAt: z.string(),
 });
 export type OrderEventEntry = z.infer<typeof orderEventSchema>;
+export const orderEventListSchema = z.array(orderEventSchema);
 
 export const ordersQuerySchema = z.object({
   status: orderStatusSchema.optional(),
@@ -197,20 +215,26 @@ export type Portfolio = z.infer<typeof portfolioSchema>;
 
 export const equityPointSchema = z.object({ time: z.number(), equity: z.number() });
 export type EquityPoint = z.infer<typeof equityPointSchema>;
+export const equityHistorySchema = z.array(equityPointSchema);
+
+/** Id of a scan rule, e.g. rsi-oversold (the scanner's rule ids). */
+export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 
 export const signalSchema = z.object({
   id: z.string().min(1).max(200).describe('Stable id: the same signal posted twice is stored once'),
   symbol: symbolSchema,
-  rule: z.string().min(1).max(500),
+  rule: z.string().min(1).max(500).describe('The expression of the rule that fired, e.g. rsi(14) < 30'),
+  ruleId: ruleIdSchema.optional().describe('The id of the rule that fired, e.g. rsi-oversold (absent on signals stored before rule ids were kept)'),
   time: z.number().int().nonnegative().describe('Open time of the bar the rule fired on'),
   close: z.number().finite(),
   values: z.record(z.string(), z.number().finite().nullable()).default({}),
 });
 export type Signal = z.infer<typeof signalSchema>;
+export const signalListSchema = z.array(signalSchema);
 
 export const signalsQuerySchema = z.object({
   symbol: symbolSchema.optional(),
-  rule: z.string().max(500).optional(),
+  rule: z.string().max(500).optional().describe('A rule id (e.g. rsi-oversold) or a rule expression (e.g. rsi(14) < 30)'),
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),

@@ -2,35 +2,35 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayClient, orderSchema, portfolioSchema } from '@tradeyard/gateway-contract';
-import { loadSp500 } from '@tradeyard/market-data';
+import { isoDate, loadSp500 } from '@tradeyard/market-data';
+import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import Fastify from 'fastify';
-import { startGatewayDouble, type GatewayDouble } from './gateway-double';
 import { mountMcpEndpoint } from './http';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { CalculatorPool } from './calculator-pool';
 import { createTradingMcpServer } from './tools';
 
-const serviceToken = 'service-token-0123456789';
 const mcpToken = 'mcp-token-0123456789abc';
 const spx = loadSp500().slice(0, 300);
 
-let gateway: GatewayDouble;
+// The real gateway, its replay standing at the 251st bundled day.
+let gateway: TestGateway;
+let serviceToken: string;
 let mcpUrl: URL;
 const mcp = Fastify();
 const calculator = new CalculatorPool({ workerFile: join(__dirname, '__fixtures__/calculator-worker.js') });
 
 beforeAll(async () => {
-  gateway = await startGatewayDouble({
-    token: serviceToken,
-    bars: { SPX: spx },
-    cursor: 250,
-    signals: [{ id: 's1', symbol: 'SPX', rule: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } }],
-  });
-  const client = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
+  gateway = await startTestGateway({ startDate: isoDate(spx[250].time) });
+  serviceToken = gateway.serviceToken;
+  const client = gateway.client;
+  // As the scanner posts it: the rule's expression and its id.
+  await client.postSignal({ id: 's1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } });
   mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
   mcpUrl = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
-});
+  // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.
+}, 120_000);
 afterAll(async () => {
   await calculator.close();
   await mcp.close();
@@ -65,6 +65,10 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const buy = tools.find((t) => t.name === 'buy')!;
     expect(buy.inputSchema.required).toEqual(['symbol', 'quantity']);
     expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'clientOrderId']);
+    // get_history offers exactly the intervals the gateway serves.
+    const history = tools.find((t) => t.name === 'get_history')!;
+    expect((history.inputSchema.properties!.interval as { enum: string[] }).enum).toEqual(['1d', '1w', '1M']);
+    expect(history.description).toContain('Intervals: 1d, 1w, 1M');
   });
 
   it('reads the price of SPX (any case) and its history, and does arithmetic', async () => {
@@ -75,17 +79,29 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const history = await call(client, 'get_history', { symbol: 'SPX', limit: 5 });
     expect((history.structuredContent!.bars as unknown[]).length).toBe(5);
     expect(history.structuredContent!.bars).toEqual(spx.slice(246, 251));
-    expect(gateway.requests.at(-1)!.url).toBe('/api/v1/bars/SPX?interval=1d&limit=5');
+    const weekly = await call(client, 'get_history', { symbol: 'SPX', interval: '1w', limit: 2 });
+    expect(weekly.isError).toBeFalsy();
+    const weeks = weekly.structuredContent!.bars as { time: number; close: number }[];
+    expect(weeks.map((b) => new Date(b.time).getUTCDay())).toEqual([1, 1]); // weeks open on Monday
+    expect(weeks[1].close).toBe(spx[250].close); // the current week, up to the clock
+    const monthly = await call(client, 'get_history', { symbol: 'SPX', interval: '1M', limit: 1 });
+    expect((monthly.structuredContent!.bars as { time: number }[]).map((b) => isoDate(b.time).slice(8))).toEqual(['01']);
 
     const math = await call(client, 'calculate', { expression: '100000 * 0.25 / 4' });
     expect(math.structuredContent).toEqual({ expression: '100000 * 0.25 / 4', result: '6250', value: 6250 });
   });
 
   it('lists symbols and finds signals by symbol and date', async () => {
-    expect((await call(client, 'list_symbols')).structuredContent).toEqual({ symbols: [{ symbol: 'SPX', source: 'replay' }] });
+    expect((await call(client, 'list_symbols')).structuredContent).toEqual({ symbols: [{ symbol: 'SPX', source: 'replay:sp500' }] });
     const date = new Date(spx[240].time).toISOString().slice(0, 10);
     const found = await call(client, 'search_signals', { symbol: 'SPX', from: date, to: date });
     expect((found.structuredContent!.signals as { id: string }[]).map((s) => s.id)).toEqual(['s1']);
+    // By rule id, as the tool's description offers ("e.g. rsi-oversold"), and by expression.
+    for (const rule of ['rsi-oversold', 'rsi(14) < 30']) {
+      const byRule = await call(client, 'search_signals', { rule });
+      expect(byRule.structuredContent).toEqual({ signals: [expect.objectContaining({ id: 's1', ruleId: 'rsi-oversold', rule: 'rsi(14) < 30' })] });
+    }
+    expect((await call(client, 'search_signals', { rule: 'macd-cross' })).structuredContent).toEqual({ signals: [] });
     const none = await call(client, 'search_signals', { symbol: 'SPX', to: '2000-01-01' });
     expect(none.structuredContent).toEqual({ signals: [] });
   });
@@ -95,7 +111,8 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect(bought.isError).toBeFalsy();
     const order = orderSchema.parse(bought.structuredContent);
     expect(order).toMatchObject({ side: 'buy', type: 'market', status: 'filled', filledQuantity: 10, avgFillPrice: spx[250].close });
-    expect(gateway.requests.at(-1)!.idempotencyKey).toBe('mcp-agent-1');
+    const keyOf = async (id: string) => (await gateway.gateway.db.query<{ key: string }>('SELECT idempotency_key AS key FROM orders WHERE id = $1', [id]))[0].key;
+    expect(await keyOf(order.id)).toBe('mcp-agent-1');
 
     // The same client id again is the same order, not a second trade.
     const retried = await call(client, 'buy', { symbol: 'SPX', quantity: 10, clientOrderId: 'agent-1' });
@@ -103,7 +120,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
 
     const sold = await call(client, 'sell', { symbol: 'SPX', quantity: 4 });
     expect(sold.structuredContent).toMatchObject({ side: 'sell', status: 'filled', filledQuantity: 4 });
-    expect(gateway.requests.at(-1)!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await keyOf((sold.structuredContent as { id: string }).id)).toMatch(/^[0-9a-f-]{36}$/);
 
     const portfolio = portfolioSchema.parse((await call(client, 'get_portfolio')).structuredContent);
     expect(portfolio.positions).toEqual([expect.objectContaining({ symbol: 'SPX', quantity: 6 })]);
@@ -133,15 +150,15 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect((await call(client, 'cancel_order', { orderId: id })).structuredContent).toMatchObject({ id, status: 'cancelled' });
     const again = await call(client, 'cancel_order', { orderId: id });
     expect(again.isError).toBe(true);
-    expect(textOf(again)).toBe(`cancel_order failed: order ${id} is cancelled and cannot be cancelled [gateway 409 conflict]`);
+    expect(textOf(again)).toBe(`cancel_order failed: order ${id} is cancelled; cancel is not allowed from cancelled [gateway 409 illegal_transition]`);
   });
 
   it('reports a denied order as a tool error with the reason code and the broker reason', async () => {
     const result = await call(client, 'buy', { symbol: 'SPX', quantity: 1_000_000 });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^buy denied \(denied_buying_power\): insufficient cash: needs [\d.]+, has [\d.]+$/);
+    expect(textOf(result)).toMatch(/^buy denied \(denied_buying_power\): insufficient buying power: needs [\d.]+, available [\d.]+$/);
     const oversold = await call(client, 'sell', { symbol: 'SPX', quantity: 100 });
-    expect(textOf(oversold)).toBe('sell denied (denied_insufficient_position): insufficient position: holds 6 SPX');
+    expect(textOf(oversold)).toBe('sell denied (denied_insufficient_position): selling 100 SPX but 6 of 6 held are free (short selling is not enabled)');
   });
 
   it.each([
@@ -149,11 +166,12 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     ['buy', { symbol: 'SPX' }, /Invalid arguments for tool buy: must be a number at quantity/],
     ['sell', { symbol: 'S P X', quantity: 1 }, /must be a ticker of 1-20 letters.* at symbol/],
     ['get_history', { symbol: 'SPX', from: '2000-13-45' }, /must be a real calendar date at from/],
-    ['get_history', { symbol: 'SPX', interval: '3d' }, /at interval/],
+    ['get_history', { symbol: 'SPX', interval: '3d' }, /must be one of 1d, 1w, 1M \(the intervals the gateway serves\) at interval/],
+    ['get_history', { symbol: 'SPX', interval: '1h' }, /must be one of 1d, 1w, 1M \(the intervals the gateway serves\) at interval/],
     ['get_history', { symbol: 'SPX', from: '2001-01-01', to: '2000-01-01' }, /^get_history failed: from must not be after to$/],
     ['calculate', { expression: 'evaluate("1")' }, /^calculate failed: function evaluate is not allowed$/],
     ['calculate', { expression: '1e308*10' }, /^calculate failed: result is not a finite number \(Infinity\)/],
-    ['get_price', { symbol: 'NOPE' }, /^get_price failed: unknown symbol NOPE \[gateway 404 not_found\]$/],
+    ['get_price', { symbol: 'NOPE' }, /^get_price failed: unknown symbol NOPE; known: SPX \[gateway 404 not_found\]$/],
     ['no_such_tool', {}, /Tool no_such_tool not found/],
   ])('%s %j is a tool error that says why', async (name, args, message) => {
     const result = await call(client, name, args);

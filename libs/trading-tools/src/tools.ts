@@ -10,11 +10,13 @@ import {
   orderStatusSchema,
   portfolioSchema,
   quoteDtoSchema,
+  SERVED_INTERVALS,
+  servedIntervalSchema,
   signalSchema,
   timeInForceSchema,
   type PlaceOrder,
 } from '@tradeyard/gateway-contract';
-import { barSchema, intervalSchema } from '@tradeyard/market-data';
+import { barSchema } from '@tradeyard/market-data';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CalculationError, MAX_EXPRESSION_LENGTH } from './calculator';
@@ -139,15 +141,15 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     {
       title: 'Get price history',
       description:
-        'OHLCV bars of a symbol, oldest first: the most recent `limit` bars between `from` and `to` (inclusive dates, UTC). Bar `time` is the bar open in ms since the epoch.',
+        `OHLCV bars of a symbol, oldest first: the most recent \`limit\` bars opening between \`from\` and \`to\` (inclusive dates, UTC). Bar \`time\` is the bar open in ms since the epoch. Intervals: ${SERVED_INTERVALS.join(', ')} (daily; weeks from Monday and calendar months aggregated from the daily bars, the current one partial up to the market clock).`,
       inputSchema: {
         symbol: symbolInput,
         from: dateInput('First date to include, YYYY-MM-DD').optional(),
         to: dateInput('Last date to include, YYYY-MM-DD').optional(),
-        interval: intervalSchema.default('1d').describe('Bar length: 1m, 5m, 15m, 1h, 4h, 1d, 1w or 1M (default 1d)'),
+        interval: servedIntervalSchema.default('1d').describe(`Bar length: ${SERVED_INTERVALS.join(', ')} (default 1d)`),
         limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(2000, 'must be at most 2000').default(100).describe('Most bars to return (default 100)'),
       },
-      outputSchema: { symbol: z.string(), interval: intervalSchema, bars: z.array(barSchema) },
+      outputSchema: { symbol: z.string(), interval: servedIntervalSchema, bars: z.array(barSchema) },
       annotations: { readOnlyHint: true },
     },
     ({ symbol, from, to, interval, limit }) =>
@@ -177,10 +179,10 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     {
       title: 'Search signals',
       description:
-        'Signals the market scanner raised (a rule firing on a bar, with the indicator values), newest first. Filter by symbol, rule name and date range.',
+        'Signals the market scanner raised (a rule firing on a bar, with the indicator values), newest first. Filter by symbol, rule (its id or its expression) and date range.',
       inputSchema: {
         symbol: symbolInput.optional(),
-        rule: z.string().min(1).max(500).optional().describe('Scan rule id or name, e.g. rsi-oversold'),
+        rule: z.string().min(1).max(500).optional().describe('A scan rule id (e.g. rsi-oversold) or a rule expression (e.g. rsi(14) < 30)'),
         from: dateInput('Only signals on bars from this date on, YYYY-MM-DD').optional(),
         to: dateInput('Only signals on bars up to this date (inclusive), YYYY-MM-DD').optional(),
         limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50).describe('Most signals to return (default 50)'),

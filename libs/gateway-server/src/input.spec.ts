@@ -3,7 +3,7 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, type Gateway } from './app';
+import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
 
 // Hostile input against the real gateway on PGlite: each reported case with its exact status.

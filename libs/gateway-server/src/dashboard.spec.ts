@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createGateway, type Gateway } from './app';
+import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { createGateway, type Gateway } from './app';
+import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
 
 const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };

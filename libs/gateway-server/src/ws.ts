@@ -1,9 +1,9 @@
 import { wsClientMessageSchema, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
-import type { MarketEvent } from './market-hub';
 
 interface Client {
   socket: WebSocket;

@@ -13,10 +13,10 @@ import {
   signalSchema,
   signalsQuerySchema,
   type Role,
-  type Signal,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
-import { migrate, openDatabase, OutboxRelay, writeOutbox, type Database } from '@tradeyard/persistence';
+import { MarketHub } from '@tradeyard/market-hub';
+import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
 import { createLogger, createService, packageAsset } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEve
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { HttpError, installErrorHandling, parseInput } from './http-errors';
-import { MarketHub } from './market-hub';
+import { insertSignal, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
 declare module 'fastify' {
@@ -51,20 +51,30 @@ const docs = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepr
 /** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
 const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
 
+/** What a caller may supply instead of the gateway opening it from the config (tests do). */
+export interface GatewayDependencies {
+  /** An open database the gateway migrates, uses and closes; default: opened from DATABASE_URL or DATA_DIR. */
+  database?: Database;
+  /** Wall clock of the market replay, in ms since the epoch; default Date.now. */
+  now?: () => number;
+}
+
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
-export async function createGateway(config: GatewayConfig) {
+export async function createGateway(config: GatewayConfig, dependencies: GatewayDependencies = {}) {
+  const now = dependencies.now ?? Date.now;
   // Dependencies log before the service exists; the same name and level as the service's logger.
   const depLog = createLogger('api-gateway', config.LOG_LEVEL);
-  const db: Database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog });
-  await migrate(db, gatewayMigrations);
+  const db: Database =
+    dependencies.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog }));
+  await migrate(db, [...gatewayMigrations, ...signalMigrations]);
   await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
-  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(Date.now())]);
+  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
 
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt) });
+  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now });
   const broker = new Broker(
     db,
     hub,
@@ -199,11 +209,7 @@ export async function createGateway(config: GatewayConfig) {
   });
   app.get('/api/v1/bars/:symbol', secured('viewer', 'market', { params: docs(symbolParams), querystring: docs(barsQuerySchema) }), async (request) => {
     const { symbol } = parseInput(symbolParams, request.params, 'params');
-    const query = parseInput(barsQuerySchema.strict(), request.query, 'query');
-    if (query.interval && query.interval !== '1d') {
-      throw new HttpError(400, { error: 'validation_failed', message: 'query.interval: the replay serves daily bars: use 1d', details: [{ field: 'query.interval', rule: 'must be 1d' }] });
-    }
-    return hub.bars(known(symbol), query);
+    return hub.bars(known(symbol), parseInput(barsQuerySchema.strict(), request.query, 'query'));
   });
 
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
@@ -233,41 +239,20 @@ export async function createGateway(config: GatewayConfig) {
 
   app.get('/api/v1/portfolio', secured('viewer', 'portfolio'), async (request) => brokerCall(() => broker.portfolio(request.principal.accountId)));
   app.get('/api/v1/portfolio/equity', secured('viewer', 'portfolio'), async (request) => {
-    const now = await brokerCall(() => broker.portfolio(request.principal.accountId));
+    const current = await brokerCall(() => broker.portfolio(request.principal.accountId));
     const history = await broker.equityHistory(request.principal.accountId);
-    return [...history, { time: Date.now(), equity: now.equity }];
+    return [...history, { time: now(), equity: current.equity }];
   });
 
   app.post('/api/v1/signals', secured('trader', 'signals', { body: docs(signalSchema) }), async (request, reply) => {
     const signal = parseInput(signalSchema.strict(), request.body, 'body');
-    const inserted = await db.transaction(async (tx) => {
-      const rows = await tx.query(
-        `INSERT INTO signals (id, symbol, rule, time, close, "values") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [signal.id, signal.symbol, signal.rule, signal.time, signal.close, JSON.stringify(signal.values)],
-      );
-      if (rows.length) await writeOutbox(tx, { channel: 'signals', data: signal } satisfies SharedEvent);
-      return rows;
-    });
-    if (inserted.length) relay.nudge();
-    return reply.code(inserted.length ? 201 : 200).send(signal);
+    const inserted = await insertSignal(db, signal);
+    if (inserted) relay.nudge();
+    return reply.code(inserted ? 201 : 200).send(signal);
   });
-  app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) => {
-    const q = parseInput(signalsQuerySchema.strict(), request.query, 'query');
-    const rows = await db.query(
-      `SELECT id, symbol, rule, time, close, "values" FROM signals
-       WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
-       ORDER BY time DESC, id LIMIT $5`,
-      [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100],
-    );
-    return rows.map((r): Signal => ({
-      id: String(r.id),
-      symbol: String(r.symbol),
-      rule: String(r.rule),
-      time: Number(r.time),
-      close: Number(r.close),
-      values: (typeof r.values === 'string' ? JSON.parse(r.values) : r.values) as Signal['values'],
-    }));
-  });
+  app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) =>
+    searchSignals(db, parseInput(signalsQuerySchema.strict(), request.query, 'query')),
+  );
 
   const ws = registerWebSocket(app, bus, (request, token) => authenticate(request, token, 'viewer'));
 
@@ -289,7 +274,7 @@ export async function createGateway(config: GatewayConfig) {
     }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
   });
 
-  return { ...service, db, broker, hub, bus, relay };
+  return { ...service, db, broker, hub, bus, relay, tick };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

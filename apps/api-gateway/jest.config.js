@@ -1,1 +1,0 @@
-module.exports = { displayName: 'api-gateway', preset: '../../jest.preset.js' };

@@ -1,0 +1,4 @@
+export * from './auth';
+export * from './bus';
+export * from './config';
+export * from './gateway';

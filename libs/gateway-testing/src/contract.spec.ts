@@ -1,0 +1,76 @@
+import { GatewayClient, GatewayError } from '@tradeyard/gateway-contract';
+import { isoDate, loadSp500 } from '@tradeyard/market-data';
+import { startTestGateway, type TestGateway } from './test-gateway';
+
+// The contract suite: every GatewayClient call against the real gateway. The client validates
+// each answer with the contract's response schemas, so a route that drifts from them fails here.
+const spx = loadSp500();
+
+describe('GatewayClient against the real gateway', () => {
+  let gateway: TestGateway;
+  let admin: GatewayClient;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ startDate: isoDate(spx[20].time) });
+    const { token } = await new GatewayClient({ baseUrl: gateway.url }).login(gateway.admin.username, gateway.admin.password);
+    admin = new GatewayClient({ baseUrl: gateway.url, token });
+  }, 120_000);
+  afterAll(() => gateway.close());
+
+  it('logs in, lists symbols, quotes and bars as of the market clock the test moves', async () => {
+    expect(await admin.listSymbols()).toEqual([{ symbol: 'SPX', source: 'replay:sp500' }]);
+    expect(await admin.getQuote('SPX')).toEqual({ symbol: 'SPX', price: spx[20].close, time: spx[20].time, date: isoDate(spx[20].time) });
+    expect(await admin.getBars('SPX', { limit: 3 })).toEqual(spx.slice(18, 21));
+    await gateway.clock.advance(2);
+    expect((await admin.getQuote('SPX')).time).toBe(spx[22].time);
+    expect((await admin.getBars('SPX')).at(-1)).toEqual(spx[22]);
+  });
+
+  it('serves 1d, 1w and 1M bars and answers any other interval with a 400 listing what it serves', async () => {
+    const weeks = await admin.getBars('SPX', { interval: '1w' });
+    expect(weeks.map((b) => isoDate(b.time))).toEqual(['2000-01-03', '2000-01-10', '2000-01-17', '2000-01-24', '2000-01-31']);
+    expect(weeks.at(-1)!.close).toBe(spx[22].close); // the current week, up to the clock
+    const months = await admin.getBars('SPX', { interval: '1M' });
+    expect(months.map((b) => isoDate(b.time))).toEqual(['2000-01-01', '2000-02-01']);
+    const refused = await admin.request('GET', '/bars/SPX', { query: { interval: '1h' } }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { error: 'validation_failed', details: [{ field: 'query.interval', rule: 'must be one of 1d, 1w, 1M (the intervals the gateway serves)' }] },
+    });
+  });
+
+  it('places, reads, lists and cancels orders, with their journal, portfolio and equity', async () => {
+    const client = gateway.client;
+    const bought = await client.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 2 }, 'contract-1');
+    expect(bought).toMatchObject({ status: 'filled', filledQuantity: 2, accountId: 'agent' });
+    expect(await client.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 2 }, 'contract-1')).toEqual(bought);
+    const resting = await client.placeOrder({ symbol: 'SPX', side: 'buy', type: 'limit', quantity: 1, limitPrice: 1 });
+    expect(await client.getOrder(resting.id)).toEqual(resting);
+    expect((await client.getOrders({ status: 'accepted' })).map((o) => o.id)).toEqual([resting.id]);
+    expect((await client.cancelOrder(resting.id)).status).toBe('cancelled');
+    expect((await client.getOrderEvents(resting.id)).map((e) => e.event)).toEqual(['accept', 'cancel']);
+    const portfolio = await client.getPortfolio();
+    expect(portfolio.positions).toEqual([expect.objectContaining({ symbol: 'SPX', quantity: 2 })]);
+    expect((await client.getEquity()).at(-1)!.equity).toBeCloseTo(portfolio.equity, 6);
+  });
+
+  it('posts signals once and searches them', async () => {
+    const signal = { id: 'contract-s1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[19].time, close: spx[19].close, values: { rsi: 28 } };
+    const older = { id: 'contract-s0', symbol: 'SPX', rule: 'close > 1', time: spx[18].time, close: spx[18].close, values: {} };
+    expect(await gateway.client.postSignal(signal)).toEqual(signal);
+    expect(await gateway.client.postSignal(signal)).toEqual(signal);
+    expect(await gateway.client.postSignal(older)).toEqual(older);
+    expect(await admin.searchSignals({ symbol: 'SPX' })).toEqual([signal, older]);
+    // The rule filter finds a signal by its rule's id or by its expression.
+    expect(await admin.searchSignals({ rule: 'rsi-oversold' })).toEqual([signal]);
+    expect(await admin.searchSignals({ rule: 'rsi(14) < 30' })).toEqual([signal]);
+    expect(await admin.searchSignals({ rule: 'close > 1' })).toEqual([older]);
+  });
+
+  it('answers errors as a GatewayError with the status and the {error, message, details} body', async () => {
+    const error = await gateway.client.placeOrder({ symbol: 'SPX', side: 'buy', quantity: -1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, body: { error: 'validation_failed', details: [{ field: 'body.quantity', rule: 'must be greater than 0' }] } });
+    await expect(new GatewayClient({ baseUrl: gateway.url }).getPortfolio()).rejects.toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    await expect(admin.getQuote('NOPE')).rejects.toMatchObject({ status: 404, body: { error: 'not_found', message: 'unknown symbol NOPE; known: SPX' } });
+  });
+});

@@ -1,0 +1,81 @@
+import { GatewayClient } from '@tradeyard/gateway-contract';
+import { createGateway, gatewayConfigSchema, type Gateway } from '@tradeyard/gateway-server';
+import { openDatabase } from '@tradeyard/persistence';
+import { parseConfig } from '@tradeyard/service-kit';
+
+export interface TestGatewayOptions {
+  /** First day the replay shows as current (YYYY-MM-DD); default 2000-01-03, the first bundled day. */
+  startDate?: string;
+  /** Port to listen on (a test that starts a client before the gateway); default: a free one. */
+  port?: number;
+  /** Any other gateway variable (as in the environment), e.g. { MAX_ORDER_NOTIONAL: '1000' }. */
+  env?: Record<string, string>;
+}
+
+/** The market clock a test moves: the replay stands still until the test advances it. */
+export interface TestMarketClock {
+  /** Releases the next `bars` daily bars (quotes, bars, fills of resting orders follow at once). */
+  advance(bars?: number): Promise<void>;
+}
+
+export interface TestGateway {
+  url: string;
+  /** The service token of the scanner and mcp-tools (role trader on the paper account "agent"). */
+  serviceToken: string;
+  admin: { username: string; password: string };
+  /** A client acting with the service token. */
+  client: GatewayClient;
+  clock: TestMarketClock;
+  /** The running gateway, for looking behind the API (database, broker). */
+  gateway: Gateway;
+  /** How many requests the gateway answered on a route (its own request metric), e.g. ('GET', '/api/v1/quotes/:symbol'). */
+  requestCount(method: string, route: string): Promise<number>;
+  /** Idempotency keys of the orders of an account, oldest first. */
+  idempotencyKeys(accountId?: string): Promise<(string | null)[]>;
+  close(): Promise<void>;
+}
+
+const secrets = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
+/** One bar per second of the test clock, so advancing by n bars moves it by n seconds. */
+const BARS_PER_SECOND = 1;
+
+/**
+ * Starts the real gateway (createGateway, every route) in-process on an in-memory PGlite database
+ * on a free loopback port, with a market clock that only the test moves.
+ */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const config = parseConfig(gatewayConfigSchema, {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    REPLAY_BARS_PER_SECOND: String(BARS_PER_SECOND),
+    ...(options.startDate && { REPLAY_START_DATE: options.startDate }),
+    ...secrets,
+    ...options.env,
+  });
+  let now = Date.now();
+  const gateway = await createGateway({ ...config, PORT: options.port ?? 0 }, { database: await openDatabase({}), now: () => now });
+  const url = await gateway.start();
+  return {
+    url,
+    serviceToken: config.SERVICE_TOKEN,
+    admin: { username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD },
+    client: new GatewayClient({ baseUrl: url, token: config.SERVICE_TOKEN }),
+    clock: {
+      advance: async (bars = 1) => {
+        now += (bars * 1000) / BARS_PER_SECOND;
+        await gateway.tick();
+      },
+    },
+    gateway,
+    requestCount: async (method, route) => {
+      const metrics = await gateway.metrics.registry.getMetricsAsJSON();
+      const durations = metrics.find((m) => m.name === 'http_request_duration_seconds');
+      return (durations?.values ?? [])
+        .filter((v) => (v as { metricName?: string }).metricName === 'http_request_duration_seconds_count' && v.labels.method === method && v.labels.route === route)
+        .reduce((sum, v) => sum + v.value, 0);
+    },
+    idempotencyKeys: async (accountId = 'agent') =>
+      (await gateway.db.query<{ key: string | null }>('SELECT idempotency_key AS key FROM orders WHERE account_id = $1 ORDER BY created_at, id', [accountId])).map((r) => r.key),
+    close: () => gateway.stop(),
+  };
+}

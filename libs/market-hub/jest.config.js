@@ -1,0 +1,1 @@
+module.exports = { displayName: 'market-hub', preset: '../../jest.preset.js' };

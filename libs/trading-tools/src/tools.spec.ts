@@ -131,13 +131,18 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
   });
 
   it('places stop, stop-limit and trailing-stop orders from the prices given, and reports a missing price by its field', async () => {
-    const stop = await call(client, 'sell', { symbol: 'SPX', quantity: 1, stopPrice: 1, timeInForce: 'day' });
-    expect(stop.structuredContent).toMatchObject({ type: 'stop', side: 'sell' });
-    expect(gateway.requests.at(-1)!.body).toMatchObject({ type: 'stop', stopPrice: 1, timeInForce: 'day' });
-    await call(client, 'buy', { symbol: 'SPX', quantity: 1, stopPrice: 2, limitPrice: 1 }); // the double would fill a marketable limit
-    expect(gateway.requests.at(-1)!.body).toMatchObject({ type: 'stop_limit', stopPrice: 2, limitPrice: 1 });
-    await call(client, 'sell', { symbol: 'SPX', quantity: 1, trailPercent: 5 });
-    expect(gateway.requests.at(-1)!.body).toMatchObject({ type: 'trailing_stop', trailPercent: 5 });
+    const placed = [
+      await call(client, 'sell', { symbol: 'SPX', quantity: 1, stopPrice: 1, timeInForce: 'day' }),
+      await call(client, 'buy', { symbol: 'SPX', quantity: 1, stopPrice: 2, limitPrice: 1 }),
+      await call(client, 'sell', { symbol: 'SPX', quantity: 1, trailPercent: 5 }),
+    ].map((result) => result.structuredContent as { id: string });
+    expect(placed).toEqual([
+      expect.objectContaining({ type: 'stop', side: 'sell', stopPrice: 1, timeInForce: 'day' }),
+      expect.objectContaining({ type: 'stop_limit', side: 'buy', stopPrice: 2, limitPrice: 1 }),
+      expect.objectContaining({ type: 'trailing_stop', side: 'sell', trailPercent: 5 }),
+    ]);
+    // Resting orders reserve shares and cash: cancel them so the next tests see the account as it was.
+    for (const order of placed) await call(client, 'cancel_order', { orderId: order.id });
     const missing = await call(client, 'buy', { symbol: 'SPX', quantity: 1, type: 'limit' });
     expect(missing.isError).toBe(true);
     expect(textOf(missing)).toMatch(/limitPrice/);

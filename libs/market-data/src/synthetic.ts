@@ -1,3 +1,4 @@
+import { mulberry32 } from '@tradeyard/runtime-util';
 import { intervalMs, type Bar, type Interval } from './bar';
 import { InMemoryProvider } from './provider';
 import { resample } from './resample';
@@ -14,18 +15,6 @@ export interface SyntheticOptions {
   volatility?: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, so the same seed gives the same universe on every machine. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Standard normal draws by Box-Muller. */
 function normal(next: () => number) {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -39,7 +28,7 @@ export function syntheticBars(symbol: string, index: number, options: SyntheticO
   const dt = intervalMs[interval] / (365 * 86_400_000);
   const drift = options.drift ?? 0.07;
   const sigma = options.volatility ?? 0.25;
-  const next = random(options.seed * 1_000_003 + index);
+  const next = mulberry32(options.seed * 1_000_003 + index);
   const z = normal(next);
   let price = 20 + next() * 180;
   const bars: Bar[] = new Array(options.bars);

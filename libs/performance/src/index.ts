@@ -1,7 +1,6 @@
 export * from './drawdowns';
 export * from './equity';
 export * from './input';
-export * from './random';
 export * from './report';
 export * from './statistics';
 export * from './stats';

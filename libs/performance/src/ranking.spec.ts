@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mulberry32 } from './random';
+import { mulberry32 } from '@tradeyard/runtime-util';
 import { rankRuns } from './ranking';
 import { performanceReport, type PerformanceReport } from './report';
 
@@ -12,20 +12,6 @@ const runFrom = (name: string, drift: number, volatility: number, seed: number, 
   for (let i = 1; i < bars; i++) equity.push(equity[i - 1] * (1 + drift + volatility * (random() - 0.5)));
   return performanceReport({ name, time: equity.map((_, i) => day(i)), equity });
 };
-
-describe('mulberry32', () => {
-  it('is deterministic for a seed, uniform in [0, 1)', () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const draws = Array.from({ length: 10_000 }, () => a());
-    expect(draws.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
-    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...draws)).toBeLessThan(1);
-    const m = draws.reduce((s, x) => s + x, 0) / draws.length;
-    expect(m).toBeGreaterThan(0.49);
-    expect(m).toBeLessThan(0.51);
-  });
-});
 
 describe('rankRuns', () => {
   const strong = runFrom('strong', 0.004, 0.01, 1);

@@ -1,4 +1,4 @@
-import { mulberry32 } from './random';
+import { mulberry32 } from '@tradeyard/runtime-util';
 import type { PerformanceReport } from './report';
 import { statisticInfo, type StatisticKey } from './statistics';
 import { quantileSorted } from './stats';

@@ -3,3 +3,4 @@ export * from './dependency-unavailable';
 export * from './backoff';
 export * from './worker-pool';
 export * from './jobs';
+export * from './random';

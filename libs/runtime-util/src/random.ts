@@ -1,7 +1,7 @@
 /**
- * mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). Hand-written (a few lines) because the
- * bootstrap must give the same interval for the same seed on every run and machine, which
- * Math.random cannot; statistical quality is ample for resampling indices.
+ * mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). Hand-written (a few lines) because seeded
+ * work (bootstrap intervals, synthetic markets) must give the same result for the same seed on
+ * every run and machine, which Math.random cannot; its statistical quality is ample for both.
  */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;

@@ -31,7 +31,7 @@ let t = clock();
 const results = specs.map((spec) => bt.runBacktest(bars, st.createStrategy(spec), { feeBps: 1 }));
 const backtestMs = clock() - t;
 t = clock();
-const reports = results.map((result) => bt.performanceReport(result, { bars, trials: specs.length }));
+const reports = results.map((result) => bt.backtestReport(result, { bars, trials: specs.length }));
 const benchmark = pf.performanceReport(pf.buyAndHold('SPX buy and hold', bars.time, bars.close, 100_000));
 const reportMs = clock() - t;
 t = clock();

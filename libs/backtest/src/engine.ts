@@ -4,7 +4,7 @@ import { isoDate } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
 import type { Strategy } from '@tradeyard/strategies';
 import { type BarColumns, isColumns, toColumns } from './columns';
-import { equityMetrics, type EquityMetrics } from './metrics';
+import { equityMetrics, type EquityMetrics } from '@tradeyard/performance';
 import { type BacktestOptions, backtestOptionsSchema, type BacktestSettings } from './options';
 
 /** One round trip: from the fill that opens a position to the fill that closes it (or the last bar). */

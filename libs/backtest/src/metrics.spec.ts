@@ -1,7 +1,7 @@
 import type { Bar } from '@tradeyard/market-data';
 import type { Strategy } from '@tradeyard/strategies';
 import { runBacktest } from './engine';
-import { drawdownSeries, equityMetrics } from './metrics';
+import { drawdownSeries, equityMetrics } from '@tradeyard/performance';
 
 const day = (i: number) => Date.UTC(2024, 0, 1 + i);
 const bars = (rows: Array<[open: number, close: number]>): Bar[] =>

@@ -2,7 +2,7 @@ import { loadSp500 } from '@tradeyard/market-data';
 import { createStrategy } from '@tradeyard/strategies';
 import { runBacktest, toColumns } from './index';
 import { progressBar } from './progress';
-import { performanceReport, renderHtmlReport } from './report';
+import { backtestReport, renderHtmlReport } from './report';
 
 describe('HTML report', () => {
   const result = runBacktest(toColumns(loadSp500()), createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }));
@@ -39,10 +39,10 @@ describe('HTML report', () => {
   });
 });
 
-describe('performanceReport of a backtest', () => {
+describe('backtestReport', () => {
   const bars = toColumns(loadSp500());
   const result = runBacktest(bars, createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }), { feeBps: 1 });
-  const report = performanceReport(result, { bars, trials: 4 });
+  const report = backtestReport(result, { bars, trials: 4 });
   const s = report.statistics;
 
   it('agrees with the engine on every figure both compute', () => {
@@ -61,7 +61,7 @@ describe('performanceReport of a backtest', () => {
     expect(s.beta).toBeLessThan(1);
     expect(s.deflatedSharpe).toBeLessThan(s.probabilisticSharpe ?? 0);
     expect(report.crisisWindows).toHaveLength(5);
-    const without = performanceReport(result).statistics;
+    const without = backtestReport(result).statistics;
     expect([without.averageMae, without.beta, without.deflatedSharpe]).toEqual([null, null, null]);
   });
 });

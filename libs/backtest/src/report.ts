@@ -5,7 +5,7 @@ import {
   escapeHtml,
   formatNumber,
   formatPercent,
-  performanceReport as analyse,
+  performanceReport,
   type PerformanceReport,
   type ReportOptions,
   svgLineChart,
@@ -73,7 +73,7 @@ export interface BacktestReportOptions extends ReportOptions {
  * The full performance report (libs/performance) of a backtest. Trades keep the engine's pnl
  * (fees included) and span the bars they were held; the total fees are the engine's.
  */
-export function performanceReport(result: BacktestResult, options: BacktestReportOptions = {}): PerformanceReport {
+export function backtestReport(result: BacktestResult, options: BacktestReportOptions = {}): PerformanceReport {
   const { bars, trials, ...reportOptions } = options;
   const firstBarOfDay = new Map<string, number>();
   for (let i = result.time.length - 1; i >= 0; i--) firstBarOfDay.set(isoDate(result.time[i]), i);
@@ -92,7 +92,7 @@ export function performanceReport(result: BacktestResult, options: BacktestRepor
     };
   });
   const benchmark = bars ? buyAndHold(`${bars.symbol} buy and hold`, bars.time, bars.close, result.initialCash) : undefined;
-  return analyse(
+  return performanceReport(
     {
       name: `${result.strategy} on ${result.symbol}`,
       time: result.time,

@@ -21,21 +21,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-export const sameSecret = (given: string, expected: string) => {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
-
 /** Who is calling: a logged-in user (their paper account is their username) or the service token. */
 export interface Principal {
   username: string;
   role: Role;
   accountId: string;
 }
-
-const rank: Record<Role, number> = { viewer: 0, trader: 1, admin: 2 };
-export const hasRole = (principal: Principal, needed: Role) => rank[principal.role] >= rank[needed];
 
 /** The service principal the scanner and mcp-tools act as. */
 export const servicePrincipal: Principal = { username: 'agent', role: 'trader', accountId: 'agent' };

@@ -165,7 +165,11 @@ function suite(name: string, databaseUrl: () => string | undefined) {
       expect(await gateway.broker.recompute('agent')).toEqual(await gateway.broker.storedState('agent'));
     }, 120_000);
 
-    it('serves OpenAPI at /docs and health without a token', async () => {
+    it('serves OpenAPI at /openapi.json and /docs (the same document) and health without a token', async () => {
+      const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown }>> };
+      expect(document.paths['/api/v1/orders'].post.security).toEqual([{ bearer: [] }]);
+      expect(document.paths['/api/v1/auth/login'].post.security).toBeUndefined();
+      expect((await fetch(`${url}/docs`)).status).toBe(200);
       expect((await fetch(`${url}/docs/json`)).status).toBe(200);
       const spec = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, unknown> };
       expect(Object.keys(spec.paths)).toContain('/api/v1/orders');

@@ -1,40 +1,39 @@
 import rateLimit from '@fastify/rate-limit';
-import fastifyJwt from '@fastify/jwt';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
 import {
+  barListSchema,
   barsQuerySchema,
+  equityHistorySchema,
   loginRequestSchema,
+  loginResponseSchema,
+  orderEventListSchema,
+  orderListSchema,
+  orderSchema,
   ordersQuerySchema,
   placeOrderSchema,
+  portfolioSchema,
+  quoteDtoSchema,
   roleSchema,
+  signalListSchema,
   signalSchema,
   signalsQuerySchema,
-  type Role,
+  symbolListSchema,
+  type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
 import { MarketHub } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { createLogger, createService, packageAsset } from '@tradeyard/service-kit';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
+import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
-import { checkLogin, ensureUser, hasRole, sameSecret, servicePrincipal, type Principal } from './auth';
+import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
-import { HttpError, installErrorHandling, parseInput } from './http-errors';
 import { insertSignal, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal;
-  }
-}
 
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
 const symbolParams = z.object({ symbol: symbolSchema });
@@ -43,10 +42,12 @@ const newUserSchema = z.strictObject({
   password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
   role: roleSchema,
 });
+const newUserResponseSchema = z.object({ username: z.string(), role: roleSchema });
 const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
 const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
 
-const docs = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+/** The caller the kit's route auth admitted (a role route always has one), as the gateway's principal. */
+const principalOf = (request: FastifyRequest): Principal => request.caller as unknown as Principal;
 
 /** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
 const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
@@ -93,9 +94,20 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   await broker.ensureAccount(servicePrincipal.accountId);
 
   let ticker: NodeJS.Timeout | undefined;
+  // The kit's bearer verifier admits the service token (as the trading agent's principal) or a
+  // login token, whose claims are the principal itself; each route names its role in config.auth.
+  const verifier = bearerVerifier({
+    serviceToken: config.SERVICE_TOKEN,
+    serviceCaller: { ...servicePrincipal },
+    jwtSecret: config.JWT_SECRET,
+    missingTokenHint: 'log in at POST /api/v1/auth/login',
+  });
+  const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
   const service = createService({
     name: 'api-gateway',
     config,
+    auth: verifier,
+    openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
     readiness: [
       { name: 'database', check: async () => void (await db.query('SELECT 1')) },
       ...(bus instanceof RedisBus ? [{ name: 'redis', check: () => bus.ping() }] : []),
@@ -108,25 +120,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     },
   });
   const { app } = service;
-  installErrorHandling(app, redisUnavailable);
-  // Schemas on routes document the API (OpenAPI at /docs); zod validates, so Fastify's own
-  // validator is switched off rather than checking every body twice with other messages.
-  app.setValidatorCompiler(() => () => true);
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Tradeyard API gateway', version: '1.0.0', description: 'Paper trading, market data, signals. Errors: {error, message, details}.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  // Swagger UI's static files (images carry them in `swagger-ui/`).
-  const swaggerStatic = packageAsset('swagger-ui', '@fastify/swagger-ui', 'static');
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    baseDir: swaggerStatic,
-    logo: { type: 'image/svg+xml', content: readFileSync(join(swaggerStatic, 'logo.svg')) },
-  });
-  await app.register(fastifyJwt, { secret: config.JWT_SECRET });
+  // A Redis client error means the shared store is down: 503 with Retry-After, not a 500.
+  recogniseUnavailable(app, redisUnavailable);
   await app.register(rateLimit, {
     global: false,
     ...(bus instanceof RedisBus ? { redis: bus.client } : {}),
@@ -138,25 +133,6 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   });
   await app.register(websocket);
 
-  /** Resolves the bearer token (header, or ?token= for WebSocket) to a principal with at least `role`. */
-  const authenticate = async (request: FastifyRequest, token: string | undefined, role: Role): Promise<Principal> => {
-    if (!token) throw new HttpError(401, { error: 'unauthorized', message: 'missing bearer token: log in at POST /api/v1/auth/login' });
-    let principal: Principal | undefined;
-    if (sameSecret(token, config.SERVICE_TOKEN)) principal = servicePrincipal;
-    else {
-      try {
-        principal = request.server.jwt.verify<Principal>(token);
-      } catch {
-        throw new HttpError(401, { error: 'unauthorized', message: 'invalid or expired token' });
-      }
-    }
-    if (!hasRole(principal, role)) throw new HttpError(403, { error: 'forbidden', message: `requires role ${role}; this token has role ${principal.role}` });
-    return principal;
-  };
-  const requireRole = (role: Role) => async (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    request.principal = await authenticate(request, header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined, role);
-  };
   const brokerCall = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -168,93 +144,125 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       throw err;
     }
   };
-  const secured = (role: Role, tag: string, extra: Record<string, unknown> = {}) => ({ preHandler: requireRole(role), schema: { tags: [tag], ...extra } });
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
+  app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
   const charts = chartLibrary();
-  app.get('/assets/lightweight-charts.js', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/assets/lightweight-charts.js', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),
   );
 
   app.post(
     '/api/v1/auth/login',
-    { config: { rateLimit: { max: config.RATE_LIMIT_LOGINS_PER_MINUTE, timeWindow: '1 minute' } }, schema: { tags: ['auth'], security: [], body: docs(loginRequestSchema) } },
+    {
+      config: { auth: 'public', rateLimit: { max: config.RATE_LIMIT_LOGINS_PER_MINUTE, timeWindow: '1 minute' } },
+      schema: { tags: ['auth'], body: loginRequestSchema, response: { 200: loginResponseSchema } },
+    },
     async (request) => {
-      const { username, password } = parseInput(loginRequestSchema, request.body, 'body');
+      const { username, password } = request.body;
       const principal = await checkLogin(db, username, password);
       if (!principal) throw new HttpError(401, { error: 'unauthorized', message: 'wrong username or password' });
       await broker.ensureAccount(principal.accountId);
-      return { token: app.jwt.sign({ ...principal }, { expiresIn: config.JWT_TTL_SECONDS }), role: principal.role, expiresIn: config.JWT_TTL_SECONDS };
+      return { token: signToken({ ...principal }), role: principal.role, expiresIn: config.JWT_TTL_SECONDS };
     },
   );
 
-  app.post('/api/v1/users', secured('admin', 'auth', { body: docs(newUserSchema) }), async (request, reply) => {
-    const user = parseInput(newUserSchema, request.body, 'body');
-    if (!(await ensureUser(db, user.username, user.password, user.role))) {
-      throw new HttpError(409, { error: 'conflict', message: `user ${user.username} already exists` });
-    }
-    await broker.ensureAccount(user.username);
-    return reply.code(201).send({ username: user.username, role: user.role });
-  });
+  app.post(
+    '/api/v1/users',
+    { config: { auth: 'admin' }, schema: { tags: ['auth'], body: newUserSchema, response: { 201: newUserResponseSchema } } },
+    async (request, reply) => {
+      const user = request.body;
+      if (!(await ensureUser(db, user.username, user.password, user.role))) {
+        throw new HttpError(409, { error: 'conflict', message: `user ${user.username} already exists` });
+      }
+      await broker.ensureAccount(user.username);
+      return reply.code(201).send({ username: user.username, role: user.role });
+    },
+  );
 
-  app.get('/api/v1/symbols', secured('viewer', 'market'), async () => hub.symbols().map((symbol) => ({ symbol, source: 'replay:sp500' })));
+  app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () =>
+    hub.symbols().map((symbol) => ({ symbol, source: 'replay:sp500' })),
+  );
 
   const known = (symbol: string) => {
     if (!hub.symbols().includes(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; known: ${hub.symbols().join(', ')}` });
     return symbol;
   };
-  app.get('/api/v1/quotes/:symbol', secured('viewer', 'market', { params: docs(symbolParams) }), async (request) => {
-    const { symbol } = parseInput(symbolParams, request.params, 'params');
-    return hub.quote(known(symbol));
-  });
-  app.get('/api/v1/bars/:symbol', secured('viewer', 'market', { params: docs(symbolParams), querystring: docs(barsQuerySchema) }), async (request) => {
-    const { symbol } = parseInput(symbolParams, request.params, 'params');
-    return hub.bars(known(symbol), parseInput(barsQuerySchema.strict(), request.query, 'query'));
-  });
+  app.get(
+    '/api/v1/quotes/:symbol',
+    { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, response: { 200: quoteDtoSchema } } },
+    async (request) => hub.quote(known(request.params.symbol)),
+  );
+  app.get(
+    '/api/v1/bars/:symbol',
+    { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, querystring: barsQuerySchema.strict(), response: { 200: barListSchema } } },
+    async (request) => hub.bars(known(request.params.symbol), request.query),
+  );
 
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
   // database, and their events wait in the outbox. Logins stay limited: they answer 503 instead.
-  const orderLimit = { rateLimit: { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute', skipOnError: true } };
-  app.post('/api/v1/orders', { ...secured('trader', 'orders', { body: docs(placeOrderSchema) }), config: orderLimit }, async (request, reply) => {
-    const order = parseInput(placeOrderSchema, request.body, 'body');
-    const key = parseInput(orderHeaders, request.headers, 'headers')['idempotency-key'];
-    const result = await brokerCall(() => broker.placeOrder(request.principal.accountId, order, key));
-    return reply.code(result.replayed ? 200 : 201).send(result.order);
-  });
-  app.get('/api/v1/orders', secured('viewer', 'orders', { querystring: docs(ordersQuerySchema) }), async (request) =>
-    broker.listOrders(request.principal.accountId, parseInput(ordersQuerySchema.strict(), request.query, 'query')),
+  const orderLimit = { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute', skipOnError: true };
+  app.post(
+    '/api/v1/orders',
+    {
+      config: { auth: 'trader', rateLimit: orderLimit },
+      schema: { tags: ['orders'], body: placeOrderSchema, headers: orderHeaders, response: { 200: orderSchema, 201: orderSchema } },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      const result = await brokerCall(() => broker.placeOrder(principalOf(request).accountId, request.body, key));
+      return reply.code(result.replayed ? 200 : 201).send(result.order);
+    },
   );
-  app.get('/api/v1/orders/:id', secured('viewer', 'orders', { params: docs(idParams) }), async (request) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    return brokerCall(() => broker.getOrder(request.principal.accountId, id));
-  });
-  app.get('/api/v1/orders/:id/events', secured('viewer', 'orders', { params: docs(idParams) }), async (request) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    return brokerCall(() => broker.orderEvents(request.principal.accountId, id));
-  });
-  app.delete('/api/v1/orders/:id', { ...secured('trader', 'orders', { params: docs(idParams) }), config: orderLimit }, async (request) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    return brokerCall(() => broker.cancelOrder(request.principal.accountId, id));
-  });
+  app.get(
+    '/api/v1/orders',
+    { config: { auth: 'viewer' }, schema: { tags: ['orders'], querystring: ordersQuerySchema.strict(), response: { 200: orderListSchema } } },
+    async (request) => broker.listOrders(principalOf(request).accountId, request.query),
+  );
+  app.get(
+    '/api/v1/orders/:id',
+    { config: { auth: 'viewer' }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
+    async (request) => brokerCall(() => broker.getOrder(principalOf(request).accountId, request.params.id)),
+  );
+  app.get(
+    '/api/v1/orders/:id/events',
+    { config: { auth: 'viewer' }, schema: { tags: ['orders'], params: idParams, response: { 200: orderEventListSchema } } },
+    // The broker's type lets `to` be 'initialized' (a state no event enters); the serializer checks each entry against the contract.
+    async (request) => (await brokerCall(() => broker.orderEvents(principalOf(request).accountId, request.params.id))) as OrderEventEntry[],
+  );
+  app.delete(
+    '/api/v1/orders/:id',
+    { config: { auth: 'trader', rateLimit: orderLimit }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
+    async (request) => brokerCall(() => broker.cancelOrder(principalOf(request).accountId, request.params.id)),
+  );
 
-  app.get('/api/v1/portfolio', secured('viewer', 'portfolio'), async (request) => brokerCall(() => broker.portfolio(request.principal.accountId)));
-  app.get('/api/v1/portfolio/equity', secured('viewer', 'portfolio'), async (request) => {
-    const current = await brokerCall(() => broker.portfolio(request.principal.accountId));
-    const history = await broker.equityHistory(request.principal.accountId);
+  app.get('/api/v1/portfolio', { config: { auth: 'viewer' }, schema: { tags: ['portfolio'], response: { 200: portfolioSchema } } }, async (request) =>
+    brokerCall(() => broker.portfolio(principalOf(request).accountId)),
+  );
+  app.get('/api/v1/portfolio/equity', { config: { auth: 'viewer' }, schema: { tags: ['portfolio'], response: { 200: equityHistorySchema } } }, async (request) => {
+    const { accountId } = principalOf(request);
+    const current = await brokerCall(() => broker.portfolio(accountId));
+    const history = await broker.equityHistory(accountId);
     return [...history, { time: now(), equity: current.equity }];
   });
 
-  app.post('/api/v1/signals', secured('trader', 'signals', { body: docs(signalSchema) }), async (request, reply) => {
-    const signal = parseInput(signalSchema.strict(), request.body, 'body');
-    const inserted = await insertSignal(db, signal);
-    if (inserted) relay.nudge();
-    return reply.code(inserted ? 201 : 200).send(signal);
-  });
-  app.get('/api/v1/signals', secured('viewer', 'signals', { querystring: docs(signalsQuerySchema) }), async (request) =>
-    searchSignals(db, parseInput(signalsQuerySchema.strict(), request.query, 'query')),
+  app.post(
+    '/api/v1/signals',
+    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalSchema.strict(), response: { 200: signalSchema, 201: signalSchema } } },
+    async (request, reply) => {
+      const signal = request.body;
+      const inserted = await insertSignal(db, signal);
+      if (inserted) relay.nudge();
+      return reply.code(inserted ? 201 : 200).send(signal);
+    },
+  );
+  app.get(
+    '/api/v1/signals',
+    { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
+    async (request) => searchSignals(db, request.query),
   );
 
-  const ws = registerWebSocket(app, bus, (request, token) => authenticate(request, token, 'viewer'));
+  // The WebSocket checks its own clients: browsers cannot send an authorization header, so ?token=.
+  const ws = registerWebSocket(app, bus, (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal);
 
   /** Releases due bars to subscribers and fills resting limit orders they cross. */
   const tick = async () => {

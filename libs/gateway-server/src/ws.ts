@@ -1,6 +1,6 @@
 import { wsClientMessageSchema, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
 import type { MarketEvent } from '@tradeyard/market-hub';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
@@ -17,7 +17,7 @@ interface Client {
  * optionally for some symbols. Orders and fills go only to their account (admins see all);
  * they and signals arrive through the bus, so a fill on one replica reaches clients of all.
  */
-export function registerWebSocket(app: FastifyInstance, bus: EventBus, authenticate: (request: FastifyRequest, token: string | undefined) => Promise<Principal>) {
+export function registerWebSocket(app: FastifyInstance, bus: EventBus, authenticate: (token: string | undefined) => Principal) {
   const clients = new Set<Client>();
   const send = (client: Client, message: WsServerMessage) => {
     if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
@@ -25,10 +25,10 @@ export function registerWebSocket(app: FastifyInstance, bus: EventBus, authentic
   const wants = (client: Client, channel: WsChannel, symbol?: string) =>
     client.channels.has(channel) && (!symbol || !client.symbols || client.symbols.has(symbol));
 
-  app.get('/ws', { websocket: true, schema: { hide: true } }, async (socket, request) => {
+  app.get('/ws', { websocket: true, schema: { hide: true }, config: { auth: 'endpoint' } }, async (socket, request) => {
     let principal: Principal;
     try {
-      principal = await authenticate(request, (request.query as { token?: string }).token);
+      principal = authenticate((request.query as { token?: string }).token);
     } catch (err) {
       socket.send(JSON.stringify({ channel: 'error', data: { message: err instanceof Error ? err.message : 'unauthorized' } }));
       socket.close(4401, 'unauthorized');

@@ -65,11 +65,37 @@ export function declareRouteAuth(app: FastifyInstance, auth: RouteAuth, register
   });
 }
 
+/**
+ * Who a verified bearer token speaks for: its role and, for a login token, the token's claims
+ * (the gateway's username and paper account). The route-auth verifier sets it on the request.
+ */
+export interface Caller {
+  role: Role;
+  [claim: string]: unknown;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller bearerVerifier admitted; unset on public and endpoint routes. */
+    caller?: Caller;
+  }
+}
+
 export interface BearerVerifierOptions {
-  /** The platform's service token (SERVICE_TOKEN): admitted to every route. */
+  /** The platform's service token (SERVICE_TOKEN). */
   serviceToken?: string;
+  /** Who the service token acts as; default role admin, admitted to every route. */
+  serviceCaller?: Caller;
   /** The gateway's JWT_SECRET: a gateway login token is admitted to the routes its role reaches. */
   jwtSecret?: string;
+  /** Where a caller without a token gets one, said in the 401 (default: the service token or a gateway login token). */
+  missingTokenHint?: string;
+}
+
+/** A route-auth verifier that also checks a token given some other way (a WebSocket's ?token=). */
+export interface BearerVerifier extends AuthVerifier {
+  /** The caller `token` speaks for when its role reaches `role`; else throws an HttpError 401/403 saying why. */
+  verifyToken(token: string | undefined, role: Role): Caller;
 }
 
 const sameSecret = (given: string, expected: string) => {
@@ -81,26 +107,35 @@ const sameSecret = (given: string, expected: string) => {
 const denied = (status: 401 | 403, message: string) => new HttpError(status, { error: status === 401 ? 'unauthorized' : 'forbidden', message });
 
 /**
- * The verifier of the services behind the gateway: the service token, or a gateway JWT whose role
- * reaches the route's. With neither secret configured every protected route is refused (401 saying so).
+ * The platform's bearer verifier: the service token (as `serviceCaller`), or a gateway JWT whose
+ * role reaches the route's; the admitted caller is `request.caller`. With neither secret
+ * configured every protected route is refused (401 saying so).
  */
-export function bearerVerifier(options: BearerVerifierOptions): AuthVerifier {
+export function bearerVerifier(options: BearerVerifierOptions): BearerVerifier {
   const verifyJwt = options.jwtSecret ? createVerifier({ key: options.jwtSecret }) : undefined;
-  return (request, role) => {
+  const serviceCaller: Caller = options.serviceCaller ?? { role: 'admin' };
+  const verifyToken = (token: string | undefined, role: Role): Caller => {
     const admitted = roles.slice(roles.indexOf(role)).join(' or ');
     if (!options.serviceToken && !verifyJwt) throw denied(401, 'writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');
-    const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!token) throw denied(401, `missing bearer token: send the service token or a gateway login token (role ${admitted})`);
-    if (options.serviceToken && sameSecret(token, options.serviceToken)) return;
-    let granted: unknown;
-    try {
-      if (!verifyJwt) throw new Error('no JWT_SECRET');
-      granted = (verifyJwt(token) as { role?: unknown }).role;
-    } catch {
-      throw denied(401, 'invalid or expired token');
+    if (!token) throw denied(401, `missing bearer token: ${options.missingTokenHint ?? `send the service token or a gateway login token (role ${admitted})`}`);
+    let caller: Caller;
+    if (options.serviceToken && sameSecret(token, options.serviceToken)) caller = serviceCaller;
+    else {
+      try {
+        if (!verifyJwt) throw new Error('no JWT_SECRET');
+        caller = verifyJwt(token) as Caller;
+      } catch {
+        throw denied(401, 'invalid or expired token');
+      }
     }
-    const rank = roles.indexOf(granted as Role);
-    if (rank < roles.indexOf(role)) throw denied(403, `requires role ${admitted}; this token has role ${String(granted)}`);
+    if (!roles.includes(caller.role) || roles.indexOf(caller.role) < roles.indexOf(role)) {
+      throw denied(403, `requires role ${admitted}; this token has role ${String(caller.role)}`);
+    }
+    return caller;
   };
+  const verify: AuthVerifier = (request, role) => {
+    const header = request.headers.authorization;
+    request.caller = verifyToken(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined, role);
+  };
+  return Object.assign(verify, { verifyToken });
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { HttpError, parseInput, recogniseUnavailable } from './errors';
+import { HttpError, recogniseUnavailable } from './errors';
 import { DependencyUnavailableError } from './failures';
 import { createService } from './service';
 
@@ -13,7 +13,7 @@ function serviceWithErrors(unavailable?: (error: Error) => DependencyUnavailable
   const service = createService({ name: 'unit', config, logDestination });
   const { app } = service;
   if (unavailable) recogniseUnavailable(app, unavailable);
-  app.post('/things', { bodyLimit: 64 }, async (request) => parseInput(z.strictObject({ name: z.string().min(1, 'must not be empty') }), request.body, 'body'));
+  app.post('/things', { bodyLimit: 64, schema: { body: z.strictObject({ name: z.string().min(1, 'must not be empty') }) } }, async (request) => request.body);
   app.get('/zod', async () => z.object({ n: z.number() }).parse({ n: 'x' }));
   app.get('/teapot', async () => {
     throw new HttpError(418, { error: 'teapot', message: 'short and stout' });

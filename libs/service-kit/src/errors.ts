@@ -32,14 +32,6 @@ export function fieldIssues(error: z.ZodError, where: InputPart): FieldIssue[] {
   });
 }
 
-/** Parses input with a zod schema; on failure throws a 400 naming every bad field and its rule. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: InputPart): z.infer<S> {
-  // A missing body/query reads as an empty object so the errors name each missing field.
-  const result = schema.safeParse(where === 'headers' ? value : (value ?? {}));
-  if (result.success) return result.data;
-  throw new HttpError(400, validationFailed(fieldIssues(result.error, where)));
-}
-
 export interface ErrorHandlingOptions {
   /** Named in the 5xx body, so the reader knows which log to read. */
   service: string;
@@ -69,7 +61,7 @@ const VALIDATION_CONTEXTS: Record<string, InputPart> = { body: 'body', querystri
 
 /**
  * A route schema's validation errors (zod through the type provider: keyword is the issue code,
- * params the rest of the issue) as field issues, named as parseInput names them.
+ * params the rest of the issue) as field issues, named as fieldIssues names them.
  */
 function schemaIssues(error: FastifyError): FieldIssue[] {
   const where = VALIDATION_CONTEXTS[error.validationContext ?? 'body'] ?? 'body';

@@ -121,3 +121,38 @@ describe('route auth from config.auth', () => {
     await withLibrary.stop();
   });
 });
+
+describe('the admitted caller', () => {
+  const verifier = bearerVerifier({ serviceToken, jwtSecret, serviceCaller: { role: 'trader', accountId: 'agent' }, missingTokenHint: 'log in first' });
+  const service = createService({ name: 'unit', config, auth: verifier, openapi: { docsPage: '/docs' } });
+  void service.app.register(async (app) => {
+    app.get('/me', { config: { auth: 'viewer' } }, async (request) => request.caller);
+    app.get('/admin', { config: { auth: 'admin' } }, async () => ({ ok: true }));
+  });
+  afterAll(() => service.stop());
+
+  it('is the login token’s claims on the request, or the service token’s caller', async () => {
+    const me = await service.app.inject({ url: '/me', headers: bearer('viewer') });
+    expect(me.json()).toMatchObject({ username: 'u', role: 'viewer' });
+    expect((await service.app.inject({ url: '/me', headers: { authorization: `Bearer ${serviceToken}` } })).json()).toEqual({ role: 'trader', accountId: 'agent' });
+  });
+
+  it('limits the service token to its caller’s role and says where a missing token comes from', async () => {
+    const admin = await service.app.inject({ url: '/admin', headers: { authorization: `Bearer ${serviceToken}` } });
+    expect(admin.json()).toEqual({ error: 'forbidden', message: 'requires role admin; this token has role trader' });
+    expect((await service.app.inject('/admin')).json()).toEqual({ error: 'unauthorized', message: 'missing bearer token: log in first' });
+  });
+
+  it('checks a token given another way (a WebSocket ?token=) with the same rules', () => {
+    expect(verifier.verifyToken(serviceToken, 'viewer')).toEqual({ role: 'trader', accountId: 'agent' });
+    expect(() => verifier.verifyToken('wrong', 'viewer')).toThrow('invalid or expired token');
+    expect(() => verifier.verifyToken(undefined, 'viewer')).toThrow('missing bearer token: log in first');
+  });
+
+  it('serves Swagger UI over the same OpenAPI document without credentials', async () => {
+    expect((await service.app.inject('/docs')).statusCode).toBe(200);
+    const fromUi = (await service.app.inject('/docs/json')).json();
+    expect(fromUi).toEqual((await service.app.inject('/openapi.json')).json());
+    expect(Object.keys(fromUi.paths)).toContain('/me');
+  });
+});

@@ -43,14 +43,14 @@ export interface ServiceOptions {
   logDestination?: DestinationStream;
   /**
    * Enforces each route's `config.auth` with this verifier, and refuses to start with a route
-   * that declares none. (Optional only until the gateway declares its routes; see auth.ts.)
+   * that declares none. Every app passes one; optional for the kit's own unit tests.
    */
   auth?: AuthVerifier;
   /**
-   * OpenAPI from the route schemas at GET /openapi.json. Asked for rather than default because
-   * an app that registers @fastify/swagger itself (the gateway, serving /docs) cannot have it twice.
+   * OpenAPI from the route schemas at GET /openapi.json; `docsPage` also serves Swagger UI over
+   * the same document at that prefix (the gateway's '/docs').
    */
-  openapi?: { description?: string };
+  openapi?: { description?: string; docsPage?: string };
 }
 
 export interface Service {
@@ -106,7 +106,7 @@ export function createService(options: ServiceOptions): Service {
   void app.register(errorHandling, { service: options.name });
   void app.register(rejectControlCharacters);
   void app.register(serviceConfig, { config: options.config });
-  if (options.openapi) void app.register(openApi, { title: options.name, version, description: options.openapi?.description });
+  if (options.openapi) void app.register(openApi, { title: options.name, version, description: options.openapi.description, docsPage: options.openapi.docsPage });
   if (options.auth) void app.register(routeAuth, { verify: options.auth, routes });
   void app.register(health, { service: options.name, version, checks, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });
   void app.register(requestMetrics, { metrics });

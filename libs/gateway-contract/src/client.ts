@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  accountSettingsSchema,
   apiErrorSchema,
   barListSchema,
   equityHistorySchema,
@@ -12,6 +13,7 @@ import {
   signalListSchema,
   signalSchema,
   symbolListSchema,
+  type AccountSettings,
   type ApiError,
   type BarsQuery,
   type OrdersQuery,
@@ -133,6 +135,14 @@ export class GatewayClient {
   }
   getEquity() {
     return this.request('GET', '/portfolio/equity', { response: equityHistorySchema });
+  }
+  /** The account's short selling, borrow fee and protections. */
+  getAccountSettings() {
+    return this.request('GET', '/account/settings', { response: accountSettingsSchema });
+  }
+  /** Changes the settings given (the rest keep their value); answers the whole settings. */
+  updateAccountSettings(settings: AccountSettings) {
+    return this.request('PUT', '/account/settings', { body: settings, response: accountSettingsSchema });
   }
   postSignal(signal: Signal) {
     return this.request('POST', '/signals', { body: signal, response: signalSchema });

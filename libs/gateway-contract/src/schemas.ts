@@ -217,6 +217,28 @@ export const equityPointSchema = z.object({ time: z.number(), equity: z.number()
 export type EquityPoint = z.infer<typeof equityPointSchema>;
 export const equityHistorySchema = z.array(equityPointSchema);
 
+/**
+ * An account's settings (GET/PUT /api/v1/account/settings): short selling and its borrow fee, and
+ * the five protections, each off at 0 or unset. A PUT changes the fields it gives and keeps the
+ * rest. The broker enforces them (libs/broker/README.md "Protections"); a denial names its code.
+ */
+export const accountSettingsSchema = z.strictObject({
+  allowShort: z.boolean({ error: 'must be true or false' }).optional().describe("Short selling for this account; unset: the gateway's ALLOW_SHORT"),
+  borrowRateBps: z.number({ error: 'must be a number' }).finite('must be a finite number').min(0, 'must be 0 or more').max(100_000, 'must be at most 100000').optional()
+    .describe('Yearly borrow fee of a short, in basis points of its cost, charged when it is covered'),
+  maxDrawdown: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more').max(1, 'must be at most 1').optional()
+    .describe('Lock against new exposure when equity is this fraction below its peak (0.2 = 20 %)'),
+  dailyLossLimit: z.number({ error: 'must be a number' }).finite('must be a finite number').min(0, 'must be 0 or more').optional()
+    .describe('Reduce-only for the rest of the market day once equity is this much cash below its start of day'),
+  cooldownAfterLosses: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1000, 'must be at most 1000').optional()
+    .describe('After this many losing trades in a row, no new exposure for cooldownMinutes'),
+  cooldownMinutes: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(525_600, 'must be at most 525600 (a year)').optional(),
+  maxOpenPositions: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000').optional(),
+  maxPositionShare: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more').max(1, 'must be at most 1').optional()
+    .describe('Largest share of equity one position may be after a fill (0.25 = 25 %)'),
+});
+export type AccountSettings = z.infer<typeof accountSettingsSchema>;
+
 /** Id of a scan rule, e.g. rsi-oversold (the scanner's rule ids). */
 export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 

@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
 import {
+  accountSettingsSchema,
   barListSchema,
   barsQuerySchema,
   equityHistorySchema,
@@ -244,6 +245,18 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     const history = await broker.equityHistory(accountId);
     return [...history, { time: now(), equity: current.equity }];
   });
+
+  // Short selling, borrow fee and protections of the caller's own account; the broker enforces them.
+  app.get(
+    '/api/v1/account/settings',
+    { config: { auth: 'viewer' }, schema: { tags: ['account'], response: { 200: accountSettingsSchema } } },
+    async (request) => brokerCall(() => broker.accountConfig(principalOf(request).accountId)),
+  );
+  app.put(
+    '/api/v1/account/settings',
+    { config: { auth: 'trader' }, schema: { tags: ['account'], body: accountSettingsSchema, response: { 200: accountSettingsSchema } } },
+    async (request) => brokerCall(() => broker.configureAccount(principalOf(request).accountId, request.body)),
+  );
 
   app.post(
     '/api/v1/signals',

@@ -31,6 +31,12 @@ export const gatewayConfigSchema = z.object({
   FEE_BPS: nonNegative(0, 'Fee per fill in basis points of its notional'),
   FEE_FIXED: nonNegative(0, 'Fixed fee per fill'),
   SLIPPAGE_BPS: nonNegative(0, 'Slippage in basis points, against the trade'),
+  // The fill engine's other costs (libs/fill-engine/src/costs.ts), each 0 (none) by default.
+  FEE_PER_SHARE: nonNegative(0, 'Fee per share (unit) filled, added to FEE_FIXED and FEE_BPS'),
+  FEE_MINIMUM: nonNegative(0, 'Least fee of one fill; 0: no minimum'),
+  SLIPPAGE_PRICE_IMPACT: nonNegative(0, 'Volume-share slippage: the fill price moves against the trade by this × (fill quantity / bar volume)² of the price; 0: none'),
+  VOLUME_LIMIT: nonNegative(0, "Participation cap: the largest share of a bar's volume one order fills in that bar (0.025 = 2.5 %), the rest stays open or expires; 0: no cap")
+    .pipe(z.number().max(1, 'must be at most 1 (a share of the bar volume)')),
   MAX_ORDER_NOTIONAL: nonNegative(0, 'Largest notional of one order; 0: no limit'),
   MAX_POSITION_NOTIONAL: nonNegative(0, 'Largest notional of one position; 0: no limit'),
   ALLOW_SHORT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').describe('Allow selling more than is held'),

@@ -19,6 +19,7 @@ export const dashboardHtml = `<!doctype html>
  table{width:100%;border-collapse:collapse} td,th{padding:.2rem .4rem;text-align:right;border-bottom:1px solid #21262d}
  td:first-child,th:first-child{text-align:left} input,select,button{font:inherit;padding:.2rem .4rem}
  .up{color:#3fb950}.down{color:#f85149} #status{margin-left:auto;font-size:.85rem} #error{color:#f85149}
+ .order div{margin:.3rem 0} .order label{margin-right:.4rem} .order input[type=number]{width:6rem} [aria-invalid=true]{outline:2px solid #f85149}
 </style></head><body>
 <header><h1>Tradeyard</h1><span id="status">signed out</span></header>
 <form id="login" style="padding:1rem"><input name="username" placeholder="username" value="admin" required>
@@ -26,14 +27,20 @@ export const dashboardHtml = `<!doctype html>
 <main id="app" hidden>
  <section><h2>Watchlist</h2><table id="quotes"><thead><tr><th>symbol</th><th>date</th><th>price</th></tr></thead><tbody></tbody></table>
   <h2 style="margin-top:1rem">New order</h2>
-  <form id="order"><select name="symbol"></select><select name="side"><option>buy</option><option>sell</option></select>
-   <input name="quantity" type="number" step="any" min="0" value="1" style="width:6rem">
-   <select name="type"><option>market</option><option>limit</option></select>
-   <input name="limitPrice" type="number" step="any" placeholder="limit" style="width:6rem"> <button id="place">Place</button></form>
-  <div id="error"></div></section>
+  <form id="order" class="order" novalidate>
+   <div><select name="symbol" aria-label="symbol"></select><select name="side" aria-label="side"><option>buy</option><option>sell</option></select>
+    <input name="quantity" type="number" step="any" min="0" value="1" aria-label="quantity" style="width:6rem"></div>
+   <div><select name="type" aria-label="order type"><option value="market">market</option><option value="limit">limit</option><option value="stop">stop</option><option value="stop_limit">stop-limit</option><option value="trailing_stop">trailing stop</option></select>
+    <select name="timeInForce" aria-label="time in force"><option value="gtc">gtc</option><option value="day">day</option><option value="ioc">ioc</option><option value="fok">fok</option></select></div>
+   <div><label data-for="stopPrice" hidden>stop <input name="stopPrice" type="number" step="any" min="0"></label>
+    <label data-for="limitPrice" hidden>limit <input name="limitPrice" type="number" step="any" min="0"></label>
+    <label data-for="trail" hidden>trail <input name="trail" type="number" step="any" min="0"> <select name="trailBy" aria-label="trail by"><option value="trailAmount">amount</option><option value="trailPercent">%</option></select></label></div>
+   <div>bracket <label>take profit <input name="takeProfitPrice" type="number" step="any" min="0"></label>
+    <label>stop loss <input name="stopLossPrice" type="number" step="any" min="0"></label></div>
+   <div><button id="place">Place</button> <span id="error" role="alert"></span></div></form></section>
  <section><h2>Positions</h2><div id="cash"></div><table id="positions"><thead><tr><th>symbol</th><th>qty</th><th>avg</th><th>price</th><th>unrealized</th><th>realized</th></tr></thead><tbody></tbody></table></section>
  <section><h2>Equity</h2><div id="chart" style="height:240px"></div></section>
- <section><h2>Orders</h2><table id="orders"><thead><tr><th>time</th><th>symbol</th><th>side</th><th>qty</th><th>status</th><th>fill</th><th></th></tr></thead><tbody></tbody></table></section>
+ <section><h2>Orders</h2><table id="orders"><thead><tr><th>time</th><th>symbol</th><th>side</th><th>type</th><th>qty</th><th>price</th><th>status</th><th>fill</th><th></th></tr></thead><tbody></tbody></table></section>
  <section><h2>Signals</h2><table id="signals"><thead><tr><th>date</th><th>symbol</th><th>rule</th><th>close</th></tr></thead><tbody></tbody></table></section>
 </main>
 <script src="/assets/lightweight-charts.js"></script>
@@ -45,7 +52,7 @@ const fmt = (n) => (n === null || n === undefined ? '' : Number(n).toLocaleStrin
 async function api(method, path, body, headers = {}) {
   const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.message || res.statusText);
+  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { details: data.details || [] });
   return data;
 }
 const quotes = new Map();
@@ -60,9 +67,12 @@ async function refreshPortfolio() {
   const unique = points.filter((pt, i) => i === points.length - 1 || pt.time < points[i + 1].time);
   series.setData(unique);
 }
+// The prices an order type carries, as the orders table shows them.
+const orderPrice = (o) => [o.stopPrice != null && 'stop ' + fmt(o.stopPrice), o.limitPrice != null && 'limit ' + fmt(o.limitPrice),
+  o.trailPercent != null && 'trail ' + fmt(o.trailPercent) + ' %', o.trailAmount != null && 'trail ' + fmt(o.trailAmount)].filter(Boolean).join(' · ');
 async function refreshOrders() {
   const orders = await api('GET', '/orders?limit=50');
-  $('#orders tbody').innerHTML = orders.map((o) => '<tr><td>' + esc(o.createdAt.slice(11, 19)) + '</td><td>' + esc(o.symbol) + '</td><td>' + esc(o.side) + '</td><td>' + fmt(o.quantity) + '</td><td title="' + esc(o.reason) + '">' + esc(o.status) + '</td><td>' + fmt(o.avgFillPrice) + '</td><td>' + (o.status === 'accepted' || o.status === 'partially_filled' ? '<button data-cancel="' + esc(o.id) + '">Cancel</button>' : '') + '</td></tr>').join('');
+  $('#orders tbody').innerHTML = orders.map((o) => '<tr data-id="' + esc(o.id) + '" data-type="' + esc(o.type) + '"><td>' + esc(o.createdAt.slice(11, 19)) + '</td><td>' + esc(o.symbol) + '</td><td>' + esc(o.side) + '</td><td>' + esc(o.type.replace('_', ' ') + (o.parentId ? ' (bracket)' : '')) + '</td><td>' + fmt(o.quantity) + '</td><td>' + orderPrice(o) + '</td><td title="' + esc(o.reason) + '">' + esc(o.status) + '</td><td>' + fmt(o.avgFillPrice) + '</td><td>' + (o.status === 'accepted' || o.status === 'partially_filled' ? '<button data-cancel="' + esc(o.id) + '">Cancel</button>' : '') + '</td></tr>').join('');
 }
 function addSignal(s) {
   const row = '<tr><td>' + esc(new Date(s.time).toISOString().slice(0, 10)) + '</td><td>' + esc(s.symbol) + '</td><td>' + esc(s.rule) + '</td><td>' + fmt(s.close) + '</td></tr>';
@@ -99,16 +109,39 @@ $('#login').onsubmit = async (e) => {
   if (!res.ok) { $('#login-error').textContent = data.message; return; }
   token = data.token; sessionStorage.setItem('token', token); start();
 };
+// The price fields each order type takes (the contract's placeOrderSchema); the others are hidden and not sent.
+const priceFields = { market: [], limit: ['limitPrice'], stop: ['stopPrice'], stop_limit: ['stopPrice', 'limitPrice'], trailing_stop: ['trail'] };
+const showPriceFields = () => {
+  const wanted = priceFields[$('#order [name=type]').value];
+  document.querySelectorAll('#order [data-for]').forEach((label) => { label.hidden = !wanted.includes(label.dataset.for); });
+};
+$('#order [name=type]').onchange = showPriceFields;
 $('#order').onsubmit = async (e) => {
   e.preventDefault(); $('#error').textContent = '';
+  document.querySelectorAll('#order [aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
   const f = new FormData(e.target);
-  const order = { symbol: f.get('symbol'), side: f.get('side'), type: f.get('type'), quantity: Number(f.get('quantity')) };
-  if (order.type === 'limit') order.limitPrice = Number(f.get('limitPrice'));
+  // An empty field is left out, so the server names what a type still needs.
+  const number = (name) => (String(f.get(name) ?? '').trim() === '' ? undefined : Number(f.get(name)));
+  const order = { symbol: f.get('symbol'), side: f.get('side'), type: f.get('type'), timeInForce: f.get('timeInForce'), quantity: number('quantity') };
+  for (const field of priceFields[order.type]) {
+    if (field === 'trail') order[f.get('trailBy')] = number('trail');
+    else order[field] = number(field);
+  }
+  order.takeProfitPrice = number('takeProfitPrice');
+  order.stopLossPrice = number('stopLossPrice');
   try {
     const placed = await api('POST', '/orders', order, { 'idempotency-key': crypto.randomUUID() });
     if (placed.status === 'denied' || placed.status === 'rejected') $('#error').textContent = placed.status + ': ' + placed.reason;
     await Promise.all([refreshOrders(), refreshPortfolio()]);
-  } catch (err) { $('#error').textContent = err.message; }
+  } catch (err) {
+    // The server's 400 names each field and rule: show the sentence and mark the fields.
+    $('#error').textContent = err.message;
+    for (const { field } of err.details || []) {
+      const name = field.startsWith('body.') ? field.slice(5) : field;
+      const input = $('#order [name="' + (name === 'trailAmount' || name === 'trailPercent' ? 'trail' : name) + '"]');
+      if (input) input.setAttribute('aria-invalid', 'true');
+    }
+  }
 };
 $('#orders').onclick = async (e) => {
   const id = e.target.dataset && e.target.dataset.cancel;

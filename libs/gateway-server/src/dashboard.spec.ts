@@ -92,7 +92,7 @@ if (chromiumMissing) {
       expect(await page.getAttribute('#order input[name=stopPrice]', 'aria-invalid')).toBeNull();
 
       // A bracket: a market buy whose fill places a take-profit limit and a stop-loss stop.
-      const price = gateway.hub.quote('SPX').price;
+      const price = gateway.hub.quote('SPX')!.price;
       await page.selectOption('#order select[name=type]', 'market');
       await page.selectOption('#order select[name=side]', 'buy');
       await page.fill('#order input[name=takeProfitPrice]', String(Math.round(price * 3)));

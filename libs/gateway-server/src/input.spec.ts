@@ -17,7 +17,7 @@ beforeAll(async () => {
   gateway = await createGateway({ ...config, PORT: 0 });
   url = await gateway.start();
   token = (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token;
-});
+}, 120_000); // PGlite's start-up alone can pass Jest's 30 s on a loaded machine
 afterAll(() => gateway?.stop());
 
 const send = async (method: string, path: string, body?: unknown) => {

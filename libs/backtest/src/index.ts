@@ -4,3 +4,4 @@ export * from './grid';
 export * from './options';
 export * from './progress';
 export * from './report';
+export * from './sma-grid';

@@ -140,12 +140,13 @@ export class BacktestLedger {
   }
 
   book(i: number, f: BookedFill): void {
-    const fillNotional = fromMicros(notional(f.quantity, f.price));
+    const exactNotional = notional(f.quantity, f.price);
+    const fillNotional = fromMicros(exactNotional);
     const quantity = fromMicros(f.quantity);
     const fee = fromMicros(f.fee);
     this.fees += f.fee;
     if (f.side === 'buy') {
-      this.cash -= notional(f.quantity, f.price) + f.fee;
+      this.cash -= exactNotional + f.fee;
       this.shares += f.quantity;
       const trade = (this.trade ??= { entryIndex: i, bought: 0, boughtCost: 0, boughtNotional: 0, sold: 0, soldProceeds: 0, soldNotional: 0, maxQuantity: 0 });
       trade.bought += quantity;
@@ -153,7 +154,7 @@ export class BacktestLedger {
       trade.boughtNotional += fillNotional;
       if (fromMicros(this.shares) > trade.maxQuantity) trade.maxQuantity = fromMicros(this.shares);
     } else {
-      this.cash += notional(f.quantity, f.price) - f.fee;
+      this.cash += exactNotional - f.fee;
       this.shares -= f.quantity;
       const trade = this.trade;
       if (trade) {
@@ -165,8 +166,10 @@ export class BacktestLedger {
     }
   }
 
-  /** Refreshes the numbers after the fills of a bar. */
-  settle(): void {
+  /** Sizes the order that takes the position to `target` at the open of bar i (`price`), sends it and books its fills. */
+  rebalance(i: number, target: number, price: bigint, costs: CostModel, wholeShares: boolean, send: SendOrder): void {
+    const order = sizeOrder(target, this.cash, this.shares, price, costs, wholeShares);
+    if (order) for (const f of send(i - 1, i, order.side, order.quantity, price)) this.book(i, f);
     this.cashNumber = fromMicros(this.cash);
     this.sharesNumber = fromMicros(this.shares);
   }
@@ -221,17 +224,16 @@ export function runCore({ data, name, decide, send, settings, costs, openMicros,
   let exposedBars = 0;
   let lastTarget = 0;
   let pending = -1; // target exposure to fill at the next open; -1 = none
+  let { cashNumber, sharesNumber } = ledger;
   for (let i = 0; i < n; i++) {
     if (pending >= 0) {
       // The decision of the previous close goes out now and arrives at this open (the fill engine).
-      const price = openMicros ? openMicros[i] : toMicros(open[i]);
-      const order = sizeOrder(pending, ledger.cash, ledger.shares, price, costs, settings.wholeShares);
-      if (order) for (const f of send(i - 1, i, order.side, order.quantity, price)) ledger.book(i, f);
+      ledger.rebalance(i, pending, openMicros ? openMicros[i] : toMicros(open[i]), costs, settings.wholeShares, send);
       pending = -1;
-      ledger.settle();
+      ({ cashNumber, sharesNumber } = ledger);
     }
-    equity[i] = ledger.cashNumber + ledger.sharesNumber * close[i];
-    if (ledger.sharesNumber > 0) exposedBars++;
+    equity[i] = cashNumber + sharesNumber * close[i];
+    if (sharesNumber > 0) exposedBars++;
     const target = decide(i);
     if (!(target >= 0 && target <= 1)) throw new RangeError(`strategy ${name} answered ${target} at bar ${i}: target exposure must be between 0 and 1`);
     if (target !== lastTarget) {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createStrategy, issueText, strategySpecSchema, type StrategySpecInput } from '@tradeyard/strategies';
+import type { CostModel } from '@tradeyard/fill-engine';
+import { createStrategy, issueText, smaCrossName, strategySpecSchema, type StrategySpecInput } from '@tradeyard/strategies';
 import { z } from 'zod';
 import { type BarColumns, shareColumns } from './columns';
 import { type BacktestSummary, runBacktest, runCosts, summarize } from './engine';
@@ -55,13 +56,24 @@ type Batch = Array<{ index: number; job: GridJob }>;
  */
 export function runGridJob(data: BarColumns, spec: StrategySpecInput, options: Partial<BacktestSettings>): BacktestSummary {
   const parsed = strategySpecSchema.parse(spec);
-  const strategy = createStrategy(parsed);
   if (parsed.name === 'sma-cross') {
-    const settings = backtestOptionsSchema.parse(options);
-    const shared = sharedSmaCross(strategy.name, data, parsed.fast, parsed.slow, settings, runCosts(settings));
+    const { settings, costs } = gridSettings(options);
+    const shared = sharedSmaCross(smaCrossName(parsed.fast, parsed.slow), data, parsed.fast, parsed.slow, settings, costs);
     if (shared) return shared;
   }
-  return summarize(runBacktest(data, strategy, options));
+  return summarize(runBacktest(data, createStrategy(parsed), options));
+}
+
+/** A grid's options parsed once for all its runs (they share one options object). */
+const parsedOptions = new WeakMap<Partial<BacktestSettings>, { settings: BacktestSettings; costs: CostModel }>();
+function gridSettings(options: Partial<BacktestSettings>) {
+  let parsed = parsedOptions.get(options);
+  if (!parsed) {
+    const settings = backtestOptionsSchema.parse(options);
+    parsed = { settings, costs: runCosts(settings) };
+    parsedOptions.set(options, parsed);
+  }
+  return parsed;
 }
 
 /** Runs one job; a bad spec or dataset becomes the outcome's error, never a crashed worker. */

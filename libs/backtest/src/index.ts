@@ -5,3 +5,4 @@ export * from './options';
 export * from './progress';
 export * from './report';
 export * from './sma-grid';
+export * from './walk-forward';

@@ -53,7 +53,8 @@ export interface WalkForwardWindow {
   testResult: Pick<BacktestSummary, 'totalReturn' | 'sharpe' | 'maxDrawdown' | 'trades' | 'winRate' | 'fees' | 'finalEquity'>;
 }
 
-export interface WalkForwardResult {
+// A type rather than an interface so that it fits a JSON record (the trading agent's job results).
+export type WalkForwardResult = {
   symbol: string;
   metric: WalkForwardMetric;
   trainBars: number;
@@ -67,7 +68,7 @@ export interface WalkForwardResult {
   outOfSample: EquityMetrics & BarRange & { initialCash: number; trades: number; fees: number };
   /** The stitched out-of-sample equity: initialCash at the close before the first test bar, then each test bar's close. */
   equity: number[];
-}
+};
 
 const better = (metric: WalkForwardMetric, a: number, b: number) => (metric === 'maxDrawdown' ? a < b : a > b);
 

@@ -55,7 +55,9 @@ const BPS = 10_000n * MICROS;
 
 /** The fee of one fill: fixed + per share + basis points of the notional, at least the minimum. */
 export function fillFee(costs: CostModel, quantity: bigint, fillNotional: bigint): bigint {
-  const fee = costs.feeFixed + divRound(quantity * costs.feePerShare, MICROS) + divRound(fillNotional * costs.feeBps, BPS);
+  // Parts whose rate is 0 are 0: skipped, as a grid computes millions of fees.
+  const perShare = costs.feePerShare === 0n ? 0n : divRound(quantity * costs.feePerShare, MICROS);
+  const fee = costs.feeFixed + perShare + (costs.feeBps === 0n ? 0n : divRound(fillNotional * costs.feeBps, BPS));
   return fee > costs.feeMinimum ? fee : costs.feeMinimum;
 }
 
@@ -64,7 +66,7 @@ export function fillFee(costs: CostModel, quantity: bigint, fillNotional: bigint
  * the fixed slippage and the volume-share impact, never beyond the limit.
  */
 export function fillPrice(costs: CostModel, side: Side, price: bigint, quantity: bigint, volume: bigint | null, limit: bigint | null): bigint {
-  let slip = divRound(price * costs.slippageBps, BPS);
+  let slip = costs.slippageBps === 0n ? 0n : divRound(price * costs.slippageBps, BPS);
   if (costs.priceImpact > 0n && volume !== null && volume > 0n) {
     slip += divRound(price * costs.priceImpact * quantity * quantity, MICROS * volume * volume);
   }

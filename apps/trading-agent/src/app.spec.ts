@@ -1,4 +1,4 @@
-import { runBacktest, toColumns } from '@tradeyard/backtest';
+import { expandStrategyGrid, runBacktest, runWalkForward, toColumns } from '@tradeyard/backtest';
 import { loadSp500 } from '@tradeyard/market-data';
 import { parseConfig } from '@tradeyard/service-kit';
 import { createStrategy } from '@tradeyard/strategies';
@@ -119,6 +119,30 @@ describe('trading-agent backtest API', () => {
     expect(res.json()).toMatchObject({ error: 'validation_failed', details: [{ field, rule }] });
   });
 
+  it('runs a walk-forward as a job with progress, its windows and out-of-sample result as runWalkForward gives them', async () => {
+    const payload = { strategy: { name: 'sma-cross', fast: [10, 20], slow: [50, 100] }, walk: { trainBars: 1000, testBars: 500, metric: 'sortino' }, options: { feeBps: 5 } };
+    const accepted = await post(payload, serviceToken, '/api/v1/walk-forwards');
+    expect(accepted.statusCode).toBe(202);
+    const job = await finished(accepted.json().id);
+    expect(job).toMatchObject({ kind: 'walk-forward', status: 'done', progress: { done: 8 * 5, total: 8 * 5 } });
+    const direct = runWalkForward({ data: toColumns(loadSp500()), strategies: expandStrategyGrid(payload.strategy), options: { feeBps: 5 }, walk: { trainBars: 1000, testBars: 500, metric: 'sortino' } });
+    expect(job.result).toEqual(JSON.parse(JSON.stringify(direct)));
+    expect(job.result.windows[0]).toMatchObject({ train: { from: '2000-01-03', bars: 1000 }, test: { bars: 500 }, chosen: { name: 'sma-cross' } });
+  }, 90_000);
+
+  it.each([
+    [{ strategy: { name: 'sma-cross', fast: [10, 20], slow: 50 }, walk: { trainBars: 5000, testBars: 500 } }, 'body.walk', 'trainBars + testBars (5500) must be at most the bars of the data (5105)'],
+    [{ strategy: { name: 'sma-cross', fast: [10, 20], slow: 50 }, walk: { trainBars: 500, testBars: 100, stepBars: 50 } }, 'body.walk.stepBars', 'stepBars must be at least testBars, so test windows do not overlap'],
+    [{ strategy: { name: 'sma-cross', fast: [10, 20], slow: 50 }, walk: { trainBars: 500, testBars: 100, metric: 'luck' } }, 'body.walk.metric', 'metric must be one of sharpe, sortino, totalReturn, cagr, maxDrawdown, winRate'],
+    [{ strategy: { name: 'sma-cross', fast: [10, 20], slow: 50 }, walk: { trainBars: 1.5, testBars: 100 } }, 'body.walk.trainBars', 'trainBars must be a whole number'],
+    [{ strategy: { name: 'sma-cross', fast: [100, 200], slow: 50 }, walk: { trainBars: 500, testBars: 100 } }, 'body.strategy.fast', 'fast must be less than slow'],
+    [{ strategy: { name: 'sma-cross' } }, 'body.walk', expect.any(String)],
+  ])('refuses the walk-forward %j with 400 naming %s', async (payload, field, rule) => {
+    const res = await post(payload, serviceToken, '/api/v1/walk-forwards');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'validation_failed', details: [{ field, rule }] });
+  });
+
   it.each([
     [{ strategy: { name: 'sma-cross', fast: 200, slow: 50 } }, 'body.strategy.fast', 'fast must be less than slow'],
     [{ strategy: { name: 'macd' } }, 'body.strategy.name', 'must be one of buy-and-hold, sma-cross, rsi-reversion, breakout'],
@@ -164,7 +188,7 @@ describe('trading-agent backtest API', () => {
     const res = await agent.app.inject('/openapi.json');
     expect(res.statusCode).toBe(200);
     const { paths } = res.json();
-    expect(Object.keys(paths).sort()).toEqual(['/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs/{id}', '/health', '/metrics', '/ready']);
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs/{id}', '/api/v1/walk-forwards', '/health', '/metrics', '/ready']);
     const backtestBody = paths['/api/v1/backtests'].post.requestBody.content['application/json'].schema;
     expect(backtestBody).toMatchObject({ required: ['strategy'], properties: { strategy: expect.anything(), data: expect.anything(), options: expect.anything() } });
     expect(paths['/api/v1/grids'].post.requestBody.content['application/json'].schema.properties.strategy.description).toMatch(/parameters may be lists/);

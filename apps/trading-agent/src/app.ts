@@ -1,4 +1,4 @@
-import { backtestOptionsSchema, expandStrategyGrid } from '@tradeyard/backtest';
+import { backtestOptionsSchema, expandStrategyGrid, walkForwardSchema } from '@tradeyard/backtest';
 import { JobQueueFullError } from '@tradeyard/runtime-util';
 import { bearerVerifier, createService, HttpError, validationFailed } from '@tradeyard/service-kit';
 import { describeIssues, strategySpecSchema } from '@tradeyard/strategies';
@@ -18,10 +18,19 @@ export const backtestRequestSchema = z.strictObject({
 /** Runs one grid may hold: the product of its parameter lists. */
 export const MAX_GRID_RUNS = 2000;
 
+const gridStrategySchema = z
+  .looseObject({ name: z.string({ error: 'must be a strategy name' }) })
+  .describe('a strategy spec whose parameters may be lists: each combination is one run, e.g. {"name":"sma-cross","fast":[10,20],"slow":[100,200]}');
+
 export const gridRequestSchema = z.strictObject({
-  strategy: z
-    .looseObject({ name: z.string({ error: 'must be a strategy name' }) })
-    .describe('a strategy spec whose parameters may be lists: each combination is one run, e.g. {"name":"sma-cross","fast":[10,20],"slow":[100,200]}'),
+  strategy: gridStrategySchema,
+  data: dataSourceSchema.default({ source: 'sp500' }),
+  options: backtestOptionsSchema.default(backtestOptionsSchema.parse({})),
+});
+
+export const walkForwardRequestSchema = z.strictObject({
+  strategy: gridStrategySchema,
+  walk: walkForwardSchema.describe('rolling windows in bars: train on trainBars, trade the best by metric on the next testBars, move by stepBars (default testBars)'),
   data: dataSourceSchema.default({ source: 'sp500' }),
   options: backtestOptionsSchema.default(backtestOptionsSchema.parse({})),
 });
@@ -31,13 +40,13 @@ const jobStatus = z.enum(['queued', 'running', 'done', 'failed']);
 const jobAccepted = z.object({ id: z.string(), status: jobStatus, job: z.string() });
 const jobState = z.object({
   id: z.string(),
-  kind: z.enum(['backtest', 'grid']),
+  kind: z.enum(['backtest', 'grid', 'walk-forward']),
   status: jobStatus,
   progress: z.object({ done: z.number(), total: z.number() }).optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
-  result: z.record(z.string(), z.unknown()).optional().describe('a backtest: its metrics, tradeLog and report URL; a grid: runs and best'),
+  result: z.record(z.string(), z.unknown()).optional().describe('a backtest: its metrics, tradeLog and report URL; a grid: runs and best; a walk-forward: windows, outOfSample and equity'),
   error: z.string().optional(),
 });
 
@@ -46,14 +55,25 @@ export interface AgentDeps {
   jobs: AgentJobOptions;
 }
 
-/** Checks the data source on the HTTP thread (cheap: a slice of columns) so a bad range is a 400, not a failed job. */
-function checkData(data: AgentTask['data']): void {
+/** Checks the data source on the HTTP thread (cheap: a slice of columns) so a bad range is a 400, not a failed job; returns its bars. */
+function checkData(data: AgentTask['data']): number {
   try {
-    loadDataSource(data);
+    return loadDataSource(data).length;
   } catch (err) {
     if (err instanceof DataError) throw new HttpError(400, validationFailed([{ field: 'body.data', rule: err.message }]));
     throw err;
   }
+}
+
+/** A grid's expanded specs, or a 400: too many runs, or none valid (invalid combinations alone fail in the results). */
+function checkGrid(strategy: z.infer<typeof gridStrategySchema>): Array<Record<string, unknown>> {
+  const strategies = expandStrategyGrid(strategy);
+  if (strategies.length > MAX_GRID_RUNS) {
+    throw new HttpError(400, validationFailed([{ field: 'body.strategy', rule: `expands to ${strategies.length} runs; a grid may hold at most ${MAX_GRID_RUNS}` }]));
+  }
+  const checked = strategies.map((s) => strategySpecSchema.safeParse(s));
+  if (checked.every((c) => !c.success)) throw new HttpError(400, validationFailed(describeIssues(checked[0].error!, 'body.strategy')));
+  return strategies;
 }
 
 export function createAgent(config: AgentConfig, deps: AgentDeps) {
@@ -96,16 +116,24 @@ export function createAgent(config: AgentConfig, deps: AgentDeps) {
 
     app.post('/api/v1/grids', { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: gridRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
       const { strategy, data, options } = request.body;
-      const strategies = expandStrategyGrid(strategy);
-      if (strategies.length > MAX_GRID_RUNS) {
-        throw new HttpError(400, validationFailed([{ field: 'body.strategy', rule: `expands to ${strategies.length} runs; a grid may hold at most ${MAX_GRID_RUNS}` }]));
-      }
-      // Combinations that break a rule fail alone in the results; a grid where all do is a bad request.
-      const checked = strategies.map((s) => strategySpecSchema.safeParse(s));
-      if (checked.every((c) => !c.success)) throw new HttpError(400, validationFailed(describeIssues(checked[0].error!, 'body.strategy')));
+      const strategies = checkGrid(strategy);
       checkData(data);
       return submit(reply, { kind: 'grid', strategies, data, options });
     });
+
+    app.post(
+      '/api/v1/walk-forwards',
+      { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: walkForwardRequestSchema, response: { 202: jobAccepted } } },
+      async (request, reply) => {
+        const { strategy, walk, data, options } = request.body;
+        const strategies = checkGrid(strategy);
+        const bars = checkData(data);
+        if (walk.trainBars + walk.testBars > bars) {
+          throw new HttpError(400, validationFailed([{ field: 'body.walk', rule: `trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the bars of the data (${bars})` }]));
+        }
+        return submit(reply, { kind: 'walk-forward', strategies, data, options, walk });
+      },
+    );
 
     app.get('/api/v1/jobs/:id', { config: { auth: 'public' }, schema: { params: jobIdParams, response: { 200: jobState } } }, async (request) => view(request.params.id));
 

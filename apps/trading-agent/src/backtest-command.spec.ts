@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBacktest, toColumns } from '@tradeyard/backtest';
+import { expandStrategyGrid, runBacktest, runWalkForward, toColumns } from '@tradeyard/backtest';
 import { loadSp500 } from '@tradeyard/market-data';
 import { createStrategy } from '@tradeyard/strategies';
 import { runBacktestCommand } from './backtest-command';
@@ -44,6 +44,33 @@ describe('backtest command', () => {
     expect(code).toBe(0);
     // 10 whole shares at 10, 5 cash left: equity 105, 115, 125.
     expect(JSON.parse(stdout)).toMatchObject({ symbol: 'TINY', bars: 3, finalEquity: 125, trades: 1, settings: { wholeShares: true } });
+  });
+
+  it('runs a walk-forward over a grid with --train-bars and --test-bars, as runWalkForward does', async () => {
+    const out = join(dir, 'walk.json');
+    const args = ['--strategy=sma-cross', '--fast=10,20', '--slow=50,100', '--train-bars=1000', '--test-bars=500', '--metric=totalReturn', `--out=${out}`];
+    const { code, stdout } = await run('backtest', args);
+    expect(code).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const direct = runWalkForward({
+      data: toColumns(loadSp500()),
+      strategies: expandStrategyGrid({ name: 'sma-cross', fast: [10, 20], slow: [50, 100] }),
+      walk: { trainBars: 1000, testBars: 500, metric: 'totalReturn' },
+    });
+    expect(json).toEqual(JSON.parse(JSON.stringify(direct)));
+    expect(json.windows).toHaveLength(8);
+    expect(stdout).toMatch(/^walk-forward of 4 candidates over 8 windows written to .*; out of sample 2003-12-26\.\.2019-11-14: return /);
+  });
+
+  it.each([
+    [['--strategy=sma-cross', '--step-bars=10'], '--step-bars: only with --train-bars and --test-bars (a walk-forward)'],
+    [['--strategy=sma-cross', '--train-bars=100', '--test-bars=50', '--metric=luck'], '--metric: metric must be one of sharpe, sortino, totalReturn, cagr, maxDrawdown, winRate'],
+    [['--strategy=sma-cross', '--train-bars=100'], '--test-bars: testBars must be a number'],
+    [['--strategy=sma-cross', '--train-bars=5000', '--test-bars=500'], '--train-bars: trainBars + testBars (5500) must be at most the bars of the data (5105)'],
+  ])('refuses the walk-forward arguments %j: %s', async (args, message) => {
+    const { code, stderr } = await run('backtest', args);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(`backtest: ${message}`);
   });
 
   it.each([

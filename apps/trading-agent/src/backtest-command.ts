@@ -12,7 +12,9 @@ import {
   renderHtmlReport,
   runBacktest,
   runGrid,
+  runWalkForward,
   summarize,
+  walkForwardSchema,
 } from '@tradeyard/backtest';
 import { parseConfig, ConfigError } from '@tradeyard/service-kit';
 import { createStrategy, describeIssues, issueText, strategySpecSchema } from '@tradeyard/strategies';
@@ -33,7 +35,8 @@ export const BACKTEST_USAGE =
   'usage: main.js backtest [--data=sp500|FILE.csv] [--symbol=SYM] [--from=YYYY-MM-DD] [--to=YYYY-MM-DD] ' +
   '--strategy=buy-and-hold|sma-cross|rsi-reversion|breakout [--fast=N --slow=N | --period=N --buy-below=X --sell-above=X | ' +
   '--entry-period=N --exit-period=N] (a comma list runs a grid) [--initial-cash=X] [--whole-shares] [--fee-per-trade=X] ' +
-  '[--fee-bps=X] [--slippage-bps=X] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html]';
+  '[--fee-bps=X] [--slippage-bps=X] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html] ' +
+  '[--train-bars=N --test-bars=N [--step-bars=N] [--metric=sharpe|sortino|totalReturn|cagr|maxDrawdown|winRate]] (walk-forward over the grid)';
 export const WORKER_USAGE = 'usage: main.js backtest-worker [--spec=FILE.json]   (else BACKTEST_SPEC_FILE, else BACKTEST_SPEC as JSON)';
 
 /** A bad command-line argument: exit 2 with a line naming it and the usage. */
@@ -44,6 +47,7 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 
 const STRATEGY_PARAMS = ['fast', 'slow', 'period', 'buy-below', 'sell-above', 'entry-period', 'exit-period'] as const;
 const NUMBER_OPTIONS = ['initial-cash', 'fee-per-trade', 'fee-bps', 'slippage-bps', 'bars-per-year'] as const;
+const WALK_OPTIONS = ['train-bars', 'test-bars', 'step-bars', 'metric'] as const;
 
 const numberArg = (flag: string, text: string) => {
   const n = Number(text);
@@ -73,6 +77,26 @@ function loadData(data: string, symbol: string | undefined, from?: string, to?: 
     throw err;
   }
   throw new UsageError(`--data: must be sp500 or the path of a .csv file, got "${data}"`);
+}
+
+/** The walk-forward windows when --train-bars or --test-bars is given, naming the flag of a bad one. */
+function parseWalk(str: (k: string) => string | undefined) {
+  if (str('train-bars') === undefined && str('test-bars') === undefined) {
+    const stray = WALK_OPTIONS.find((flag) => str(flag) !== undefined);
+    if (stray) throw new UsageError(`--${stray}: only with --train-bars and --test-bars (a walk-forward)`);
+    return undefined;
+  }
+  const raw: Record<string, unknown> = {};
+  for (const flag of WALK_OPTIONS) {
+    const value = str(flag);
+    if (value !== undefined) raw[camel(flag)] = flag === 'metric' ? value : numberArg(flag, value);
+  }
+  const parsed = walkForwardSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = describeIssues(parsed.error)[0];
+    throw new UsageError(`--${first.field === '(body)' ? 'train-bars' : kebab(first.field)}: ${first.rule}`);
+  }
+  return parsed.data;
 }
 
 /** Validates backtest options, naming the command-line flag of a bad one. */
@@ -119,7 +143,7 @@ const oneLine = (s: { strategy: string; symbol: string; bars: number; totalRetur
   `Sharpe ${s.sharpe.toFixed(3)}, max drawdown ${(s.maxDrawdown * 100).toFixed(2)}%, ${s.trades} trades\n`;
 
 async function backtest(args: string[], io: CommandIo): Promise<number> {
-  const strings = ['data', 'symbol', 'from', 'to', 'strategy', 'out', 'report', 'workers', ...STRATEGY_PARAMS, ...NUMBER_OPTIONS] as const;
+  const strings = ['data', 'symbol', 'from', 'to', 'strategy', 'out', 'report', 'workers', ...STRATEGY_PARAMS, ...NUMBER_OPTIONS, ...WALK_OPTIONS] as const;
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -157,6 +181,29 @@ async function backtest(args: string[], io: CommandIo): Promise<number> {
   const report = str('report');
   if (specs.length > 1 && report) throw new UsageError('--report: only for a single backtest, not a grid');
   const columns = loadData(str('data') ?? 'sp500', str('symbol'), str('from'), str('to'));
+
+  const walk = parseWalk(str);
+  if (walk) {
+    if (report) throw new UsageError('--report: only for a single backtest, not a walk-forward');
+    const bar = progressBar(`walk-forward ${specs.length} candidates`, io.stdout);
+    if (walk.trainBars + walk.testBars > columns.length) {
+      throw new UsageError(`--train-bars: trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the bars of the data (${columns.length})`);
+    }
+    const result = runWalkForward({ data: columns, strategies: specs, options, walk, onProgress: bar.update });
+    bar.done(1);
+    const text = JSON.stringify(result, null, 2) + '\n';
+    if (!out) {
+      io.stdout.write(text);
+      return 0;
+    }
+    writeOutput(out, text);
+    const oos = result.outOfSample;
+    io.stdout.write(
+      `walk-forward of ${result.candidates} candidates over ${result.windows.length} windows written to ${out}; out of sample ${oos.from}..${oos.to}: ` +
+        `return ${(oos.totalReturn * 100).toFixed(2)}%, Sharpe ${oos.sharpe.toFixed(3)}, max drawdown ${(oos.maxDrawdown * 100).toFixed(2)}%, ${oos.trades} trades\n`,
+    );
+    return 0;
+  }
 
   if (specs.length > 1) {
     const json = gridJson(columns, await runGridWithProgress(columns, specs, options, workers, io));

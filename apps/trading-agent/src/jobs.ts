@@ -1,4 +1,15 @@
-import { type backtestOptionsSchema, type BacktestSummary, type GridOutcome, renderHtmlReport, runBacktest, runGridInline, summarize } from '@tradeyard/backtest';
+import {
+  type backtestOptionsSchema,
+  type BacktestSummary,
+  type GridOutcome,
+  renderHtmlReport,
+  runBacktest,
+  runGridInline,
+  runWalkForward,
+  summarize,
+  type WalkForwardResult,
+  type WalkForwardSettings,
+} from '@tradeyard/backtest';
 import { isPoolWorker, JobQueue, serveWorkerTasks, WorkerPool } from '@tradeyard/runtime-util';
 import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
 import type { z } from 'zod';
@@ -9,7 +20,8 @@ type Options = z.infer<typeof backtestOptionsSchema>;
 /** What the HTTP thread hands a job worker: one backtest, or a grid's already expanded strategy specs. */
 export type AgentTask =
   | { kind: 'backtest'; strategy: StrategySpec; data: DataSource; options: Options }
-  | { kind: 'grid'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options };
+  | { kind: 'grid'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options }
+  | { kind: 'walk-forward'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options; walk: WalkForwardSettings };
 
 export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; reportHtml: string };
 // A type rather than an interface so that it fits the job response schema's record.
@@ -19,7 +31,7 @@ export type GridOutput = {
   runs: GridOutcome[];
   best: (GridOutcome & { by: 'sharpe' }) | null;
 };
-export type AgentTaskOutput = BacktestOutput | GridOutput;
+export type AgentTaskOutput = BacktestOutput | GridOutput | WalkForwardResult;
 
 const WORKER_KIND = 'tradeyard-agent-jobs';
 
@@ -37,6 +49,9 @@ function runTask(task: AgentTask, progress: (done: number, total: number) => voi
   if (task.kind === 'backtest') {
     const result = runBacktest(columns, createStrategy(task.strategy), { ...task.options, onProgress: progress });
     return { ...summarize(result), tradeLog: result.tradeLog, reportHtml: renderHtmlReport(result) };
+  }
+  if (task.kind === 'walk-forward') {
+    return runWalkForward({ data: columns, strategies: task.strategies, options: task.options, walk: task.walk, onProgress: progress });
   }
   // One run at a time on this worker, so progress counts runs and the pool's one deadline bounds the grid.
   const runs = task.strategies.map((strategy, index) => {

@@ -41,6 +41,18 @@ export function toColumns(bars: readonly Bar[], shared = false): BarColumns {
   return columns;
 }
 
+/** Bars [start, end) as views on the same memory (no copy). */
+export const sliceColumns = (columns: BarColumns, start: number, end: number): BarColumns => ({
+  symbol: columns.symbol,
+  length: end - start,
+  time: columns.time.subarray(start, end),
+  open: columns.open.subarray(start, end),
+  high: columns.high.subarray(start, end),
+  low: columns.low.subarray(start, end),
+  close: columns.close.subarray(start, end),
+  volume: columns.volume.subarray(start, end),
+});
+
 /** A copy on a SharedArrayBuffer, for handing to worker threads. */
 export function shareColumns(columns: BarColumns): BarColumns {
   if (columns.close.buffer instanceof SharedArrayBuffer) return columns;

@@ -53,7 +53,8 @@ export interface BacktestResult extends BacktestSummary {
   time: Float64Array;
 }
 
-interface OpenTrade {
+/** The round trip in progress: what was bought and sold since the position opened. */
+export interface OpenTrade {
   entryIndex: number;
   bought: number;
   boughtCost: number;
@@ -82,7 +83,9 @@ export function sizeOrder(
   costs: CostModel,
   wholeShares: boolean,
 ): { side: 'buy' | 'sell'; quantity: bigint } | undefined {
-  let desired = divRound(toMicros(target) * (cash + notional(shares, price)), price);
+  // 0 and 1 (every signal strategy's targets) skip the decimal parse: a grid sizes hundreds of thousands of orders.
+  const targetMicros = target === 1 ? MICROS : target === 0 ? 0n : toMicros(target);
+  let desired = divRound(targetMicros * (cash + notional(shares, price)), price);
   if (wholeShares) desired -= desired % MICROS;
   if (desired > shares) {
     // Never spend more cash than there is: the largest buy whose cost and fees fit.
@@ -101,12 +104,181 @@ export const marketOrder = (id: string, side: 'buy' | 'sell', quantity: bigint):
   triggered: false, arrivalTime: null, evaluatedThrough: null,
 });
 
+/** One fill as the ledger books it. */
+export type BookedFill = Pick<EngineFill, 'side' | 'quantity' | 'price' | 'fee'>;
+
+/**
+ * Sends the order a decision made at the close of bar `decidedAt` to the fill engine, arriving
+ * at the open of bar `at` (`price`, micro-units), and returns its fills.
+ */
+export type SendOrder = (decidedAt: number, at: number, side: 'buy' | 'sell', quantity: bigint, price: bigint) => readonly BookedFill[];
+
+/** A round trip as the ledger closes it, for a trade log. */
+export type OnTrade = (trade: OpenTrade, exitIndex: number, pnl: number, open: boolean) => void;
+
+/**
+ * The exact ledger of one long-only run and its round trips. runBacktest and the shared-series
+ * grid (sma-grid.ts) book every fill here, so a grid run and a single backtest agree exactly.
+ */
+export class BacktestLedger {
+  cash: bigint;
+  shares = 0n;
+  fees = 0n;
+  /** The ledger as numbers, for marking equity at each close. */
+  cashNumber: number;
+  sharesNumber = 0;
+  trades = 0;
+  wins = 0;
+  private trade: OpenTrade | undefined;
+
+  constructor(
+    initialCash: number,
+    private readonly onTrade?: OnTrade,
+  ) {
+    this.cash = toMicros(initialCash);
+    this.cashNumber = initialCash;
+  }
+
+  book(i: number, f: BookedFill): void {
+    const exactNotional = notional(f.quantity, f.price);
+    const fillNotional = fromMicros(exactNotional);
+    const quantity = fromMicros(f.quantity);
+    const fee = fromMicros(f.fee);
+    this.fees += f.fee;
+    if (f.side === 'buy') {
+      this.cash -= exactNotional + f.fee;
+      this.shares += f.quantity;
+      const trade = (this.trade ??= { entryIndex: i, bought: 0, boughtCost: 0, boughtNotional: 0, sold: 0, soldProceeds: 0, soldNotional: 0, maxQuantity: 0 });
+      trade.bought += quantity;
+      trade.boughtCost += fillNotional + fee;
+      trade.boughtNotional += fillNotional;
+      if (fromMicros(this.shares) > trade.maxQuantity) trade.maxQuantity = fromMicros(this.shares);
+    } else {
+      this.cash += exactNotional - f.fee;
+      this.shares -= f.quantity;
+      const trade = this.trade;
+      if (trade) {
+        trade.sold += quantity;
+        trade.soldProceeds += fillNotional - fee;
+        trade.soldNotional += fillNotional;
+        if (this.shares === 0n) this.close(i, 0, false);
+      }
+    }
+  }
+
+  /** Sizes the order that takes the position to `target` at the open of bar i (`price`), sends it and books its fills. */
+  rebalance(i: number, target: number, price: bigint, costs: CostModel, wholeShares: boolean, send: SendOrder): void {
+    const order = sizeOrder(target, this.cash, this.shares, price, costs, wholeShares);
+    if (order) for (const f of send(i - 1, i, order.side, order.quantity, price)) this.book(i, f);
+    this.cashNumber = fromMicros(this.cash);
+    this.sharesNumber = fromMicros(this.shares);
+  }
+
+  /** Closes the trade still open at the last bar, valued at its close. */
+  finish(lastIndex: number, lastClose: number): void {
+    if (this.trade) this.close(lastIndex, this.sharesNumber * lastClose, true);
+  }
+
+  private close(exitIndex: number, markValue: number, open: boolean): void {
+    const trade = this.trade!;
+    const pnl = trade.soldProceeds + markValue - trade.boughtCost;
+    this.trades++;
+    if (pnl > 0) this.wins++;
+    this.onTrade?.(trade, exitIndex, pnl, open);
+    this.trade = undefined;
+  }
+}
+
+/** What a run leaves: its ledger, equity marked at each close and the bars held at the close. */
+export interface RunCore {
+  ledger: BacktestLedger;
+  equity: Float64Array;
+  exposedBars: number;
+}
+
+export interface RunCoreInput {
+  data: BarColumns;
+  /** The strategy's name, for errors. */
+  name: string;
+  /** The target exposure decided at the close of bar i, in [0, 1]. */
+  decide: (i: number) => number;
+  send: SendOrder;
+  settings: BacktestSettings;
+  costs: CostModel;
+  /** The opens in micro-units, when a grid converts them once for all its runs. */
+  openMicros?: readonly bigint[];
+  /** Where the equity curve goes (length >= bars): a grid reuses one buffer for every run. */
+  equity: Float64Array;
+  onTrade?: OnTrade;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The one backtest loop (README.md, "Convention"): decisions at each close, a changed target
+ * sized at the next open (`sizeOrder`) and sent to the fill engine, equity marked at each close.
+ */
+export function runCore({ data, name, decide, send, settings, costs, openMicros, equity, onTrade, onProgress }: RunCoreInput): RunCore {
+  const n = data.length;
+  const { open, close } = data;
+  const ledger = new BacktestLedger(settings.initialCash, onTrade);
+  let exposedBars = 0;
+  let lastTarget = 0;
+  let pending = -1; // target exposure to fill at the next open; -1 = none
+  let { cashNumber, sharesNumber } = ledger;
+  for (let i = 0; i < n; i++) {
+    if (pending >= 0) {
+      // The decision of the previous close goes out now and arrives at this open (the fill engine).
+      ledger.rebalance(i, pending, openMicros ? openMicros[i] : toMicros(open[i]), costs, settings.wholeShares, send);
+      pending = -1;
+      ({ cashNumber, sharesNumber } = ledger);
+    }
+    equity[i] = cashNumber + sharesNumber * close[i];
+    if (sharesNumber > 0) exposedBars++;
+    const target = decide(i);
+    if (!(target >= 0 && target <= 1)) throw new RangeError(`strategy ${name} answered ${target} at bar ${i}: target exposure must be between 0 and 1`);
+    if (target !== lastTarget) {
+      pending = target;
+      lastTarget = target;
+    }
+    if (onProgress !== undefined && (i & 0xffff) === 0xffff) onProgress(i + 1, n);
+  }
+  ledger.finish(n - 1, close[n - 1]);
+  onProgress?.(n, n);
+  return { ledger, equity, exposedBars };
+}
+
+/** The costs of a run's settings as the fill engine takes them. */
+export const runCosts = (settings: BacktestSettings): CostModel =>
+  costModel({ feeFixed: settings.feePerTrade, feeBps: settings.feeBps, feePerShare: settings.feePerShare, feeMinimum: settings.feeMinimum, slippageBps: settings.slippageBps });
+
+/** A run's metrics (the curve is read up to the data's length). */
+export function summaryOf(name: string, data: BarColumns, settings: BacktestSettings, core: RunCore): BacktestSummary {
+  const n = data.length;
+  const { ledger } = core;
+  const equity = core.equity.length === n ? core.equity : core.equity.subarray(0, n);
+  return {
+    strategy: name,
+    symbol: data.symbol,
+    bars: n,
+    from: isoDate(data.time[0]),
+    to: isoDate(data.time[n - 1]),
+    initialCash: settings.initialCash,
+    ...equityMetrics(equity, settings.initialCash, settings.barsPerYear),
+    trades: ledger.trades,
+    winRate: ledger.trades > 0 ? ledger.wins / ledger.trades : 0,
+    exposure: core.exposedBars / n,
+    fees: fromMicros(ledger.fees),
+    settings,
+  };
+}
+
 /**
  * Event-driven backtest over one symbol's bars (README.md, "Convention"): the strategy sees
  * each bar at its close and answers a target exposure in [0, 1]; when that target changes,
  * the order fills at the next bar's open, at the open price moved against the trade by the
  * slippage, minus fees; equity is marked at each close. Bars may be an array or columns; the
  * loop itself allocates nothing per bar (one reused bar object is handed to the strategy).
+ * Orders go through the fill engine's order lifecycle, named as the paper broker names them.
  */
 export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strategy, options: BacktestOptions = {}): BacktestResult {
   const data = isColumns(bars) ? bars : toColumns(bars);
@@ -114,119 +286,55 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
   if (n === 0) throw new RangeError('bars must hold at least one bar');
   const { onProgress, ...rest } = options;
   const settings = backtestOptionsSchema.parse(rest);
-  const { initialCash, wholeShares } = settings;
-  const costs = costModel({ feeFixed: settings.feePerTrade, feeBps: settings.feeBps, feePerShare: settings.feePerShare, feeMinimum: settings.feeMinimum, slippageBps: settings.slippageBps });
+  const costs = runCosts(settings);
   const { time, open, high, low, close, volume } = data;
 
-  const equity = new Float64Array(n);
   const tradeLog: Trade[] = [];
-  const view: Bar = { symbol: data.symbol, time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
-  // The ledger is exact (micro-units, as the broker keeps it); the curve is marked in numbers.
-  let cash = toMicros(initialCash);
-  let shares = 0n;
-  let fees = 0n;
   const fills: EngineFill[] = [];
-  let exposedBars = 0;
-  let lastTarget = 0;
-  let pending = -1; // target exposure to fill at the next open; -1 = none
-  let trade: OpenTrade | undefined;
-  let cashNumber = initialCash;
-  let sharesNumber = 0;
-
-  const closeTrade = (t: OpenTrade, exitIndex: number, markValue: number, isOpen: boolean) => {
-    const pnl = t.soldProceeds + markValue - t.boughtCost;
-    tradeLog.push({
-      entryTime: isoDate(time[t.entryIndex]),
-      exitTime: isoDate(time[exitIndex]),
-      entryPrice: t.boughtNotional / t.bought,
-      exitPrice: isOpen ? close[exitIndex] : t.soldNotional / t.sold,
-      quantity: t.maxQuantity,
-      pnl,
-      return: pnl / t.boughtCost,
-      bars: exitIndex - t.entryIndex + 1,
-      open: isOpen,
-    });
-  };
-
-  for (let i = 0; i < n; i++) {
-    if (pending >= 0) {
-      // The decision of the previous close goes out now and arrives at this open (the fill engine).
-      const price = toMicros(open[i]);
-      const order = sizeOrder(pending, cash, shares, price, costs, wholeShares);
-      if (order) {
-        const id = orderIdFor(BACKTEST_ACCOUNT, decisionKey(strategy.name, time[i - 1]));
-        const outcome = arrive(marketOrder(id, order.side, order.quantity), quoteBar(time[i], price), costs);
-        for (const f of outcome.fills) {
-          const fillNotional = fromMicros(notional(f.quantity, f.price));
-          const quantity = fromMicros(f.quantity);
-          const fee = fromMicros(f.fee);
-          fills.push(f);
-          fees += f.fee;
-          if (f.side === 'buy') {
-            cash -= notional(f.quantity, f.price) + f.fee;
-            shares += f.quantity;
-            trade ??= { entryIndex: i, bought: 0, boughtCost: 0, boughtNotional: 0, sold: 0, soldProceeds: 0, soldNotional: 0, maxQuantity: 0 };
-            trade.bought += quantity;
-            trade.boughtCost += fillNotional + fee;
-            trade.boughtNotional += fillNotional;
-            if (fromMicros(shares) > trade.maxQuantity) trade.maxQuantity = fromMicros(shares);
-          } else {
-            cash += notional(f.quantity, f.price) - f.fee;
-            shares -= f.quantity;
-            if (trade) {
-              trade.sold += quantity;
-              trade.soldProceeds += fillNotional - fee;
-              trade.soldNotional += fillNotional;
-              if (shares === 0n) {
-                closeTrade(trade, i, 0, false);
-                trade = undefined;
-              }
-            }
-          }
-        }
-      }
-      pending = -1;
-      cashNumber = fromMicros(cash);
-      sharesNumber = fromMicros(shares);
-    }
-    const c = close[i];
-    equity[i] = cashNumber + sharesNumber * c;
-    if (shares > 0n) exposedBars++;
-    view.time = time[i];
-    view.open = open[i];
-    view.high = high[i];
-    view.low = low[i];
-    view.close = c;
-    view.volume = volume[i];
-    const target = strategy.onBar(view);
-    if (!(target >= 0 && target <= 1)) throw new RangeError(`strategy ${strategy.name} answered ${target} at bar ${i}: target exposure must be between 0 and 1`);
-    if (target !== lastTarget) {
-      pending = target;
-      lastTarget = target;
-    }
-    if (onProgress !== undefined && (i & 0xffff) === 0xffff) onProgress(i + 1, n);
-  }
-  if (trade) closeTrade(trade, n - 1, sharesNumber * close[n - 1], true);
-  onProgress?.(n, n);
-
-  const wins = tradeLog.reduce((count, t) => count + (t.pnl > 0 ? 1 : 0), 0);
-  return {
-    strategy: strategy.name,
-    symbol: data.symbol,
-    bars: n,
-    from: isoDate(time[0]),
-    to: isoDate(time[n - 1]),
-    initialCash,
-    ...equityMetrics(equity, initialCash, settings.barsPerYear),
-    trades: tradeLog.length,
-    winRate: tradeLog.length > 0 ? wins / tradeLog.length : 0,
-    exposure: exposedBars / n,
-    fees: fromMicros(fees),
+  const view: Bar = { symbol: data.symbol, time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
+  const core = runCore({
+    data,
+    name: strategy.name,
     settings,
+    costs,
+    equity: new Float64Array(n),
+    onProgress,
+    decide(i) {
+      view.time = time[i];
+      view.open = open[i];
+      view.high = high[i];
+      view.low = low[i];
+      view.close = close[i];
+      view.volume = volume[i];
+      return strategy.onBar(view);
+    },
+    send(decidedAt, at, side, quantity, price) {
+      const id = orderIdFor(BACKTEST_ACCOUNT, decisionKey(strategy.name, time[decidedAt]));
+      const outcome = arrive(marketOrder(id, side, quantity), quoteBar(time[at], price), costs);
+      fills.push(...outcome.fills);
+      return outcome.fills;
+    },
+    onTrade(t, exitIndex, pnl, isOpen) {
+      tradeLog.push({
+        entryTime: isoDate(time[t.entryIndex]),
+        exitTime: isoDate(time[exitIndex]),
+        entryPrice: t.boughtNotional / t.bought,
+        exitPrice: isOpen ? close[exitIndex] : t.soldNotional / t.sold,
+        quantity: t.maxQuantity,
+        pnl,
+        return: pnl / t.boughtCost,
+        bars: exitIndex - t.entryIndex + 1,
+        open: isOpen,
+      });
+    },
+  });
+  const { ledger } = core;
+  return {
+    ...summaryOf(strategy.name, data, settings, core),
     tradeLog,
     fills,
-    ledger: { cash, shares, equity: cash + notional(shares, toMicros(close[n - 1])) },
-    equity,
+    ledger: { cash: ledger.cash, shares: ledger.shares, equity: ledger.cash + notional(ledger.shares, toMicros(close[n - 1])) },
+    equity: core.equity,
     time,
   };
 }

@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createStrategy, issueText, strategySpecSchema } from '@tradeyard/strategies';
+import type { CostModel } from '@tradeyard/fill-engine';
+import { createStrategy, issueText, smaCrossName, strategySpecSchema, type StrategySpecInput } from '@tradeyard/strategies';
 import { z } from 'zod';
 import { type BarColumns, shareColumns } from './columns';
-import { type BacktestSummary, runBacktest, summarize } from './engine';
-import type { BacktestSettings } from './options';
+import { type BacktestSummary, runBacktest, runCosts, summarize } from './engine';
+import { backtestOptionsSchema, type BacktestSettings } from './options';
+import { sharedSmaCross } from './sma-grid';
 
 /** One backtest of a grid: a strategy spec over one of the grid's datasets. */
 export interface GridJob {
@@ -48,12 +50,38 @@ interface WorkerInit {
 }
 type Batch = Array<{ index: number; job: GridJob }>;
 
+/**
+ * One grid run's metrics: sma-cross on the dataset's shared indicator series (sma-grid.ts, equal
+ * to a single backtest), anything else (or data the shared series cannot sum exactly) through runBacktest.
+ */
+export function runGridJob(data: BarColumns, spec: StrategySpecInput, options: Partial<BacktestSettings>): BacktestSummary {
+  const parsed = strategySpecSchema.parse(spec);
+  if (parsed.name === 'sma-cross') {
+    const { settings, costs } = gridSettings(options);
+    const shared = sharedSmaCross(smaCrossName(parsed.fast, parsed.slow), data, parsed.fast, parsed.slow, settings, costs);
+    if (shared) return shared;
+  }
+  return summarize(runBacktest(data, createStrategy(parsed), options));
+}
+
+/** A grid's options parsed once for all its runs (they share one options object). */
+const parsedOptions = new WeakMap<Partial<BacktestSettings>, { settings: BacktestSettings; costs: CostModel }>();
+function gridSettings(options: Partial<BacktestSettings>) {
+  let parsed = parsedOptions.get(options);
+  if (!parsed) {
+    const settings = backtestOptionsSchema.parse(options);
+    parsed = { settings, costs: runCosts(settings) };
+    parsedOptions.set(options, parsed);
+  }
+  return parsed;
+}
+
 /** Runs one job; a bad spec or dataset becomes the outcome's error, never a crashed worker. */
 function runJob(datasets: BarColumns[], options: Partial<BacktestSettings>, index: number, job: GridJob): GridOutcome {
   try {
     const data = datasets[job.dataset];
     if (!data) throw new RangeError(`dataset ${job.dataset} does not exist`);
-    return { job: index, strategy: job.strategy, summary: summarize(runBacktest(data, createStrategy(strategySpecSchema.parse(job.strategy)), options)) };
+    return { job: index, strategy: job.strategy, summary: runGridJob(data, job.strategy as StrategySpecInput, options) };
   } catch (err) {
     return { job: index, strategy: job.strategy, error: err instanceof z.ZodError ? issueText(err) : err instanceof Error ? err.message : String(err) };
   }

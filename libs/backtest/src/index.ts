@@ -4,3 +4,5 @@ export * from './grid';
 export * from './options';
 export * from './progress';
 export * from './report';
+export * from './sma-grid';
+export * from './walk-forward';

@@ -1,5 +1,5 @@
 import { toMicros } from '@tradeyard/money';
-import { affordableQuantity, buyCost, costModel, fillFee } from './costs';
+import { affordableQuantity, buyCost, costModel, type CostModel, fillFee } from './costs';
 import { arrive, fillId, matchBar, orderIdFor, quoteBar, type EngineOrder, type PriceBar } from './engine';
 
 const m = toMicros;
@@ -124,5 +124,42 @@ describe('fill engine', () => {
         expect(buyCost(costs, m(123.456789), q + step, null)).toBeGreaterThan(cash);
       }
     }
+  });
+
+  it('finds the largest affordable buy exactly wherever the estimate it starts from lands', () => {
+    // The reference: a plain bisection of every step below cash / price (what affordableQuantity did before it gallops from an estimate).
+    const bisected = (costs: CostModel, cash: bigint, price: bigint, step: bigint, volume: bigint) => {
+      let low = 0n;
+      let high = (cash * 1_000_000n) / price / step + 1n;
+      while (high - low > 1n) {
+        const middle = (low + high) / 2n;
+        if (buyCost(costs, price, middle * step, volume) <= cash) low = middle;
+        else high = middle;
+      }
+      return low * step;
+    };
+    // Cost models whose float estimate is exact, too high (fixed and per-share fees) or far off (a large minimum, volume impact).
+    const models = [
+      costModel({}),
+      costModel({ slippageBps: 5, feeBps: 10 }),
+      costModel({ feeFixed: 25, feePerShare: 0.5 }),
+      costModel({ feeMinimum: 900, feeBps: 1 }),
+      costModel({ priceImpact: 0.1, feeBps: 10_000, slippageBps: 10_000 }),
+    ];
+    let checked = 0;
+    for (const costs of models) {
+      for (const cash of [m(0.000001), m(1), m(999.99), m(100_000), m(123_456_789.123456)]) {
+        for (const price of [m(0.01), m(1.5), m(1455.219971), m(98_765.4321)]) {
+          for (const step of [1n, 1000n, 1_000_000n]) {
+            const q = affordableQuantity(costs, cash, price, step, m(2_000));
+            expect(q % step).toBe(0n);
+            if (q > 0n) expect(buyCost(costs, price, q, m(2_000))).toBeLessThanOrEqual(cash);
+            expect(q).toBe(bisected(costs, cash, price, step, m(2_000)));
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBe(300);
   });
 });

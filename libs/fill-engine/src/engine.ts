@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { divRound, MICROS, notional } from '@tradeyard/money';
-import { fillFee, fillPrice, volumeCap, type CostModel, type Side } from './costs';
+import { divRound, MICROS } from '@tradeyard/money';
+import { fillTerms, volumeCap, type CostModel, type Side } from './costs';
 import { transition, type OrderJournalEntry, type OrderState, type ReasonCode } from './order';
 
 export const orderTypes = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'] as const;
@@ -181,9 +181,7 @@ function evaluate<T extends EngineOrder>(input: T, bar: PriceBar, costs: CostMod
   }
   if (quantity > 0n) {
     const limit = order.type === 'limit' || order.type === 'stop_limit' ? order.limitPrice : null;
-    const at = fillPrice(costs, order.side, price!, quantity, bar.volume, limit);
-    const fillNotional = notional(quantity, at);
-    const fee = fillFee(costs, quantity, fillNotional);
+    const { price: at, notional: fillNotional, fee } = fillTerms(costs, order.side, price!, quantity, bar.volume, limit);
     const fillNumber = order.fillCount + 1;
     const id = fillId(order.id, fillNumber);
     const filledQuantity = order.filledQuantity + quantity;

@@ -22,6 +22,8 @@ const decimalPattern = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
 
 /** a / b rounded to the nearest integer, halves away from zero (the one rounding rule). */
 export function divRound(a: bigint, b: bigint): bigint {
+  // Amounts are almost always positive: that case first, with the fewest BigInt operations (grids round millions).
+  if (a >= 0n && b > 0n) return (a * 2n + b) / (b * 2n);
   if (b === 0n) throw new RangeError('division by zero');
   const negative = a < 0n !== b < 0n;
   const absA = a < 0n ? -a : a;

@@ -5,12 +5,15 @@ import type { Strategy } from './strategy';
 /** Fully invested from the first decision on. */
 export const buyAndHold = (): Strategy => ({ name: 'buy-and-hold', onBar: () => 1 });
 
+/** The name sma-cross(fast, slow) runs under (a grid that decides its crosses itself names runs the same). */
+export const smaCrossName = (fast: number, slow: number) => `sma-cross(${fast},${slow})`;
+
 /** Long while the fast SMA of closes is above the slow one, flat otherwise (and flat until both exist). */
 export function smaCross(fast: number, slow: number): Strategy {
   const fastSma = new Sma(fast);
   const slowSma = new Sma(slow);
   return {
-    name: `sma-cross(${fast},${slow})`,
+    name: smaCrossName(fast, slow),
     onBar(bar) {
       const f = fastSma.update(bar.close);
       const s = slowSma.update(bar.close);

@@ -1,7 +1,5 @@
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { isCalculatorWorker, serveCalculatorWorker } from '@tradeyard/trading-tools';
-import { createMcpTools } from './app';
-import { mcpToolsConfigSchema } from './config';
+import { createMcpTools, isCalculatorWorker, mcpToolsConfigSchema, serveCalculatorWorker } from '@tradeyard/trading-tools';
 
 // The calculator's worker threads re-enter this same file (new Worker(__filename)), hence the check first.
 if (isCalculatorWorker()) serveCalculatorWorker();

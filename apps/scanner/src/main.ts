@@ -1,7 +1,6 @@
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { createScanner } from './app';
+import { createScanner, scannerConfigSchema } from '@tradeyard/scanner-core';
 import { runScanCommand, usage } from './cli';
-import { scannerConfigSchema } from './config';
 
 exitOnUnhandledErrors('scanner');
 

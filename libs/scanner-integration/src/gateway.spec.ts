@@ -6,10 +6,8 @@ import type { Signal } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { loadSp500, type Bar } from '@tradeyard/market-data';
 import { freePort } from '@tradeyard/persistence';
-import { createScanner, defaultRules } from './app';
-import { scannerConfigSchema } from './config';
-import { ScanEngine } from './engine';
-import { readSseSignals } from './test-helpers';
+import { createScanner, defaultRules, ScanEngine, scannerConfigSchema } from '@tradeyard/scanner-core';
+import { readSseSignals } from './sse';
 
 const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { createScanner, scannerConfigSchema } from '@tradeyard/scanner-core';
+import { createScanner } from '@tradeyard/scanner-core';
 import { runScanCommand, usage } from './cli';
+import { scannerConfigSchema } from './config';
 
 exitOnUnhandledErrors('scanner');
 

@@ -241,6 +241,13 @@ test('no project depends on another only through its specs or fixtures (tools/sp
   assert.equal(check.status, 0, check.stdout + check.stderr);
 });
 
+test('every tsconfig references the projects it imports (nx sync:check)', () => {
+  // `typecheck` is `tsc --build` over TypeScript project references, which @nx/js:typescript-sync
+  // writes from the project graph; `npx nx sync` updates them after an import is added or removed.
+  const check = spawnSync('npx', ['nx', 'sync:check'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' }, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+});
+
 test('affected images in a scratch clone follow the project graph', async (t) => {
   const clone = mkdtempSync(join(tmpdir(), 'tradeyard-affected-'));
   const git = (...args) => execFileSync('git', args, { cwd: clone, encoding: 'utf8' });

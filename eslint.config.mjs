@@ -44,7 +44,7 @@ const boundaries = (types, scopeRules = scopes) => ({
 });
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/coverage', 'tmp'] },
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', '**/out-tsc', 'tmp'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

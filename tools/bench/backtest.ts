@@ -14,7 +14,7 @@ import { SMA } from 'technicalindicators';
 import { register } from 'tsx/cjs/api';
 import type { Bar } from '@tradeyard/market-data';
 
-// There is no root tsconfig.json (the path aliases live in tsconfig.base.json), so the libs are
+// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
 // loaded through a tsx namespace that reads it; worker threads re-enter this file the same way.
 process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
 const tsx = register({ namespace: 'bench-backtest' });

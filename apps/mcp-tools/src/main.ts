@@ -1,6 +1,5 @@
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { isCalculatorWorker, serveCalculatorWorker } from '@tradeyard/trading-tools';
-import { createMcpTools } from './app';
+import { createMcpTools, isCalculatorWorker, serveCalculatorWorker } from '@tradeyard/trading-tools';
 import { mcpToolsConfigSchema } from './config';
 
 // The calculator's worker threads re-enter this same file (new Worker(__filename)), hence the check first.

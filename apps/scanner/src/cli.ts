@@ -1,17 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { bundledProvider, importBarsFile, isoDate, syntheticProvider, InMemoryProvider, groupBySymbol, type MarketDataProvider } from '@tradeyard/market-data';
-import { compileRule, type CompiledRule } from '@tradeyard/scan-rules';
-import { allBars } from './feeds';
+import { bundledProvider, importBarsFile, syntheticProvider, InMemoryProvider, groupBySymbol, type MarketDataProvider } from '@tradeyard/market-data';
+import { compileRule } from '@tradeyard/scan-rules';
+import { scanHistory } from '@tradeyard/scanner-core';
 
 export const usage =
   'usage: main.js scan --data=sp500|stocks|all|synthetic|<bars.csv|bars.jsonl> --rule="<expression>" [--rule=...] --out=FILE';
-
-export interface ScanHit {
-  symbol: string;
-  time: string;
-  rule: string;
-  close: number;
-}
 
 export class UsageError extends Error {}
 
@@ -39,28 +32,18 @@ export function dataProvider(data: string): MarketDataProvider {
   throw new UsageError(`--data must be sp500, stocks, all, synthetic or a .csv/.jsonl file, got '${data}'`);
 }
 
-/** Every firing of every rule over the whole history, in time order. */
-export async function scanHistory(provider: MarketDataProvider, rules: CompiledRule[]): Promise<ScanHit[]> {
-  const hits: ScanHit[] = [];
-  const bySymbol = new Map<string, ReturnType<CompiledRule['instantiate']>[]>();
-  for (const bar of await allBars(provider)) {
-    let states = bySymbol.get(bar.symbol);
-    if (!states) bySymbol.set(bar.symbol, (states = rules.map((r) => r.instantiate())));
-    for (let r = 0; r < rules.length; r++) if (states[r].update(bar)) hits.push({ symbol: bar.symbol, time: isoDate(bar.time), rule: rules[r].source, close: bar.close });
-  }
-  return hits;
-}
-
 /** `scan` subcommand; returns the exit code (2 for bad arguments, with the usage line). */
 export async function runScanCommand(args: string[], io = { out: console.log, err: console.error }): Promise<number> {
   try {
     const options = parseScanArgs(args);
-    const rules = options.rules.map((rule) => {
+    // Each rule is checked here, so a bad one is a usage error naming it; the engine compiles it again.
+    const rules = options.rules.map((expression, index) => {
       try {
-        return compileRule(rule);
+        compileRule(expression);
       } catch (error) {
-        throw new UsageError(`--rule "${rule}": ${(error as Error).message}`);
+        throw new UsageError(`--rule "${expression}": ${(error as Error).message}`);
       }
+      return { id: `rule-${index + 1}`, expression };
     });
     let provider: MarketDataProvider;
     try {

@@ -1,5 +1,5 @@
 import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
-import { createScanner } from './app';
+import { createScanner } from '@tradeyard/scanner-core';
 import { runScanCommand, usage } from './cli';
 import { scannerConfigSchema } from './config';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { allocateColumns, type BarColumns, toColumns } from '@tradeyard/backtest';
-import { barSchema, loadSp500, symbolSchema } from '@tradeyard/market-data';
+import { type BarColumns, toColumns } from '@tradeyard/backtest';
+import { BarImportError, barSchema, importBars, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { z } from 'zod';
 
@@ -51,22 +51,11 @@ export function loadDataSource(source: DataSource): BarColumns {
   return sliceByDate(columns, source.from, source.to);
 }
 
-const TIME_HEADERS = ['date', 'time', 'timestamp', 'datetime'];
-
-/** A time cell: an ISO date/time, or epoch seconds or milliseconds. */
-function parseTime(cell: string): number {
-  if (/^\d+(\.\d+)?$/.test(cell)) {
-    const n = Number(cell);
-    return n < 1e11 ? n * 1000 : n;
-  }
-  return Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(cell) ? `${cell}T00:00:00Z` : cell);
-}
-
 /**
- * Bars from a CSV file with a header naming date (or time/timestamp), open, high, low, close
- * and optionally volume, in any order, oldest first. Split by hand: numeric OHLCV files carry
- * no quoted fields, and no CSV package is installed. Every row is checked with barSchema; the
- * first bad one is reported with its line number.
+ * Bars of one symbol from a CSV file (market-data's parser: a header naming date or time, open,
+ * high, low, close and optionally volume, in any order), oldest first. The symbol is `symbol`,
+ * else the file's name when it is a valid symbol, else CSV. The first bad row is reported with its
+ * line number.
  */
 export function loadCsvBars(path: string, symbol?: string): BarColumns {
   let text: string;
@@ -76,39 +65,19 @@ export function loadCsvBars(path: string, symbol?: string): BarColumns {
     throw new DataError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const name = symbolSchema.safeParse(symbol ?? basename(path, extname(path)).toUpperCase());
-  const sym = name.success ? name.data : 'CSV';
-  const lines = text.split(/\r?\n/);
-  const header = lines[0].split(',').map((h) => h.trim().toLowerCase());
-  const col = (names: string[]) => header.findIndex((h) => names.includes(h));
-  const index = { time: col(TIME_HEADERS), open: col(['open']), high: col(['high']), low: col(['low']), close: col(['close']), volume: col(['volume']) };
-  for (const [field, i] of Object.entries(index)) {
-    if (i < 0 && field !== 'volume') throw new DataError(`${path}: the header has no ${field === 'time' ? TIME_HEADERS.join('/') : field} column`);
+  let bars: Bar[];
+  try {
+    bars = importBars(text, path, 'csv', { symbol: name.success ? name.data : 'CSV' });
+  } catch (err) {
+    if (!(err instanceof BarImportError)) throw err;
+    const [issue] = err.issues;
+    throw new DataError(issue.line === 1 ? `${path}: the header has no ${issue.field} column` : `${path} line ${issue.line}: ${issue.field}: ${issue.message}`);
   }
-  const rows = lines.slice(1).filter((l) => l.trim() !== '');
-  if (rows.length < 2) throw new DataError(`${path}: a backtest needs at least 2 bars, found ${rows.length}`);
-  const columns = allocateColumns(sym, rows.length);
-  let previous = -Infinity;
-  rows.forEach((row, r) => {
-    const cells = row.split(',');
-    const num = (i: number) => (i < 0 ? 0 : Number(cells[i]));
-    const line = r + 2;
-    const timeCell = cells[index.time]?.trim() ?? '';
-    const time = parseTime(timeCell);
-    if (!Number.isFinite(time)) throw new DataError(`${path} line ${line}: ${header[index.time]}: cannot read "${timeCell}" as a date or time`);
-    const bar = { symbol: sym, time, open: num(index.open), high: num(index.high), low: num(index.low), close: num(index.close), volume: num(index.volume) };
-    const checked = barSchema.safeParse(bar);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      throw new DataError(`${path} line ${line}: ${issue.path.join('.') || 'row'}: ${issue.message}`);
-    }
-    if (bar.time <= previous) throw new DataError(`${path} line ${line}: time must be later than the row before (oldest first, no duplicates)`);
-    previous = bar.time;
-    columns.time[r] = bar.time;
-    columns.open[r] = bar.open;
-    columns.high[r] = bar.high;
-    columns.low[r] = bar.low;
-    columns.close[r] = bar.close;
-    columns.volume[r] = bar.volume;
-  });
-  return columns;
+  if (bars.length < 2) throw new DataError(`${path}: a backtest needs at least 2 bars, found ${bars.length}`);
+  // Lines of the file: the header is line 1 and importBars skips blank lines, so count them here.
+  const lines = text.split(/\r?\n/).flatMap((line, index) => (index > 0 && line.trim() !== '' ? [index + 1] : []));
+  for (let i = 1; i < bars.length; i++) {
+    if (bars[i].time <= bars[i - 1].time) throw new DataError(`${path} line ${lines[i]}: time must be later than the row before (oldest first, no duplicates)`);
+  }
+  return toColumns(bars);
 }

@@ -6,4 +6,5 @@ export * from './provider';
 export * from './replay';
 export * from './resample';
 export * from './synthetic';
+export * from './time';
 export * from './venues';

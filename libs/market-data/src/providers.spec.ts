@@ -93,7 +93,7 @@ describe('importing user bars', () => {
       ['acme.csv', 4, 'time'],
       ['acme.csv', 5, 'row'],
     ]);
-    expect(error!.message).toContain('acme.csv:4: time is not a date or ms timestamp: yesterday');
+    expect(error!.message).toContain('acme.csv:4: time cannot read "yesterday" as a date or time');
     expect(() => importBars('symbol,time,open\n', 'x.csv')).toThrow('x.csv:1: high column is missing from the header');
   });
 

@@ -1,4 +1,6 @@
 export * from './calculator';
 export * from './calculator-pool';
 export * from './http';
+export * from './config';
+export * from './service';
 export * from './tools';

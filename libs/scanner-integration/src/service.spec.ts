@@ -7,9 +7,8 @@ import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { Rsi } from '@tradeyard/indicators';
 import { GatewayClient } from '@tradeyard/gateway-contract';
 import { startTestGateway } from '@tradeyard/gateway-testing';
-import { createScanner, defaultRules } from './app';
-import { scannerConfigSchema } from './config';
-import { readSseSignals } from './test-helpers';
+import { createScanner, defaultRules, scannerConfigSchema } from '@tradeyard/scanner-core';
+import { readSseSignals } from './sse';
 
 // Port 0 (any free port) is not a valid PORT variable, so tests set it after parsing.
 const serviceToken = 'service-token-0123456789';

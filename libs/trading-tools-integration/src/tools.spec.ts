@@ -5,11 +5,9 @@ import { GatewayClient, orderSchema, portfolioSchema } from '@tradeyard/gateway-
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import Fastify from 'fastify';
-import { mountMcpEndpoint } from './http';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { CalculatorPool } from './calculator-pool';
-import { createTradingMcpServer } from './tools';
+import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
 
 const mcpToken = 'mcp-token-0123456789abc';
 const spx = loadSp500().slice(0, 300);

@@ -36,6 +36,7 @@ export class ScanEngine {
   private readonly listeners = new Set<(signal: Signal) => void>();
   private watchlist: Set<string> | undefined;
 
+  /** `historySize`: how many recent signals `signals()` serves; 0 keeps none (listeners still get every one). */
   constructor(private readonly historySize = 10_000) {}
 
   /** Throws RuleSyntaxError for a bad expression, leaving the rule set unchanged. */
@@ -74,8 +75,10 @@ export class ScanEngine {
       if (!state) rule.states.set(bar.symbol, (state = rule.compiled.instantiate()));
       if (!state.update(bar)) continue;
       const signal: Signal = { id: signalId(rule, bar.symbol, bar.time), symbol: bar.symbol, rule: rule.expression, ruleId: rule.id, time: bar.time, close: bar.close, values: state.snapshot() };
-      this.recent.push(signal);
-      if (this.recent.length > this.historySize) this.recent.splice(0, this.recent.length - this.historySize);
+      if (this.historySize > 0) {
+        this.recent.push(signal);
+        if (this.recent.length > this.historySize) this.recent.splice(0, this.recent.length - this.historySize);
+      }
       for (const listener of this.listeners) listener(signal);
     }
   }

@@ -4,10 +4,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { parseConfig } from '@tradeyard/service-kit';
 import { join } from 'node:path';
-import { createMcpTools } from './app';
-import { mcpToolsConfigSchema } from './config';
+import { createMcpTools, mcpToolsConfigSchema } from '@tradeyard/trading-tools';
 
-// The app is wiring only (the tools are tested in libs/trading-tools): this checks that config
+// The service is wiring only (the tools are tested in tools.spec.ts): this checks that config
 // reaches the endpoint (auth token) and the gateway client (URL and service token).
 const token = 'test-token-0123456789';
 let mcpUrl: URL;
@@ -19,7 +18,7 @@ beforeAll(async () => {
   const config = parseConfig(mcpToolsConfigSchema, {
     PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, MCP_AUTH_TOKEN: token,
   });
-  service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/main-worker.js') });
+  service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/calculator-worker.js') });
   mcpUrl = new URL('/mcp', await service.start());
   // Both calculator workers up before the timed cases: their first start (tsx loading mathjs)
   // can take longer on a loaded machine than the pool lets a call wait for a free worker.

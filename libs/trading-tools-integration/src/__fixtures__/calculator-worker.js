@@ -1,4 +1,4 @@
-// Calculator worker entry for the app tests: serves as the built main.js does when it
+// Calculator worker entry for these tests: serves as the built main.js does when it
 // re-enters as a calculator worker, but loads only the calculator's TypeScript sources (through
 // tsx with the workspace's path aliases) rather than the whole app, so a replaced worker is
 // ready in about a second even on a loaded 2-core CI machine (the whole app took 7-11 s, past

@@ -5,11 +5,11 @@ import { parseConfig } from '@tradeyard/service-kit';
 import type { Signal } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { loadSp500, type Bar } from '@tradeyard/market-data';
+// The gateway's Fastify instance has `websocketServer` through @fastify/websocket's type augmentation.
+import type {} from '@fastify/websocket';
 import { freePort } from '@tradeyard/persistence';
-import { createScanner, defaultRules } from './app';
-import { scannerConfigSchema } from './config';
-import { ScanEngine } from './engine';
-import { readSseSignals } from './test-helpers';
+import { createScanner, defaultRules, ScanEngine, scannerConfigSchema } from '@tradeyard/scanner-core';
+import { readSseSignals } from './sse';
 
 const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;

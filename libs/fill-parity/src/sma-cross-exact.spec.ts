@@ -1,7 +1,7 @@
 import { DirectSma } from '@tradeyard/indicators';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { smaCross } from '@tradeyard/strategies';
-import { runBacktest } from './engine';
+import { runBacktest } from '@tradeyard/backtest';
 
 /*
  * sma-cross backtested over the whole S&P 500 history trades on exactly the bars a direct,

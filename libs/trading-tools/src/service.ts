@@ -1,7 +1,9 @@
 import { GatewayClient } from '@tradeyard/gateway-contract';
 import { bearerVerifier, createService, declareRouteAuth } from '@tradeyard/service-kit';
-import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { CalculatorPool } from './calculator-pool';
 import type { McpToolsConfig } from './config';
+import { mountMcpEndpoint } from './http';
+import { createTradingMcpServer } from './tools';
 
 export interface McpToolsDeps {
   /** Script the calculator's worker threads start: the bundle itself (main.js), or a test fixture. */

@@ -1,1 +1,0 @@
-module.exports = { displayName: 'mcp-tools', preset: '../../jest.preset.js' };

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './engine';
+export * from './feeds';
+export * from './history';
+export * from './poster';
+export * from './service';

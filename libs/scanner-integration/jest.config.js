@@ -1,0 +1,1 @@
+module.exports = { displayName: 'scanner-integration', preset: '../../jest.preset.js' };

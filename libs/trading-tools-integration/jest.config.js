@@ -1,0 +1,1 @@
+module.exports = { displayName: 'trading-tools-integration', preset: '../../jest.preset.js' };

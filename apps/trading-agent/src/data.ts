@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { type BarColumns, toColumns } from '@tradeyard/backtest';
+import { type BarColumns, sliceColumns, toColumns } from '@tradeyard/backtest';
 import { BarImportError, barSchema, importBars, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { z } from 'zod';
@@ -34,16 +34,7 @@ export function sliceByDate(columns: BarColumns, from?: string, to?: string): Ba
   let end = start;
   while (end < columns.length && columns.time[end] <= hi) end++;
   if (end - start < 2) throw new DataError(`only ${end - start} bar(s) between ${from ?? 'the start'} and ${to ?? 'the end'}: a backtest needs at least 2`);
-  return {
-    symbol: columns.symbol,
-    length: end - start,
-    time: columns.time.subarray(start, end),
-    open: columns.open.subarray(start, end),
-    high: columns.high.subarray(start, end),
-    low: columns.low.subarray(start, end),
-    close: columns.close.subarray(start, end),
-    volume: columns.volume.subarray(start, end),
-  };
+  return sliceColumns(columns, start, end);
 }
 
 export function loadDataSource(source: DataSource): BarColumns {

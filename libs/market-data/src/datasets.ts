@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageAsset } from '@tradeyard/runtime-util';
 import type { Bar } from './bar';
+import { importBars } from './import';
 
 /** Real history shipped with the project through the `vega-datasets` npm package. */
 export const bundledDatasets = {
@@ -17,27 +18,11 @@ export const datasetPath = (file: string): string => packageAsset(join('datasets
 
 const cache = new Map<string, Bar[]>();
 
-/** Daily S&P 500 bars (symbol SPX) from the bundled CSV: date,open,high,low,close,adjclose,volume. */
+/** Daily S&P 500 bars (symbol SPX) from the bundled CSV (date,open,high,low,close,adjclose,volume), through the one CSV importer. */
 export function loadSp500(): Bar[] {
   const cached = cache.get('sp500');
   if (cached) return cached;
-  const text = readFileSync(datasetPath(bundledDatasets.sp500), 'utf8');
-  const bars: Bar[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line) continue;
-    const [date, open, high, low, close, , volume] = line.split(',');
-    bars.push({
-      symbol: 'SPX',
-      time: Date.parse(`${date}T00:00:00Z`),
-      open: Number(open),
-      high: Number(high),
-      low: Number(low),
-      close: Number(close),
-      volume: Number(volume),
-    });
-  }
+  const bars = importBars(readFileSync(datasetPath(bundledDatasets.sp500), 'utf8'), bundledDatasets.sp500, 'csv', { symbol: 'SPX' });
   cache.set('sp500', bars);
   return bars;
 }

@@ -15,9 +15,9 @@ import {
   type Role,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
-import { MarketHub } from '@tradeyard/market-hub';
+import { type MarketHub, openMarket, UnsupportedIntervalError } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { createLogger, createService, packageAsset } from '@tradeyard/service-kit';
+import { createLogger, createService, packageAsset, validationFailed } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
@@ -59,6 +59,16 @@ export interface GatewayDependencies {
   now?: () => number;
 }
 
+/**
+ * /ready's market check: not ready while no symbol has a bar; degraded (ready, with the note)
+ * while a live venue fails and its symbols are served stale.
+ */
+function marketReadiness(status: ReturnType<MarketHub['status']>): string | undefined {
+  if (status.withData === 0) throw new Error(`no market data yet for any of ${status.symbols} symbols${status.stale.length ? `: ${status.stale[0].error}` : ''}`);
+  if (status.stale.length) return `degraded: ${status.stale.length} of ${status.symbols} symbols stale (${status.stale[0].symbol}: ${status.stale[0].error})`;
+  return undefined;
+}
+
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
 export async function createGateway(config: GatewayConfig, dependencies: GatewayDependencies = {}) {
   const now = dependencies.now ?? Date.now;
@@ -74,7 +84,17 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now });
+  const market = openMarket({
+    provider: config.MARKET_PROVIDER,
+    replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
+    synthetic: { seed: config.SYNTHETIC_SEED, symbols: config.SYNTHETIC_SYMBOLS },
+    filesDir: config.MARKET_FILES_DIR,
+    binance: { baseUrl: config.BINANCE_BASE_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
+    alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
+    venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },
+    log: depLog,
+  });
+  const { hub } = market;
   const broker = new Broker(
     db,
     hub,
@@ -99,9 +119,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     readiness: [
       { name: 'database', check: async () => void (await db.query('SELECT 1')) },
       ...(bus instanceof RedisBus ? [{ name: 'redis', check: () => bus.ping() }] : []),
+      { name: 'market', check: () => marketReadiness(hub.status()) },
     ],
     onClose: async () => {
       clearInterval(ticker);
+      market.stop();
       await relay.stop();
       await bus.close();
       await db.close();
@@ -197,10 +219,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     return reply.code(201).send({ username: user.username, role: user.role });
   });
 
-  app.get('/api/v1/symbols', secured('viewer', 'market'), async () => hub.symbols().map((symbol) => ({ symbol, source: 'replay:sp500' })));
+  app.get('/api/v1/symbols', secured('viewer', 'market'), async () => hub.symbolInfo());
 
   const known = (symbol: string) => {
-    if (!hub.symbols().includes(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; known: ${hub.symbols().join(', ')}` });
+    if (!hub.has(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; GET /api/v1/symbols lists the ${hub.symbols().length} known` });
     return symbol;
   };
   app.get('/api/v1/quotes/:symbol', secured('viewer', 'market', { params: docs(symbolParams) }), async (request) => {
@@ -209,7 +231,13 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   });
   app.get('/api/v1/bars/:symbol', secured('viewer', 'market', { params: docs(symbolParams), querystring: docs(barsQuerySchema) }), async (request) => {
     const { symbol } = parseInput(symbolParams, request.params, 'params');
-    return hub.bars(known(symbol), parseInput(barsQuerySchema.strict(), request.query, 'query'));
+    const query = parseInput(barsQuerySchema.strict(), request.query, 'query');
+    try {
+      return hub.bars(known(symbol), query);
+    } catch (err) {
+      if (err instanceof UnsupportedIntervalError) throw new HttpError(400, validationFailed([{ field: 'query.interval', rule: err.message }]));
+      throw err;
+    }
   });
 
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
@@ -260,10 +288,12 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const tick = async () => {
     const events = hub.tick();
     events.forEach(ws.broadcastMarket);
-    if (events.length) await Promise.all(hub.symbols().map((s) => broker.matchRestingOrders(s)));
+    // Each symbol whose bar moved has one quote event; only those can fill resting orders.
+    await Promise.all(events.flatMap((e) => (e.channel === 'quotes' ? [broker.matchRestingOrders(e.data.symbol)] : [])));
   };
   app.addHook('onReady', async () => {
     relay.start();
+    market.start();
     let running = false;
     ticker = setInterval(() => {
       if (running) return;
@@ -274,7 +304,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
   });
 
-  return { ...service, db, broker, hub, bus, relay, tick };
+  return { ...service, db, broker, hub, market, bus, relay, tick };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -141,15 +141,15 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     {
       title: 'Get price history',
       description:
-        `OHLCV bars of a symbol, oldest first: the most recent \`limit\` bars opening between \`from\` and \`to\` (inclusive dates, UTC). Bar \`time\` is the bar open in ms since the epoch. Intervals: ${SERVED_INTERVALS.join(', ')} (daily; weeks from Monday and calendar months aggregated from the daily bars, the current one partial up to the market clock).`,
+        `OHLCV bars of a symbol, oldest first: the most recent \`limit\` bars opening between \`from\` and \`to\` (inclusive dates, UTC). Bar \`time\` is the bar open in ms since the epoch. Each symbol has its own interval and those aggregated from it (list_symbols gives them; weeks from Monday, calendar months, the current one partial up to the market clock); others are refused with the list.`,
       inputSchema: {
         symbol: symbolInput,
         from: dateInput('First date to include, YYYY-MM-DD').optional(),
         to: dateInput('Last date to include, YYYY-MM-DD').optional(),
-        interval: servedIntervalSchema.default('1d').describe(`Bar length: ${SERVED_INTERVALS.join(', ')} (default 1d)`),
+        interval: servedIntervalSchema.optional().describe(`Bar length: ${SERVED_INTERVALS.join(', ')}; default the symbol's own`),
         limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(2000, 'must be at most 2000').default(100).describe('Most bars to return (default 100)'),
       },
-      outputSchema: { symbol: z.string(), interval: servedIntervalSchema, bars: z.array(barSchema) },
+      outputSchema: { symbol: z.string(), interval: servedIntervalSchema.optional(), bars: z.array(barSchema) },
       annotations: { readOnlyHint: true },
     },
     ({ symbol, from, to, interval, limit }) =>

@@ -85,7 +85,7 @@ describe('a live venue (Binance klines on 127.0.0.1) that fails', () => {
   let answer: 'ok' | 'fail' = 'fail';
   const t0 = Date.UTC(2024, 0, 1);
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       if (answer === 'fail') return res.writeHead(500).end('{"code":-1000,"msg":"An unknown error occurred"}');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([[t0, '100', '110', '90', '105', '7', t0 + 3_599_999]]));
     });

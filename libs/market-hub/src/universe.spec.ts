@@ -79,9 +79,10 @@ describe('the replay universe on one clock', () => {
     }
     const step = (performance.now() - started) / rounds;
     expect(bars).toBeGreaterThanOrEqual(rounds * 101); // SPX and 100 synthetic symbols move each step
-    // Generous bounds for a loaded 2-core machine; measured under jest about 0.05 ms idle and 0.4 ms per step.
-    expect(idle).toBeLessThan(0.1);
-    expect(step).toBeLessThan(1);
+    // Bounds for a loaded 2-core machine, far above what was measured (under jest 0.05-0.11 ms idle,
+    // 0.4 ms a step; 5 us and 0.75 ms in plain node) yet below a tick that walks each symbol's history.
+    expect(idle).toBeLessThan(1);
+    expect(step).toBeLessThan(5);
     console.log(`tick over ${hub.symbols().length} symbols: ${idle.toFixed(4)} ms idle, ${step.toFixed(4)} ms per step of ${(bars / rounds).toFixed(0)} bars`);
   });
 });

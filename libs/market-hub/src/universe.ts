@@ -27,16 +27,25 @@ export function bundledFeeds(): SymbolFeed[] {
   return [{ symbol: 'SPX', name: 'S&P 500 index', source: 'replay:sp500', interval: '1d', bars: loadSp500() }, ...stocks];
 }
 
+// Generating 100 symbols x 5,105 days takes a noticeable part of a second; a process (or a test
+// worker starting several gateways) builds each universe once. Replay bars are never mutated.
+const syntheticCache = new Map<string, SymbolFeed[]>();
+
 /** The seeded synthetic universe SYN000.. on the S&P 500's trading days, so it shares SPX's clock. */
 export function syntheticFeeds(options: { seed: number; symbols: number }): SymbolFeed[] {
+  const key = `${options.seed}:${options.symbols}`;
+  const cached = syntheticCache.get(key);
+  if (cached) return cached;
   const times = loadSp500().map((b) => b.time);
-  return [...syntheticUniverse({ seed: options.seed, symbols: options.symbols, bars: times.length, times })].map(([symbol, bars]) => ({
+  const feeds = [...syntheticUniverse({ seed: options.seed, symbols: options.symbols, bars: times.length, times })].map(([symbol, bars]) => ({
     symbol,
     name: `Synthetic stock ${symbol.slice(3)} (seed ${options.seed})`,
     source: `synthetic:${options.seed}`,
     interval: '1d' as const,
     bars,
   }));
+  syntheticCache.set(key, feeds);
+  return feeds;
 }
 
 /** The interval nearest (on a log scale) to the median spacing of the bars; daily for a single bar. */

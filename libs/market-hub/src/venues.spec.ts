@@ -99,7 +99,7 @@ describe('Binance through the hub (GET /api/v3/klines)', () => {
     expect(info.error).toMatch(error);
     expect(market.hub.status().stale).toEqual([{ symbol: 'BTCUSDT', error: info.error }]);
     // The venue comes back: fresh again, and the failure count starts over.
-    venue.handler = (url, res) => json(res, 200, [3, 4].map((i) => kline(i, 100 + i)));
+    venue.handler = (_url, res) => json(res, 200, [3, 4].map((i) => kline(i, 100 + i)));
     expect(await poller.poll('BTCUSDT')).toBe(60_000);
     expect(market.hub.symbolInfo()[0].stale).toBe(false);
   });

@@ -51,6 +51,11 @@ export const gatewayConfigSchema = z.object({
   SYNTHETIC_SEED: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').default(1).describe('Seed of the synthetic universe: same seed, same bars'),
   MARKET_FILES_DIR: z.string().min(1).optional().describe('Folder of CSV/JSONL bar files (symbol,time,open,high,low,close,volume); required with MARKET_PROVIDER=files, added to replay when set'),
   BINANCE_BASE_URL: urlVar().default('https://api.binance.com').describe('Binance REST base (GET /api/v3/klines)'),
+  BINANCE_STREAM_URL: z
+    .string()
+    .regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL such as wss://stream.binance.com:9443')
+    .optional()
+    .describe('Binance WebSocket base; when set, closed klines are pushed from its kline stream between polls'),
   BINANCE_SYMBOLS: symbolList('BTCUSDT,ETHUSDT', 'Binance symbols to poll, comma-separated'),
   BINANCE_INTERVAL: intervalSchema.default('1h').describe('Kline interval polled from Binance'),
   ALPHAVANTAGE_BASE_URL: urlVar().default('https://www.alphavantage.co').describe('Alpha Vantage base (GET /query?function=TIME_SERIES_DAILY)'),

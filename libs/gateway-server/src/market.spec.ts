@@ -99,7 +99,7 @@ describe('a live venue (Binance klines on 127.0.0.1) that fails', () => {
       BINANCE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       BINANCE_SYMBOLS: 'BTCUSDT',
       BINANCE_INTERVAL: '1h',
-      VENUE_TIMEOUT_MS: '500',
+      VENUE_TIMEOUT_MS: '3000',
     });
     const ready = async () => (await gateway.app.inject({ method: 'GET', url: '/ready' })).json();
     try {

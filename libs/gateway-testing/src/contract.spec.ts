@@ -24,7 +24,7 @@ describe('GatewayClient against the real gateway', () => {
       symbol: 'SPX', name: 'S&P 500 index', source: 'replay:sp500', interval: '1d', intervals: ['1d', '1w', '1M'],
       firstDate: '2000-01-03', lastDate: isoDate(spx[20].time), stale: false,
     });
-    expect(symbols.find((s) => s.symbol === 'MSFT')).toMatchObject({ source: 'replay:stocks', interval: '1M', lastDate: '2000-01-01' });
+    expect(symbols.find((s) => s.symbol === 'MSFT')).toMatchObject({ source: 'replay:stocks', interval: '1M', lastDate: '2000-02-01' }); // spx[20] is 2000-02-01
     expect(symbols.filter((s) => s.source === 'synthetic:1').map((s) => s.lastDate)).toEqual(Array(100).fill(isoDate(spx[20].time)));
     expect(await admin.getQuote('SPX')).toEqual({ symbol: 'SPX', price: spx[20].close, time: spx[20].time, date: isoDate(spx[20].time) });
     expect(await admin.getBars('SPX', { limit: 3 })).toEqual(spx.slice(18, 21));

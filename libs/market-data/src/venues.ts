@@ -110,16 +110,39 @@ export class BinanceProvider implements MarketDataProvider {
     return body.map((row) => parseBinanceKline(symbol, row));
   }
 
-  subscribe(symbols: string[], onBar: (bar: Bar) => void, interval: Interval = '1m'): () => void {
+  /**
+   * Closed klines from the combined WebSocket stream. A malformed message or a socket error goes
+   * to `onError` (never thrown from the socket's handlers); the stream closing other than by the
+   * returned function is reported with `ended` true, and the caller decides when to reconnect.
+   */
+  subscribe(
+    symbols: string[],
+    onBar: (bar: Bar) => void,
+    interval: Interval = '1m',
+    onError: (error: VenueError, ended: boolean) => void = () => undefined,
+  ): () => void {
     if (!this.options.streamUrl) throw new VenueError('binance', 'no stream URL configured');
     const streams = symbols.map((s) => `${s.toLowerCase()}@kline_${binanceIntervals[interval]}`).join('/');
-    const socket = new WebSocket(`${this.options.streamUrl}/stream?streams=${streams}`);
+    const socket = new WebSocket(`${this.options.streamUrl}/stream?streams=${streams}`, { handshakeTimeout: this.options.timeoutMs ?? 10_000, maxPayload: 1024 * 1024 });
+    let closedByCaller = false;
     socket.on('message', (data) => {
-      // Combined streams wrap each event as {stream, data}.
-      const bar = parseBinanceKlineEvent((JSON.parse(String(data)) as { data: unknown }).data);
-      if (bar) onBar(bar);
+      try {
+        // Combined streams wrap each event as {stream, data}.
+        const bar = parseBinanceKlineEvent((JSON.parse(String(data)) as { data: unknown }).data);
+        if (bar) onBar(bar);
+      } catch (err) {
+        onError(err instanceof VenueError ? err : new VenueError('binance', `stream message is not a kline event: ${(err as Error).message}`), false);
+      }
     });
-    return () => socket.close();
+    // 'close' follows every 'error', so only the close ends the stream.
+    socket.on('error', (err) => onError(new VenueError('binance', `stream failed: ${err.message}`), false));
+    socket.on('close', (code) => {
+      if (!closedByCaller) onError(new VenueError('binance', `stream closed (code ${code})`), true);
+    });
+    return () => {
+      closedByCaller = true;
+      socket.terminate();
+    };
   }
 }
 

@@ -76,6 +76,11 @@ export function fileFeeds(dir: string): SymbolFeed[] {
 export interface PollOptions {
   /** Time between polls of a symbol that answers. */
   pollMs: number;
+  /**
+   * Bars pushed as they close (the venue's stream), besides the polls: it reports closed bars and
+   * errors; a stream that ends is opened again after the same backoff as a failed poll.
+   */
+  stream?: (onBar: (bar: Bar) => void, onError: (error: Error, ended: boolean) => void) => () => void;
   /** First retry after a failure; doubles with each failure in a row up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -92,6 +97,9 @@ export class VenuePoller {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly failures = new Map<string, number>();
   private running = false;
+  private unsubscribe?: () => void;
+  private streamTimer?: NodeJS.Timeout;
+  private streamFailures = 0;
 
   constructor(
     private readonly hub: MarketHub,
@@ -104,12 +112,39 @@ export class VenuePoller {
   start() {
     this.running = true;
     for (const symbol of this.symbols) this.schedule(symbol, 0);
+    this.openStream();
   }
 
   stop() {
     this.running = false;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    clearTimeout(this.streamTimer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private openStream() {
+    const { stream } = this.options;
+    if (!stream || !this.running) return;
+    this.unsubscribe = stream(
+      (bar) => {
+        this.streamFailures = 0;
+        if (this.symbols.includes(bar.symbol)) this.hub.ingest(bar.symbol, [bar]);
+      },
+      (error, ended) => {
+        this.options.log?.warn({ venue: this.provider.name, err: error.message }, 'market venue stream failed; polls go on');
+        // A malformed message is skipped; a stream that ended is opened again after a backoff.
+        if (!ended) return;
+        this.streamFailures++;
+        clearTimeout(this.streamTimer);
+        if (this.running) this.streamTimer = setTimeout(() => this.openStream(), this.backoff(this.streamFailures));
+      },
+    );
+  }
+
+  private backoff(failures: number) {
+    return Math.min(this.options.maxRetryMs ?? 300_000, (this.options.retryMs ?? 1000) * 2 ** (failures - 1));
   }
 
   private schedule(symbol: string, delay: number) {
@@ -138,7 +173,7 @@ export class VenuePoller {
       this.failures.set(symbol, failures);
       const message = err instanceof Error ? err.message : String(err);
       this.hub.markStale(symbol, message);
-      delay = Math.min(this.options.maxRetryMs ?? 300_000, (this.options.retryMs ?? 1000) * 2 ** (failures - 1));
+      delay = this.backoff(failures);
       this.options.log?.warn({ venue: this.provider.name, symbol, failures, retryInMs: delay, err: message }, 'market venue failed; serving the last good bars');
     }
     this.schedule(symbol, delay);
@@ -153,7 +188,8 @@ export interface MarketOptions {
   synthetic: { seed: number; symbols: number };
   /** The user's CSV/JSONL folder: the whole market with provider `files`, added to `replay` when set. */
   filesDir?: string;
-  binance: { baseUrl: string; symbols: string[]; interval: Interval };
+  /** `streamUrl`: the kline WebSocket stream, pushing closed bars between polls. */
+  binance: { baseUrl: string; streamUrl?: string; symbols: string[]; interval: Interval };
   alphavantage: { baseUrl: string; apiKey?: string; symbols: string[] };
   /** Live venues: poll period, the bound on each request's time and size. */
   venue: { pollMs: number; timeoutMs: number; maxBytes?: number; retryMs?: number };
@@ -197,7 +233,11 @@ export function openMarket(options: MarketOptions): Market {
         symbols.map((symbol) => ({ symbol, name: symbol, source: provider.name, interval, bars: [] })),
         now,
       );
-      const poller = new VenuePoller(hub, provider, symbols, interval, { pollMs: options.venue.pollMs, retryMs: options.venue.retryMs, now, log: options.log });
+      const stream =
+        provider instanceof BinanceProvider && options.binance.streamUrl
+          ? (onBar: (bar: Bar) => void, onError: (error: Error, ended: boolean) => void) => provider.subscribe(symbols, onBar, interval, onError)
+          : undefined;
+      const poller = new VenuePoller(hub, provider, symbols, interval, { pollMs: options.venue.pollMs, retryMs: options.venue.retryMs, now, log: options.log, stream });
       return { hub, poller, start: () => poller.start(), stop: () => poller.stop() };
     }
   }

@@ -73,7 +73,7 @@ describe('live agent, rule-based', () => {
     // The unknown symbol fails each cycle as a recorded error; SPX trading goes on.
     const errors = (await app.inject(`/api/v1/runs/${runId}?type=error&limit=1`)).json();
     expect(errors.total).toBe(30);
-    expect(errors.events[0]).toMatchObject({ type: 'error', symbol: 'NOPE', message: 'get_price failed: unknown symbol NOPE; known: SPX [gateway 404 not_found]' });
+    expect(errors.events[0]).toMatchObject({ type: 'error', symbol: 'NOPE', message: 'get_price failed: unknown symbol NOPE; GET /api/v1/symbols lists the 106 known [gateway 404 not_found]' });
 
     // The account holds what the last decision left: its target after a trade, else what it held
     // (a change under 1% of the allocation is not traded). Fills were recorded as they happened.

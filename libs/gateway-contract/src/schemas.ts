@@ -1,4 +1,4 @@
-import { barSchema, symbolSchema } from '@tradeyard/market-data';
+import { barSchema, type Interval, intervalMs, intervalSchema, symbolSchema } from '@tradeyard/market-data';
 import { z } from 'zod';
 
 /**
@@ -49,7 +49,17 @@ export const loginRequestSchema = z.object({
 export const loginResponseSchema = z.object({ token: z.string(), role: roleSchema, expiresIn: z.number() });
 export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
-export const symbolInfoSchema = z.object({ symbol: symbolSchema, source: z.string().describe('Where the symbol\'s bars come from, e.g. replay:sp500') });
+export const symbolInfoSchema = z.object({
+  symbol: symbolSchema,
+  name: z.string(),
+  source: z.string().describe("Where the symbol's bars come from: replay:sp500, replay:stocks, synthetic:<seed>, file:<name>, binance, alphavantage"),
+  interval: intervalSchema.describe('The interval of its own bars'),
+  intervals: z.array(intervalSchema).describe('Intervals /bars serves for it: its own and those aggregated from it'),
+  firstDate: z.string().nullable().describe('Date of its first bar released at the market clock; null before it'),
+  lastDate: z.string().nullable().describe('Date of its latest bar released at the market clock'),
+  stale: z.boolean().describe('Its live venue is failing: the last good bars are served'),
+  error: z.string().optional().describe('What failed, while stale'),
+});
 export type SymbolInfo = z.infer<typeof symbolInfoSchema>;
 export const symbolListSchema = z.array(symbolInfoSchema);
 
@@ -57,12 +67,13 @@ export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number()
 export type QuoteDto = z.infer<typeof quoteDtoSchema>;
 
 /**
- * The bar intervals the gateway serves: the replay's daily bars, and weeks (from Monday) and
- * calendar months aggregated from them. The current week or month is partial: it aggregates the
- * days released up to the market clock, never a later one.
+ * The bar intervals the gateway knows. Each symbol serves its own interval and those aggregated
+ * from it (its `intervals` in /symbols; weeks from Monday, calendar months), others are refused
+ * with the list. The current week or month is partial: it aggregates the bars released up to the
+ * market clock, never a later one.
  */
-export const SERVED_INTERVALS = ['1d', '1w', '1M'] as const;
-export const servedIntervalSchema = z.enum(SERVED_INTERVALS, { error: `must be one of ${SERVED_INTERVALS.join(', ')} (the intervals the gateway serves)` });
+export const SERVED_INTERVALS = Object.keys(intervalMs) as [Interval, ...Interval[]];
+export const servedIntervalSchema = z.enum(SERVED_INTERVALS, { error: `must be one of ${SERVED_INTERVALS.join(', ')} (the intervals the gateway knows)` });
 export type ServedInterval = z.infer<typeof servedIntervalSchema>;
 
 export const barListSchema = z.array(barSchema);
@@ -70,7 +81,7 @@ export const barListSchema = z.array(barSchema);
 export const barsQuerySchema = z.object({
   from: calendarDateSchema.optional(),
   to: calendarDateSchema.optional(),
-  interval: servedIntervalSchema.optional().describe('1d (default), 1w or 1M'),
+  interval: servedIntervalSchema.optional().describe("One of the symbol's intervals (GET /symbols); default its own"),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 export type BarsQuery = z.infer<typeof barsQuerySchema>;

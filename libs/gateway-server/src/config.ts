@@ -1,9 +1,22 @@
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
-import { baseConfigShape } from '@tradeyard/service-kit';
+import { intervalSchema, symbolSchema } from '@tradeyard/market-data';
+import { marketProviders } from '@tradeyard/market-hub';
+import { baseConfigShape, urlVar } from '@tradeyard/service-kit';
 import { z } from 'zod';
 
 const secret = (what: string) =>
   z.string({ error: 'is required' }).min(16, 'must be at least 16 characters').describe(what);
+const symbolList = (fallback: string, what: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((list, ctx) => {
+      const symbols = list.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = symbols.filter((s) => !symbolSchema.safeParse(s).success);
+      if (bad.length || symbols.length === 0) ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of symbols (capital letters, digits, dot, dash, underscore); bad: ${bad.join(', ') || '(empty)'}` });
+      return symbols;
+    })
+    .describe(what);
 const nonNegative = (fallback: number, what: string) =>
   z.coerce.number({ error: 'must be a number' }).finite('must be a finite number').min(0, 'must be 0 or more').default(fallback).describe(what);
 
@@ -25,8 +38,31 @@ export const gatewayConfigSchema = z.object({
   SERVICE_TOKEN: secret('Bearer token of the scanner and mcp-tools: role trader on the paper account "agent"'),
   JWT_SECRET: secret('Secret that signs login tokens (JWT, HS256)'),
   JWT_TTL_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(60, 'must be at least 60').default(43_200).describe('Lifetime of a login token'),
-  REPLAY_BARS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(1).describe('Speed of the bundled S&P 500 replay, in daily bars per second of wall time'),
-  REPLAY_START_DATE: calendarDateSchema.default('2000-01-03').describe('First day of the bundled S&P 500 history the replay shows as current'),
+  // The market (libs/market-hub openMarket): which provider, and what each one needs.
+  MARKET_PROVIDER: z
+    .enum(marketProviders, { error: `must be one of ${marketProviders.join(', ')}` })
+    .default('replay')
+    .describe(
+      'replay: SPX, the bundled monthly stocks, the synthetic universe (and MARKET_FILES_DIR when set) on one replay clock; synthetic: the synthetic universe alone; files: MARKET_FILES_DIR alone; binance, alphavantage: those venues polled live',
+    ),
+  REPLAY_BARS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(1).describe('Speed of the replay clock in steps per second of wall time: one step is a date of the finest-interval symbols (the S&P 500 trading days in the bundled universe)'),
+  REPLAY_START_DATE: calendarDateSchema.default('2000-01-03').describe('First day the replay shows as current'),
+  SYNTHETIC_SYMBOLS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(2000, 'must be at most 2000').default(100).describe('Symbols of the seeded synthetic universe SYN000.. (replay, synthetic); 0: none with replay'),
+  SYNTHETIC_SEED: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').default(1).describe('Seed of the synthetic universe: same seed, same bars'),
+  MARKET_FILES_DIR: z.string().min(1).optional().describe('Folder of CSV/JSONL bar files (symbol,time,open,high,low,close,volume); required with MARKET_PROVIDER=files, added to replay when set'),
+  BINANCE_BASE_URL: urlVar().default('https://api.binance.com').describe('Binance REST base (GET /api/v3/klines)'),
+  BINANCE_STREAM_URL: z
+    .string()
+    .regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL such as wss://stream.binance.com:9443')
+    .optional()
+    .describe('Binance WebSocket base; when set, closed klines are pushed from its kline stream between polls'),
+  BINANCE_SYMBOLS: symbolList('BTCUSDT,ETHUSDT', 'Binance symbols to poll, comma-separated'),
+  BINANCE_INTERVAL: intervalSchema.default('1h').describe('Kline interval polled from Binance'),
+  ALPHAVANTAGE_BASE_URL: urlVar().default('https://www.alphavantage.co').describe('Alpha Vantage base (GET /query?function=TIME_SERIES_DAILY)'),
+  ALPHAVANTAGE_API_KEY: z.string().min(1).optional().describe('Alpha Vantage API key; required with MARKET_PROVIDER=alphavantage'),
+  ALPHAVANTAGE_SYMBOLS: symbolList('IBM,MSFT', 'Alpha Vantage symbols to poll (daily bars), comma-separated'),
+  VENUE_POLL_SECONDS: z.coerce.number({ error: 'must be a number' }).min(1, 'must be at least 1').default(60).describe('Seconds between polls of a live venue per symbol (failures retry sooner, with backoff)'),
+  VENUE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(10_000).describe('Time one venue request may take'),
   PAPER_STARTING_CASH: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(100_000).describe('Cash of a new paper account'),
   FEE_BPS: nonNegative(0, 'Fee per fill in basis points of its notional'),
   FEE_FIXED: nonNegative(0, 'Fixed fee per fill'),
@@ -42,5 +78,9 @@ export const gatewayConfigSchema = z.object({
   ALLOW_SHORT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').describe('Allow selling more than is held'),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),
+}).superRefine((config, ctx) => {
+  // Variables a provider needs are checked with it, so a missing one is named at start-up.
+  if (config.MARKET_PROVIDER === 'files' && !config.MARKET_FILES_DIR) ctx.addIssue({ code: 'custom', path: ['MARKET_FILES_DIR'], message: 'is required when MARKET_PROVIDER=files' });
+  if (config.MARKET_PROVIDER === 'alphavantage' && !config.ALPHAVANTAGE_API_KEY) ctx.addIssue({ code: 'custom', path: ['ALPHAVANTAGE_API_KEY'], message: 'is required when MARKET_PROVIDER=alphavantage' });
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
+import { openStatuses } from '@tradeyard/fill-engine';
 import {
   accountSettingsSchema,
   barListSchema,
@@ -23,9 +24,9 @@ import {
   type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
-import { MarketHub } from '@tradeyard/market-hub';
+import { type MarketHub, openMarket, UnsupportedIntervalError } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable } from '@tradeyard/service-kit';
+import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
@@ -53,12 +54,25 @@ const principalOf = (request: FastifyRequest): Principal => request.caller as un
 /** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
 const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
 
+// Literal, as in the broker, so the partial index on open orders serves the query.
+const openStatusList = `(${openStatuses.map((status) => `'${status}'`).join(', ')})`;
+
 /** What a caller may supply instead of the gateway opening it from the config (tests do). */
 export interface GatewayDependencies {
   /** An open database the gateway migrates, uses and closes; default: opened from DATABASE_URL or DATA_DIR. */
   database?: Database;
   /** Wall clock of the market replay, in ms since the epoch; default Date.now. */
   now?: () => number;
+}
+
+/**
+ * /ready's market check: not ready while no symbol has a bar; degraded (ready, with the note)
+ * while a live venue fails and its symbols are served stale.
+ */
+function marketReadiness(status: ReturnType<MarketHub['status']>): string | undefined {
+  if (status.withData === 0) throw new Error(`no market data yet for any of ${status.symbols} symbols${status.stale.length ? `: ${status.stale[0].error}` : ''}`);
+  if (status.stale.length) return `degraded: ${status.stale.length} of ${status.symbols} symbols stale (${status.stale[0].symbol}: ${status.stale[0].error})`;
+  return undefined;
 }
 
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
@@ -76,7 +90,17 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  const hub = new MarketHub({ barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now });
+  const market = openMarket({
+    provider: config.MARKET_PROVIDER,
+    replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
+    synthetic: { seed: config.SYNTHETIC_SEED, symbols: config.SYNTHETIC_SYMBOLS },
+    filesDir: config.MARKET_FILES_DIR,
+    binance: { baseUrl: config.BINANCE_BASE_URL, streamUrl: config.BINANCE_STREAM_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
+    alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
+    venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },
+    log: depLog,
+  });
+  const { hub } = market;
   const broker = new Broker(
     db,
     hub,
@@ -116,9 +140,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     readiness: [
       { name: 'database', check: async () => void (await db.query('SELECT 1')) },
       ...(bus instanceof RedisBus ? [{ name: 'redis', check: () => bus.ping() }] : []),
+      { name: 'market', check: () => marketReadiness(hub.status()) },
     ],
     onClose: async () => {
       clearInterval(ticker);
+      market.stop();
       await relay.stop();
       await bus.close();
       await db.close();
@@ -184,12 +210,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     },
   );
 
-  app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () =>
-    hub.symbols().map((symbol) => ({ symbol, source: 'replay:sp500' })),
-  );
+  app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () => hub.symbolInfo());
 
   const known = (symbol: string) => {
-    if (!hub.symbols().includes(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; known: ${hub.symbols().join(', ')}` });
+    if (!hub.has(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; GET /api/v1/symbols lists the ${hub.symbols().length} known` });
     return symbol;
   };
   app.get(
@@ -200,7 +224,14 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   app.get(
     '/api/v1/bars/:symbol',
     { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, querystring: barsQuerySchema.strict(), response: { 200: barListSchema } } },
-    async (request) => hub.bars(known(request.params.symbol), request.query),
+    async (request) => {
+      try {
+        return hub.bars(known(request.params.symbol), request.query);
+      } catch (err) {
+        if (err instanceof UnsupportedIntervalError) throw new HttpError(400, validationFailed([{ field: 'query.interval', rule: err.message }]));
+        throw err;
+      }
+    },
   );
 
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
@@ -285,10 +316,16 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const tick = async () => {
     const events = hub.tick();
     events.forEach(ws.broadcastMarket);
-    if (events.length) await Promise.all(hub.symbols().map((s) => broker.matchRestingOrders(s)));
+    // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
+    // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
+    if (events.length === 0) return;
+    const open = await db.query<{ symbol: string }>(`SELECT DISTINCT symbol FROM orders WHERE status IN ${openStatusList}`);
+    const withOrders = new Set(open.map((r) => r.symbol));
+    await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
   };
   app.addHook('onReady', async () => {
     relay.start();
+    market.start();
     let running = false;
     ticker = setInterval(() => {
       if (running) return;
@@ -299,7 +336,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
   });
 
-  return { ...service, db, broker, hub, bus, relay, tick };
+  return { ...service, db, broker, hub, market, bus, relay, tick };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -17,7 +17,15 @@ describe('GatewayClient against the real gateway', () => {
   afterAll(() => gateway.close());
 
   it('logs in, lists symbols, quotes and bars as of the market clock the test moves', async () => {
-    expect(await admin.listSymbols()).toEqual([{ symbol: 'SPX', source: 'replay:sp500' }]);
+    // The whole universe: SPX, the five bundled monthly stocks and 100 synthetic symbols, as of the clock.
+    const symbols = await admin.listSymbols();
+    expect(symbols).toHaveLength(106);
+    expect(symbols[0]).toEqual({
+      symbol: 'SPX', name: 'S&P 500 index', source: 'replay:sp500', interval: '1d', intervals: ['1d', '1w', '1M'],
+      firstDate: '2000-01-03', lastDate: isoDate(spx[20].time), stale: false,
+    });
+    expect(symbols.find((s) => s.symbol === 'MSFT')).toMatchObject({ source: 'replay:stocks', interval: '1M', lastDate: '2000-02-01' }); // spx[20] is 2000-02-01
+    expect(symbols.filter((s) => s.source === 'synthetic:1').map((s) => s.lastDate)).toEqual(Array(100).fill(isoDate(spx[20].time)));
     expect(await admin.getQuote('SPX')).toEqual({ symbol: 'SPX', price: spx[20].close, time: spx[20].time, date: isoDate(spx[20].time) });
     expect(await admin.getBars('SPX', { limit: 3 })).toEqual(spx.slice(18, 21));
     await gateway.clock.advance(2);
@@ -25,7 +33,7 @@ describe('GatewayClient against the real gateway', () => {
     expect((await admin.getBars('SPX')).at(-1)).toEqual(spx[22]);
   });
 
-  it('serves 1d, 1w and 1M bars and answers any other interval with a 400 listing what it serves', async () => {
+  it("serves each symbol's intervals and answers any other with a 400 listing what it serves", async () => {
     const weeks = await admin.getBars('SPX', { interval: '1w' });
     expect(weeks.map((b) => isoDate(b.time))).toEqual(['2000-01-03', '2000-01-10', '2000-01-17', '2000-01-24', '2000-01-31']);
     expect(weeks.at(-1)!.close).toBe(spx[22].close); // the current week, up to the clock
@@ -34,8 +42,13 @@ describe('GatewayClient against the real gateway', () => {
     const refused = await admin.request('GET', '/bars/SPX', { query: { interval: '1h' } }).catch((e: unknown) => e);
     expect(refused).toMatchObject({
       status: 400,
-      body: { error: 'validation_failed', details: [{ field: 'query.interval', rule: 'must be one of 1d, 1w, 1M (the intervals the gateway serves)' }] },
+      body: { error: 'validation_failed', details: [{ field: 'query.interval', rule: 'SPX has no 1h bars; available intervals: 1d, 1w, 1M' }] },
     });
+    // Monthly stocks: their own interval by default; daily bars do not exist for them.
+    expect((await admin.getBars('IBM')).map((b) => isoDate(b.time))).toEqual(['2000-01-01', '2000-02-01']);
+    await expect(admin.getBars('IBM', { interval: '1d' })).rejects.toMatchObject({ status: 400, body: { details: [{ field: 'query.interval', rule: 'IBM has no 1d bars; available intervals: 1M' }] } });
+    const unknown = await admin.request('GET', '/bars/SPX', { query: { interval: '3d' } }).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ status: 400, body: { details: [{ field: 'query.interval', rule: 'must be one of 1m, 5m, 15m, 1h, 4h, 1d, 1w, 1M (the intervals the gateway knows)' }] } });
   });
 
   it('places, reads, lists and cancels orders, with their journal, portfolio and equity', async () => {
@@ -71,6 +84,6 @@ describe('GatewayClient against the real gateway', () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 400, body: { error: 'validation_failed', details: [{ field: 'body.quantity', rule: 'must be greater than 0' }] } });
     await expect(new GatewayClient({ baseUrl: gateway.url }).getPortfolio()).rejects.toMatchObject({ status: 401, body: { error: 'unauthorized' } });
-    await expect(admin.getQuote('NOPE')).rejects.toMatchObject({ status: 404, body: { error: 'not_found', message: 'unknown symbol NOPE; known: SPX' } });
+    await expect(admin.getQuote('NOPE')).rejects.toMatchObject({ status: 404, body: { error: 'not_found', message: 'unknown symbol NOPE; GET /api/v1/symbols lists the 106 known' } });
   });
 });

@@ -68,6 +68,27 @@ describe('synthetic universe', () => {
     expect(bars.every((bar) => barSchema.safeParse(bar).success && bar.volume > 0)).toBe(true);
     expect(bars.slice(1).every((bar, i) => bar.open === bars[i].close)).toBe(true);
   });
+
+  it('moves together on a common market factor, on a given trading calendar', async () => {
+    const times = [Date.UTC(2000, 0, 3), Date.UTC(2000, 0, 4), Date.UTC(2000, 0, 6)];
+    expect((await syntheticProvider({ seed: 3, symbols: 2, bars: 0, times }).history('SYN001')).map((b) => b.time)).toEqual(times);
+    const universe = syntheticProvider({ seed: 3, symbols: 40, bars: 500 });
+    const returns = await Promise.all(
+      (await universe.symbols()).map(async (s) => (await universe.history(s)).map((b) => Math.log(b.close / b.open))),
+    );
+    const correlation = (x: number[], y: number[]) => {
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const [mx, my] = [mean(x), mean(y)];
+      let [sxy, sxx, syy] = [0, 0, 0];
+      for (let i = 0; i < x.length; i++) [sxy, sxx, syy] = [sxy + (x[i] - mx) * (y[i] - my), sxx + (x[i] - mx) ** 2, syy + (y[i] - my) ** 2];
+      return sxy / Math.sqrt(sxx * syy);
+    };
+    const pairs = returns.slice(1).map((r, i) => correlation(returns[i], r));
+    const average = pairs.reduce((a, b) => a + b, 0) / pairs.length;
+    // Correlation 0.5 with the market factor gives pairs about 0.25; independent walks about 0.
+    expect(average).toBeGreaterThan(0.15);
+    expect(average).toBeLessThan(0.35);
+  });
 });
 
 describe('importing user bars', () => {

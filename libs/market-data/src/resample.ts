@@ -30,3 +30,10 @@ export function resample(bars: readonly Bar[], interval: Interval): Bar[] {
   }
   return out;
 }
+
+/** Close time of the `interval` bucket opening at `start` (the next bucket's open): calendar months for 1M. */
+export function bucketEnd(start: number, interval: Interval): number {
+  if (interval !== '1M') return start + intervalMs[interval];
+  const d = new Date(start);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}

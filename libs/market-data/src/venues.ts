@@ -22,10 +22,42 @@ function toBar(venue: string, raw: { symbol: string; time: number; open: unknown
   return parsed.data;
 }
 
-async function getJson(venue: string, url: URL): Promise<unknown> {
-  const res = await fetch(url);
-  const text = await res.text();
-  if (!res.ok) throw new VenueError(venue, `HTTP ${res.status} from ${url.pathname}: ${text.slice(0, 200)}`);
+/** Each venue request is bounded in time and size: a venue that hangs or floods fails, it never stalls the hub. */
+export interface RequestBounds {
+  /** Time the whole request (headers and body) may take; default 10 s. */
+  timeoutMs?: number;
+  /** Largest body read; default 16 MB (Alpha Vantage's full daily history is about 1.5 MB). */
+  maxBytes?: number;
+}
+
+async function getJson(venue: string, url: URL, bounds: RequestBounds = {}): Promise<unknown> {
+  const timeoutMs = bounds.timeoutMs ?? 10_000;
+  const maxBytes = bounds.maxBytes ?? 16 * 1024 * 1024;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let text = '';
+  let status: number;
+  try {
+    const res = await fetch(url, { signal });
+    status = res.status;
+    // Read by hand rather than res.text() so a body over the bound is cut off, not buffered.
+    const decoder = new TextDecoder();
+    let size = 0;
+    const reader = res.body?.getReader();
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
+      size += chunk.value.byteLength;
+      if (size > maxBytes) {
+        await reader?.cancel();
+        throw new VenueError(venue, `response from ${url.pathname} is larger than ${maxBytes} bytes`);
+      }
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    text += decoder.decode();
+  } catch (err) {
+    if (err instanceof VenueError) throw err;
+    if (signal.aborted) throw new VenueError(venue, `no complete answer from ${url.pathname} within ${timeoutMs} ms`);
+    throw new VenueError(venue, `request to ${url.pathname} failed: ${(err as Error).message}`);
+  }
+  if (status < 200 || status > 299) throw new VenueError(venue, `HTTP ${status} from ${url.pathname}: ${text.slice(0, 200)}`);
   try {
     return JSON.parse(text);
   } catch {
@@ -49,7 +81,7 @@ export function parseBinanceKlineEvent(message: unknown): Bar | undefined {
   return toBar('binance', { symbol: m.k.s, time: m.k.t, open: m.k.o, high: m.k.h, low: m.k.l, close: m.k.c, volume: m.k.v });
 }
 
-export interface BinanceOptions {
+export interface BinanceOptions extends RequestBounds {
   /** REST base, e.g. https://api.binance.com */
   baseUrl: string;
   /** WebSocket base, e.g. wss://stream.binance.com:9443 */
@@ -73,21 +105,44 @@ export class BinanceProvider implements MarketDataProvider {
     url.searchParams.set('limit', '1000');
     if (query.from !== undefined) url.searchParams.set('startTime', String(query.from));
     if (query.to !== undefined) url.searchParams.set('endTime', String(query.to));
-    const body = await getJson('binance', url);
+    const body = await getJson('binance', url, this.options);
     if (!Array.isArray(body)) throw new VenueError('binance', 'klines response is not an array');
     return body.map((row) => parseBinanceKline(symbol, row));
   }
 
-  subscribe(symbols: string[], onBar: (bar: Bar) => void, interval: Interval = '1m'): () => void {
+  /**
+   * Closed klines from the combined WebSocket stream. A malformed message or a socket error goes
+   * to `onError` (never thrown from the socket's handlers); the stream closing other than by the
+   * returned function is reported with `ended` true, and the caller decides when to reconnect.
+   */
+  subscribe(
+    symbols: string[],
+    onBar: (bar: Bar) => void,
+    interval: Interval = '1m',
+    onError: (error: VenueError, ended: boolean) => void = () => undefined,
+  ): () => void {
     if (!this.options.streamUrl) throw new VenueError('binance', 'no stream URL configured');
     const streams = symbols.map((s) => `${s.toLowerCase()}@kline_${binanceIntervals[interval]}`).join('/');
-    const socket = new WebSocket(`${this.options.streamUrl}/stream?streams=${streams}`);
+    const socket = new WebSocket(`${this.options.streamUrl}/stream?streams=${streams}`, { handshakeTimeout: this.options.timeoutMs ?? 10_000, maxPayload: 1024 * 1024 });
+    let closedByCaller = false;
     socket.on('message', (data) => {
-      // Combined streams wrap each event as {stream, data}.
-      const bar = parseBinanceKlineEvent((JSON.parse(String(data)) as { data: unknown }).data);
-      if (bar) onBar(bar);
+      try {
+        // Combined streams wrap each event as {stream, data}.
+        const bar = parseBinanceKlineEvent((JSON.parse(String(data)) as { data: unknown }).data);
+        if (bar) onBar(bar);
+      } catch (err) {
+        onError(err instanceof VenueError ? err : new VenueError('binance', `stream message is not a kline event: ${(err as Error).message}`), false);
+      }
     });
-    return () => socket.close();
+    // 'close' follows every 'error', so only the close ends the stream.
+    socket.on('error', (err) => onError(new VenueError('binance', `stream failed: ${err.message}`), false));
+    socket.on('close', (code) => {
+      if (!closedByCaller) onError(new VenueError('binance', `stream closed (code ${code})`), true);
+    });
+    return () => {
+      closedByCaller = true;
+      socket.terminate();
+    };
   }
 }
 
@@ -112,7 +167,7 @@ export function parseAlphaVantageDaily(symbol: string, body: unknown): Bar[] {
     .sort((x, y) => x.time - y.time);
 }
 
-export interface AlphaVantageOptions {
+export interface AlphaVantageOptions extends RequestBounds {
   baseUrl: string;
   apiKey: string;
   symbols: string[];
@@ -131,9 +186,10 @@ export class AlphaVantageProvider implements MarketDataProvider {
     const url = new URL('/query', this.options.baseUrl);
     url.searchParams.set('function', 'TIME_SERIES_DAILY');
     url.searchParams.set('symbol', symbol);
-    url.searchParams.set('outputsize', 'full');
+    // The last 100 days when resuming from a date, else the whole history.
+    url.searchParams.set('outputsize', query.from === undefined ? 'full' : 'compact');
     url.searchParams.set('apikey', this.options.apiKey);
-    const bars = parseAlphaVantageDaily(symbol, await getJson('alphavantage', url));
+    const bars = parseAlphaVantageDaily(symbol, await getJson('alphavantage', url, this.options));
     const from = query.from ?? -Infinity;
     const to = query.to ?? Infinity;
     return bars.filter((bar) => bar.time >= from && bar.time <= to);

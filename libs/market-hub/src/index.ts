@@ -1,1 +1,2 @@
 export * from './market-hub';
+export * from './universe';

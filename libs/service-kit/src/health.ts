@@ -1,10 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 
-/** A dependency the service needs before it can do useful work (database, upstream, feed). */
+/**
+ * A dependency the service needs before it can do useful work (database, upstream, feed). A check
+ * throws when the dependency is down; it returns a note when the service works degraded (a feed
+ * serving stale data): /ready stays 200 with status "degraded" and the note.
+ */
 export interface ReadinessCheck {
   name: string;
-  check: () => Promise<void> | void;
+  check: () => Promise<string | void> | string | void;
 }
 
 export interface HealthOptions {
@@ -27,16 +31,16 @@ const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, options) => 
   }));
 
   // Checks run together, each bounded: a dependency that hangs is reported, never waited on.
-  const runCheck = async ({ check }: ReadinessCheck): Promise<string> => {
+  const runCheck = async ({ check }: ReadinessCheck): Promise<{ down: boolean; text: string }> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      const note = await Promise.race([
         check(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${options.readinessTimeoutMs} ms`)), options.readinessTimeoutMs))),
       ]);
-      return 'ok';
+      return { down: false, text: typeof note === 'string' ? note : 'ok' };
     } catch (err) {
-      return err instanceof Error ? err.message : String(err);
+      return { down: true, text: err instanceof Error ? err.message : String(err) };
     } finally {
       clearTimeout(timer);
     }
@@ -44,10 +48,12 @@ const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, options) => 
   app.get('/ready', { config: { auth: 'public' } }, async (_request, reply) => {
     const { checks } = options;
     const outcomes = await Promise.all(checks.map(runCheck));
-    const results = Object.fromEntries(checks.map((c, i) => [c.name, outcomes[i]]));
-    const missing = checks.filter((_, i) => outcomes[i] !== 'ok').map((c) => c.name);
+    const results = Object.fromEntries(checks.map((c, i) => [c.name, outcomes[i].text]));
+    const missing = checks.filter((_, i) => outcomes[i].down).map((c) => c.name);
+    const degraded = checks.filter((_, i) => !outcomes[i].down && outcomes[i].text !== 'ok').map((c) => c.name);
     if (missing.length) reply.header('retry-after', '2');
-    return reply.code(missing.length ? 503 : 200).send({ status: missing.length ? 'not ready' : 'ready', ...(missing.length ? { missing } : {}), checks: results });
+    const status = missing.length ? 'not ready' : degraded.length ? 'degraded' : 'ready';
+    return reply.code(missing.length ? 503 : 200).send({ status, ...(missing.length ? { missing } : {}), ...(degraded.length ? { degraded } : {}), checks: results });
   });
 };
 

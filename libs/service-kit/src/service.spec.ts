@@ -42,6 +42,16 @@ describe('createService', () => {
     await service.stop();
   });
 
+  it('stays ready but reports "degraded" with the note of a check that works degraded', async () => {
+    const service = createService({ name: 'unit', config });
+    service.addReadinessCheck({ name: 'database', check: () => undefined });
+    service.addReadinessCheck({ name: 'market', check: () => 'degraded: 2 of 2 symbols stale' });
+    const res = await service.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'degraded', degraded: ['market'], checks: { database: 'ok', market: 'degraded: 2 of 2 symbols stale' } });
+    await service.stop();
+  });
+
   it('reports a dependency that hangs as down within the readiness timeout', async () => {
     const service = createService({ name: 'unit', config, readinessTimeoutMs: 200 });
     service.addReadinessCheck({ name: 'redis', check: () => new Promise<void>(() => undefined) });

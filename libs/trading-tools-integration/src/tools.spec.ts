@@ -65,8 +65,8 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'clientOrderId']);
     // get_history offers exactly the intervals the gateway serves.
     const history = tools.find((t) => t.name === 'get_history')!;
-    expect((history.inputSchema.properties!.interval as { enum: string[] }).enum).toEqual(['1d', '1w', '1M']);
-    expect(history.description).toContain('Intervals: 1d, 1w, 1M');
+    expect((history.inputSchema.properties!.interval as { enum: string[] }).enum).toEqual(['1m', '5m', '15m', '1h', '4h', '1d', '1w', '1M']);
+    expect(history.description).toContain('list_symbols gives them');
   });
 
   it('reads the price of SPX (any case) and its history, and does arithmetic', async () => {
@@ -90,7 +90,9 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
   });
 
   it('lists symbols and finds signals by symbol and date', async () => {
-    expect((await call(client, 'list_symbols')).structuredContent).toEqual({ symbols: [{ symbol: 'SPX', source: 'replay:sp500' }] });
+    const { symbols } = (await call(client, 'list_symbols')).structuredContent as { symbols: { symbol: string; source: string }[] };
+    expect(symbols).toHaveLength(106);
+    expect(symbols[0]).toMatchObject({ symbol: 'SPX', source: 'replay:sp500', interval: '1d' });
     const date = new Date(spx[240].time).toISOString().slice(0, 10);
     const found = await call(client, 'search_signals', { symbol: 'SPX', from: date, to: date });
     expect((found.structuredContent!.signals as { id: string }[]).map((s) => s.id)).toEqual(['s1']);
@@ -169,12 +171,12 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     ['buy', { symbol: 'SPX' }, /Invalid arguments for tool buy: must be a number at quantity/],
     ['sell', { symbol: 'S P X', quantity: 1 }, /must be a ticker of 1-20 letters.* at symbol/],
     ['get_history', { symbol: 'SPX', from: '2000-13-45' }, /must be a real calendar date at from/],
-    ['get_history', { symbol: 'SPX', interval: '3d' }, /must be one of 1d, 1w, 1M \(the intervals the gateway serves\) at interval/],
-    ['get_history', { symbol: 'SPX', interval: '1h' }, /must be one of 1d, 1w, 1M \(the intervals the gateway serves\) at interval/],
+    ['get_history', { symbol: 'SPX', interval: '3d' }, /must be one of 1m, 5m, 15m, 1h, 4h, 1d, 1w, 1M \(the intervals the gateway knows\) at interval/],
+    ['get_history', { symbol: 'SPX', interval: '1h' }, /^get_history failed: .*SPX has no 1h bars; available intervals: 1d, 1w, 1M/],
     ['get_history', { symbol: 'SPX', from: '2001-01-01', to: '2000-01-01' }, /^get_history failed: from must not be after to$/],
     ['calculate', { expression: 'evaluate("1")' }, /^calculate failed: function evaluate is not allowed$/],
     ['calculate', { expression: '1e308*10' }, /^calculate failed: result is not a finite number \(Infinity\)/],
-    ['get_price', { symbol: 'NOPE' }, /^get_price failed: unknown symbol NOPE; known: SPX \[gateway 404 not_found\]$/],
+    ['get_price', { symbol: 'NOPE' }, /^get_price failed: unknown symbol NOPE; GET \/api\/v1\/symbols lists the 106 known \[gateway 404 not_found\]$/],
     ['no_such_tool', {}, /Tool no_such_tool not found/],
   ])('%s %j is a tool error that says why', async (name, args, message) => {
     const result = await call(client, name, args);

@@ -1,0 +1,427 @@
+import { outboxStatement, type Queryable, type Row } from '@tradeyard/persistence';
+import { formatMicros, parseMicros } from '@tradeyard/money';
+import { openStatuses, type EngineOrder, type OrderJournalEntry, type OrderStatus, type ReasonCode, type TimeInForce } from '@tradeyard/fill-engine';
+import { accountConfigSchema, anyProtection, protectionsOf, type AccountConfig } from './protections';
+import { flat, type PositionState } from './ledger';
+
+/** An order as the broker holds it: amounts in micro-units. */
+export interface OrderRecord extends EngineOrder {
+  accountId: string;
+  symbol: string;
+  /** Bracket: the prices of the exit orders the fill of this entry places, and a child's entry. */
+  takeProfitPrice: bigint | null;
+  stopLossPrice: bigint | null;
+  parentId: string | null;
+  reservedCash: bigint;
+  reservedQuantity: bigint;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An account row locked for the transaction: its cash, its settings and the state its protections keep. */
+export interface LockedAccount {
+  id: string;
+  initialCash: bigint;
+  cash: bigint;
+  config: AccountConfig;
+  allowShort: boolean;
+  dayNumber: number | null;
+  dayStartEquity: bigint;
+  losingStreak: number;
+  cooldownUntil: number;
+}
+
+/** A position with the market time it was opened at (for the borrow fee of a short). */
+export type HeldPosition = PositionState & { openedAt: number | null };
+
+export const orderColumns = `id, account_id, symbol, side, type, quantity::text AS quantity, limit_price::text AS limit_price, status, reason_code, reason,
+  filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, fees::text AS fees, fill_count,
+  reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at,
+  time_in_force, stop_price::text AS stop_price, trail_amount::text AS trail_amount, trail_percent::text AS trail_percent,
+  trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through,
+  take_profit_price::text AS take_profit_price, stop_loss_price::text AS stop_loss_price, parent_id`;
+export const orderStatusList = `(${openStatuses.map((s) => `'${s}'`).join(', ')})`;
+
+const optionalMicros = (v: unknown) => (v === null || v === undefined ? null : parseMicros(v as string));
+const optionalTime = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+export const optionalText = (v: bigint | null) => (v === null ? null : formatMicros(v));
+export const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
+
+export function toRecord(r: Row): OrderRecord {
+  return {
+    id: String(r.id),
+    accountId: String(r.account_id),
+    symbol: String(r.symbol),
+    side: r.side as OrderRecord['side'],
+    type: r.type as OrderRecord['type'],
+    timeInForce: r.time_in_force as TimeInForce,
+    quantity: parseMicros(r.quantity as string),
+    limitPrice: optionalMicros(r.limit_price),
+    stopPrice: optionalMicros(r.stop_price),
+    trailAmount: optionalMicros(r.trail_amount),
+    trailPercent: optionalMicros(r.trail_percent),
+    trailAnchor: optionalMicros(r.trail_anchor),
+    triggered: r.triggered === true,
+    arrivalTime: optionalTime(r.arrival_time),
+    evaluatedThrough: optionalTime(r.evaluated_through),
+    takeProfitPrice: optionalMicros(r.take_profit_price),
+    stopLossPrice: optionalMicros(r.stop_loss_price),
+    parentId: r.parent_id === null || r.parent_id === undefined ? null : String(r.parent_id),
+    status: r.status as OrderStatus,
+    reasonCode: (r.reason_code as ReasonCode | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    filledQuantity: parseMicros(r.filled_quantity as string),
+    filledNotional: parseMicros(r.filled_notional as string),
+    fees: parseMicros(r.fees as string),
+    fillCount: Number(r.fill_count),
+    reservedCash: parseMicros(r.reserved_cash as string),
+    reservedQuantity: parseMicros(r.reserved_quantity as string),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
+export function positionOf(r: Row): PositionState {
+  return { quantity: parseMicros(r.quantity as string), cost: parseMicros(r.cost as string), realizedPnl: parseMicros(r.realized_pnl as string) };
+}
+
+/** What an open order holds back from the rest of its account. */
+interface Reservation {
+  symbol: string;
+  parentId: string | null;
+  cash: bigint;
+  quantity: bigint;
+}
+
+/**
+ * One account inside a transaction: its row locked, and (when the transaction trades) its
+ * positions, the reservations of its open orders and its equity peak, read once and then kept
+ * up to date in memory by every change the transaction makes, so several orders of the account
+ * can be checked and applied one after another without reading the database again.
+ */
+export class AccountBook {
+  /** Fees paid in this transaction, added to the stored total when it is written. */
+  feesPaid = 0n;
+  /** Whether the account row (cash, fees, protection state) changed. */
+  changed = false;
+  readonly changedPositions = new Set<string>();
+
+  constructor(
+    readonly account: LockedAccount,
+    private readonly positions: Map<string, HeldPosition>,
+    private readonly reservations: Map<string, Reservation>,
+    /** The highest equity recorded at a fill (the drawdown protection's peak). */
+    public peakEquity: bigint,
+  ) {}
+
+  position(symbol: string): HeldPosition {
+    return this.positions.get(symbol) ?? { ...flat(), openedAt: null };
+  }
+
+  setPosition(symbol: string, position: HeldPosition) {
+    this.positions.set(symbol, position);
+    this.changedPositions.add(symbol);
+  }
+
+  /** Every position row of the account (closed ones included, as the positions table has them). */
+  allPositions(): [string, HeldPosition][] {
+    return [...this.positions];
+  }
+
+  /**
+   * Cash and shares of `symbol` reserved by the account's open orders other than `order` and,
+   * for a bracket exit, its siblings (the pair reserves once).
+   */
+  reservedBesides(order: { id: string; symbol: string; parentId: string | null }): { cash: bigint; quantity: bigint } {
+    let cash = 0n;
+    let quantity = 0n;
+    for (const [id, r] of this.reservations) {
+      if (id === order.id || (order.parentId !== null && r.parentId === order.parentId)) continue;
+      cash += r.cash;
+      if (r.symbol === order.symbol) quantity += r.quantity;
+    }
+    return { cash, quantity };
+  }
+
+  /** Keeps the reservations current after an order was written. */
+  track(order: OrderRecord) {
+    if (openStatuses.includes(order.status) && (order.reservedCash > 0n || order.reservedQuantity > 0n)) {
+      this.reservations.set(order.id, { symbol: order.symbol, parentId: order.parentId, cash: order.reservedCash, quantity: order.reservedQuantity });
+    } else this.reservations.delete(order.id);
+  }
+}
+
+/** An order found by its idempotency key, with the hash of the request that created it. */
+export interface KeyedOrder {
+  order: OrderRecord;
+  requestHash: string | null;
+}
+
+export interface OpenOptions {
+  /** Accounts to lock (any order; they are locked sorted by id, so replicas never deadlock on them). */
+  accounts: string[];
+  /** Creates missing accounts with this starting cash (placements); unset, a missing account reads as empty. */
+  startingCash?: string;
+  /** The broker's short-selling default for accounts that do not set it. */
+  allowShort: boolean;
+  /** Reads positions, reservations and equity peaks: needed by anything that checks or applies a fill. */
+  trading: boolean;
+  /** (account, idempotency key) pairs whose orders to read. */
+  keys?: [string, string][];
+  /** Orders to read by id. */
+  orderIds?: string[];
+}
+
+const key = (accountId: string, idempotencyKey: string) => `${accountId}\u0000${idempotencyKey}`;
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** `INSERT INTO table (columns) SELECT * FROM unnest(arrays)`: any number of rows in one statement of fixed text. */
+function insertRows(table: string, columns: [string, string][], rows: unknown[][], suffix = ''): Statement {
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  return { sql: `INSERT INTO ${table} (${columns.map(([name]) => name).join(', ')}) SELECT * FROM unnest(${arrays}) ${suffix}`, params: columns.map((_, i) => rows.map((r) => r[i])) };
+}
+
+/** `UPDATE table SET ... FROM unnest(arrays)`, keyed by the first column; `set` overrides a column's expression. */
+function updateRows(table: string, columns: [string, string][], rows: unknown[][], set: Record<string, string> = {}): Statement {
+  const names = columns.map(([name]) => name);
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  const assignments = names.slice(1).map((n) => `${n} = ${set[n] ?? `v.${n}`}`);
+  return {
+    sql: `UPDATE ${table} t SET ${assignments.join(', ')} FROM unnest(${arrays}) AS v(${names.join(', ')}) WHERE t.${names[0]} = v.${names[0]}`,
+    params: columns.map((_, i) => rows.map((r) => r[i])),
+  };
+}
+
+/**
+ * Several writes as one statement (data-modifying CTEs), so a transaction's writes cost one
+ * round trip. They must not touch the same row twice: the unit of work keeps one final version
+ * of each order, account and position.
+ */
+function combine(statements: (Statement & { name: string })[], result: string): Statement {
+  let offset = 0;
+  const parts = statements.map((s) => {
+    const shifted = s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    offset += s.params.length;
+    return `${s.name} AS (${shifted})`;
+  });
+  return { sql: `WITH ${parts.join(',\n')} SELECT ${result}`, params: statements.flatMap((s) => s.params) };
+}
+
+const orderInsertColumns: [string, string][] = [
+  ['id', 'uuid'], ['account_id', 'text'], ['idempotency_key', 'text'], ['request_hash', 'text'], ['symbol', 'text'], ['side', 'text'], ['type', 'text'],
+  ['quantity', 'numeric'], ['limit_price', 'numeric'], ['status', 'text'], ['reason_code', 'text'], ['reason', 'text'], ['filled_quantity', 'numeric'],
+  ['filled_notional', 'numeric'], ['fees', 'numeric'], ['fill_count', 'int'], ['reserved_cash', 'numeric'], ['reserved_quantity', 'numeric'], ['currency', 'text'],
+  ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'], ['time_in_force', 'text'], ['stop_price', 'numeric'], ['trail_amount', 'numeric'],
+  ['trail_percent', 'numeric'], ['trail_anchor', 'numeric'], ['triggered', 'boolean'], ['take_profit_price', 'numeric'], ['stop_loss_price', 'numeric'],
+  ['parent_id', 'uuid'], ['arrival_time', 'bigint'], ['evaluated_through', 'bigint'],
+];
+const orderUpdateColumns: [string, string][] = [
+  ['id', 'uuid'], ['status', 'text'], ['reason_code', 'text'], ['reason', 'text'], ['filled_quantity', 'numeric'], ['filled_notional', 'numeric'], ['fees', 'numeric'],
+  ['fill_count', 'int'], ['reserved_cash', 'numeric'], ['reserved_quantity', 'numeric'], ['updated_at', 'timestamptz'], ['stop_price', 'numeric'],
+  ['trail_anchor', 'numeric'], ['triggered', 'boolean'], ['arrival_time', 'bigint'], ['evaluated_through', 'bigint'],
+];
+const orderState = (o: OrderRecord) => [
+  o.status, o.reasonCode, o.reason, formatMicros(o.filledQuantity), formatMicros(o.filledNotional), formatMicros(o.fees), o.fillCount,
+  formatMicros(o.reservedCash), formatMicros(o.reservedQuantity), o.updatedAt, optionalText(o.stopPrice), optionalText(o.trailAnchor), o.triggered,
+  o.arrivalTime, o.evaluatedThrough,
+];
+
+export interface FillRow {
+  id: string;
+  order: OrderRecord;
+  quantity: bigint;
+  price: bigint;
+  fee: bigint;
+  time: number;
+  fillNumber: number;
+}
+
+/**
+ * A broker transaction as a unit of work: it locks the accounts it touches and reads their
+ * state once (`open`), the broker's logic reads and changes that state in memory, and `flush`
+ * writes the outcome — every new and changed order, journal entry, fill, account, position,
+ * equity point and outbox event — in one statement. A placement costs the same few round trips
+ * whether the transaction carries one order or a batch of them.
+ */
+export class UnitOfWork {
+  private readonly books = new Map<string, AccountBook>();
+  private readonly created = new Map<string, { order: OrderRecord; idempotencyKey: string | null; requestHash: string | null }>();
+  private readonly updated = new Map<string, OrderRecord>();
+  private readonly keyed = new Map<string, KeyedOrder>();
+  private readonly read = new Map<string, OrderRecord>();
+  private readonly journal: OrderJournalEntry[] = [];
+  private readonly fills: FillRow[] = [];
+  private readonly equity: [string, number, string][] = [];
+  private readonly events: unknown[] = [];
+
+  private constructor(readonly tx: Queryable) {}
+
+  static async open(tx: Queryable, options: OpenOptions): Promise<UnitOfWork> {
+    const work = new UnitOfWork(tx);
+    const ids = [...new Set(options.accounts)].sort();
+    const lockSql = `SELECT id, initial_cash::text AS initial_cash, cash::text AS cash, config, day_number, day_start_equity::text AS day_start_equity, losing_streak, cooldown_until
+       FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+    const rows = await tx.query(lockSql, [ids]);
+    const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+    if (missing.length && options.startingCash !== undefined) {
+      await tx.query(`INSERT INTO accounts (id, initial_cash, cash, currency) SELECT id, $2, $2, 'USD' FROM unnest($1::text[]) AS id ON CONFLICT (id) DO NOTHING`, [missing, options.startingCash]);
+      rows.push(...(await tx.query(lockSql, [missing])));
+    }
+    const accounts = new Map(ids.map((id) => [id, lockedAccount(id, rows.find((r) => r.id === id), options.allowShort)]));
+    const positions = new Map(ids.map((id) => [id, new Map<string, HeldPosition>()]));
+    const reservations = new Map(ids.map((id) => [id, new Map<string, Reservation>()]));
+    const peaks = new Map<string, bigint>();
+    const pairs = options.keys ?? [];
+    const orderIds = options.orderIds ?? [];
+    if (options.trading || pairs.length || orderIds.length) {
+      // One round trip for everything the transaction reads after its locks; amounts as text, so no float touches them.
+      const protectionsOn = [...accounts.values()].some((a) => anyProtection(protectionsOf(a.config)));
+      const [state] = await tx.query(
+        `SELECT
+          CASE WHEN $4 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'symbol', symbol, 'quantity', quantity::text, 'cost', cost::text,
+            'realized_pnl', realized_pnl::text, 'opened_at', opened_at)) FROM positions WHERE account_id = ANY($1::text[])) END AS positions,
+          CASE WHEN $4 THEN (SELECT json_agg(json_build_object('id', id, 'account_id', account_id, 'symbol', symbol, 'parent_id', parent_id,
+            'cash', reserved_cash::text, 'quantity', reserved_quantity::text)) FROM orders
+            WHERE account_id = ANY($1::text[]) AND status IN ${orderStatusList} AND (reserved_cash > 0 OR reserved_quantity > 0)) END AS reservations,
+          CASE WHEN $4 AND $5 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'peak', peak)) FROM
+            (SELECT account_id, max(equity)::text AS peak FROM equity_history WHERE account_id = ANY($1::text[]) GROUP BY account_id) p) END AS peaks,
+          (SELECT json_agg(row_to_json(o)) FROM (SELECT ${orderColumns}, idempotency_key FROM orders
+            WHERE (account_id, idempotency_key) IN (SELECT * FROM unnest($2::text[], $3::text[])) OR id = ANY($6::uuid[])) o) AS orders`,
+        [ids, pairs.map((p) => p[0]), pairs.map((p) => p[1]), options.trading, protectionsOn, orderIds],
+      );
+      for (const p of (state.positions ?? []) as Row[]) {
+        positions.get(String(p.account_id))!.set(String(p.symbol), { ...positionOf(p), openedAt: p.opened_at === null ? null : Number(p.opened_at) });
+      }
+      for (const r of (state.reservations ?? []) as Row[]) {
+        reservations.get(String(r.account_id))!.set(String(r.id), {
+          symbol: String(r.symbol), parentId: r.parent_id === null ? null : String(r.parent_id), cash: parseMicros(r.cash as string), quantity: parseMicros(r.quantity as string),
+        });
+      }
+      for (const p of (state.peaks ?? []) as Row[]) peaks.set(String(p.account_id), parseMicros(p.peak as string));
+      for (const row of (state.orders ?? []) as Row[]) {
+        const order = toRecord(row);
+        work.read.set(order.id, order);
+        if (row.idempotency_key !== null) work.keyed.set(key(order.accountId, String(row.idempotency_key)), { order, requestHash: (row.request_hash as string | null) ?? null });
+      }
+    }
+    for (const id of ids) work.books.set(id, new AccountBook(accounts.get(id)!, positions.get(id)!, reservations.get(id)!, peaks.get(id) ?? 0n));
+    return work;
+  }
+
+  book(accountId: string): AccountBook {
+    const book = this.books.get(accountId);
+    if (!book) throw new Error(`account ${accountId} is not part of this unit of work`);
+    return book;
+  }
+
+  /** The order with this idempotency key in its latest state (read at open, or placed in this transaction). */
+  keyedOrder(accountId: string, idempotencyKey: string): KeyedOrder | undefined {
+    const found = this.keyed.get(key(accountId, idempotencyKey));
+    return found && { ...found, order: this.latest(found.order) };
+  }
+
+  /** An order read at open, by id, in its latest state. */
+  order(id: string): OrderRecord | undefined {
+    const found = this.read.get(id);
+    return found && this.latest(found);
+  }
+
+  /** An order as this transaction last wrote it, else as given (read from the database). */
+  latest(order: OrderRecord): OrderRecord {
+    return this.created.get(order.id)?.order ?? this.updated.get(order.id) ?? order;
+  }
+
+  /** A new order, as its first status, with its journal entries. */
+  insertOrder(order: OrderRecord, journal: OrderJournalEntry[], idempotencyKey: string | null, requestHash: string | null) {
+    this.created.set(order.id, { order, idempotencyKey, requestHash });
+    if (idempotencyKey !== null) this.keyed.set(key(order.accountId, idempotencyKey), { order, requestHash });
+    this.journal.push(...journal);
+    this.books.get(order.accountId)?.track(order);
+  }
+
+  /** An order's new state (status, fills, reservations, trigger state) and its journal entries. */
+  save(order: OrderRecord, journal: OrderJournalEntry[]) {
+    const created = this.created.get(order.id);
+    if (created) created.order = order;
+    else this.updated.set(order.id, order);
+    this.journal.push(...journal);
+    this.books.get(order.accountId)?.track(order);
+  }
+
+  addFill(fill: FillRow) {
+    this.fills.push(fill);
+  }
+
+  addEquityPoint(book: AccountBook, time: number, equity: bigint) {
+    this.equity.push([book.account.id, time, formatMicros(equity)]);
+    if (equity > book.peakEquity) book.peakEquity = equity;
+  }
+
+  publish(events: unknown[]) {
+    this.events.push(...events);
+  }
+
+  /** Writes everything in one statement. Throws (so the transaction rolls back) when a fill was already recorded. */
+  async flush(): Promise<void> {
+    const statements: (Statement & { name: string })[] = [];
+    const add = (name: string, rows: unknown[][], make: (rows: unknown[][]) => Statement) => rows.length && statements.push({ name, ...make(rows) });
+    add('new_orders', [...this.created.values()].map(({ order: o, idempotencyKey, requestHash }) => [
+      o.id, o.accountId, idempotencyKey, requestHash, o.symbol, o.side, o.type, formatMicros(o.quantity), optionalText(o.limitPrice), o.status, o.reasonCode, o.reason,
+      formatMicros(o.filledQuantity), formatMicros(o.filledNotional), formatMicros(o.fees), o.fillCount, formatMicros(o.reservedCash), formatMicros(o.reservedQuantity),
+      'USD', o.createdAt, o.updatedAt, o.timeInForce, optionalText(o.stopPrice), optionalText(o.trailAmount), optionalText(o.trailPercent), optionalText(o.trailAnchor),
+      o.triggered, optionalText(o.takeProfitPrice), optionalText(o.stopLossPrice), o.parentId, o.arrivalTime, o.evaluatedThrough,
+    ]), (rows) => insertRows('orders', orderInsertColumns, rows));
+    add('changed_orders', [...this.updated.values()].map((o) => [o.id, ...orderState(o)]), (rows) => updateRows('orders', orderUpdateColumns, rows));
+    add('journal', this.journal.map((e) => [e.orderId, this.accountOf(e.orderId), e.event, e.from, e.to, e.reasonCode, e.reason, e.fillId]), (rows) =>
+      insertRows('order_events', [['order_id', 'uuid'], ['account_id', 'text'], ['event', 'text'], ['from_status', 'text'], ['to_status', 'text'], ['reason_code', 'text'], ['reason', 'text'], ['fill_id', 'uuid']], rows),
+    );
+    add('new_fills', this.fills.map((f) => [f.id, f.order.id, f.order.accountId, f.order.symbol, f.order.side, formatMicros(f.quantity), formatMicros(f.price), formatMicros(f.fee), f.time, f.fillNumber]), (rows) =>
+      insertRows('fills', [['id', 'uuid'], ['order_id', 'uuid'], ['account_id', 'text'], ['symbol', 'text'], ['side', 'text'], ['quantity', 'numeric'], ['price', 'numeric'], ['fee', 'numeric'], ['time', 'bigint'], ['fill_number', 'int']], rows, 'ON CONFLICT (id) DO NOTHING RETURNING id'),
+    );
+    const books = [...this.books.values()];
+    add('account_rows', books.filter((b) => b.changed).map(({ account: a, feesPaid }) => [
+      a.id, formatMicros(a.cash), formatMicros(feesPaid), a.dayNumber, a.dayNumber === null ? null : formatMicros(a.dayStartEquity), a.losingStreak, a.cooldownUntil,
+    ]), (rows) => updateRows('accounts', [['id', 'text'], ['cash', 'numeric'], ['fees_paid', 'numeric'], ['day_number', 'bigint'], ['day_start_equity', 'numeric'], ['losing_streak', 'int'], ['cooldown_until', 'bigint']], rows, { fees_paid: 't.fees_paid + v.fees_paid' }));
+    add('position_rows', books.flatMap((b) => [...b.changedPositions].map((symbol) => {
+      const p = b.position(symbol);
+      return [b.account.id, symbol, formatMicros(p.quantity), formatMicros(p.cost), formatMicros(p.realizedPnl), p.openedAt];
+    })), (rows) => insertRows('positions', [['account_id', 'text'], ['symbol', 'text'], ['quantity', 'numeric'], ['cost', 'numeric'], ['realized_pnl', 'numeric'], ['opened_at', 'bigint']], rows,
+      'ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity, cost = EXCLUDED.cost, realized_pnl = EXCLUDED.realized_pnl, opened_at = EXCLUDED.opened_at'));
+    add('equity_points', this.equity, (rows) => insertRows('equity_history', [['account_id', 'text'], ['time', 'bigint'], ['equity', 'numeric']], rows));
+    if (this.events.length) statements.push({ name: 'events', ...outboxStatement(this.events) });
+    if (!statements.length) return;
+    const write = combine(statements, this.fills.length ? '(SELECT count(*) FROM new_fills)::int AS fills' : '0 AS fills');
+    const [written] = await this.tx.query(write.sql, write.params);
+    // A fill id is derived from its order and number, and the order's fill count is stored with
+    // it: a conflict means the stored state is not what this transaction read. Nothing is kept.
+    if (Number(written.fills) !== this.fills.length) throw new Error(`a fill of this transaction was already recorded (${this.fills.length - Number(written.fills)} of ${this.fills.length}); nothing was written`);
+  }
+
+  /** Whether the flush writes events to publish (the broker nudges the relay after the commit). */
+  get publishes(): boolean {
+    return this.events.length > 0;
+  }
+
+  private accountOf(orderId: string): string {
+    return (this.created.get(orderId)?.order ?? this.updated.get(orderId) ?? this.read.get(orderId))!.accountId;
+  }
+}
+
+function lockedAccount(id: string, row: Row | undefined, allowShort: boolean): LockedAccount {
+  const config = accountConfigSchema.parse(typeof row?.config === 'string' ? JSON.parse(row.config) : (row?.config ?? {}));
+  return {
+    id,
+    initialCash: parseMicros(row?.initial_cash as string | undefined),
+    cash: parseMicros(row?.cash as string | undefined),
+    config,
+    allowShort: config.allowShort ?? allowShort,
+    dayNumber: row?.day_number === null || row?.day_number === undefined ? null : Number(row.day_number),
+    dayStartEquity: parseMicros(row?.day_start_equity as string | null | undefined),
+    losingStreak: Number(row?.losing_streak ?? 0),
+    cooldownUntil: Number(row?.cooldown_until ?? 0),
+  };
+}

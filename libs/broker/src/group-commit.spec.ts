@@ -61,7 +61,7 @@ const request = (accounts: number) =>
   }));
 
 /** What a caller got, without the ids and times that differ between two runs. */
-function answer(result: PromiseSettledResult<{ order: Order; replayed: boolean }>) {
+function answer(result: PromiseSettledResult<{ order: Order; replayed: boolean }>): { error: string } | (ReturnType<typeof normal> & { replayed: boolean }) {
   if (result.status === 'rejected') {
     const err = result.reason as { kind?: string; code?: string };
     // The broker's refusals by kind and code; anything else is the database's (pg and PGlite name their errors differently).

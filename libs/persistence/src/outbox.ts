@@ -26,7 +26,7 @@ export async function writeOutbox(tx: Queryable, payload: unknown): Promise<void
  * with other writes of their transaction (the broker's unit of work).
  */
 export function outboxStatement(payloads: unknown[]): { sql: string; params: unknown[] } {
-  return { sql: 'INSERT INTO outbox (payload) SELECT * FROM unnest($1::jsonb[])', params: [payloads.map((p) => JSON.stringify(p))] };
+  return { sql: 'INSERT INTO outbox (payload) SELECT value::jsonb FROM json_array_elements($1::json)', params: [JSON.stringify(payloads)] };
 }
 
 export interface OutboxRelayOptions {

@@ -85,13 +85,15 @@ export function positionOf(r: Row): PositionState {
   return { quantity: parseMicros(r.quantity as string), cost: parseMicros(r.cost as string), realizedPnl: parseMicros(r.realized_pnl as string) };
 }
 
-/** What an open order holds back from the rest of its account. */
+/** What the open orders of one symbol and one bracket (or of none) hold back from the rest of their account. */
 interface Reservation {
   symbol: string;
   parentId: string | null;
   cash: bigint;
   quantity: bigint;
 }
+const reservationKey = (o: { symbol: string; parentId: string | null }) => `${o.symbol}\u0000${o.parentId ?? ''}`;
+const holds = (o: OrderRecord) => openStatuses.includes(o.status) && (o.reservedCash > 0n || o.reservedQuantity > 0n);
 
 /**
  * One account inside a transaction: its row locked, and (when the transaction trades) its
@@ -132,22 +134,27 @@ export class AccountBook {
    * Cash and shares of `symbol` reserved by the account's open orders other than `order` and,
    * for a bracket exit, its siblings (the pair reserves once).
    */
-  reservedBesides(order: { id: string; symbol: string; parentId: string | null }): { cash: bigint; quantity: bigint } {
+  reservedBesides(order: OrderRecord): { cash: bigint; quantity: bigint } {
     let cash = 0n;
     let quantity = 0n;
-    for (const [id, r] of this.reservations) {
-      if (id === order.id || (order.parentId !== null && r.parentId === order.parentId)) continue;
+    for (const r of this.reservations.values()) {
+      if (order.parentId !== null && r.parentId === order.parentId) continue;
       cash += r.cash;
       if (r.symbol === order.symbol) quantity += r.quantity;
     }
+    // A stored open order outside a bracket is in its symbol's total: take its own share out.
+    if (order.parentId === null && holds(order)) return { cash: cash - order.reservedCash, quantity: quantity - order.reservedQuantity };
     return { cash, quantity };
   }
 
-  /** Keeps the reservations current after an order was written. */
-  track(order: OrderRecord) {
-    if (openStatuses.includes(order.status) && (order.reservedCash > 0n || order.reservedQuantity > 0n)) {
-      this.reservations.set(order.id, { symbol: order.symbol, parentId: order.parentId, cash: order.reservedCash, quantity: order.reservedQuantity });
-    } else this.reservations.delete(order.id);
+  /** Keeps the reservation totals current when an order changes from `before` (undefined: new) to `after`. */
+  track(before: OrderRecord | undefined, after: OrderRecord) {
+    for (const [order, sign] of [[before, -1n], [after, 1n]] as const) {
+      if (!order || !holds(order)) continue;
+      const key = reservationKey(order);
+      const total = this.reservations.get(key) ?? { symbol: order.symbol, parentId: order.parentId, cash: 0n, quantity: 0n };
+      this.reservations.set(key, { ...total, cash: total.cash + sign * order.reservedCash, quantity: total.quantity + sign * order.reservedQuantity });
+    }
   }
 }
 
@@ -271,13 +278,14 @@ export class UnitOfWork {
         `SELECT
           CASE WHEN $4 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'symbol', symbol, 'quantity', quantity::text, 'cost', cost::text,
             'realized_pnl', realized_pnl::text, 'opened_at', opened_at)) FROM positions WHERE account_id = ANY($1::text[])) END AS positions,
-          CASE WHEN $4 THEN (SELECT json_agg(json_build_object('id', id, 'account_id', account_id, 'symbol', symbol, 'parent_id', parent_id,
-            'cash', reserved_cash::text, 'quantity', reserved_quantity::text)) FROM orders
-            WHERE account_id = ANY($1::text[]) AND status IN ${orderStatusList} AND (reserved_cash > 0 OR reserved_quantity > 0)) END AS reservations,
+          CASE WHEN $4 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'symbol', symbol, 'parent_id', parent_id, 'cash', cash, 'quantity', quantity))
+            FROM (SELECT account_id, symbol, parent_id, sum(reserved_cash)::text AS cash, sum(reserved_quantity)::text AS quantity FROM orders
+            WHERE account_id = ANY($1::text[]) AND status IN ${orderStatusList} AND (reserved_cash > 0 OR reserved_quantity > 0) GROUP BY account_id, symbol, parent_id) r) END AS reservations,
           CASE WHEN $4 AND $5 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'peak', peak)) FROM
             (SELECT account_id, max(equity)::text AS peak FROM equity_history WHERE account_id = ANY($1::text[]) GROUP BY account_id) p) END AS peaks,
-          (SELECT json_agg(row_to_json(o)) FROM (SELECT ${orderColumns}, idempotency_key FROM orders
-            WHERE (account_id, idempotency_key) IN (SELECT * FROM unnest($2::text[], $3::text[])) OR id = ANY($6::uuid[])) o) AS orders`,
+          (SELECT json_agg(row_to_json(o)) FROM (
+            SELECT ${orderColumns}, idempotency_key FROM orders WHERE (account_id, idempotency_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            UNION ALL SELECT ${orderColumns}, idempotency_key FROM orders WHERE id = ANY($6::uuid[])) o) AS orders`,
         [ids, pairs.map((p) => p[0]), pairs.map((p) => p[1]), options.trading, protectionsOn, orderIds],
         { prepare: true },
       );
@@ -285,9 +293,8 @@ export class UnitOfWork {
         positions.get(String(p.account_id))!.set(String(p.symbol), { ...positionOf(p), openedAt: p.opened_at === null ? null : Number(p.opened_at) });
       }
       for (const r of (state.reservations ?? []) as Row[]) {
-        reservations.get(String(r.account_id))!.set(String(r.id), {
-          symbol: String(r.symbol), parentId: r.parent_id === null ? null : String(r.parent_id), cash: parseMicros(r.cash as string), quantity: parseMicros(r.quantity as string),
-        });
+        const reservation = { symbol: String(r.symbol), parentId: r.parent_id === null ? null : String(r.parent_id), cash: parseMicros(r.cash as string), quantity: parseMicros(r.quantity as string) };
+        reservations.get(String(r.account_id))!.set(reservationKey(reservation), reservation);
       }
       for (const p of (state.peaks ?? []) as Row[]) peaks.set(String(p.account_id), parseMicros(p.peak as string));
       for (const row of (state.orders ?? []) as Row[]) {
@@ -318,9 +325,10 @@ export class UnitOfWork {
     return found && this.latest(found);
   }
 
-  /** An order as this transaction last wrote it, else as given (read from the database). */
+  /** An order as this transaction last wrote it, else as given (read from the database, and remembered as read). */
   latest(order: OrderRecord): OrderRecord {
-    return this.created.get(order.id)?.order ?? this.updated.get(order.id) ?? order;
+    if (!this.read.has(order.id) && !this.created.has(order.id)) this.read.set(order.id, order);
+    return this.created.get(order.id)?.order ?? this.updated.get(order.id) ?? this.read.get(order.id)!;
   }
 
   /** A new order, as its first status, with its journal entries. */
@@ -328,16 +336,18 @@ export class UnitOfWork {
     this.created.set(order.id, { order, idempotencyKey, requestHash });
     if (idempotencyKey !== null) this.keyed.set(key(order.accountId, idempotencyKey), { order, requestHash });
     this.journal.push(...journal);
-    this.books.get(order.accountId)?.track(order);
+    this.books.get(order.accountId)?.track(undefined, order);
   }
 
   /** An order's new state (status, fills, reservations, trigger state) and its journal entries. */
   save(order: OrderRecord, journal: OrderJournalEntry[]) {
+    const before = this.created.get(order.id)?.order ?? this.updated.get(order.id) ?? this.read.get(order.id);
+    if (!before) throw new Error(`order ${order.id} was neither read nor created in this unit of work`);
     const created = this.created.get(order.id);
     if (created) created.order = order;
     else this.updated.set(order.id, order);
     this.journal.push(...journal);
-    this.books.get(order.accountId)?.track(order);
+    this.books.get(order.accountId)?.track(before, order);
   }
 
   addFill(fill: FillRow) {

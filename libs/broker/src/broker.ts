@@ -1,9 +1,12 @@
 import type { Fill, Order, OrdersQuery, PlaceOrder, Portfolio, Position } from '@tradeyard/gateway-contract';
-import { writeOutbox, type Database, type Queryable, type Row } from '@tradeyard/persistence';
+import { isConnectionError, type Database } from '@tradeyard/persistence';
+import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { createHash, randomUUID } from 'node:crypto';
 import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
 import { divRound, formatMicros, fromMicros, MICROS, notional, parseMicros, toMicros, type Currency } from '@tradeyard/money';
-import { accountConfigSchema, protectionDenial, protectionsOf, type AccountConfig } from './protections';
+import { accountConfigSchema, anyProtection, protectionDenial, protectionsOf, type AccountConfig } from './protections';
+import { GroupCommit, type Outcome } from './group-commit';
+import { iso, optionalText, orderColumns, orderStatusList, positionOf, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
 import {
   arrive, borrowFee, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
   type CostModel, type CostSettings, type EngineFill, type EngineOrder, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus,
@@ -31,91 +34,20 @@ export interface BrokerSettings extends Partial<CostSettings> {
   /** Largest notional of one position after a fill; 0 means no limit. */
   maxPositionNotional: number;
   allowShort: boolean;
+  /**
+   * Group commit of placements (README "Throughput"): the most orders one transaction takes
+   * (default 256) and the most that may wait for one (default 4096; beyond it a placement is
+   * refused at once as overloaded).
+   */
+  maxBatch?: number;
+  maxQueued?: number;
 }
-
-/** An account row locked for the transaction: its cash, its settings and the state its protections keep. */
-interface LockedAccount {
-  id: string;
-  initialCash: bigint;
-  cash: bigint;
-  config: AccountConfig;
-  allowShort: boolean;
-  dayNumber: number | null;
-  dayStartEquity: bigint;
-  losingStreak: number;
-  cooldownUntil: number;
-}
-
-/** A position with the market time it was opened at (for the borrow fee of a short). */
-type HeldPosition = PositionState & { openedAt: number | null };
 
 /** The currency of every account, price and amount of this broker. */
 export const CURRENCY: Currency = 'USD';
 
 /** What the broker publishes after a commit, through the outbox (see libs/persistence/src/outbox.ts). */
 export type BrokerEvent = { channel: 'orders'; accountId: string; data: Order } | { channel: 'fills'; accountId: string; data: Fill };
-
-/** An order as the broker holds it: amounts in micro-units. */
-interface OrderRecord extends EngineOrder {
-  accountId: string;
-  symbol: string;
-  /** Bracket: the prices of the exit orders the fill of this entry places, and a child's entry. */
-  takeProfitPrice: bigint | null;
-  stopLossPrice: bigint | null;
-  parentId: string | null;
-  reservedCash: bigint;
-  reservedQuantity: bigint;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const orderColumns = `id, account_id, symbol, side, type, quantity::text AS quantity, limit_price::text AS limit_price, status, reason_code, reason,
-  filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, fees::text AS fees, fill_count,
-  reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at,
-  time_in_force, stop_price::text AS stop_price, trail_amount::text AS trail_amount, trail_percent::text AS trail_percent,
-  trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through,
-  take_profit_price::text AS take_profit_price, stop_loss_price::text AS stop_loss_price, parent_id`;
-const optionalMicros = (v: unknown) => (v === null || v === undefined ? null : parseMicros(v as string));
-const optionalTime = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const optionalNumber = (v: bigint | null) => (v === null ? null : fromMicros(v));
-const optionalText = (v: bigint | null) => (v === null ? null : formatMicros(v));
-
-const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
-const orderStatusList = `(${openStatuses.map((s) => `'${s}'`).join(', ')})`;
-
-function toRecord(r: Row): OrderRecord {
-  return {
-    id: String(r.id),
-    accountId: String(r.account_id),
-    symbol: String(r.symbol),
-    side: r.side as OrderRecord['side'],
-    type: r.type as OrderRecord['type'],
-    timeInForce: r.time_in_force as TimeInForce,
-    quantity: parseMicros(r.quantity as string),
-    limitPrice: optionalMicros(r.limit_price),
-    stopPrice: optionalMicros(r.stop_price),
-    trailAmount: optionalMicros(r.trail_amount),
-    trailPercent: optionalMicros(r.trail_percent),
-    trailAnchor: optionalMicros(r.trail_anchor),
-    triggered: r.triggered === true,
-    arrivalTime: optionalTime(r.arrival_time),
-    evaluatedThrough: optionalTime(r.evaluated_through),
-    takeProfitPrice: optionalMicros(r.take_profit_price),
-    stopLossPrice: optionalMicros(r.stop_loss_price),
-    parentId: r.parent_id === null || r.parent_id === undefined ? null : String(r.parent_id),
-    status: r.status as OrderStatus,
-    reasonCode: (r.reason_code as ReasonCode | null) ?? null,
-    reason: (r.reason as string | null) ?? null,
-    filledQuantity: parseMicros(r.filled_quantity as string),
-    filledNotional: parseMicros(r.filled_notional as string),
-    fees: parseMicros(r.fees as string),
-    fillCount: Number(r.fill_count),
-    reservedCash: parseMicros(r.reserved_cash as string),
-    reservedQuantity: parseMicros(r.reserved_quantity as string),
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-  };
-}
 
 function toOrder(o: OrderRecord): Order {
   return {
@@ -145,21 +77,37 @@ function toOrder(o: OrderRecord): Order {
   };
 }
 
+const optionalNumber = (v: bigint | null) => (v === null ? null : fromMicros(v));
 const shown = (micros: bigint) => fromMicros(micros).toFixed(2);
+
+type PlaceResult = { order: Order; replayed: boolean };
+
+/** A validated order request waiting for its placement transaction. */
+interface Placement {
+  accountId: string;
+  idempotencyKey: string | undefined;
+  requestHash: string;
+  quote: { price: number; time: number; volume?: number };
+  fields: Pick<OrderRecord, 'symbol' | 'side' | 'type' | 'timeInForce' | 'quantity' | 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfitPrice' | 'stopLossPrice'>;
+}
 
 /**
  * The paper broker and portfolio ledger. Every state change of an account happens in one
  * transaction that first locks the account row, so orders of one account are applied one at
  * a time and cash, positions, the order, its journal and its fill always change together. The
- * events of a change (order, fills) are written to the outbox in that same transaction;
- * `committed` is called after a commit that wrote some, so the relay can publish them at once.
- * Every status change goes through the transition table of src/order.ts. Amounts are exact
- * micro-units (libs/money).
+ * transaction is a unit of work (src/unit-of-work.ts): the account's state is read once, changed
+ * in memory and written in one statement. Placements are group-committed: those that arrive while
+ * a placement transaction is in flight go together in the next one, each checked and applied in
+ * arrival order exactly as alone (README "Throughput"). The events of a change (order, fills) are
+ * written to the outbox in that same transaction; `committed` is called after a commit that
+ * wrote some, so the relay can publish them at once. Every status change goes through the
+ * transition table of libs/fill-engine. Amounts are exact micro-units (libs/money).
  */
 export class Broker {
   private readonly costs: CostModel;
   private readonly maxOrderNotional: bigint;
   private readonly maxPositionNotional: bigint;
+  private readonly placements: GroupCommit<Placement, PlaceResult>;
 
   constructor(
     private readonly db: Database,
@@ -167,10 +115,16 @@ export class Broker {
     private readonly settings: BrokerSettings,
     private readonly committed: () => void = () => undefined,
   ) {
-    const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, ...costs } = settings;
+    const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, maxBatch = 256, maxQueued = 4096, ...costs } = settings;
     this.costs = costModel(costs);
     this.maxOrderNotional = toMicros(settings.maxOrderNotional);
     this.maxPositionNotional = toMicros(settings.maxPositionNotional);
+    this.placements = new GroupCommit((batch) => this.placeBatch(batch), { maxBatch, maxQueued }, (queued) =>
+      // A 503 with Retry-After through the services' error handler, like any dependency that cannot take more work now.
+      new DependencyUnavailableError('order placement', `${queued} orders are already waiting to be placed; retry in a moment`, 1),
+      // A database that is down fails every order of the batch alike: trying each alone would only multiply the wait.
+      (error) => !(error instanceof DependencyUnavailableError) && !isConnectionError(error),
+    );
   }
 
   async ensureAccount(accountId: string): Promise<void> {
@@ -194,9 +148,11 @@ export class Broker {
    * pre-trade check is recorded as `denied` with a reason code. With an idempotency key the
    * order's id is derived from the account and the key, a retry with the same request returns
    * the original order (`replayed`), and a different request under the same key is an
-   * `idempotency_mismatch` error.
+   * `idempotency_mismatch` error. The request is validated here; the order then waits for the
+   * next placement transaction (group commit), and when more than `maxQueued` wait it is refused
+   * with a DependencyUnavailableError (503, retry).
    */
-  async placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<{ order: Order; replayed: boolean }> {
+  async placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
     const type: OrderType = input.type ?? 'market';
     const timeInForce: TimeInForce = input.timeInForce ?? 'gtc';
     const quantity = storedAmount(input.quantity, 'quantity')!;
@@ -218,74 +174,88 @@ export class Broker {
     const requestHash = createHash('sha256')
       .update(JSON.stringify([input.symbol, input.side, type, timeInForce, ...[quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice].map(optionalText)]))
       .digest('hex');
-    await this.ensureAccount(accountId);
-    const result = await this.db.transaction(async (tx) => {
-      const account = await this.lockAccount(tx, accountId);
-      if (idempotencyKey) {
-        const [existing] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE account_id = $1 AND idempotency_key = $2`, [accountId, idempotencyKey]);
-        if (existing) {
-          if (existing.request_hash && existing.request_hash !== requestHash) {
-            throw new BrokerError(
-              'idempotency_mismatch',
-              'idempotency_key_reused',
-              `idempotency key "${idempotencyKey}" was already used for a different order (${existing.id}); use a new key for a new order`,
-              'Idempotency-Key',
-            );
-          }
-          return { order: toOrder(toRecord(existing)), replayed: true };
-        }
-      }
-      const now = new Date().toISOString();
-      const initialized: OrderRecord = {
-        id: idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, symbol: input.symbol, side: input.side, type, timeInForce,
-        quantity, limitPrice, stopPrice, trailAmount, trailPercent, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null,
-        takeProfitPrice, stopLossPrice, parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
-        reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
-      };
-      const accepted = transition(initialized, 'accept');
-      const market = toMicros(quote.price);
-      const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
-      const position = await this.loadPosition(tx, accountId, initialized.symbol);
-      const checkPrice = this.checkPrice(outcome, market);
-      const denial = (await this.riskCheck(tx, initialized, account, position, checkPrice)) ?? (await this.protectionCheck(tx, initialized, account, position, checkPrice, quote.time));
-      let order: OrderRecord;
-      let journal: OrderJournalEntry[];
-      if (denial) {
-        const step = transition(initialized, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
-        order = step.order;
-        journal = [step.entry];
-      } else {
-        // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
-        order = { ...accepted.order, ...this.reservation(accepted.order, market, account.allowShort) };
-        journal = [accepted.entry];
-      }
-      await this.insertOrder(tx, order, journal, idempotencyKey ?? null, requestHash);
-      const events = denial
-        ? [{ channel: 'orders' as const, accountId, data: toOrder(order) }]
-        : await this.applyMatch(tx, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, account, position, market);
-      await this.record(tx, events);
-      return { order: (events.find((e) => e.channel === 'orders')!.data as Order), replayed: false };
-    });
-    if (!result.replayed) this.committed();
-    return result;
+    const fields = { symbol: input.symbol, side: input.side, type, timeInForce, quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice };
+    return this.placements.submit({ accountId, idempotencyKey, requestHash, quote, fields });
   }
 
-  /** Writes a new order (as its first status) and its journal entries. */
-  private async insertOrder(tx: Queryable, order: OrderRecord, journal: OrderJournalEntry[], idempotencyKey: string | null, requestHash: string | null) {
-    await tx.query(
-      `INSERT INTO orders (id, account_id, idempotency_key, request_hash, symbol, side, type, quantity, limit_price, status, reason_code, reason,
-         reserved_cash, reserved_quantity, currency, created_at, updated_at, time_in_force, stop_price, trail_amount, trail_percent,
-         take_profit_price, stop_loss_price, parent_id, arrival_time, evaluated_through)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
-      [
-        order.id, order.accountId, idempotencyKey, requestHash, order.symbol, order.side, order.type, formatMicros(order.quantity),
-        optionalText(order.limitPrice), order.status, order.reasonCode, order.reason,
-        formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), CURRENCY, order.createdAt, order.timeInForce, optionalText(order.stopPrice),
-        optionalText(order.trailAmount), optionalText(order.trailPercent), optionalText(order.takeProfitPrice), optionalText(order.stopLossPrice),
-        order.parentId, order.arrivalTime, order.evaluatedThrough,
-      ],
-    );
-    await this.journal(tx, order.accountId, journal);
+  /**
+   * One placement transaction for a batch of orders: every account of the batch locked (sorted,
+   * once), each order checked and applied in arrival order against the state the ones before it
+   * left, then everything written at once. An idempotency mismatch refuses its order before it
+   * changes anything, so the batch goes on; any other error rolls the batch back and the group
+   * commit places its orders one by one.
+   */
+  private async placeBatch(batch: Placement[]): Promise<Outcome<PlaceResult>[]> {
+    const { outcomes, publishes } = await this.db.transaction(async (tx) => {
+      const work = await UnitOfWork.open(tx, {
+        accounts: batch.map((p) => p.accountId),
+        startingCash: formatMicros(toMicros(this.settings.startingCash)),
+        allowShort: this.settings.allowShort,
+        trading: true,
+        keys: batch.flatMap((p) => (p.idempotencyKey ? [[p.accountId, p.idempotencyKey] as [string, string]] : [])),
+      });
+      const outcomes: Outcome<PlaceResult>[] = [];
+      for (const placement of batch) {
+        try {
+          outcomes.push({ value: await this.place(work, placement) });
+        } catch (error) {
+          if (!(error instanceof BrokerError && error.kind === 'idempotency_mismatch')) throw error;
+          outcomes.push({ error });
+        }
+      }
+      await work.flush();
+      return { outcomes, publishes: work.publishes };
+    });
+    if (publishes) this.committed();
+    return outcomes;
+  }
+
+  /** Checks and applies one placement inside a placement transaction. */
+  private async place(work: UnitOfWork, { accountId, idempotencyKey, requestHash, quote, fields }: Placement): Promise<PlaceResult> {
+    const book = work.book(accountId);
+    if (idempotencyKey) {
+      const existing = work.keyedOrder(accountId, idempotencyKey);
+      if (existing) {
+        if (existing.requestHash && existing.requestHash !== requestHash) {
+          throw new BrokerError(
+            'idempotency_mismatch',
+            'idempotency_key_reused',
+            `idempotency key "${idempotencyKey}" was already used for a different order (${existing.order.id}); use a new key for a new order`,
+            'Idempotency-Key',
+          );
+        }
+        return { order: toOrder(existing.order), replayed: true };
+      }
+    }
+    const now = new Date().toISOString();
+    const initialized: OrderRecord = {
+      id: idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, ...fields, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null,
+      parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+      reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
+    };
+    const accepted = transition(initialized, 'accept');
+    const market = toMicros(quote.price);
+    const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
+    const position = book.position(initialized.symbol);
+    const checkPrice = this.checkPrice(outcome, market);
+    const denial = this.riskCheck(book, initialized, position, checkPrice) ?? this.protectionCheck(book, initialized, position, checkPrice, quote.time);
+    let order: OrderRecord;
+    let journal: OrderJournalEntry[];
+    if (denial) {
+      const step = transition(initialized, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
+      order = step.order;
+      journal = [step.entry];
+    } else {
+      // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
+      order = { ...accepted.order, ...this.reservation(accepted.order, market, book.account.allowShort) };
+      journal = [accepted.entry];
+    }
+    work.insertOrder(order, journal, idempotencyKey ?? null, requestHash);
+    const events = denial
+      ? [{ channel: 'orders' as const, accountId, data: toOrder(order) }]
+      : await this.applyMatch(work, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, book, market);
+    work.publish(events);
+    return { order: events.find((e) => e.channel === 'orders')!.data as Order, replayed: false };
   }
 
   /**
@@ -294,7 +264,7 @@ export class Broker {
    * start resting at the entry's last fill and are evaluated from the next bar. The pair
    * reserves once: the first child holds the shares (or cash), the second none.
    */
-  private async placeBracketExits(tx: Queryable, entry: OrderRecord, account: LockedAccount, time: number): Promise<BrokerEvent[]> {
+  private placeBracketExits(work: UnitOfWork, entry: OrderRecord, book: AccountBook, time: number): BrokerEvent[] {
     const events: BrokerEvent[] = [];
     const exits = [
       { kind: 'take_profit', type: 'limit' as const, limitPrice: entry.takeProfitPrice, stopPrice: null },
@@ -310,21 +280,23 @@ export class Broker {
         reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
       };
       const step = transition(initialized, 'accept');
-      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!, account.allowShort) : {}) };
-      await this.insertOrder(tx, child, [step.entry], null, null);
+      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!, book.account.allowShort) : {}) };
+      work.insertOrder(child, [step.entry], null, null);
       events.push({ channel: 'orders', accountId: child.accountId, data: toOrder(child) });
     }
     return events;
   }
 
   /** One cancels the other: the open siblings of a bracket exit that traded or was cancelled. */
-  private async cancelSiblings(tx: Queryable, order: OrderRecord, why: string): Promise<BrokerEvent[]> {
-    const rows = await tx.query(`SELECT ${orderColumns} FROM orders WHERE parent_id = $1 AND id <> $2 AND status IN ${orderStatusList}`, [order.parentId, order.id]);
+  private async cancelSiblings(work: UnitOfWork, order: OrderRecord, why: string): Promise<BrokerEvent[]> {
+    const rows = await work.tx.query(`SELECT ${orderColumns} FROM orders WHERE parent_id = $1 AND id <> $2 AND status IN ${orderStatusList}`, [order.parentId, order.id]);
     const events: BrokerEvent[] = [];
     for (const row of rows) {
-      const step = transition(toRecord(row), 'cancel', { reasonCode: 'cancelled_by_bracket', reason: why });
+      const sibling = work.latest(toRecord(row));
+      if (!openStatuses.includes(sibling.status)) continue;
+      const step = transition(sibling, 'cancel', { reasonCode: 'cancelled_by_bracket', reason: why });
       const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      await this.save(tx, cancelled, [step.entry]);
+      work.save(cancelled, [step.entry]);
       events.push({ channel: 'orders', accountId: cancelled.accountId, data: toOrder(cancelled) });
     }
     return events;
@@ -341,35 +313,6 @@ export class Broker {
     return outcome.order.side === 'buy' && resting > filled && openStatuses.includes(outcome.order.status) ? resting : filled;
   }
 
-  private async loadPosition(tx: Queryable, accountId: string, symbol: string): Promise<HeldPosition> {
-    const [row] = await tx.query(
-      'SELECT quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl, opened_at FROM positions WHERE account_id = $1 AND symbol = $2',
-      [accountId, symbol],
-    );
-    return row ? { ...positionOf(row), openedAt: row.opened_at === null || row.opened_at === undefined ? null : Number(row.opened_at) } : { ...flat(), openedAt: null };
-  }
-
-  /** The account's cash, with its row locked for the rest of the transaction. */
-  private async lockAccount(tx: Queryable, accountId: string): Promise<LockedAccount> {
-    const [row] = await tx.query(
-      `SELECT initial_cash::text AS initial_cash, cash::text AS cash, config, day_number, day_start_equity::text AS day_start_equity, losing_streak, cooldown_until
-       FROM accounts WHERE id = $1 FOR UPDATE`,
-      [accountId],
-    );
-    const config = accountConfigSchema.parse(typeof row?.config === 'string' ? JSON.parse(row.config) : (row?.config ?? {}));
-    return {
-      id: accountId,
-      initialCash: parseMicros(row?.initial_cash as string | undefined),
-      cash: parseMicros(row?.cash as string | undefined),
-      config,
-      allowShort: config.allowShort ?? this.settings.allowShort,
-      dayNumber: row?.day_number === null || row?.day_number === undefined ? null : Number(row.day_number),
-      dayStartEquity: parseMicros(row?.day_start_equity as string | null | undefined),
-      losingStreak: Number(row?.losing_streak ?? 0),
-      cooldownUntil: Number(row?.cooldown_until ?? 0),
-    };
-  }
-
   /**
    * Sets an account's short selling, borrow rate and protections (src/protections.ts); fields
    * not given keep their value. Bad values are refused naming the field. Returns the whole config.
@@ -383,8 +326,8 @@ export class Broker {
     }
     await this.ensureAccount(accountId);
     return this.db.transaction(async (tx) => {
-      const account = await this.lockAccount(tx, accountId);
-      const config = { ...account.config, ...parsed.data };
+      const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: false });
+      const config = { ...work.book(accountId).account.config, ...parsed.data };
       await tx.query('UPDATE accounts SET config = $2 WHERE id = $1', [accountId, JSON.stringify(config)]);
       return config;
     });
@@ -398,36 +341,34 @@ export class Broker {
 
   /**
    * The account's protections (src/protections.ts) for an order that passed the risk checks.
-   * Nothing is read unless a protection is on. The day's start is the equity at the account's
-   * first order of that market day (UTC date of the quote).
+   * The day's start is the equity at the account's first order of that market day (UTC date of
+   * the quote).
    */
-  private async protectionCheck(tx: Queryable, order: OrderRecord, account: LockedAccount, position: PositionState, price: bigint, time: number) {
+  private protectionCheck(book: AccountBook, order: OrderRecord, position: PositionState, price: bigint, time: number) {
+    const { account } = book;
     const protections = protectionsOf(account.config);
-    if (!(protections.maxDrawdown || protections.dailyLossLimit || protections.cooldownAfterLosses || protections.maxOpenPositions || protections.maxPositionShare)) return undefined;
+    if (!anyProtection(protections)) return undefined;
     const held = position.quantity;
     const signed = order.side === 'buy' ? order.quantity : -order.quantity;
     const reducing = held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
     if (reducing) return undefined;
-    const equity = await this.equityOf(tx, account.id, account.cash);
-    const [history] = await tx.query('SELECT coalesce(max(equity), 0)::text AS peak FROM equity_history WHERE account_id = $1', [account.id]);
-    const peaks = [account.initialCash, parseMicros(history.peak as string), equity];
+    const equity = this.equityOf(book);
+    const peaks = [account.initialCash, book.peakEquity, equity];
     const day = Math.floor(time / 86_400_000);
-    let dayStartEquity = account.dayStartEquity;
     if (account.dayNumber !== day) {
-      dayStartEquity = equity;
-      await tx.query('UPDATE accounts SET day_number = $2, day_start_equity = $3 WHERE id = $1', [account.id, day, formatMicros(equity)]);
+      Object.assign(account, { dayNumber: day, dayStartEquity: equity });
+      book.changed = true;
     }
-    const [open] = await tx.query('SELECT count(*)::int AS n FROM positions WHERE account_id = $1 AND quantity <> 0', [account.id]);
     const after = held + signed;
     const denial = protectionDenial(protections, {
       reducing,
       equity,
       peakEquity: peaks.reduce((a, b) => (b > a ? b : a)),
-      dayStartEquity,
+      dayStartEquity: account.dayStartEquity,
       time,
       cooldownUntil: account.cooldownUntil,
       opensPosition: held === 0n,
-      openPositions: Number(open.n),
+      openPositions: book.allPositions().filter(([, p]) => p.quantity !== 0n).length,
       positionNotional: notional(after < 0n ? -after : after, price),
     });
     return denial && { code: denial.code, reason: denial.reason };
@@ -458,25 +399,20 @@ export class Broker {
    * Why an order may not trade at `price`, or undefined when it may. Cash and shares reserved by
    * the account's other open orders are not available to it.
    */
-  private async riskCheck(tx: Queryable, order: OrderRecord, account: LockedAccount, position: PositionState, price: bigint): Promise<{ code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined> {
-    const { cash, allowShort } = account;
+  private riskCheck(book: AccountBook, order: OrderRecord, position: PositionState, price: bigint): { code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined {
+    const { cash, allowShort } = book.account;
     const quantity = order.quantity - order.filledQuantity;
     const orderNotional = notional(quantity, price);
     if (this.maxOrderNotional > 0n && orderNotional > this.maxOrderNotional) {
       return { code: 'order_notional', reason: `order notional ${shown(orderNotional)} exceeds the limit of ${this.settings.maxOrderNotional}` };
     }
     const held = position.quantity;
-    const [reserved] = await tx.query(
-      `SELECT coalesce(sum(reserved_cash), 0)::text AS cash,
-              coalesce(sum(CASE WHEN symbol = $3 THEN reserved_quantity ELSE 0 END), 0)::text AS quantity
-       FROM orders WHERE account_id = $1 AND id <> $2 AND status IN ${orderStatusList} AND ($4::uuid IS NULL OR parent_id IS DISTINCT FROM $4::uuid)`,
-      [order.accountId, order.id, order.symbol, order.parentId],
-    );
-    const available = cash - parseMicros(reserved.cash as string);
+    const reserved = book.reservedBesides(order);
+    const available = cash - reserved.cash;
     const needed = this.cashNeeded(order.side, quantity, orderNotional);
     if (needed > available) return { code: 'buying_power', reason: `insufficient buying power: needs ${shown(needed)}, available ${shown(available)}` };
     if (order.side === 'sell' && !allowShort) {
-      const free = held - parseMicros(reserved.quantity as string);
+      const free = held - reserved.quantity;
       if (quantity > free) {
         return { code: 'insufficient_position', reason: `selling ${fromMicros(quantity)} ${order.symbol} but ${fromMicros(free)} of ${fromMicros(held)} held are free (short selling is not enabled)` };
       }
@@ -489,63 +425,33 @@ export class Broker {
     return undefined;
   }
 
-  private async journal(tx: Queryable, accountId: string, entries: OrderJournalEntry[]) {
-    for (const e of entries) {
-      await tx.query(
-        `INSERT INTO order_events (order_id, account_id, event, from_status, to_status, reason_code, reason, fill_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [e.orderId, accountId, e.event, e.from, e.to, e.reasonCode, e.reason, e.fillId],
-      );
-    }
-  }
-
-  private async record(tx: Queryable, events: BrokerEvent[]) {
-    for (const event of events) await writeOutbox(tx, event);
-  }
-
-  /** Writes a stored order's state (status, fills, reservations, trigger state) and its journal entries. */
-  private async save(tx: Queryable, order: OrderRecord, entries: OrderJournalEntry[]) {
-    await tx.query(
-      `UPDATE orders SET status = $2, reason_code = $3, reason = $4, filled_quantity = $5, filled_notional = $6, fees = $7, fill_count = $8,
-         reserved_cash = $9, reserved_quantity = $10, updated_at = $11, stop_price = $12, trail_anchor = $13, triggered = $14,
-         arrival_time = $15, evaluated_through = $16 WHERE id = $1`,
-      [
-        order.id, order.status, order.reasonCode, order.reason, formatMicros(order.filledQuantity), formatMicros(order.filledNotional),
-        formatMicros(order.fees), order.fillCount, formatMicros(order.reservedCash), formatMicros(order.reservedQuantity), order.updatedAt,
-        optionalText(order.stopPrice), optionalText(order.trailAnchor), order.triggered, order.arrivalTime, order.evaluatedThrough,
-      ],
-    );
-    await this.journal(tx, order.accountId, entries);
-  }
-
   /**
-   * Applies one evaluation of the fill engine inside the caller's transaction: each fill's row
-   * (its id derived from the order and the fill's number), cash, fees paid, position and an
-   * equity point; then the order (its reservation recomputed while it stays open) and its
-   * journal. Returns the events to publish.
+   * Applies one evaluation of the fill engine to the unit of work: each fill's row (its id
+   * derived from the order and the fill's number), cash, fees paid, position and an equity point;
+   * then the order (its reservation recomputed while it stays open) and its journal. Returns the
+   * events to publish.
    */
-  private async applyMatch(tx: Queryable, before: OrderRecord, outcome: MatchResult<OrderRecord>, account: LockedAccount, position: HeldPosition, market: bigint): Promise<BrokerEvent[]> {
+  private async applyMatch(work: UnitOfWork, before: OrderRecord, outcome: MatchResult<OrderRecord>, book: AccountBook, market: bigint): Promise<BrokerEvent[]> {
     const { accountId, symbol, side } = before;
+    const { account } = book;
     const events: BrokerEvent[] = [];
-    let cash = account.cash;
+    let position = book.position(symbol);
     let borrowFees = 0n;
     for (const engineFill of outcome.fills) {
       const f = { ...engineFill, fee: engineFill.fee + this.borrowOnCover(account, position, side, engineFill) };
       borrowFees += f.fee - engineFill.fee;
-      if (!(await this.recordFill(tx, before, f))) return []; // already recorded: applying it again would count it twice
-      cash = cashAfterFill(cash, side, f.quantity, f.price, f.fee);
-      await tx.query('UPDATE accounts SET cash = $2, fees_paid = fees_paid + $3 WHERE id = $1', [accountId, formatMicros(cash), formatMicros(f.fee)]);
+      work.addFill({ id: f.id, order: before, quantity: f.quantity, price: f.price, fee: f.fee, time: f.time, fillNumber: f.fillNumber });
+      account.cash = cashAfterFill(account.cash, side, f.quantity, f.price, f.fee);
+      book.feesPaid += f.fee;
+      book.changed = true;
       const held = position.quantity;
       const next = applyFill(position, side, f.quantity, f.price, f.fee);
       // A position opens (or flips) at this fill's market time; a closed one has no open time.
       const openedAt = next.quantity === 0n ? null : held === 0n || held < 0n !== next.quantity < 0n ? f.time : position.openedAt;
-      await tx.query(
-        `INSERT INTO positions (account_id, symbol, quantity, cost, realized_pnl, opened_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = $3, cost = $4, realized_pnl = $5, opened_at = $6`,
-        [accountId, symbol, formatMicros(next.quantity), formatMicros(next.cost), formatMicros(next.realizedPnl), openedAt],
-      );
-      if (held !== 0n && next.quantity === 0n) await this.countTrade(tx, account, next.realizedPnl - position.realizedPnl, f.time);
+      if (held !== 0n && next.quantity === 0n) this.countTrade(book, next.realizedPnl - position.realizedPnl, f.time);
       position = { ...next, openedAt };
-      await tx.query('INSERT INTO equity_history (account_id, time, equity) VALUES ($1, $2, $3)', [accountId, Date.now(), formatMicros(await this.equityOf(tx, accountId, cash))]);
+      book.setPosition(symbol, position);
+      work.addEquityPoint(book, Date.now(), this.equityOf(book));
       const fill: Fill = { id: f.id, orderId: before.id, accountId, symbol, side, quantity: fromMicros(f.quantity), price: fromMicros(f.price), fee: fromMicros(f.fee), currency: CURRENCY, time: f.time };
       events.push({ channel: 'fills', accountId, data: fill });
     }
@@ -554,16 +460,16 @@ export class Broker {
     if (!openStatuses.includes(after.status)) Object.assign(after, { reservedCash: 0n, reservedQuantity: 0n });
     else if (outcome.fills.length) Object.assign(after, this.reservation(after, market, account.allowShort));
     else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
-    await this.save(tx, after, outcome.journal);
+    work.save(after, outcome.journal);
     const related: BrokerEvent[] = [];
-    if (after.parentId !== null && outcome.fills.length) related.push(...(await this.cancelSiblings(tx, after, `the other exit of its bracket traded (order ${after.id})`)));
+    if (after.parentId !== null && outcome.fills.length) related.push(...(await this.cancelSiblings(work, after, `the other exit of its bracket traded (order ${after.id})`)));
     const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
-    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...(await this.placeBracketExits(tx, after, account, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0)));
+    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...this.placeBracketExits(work, after, book, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0));
     return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
   }
 
   /** The borrow fee a buy fill pays for the part of a short it covers (0 for anything else). */
-  private borrowOnCover(account: LockedAccount, position: HeldPosition, side: 'buy' | 'sell', fill: EngineFill): bigint {
+  private borrowOnCover(account: AccountBook['account'], position: HeldPosition, side: 'buy' | 'sell', fill: EngineFill): bigint {
     const rate = toMicros(account.config.borrowRateBps ?? 0);
     if (side !== 'buy' || position.quantity >= 0n || rate === 0n || position.openedAt === null) return 0n;
     const short = -position.quantity;
@@ -576,7 +482,8 @@ export class Broker {
    * (fees included) extends the losing streak, any other ends it; at the account's limit the
    * streak starts a cooldown of cooldownMinutes from the fill's market time.
    */
-  private async countTrade(tx: Queryable, account: LockedAccount, realized: bigint, time: number) {
+  private countTrade(book: AccountBook, realized: bigint, time: number) {
+    const { account } = book;
     const { cooldownAfterLosses, cooldownMinutes } = protectionsOf(account.config);
     if (cooldownAfterLosses === 0) return;
     let streak = realized < 0n ? account.losingStreak + 1 : 0;
@@ -585,18 +492,8 @@ export class Broker {
       until = time + cooldownMinutes * 60_000;
       streak = 0;
     }
-    await tx.query('UPDATE accounts SET losing_streak = $2, cooldown_until = $3 WHERE id = $1', [account.id, streak, until]);
     Object.assign(account, { losingStreak: streak, cooldownUntil: until });
-  }
-
-  /** Inserts a fill row; false when a fill with its id is already recorded. */
-  private async recordFill(tx: Queryable, order: OrderRecord, f: EngineFill): Promise<boolean> {
-    const inserted = await tx.query(
-      `INSERT INTO fills (id, order_id, account_id, symbol, side, quantity, price, fee, time, fill_number) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [f.id, order.id, order.accountId, order.symbol, order.side, formatMicros(f.quantity), formatMicros(f.price), formatMicros(f.fee), f.time, f.fillNumber],
-    );
-    return inserted.length > 0;
+    book.changed = true;
   }
 
   /** The market price of a symbol in micro-units, or undefined when it has none. */
@@ -606,9 +503,8 @@ export class Broker {
   }
 
   /** Cash plus the market value of every position (a position without a price counts at cost). */
-  private async equityOf(q: Queryable, accountId: string, cash: bigint): Promise<bigint> {
-    const rows = await q.query('SELECT symbol, quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1', [accountId]);
-    return rows.reduce((sum, r) => sum + this.marketValue(String(r.symbol), positionOf(r)), cash);
+  private equityOf(book: AccountBook): bigint {
+    return book.allPositions().reduce((sum, [symbol, position]) => sum + this.marketValue(symbol, position), book.account.cash);
   }
 
   private marketValue(symbol: string, position: PositionState): bigint {
@@ -644,24 +540,24 @@ export class Broker {
     for (const candidate of candidates) {
       const accountId = String(candidate.account_id);
       const order = await this.db.transaction(async (tx) => {
-        const account = await this.lockAccount(tx, accountId);
-        const [row] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND status IN ${orderStatusList}`, [candidate.id]);
-        if (!row) return undefined; // cancelled meanwhile
-        const resting = toRecord(row);
+        const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: true, orderIds: [String(candidate.id)] });
+        const resting = work.order(String(candidate.id));
+        if (!resting || !openStatuses.includes(resting.status)) return undefined; // cancelled meanwhile
         const outcome = matchBar(resting, bar, this.costs);
         if (outcome.order === resting) return undefined; // this bar was already evaluated
-        const position = await this.loadPosition(tx, accountId, resting.symbol);
-        const refusal = outcome.fills.length ? await this.riskCheck(tx, resting, account, position, outcome.fills[0].price) : undefined;
+        const book = work.book(accountId);
+        const refusal = outcome.fills.length ? this.riskCheck(book, resting, book.position(resting.symbol), outcome.fills[0].price) : undefined;
         let events: BrokerEvent[];
         if (refusal) {
           const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
           const rejected = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-          await this.save(tx, rejected, [step.entry]);
+          work.save(rejected, [step.entry]);
           events = [{ channel: 'orders', accountId, data: toOrder(rejected) }];
         } else {
-          events = await this.applyMatch(tx, resting, outcome, account, position, bar.close);
+          events = await this.applyMatch(work, resting, outcome, book, bar.close);
         }
-        await this.record(tx, events);
+        work.publish(events);
+        await work.flush();
         return events.find((e) => e.channel === 'orders')?.data as Order | undefined;
       });
       if (order) {
@@ -675,15 +571,16 @@ export class Broker {
   /** Cancels an open order; cancelling an order in any other status is an illegal transition. */
   async cancelOrder(accountId: string, orderId: string): Promise<Order> {
     const result = await this.db.transaction(async (tx) => {
-      await this.lockAccount(tx, accountId);
-      const [row] = await tx.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND account_id = $2`, [orderId, accountId]);
-      if (!row) throw new BrokerError('not_found', 'not_found', `no order ${orderId} in account ${accountId}`);
-      const step = transition(toRecord(row), 'cancel', { reasonCode: 'cancelled_by_account', reason: 'cancelled by the account' });
+      const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: false, orderIds: [orderId] });
+      const found = work.order(orderId);
+      if (!found || found.accountId !== accountId) throw new BrokerError('not_found', 'not_found', `no order ${orderId} in account ${accountId}`);
+      const step = transition(found, 'cancel', { reasonCode: 'cancelled_by_account', reason: 'cancelled by the account' });
       const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      await this.save(tx, cancelled, [step.entry]);
+      work.save(cancelled, [step.entry]);
       const order = toOrder(cancelled);
-      const siblings = cancelled.parentId === null ? [] : await this.cancelSiblings(tx, cancelled, `the other exit of its bracket was cancelled (order ${cancelled.id})`);
-      await this.record(tx, [{ channel: 'orders', accountId, data: order }, ...siblings]);
+      const siblings = cancelled.parentId === null ? [] : await this.cancelSiblings(work, cancelled, `the other exit of its bracket was cancelled (order ${cancelled.id})`);
+      work.publish([{ channel: 'orders', accountId, data: order }, ...siblings]);
+      await work.flush();
       return order;
     });
     this.committed();
@@ -823,8 +720,4 @@ function storedAmount(value: number | undefined, field: string): bigint | null {
   const micros = toMicros(value);
   if (micros <= 0n) throw new BrokerError('invalid', 'validation_failed', `${field} ${value} rounds to 0 at the broker's precision; it must be at least 0.000001`, field);
   return micros;
-}
-
-function positionOf(r: Row): PositionState {
-  return { quantity: parseMicros(r.quantity as string), cost: parseMicros(r.cost as string), realizedPnl: parseMicros(r.realized_pnl as string) };
 }

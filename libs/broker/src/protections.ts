@@ -107,3 +107,8 @@ export function protectionsOf(config: AccountConfig): Protections {
     maxPositionShare: toMicros(config.maxPositionShare ?? 0),
   };
 }
+
+/** Whether any protection is on (cooldownMinutes alone does nothing without cooldownAfterLosses). */
+export function anyProtection(p: Protections): boolean {
+  return Boolean(p.maxDrawdown || p.dailyLossLimit || p.cooldownAfterLosses || p.maxOpenPositions || p.maxPositionShare);
+}

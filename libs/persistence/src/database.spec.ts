@@ -66,6 +66,24 @@ if (missing) {
     }
   });
 
+  it('prepares a statement asked to be prepared once per connection, and runs it with new values each time', async () => {
+    const db = await openDatabase({ url: server.url });
+    try {
+      const sql = 'SELECT cash::float8 AS cash FROM accounts WHERE id = $1';
+      const seen = await db.transaction(async (tx) => {
+        const answers = [await tx.query(sql, ['a'], { prepare: true }), await tx.query(sql, ['b'], { prepare: true })];
+        const prepared = await tx.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+        return { answers, prepared: prepared.map((r) => r.statement) };
+      });
+      expect(seen.answers).toEqual([[{ cash: 100 }], [{ cash: 5 }]]);
+      expect(seen.prepared).toEqual([sql]);
+      // Without the option nothing is prepared.
+      expect(await db.transaction(async (tx) => (await tx.query('SELECT 1 AS one'), await tx.query('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1', ['SELECT 1 AS one'])))).toEqual([{ n: 0 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
   describe('PostgreSQL going away', () => {
     it('survives pg_ctl restart with idle connections, answers 503-class errors while down, reconnects after', async () => {
       const db = await openDatabase({ url: server.url });

@@ -2,14 +2,33 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DependencyUnavailableError, packageAsset } from '@tradeyard/runtime-util';
 import type { Logger } from 'pino';
-import { Pool, type PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient, type QueryConfig } from 'pg';
 import type { PGlite as PGliteType, PGliteOptions } from '@electric-sql/pglite';
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * Prepares the statement once per connection and reuses its plan (PostgreSQL; PGlite runs it
+   * as usual). Only for hot statements of fixed text: each distinct text stays prepared on every
+   * connection of the pool.
+   */
+  prepare?: boolean;
+}
+
 /** The SQL surface the domain code needs; both PostgreSQL and PGlite implement it. */
 export interface Queryable {
-  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T extends Row = Row>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
+}
+
+const statementNames = new Map<string, string>();
+/** A prepared statement's name: derived from its text, so every connection names the same text alike. */
+function statement(sql: string, params: unknown[], options?: QueryOptions): QueryConfig {
+  if (!options?.prepare) return { text: sql, values: params };
+  let name = statementNames.get(sql);
+  if (!name) statementNames.set(sql, (name = `p_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`));
+  return { name, text: sql, values: params };
 }
 
 export interface Database extends Queryable {
@@ -41,8 +60,8 @@ class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   constructor(private readonly pool: Pool) {}
 
-  async query<T extends Row>(sql: string, params: unknown[] = []) {
-    return (await this.pool.query(sql, params).catch(unavailable)).rows as T[];
+  async query<T extends Row>(sql: string, params: unknown[] = [], options?: QueryOptions) {
+    return (await this.pool.query(statement(sql, params, options)).catch(unavailable)).rows as T[];
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -54,7 +73,7 @@ class PostgresDatabase implements Database {
     client.on('error', onLost);
     try {
       await client.query('BEGIN');
-      const result = await fn({ query: async (sql, params = []) => (await client.query(sql, params)).rows });
+      const result = await fn({ query: async (sql, params = [], options) => (await client.query(statement(sql, params, options))).rows });
       await client.query('COMMIT');
       return result;
     } catch (err) {

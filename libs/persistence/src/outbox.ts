@@ -17,7 +17,16 @@ CREATE TABLE outbox (
 
 /** Records an event inside the caller's transaction; the relay publishes it after the commit. */
 export async function writeOutbox(tx: Queryable, payload: unknown): Promise<void> {
-  await tx.query('INSERT INTO outbox (payload) VALUES ($1)', [JSON.stringify(payload)]);
+  const { sql, params } = outboxStatement([payload]);
+  await tx.query(sql, params);
+}
+
+/**
+ * The statement that records events, in order, in one round trip: for callers that combine it
+ * with other writes of their transaction (the broker's unit of work).
+ */
+export function outboxStatement(payloads: unknown[]): { sql: string; params: unknown[] } {
+  return { sql: 'INSERT INTO outbox (payload) SELECT value::jsonb FROM json_array_elements($1::json)', params: [JSON.stringify(payloads)] };
 }
 
 export interface OutboxRelayOptions {

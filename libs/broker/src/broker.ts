@@ -520,6 +520,12 @@ export class Broker {
     return quote && quoteBar(quote.time, toMicros(quote.price), quote.volume === undefined ? null : toMicros(quote.volume));
   }
 
+  /** Symbols with at least one open order: only they can fill when their bar moves (one query for the whole universe). */
+  async symbolsWithOpenOrders(): Promise<Set<string>> {
+    const rows = await this.db.query<{ symbol: string }>(`SELECT DISTINCT symbol FROM orders WHERE status IN ${orderStatusList}`);
+    return new Set(rows.map((row) => row.symbol));
+  }
+
   /**
    * Evaluates every open order of a symbol against its latest bar (the fill engine: limits the
    * range reaches, stops it triggers, trailing stops it moves, day orders it expires), oldest

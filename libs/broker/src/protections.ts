@@ -1,26 +1,13 @@
 import { divRound, fromMicros, MICROS, toMicros } from '@tradeyard/money';
-import { z } from 'zod';
+import { accountSettingsSchema, type AccountSettings } from '@tradeyard/gateway-contract';
 
 /**
  * Per-account settings: short selling and its borrow fee, and the protections (the habit of
- * freqtrade's protections). Every protection is off at 0, the default.
+ * freqtrade's protections). Every protection is off at 0, the default. The contract's schema is
+ * the one definition, so what REST accepts is what the broker stores.
  */
-export const accountConfigSchema = z.strictObject({
-  allowShort: z.boolean({ error: 'must be true or false' }).optional().describe("Short selling for this account; unset: the broker's default"),
-  borrowRateBps: z.number({ error: 'must be a number' }).finite().min(0, 'must be 0 or more').max(100_000, 'must be at most 100000').optional()
-    .describe('Yearly borrow fee of a short, in basis points of its cost, charged when it is covered'),
-  maxDrawdown: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more').max(1, 'must be at most 1').optional()
-    .describe('Lock against new exposure when equity is this fraction below its peak (0.2 = 20 %)'),
-  dailyLossLimit: z.number({ error: 'must be a number' }).finite().min(0, 'must be 0 or more').optional()
-    .describe('Reduce-only for the rest of the (market) day once equity is this much below its start of day'),
-  cooldownAfterLosses: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1000).optional()
-    .describe('After this many losing trades in a row, no new exposure for cooldownMinutes'),
-  cooldownMinutes: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(525_600).optional(),
-  maxOpenPositions: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000).optional(),
-  maxPositionShare: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more').max(1, 'must be at most 1').optional()
-    .describe('Largest share of equity one position may be after a fill (0.25 = 25 %)'),
-});
-export type AccountConfig = z.infer<typeof accountConfigSchema>;
+export const accountConfigSchema = accountSettingsSchema;
+export type AccountConfig = AccountSettings;
 
 /** The protections in the units the broker computes in (fractions as micro-units of 1). */
 export interface Protections {

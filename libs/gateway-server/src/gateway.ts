@@ -1,7 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
-import { openStatuses } from '@tradeyard/fill-engine';
 import {
   accountSettingsSchema,
   barListSchema,
@@ -53,9 +52,6 @@ const principalOf = (request: FastifyRequest): Principal => request.caller as un
 
 /** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
 const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
-
-// Literal, as in the broker, so the partial index on open orders serves the query.
-const openStatusList = `(${openStatuses.map((status) => `'${status}'`).join(', ')})`;
 
 /** What a caller may supply instead of the gateway opening it from the config (tests do). */
 export interface GatewayDependencies {
@@ -319,8 +315,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
     // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
     if (events.length === 0) return;
-    const open = await db.query<{ symbol: string }>(`SELECT DISTINCT symbol FROM orders WHERE status IN ${openStatusList}`);
-    const withOrders = new Set(open.map((r) => r.symbol));
+    const withOrders = await broker.symbolsWithOpenOrders();
     await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
   };
   app.addHook('onReady', async () => {

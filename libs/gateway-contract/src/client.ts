@@ -10,6 +10,7 @@ import {
   orderSchema,
   portfolioSchema,
   quoteDtoSchema,
+  quoteListSchema,
   signalListSchema,
   signalSchema,
   symbolListSchema,
@@ -107,6 +108,9 @@ export class GatewayClient {
   }
   listSymbols() {
     return this.request('GET', '/symbols', { response: symbolListSchema });
+  }
+  getQuotes() {
+    return this.request('GET', '/quotes', { response: quoteListSchema });
   }
   getQuote(symbol: string) {
     return this.request('GET', `/quotes/${encodeURIComponent(symbol)}`, { response: quoteDtoSchema });

@@ -65,6 +65,8 @@ export const symbolListSchema = z.array(symbolInfoSchema);
 
 export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number(), time: z.number(), date: z.string() });
 export type QuoteDto = z.infer<typeof quoteDtoSchema>;
+/** The latest quote of every symbol that has one at the clock. */
+export const quoteListSchema = z.array(quoteDtoSchema);
 
 /**
  * The bar intervals the gateway knows. Each symbol serves its own interval and those aggregated

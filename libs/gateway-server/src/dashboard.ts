@@ -59,6 +59,11 @@ const quotes = new Map();
 function renderQuotes() {
   $('#quotes tbody').innerHTML = [...quotes.values()].map((q) => '<tr><td>' + esc(q.symbol) + '</td><td>' + esc(q.date || new Date(q.time).toISOString().slice(0, 10)) + '</td><td>' + fmt(q.price ?? q.close) + '</td></tr>').join('');
 }
+// A tick moves every symbol of the universe: redraw the table at most every 250 ms, not once per quote.
+let quotesRedraw;
+function renderQuotesSoon() {
+  quotesRedraw ??= setTimeout(() => { quotesRedraw = undefined; renderQuotes(); }, 250);
+}
 async function refreshPortfolio() {
   const p = await api('GET', '/portfolio');
   $('#cash').textContent = 'cash ' + fmt(p.cash) + ' · equity ' + fmt(p.equity) + ' · realized ' + fmt(p.realizedPnl) + ' · fees paid ' + fmt(p.feesPaid) + ' ' + p.currency;
@@ -85,7 +90,7 @@ async function start() {
   series = chart.addSeries(LightweightCharts.LineSeries, { color: '#58a6ff' });
   const symbols = await api('GET', '/symbols');
   $('#order [name=symbol]').innerHTML = symbols.map((s) => '<option>' + esc(s.symbol) + '</option>').join('');
-  for (const s of symbols) { quotes.set(s.symbol, await api('GET', '/quotes/' + s.symbol)); }
+  for (const q of await api('GET', '/quotes')) quotes.set(q.symbol, q);
   renderQuotes();
   (await api('GET', '/signals?limit=30')).reverse().forEach(addSignal);
   await Promise.all([refreshPortfolio(), refreshOrders()]);
@@ -94,7 +99,7 @@ async function start() {
   ws.onclose = () => { $('#status').textContent = 'disconnected'; };
   ws.onmessage = (m) => {
     const { channel, data } = JSON.parse(m.data);
-    if (channel === 'quotes') { quotes.set(data.symbol, data); renderQuotes(); }
+    if (channel === 'quotes') { quotes.set(data.symbol, data); renderQuotesSoon(); }
     else if (channel === 'signals') addSignal(data);
     else if (channel === 'orders') refreshOrders();
     else if (channel === 'fills') refreshPortfolio();

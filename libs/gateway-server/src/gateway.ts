@@ -15,6 +15,7 @@ import {
   placeOrderSchema,
   portfolioSchema,
   quoteDtoSchema,
+  quoteListSchema,
   roleSchema,
   signalListSchema,
   signalSchema,
@@ -212,6 +213,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     if (!hub.has(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; GET /api/v1/symbols lists the ${hub.symbols().length} known` });
     return symbol;
   };
+  // One request for the whole universe (the dashboard's watchlist), instead of one per symbol.
+  app.get('/api/v1/quotes', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: quoteListSchema } } }, async () =>
+    hub.symbols().flatMap((symbol) => hub.quote(symbol) ?? []),
+  );
   app.get(
     '/api/v1/quotes/:symbol',
     { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, response: { 200: quoteDtoSchema } } },

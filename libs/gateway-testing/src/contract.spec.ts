@@ -28,6 +28,11 @@ describe('GatewayClient against the real gateway', () => {
     expect(symbols.filter((s) => s.source === 'synthetic:1').map((s) => s.lastDate)).toEqual(Array(100).fill(isoDate(spx[20].time)));
     expect(await admin.getQuote('SPX')).toEqual({ symbol: 'SPX', price: spx[20].close, time: spx[20].time, date: isoDate(spx[20].time) });
     expect(await admin.getBars('SPX', { limit: 3 })).toEqual(spx.slice(18, 21));
+    // Every symbol's quote in one answer, each the same as its own route's, none after the clock.
+    const quotes = await admin.getQuotes();
+    expect(quotes.map((q) => q.symbol)).toEqual(symbols.filter((s) => s.lastDate !== null).map((s) => s.symbol));
+    expect(quotes[0]).toEqual(await admin.getQuote('SPX'));
+    expect(quotes.every((q) => q.time <= spx[20].time)).toBe(true);
     await gateway.clock.advance(2);
     expect((await admin.getQuote('SPX')).time).toBe(spx[22].time);
     expect((await admin.getBars('SPX')).at(-1)).toEqual(spx[22]);

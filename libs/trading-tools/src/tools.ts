@@ -44,7 +44,7 @@ const symbolInput = z
   .trim()
   .toUpperCase()
   .regex(/^[A-Z0-9][A-Z0-9._-]{0,19}$/, 'must be a ticker of 1-20 letters, digits, dot, dash or underscore')
-  .describe('Ticker symbol, e.g. SPX (the bundled S&P 500 replay)');
+  .describe('Ticker symbol, e.g. SPX, MSFT or SYN000; list_symbols lists the universe');
 const dateInput = (what: string) => calendarDateSchema.describe(what);
 const orderNumber = (what: string) => orderNumberSchema.describe(what);
 
@@ -129,7 +129,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     {
       title: 'Get price',
       description:
-        'Latest price of a symbol on the platform feed (the bundled S&P 500 replay uses SPX). Returns price, the bar time (ms epoch UTC) and its date. Use list_symbols to see what is tradable.',
+        'Latest price of a symbol on the platform feed, as of the market clock. Returns price, the bar time (ms epoch UTC) and its date. Use list_symbols to see what is tradable.',
       inputSchema: { symbol: symbolInput },
       outputSchema: quoteDtoSchema.shape,
       annotations: { readOnlyHint: true },

@@ -3,6 +3,8 @@ import {
   accountSettingsSchema,
   apiErrorSchema,
   barListSchema,
+  clockControlResponseSchema,
+  clockSchema,
   equityHistorySchema,
   loginResponseSchema,
   orderEventListSchema,
@@ -17,6 +19,7 @@ import {
   type AccountSettings,
   type ApiError,
   type BarsQuery,
+  type ClockControl,
   type OrdersQuery,
   type PlaceOrder,
   type Signal,
@@ -117,6 +120,14 @@ export class GatewayClient {
   }
   getBars(symbol: string, query: BarsQuery = {}) {
     return this.request('GET', `/bars/${encodeURIComponent(symbol)}`, { query, response: barListSchema });
+  }
+  /** The market clock: every answer is as of its time. */
+  getClock() {
+    return this.request('GET', '/clock', { response: clockSchema });
+  }
+  /** Pauses, resumes, steps, sets the speed of or restarts the replay (admin). */
+  controlClock(control: ClockControl) {
+    return this.request('POST', '/clock', { body: control, response: clockControlResponseSchema });
   }
   placeOrder(order: PlaceOrder, idempotencyKey?: string) {
     return this.request('POST', '/orders', { body: order, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}, response: orderSchema });

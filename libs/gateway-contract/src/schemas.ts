@@ -276,8 +276,57 @@ export const signalsQuerySchema = z.object({
 });
 export type SignalsQuery = z.infer<typeof signalsQuerySchema>;
 
+/**
+ * The market clock (GET /api/v1/clock, WebSocket channel clock, MCP get_clock): every route,
+ * channel and tool answers as of `time`; no bar opening after it is visible.
+ */
+export const clockSchema = z.object({
+  time: z.number().describe('The market time: open of the current bar (ms since the epoch)'),
+  date: z.string().describe('The market date (YYYY-MM-DD)'),
+  state: z.enum(['running', 'paused', 'live']).describe('running or paused (a replay); live: a live venue on the wall clock, not controllable'),
+  ended: z.boolean().describe('The replay reached its end date (or its last bar) and stands there'),
+  barsPerSecond: z.number().nullable().describe('Replay speed in bars per second; null for a live venue'),
+  startDate: z.string().nullable().describe('The day the replay (re)started from'),
+  endDate: z.string().nullable().describe('The last day the replay moves to; null: to its last bar'),
+  epoch: z.number().int().describe('Counts restarts: the clock moves backwards only when this grows'),
+});
+export type ClockDto = z.infer<typeof clockSchema>;
+
+/** Largest replay speed an admin may set: each step releases a bar of every symbol. */
+export const MAX_BARS_PER_SECOND = 1000;
+export const clockActionSchema = z.enum(['pause', 'resume', 'step', 'speed', 'restart'], { error: 'must be one of pause, resume, step, speed, restart' });
+/** Which fields each action takes: required ones, and every other one must be omitted. */
+const clockFieldsOf = { pause: [], resume: [], step: ['bars'], speed: ['barsPerSecond'], restart: ['startDate'] } as const;
+const optionalClockFields = { restart: ['endDate'] } as Partial<Record<z.infer<typeof clockActionSchema>, readonly string[]>>;
+
+/** POST /api/v1/clock (admin): pause, resume, step N bars while paused, set the speed, restart from a date. */
+export const clockControlSchema = z
+  .strictObject({
+    action: clockActionSchema,
+    bars: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').optional()
+      .describe('step: how many bars to release (the clock must be paused)'),
+    barsPerSecond: z.number({ error: 'must be a number' }).finite('must be a finite number').min(0.01, 'must be at least 0.01').max(MAX_BARS_PER_SECOND, `must be at most ${MAX_BARS_PER_SECOND}`).optional()
+      .describe('speed: the new replay speed'),
+    startDate: calendarDateSchema.optional().describe('restart: the first day shown (YYYY-MM-DD); the clock moves back if it is earlier'),
+    endDate: calendarDateSchema.optional().describe('restart: the last day the replay moves to; omitted, to its last bar'),
+  })
+  .superRefine((body, ctx) => {
+    const required: readonly string[] = clockFieldsOf[body.action];
+    const allowed = [...required, ...(optionalClockFields[body.action] ?? [])];
+    for (const field of ['bars', 'barsPerSecond', 'startDate', 'endDate'] as const) {
+      if (required.includes(field) && body[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required for action ${body.action}` });
+      if (!allowed.includes(field) && body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `must be omitted for action ${body.action}` });
+    }
+    if (body.startDate && body.endDate && body.endDate < body.startDate) ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must not be before startDate' });
+  });
+export type ClockControl = z.infer<typeof clockControlSchema>;
+export const clockControlResponseSchema = clockSchema.extend({
+  restarted: z.boolean().describe('The action restarted the replay: the clock may have moved backwards (a new epoch)'),
+});
+export type ClockControlResponse = z.infer<typeof clockControlResponseSchema>;
+
 /** WebSocket /ws channels; a client subscribes with {type:'subscribe', channels, symbols?}. */
-export const wsChannelSchema = z.enum(['quotes', 'bars', 'signals', 'orders', 'fills']);
+export const wsChannelSchema = z.enum(['quotes', 'bars', 'signals', 'orders', 'fills', 'clock']);
 export type WsChannel = z.infer<typeof wsChannelSchema>;
 export const wsClientMessageSchema = z.object({
   type: z.enum(['subscribe', 'unsubscribe']),
@@ -285,7 +334,7 @@ export const wsClientMessageSchema = z.object({
   symbols: z.array(symbolSchema).optional(),
 });
 export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
-/** Every server message: {channel, data} where data is a Quote, Bar, Signal, Order or Fill. */
+/** Every server message: {channel, data} where data is a Quote, Bar, Signal, Order, Fill or Clock (on a change of state, speed or epoch). */
 export interface WsServerMessage {
   channel: WsChannel | 'error' | 'subscribed';
   data: unknown;

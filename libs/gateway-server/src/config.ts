@@ -45,8 +45,8 @@ export const gatewayConfigSchema = z.object({
     .describe(
       'replay: SPX, the bundled monthly stocks, the synthetic universe (and MARKET_FILES_DIR when set) on one replay clock; synthetic: the synthetic universe alone; files: MARKET_FILES_DIR alone; binance, alphavantage: those venues polled live',
     ),
-  REPLAY_BARS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(1).describe('Speed of the replay clock in steps per second of wall time: one step is a date of the finest-interval symbols (the S&P 500 trading days in the bundled universe)'),
-  REPLAY_START_DATE: calendarDateSchema.default('2000-01-03').describe('First day the replay shows as current'),
+  REPLAY_BARS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').default(1).describe('Speed of the replay clock in steps per second of wall time: one step is a date of the finest-interval symbols (the S&P 500 trading days in the bundled universe). The first state of the stored clock; then an admin sets it (POST /api/v1/clock)'),
+  REPLAY_START_DATE: calendarDateSchema.default('2000-01-03').describe('First day the replay shows as current, when the database holds no clock yet; then an admin restarts it (POST /api/v1/clock)'),
   SYNTHETIC_SYMBOLS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(2000, 'must be at most 2000').default(100).describe('Symbols of the seeded synthetic universe SYN000.. (replay, synthetic); 0: none with replay'),
   SYNTHETIC_SEED: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').default(1).describe('Seed of the synthetic universe: same seed, same bars'),
   MARKET_FILES_DIR: z.string().min(1).optional().describe('Folder of CSV/JSONL bar files (symbol,time,open,high,low,close,volume); required with MARKET_PROVIDER=files, added to replay when set'),

@@ -5,6 +5,9 @@ import {
   accountSettingsSchema,
   barListSchema,
   barsQuerySchema,
+  clockControlResponseSchema,
+  clockControlSchema,
+  clockSchema,
   equityHistorySchema,
   loginRequestSchema,
   loginResponseSchema,
@@ -21,16 +24,18 @@ import {
   signalSchema,
   signalsQuerySchema,
   symbolListSchema,
+  type ClockDto,
   type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
-import { symbolSchema } from '@tradeyard/market-data';
-import { type MarketHub, openMarket, UnsupportedIntervalError } from '@tradeyard/market-hub';
+import { isoDate, symbolSchema } from '@tradeyard/market-data';
+import { ClockConflictError, type MarketHub, openMarket, UnsupportedIntervalError } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
 import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
 import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
+import { ClockStore } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
@@ -98,6 +103,13 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     log: depLog,
   });
   const { hub } = market;
+  // A replay's clock is stored and controllable; a live venue's is the wall clock.
+  const clockStore = market.clock && new ClockStore(db, market.clock, (view) => ws.broadcastClock(view));
+  await clockStore?.init();
+  const liveClock = (): ClockDto => {
+    const time = hub.time();
+    return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0 };
+  };
   const broker = new Broker(
     db,
     hub,
@@ -120,6 +132,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   await broker.ensureAccount(servicePrincipal.accountId);
 
   let ticker: NodeJS.Timeout | undefined;
+  let clockRefresher: NodeJS.Timeout | undefined;
+  let closing = false;
   // The kit's bearer verifier admits the service token (as the trading agent's principal) or a
   // login token, whose claims are the principal itself; each route names its role in config.auth.
   const verifier = bearerVerifier({
@@ -140,7 +154,9 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       { name: 'market', check: () => marketReadiness(hub.status()) },
     ],
     onClose: async () => {
-      clearInterval(ticker);
+      closing = true;
+      clearTimeout(ticker);
+      clearInterval(clockRefresher);
       market.stop();
       await relay.stop();
       await bus.close();
@@ -204,6 +220,21 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       }
       await broker.ensureAccount(user.username);
       return reply.code(201).send({ username: user.username, role: user.role });
+    },
+  );
+
+  app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async () => clockStore?.view() ?? liveClock());
+  app.post(
+    '/api/v1/clock',
+    { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
+    async (request) => {
+      if (!clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${config.MARKET_PROVIDER} market runs on the wall clock; only a replay's clock can be controlled` });
+      try {
+        return await clockStore.control(request.body);
+      } catch (err) {
+        if (err instanceof ClockConflictError) throw new HttpError(409, { error: 'conflict', message: err.message });
+        throw err;
+      }
     },
   );
 
@@ -326,17 +357,23 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   app.addHook('onReady', async () => {
     relay.start();
     market.start();
-    let running = false;
-    ticker = setInterval(() => {
-      if (running) return;
-      running = true;
+    // One tick per bar at the clock's current speed (20 ms to 1 s apart): the speed may change at any time.
+    const period = () => Math.max(20, Math.min(1000, 1000 / (market.clock?.current.barsPerSecond ?? config.REPLAY_BARS_PER_SECOND)));
+    const loop = () => {
       tick()
         .catch((err) => service.log.error({ err }, 'market tick failed'))
-        .finally(() => (running = false));
-    }, Math.max(20, Math.min(1000, 1000 / config.REPLAY_BARS_PER_SECOND)));
+        .finally(() => {
+          if (!closing) ticker = setTimeout(loop, period());
+        });
+    };
+    ticker = setTimeout(loop, period());
+    if (clockStore) {
+      // Another replica's change to the clock reaches this one within a second.
+      clockRefresher = setInterval(() => clockStore.refresh().catch((err) => service.log.error({ err }, 'reading the market clock failed')), 1000);
+    }
   });
 
-  return { ...service, db, broker, hub, market, bus, relay, tick };
+  return { ...service, db, broker, hub, market, clockStore, bus, relay, tick };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -1,4 +1,4 @@
-import { wsClientMessageSchema, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { wsClientMessageSchema, type ClockDto, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -13,7 +13,7 @@ interface Client {
 }
 
 /**
- * WebSocket /ws?token=...: clients subscribe to channels (quotes, bars, signals, orders, fills),
+ * WebSocket /ws?token=...: clients subscribe to channels (quotes, bars, signals, orders, fills, clock),
  * optionally for some symbols. Orders and fills go only to their account (admins see all);
  * they and signals arrive through the bus, so a fill on one replica reaches clients of all.
  */
@@ -70,6 +70,10 @@ export function registerWebSocket(app: FastifyInstance, bus: EventBus, authentic
   return {
     broadcastMarket(event: MarketEvent) {
       for (const client of clients) if (wants(client, event.channel, event.data.symbol)) send(client, event);
+    },
+    /** The clock's new state, speed or epoch (not its every step: bars and quotes show those). */
+    broadcastClock(clock: ClockDto) {
+      for (const client of clients) if (wants(client, 'clock')) send(client, { channel: 'clock', data: clock });
     },
   };
 }

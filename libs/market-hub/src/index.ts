@@ -1,2 +1,3 @@
 export * from './market-hub';
 export * from './universe';
+export * from './replay-clock';

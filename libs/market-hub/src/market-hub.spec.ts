@@ -1,5 +1,6 @@
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { MarketHub, replayClock, type SymbolFeed } from './market-hub';
+import { MarketHub, type SymbolFeed } from './market-hub';
+import { ReplayClock } from './replay-clock';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -8,7 +9,8 @@ describe('MarketHub bars', () => {
   // The clock stands on Wednesday 2000-01-12 (index 7): two days of that week are released.
   let now = 0;
   const feeds: SymbolFeed[] = [{ symbol: 'SPX', name: 'S&P 500 index', source: 'replay:sp500', interval: '1d', bars: spx }];
-  const hub = new MarketHub(feeds, replayClock(feeds, { barsPerSecond: 1, startDate: day(7), startedAt: 0, now: () => now }));
+  const clock = new ReplayClock(feeds, { barsPerSecond: 1, startDate: day(7), startedAt: 0, now: () => now });
+  const hub = new MarketHub(feeds, () => clock.time());
 
   it('serves weekly bars from released days, the current week partial up to the clock', () => {
     expect(day(7)).toBe('2000-01-12');

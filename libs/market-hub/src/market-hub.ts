@@ -86,39 +86,6 @@ interface Feed {
 /** The market clock: the time (ms) up to which bars are released. */
 export type MarketClock = () => number;
 
-export interface ReplayClockOptions {
-  barsPerSecond: number;
-  /** The first day shown as current (YYYY-MM-DD). */
-  startDate: string;
-  /** When the replay started (ms); replicas sharing a start show the same market. */
-  startedAt: number;
-  now?: () => number;
-}
-
-/**
- * One replay clock over every symbol: it steps at `barsPerSecond` through the bar dates of the
- * symbols with the finest interval (SPX's trading days in the bundled universe), so those move
- * each step; coarser ones (the monthly stocks) move when the clock reaches their next bar, and a
- * symbol with no bar at the clock's date keeps its last one.
- */
-export function replayClock(feeds: readonly SymbolFeed[], options: ReplayClockOptions): MarketClock {
-  const withBars = feeds.filter((f) => f.bars.length > 0);
-  const finest = Math.min(...withBars.map((f) => intervalMs[f.interval]));
-  const dates = new Set<number>();
-  for (const feed of withBars) if (intervalMs[feed.interval] === finest) for (const bar of feed.bars) dates.add(bar.time);
-  const calendar = Float64Array.from(dates).sort();
-  if (calendar.length === 0) throw new RangeError('a replay needs at least one bar');
-  if (!(options.barsPerSecond > 0)) throw new RangeError('barsPerSecond must be greater than 0');
-  const startTime = Date.parse(`${options.startDate}T00:00:00Z`);
-  let startIndex = calendar.findIndex((t) => t >= startTime);
-  if (startIndex < 0) startIndex = calendar.length - 1;
-  const now = options.now ?? Date.now;
-  return () => {
-    const steps = Math.floor(((now() - options.startedAt) / 1000) * options.barsPerSecond);
-    return calendar[Math.max(0, Math.min(startIndex + steps, calendar.length - 1))];
-  };
-}
-
 /**
  * Bars and quotes of a universe of symbols on one market clock, point in time: nothing dated
  * after the clock is visible, and weekly or monthly bars aggregate released bars only. `tick()`

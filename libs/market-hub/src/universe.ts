@@ -14,7 +14,8 @@ import {
 } from '@tradeyard/market-data';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MarketHub, replayClock, type ReplayClockOptions, type SymbolFeed } from './market-hub';
+import { MarketHub, type SymbolFeed } from './market-hub';
+import { ReplayClock, type ReplayClockOptions } from './replay-clock';
 
 export const marketProviders = ['replay', 'synthetic', 'files', 'binance', 'alphavantage'] as const;
 export type MarketProviderName = (typeof marketProviders)[number];
@@ -199,6 +200,8 @@ export interface MarketOptions {
 /** A hub and what keeps it fed: live venues poll between start() and stop(); replays need nothing. */
 export interface Market {
   hub: MarketHub;
+  /** The replay's controllable clock (replay, synthetic, files); live venues run on the wall clock. */
+  clock?: ReplayClock;
   /** The live venue's poller (binance, alphavantage). */
   poller?: VenuePoller;
   start(): void;
@@ -212,7 +215,10 @@ export interface Market {
  * polled on the wall clock.
  */
 export function openMarket(options: MarketOptions): Market {
-  const replay = (feeds: SymbolFeed[]): Market => ({ hub: new MarketHub(feeds, replayClock(feeds, options.replay)), start: () => undefined, stop: () => undefined });
+  const replay = (feeds: SymbolFeed[]): Market => {
+    const clock = new ReplayClock(feeds, options.replay);
+    return { hub: new MarketHub(feeds, () => clock.time()), clock, start: () => undefined, stop: () => undefined };
+  };
   switch (options.provider) {
     case 'replay':
       return replay([...bundledFeeds(), ...syntheticFeeds(options.synthetic), ...(options.filesDir ? fileFeeds(options.filesDir) : [])]);

@@ -54,7 +54,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
   it('lists every tool with a description, an input schema and an output schema', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['buy', 'calculate', 'cancel_order', 'get_history', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'search_signals', 'sell'],
+      ['buy', 'calculate', 'cancel_order', 'get_clock', 'get_history', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'search_signals', 'sell'],
     );
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(40);
@@ -67,6 +67,20 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const history = tools.find((t) => t.name === 'get_history')!;
     expect((history.inputSchema.properties!.interval as { enum: string[] }).enum).toEqual(['1m', '5m', '15m', '1h', '4h', '1d', '1w', '1M']);
     expect(history.description).toContain('list_symbols gives them');
+  });
+
+  it('reads the market clock the answers are as of, and sees it paused after an admin pauses it', async () => {
+    const clock = await call(client, 'get_clock');
+    expect(clock.structuredContent).toEqual({ time: spx[250].time, date: isoDate(spx[250].time), state: 'running', ended: false, barsPerSecond: 1, startDate: isoDate(spx[250].time), endDate: null, epoch: 0 });
+    expect(JSON.parse(textOf(clock))).toEqual(clock.structuredContent);
+    const anonymous = new GatewayClient({ baseUrl: gateway.url });
+    const admin = anonymous.withToken((await anonymous.login(gateway.admin.username, gateway.admin.password)).token);
+    await admin.controlClock({ action: 'pause' });
+    try {
+      expect((await call(client, 'get_clock')).structuredContent).toMatchObject({ state: 'paused', date: isoDate(spx[250].time) });
+    } finally {
+      await admin.controlClock({ action: 'resume' });
+    }
   });
 
   it('reads the price of SPX (any case) and its history, and does arithmetic', async () => {
@@ -228,7 +242,7 @@ describe('endpoint authentication', () => {
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const local = new Client({ name: 'local', version: '1' });
     await local.connect(new StreamableHTTPClientTransport(url));
-    expect((await local.listTools()).tools.length).toBe(10);
+    expect((await local.listTools()).tools.length).toBe(11);
     await local.close();
     // A DNS-rebinding page reaches the loopback port under its own name: Host and Origin say so.
     const port = url.port;

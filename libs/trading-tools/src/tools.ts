@@ -4,6 +4,7 @@ import {
   GatewayClient,
   GatewayError,
   calendarDateSchema,
+  clockSchema,
   orderNumberSchema,
   orderTypeSchema,
   orderSchema,
@@ -202,6 +203,19 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
         };
         return ok({ signals: await gateway.searchSignals(query) });
       }),
+  );
+
+  server.registerTool(
+    'get_clock',
+    {
+      title: 'Get market clock',
+      description:
+        'The market clock every tool answers as of: its time and date (no bar, quote or signal after it is visible), whether the replay is running or paused (live for a live venue), its speed in bars per second, its start and end dates, and whether it reached the end.',
+      inputSchema: {},
+      outputSchema: clockSchema.shape,
+      annotations: { readOnlyHint: true },
+    },
+    () => guarded('get_clock', async () => ok(await gateway.getClock())),
   );
 
   server.registerTool(

@@ -11,10 +11,7 @@ describe('account settings over REST', () => {
   let viewer: GatewayClient;
   beforeAll(async () => {
     gateway = await startTestGateway();
-    const anonymous = new GatewayClient({ baseUrl: gateway.url });
-    admin = anonymous.withToken((await anonymous.login(gateway.admin.username, gateway.admin.password)).token);
-    await admin.request('POST', '/users', { body: { username: 'watcher', password: 'watcher-pass-1', role: 'viewer' } });
-    viewer = anonymous.withToken((await anonymous.login('watcher', 'watcher-pass-1')).token);
+    ({ admin, viewer } = await gateway.signedIn());
   }, 120_000);
   afterAll(() => gateway.close());
 

@@ -17,10 +17,7 @@ describe('the market clock over REST', () => {
   const lastBarDate = async () => isoDate((await gateway.client.getBars('SPX', { limit: 1 })).at(-1)!.time);
   beforeAll(async () => {
     gateway = await startTestGateway({ startDate: day(100) });
-    const anonymous = new GatewayClient({ baseUrl: gateway.url });
-    admin = anonymous.withToken((await anonymous.login(gateway.admin.username, gateway.admin.password)).token);
-    await admin.request('POST', '/users', { body: { username: 'watcher', password: 'watcher-pass-1', role: 'viewer' } });
-    viewer = anonymous.withToken((await anonymous.login('watcher', 'watcher-pass-1')).token);
+    ({ admin, viewer } = await gateway.signedIn());
   }, 120_000);
   afterAll(() => gateway.close());
 

@@ -30,6 +30,8 @@ export interface TestGateway {
   gateway: Gateway;
   /** How many requests the gateway answered on a route (its own request metric), e.g. ('GET', '/api/v1/quotes/:symbol'). */
   requestCount(method: string, route: string): Promise<number>;
+  /** Clients logged in as the admin and as a viewer user "watcher" (created on the first call). */
+  signedIn(): Promise<{ admin: GatewayClient; viewer: GatewayClient }>;
   /** Idempotency keys of the orders of an account, oldest first. */
   idempotencyKeys(accountId?: string): Promise<(string | null)[]>;
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   let now = Date.now();
   const gateway = await createGateway({ ...config, PORT: options.port ?? 0 }, { database: await openDatabase({}), now: () => now });
   const url = await gateway.start();
+  const anonymous = new GatewayClient({ baseUrl: url });
+  let viewerCreated: Promise<unknown> | undefined;
   return {
     url,
     serviceToken: config.SERVICE_TOKEN,
@@ -73,6 +77,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       return (durations?.values ?? [])
         .filter((v) => (v as { metricName?: string }).metricName === 'http_request_duration_seconds_count' && v.labels.method === method && v.labels.route === route)
         .reduce((sum, v) => sum + v.value, 0);
+    },
+    signedIn: async () => {
+      const admin = anonymous.withToken((await anonymous.login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)).token);
+      await (viewerCreated ??= admin.request('POST', '/users', { body: { username: 'watcher', password: 'watcher-pass-1', role: 'viewer' } }));
+      return { admin, viewer: anonymous.withToken((await anonymous.login('watcher', 'watcher-pass-1')).token) };
     },
     idempotencyKeys: async (accountId = 'agent') =>
       (await gateway.db.query<{ key: string | null }>('SELECT idempotency_key AS key FROM orders WHERE account_id = $1 ORDER BY created_at, id', [accountId])).map((r) => r.key),

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * An arena run's leaderboard as the gateway stores and serves it. The arena runner (trading-agent)
+ * computes it from its agents' equity and fills and publishes it; REST, the MCP get_leaderboard
+ * tool and the dashboard read it. It carries its own column list so readers need no statistic table.
+ */
+export const arenaRunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be 1-80 letters, digits, dash or underscore');
+
+export const arenaColumnSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  format: z.enum(['percent', 'money', 'count', 'ratio', 'days']),
+  better: z.enum(['higher', 'lower']),
+});
+
+export const arenaBoardRowSchema = z.object({
+  /** 1 for the best; null for the benchmark row (buy-and-hold), which is not ranked. */
+  rank: z.number().int().positive().nullable(),
+  agent: z.string().min(1).max(80),
+  kind: z.enum(['rule', 'llm', 'benchmark']),
+  /** The gateway account the agent traded (absent for the benchmark). */
+  accountId: z.string().optional(),
+  /** Keys are the board's column keys; null where a statistic is undefined (no trades, no model...). */
+  statistics: z.record(z.string(), z.number().nullable()),
+});
+
+/** Whether two rows' difference in the ranked statistic is distinguishable from luck. */
+export const arenaComparisonSchema = z.object({
+  first: z.string(),
+  second: z.string(),
+  /** How it was judged, e.g. 'stationary bootstrap of the Sharpe difference' or 'probabilistic Sharpe ratio'. */
+  method: z.string(),
+  difference: z.number(),
+  interval: z.tuple([z.number(), z.number()]).nullable(),
+  distinguishable: z.boolean(),
+  /** Plain words, e.g. "not distinguishable from luck at 95%". */
+  verdict: z.string(),
+});
+
+export const arenaRunStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
+
+export const arenaBoardSchema = z.object({
+  runId: arenaRunIdSchema,
+  name: z.string().min(1).max(200),
+  status: arenaRunStatusSchema,
+  mode: z.enum(['lockstep', 'live']),
+  /** Market dates the run spans (YYYY-MM-DD) and how far it got. */
+  from: z.string(),
+  to: z.string(),
+  currentDate: z.string().nullable(),
+  stepsDone: z.number().int().nonnegative(),
+  stepsTotal: z.number().int().nonnegative().nullable(),
+  symbols: z.array(z.string()).min(1).max(2000),
+  startingCash: z.number().positive(),
+  /** The statistic the rows are ranked by (a column key). */
+  rankedBy: z.string(),
+  columns: z.array(arenaColumnSchema).max(200),
+  rows: z.array(arenaBoardRowSchema).max(100),
+  comparisons: z.array(arenaComparisonSchema).max(200),
+  /** Set when the run failed or an agent was dropped: what happened, for people. */
+  error: z.string().max(2000).optional(),
+  updatedAt: z.number().int().nonnegative(),
+});
+export type ArenaBoard = z.infer<typeof arenaBoardSchema>;
+
+export const arenaRunSummarySchema = arenaBoardSchema.pick({ runId: true, name: true, status: true, mode: true, from: true, to: true, currentDate: true, updatedAt: true });
+export const arenaRunListSchema = z.array(arenaRunSummarySchema);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { arenaBoardSchema, arenaRunListSchema, type ArenaBoard } from './arena';
 import {
   accountSettingsSchema,
   apiErrorSchema,
@@ -164,5 +165,16 @@ export class GatewayClient {
   }
   searchSignals(query: SignalsQuery = {}) {
     return this.request('GET', '/signals', { query, response: signalListSchema });
+  }
+  /** Stores an arena run's leaderboard (admin or the service token); the runner republishes it as the run goes. */
+  publishArenaBoard(board: ArenaBoard) {
+    return this.request('PUT', `/arena/runs/${encodeURIComponent(board.runId)}`, { body: board, response: arenaBoardSchema });
+  }
+  /** Arena runs, newest first. */
+  listArenaRuns() {
+    return this.request('GET', '/arena/runs', { response: arenaRunListSchema });
+  }
+  getArenaBoard(runId: string) {
+    return this.request('GET', `/arena/runs/${encodeURIComponent(runId)}`, { response: arenaBoardSchema });
   }
 }

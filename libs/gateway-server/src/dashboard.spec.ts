@@ -1,14 +1,16 @@
+import { GatewayClient } from '@tradeyard/gateway-contract';
 import { unavailable } from '@tradeyard/persistence';
 import { parseConfig } from '@tradeyard/service-kit';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
 
 const CHROMIUM = '/usr/bin/chromium';
-const screenshot = join(__dirname, '../../../tmp/dashboard.png');
+const screenshots = join(__dirname, '../../../tmp');
+const screenshot = (name: string) => join(screenshots, `dashboard-${name}.png`);
 
 const chromiumMissing = unavailable(existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM} (apt-get install chromium)`);
 if (chromiumMissing) {
@@ -18,18 +20,35 @@ if (chromiumMissing) {
     let gateway: Gateway;
     let url: string;
     let browser: Browser;
+    let admin: GatewayClient;
+    /** A fresh page (its own session) logged in. */
+    const logIn = async (username: string, password: string): Promise<Page> => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`${url}/`);
+      await page.fill('input[name=username]', username);
+      await page.fill('input[name=password]', password);
+      await page.click('#login button');
+      await page.waitForSelector('#status:text("live")');
+      return page;
+    };
     beforeAll(async () => {
       const config = parseConfig(gatewayConfigSchema, {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
         DATA_DIR: mkdtempSync(join(tmpdir(), 'dashboard-')),
         REPLAY_BARS_PER_SECOND: '5',
+        // Years of history before the clock: the chart has more bars than it shows at once.
+        REPLAY_START_DATE: '2004-01-02',
         ADMIN_PASSWORD: 'admin-password-1',
         SERVICE_TOKEN: 'service-token-0123456789',
         JWT_SECRET: 'jwt-secret-0123456789abcdef',
       });
       gateway = await createGateway({ ...config, PORT: 0 });
       url = await gateway.start();
+      const anonymous = new GatewayClient({ baseUrl: url });
+      admin = anonymous.withToken((await anonymous.login('admin', 'admin-password-1')).token);
+      await admin.request('POST', '/users', { body: { username: 'watcher', password: 'watcher-pass-1', role: 'viewer' } });
+      mkdirSync(screenshots, { recursive: true });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -41,14 +60,10 @@ if (chromiumMissing) {
     });
 
     it('logs in, shows live quotes, places market, limit, trailing-stop and bracket orders through the form, and shows a 400 next to it', async () => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(`${url}/`);
-      await page.fill('input[name=password]', 'admin-password-1');
-      await page.click('#login button');
-      await page.waitForSelector('#status:text("live")');
-      const firstDate = await page.textContent('#quotes tbody tr td:nth-child(2)');
+      const page = await logIn('admin', 'admin-password-1');
+      const firstDate = await page.getAttribute('#quotes tr[data-symbol=SPX]', 'data-date');
       // Live: the replay moves the quote to a later day over the WebSocket.
-      await page.waitForFunction(`document.querySelector("#quotes tbody tr td:nth-child(2)")?.textContent !== ${JSON.stringify(firstDate)}`, undefined, { timeout: 10_000 });
+      await page.waitForFunction(`document.querySelector("#quotes tr[data-symbol=SPX]")?.dataset.date !== ${JSON.stringify(firstDate)}`, undefined, { timeout: 10_000 });
       await page.fill('#order input[name=quantity]', '3');
       await page.click('#place');
       await page.waitForSelector('#positions tbody tr[data-symbol="SPX"]');
@@ -106,8 +121,124 @@ if (chromiumMissing) {
         ['sell', 'stop (bracket)', 'accepted'],
       ]);
       expect(await page.textContent('#error')).toBe('');
-      mkdirSync(join(screenshot, '..'), { recursive: true });
-      await page.screenshot({ path: screenshot, fullPage: true });
+      await page.screenshot({ path: screenshot('orders'), fullPage: true });
+      await page.close();
+    }, 60_000);
+
+    it('lists the whole universe in the watchlist and filters it by symbol or name', async () => {
+      const page = await logIn('admin', 'admin-password-1');
+      const universe = (await admin.listSymbols()).map((s) => s.symbol);
+      expect(universe.length).toBeGreaterThan(100);
+      const shown = () => page.$$eval('#quotes tbody tr[data-symbol]', (rows) => rows.map((row) => row.getAttribute('data-symbol')));
+      expect(await shown()).toEqual(universe);
+      expect(await page.textContent('#watch-count')).toBe(`${universe.length} of ${universe.length}`);
+      // The change against the previous close fills in for the universe (from the last two bars, then live).
+      await page.waitForFunction(`document.querySelector('#quotes tr[data-symbol=SYN042] td:nth-child(4)')?.textContent.endsWith('%')`, undefined, { timeout: 10_000 });
+
+      await page.fill('#filter', 'syn01');
+      await page.waitForFunction(`document.querySelectorAll('#quotes tbody tr[data-symbol]').length === 10`);
+      expect(await shown()).toEqual(universe.filter((s) => s.startsWith('SYN01')));
+      await page.fill('#filter', 'microsoft');
+      await page.waitForFunction(`document.querySelectorAll('#quotes tbody tr[data-symbol]').length === 1`);
+      expect(await shown()).toEqual(['MSFT']);
+      await page.fill('#filter', 'no such thing');
+      await page.waitForSelector('#quotes tbody td:text("no symbol matches")');
+      expect(await shown()).toEqual([]);
+      await page.close();
+    }, 60_000);
+
+    it('draws the selected symbol as candles with volume and its signals as markers, in the intervals it has, and moves with the clock', async () => {
+      // Paused, the bars the page draws and the ones the API answers are the same.
+      await admin.controlClock({ action: 'pause' });
+      const symbol = 'SYN003';
+      const daily = await admin.getBars(symbol, { limit: 1000 });
+      expect(daily.length).toBeGreaterThan(100);
+      // One signal of a rule with an id, one stored before rule ids were kept (its expression only).
+      await admin.postSignal({ id: `dash-1-${symbol}`, symbol, rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: daily.at(-4)!.time, close: daily.at(-4)!.close, values: {} });
+      await admin.postSignal({ id: `dash-2-${symbol}`, symbol, rule: 'close > sma(50)', time: daily.at(-15)!.time, close: daily.at(-15)!.close, values: {} });
+
+      const page = await logIn('admin', 'admin-password-1');
+      await page.fill('#filter', symbol);
+      await page.click(`#quotes tr[data-symbol=${symbol}]`);
+      await page.waitForSelector(`#candles[data-symbol=${symbol}][data-interval="1d"]`);
+      expect(await page.getAttribute(`#quotes tr[data-symbol=${symbol}]`, 'class')).toBe('selected');
+      expect(await page.inputValue('#order select[name=symbol]')).toBe(symbol);
+      // The chart's own series (window.tradeyardCharts, the page's test hook) hold every bar.
+      const series = () =>
+        page.evaluate<{ candles: { time: number }[]; volume: unknown[]; markers: { time: number; text: string }[] }>(
+          '({ candles: tradeyardCharts.candles.data(), volume: tradeyardCharts.volume.data(), markers: tradeyardCharts.markers.markers() })',
+        );
+      let drawn = await series();
+      expect(drawn.candles.map((c) => c.time)).toEqual(daily.map((b) => b.time / 1000));
+      expect(drawn.volume).toHaveLength(daily.length);
+      expect(drawn.markers.map((m) => [m.time, m.text])).toEqual([
+        [daily.at(-15)!.time / 1000, 'close > sma(50)'],
+        [daily.at(-4)!.time / 1000, 'rsi-oversold'],
+      ]);
+      expect(await page.getAttribute('#candles', 'data-markers')).toBe('2');
+      await page.locator('section.market').screenshot({ path: screenshot('chart') });
+
+      // The interval selector offers what the gateway serves for the symbol; weekly bars hold the signals' days.
+      const info = (await admin.listSymbols()).find((s) => s.symbol === symbol)!;
+      expect(await page.$$eval('#interval option', (options) => options.map((o) => o.textContent))).toEqual(info.intervals);
+      await page.selectOption('#interval', '1w');
+      await page.waitForSelector('#candles[data-interval="1w"]');
+      const weekly = await admin.getBars(symbol, { interval: '1w', limit: 1000 });
+      drawn = await series();
+      expect(drawn.candles.map((c) => c.time)).toEqual(weekly.map((b) => b.time / 1000));
+      const weekOf = (time: number) => weekly.filter((b) => b.time <= time).at(-1)!.time / 1000;
+      expect(drawn.markers.map((m) => m.time)).toEqual([weekOf(daily.at(-15)!.time), weekOf(daily.at(-4)!.time)]);
+
+      // Running again, new days reach the chart: the last weekly candle grows or a new one opens.
+      await page.selectOption('#interval', '1d');
+      await page.waitForSelector('#candles[data-interval="1d"]');
+      const lastShown = daily.at(-1)!.time / 1000;
+      await admin.controlClock({ action: 'resume' });
+      await page.waitForFunction(`window.tradeyardCharts.candles.data().at(-1).time > ${lastShown}`, undefined, { timeout: 10_000 });
+      await page.close();
+    }, 60_000);
+
+    it('gives an admin the clock controls: pause, step, and the gateway’s 400 and 409 beside them', async () => {
+      const page = await logIn('admin', 'admin-password-1');
+      expect(await page.isVisible('#clock-controls')).toBe(true);
+      await page.click('#clock-controls [data-clock=pause]');
+      await page.waitForSelector('#clock-view[data-state=paused]');
+      expect((await admin.getClock()).state).toBe('paused');
+      expect(await page.isDisabled('#clock-controls [data-clock=pause]')).toBe(true);
+
+      const before = await admin.getClock();
+      await page.fill('#clock-controls input[name=bars]', '3');
+      await page.click('#clock-controls [data-clock=step]');
+      await page.waitForFunction(`!document.querySelector('#clock-view').textContent.startsWith(${JSON.stringify(before.date)})`);
+      const after = await admin.getClock();
+      expect(after.time).toBeGreaterThan(before.time);
+      expect(await page.textContent('#clock-view')).toBe(`${after.date} · paused · ${after.barsPerSecond} bars/s`);
+
+      // An empty speed is left out: the gateway names the missing field (400).
+      await page.fill('#clock-controls input[name=barsPerSecond]', '');
+      await page.click('#clock-controls [data-clock=speed]');
+      await page.waitForSelector('#clock-error:has-text("barsPerSecond")');
+      await page.fill('#clock-controls input[name=barsPerSecond]', '20');
+      await page.click('#clock-controls [data-clock=speed]');
+      await page.waitForFunction(`document.querySelector('#clock-error').textContent === '' && document.querySelector('#clock-view').textContent.endsWith('20 bars/s')`);
+      // Stepping a running clock is refused (409), and said so.
+      await page.click('#clock-controls [data-clock=resume]');
+      await page.waitForSelector('#clock-view[data-state=running]');
+      await page.click('#clock-controls [data-clock=step]');
+      await page.waitForSelector('#clock-error:text("step moves a paused clock only: pause it first")');
+      expect((await admin.getClock()).state).toBe('running');
+      await page.locator('#clock-view').locator('..').screenshot({ path: screenshot('clock') });
+      await admin.controlClock({ action: 'speed', barsPerSecond: 5 });
+      await page.close();
+    }, 60_000);
+
+    it('shows a viewer the clock but not its controls', async () => {
+      const page = await logIn('watcher', 'watcher-pass-1');
+      await page.waitForSelector('#clock-view[data-state=running]');
+      expect(await page.textContent('#clock-view')).toMatch(/^\d{4}-\d{2}-\d{2} · running · 5 bars\/s$/);
+      expect(await page.isVisible('#clock-controls')).toBe(false);
+      expect(await page.isVisible('#clock-controls [data-clock=pause]')).toBe(false);
+      await page.close();
     }, 60_000);
   });
 }

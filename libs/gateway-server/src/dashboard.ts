@@ -1,12 +1,67 @@
 import { packageAsset } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clockScript } from './dashboard-clock';
+import { marketScript } from './dashboard-market';
+import { tradingScript } from './dashboard-trading';
 
 const chartFile = 'lightweight-charts.standalone.production.js';
 /** The charting library's standalone build (images carry it in `assets/`). */
 export const chartLibrary = () => readFileSync(packageAsset(join('assets', chartFile), 'lightweight-charts', join('dist', chartFile)), 'utf8');
 
-/** The dashboard: one page, live over /ws; every call goes through the public REST API. */
+
+/** What every part of the page script uses: DOM lookup, escaping, number format, the REST call, the charts' look. */
+const pageHelpers = String.raw`
+const $ = (s) => document.querySelector(s);
+let token = sessionStorage.getItem('token');
+const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const fmt = (n) => (n === null || n === undefined ? '' : Number(n).toLocaleString(undefined, { maximumFractionDigits: 2 }));
+async function api(method, path, body, headers = {}) {
+  const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { details: data.details || [] });
+  return data;
+}
+const chartOptions = { layout: { background: { color: '#161b22' }, textColor: '#d8dee4' }, grid: { vertLines: { color: '#21262d' }, horzLines: { color: '#21262d' } }, timeScale: { timeVisible: true, secondsVisible: false } };
+`;
+
+/** Login, then the parts in order, then the one WebSocket that feeds them. */
+const pageStart = String.raw`
+async function start() {
+  $('#login').hidden = true; $('#app').hidden = false;
+  const symbols = await api('GET', '/symbols');
+  // The account part first: it fills the order form's symbols, which selecting a symbol sets.
+  const trading = startTrading(symbols);
+  await Promise.all([trading, startMarket(symbols), startClock(sessionStorage.getItem('role'))]);
+  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?token=' + encodeURIComponent(token));
+  ws.onopen = () => { $('#status').textContent = 'live'; ws.send(JSON.stringify({ type: 'subscribe', channels: ['quotes', 'signals', 'orders', 'fills', 'clock'] })); };
+  ws.onclose = () => { $('#status').textContent = 'disconnected'; };
+  ws.onmessage = (m) => {
+    const { channel, data } = JSON.parse(m.data);
+    if (channel === 'quotes') onMarketQuote(data);
+    else if (channel === 'signals') { addSignal(data); onMarketSignal(data); }
+    else if (channel === 'orders') refreshOrders();
+    else if (channel === 'fills') refreshPortfolio();
+    else if (channel === 'clock') renderClock(data);
+  };
+}
+$('#login').onsubmit = async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const res = await fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: f.get('username'), password: f.get('password') }) });
+  const data = await res.json();
+  if (!res.ok) { $('#login-error').textContent = data.message; return; }
+  token = data.token; sessionStorage.setItem('token', token); sessionStorage.setItem('role', data.role); start();
+};
+if (token) start().catch(() => { sessionStorage.removeItem('token'); location.reload(); });
+`;
+
+/**
+ * The dashboard: one page, live over /ws; every call goes through the public REST API. Its script
+ * is built from parts (market view, clock, account) kept in TS modules rather than asset files, so
+ * the bundled gateway serves it from memory with nothing to copy beside the bundle; the parts share
+ * one <script> scope and the helpers defined here.
+ */
 export const dashboardHtml = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tradeyard</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -16,16 +71,34 @@ export const dashboardHtml = `<!doctype html>
  h1{font-size:1.1rem;margin:0} h2{font-size:.95rem;margin:.2rem 0 .5rem}
  main{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1rem;padding:1rem}
  section{background:#161b22;border:1px solid #30363d;border-radius:6px;padding:.8rem;overflow:auto;max-height:360px}
+ section.market{grid-column:1/-1;max-height:none;display:grid;grid-template-columns:minmax(400px,1fr) 3fr;gap:1rem}
+ .watch{display:flex;flex-direction:column;min-width:0} .watch .rows{overflow:auto;height:380px} #filter{width:100%;box-sizing:border-box;margin-bottom:.4rem}
+ #quotes tbody tr{cursor:pointer} #quotes tr.selected{background:#1f6feb33} #quotes td{white-space:nowrap} #quotes td.name{max-width:8rem;overflow:hidden;text-overflow:ellipsis;text-align:left;color:#8b949e}
+ .stale{font-size:.75rem;color:#d29922;border:1px solid #d29922;border-radius:3px;padding:0 .2rem}
  table{width:100%;border-collapse:collapse} td,th{padding:.2rem .4rem;text-align:right;border-bottom:1px solid #21262d}
  td:first-child,th:first-child{text-align:left} input,select,button{font:inherit;padding:.2rem .4rem}
- .up{color:#3fb950}.down{color:#f85149} #status{margin-left:auto;font-size:.85rem} #error{color:#f85149}
+ .up{color:#3fb950}.down{color:#f85149} #status{margin-left:auto;font-size:.85rem} #error,#clock-error{color:#f85149}
+ #clock-controls:not([hidden]){display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-top:.5rem} #clock-controls input[type=number]{width:5rem}
  .order div{margin:.3rem 0} .order label{margin-right:.4rem} .order input[type=number]{width:6rem} [aria-invalid=true]{outline:2px solid #f85149}
 </style></head><body>
 <header><h1>Tradeyard</h1><span id="status">signed out</span></header>
 <form id="login" style="padding:1rem"><input name="username" placeholder="username" value="admin" required>
  <input name="password" type="password" placeholder="password" required> <button>Log in</button> <span id="login-error" class="down"></span></form>
 <main id="app" hidden>
- <section><h2>Watchlist</h2><table id="quotes"><thead><tr><th>symbol</th><th>date</th><th>price</th></tr></thead><tbody></tbody></table>
+ <section class="market">
+  <div class="watch"><h2>Watchlist <span id="watch-count"></span></h2>
+   <input id="filter" type="search" placeholder="filter by symbol or name" aria-label="filter the watchlist">
+   <div class="rows"><table id="quotes"><thead><tr><th>symbol</th><th>name</th><th>price</th><th>change</th></tr></thead><tbody></tbody></table></div></div>
+  <div><h2><span id="chart-title"></span> <select id="interval" aria-label="interval"></select> <span id="chart-note" class="down"></span></h2>
+   <div id="candles" style="height:400px" data-bars="0" data-markers="0"></div></div>
+ </section>
+ <section><h2>Market clock</h2><div id="clock-view"></div>
+  <div id="clock-controls" hidden>
+   <button data-clock="pause">Pause</button> <button data-clock="resume">Resume</button>
+   <label>bars <input name="bars" type="number" min="1" step="1" value="1"></label> <button data-clock="step">Step</button>
+   <label>bars/s <input name="barsPerSecond" type="number" min="0.01" step="any"></label> <button data-clock="speed">Set speed</button>
+   <label>from <input name="startDate" type="date"></label> <label>to <input name="endDate" type="date"></label> <button data-clock="restart">Restart</button>
+   <span id="clock-error" role="alert"></span></div>
   <h2 style="margin-top:1rem">New order</h2>
   <form id="order" class="order" novalidate>
    <div><select name="symbol" aria-label="symbol"></select><select name="side" aria-label="side"><option>buy</option><option>sell</option></select>
@@ -45,113 +118,9 @@ export const dashboardHtml = `<!doctype html>
 </main>
 <script src="/assets/lightweight-charts.js"></script>
 <script>
-const $ = (s) => document.querySelector(s);
-let token = sessionStorage.getItem('token');
-const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-const fmt = (n) => (n === null || n === undefined ? '' : Number(n).toLocaleString(undefined, { maximumFractionDigits: 2 }));
-async function api(method, path, body, headers = {}) {
-  const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { details: data.details || [] });
-  return data;
-}
-const quotes = new Map();
-function renderQuotes() {
-  $('#quotes tbody').innerHTML = [...quotes.values()].map((q) => '<tr><td>' + esc(q.symbol) + '</td><td>' + esc(q.date || new Date(q.time).toISOString().slice(0, 10)) + '</td><td>' + fmt(q.price ?? q.close) + '</td></tr>').join('');
-}
-// A tick moves every symbol of the universe: redraw the table at most every 250 ms, not once per quote.
-let quotesRedraw;
-function renderQuotesSoon() {
-  quotesRedraw ??= setTimeout(() => { quotesRedraw = undefined; renderQuotes(); }, 250);
-}
-async function refreshPortfolio() {
-  const p = await api('GET', '/portfolio');
-  $('#cash').textContent = 'cash ' + fmt(p.cash) + ' · equity ' + fmt(p.equity) + ' · realized ' + fmt(p.realizedPnl) + ' · fees paid ' + fmt(p.feesPaid) + ' ' + p.currency;
-  $('#positions tbody').innerHTML = p.positions.map((x) => '<tr data-symbol="' + esc(x.symbol) + '"><td>' + esc(x.symbol) + '</td><td>' + fmt(x.quantity) + '</td><td>' + fmt(x.avgPrice) + '</td><td>' + fmt(x.marketPrice) + '</td><td class="' + (x.unrealizedPnl >= 0 ? 'up' : 'down') + '">' + fmt(x.unrealizedPnl) + '</td><td>' + fmt(x.realizedPnl) + '</td></tr>').join('');
-  const points = (await api('GET', '/portfolio/equity')).map((e) => ({ time: Math.floor(e.time / 1000), value: e.equity }));
-  const unique = points.filter((pt, i) => i === points.length - 1 || pt.time < points[i + 1].time);
-  series.setData(unique);
-}
-// The prices an order type carries, as the orders table shows them.
-const orderPrice = (o) => [o.stopPrice != null && 'stop ' + fmt(o.stopPrice), o.limitPrice != null && 'limit ' + fmt(o.limitPrice),
-  o.trailPercent != null && 'trail ' + fmt(o.trailPercent) + ' %', o.trailAmount != null && 'trail ' + fmt(o.trailAmount)].filter(Boolean).join(' · ');
-async function refreshOrders() {
-  const orders = await api('GET', '/orders?limit=50');
-  $('#orders tbody').innerHTML = orders.map((o) => '<tr data-id="' + esc(o.id) + '" data-type="' + esc(o.type) + '"><td>' + esc(o.createdAt.slice(11, 19)) + '</td><td>' + esc(o.symbol) + '</td><td>' + esc(o.side) + '</td><td>' + esc(o.type.replace('_', ' ') + (o.parentId ? ' (bracket)' : '')) + '</td><td>' + fmt(o.quantity) + '</td><td>' + orderPrice(o) + '</td><td title="' + esc(o.reason) + '">' + esc(o.status) + '</td><td>' + fmt(o.avgFillPrice) + '</td><td>' + (o.status === 'accepted' || o.status === 'partially_filled' ? '<button data-cancel="' + esc(o.id) + '">Cancel</button>' : '') + '</td></tr>').join('');
-}
-function addSignal(s) {
-  const row = '<tr><td>' + esc(new Date(s.time).toISOString().slice(0, 10)) + '</td><td>' + esc(s.symbol) + '</td><td>' + esc(s.rule) + '</td><td>' + fmt(s.close) + '</td></tr>';
-  $('#signals tbody').insertAdjacentHTML('afterbegin', row);
-}
-let series;
-async function start() {
-  $('#login').hidden = true; $('#app').hidden = false;
-  const chart = LightweightCharts.createChart($('#chart'), { layout: { background: { color: '#161b22' }, textColor: '#d8dee4' }, grid: { vertLines: { color: '#21262d' }, horzLines: { color: '#21262d' } }, timeScale: { timeVisible: true, secondsVisible: true } });
-  series = chart.addSeries(LightweightCharts.LineSeries, { color: '#58a6ff' });
-  const symbols = await api('GET', '/symbols');
-  $('#order [name=symbol]').innerHTML = symbols.map((s) => '<option>' + esc(s.symbol) + '</option>').join('');
-  for (const q of await api('GET', '/quotes')) quotes.set(q.symbol, q);
-  renderQuotes();
-  (await api('GET', '/signals?limit=30')).reverse().forEach(addSignal);
-  await Promise.all([refreshPortfolio(), refreshOrders()]);
-  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?token=' + encodeURIComponent(token));
-  ws.onopen = () => { $('#status').textContent = 'live'; ws.send(JSON.stringify({ type: 'subscribe', channels: ['quotes', 'signals', 'orders', 'fills'] })); };
-  ws.onclose = () => { $('#status').textContent = 'disconnected'; };
-  ws.onmessage = (m) => {
-    const { channel, data } = JSON.parse(m.data);
-    if (channel === 'quotes') { quotes.set(data.symbol, data); renderQuotesSoon(); }
-    else if (channel === 'signals') addSignal(data);
-    else if (channel === 'orders') refreshOrders();
-    else if (channel === 'fills') refreshPortfolio();
-  };
-  setInterval(() => refreshPortfolio().catch(() => undefined), 5000);
-}
-$('#login').onsubmit = async (e) => {
-  e.preventDefault();
-  const f = new FormData(e.target);
-  const res = await fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: f.get('username'), password: f.get('password') }) });
-  const data = await res.json();
-  if (!res.ok) { $('#login-error').textContent = data.message; return; }
-  token = data.token; sessionStorage.setItem('token', token); start();
-};
-// The price fields each order type takes (the contract's placeOrderSchema); the others are hidden and not sent.
-const priceFields = { market: [], limit: ['limitPrice'], stop: ['stopPrice'], stop_limit: ['stopPrice', 'limitPrice'], trailing_stop: ['trail'] };
-const showPriceFields = () => {
-  const wanted = priceFields[$('#order [name=type]').value];
-  document.querySelectorAll('#order [data-for]').forEach((label) => { label.hidden = !wanted.includes(label.dataset.for); });
-};
-$('#order [name=type]').onchange = showPriceFields;
-$('#order').onsubmit = async (e) => {
-  e.preventDefault(); $('#error').textContent = '';
-  document.querySelectorAll('#order [aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
-  const f = new FormData(e.target);
-  // An empty field is left out, so the server names what a type still needs.
-  const number = (name) => (String(f.get(name) ?? '').trim() === '' ? undefined : Number(f.get(name)));
-  const order = { symbol: f.get('symbol'), side: f.get('side'), type: f.get('type'), timeInForce: f.get('timeInForce'), quantity: number('quantity') };
-  for (const field of priceFields[order.type]) {
-    if (field === 'trail') order[f.get('trailBy')] = number('trail');
-    else order[field] = number(field);
-  }
-  order.takeProfitPrice = number('takeProfitPrice');
-  order.stopLossPrice = number('stopLossPrice');
-  try {
-    const placed = await api('POST', '/orders', order, { 'idempotency-key': crypto.randomUUID() });
-    if (placed.status === 'denied' || placed.status === 'rejected') $('#error').textContent = placed.status + ': ' + placed.reason;
-    await Promise.all([refreshOrders(), refreshPortfolio()]);
-  } catch (err) {
-    // The server's 400 names each field and rule: show the sentence and mark the fields.
-    $('#error').textContent = err.message;
-    for (const { field } of err.details || []) {
-      const name = field.startsWith('body.') ? field.slice(5) : field;
-      const input = $('#order [name="' + (name === 'trailAmount' || name === 'trailPercent' ? 'trail' : name) + '"]');
-      if (input) input.setAttribute('aria-invalid', 'true');
-    }
-  }
-};
-$('#orders').onclick = async (e) => {
-  const id = e.target.dataset && e.target.dataset.cancel;
-  if (!id) return;
-  try { await api('DELETE', '/orders/' + id); await refreshOrders(); } catch (err) { $('#error').textContent = err.message; }
-};
-if (token) start().catch(() => { sessionStorage.removeItem('token'); location.reload(); });
+${pageHelpers}
+${marketScript}
+${clockScript}
+${tradingScript}
+${pageStart}
 </script></body></html>`;

@@ -1,8 +1,7 @@
 import { GatewayClient } from '@tradeyard/gateway-contract';
-import { unavailable } from '@tradeyard/persistence';
+import { openDatabase, unavailable } from '@tradeyard/persistence';
 import { parseConfig } from '@tradeyard/service-kit';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createGateway, type Gateway } from './gateway';
@@ -21,29 +20,35 @@ if (chromiumMissing) {
     let url: string;
     let browser: Browser;
     let admin: GatewayClient;
-    /** A fresh page (its own session) logged in. */
-    const logIn = async (username: string, password: string): Promise<Page> => {
+    /** A fresh page (its own session) logged in, on the gateway at `at`. */
+    const logIn = async (username: string, password: string, at = url): Promise<Page> => {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(`${url}/`);
+      await page.goto(`${at}/`);
       await page.fill('input[name=username]', username);
       await page.fill('input[name=password]', password);
       await page.click('#login button');
       await page.waitForSelector('#status:text("live")');
       return page;
     };
+    /** The real gateway on an in-memory PGlite database. */
+    const startGateway = async (env: Record<string, string>) =>
+      createGateway(
+        {
+          ...parseConfig(gatewayConfigSchema, {
+            HOST: '127.0.0.1',
+            LOG_LEVEL: 'silent',
+            ADMIN_PASSWORD: 'admin-password-1',
+            SERVICE_TOKEN: 'service-token-0123456789',
+            JWT_SECRET: 'jwt-secret-0123456789abcdef',
+            ...env,
+          }),
+          PORT: 0,
+        },
+        { database: await openDatabase({}) },
+      );
     beforeAll(async () => {
-      const config = parseConfig(gatewayConfigSchema, {
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        DATA_DIR: mkdtempSync(join(tmpdir(), 'dashboard-')),
-        REPLAY_BARS_PER_SECOND: '5',
-        // Years of history before the clock: the chart has more bars than it shows at once.
-        REPLAY_START_DATE: '2004-01-02',
-        ADMIN_PASSWORD: 'admin-password-1',
-        SERVICE_TOKEN: 'service-token-0123456789',
-        JWT_SECRET: 'jwt-secret-0123456789abcdef',
-      });
-      gateway = await createGateway({ ...config, PORT: 0 });
+      // Years of history before the clock: the chart has more bars than it shows at once.
+      gateway = await startGateway({ REPLAY_BARS_PER_SECOND: '5', REPLAY_START_DATE: '2004-01-02' });
       url = await gateway.start();
       const anonymous = new GatewayClient({ baseUrl: url });
       admin = anonymous.withToken((await anonymous.login('admin', 'admin-password-1')).token);
@@ -239,6 +244,24 @@ if (chromiumMissing) {
       expect(await page.isVisible('#clock-controls')).toBe(false);
       expect(await page.isVisible('#clock-controls [data-clock=pause]')).toBe(false);
       await page.close();
+    }, 60_000);
+
+    it('marks the symbols of a failing live venue stale and shows its wall clock as live, not controllable', async () => {
+      // A venue at a closed loopback port: every poll fails at once.
+      const venue = await startGateway({ MARKET_PROVIDER: 'binance', BINANCE_BASE_URL: 'http://127.0.0.1:9', BINANCE_SYMBOLS: 'BTCUSDT,ETHUSDT', VENUE_TIMEOUT_MS: '500' });
+      try {
+        const page = await logIn('admin', 'admin-password-1', await venue.start());
+        // The symbol list is read again every 5 s: the marks appear once the first polls have failed.
+        await page.waitForFunction(`document.querySelectorAll('#quotes tr[data-symbol] .stale').length === 2`, undefined, { timeout: 15_000 });
+        expect(await page.getAttribute('#quotes tr[data-symbol=BTCUSDT] .stale', 'title')).toMatch(/\S/);
+        await page.waitForSelector('#clock-view[data-state=live]');
+        expect(await page.textContent('#clock-view')).toMatch(/^\d{4}-\d{2}-\d{2} · live$/);
+        await page.click('#clock-controls [data-clock=pause]');
+        await page.waitForSelector('#clock-error:has-text("only a replay\'s clock can be controlled")');
+        await page.close();
+      } finally {
+        await venue.stop();
+      }
     }, 60_000);
   });
 }

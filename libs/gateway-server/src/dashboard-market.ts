@@ -23,27 +23,37 @@ function applyQuote(q) {
   if (row.date !== undefined && q.date !== row.date) row.prevClose = q.date > row.date ? row.price : undefined;
   row.price = q.price; row.date = q.date;
 }
-// GET /quotes has no previous close: the last two bars of each symbol give it, a few requests at a
-// time so the gateway is not flooded by 100+ at once.
+// GET /quotes has no previous close: the last two bars of a symbol give it. Asked only for the
+// rows shown, each symbol once, four requests at a time, so 100s of symbols do not flood the gateway;
+// later days fill it from the quotes themselves.
+const closesAsked = new Set();
+const closesQueue = [];
+let closesWorkers = 0;
 async function loadPreviousCloses() {
-  const queue = [...market.keys()];
-  const worker = async () => {
-    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
-      const bars = await api('GET', '/bars/' + encodeURIComponent(symbol) + '?limit=2').catch(() => []);
-      const row = market.get(symbol);
-      // Only while the quote shown is still that last bar's (the replay may have moved on meanwhile).
-      if (bars.length === 2 && row.date === new Date(bars[1].time).toISOString().slice(0, 10)) row.prevClose = bars[0].close;
-    }
-  };
-  await Promise.all([1, 2, 3, 4].map(worker));
-  renderWatchlistSoon();
+  for (let symbol = closesQueue.shift(); symbol !== undefined; symbol = closesQueue.shift()) {
+    const bars = await api('GET', '/bars/' + encodeURIComponent(symbol) + '?limit=2').catch(() => []);
+    const row = market.get(symbol);
+    // Only while the quote shown is still that last bar's (the replay may have moved on meanwhile).
+    if (bars.length === 2 && row.date === new Date(bars[1].time).toISOString().slice(0, 10)) row.prevClose = bars[0].close;
+  }
+}
+function askPreviousCloses(symbols) {
+  for (const symbol of symbols) if (!closesAsked.has(symbol)) { closesAsked.add(symbol); closesQueue.push(symbol); }
+  while (closesWorkers < 4 && closesQueue.length) {
+    closesWorkers++;
+    loadPreviousCloses().finally(() => { closesWorkers--; renderWatchlistSoon(); });
+  }
 }
 
+const ROWS_SHOWN = 200;
 const matchesFilter = (row, filter) => !filter || row.info.symbol.toLowerCase().includes(filter) || row.info.name.toLowerCase().includes(filter);
 function renderWatchlist() {
   const filter = $('#filter').value.trim().toLowerCase();
-  const rows = [...market.values()].filter((row) => matchesFilter(row, filter));
-  $('#watch-count').textContent = rows.length + ' of ' + market.size;
+  const matching = [...market.values()].filter((row) => matchesFilter(row, filter));
+  // Drawing thousands of rows each tick would stall the page: the first ROWS_SHOWN, and the filter finds the rest.
+  const rows = matching.slice(0, ROWS_SHOWN);
+  $('#watch-count').textContent = (rows.length < matching.length ? rows.length + ' shown, ' : '') + matching.length + ' of ' + market.size;
+  askPreviousCloses(rows.map((row) => row.info.symbol));
   $('#quotes tbody').innerHTML = rows.map((row) => {
     const { symbol, name, stale, error } = row.info;
     const change = row.prevClose ? (row.price - row.prevClose) / row.prevClose * 100 : undefined;
@@ -145,7 +155,6 @@ async function startMarket(symbols) {
   for (const q of await api('GET', '/quotes')) applyQuote(q);
   renderWatchlist();
   if (symbols.length) selectSymbol(symbols[0].symbol);
-  loadPreviousCloses().catch(() => undefined);
   // Stale marks come and go with a venue: the symbol list again every 5 s.
   setInterval(() => api('GET', '/symbols').then((infos) => { applySymbols(infos); renderWatchlistSoon(); }).catch(() => undefined), 5000);
 }

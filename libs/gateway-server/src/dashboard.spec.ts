@@ -130,11 +130,12 @@ if (chromiumMissing) {
       await page.close();
     }, 60_000);
 
+    const shownSymbols = (page: Page) => page.$$eval('#quotes tbody tr[data-symbol]', (rows) => rows.map((row) => row.getAttribute('data-symbol')));
     it('lists the whole universe in the watchlist and filters it by symbol or name', async () => {
       const page = await logIn('admin', 'admin-password-1');
       const universe = (await admin.listSymbols()).map((s) => s.symbol);
       expect(universe.length).toBeGreaterThan(100);
-      const shown = () => page.$$eval('#quotes tbody tr[data-symbol]', (rows) => rows.map((row) => row.getAttribute('data-symbol')));
+      const shown = () => shownSymbols(page);
       expect(await shown()).toEqual(universe);
       expect(await page.textContent('#watch-count')).toBe(`${universe.length} of ${universe.length}`);
       // The change against the previous close fills in for the universe (from the last two bars, then live).
@@ -246,14 +247,20 @@ if (chromiumMissing) {
       await page.close();
     }, 60_000);
 
-    it('marks the symbols of a failing live venue stale and shows its wall clock as live, not controllable', async () => {
-      // A venue at a closed loopback port: every poll fails at once.
-      const venue = await startGateway({ MARKET_PROVIDER: 'binance', BINANCE_BASE_URL: 'http://127.0.0.1:9', BINANCE_SYMBOLS: 'BTCUSDT,ETHUSDT', VENUE_TIMEOUT_MS: '500' });
+    it('marks the symbols of a failing live venue stale, draws the first 200 of 201, and shows its wall clock as live, not controllable', async () => {
+      // A venue at a closed loopback port: every poll fails at once. 201 symbols: one more than the watchlist draws.
+      const symbols = Array.from({ length: 201 }, (_, i) => `C${String(i).padStart(3, '0')}USDT`);
+      const venue = await startGateway({ MARKET_PROVIDER: 'binance', BINANCE_BASE_URL: 'http://127.0.0.1:9', BINANCE_SYMBOLS: symbols.join(','), VENUE_TIMEOUT_MS: '500' });
       try {
         const page = await logIn('admin', 'admin-password-1', await venue.start());
-        // The symbol list is read again every 5 s: the marks appear once the first polls have failed.
-        await page.waitForFunction(`document.querySelectorAll('#quotes tr[data-symbol] .stale').length === 2`, undefined, { timeout: 15_000 });
-        expect(await page.getAttribute('#quotes tr[data-symbol=BTCUSDT] .stale', 'title')).toMatch(/\S/);
+        expect(await shownSymbols(page)).toEqual(symbols.slice(0, 200));
+        expect(await page.textContent('#watch-count')).toBe('200 shown, 201 of 201');
+        await page.fill('#filter', 'c200');
+        await page.waitForFunction(`document.querySelectorAll('#quotes tbody tr[data-symbol]').length === 1`);
+        expect(await shownSymbols(page)).toEqual(['C200USDT']);
+        // The symbol list is read again every 5 s: the mark appears once the first polls have failed.
+        await page.waitForSelector('#quotes tr[data-symbol=C200USDT] .stale', { timeout: 15_000 });
+        expect(await page.getAttribute('#quotes tr[data-symbol=C200USDT] .stale', 'title')).toMatch(/\S/);
         await page.waitForSelector('#clock-view[data-state=live]');
         expect(await page.textContent('#clock-view')).toMatch(/^\d{4}-\d{2}-\d{2} · live$/);
         await page.click('#clock-controls [data-clock=pause]');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadSp500 } from '@tradeyard/market-data';
 import { toColumns } from './columns';
-import { expandStrategyGrid, type GridInput, runGrid, runGridInline } from './grid';
+import { expandStrategyGrid, type GridInput, GridPool, runGrid, runGridInline } from './grid';
 
 const workerOptions = { workerFile: join(__dirname, '__fixtures__/grid-worker.js') };
 
@@ -27,8 +27,26 @@ describe('parameter grids on worker threads', () => {
     expect(progress.at(-1)).toBe(8);
   });
 
+  it('keeps its workers between grids: each grid gets its own datasets and options, outcomes match the main thread', async () => {
+    const pool = new GridPool({ ...workerOptions, workers: 2 });
+    try {
+      const other: GridInput = { datasets: [toColumns(loadSp500().slice(0, 600))], jobs: [{ dataset: 0, strategy: { name: 'sma-cross', fast: 5, slow: 20 } }], options: { feeBps: 0 } };
+      const [first, second, third] = await Promise.all([pool.run(input), pool.run(other), pool.run(input)]);
+      expect(first).toEqual(runGridInline(input));
+      expect(second).toEqual(runGridInline(other));
+      expect(second[0].summary?.bars).toBe(600);
+      expect(third).toEqual(first);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('fails instead of hanging when the worker script is broken', async () => {
     await expect(runGrid(input, { workerFile: join(__dirname, '__fixtures__/missing.js'), workers: 1 })).rejects.toThrow('backtest worker failed');
+    const pool = new GridPool({ workerFile: join(__dirname, '__fixtures__/missing.js'), workers: 1 });
+    await expect(pool.run(input)).rejects.toThrow('backtest worker failed');
+    await expect(pool.run(input)).rejects.toThrow('backtest worker failed');
+    await pool.close();
   });
 });
 

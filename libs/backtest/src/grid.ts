@@ -29,25 +29,13 @@ export interface GridOutcome {
   error?: string;
 }
 
-export interface GridRunOptions {
-  /**
-   * The script each worker thread starts: it must call serveGridWorker() when isGridWorker()
-   * is true. In the app bundle that is the bundle itself (__filename), so no extra file ships.
-   */
-  workerFile: string;
-  /** Worker threads; default: the machine's available parallelism, never more than jobs. */
-  workers?: number;
-  /** Node options for the workers, e.g. ['--import', 'tsx'] to run TypeScript sources. */
-  execArgv?: string[];
+export interface GridRunOptions extends GridPoolOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
 const WORKER_KIND = 'tradeyard-backtest-grid';
-interface WorkerInit {
-  kind: typeof WORKER_KIND;
-  datasets: BarColumns[];
-  options: Partial<BacktestSettings>;
-}
+/** What a pool's worker receives: a grid's datasets and options (once per grid), then batches of its jobs. */
+type WorkerMessage = { grid: number; datasets: BarColumns[]; options: Partial<BacktestSettings> } | { grid: number; batch: Batch };
 type Batch = Array<{ index: number; job: GridJob }>;
 
 /**
@@ -87,17 +75,18 @@ function runJob(datasets: BarColumns[], options: Partial<BacktestSettings>, inde
   }
 }
 
-/** True inside a worker thread started by runGrid. */
-export const isGridWorker = () => !isMainThread && (workerData as Partial<WorkerInit> | null)?.kind === WORKER_KIND;
+/** True inside a worker thread started by a GridPool. */
+export const isGridWorker = () => !isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND;
 
-/** The worker side: runs each batch the main thread sends and posts the outcomes back. */
+/** The worker side: keeps the current grid's datasets and runs each batch the pool sends, posting the outcomes back. */
 export function serveGridWorker(): void {
-  const init = workerData as WorkerInit;
   const port = parentPort;
-  if (!isGridWorker() || !port) throw new Error('serveGridWorker must run inside a worker thread started by runGrid');
-  port.on('message', (batch: Batch | null) => {
-    if (batch === null) return port.close();
-    port.postMessage(batch.map(({ index, job }) => runJob(init.datasets, init.options, index, job)));
+  if (!isGridWorker() || !port) throw new Error('serveGridWorker must run inside a worker thread started by a GridPool');
+  let current: { grid: number; datasets: BarColumns[]; options: Partial<BacktestSettings> } | undefined;
+  port.on('message', (message: WorkerMessage | null) => {
+    if (message === null) return port.close();
+    if ('datasets' in message) current = message;
+    else if (current?.grid === message.grid) port.postMessage(message.batch.map(({ index, job }) => runJob(current!.datasets, current!.options, index, job)));
   });
 }
 
@@ -106,52 +95,122 @@ export function runGridInline(input: GridInput): GridOutcome[] {
   return input.jobs.map((job, index) => runJob(input.datasets, input.options ?? {}, index, job));
 }
 
-/**
- * Runs a grid on worker threads. Datasets go to every worker once, on SharedArrayBuffers (no
- * copies); jobs go out in small batches to whichever worker is free, so uneven jobs balance.
- * Outcomes come back in job order.
- */
-export function runGrid(input: GridInput, run: GridRunOptions): Promise<GridOutcome[]> {
-  const total = input.jobs.length;
-  const outcomes: GridOutcome[] = new Array(total);
-  if (total === 0) return Promise.resolve(outcomes);
-  const count = Math.max(1, Math.min(run.workers ?? availableParallelism(), total));
-  const batchSize = Math.max(1, Math.ceil(total / (count * 8)));
-  const init: WorkerInit = { kind: WORKER_KIND, datasets: input.datasets.map(shareColumns), options: input.options ?? {} };
-  let next = 0;
-  let done = 0;
+export interface GridPoolOptions {
+  /**
+   * The script each worker thread starts: it must call serveGridWorker() when isGridWorker()
+   * is true. In the app bundle that is the bundle itself (__filename), so no extra file ships.
+   */
+  workerFile: string;
+  /** Worker threads; default: the machine's available parallelism. */
+  workers?: number;
+  /** Node options for the workers, e.g. ['--import', 'tsx'] to run TypeScript sources. */
+  execArgv?: string[];
+}
 
-  return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
-    const fail = (err: Error) => {
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    const feed = (worker: Worker) => {
-      if (next >= total) return worker.postMessage(null);
-      const batch: Batch = [];
-      for (; next < total && batch.length < batchSize; next++) batch.push({ index: next, job: input.jobs[next] });
-      worker.postMessage(batch);
-    };
-    for (let w = 0; w < count; w++) {
-      const worker = new Worker(run.workerFile, { workerData: init, execArgv: run.execArgv });
-      workers.push(worker);
-      worker.on('message', (results: GridOutcome[]) => {
-        for (const outcome of results) outcomes[outcome.job] = outcome;
-        done += results.length;
-        run.onProgress?.(done, total);
-        if (done === total) {
-          for (const other of workers) other.postMessage(null);
-          resolve(outcomes);
-        } else feed(worker);
-      });
-      worker.on('error', (err) => fail(new Error(`backtest worker failed: ${err.message}`)));
+/**
+ * Worker threads that run grids, one grid at a time, and stay up between grids: a process that
+ * runs many grids (a service, a walk-forward, a benchmark) pays the threads' start and the JIT's
+ * warm-up once. Datasets go to every worker once per grid, on SharedArrayBuffers (no copies);
+ * jobs go out in small batches to whichever worker is free, so uneven jobs balance. A worker that
+ * fails fails the grid in flight and closes the pool.
+ */
+export class GridPool {
+  private readonly workers: Worker[];
+  private grids = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private failure: Error | undefined;
+  private onFailure: ((err: Error) => void) | undefined;
+
+  constructor(options: GridPoolOptions) {
+    const count = Math.max(1, options.workers ?? availableParallelism());
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(options.workerFile, { workerData: { kind: WORKER_KIND }, execArgv: options.execArgv });
+      worker.on('error', (err) => this.fail(new Error(`backtest worker failed: ${err.message}`)));
       worker.on('exit', (code) => {
-        if (code !== 0 && done < total) fail(new Error(`backtest worker exited with code ${code}`));
+        if (code !== 0) this.fail(new Error(`backtest worker exited with code ${code}`));
       });
-      feed(worker);
-    }
-  });
+      return worker;
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs a grid once the grids before it are done; outcomes come back in job order. */
+  run(input: GridInput, onProgress?: (done: number, total: number) => void): Promise<GridOutcome[]> {
+    const result = this.queue.then(() => this.runNow(input, onProgress));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Lets the workers finish and exit. */
+  async close(): Promise<void> {
+    await this.queue;
+    await Promise.all(this.workers.map((w) => (this.failure ? w.terminate() : new Promise((resolve) => w.once('exit', resolve).postMessage(null)))));
+  }
+
+  private fail(err: Error) {
+    if (this.failure) return;
+    this.failure = err;
+    for (const w of this.workers) void w.terminate();
+    this.onFailure?.(err);
+  }
+
+  private runNow(input: GridInput, onProgress?: (done: number, total: number) => void): Promise<GridOutcome[]> {
+    const total = input.jobs.length;
+    const outcomes: GridOutcome[] = new Array(total);
+    if (this.failure) return Promise.reject(this.failure);
+    if (total === 0) return Promise.resolve(outcomes);
+    const grid = ++this.grids;
+    const workers = this.workers.slice(0, Math.min(this.workers.length, total));
+    const batchSize = Math.max(1, Math.ceil(total / (workers.length * 8)));
+    const datasets = input.datasets.map(shareColumns);
+    let next = 0;
+    let done = 0;
+    return new Promise<GridOutcome[]>((resolve, reject) => {
+      const listeners = new Map<Worker, (results: GridOutcome[]) => void>();
+      const finish = () => {
+        for (const [worker, listener] of listeners) worker.off('message', listener);
+        this.onFailure = undefined;
+      };
+      this.onFailure = (err) => {
+        finish();
+        reject(err);
+      };
+      const feed = (worker: Worker) => {
+        if (next >= total) return;
+        const batch: Batch = [];
+        for (; next < total && batch.length < batchSize; next++) batch.push({ index: next, job: input.jobs[next] });
+        worker.postMessage({ grid, batch } satisfies WorkerMessage);
+      };
+      for (const worker of workers) {
+        const listener = (results: GridOutcome[]) => {
+          for (const outcome of results) outcomes[outcome.job] = outcome;
+          done += results.length;
+          onProgress?.(done, total);
+          if (done === total) {
+            finish();
+            resolve(outcomes);
+          } else feed(worker);
+        };
+        listeners.set(worker, listener);
+        worker.on('message', listener);
+        worker.postMessage({ grid, datasets, options: input.options ?? {} } satisfies WorkerMessage);
+        feed(worker);
+      }
+    });
+  }
+}
+
+/** Runs one grid on worker threads started for it (a one-off grid: the command line). */
+export async function runGrid(input: GridInput, run: GridRunOptions): Promise<GridOutcome[]> {
+  const pool = new GridPool({ ...run, workers: Math.max(1, Math.min(run.workers ?? availableParallelism(), input.jobs.length)) });
+  try {
+    return await pool.run(input, run.onProgress);
+  } finally {
+    await pool.close();
+  }
 }
 
 /**

@@ -1,0 +1,4 @@
+export * from './board';
+export * from './config';
+export * from './model-gateway';
+export * from './runner';

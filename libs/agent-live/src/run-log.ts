@@ -34,7 +34,7 @@ export class RunLog<T extends string = RunEventType> {
   }
 }
 
-export async function readRunEvents(dir: string, runId: string): Promise<RunEvent[] | undefined> {
+export async function readRunEvents<T extends string = RunEventType>(dir: string, runId: string): Promise<RunEvent<T>[] | undefined> {
   if (!RUN_ID_PATTERN.test(runId)) return undefined;
   let text: string;
   try {
@@ -45,7 +45,7 @@ export async function readRunEvents(dir: string, runId: string): Promise<RunEven
   // A line cut by a crash mid-write is skipped rather than failing the whole run.
   return text.split('\n').flatMap((line) => {
     try {
-      return line ? [JSON.parse(line) as RunEvent] : [];
+      return line ? [JSON.parse(line) as RunEvent<T>] : [];
     } catch {
       return [];
     }

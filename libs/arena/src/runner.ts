@@ -89,11 +89,11 @@ const newRunId = (name: string) => {
 /** Reads a recorded run: its config and each LLM agent's model exchanges, in order. */
 export async function readRecording(dir: string) {
   const config = parseArenaConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')));
-  const events = (await readRunEvents(dir, 'run')) ?? [];
+  const events = (await readRunEvents<ArenaEventType>(dir, 'run')) ?? [];
   const start = events.find((e) => e.type === 'run_start');
   if (!start) throw new Error(`${join(dir, 'run.jsonl')} holds no run_start event: not an arena recording`);
   const exchanges = new Map<string, ModelExchange[]>();
-  for (const e of events) if ((e.type as string) === 'llm_exchange') exchanges.set(e.agent as string, [...(exchanges.get(e.agent as string) ?? []), { request: e.request, response: e.response as ModelExchange['response'] }]);
+  for (const e of events) if (e.type === 'llm_exchange') exchanges.set(e.agent as string, [...(exchanges.get(e.agent as string) ?? []), { request: e.request, response: e.response as ModelExchange['response'] }]);
   const board = JSON.parse(await readFile(join(dir, 'board.json'), 'utf8').catch(() => 'null')) as ArenaBoard | null;
   return { config, runId: start.runId as string, exchanges, board, events };
 }

@@ -176,6 +176,13 @@ describe('arena', () => {
     expect(board).toMatchObject({ status: 'failed', error: "startingCash: must equal the gateway's starting cash (PAPER_STARTING_CASH) 100000; it is 5000" });
   }, 60_000);
 
+  it('fails a run whose stated fees are not what the gateway charges', async () => {
+    const config = parseArenaConfig(configFor('http://127.0.0.1:1/v1', { costs: { feeBps: 10 }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] }));
+    const board = await startArenaRun({ config, outDir: join(dir, 'fees'), mcpUrl, mcpToken, admin, env: {}, log }).done;
+    expect(board.status).toBe('failed');
+    expect(board.error).toMatch(/^costs: must match the gateway's \(FEE_BPS, FEE_PER_SHARE\): a fill of [\d.]+ SPX at [\d.]+ paid 0 in fees, the config's costs give [\d.]+$/);
+  }, 60_000);
+
   it('lets only the service token name an arena account, of the arena shape', async () => {
     const refusal = (client: GatewayClient) => client.request('GET', '/portfolio').then(() => undefined, (err) => ({ status: err.status, message: err.body.message }));
     expect(await refusal(gateway.client.forAccount('alice'))).toEqual({ status: 400, message: `headers.${ACCOUNT_HEADER}: must be arena:<run id>:<agent name>, each 1-80 letters, digits, dash or underscore` });

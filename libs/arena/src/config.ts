@@ -47,8 +47,9 @@ const liveMarketSchema = z.strictObject({
 
 /**
  * The costs every agent trades under. They are the gateway's (FEE_BPS, FEE_PER_SHARE,
- * SLIPPAGE_BPS are global, one set per deployment): the arena states them so the board says what
- * was charged, and the runner checks each agent's fills against them (a mismatch fails the run).
+ * SLIPPAGE_BPS are global, one set per deployment, so every arena account pays the same): the
+ * config states what it expects, and the runner checks each fill's fee against feeBps and
+ * feePerShare (a mismatch fails the run). Slippage cannot be checked from a fill alone: it is stated only.
  */
 const costsSchema = z
   .strictObject({ feeBps: nonNegative.max(1000, 'must be at most 1000'), feePerShare: nonNegative, slippageBps: nonNegative.max(1000, 'must be at most 1000') })

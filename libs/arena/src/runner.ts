@@ -145,7 +145,19 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     if (order.filledQuantity > 0 && order.avgFillPrice !== null && order.avgFillPrice !== undefined) {
       const fill: ArenaFill = { time, symbol: order.symbol, side: order.side, quantity: order.filledQuantity, price: order.avgFillPrice, fees: order.fees };
       agent.result.fills.push(fill);
+      checkFee(fill);
       runLog.record('fill', { agent: agent.spec.name, step, ...fill });
+    }
+  };
+
+  // Costs are the gateway's; a fee other than the config's means the arena would compare agents under costs it does not state.
+  let costMismatch: ArenaConfigError | undefined;
+  const checkFee = (fill: ArenaFill) => {
+    const { feeBps, feePerShare } = config.costs;
+    if (feeBps === undefined && feePerShare === undefined) return;
+    const expected = ((feeBps ?? 0) * fill.quantity * fill.price) / 1e4 + (feePerShare ?? 0) * fill.quantity;
+    if (Math.abs(fill.fees - expected) > 0.01) {
+      costMismatch ??= new ArenaConfigError([{ field: 'costs', rule: `must match the gateway's (FEE_BPS, FEE_PER_SHARE): a fill of ${fill.quantity} ${fill.symbol} at ${fill.price} paid ${fill.fees} in fees, the config's costs give ${expected.toFixed(6)}` }]);
     }
   };
 
@@ -202,6 +214,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       runLog.record('error', { agent: agent.spec.name, step, message: (err as Error).message });
     }
     if (agent.model?.divergence) throw agent.model.divergence;
+    if (costMismatch) throw costMismatch;
   }
 
   async function recordCloses(time: number) {

@@ -3,9 +3,9 @@
 import { ACCOUNT_HEADER, type GatewayClient } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { createLogger } from '@tradeyard/service-kit';
+import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
 import { calculate, createTradingMcpServer, gatewayForRequest, mountMcpEndpoint } from '@tradeyard/trading-tools';
-import { comparableBoard, parseArenaConfig, readRecording, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
+import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -182,6 +182,59 @@ describe('arena', () => {
     expect(board.status).toBe('failed');
     expect(board.error).toMatch(/^costs: must match the gateway's \(FEE_BPS, FEE_PER_SHARE\): a fill of [\d.]+ SPX at [\d.]+ paid 0 in fees, the config's costs give [\d.]+$/);
   }, 60_000);
+
+  it('starts, shows and stops runs over HTTP, refusing a bad config with the key path', async () => {
+    const token = 'agent-service-token-0123';
+    const { app } = createService({ name: 'arena-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token }) });
+    const serviceConfig = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: join(dir, 'http') };
+    const arena = registerArenaRoutes(app, serviceConfig, log);
+    const auth = { authorization: `Bearer ${token}` };
+    const hold = { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } };
+    const body = { name: 'over http', market: { symbols: ['SPX'], from: day(100), to: day(3000) }, agents: [hold] };
+
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: { ...body, agents: [hold, { ...hold, name: 'x', strategy: { name: 'sma-cross', fast: 9, slow: 3 } }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toBe('body.agents.1.strategy.fast: fast must be less than slow');
+    expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', payload: body })).statusCode).toBe(401);
+
+    const started = await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body });
+    expect(started.statusCode).toBe(202);
+    const { id, run } = started.json();
+    expect(run).toBe(`/api/v1/arena/runs/${id}`);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })).statusCode).toBe(409);
+    let status = (await app.inject(run)).json();
+    while (status.stepsDone < 3) status = (await new Promise((r) => setTimeout(r, 50)), (await app.inject(run)).json());
+    expect(status).toMatchObject({ id, status: 'running' });
+    const stopped = await app.inject({ method: 'DELETE', url: run, headers: auth });
+    expect(stopped.json()).toMatchObject({ id, status: 'stopped', board: { runId: id, status: 'stopped', rows: [expect.objectContaining({ agent: 'hold' }), expect.objectContaining({ agent: 'buy-and-hold' })] } });
+    expect((await app.inject('/api/v1/arena/runs/nope')).statusCode).toBe(404);
+    await arena.stopAll();
+    await app.close();
+  }, 120_000);
+
+  it('runs from the command line and replays a recorded run', async () => {
+    const file = join(dir, 'cli-config.json');
+    writeFileSync(file, JSON.stringify({ name: 'cli', market: { symbols: ['SPX'], from: day(100), to: day(110) }, agents: [{ kind: 'rule', name: 'sma', strategy: { name: 'sma-cross', fast: 2, slow: 4 } }] }));
+    const config = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: dir };
+    const io = () => {
+      const out: string[] = [];
+      return { out, stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => out.push(t) }, config, log };
+    };
+    const first = io();
+    expect(await runArenaCommand([`--config=${file}`, `--out=${join(dir, 'cli')}`], first)).toBe(0);
+    expect(first.out.join('')).toMatch(/ 1 sma +return [\s\S]*sma vs buy-and-hold: Sharpe difference[\s\S]*\nfinished: 11 steps; board in /);
+    const replay = io();
+    expect(await runArenaCommand([`--replay=${join(dir, 'cli')}`, `--out=${join(dir, 'cli-replay')}`], replay)).toBe(0);
+    const boardOf = (d: string) => comparableBoard(JSON.parse(readFileSync(join(dir, d, 'board.json'), 'utf8')));
+    expect(boardOf('cli-replay')).toEqual(boardOf('cli'));
+    writeFileSync(file, JSON.stringify({ name: 'cli', market: { symbols: ['SPX'], from: day(100), to: day(110) }, agents: [{ kind: 'rule', name: 'sma' }] }));
+    const bad = io();
+    expect(await runArenaCommand([`--config=${file}`, `--out=${join(dir, 'cli-bad')}`], bad)).toBe(2);
+    expect(bad.out.join('')).toBe(`${file}: agents.0.strategy: must be one of buy-and-hold, sma-cross, rsi-reversion, breakout\n`);
+    const usage = io();
+    expect(await runArenaCommand([`--config=${file}`], usage)).toBe(2);
+    expect(usage.out.join('')).toMatch(/^--out is required\nusage: main.js arena/);
+  }, 120_000);
 
   it('lets only the service token name an arena account, of the arena shape', async () => {
     const refusal = (client: GatewayClient) => client.request('GET', '/portfolio').then(() => undefined, (err) => ({ status: err.status, message: err.body.message }));

@@ -27,6 +27,8 @@ export interface ArenaRunOptions {
   log: Logger;
   /** A recorded run (its OUT): the models' recorded replies are served back and any divergence fails the run. */
   replayOf?: string;
+  /** Default: a fresh one from the config's name (newRunId). */
+  runId?: string;
   /** Publish the board every this many steps (and at the end); default 50. */
   publishEvery?: number;
 }
@@ -81,7 +83,8 @@ interface AgentState {
   result: AgentResult;
 }
 
-const newRunId = (name: string) => {
+/** A fresh run id from the config's name: readable and unique. */
+export const newRunId = (name: string) => {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'arena';
   return arenaRunIdSchema.parse(`${slug}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`);
 };
@@ -109,7 +112,7 @@ export async function readRecording(dir: string) {
  */
 export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const { config, admin, log, outDir } = options;
-  const runId = newRunId(config.name);
+  const runId = options.runId ?? newRunId(config.name);
   const runLog = new RunLog<ArenaEventType>(outDir, 'run');
   const live = isLive(config.market);
   const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, currentDate: null, outDir };

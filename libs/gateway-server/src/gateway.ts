@@ -182,6 +182,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
 
   // The service token acts for an arena agent's own account when it names one (ACCOUNT_HEADER);
   // the account is opened with the starting cash on first use. Runs after the kit's auth hook.
+  // Accounts are never deleted, so one opened here needs no INSERT on its agent's next request.
+  const openedAccounts = new Set<string>();
   app.addHook('onRequest', async (request) => {
     const header = request.headers[ACCOUNT_HEADER];
     if (header === undefined) return;
@@ -189,7 +191,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     if (!caller?.service) throw new HttpError(403, { error: 'forbidden', message: `${ACCOUNT_HEADER} is honoured for the service token only` });
     const accountId = arenaAccountIdSchema.safeParse(header);
     if (!accountId.success) throw new HttpError(400, validationFailed([{ field: `headers.${ACCOUNT_HEADER}`, rule: accountId.error.issues[0].message }]));
-    await broker.ensureAccount(accountId.data);
+    if (!openedAccounts.has(accountId.data)) {
+      await broker.ensureAccount(accountId.data);
+      openedAccounts.add(accountId.data);
+    }
     request.caller = { ...caller, accountId: accountId.data };
   });
 

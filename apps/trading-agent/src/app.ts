@@ -1,3 +1,4 @@
+import { registerArenaRoutes } from '@tradeyard/arena';
 import { backtestOptionsSchema, expandStrategyGrid, walkForwardSchema } from '@tradeyard/backtest';
 import { JobQueueFullError } from '@tradeyard/runtime-util';
 import { bearerVerifier, createService, HttpError, validationFailed } from '@tradeyard/service-kit';
@@ -154,5 +155,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps) {
     );
   };
   void service.app.register(routes);
+  // Arena runs: POST/GET/DELETE /api/v1/arena/runs (libs/arena); a run still going stops with the service.
+  const arena = registerArenaRoutes(service.app, config, service.log);
+  service.app.addHook('onClose', () => arena.stopAll());
   return Object.assign(service, { jobs });
 }

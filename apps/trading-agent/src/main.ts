@@ -1,6 +1,7 @@
 import { startLiveAgent } from '@tradeyard/agent-live';
 import { isGridWorker, serveGridWorker } from '@tradeyard/backtest';
-import { exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
+import { runArenaCommand } from '@tradeyard/arena';
+import { createLogger, exitOnUnhandledErrors, loadConfigOrExit } from '@tradeyard/service-kit';
 import { createAgent } from './app';
 import { isAgentJobWorker, serveAgentJobWorker } from './jobs';
 import { runBacktestCommand } from './backtest-command';
@@ -13,6 +14,7 @@ exitOnUnhandledErrors('trading-agent');
  *   main.js [serve]                   the HTTP service (default)
  *   main.js backtest --strategy=...   one backtest or a parameter grid, JSON/HTML out
  *   main.js backtest-worker           runs a grid spec, writes results under DATA_DIR
+ *   main.js arena --config=F --out=D  an arena run through mcp-tools and the gateway (--replay=D replays one)
  * Grid and job worker threads re-enter this same file (new Worker(__filename)), hence the checks first.
  */
 async function main(argv: string[]): Promise<number | undefined> {
@@ -20,8 +22,12 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (command === 'backtest' || command === 'backtest-worker') {
     return runBacktestCommand(command, args, { stdout: process.stdout, stderr: process.stderr, env: process.env, workerFile: __filename });
   }
+  if (command === 'arena') {
+    const config = loadConfigOrExit(agentConfigSchema);
+    return runArenaCommand(args, { stdout: process.stdout, stderr: process.stderr, config, log: createLogger('trading-agent', config.LOG_LEVEL) });
+  }
   if (command !== 'serve') {
-    process.stderr.write(`unknown command "${command}"\nusage: main.js [serve | backtest ... | backtest-worker ...]\n`);
+    process.stderr.write(`unknown command "${command}"\nusage: main.js [serve | backtest ... | backtest-worker ... | arena ...]\n`);
     return 2;
   }
   const config = loadConfigOrExit(agentConfigSchema);

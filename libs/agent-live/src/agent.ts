@@ -48,6 +48,18 @@ export function sizeOrder(exposure: number, allocation: number, price: number, h
 }
 
 /**
+ * A rule strategy's trade in one symbol: the target is the exposure of an equal share of the
+ * equity (less a cash buffer); a change under MIN_TRADE_SHARE of that share is not traded.
+ * The live agent and the arena's rule agents both decide with it.
+ */
+export function planTrade(input: { exposure: number; equity: number; symbolCount: number; price: number; held: number }) {
+  const allocation = (input.equity * (1 - CASH_BUFFER)) / input.symbolCount;
+  const { targetQuantity, delta } = sizeOrder(input.exposure, allocation, input.price, input.held);
+  const trade = Math.abs(delta) * input.price >= MIN_TRADE_SHARE * allocation && delta !== 0;
+  return { targetQuantity, delta, action: trade ? (delta > 0 ? ('buy' as const) : ('sell' as const)) : ('hold' as const) };
+}
+
+/**
  * Starts the live paper-trading loop: every AGENT_INTERVAL_MS, for each symbol, read price, history,
  * signals and portfolio through the MCP tools, decide (rule-based strategy, or the model in LLM
  * mode) and place orders through the tools. Everything is recorded under DATA_DIR/agent-runs/.
@@ -95,17 +107,14 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
     let exposure = 0;
     for (const bar of bars) exposure = strategy.onBar(bar);
     const held = portfolio.positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
-    const allocation = (portfolio.equity * (1 - CASH_BUFFER)) / config.AGENT_SYMBOLS.length;
-    const { targetQuantity, delta } = sizeOrder(exposure, allocation, quote.price, held);
-    const trade = Math.abs(delta) * quote.price >= MIN_TRADE_SHARE * allocation && delta !== 0;
+    const { targetQuantity, delta, action } = planTrade({ exposure, equity: portfolio.equity, symbolCount: config.AGENT_SYMBOLS.length, price: quote.price, held });
     runLog.record('decision', {
       cycle, symbol, strategy: strategy.name, price: quote.price, priceDate: quote.date, bars: bars.length,
-      recentSignals: signals.map((s) => ({ id: s.id, rule: s.rule, time: s.time })), exposure, held, targetQuantity,
-      action: trade ? (delta > 0 ? 'buy' : 'sell') : 'hold',
+      recentSignals: signals.map((s) => ({ id: s.id, rule: s.rule, time: s.time })), exposure, held, targetQuantity, action,
     });
-    if (!trade) return;
+    if (action === 'hold') return;
     // One id per run, cycle and symbol: a retried call cannot trade twice.
-    const order = await tools.call<Order>(delta > 0 ? 'buy' : 'sell', { symbol, quantity: Math.abs(delta), clientOrderId: `${runId}-${cycle}-${symbol}` });
+    const order = await tools.call<Order>(action, { symbol, quantity: Math.abs(delta), clientOrderId: `${runId}-${cycle}-${symbol}` });
     recordOrder(cycle, order);
   }
 

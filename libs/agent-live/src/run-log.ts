@@ -2,16 +2,16 @@ import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type RunEventType = 'run_start' | 'cycle' | 'decision' | 'order' | 'fill' | 'error' | 'llm_transcript' | 'run_end';
-export interface RunEvent {
-  type: RunEventType;
+export interface RunEvent<T extends string = RunEventType> {
+  type: T;
   time: string;
   [key: string]: unknown;
 }
 
 export const RUN_ID_PATTERN = /^[0-9A-Za-z-]{1,80}$/;
 
-/** Append-only JSONL log of one run: DATA_DIR/agent-runs/<runId>.jsonl, one event a line. */
-export class RunLog {
+/** Append-only JSONL log of one run: DATA_DIR/agent-runs/<runId>.jsonl (the arena's OUT/run.jsonl), one event a line. */
+export class RunLog<T extends string = RunEventType> {
   private queue: Promise<void>;
   constructor(
     readonly dir: string,
@@ -21,7 +21,7 @@ export class RunLog {
   }
 
   /** Appends in call order; a write failure surfaces on flush(), never as an unhandled rejection. */
-  record(type: RunEventType, fields: Record<string, unknown> = {}): void {
+  record(type: T, fields: Record<string, unknown> = {}): void {
     const line = JSON.stringify({ type, time: new Date().toISOString(), ...fields }) + '\n';
     this.queue = this.queue.then(() => appendFile(join(this.dir, `${this.runId}.jsonl`), line));
   }
@@ -34,7 +34,7 @@ export class RunLog {
   }
 }
 
-export async function readRunEvents(dir: string, runId: string): Promise<RunEvent[] | undefined> {
+export async function readRunEvents<T extends string = RunEventType>(dir: string, runId: string): Promise<RunEvent<T>[] | undefined> {
   if (!RUN_ID_PATTERN.test(runId)) return undefined;
   let text: string;
   try {
@@ -45,7 +45,7 @@ export async function readRunEvents(dir: string, runId: string): Promise<RunEven
   // A line cut by a crash mid-write is skipped rather than failing the whole run.
   return text.split('\n').flatMap((line) => {
     try {
-      return line ? [JSON.parse(line) as RunEvent] : [];
+      return line ? [JSON.parse(line) as RunEvent<T>] : [];
     } catch {
       return [];
     }

@@ -7,6 +7,16 @@ import { z } from 'zod';
  */
 export const arenaRunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be 1-80 letters, digits, dash or underscore');
 
+/**
+ * The header with which the service token acts for another paper account: each arena agent trades
+ * its own. mcp-tools forwards it from its MCP client to the gateway; the gateway honours it for the
+ * service token only, and only for ids of this shape (so it can never name a user's account).
+ */
+export const ACCOUNT_HEADER = 'x-tradeyard-account';
+export const arenaAccountIdSchema = z
+  .string()
+  .regex(/^arena:[A-Za-z0-9][A-Za-z0-9_-]{0,79}:[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be arena:<run id>:<agent name>, each 1-80 letters, digits, dash or underscore');
+
 export const arenaColumnSchema = z.object({
   key: z.string(),
   label: z.string(),

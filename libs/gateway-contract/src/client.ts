@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { arenaBoardSchema, arenaRunListSchema, type ArenaBoard } from './arena';
+import { ACCOUNT_HEADER, arenaBoardSchema, arenaRunListSchema, type ArenaBoard } from './arena';
 import {
   accountSettingsSchema,
   apiErrorSchema,
@@ -47,6 +47,8 @@ export interface GatewayClientOptions {
   /** A JWT from /api/v1/auth/login or a service token. */
   token?: string;
   timeoutMs?: number;
+  /** Sent with every request, e.g. ACCOUNT_HEADER when the service token acts for an arena agent's account. */
+  headers?: Record<string, string>;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -72,12 +74,17 @@ export class GatewayClient {
     return new GatewayClient({ ...this.options, token });
   }
 
+  /** The same client acting for another paper account (the service token only; the gateway checks the id). */
+  forAccount(accountId: string): GatewayClient {
+    return new GatewayClient({ ...this.options, headers: { ...this.options.headers, [ACCOUNT_HEADER]: accountId } });
+  }
+
   async request<S extends z.ZodType = z.ZodUnknown>(method: string, path: string, init: RequestInit<S> = {}): Promise<z.output<S>> {
     const url = new URL(`/api/v1${path}`, this.options.baseUrl);
     for (const [key, value] of Object.entries(init.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...init.headers };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(url, {

@@ -2,7 +2,9 @@ import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
 import {
+  ACCOUNT_HEADER,
   accountSettingsSchema,
+  arenaAccountIdSchema,
   barListSchema,
   barsQuerySchema,
   clockControlResponseSchema,
@@ -138,7 +140,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   // login token, whose claims are the principal itself; each route names its role in config.auth.
   const verifier = bearerVerifier({
     serviceToken: config.SERVICE_TOKEN,
-    serviceCaller: { ...servicePrincipal },
+    // `service` marks the token's caller: a JWT's claims are signed by this gateway and never carry it.
+    serviceCaller: { ...servicePrincipal, service: true },
     jwtSecret: config.JWT_SECRET,
     missingTokenHint: 'log in at POST /api/v1/auth/login',
   });
@@ -176,6 +179,24 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     }),
   });
   await app.register(websocket);
+
+  // The service token acts for an arena agent's own account when it names one (ACCOUNT_HEADER);
+  // the account is opened with the starting cash on first use. Runs after the kit's auth hook.
+  // Accounts are never deleted, so one opened here needs no INSERT on its agent's next request.
+  const openedAccounts = new Set<string>();
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers[ACCOUNT_HEADER];
+    if (header === undefined) return;
+    const caller = request.caller as (Principal & { service?: boolean }) | undefined;
+    if (!caller?.service) throw new HttpError(403, { error: 'forbidden', message: `${ACCOUNT_HEADER} is honoured for the service token only` });
+    const accountId = arenaAccountIdSchema.safeParse(header);
+    if (!accountId.success) throw new HttpError(400, validationFailed([{ field: `headers.${ACCOUNT_HEADER}`, rule: accountId.error.issues[0].message }]));
+    if (!openedAccounts.has(accountId.data)) {
+      await broker.ensureAccount(accountId.data);
+      openedAccounts.add(accountId.data);
+    }
+    request.caller = { ...caller, accountId: accountId.data };
+  });
 
   const brokerCall = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {

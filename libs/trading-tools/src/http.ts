@@ -10,8 +10,8 @@ export interface McpEndpointOptions {
    * Host and Origin must name a loopback host, so a DNS-rebinding web page cannot reach it either.
    */
   authToken?: string;
-  /** A fresh server per request (stateless Streamable HTTP). */
-  createServer: () => McpServer;
+  /** A fresh server per request (stateless Streamable HTTP); the request says whom it acts for. */
+  createServer: (request: FastifyRequest) => McpServer;
   path?: string;
 }
 
@@ -52,7 +52,7 @@ export function mountMcpEndpoint(app: FastifyInstance, options: McpEndpointOptio
   };
 
   app.post(path, { preHandler: authorize }, async (request, reply) => {
-    const server = options.createServer();
+    const server = options.createServer(request);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -1,4 +1,5 @@
-import { GatewayClient } from '@tradeyard/gateway-contract';
+import { ACCOUNT_HEADER, GatewayClient } from '@tradeyard/gateway-contract';
+import type { FastifyRequest } from 'fastify';
 import { bearerVerifier, createService, declareRouteAuth } from '@tradeyard/service-kit';
 import { CalculatorPool } from './calculator-pool';
 import type { McpToolsConfig } from './config';
@@ -8,6 +9,12 @@ import { createTradingMcpServer } from './tools';
 export interface McpToolsDeps {
   /** Script the calculator's worker threads start: the bundle itself (main.js), or a test fixture. */
   calculatorWorkerFile: string;
+}
+
+/** The gateway client acting for the paper account the MCP client names (an arena agent's), else the service's own; the gateway checks the id. */
+export function gatewayForRequest(gateway: GatewayClient, request: FastifyRequest): GatewayClient {
+  const account = request.headers[ACCOUNT_HEADER];
+  return typeof account === 'string' ? gateway.forAccount(account) : gateway;
 }
 
 export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
@@ -25,7 +32,10 @@ export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
   if (!config.SERVICE_TOKEN) service.log.warn('SERVICE_TOKEN is not set: the gateway will refuse the trading tools');
   // /mcp checks its own clients (MCP_AUTH_TOKEN, or loopback with Host and Origin checked): see mountMcpEndpoint.
   declareRouteAuth(service.app, 'endpoint', (app) =>
-    mountMcpEndpoint(app, { authToken: config.MCP_AUTH_TOKEN, createServer: () => createTradingMcpServer({ gateway, calculator }) }),
+    mountMcpEndpoint(app, {
+      authToken: config.MCP_AUTH_TOKEN,
+      createServer: (request) => createTradingMcpServer({ gateway: gatewayForRequest(gateway, request), calculator }),
+    }),
   );
   return service;
 }

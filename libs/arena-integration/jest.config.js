@@ -1,0 +1,1 @@
+module.exports = { displayName: 'arena-integration', preset: '../../jest.preset.js' };

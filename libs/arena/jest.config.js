@@ -1,0 +1,1 @@
+module.exports = { displayName: 'arena', preset: '../../jest.preset.js' };

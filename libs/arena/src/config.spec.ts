@@ -1,0 +1,45 @@
+import { ArenaConfigError, parseArenaConfig, parseArenaConfigText } from './config';
+
+const valid = {
+  name: 'demo',
+  market: { symbols: ['SPX'], from: '2001-01-02', to: '2001-06-29' },
+  agents: [
+    { kind: 'rule', name: 'sma', strategy: { name: 'sma-cross', fast: 10, slow: 30 } },
+    { kind: 'llm', name: 'gpt', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini', apiKeyVar: 'OPENAI_API_KEY' },
+  ],
+};
+const errorOf = (input: unknown) => {
+  try {
+    parseArenaConfig(input);
+  } catch (err) {
+    return (err as ArenaConfigError).message;
+  }
+  return 'accepted';
+};
+
+describe('arena config', () => {
+  it('fills the defaults of a valid config', () => {
+    expect(parseArenaConfig(valid)).toMatchObject({ seed: 1, startingCash: 100_000, costs: {}, agents: [{ strategy: { name: 'sma-cross' } }, { maxSteps: 10 }] });
+    expect(parseArenaConfig({ ...valid, market: { live: true, symbols: ['SPX'], steps: 10 } }).market).toEqual({ live: true, symbols: ['SPX'], steps: 10 });
+  });
+
+  it.each([
+    [{ ...valid, agents: [...valid.agents, { ...valid.agents[1], name: 'other', model: '' }] }, 'agents.2.model: must not be empty'],
+    [{ ...valid, agents: [valid.agents[0], { ...valid.agents[1], apiKeyVar: 'sk-123' }] }, 'agents.1.apiKeyVar: must be an environment variable name (capital letters, digits, underscore)'],
+    [{ ...valid, agents: [valid.agents[0], { ...valid.agents[1], baseUrl: 'ftp://x' }] }, 'agents.1.baseUrl: must be an http(s) URL'],
+    [{ ...valid, agents: [{ kind: 'rule', name: 'a', strategy: { name: 'sma-cross', fast: 50, slow: 20 } }] }, 'agents.0.strategy.fast: fast must be less than slow'],
+    [{ ...valid, agents: [valid.agents[0], valid.agents[0]] }, 'agents.1.name: must be unique; sma is named twice'],
+    [{ ...valid, agents: [{ kind: 'robot', name: 'r' }] }, 'agents.0.kind: kind must be rule or llm'],
+    [{ ...valid, agents: [{ ...valid.agents[0], name: 'has space' }] }, 'agents.0.name: must be 1-40 letters, digits, dash or underscore'],
+    [{ ...valid, market: { symbols: ['SPX'], from: '2001-06-29', to: '2001-01-02' } }, 'market.to: must be after from'],
+    [{ ...valid, startingCash: -5 }, 'startingCash: must be greater than 0'],
+    [{ ...valid, costs: { feeBps: -1 } }, 'costs.feeBps: must be 0 or more'],
+    [{ ...valid, extra: 1 }, '(config): Unrecognized key: "extra"'],
+  ])('names the key path of a bad value (%#)', (input, message) => {
+    expect(errorOf(input)).toBe(message);
+  });
+
+  it('says when the file is not JSON', () => {
+    expect(() => parseArenaConfigText('{nope')).toThrow(/^\(config\): must be JSON: /);
+  });
+});

@@ -1,0 +1,104 @@
+import { calendarDateSchema } from '@tradeyard/gateway-contract';
+import { symbolSchema } from '@tradeyard/market-data';
+import { strategySpecSchema } from '@tradeyard/strategies';
+import { z } from 'zod';
+
+/** Agent names become part of account ids and file keys: the shape arenaAccountIdSchema allows. */
+const agentNameSchema = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'must be 1-40 letters, digits, dash or underscore');
+const nonNegative = z.number({ error: 'must be a number' }).finite('must be a finite number').min(0, 'must be 0 or more');
+
+const ruleAgentSchema = z.strictObject({
+  kind: z.literal('rule'),
+  name: agentNameSchema,
+  /** A strategy of @tradeyard/strategies with its parameters, e.g. {"name":"sma-cross","fast":10,"slow":30}. */
+  strategy: strategySpecSchema,
+});
+
+const llmAgentSchema = z.strictObject({
+  kind: z.literal('llm'),
+  name: agentNameSchema,
+  /** An OpenAI-compatible chat-completions API, e.g. https://api.openai.com/v1. */
+  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  model: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  /** The NAME of the environment variable holding the API key: keys never sit in a config file or a recording. */
+  apiKeyVar: z.string({ error: 'must be a string' }).regex(/^[A-Z_][A-Z0-9_]{0,99}$/, 'must be an environment variable name (capital letters, digits, underscore)'),
+  /** Model calls per turn at most. */
+  maxSteps: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(10),
+  /** Inference price per million tokens (prompt and completion alike), for the board's inference cost. */
+  pricePerMillionTokens: nonNegative.optional(),
+});
+
+export const arenaAgentSchema = z.discriminatedUnion('kind', [ruleAgentSchema, llmAgentSchema], { error: 'kind must be rule or llm' });
+export type ArenaAgent = z.infer<typeof arenaAgentSchema>;
+export type LlmArenaAgent = z.infer<typeof llmAgentSchema>;
+
+const symbolsSchema = z.array(symbolSchema).min(1, 'must name at least one symbol').max(50, 'must name at most 50 symbols');
+
+/** Over history: the clock restarts at `from` and steps one bar when every agent has taken its turn, up to `to`. */
+const historyMarketSchema = z
+  .strictObject({ symbols: symbolsSchema, from: calendarDateSchema, to: calendarDateSchema })
+  .refine((m) => m.to > m.from, { path: ['to'], error: 'must be after from' });
+/** Live: agents act at every bar the running clock releases, `steps` times (default: until stopped). */
+const liveMarketSchema = z.strictObject({
+  live: z.literal(true),
+  symbols: symbolsSchema,
+  steps: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional(),
+});
+
+/**
+ * The costs every agent trades under. They are the gateway's (FEE_BPS, FEE_PER_SHARE,
+ * SLIPPAGE_BPS are global, one set per deployment, so every arena account pays the same): the
+ * config states what it expects, and the runner checks each fill's fee against feeBps and
+ * feePerShare (a mismatch fails the run). Slippage cannot be checked from a fill alone: it is stated only.
+ */
+const costsSchema = z
+  .strictObject({ feeBps: nonNegative.max(1000, 'must be at most 1000'), feePerShare: nonNegative, slippageBps: nonNegative.max(1000, 'must be at most 1000') })
+  .partial();
+
+export const arenaConfigSchema = z
+  .strictObject({
+    name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    /** Seeds the ranking's bootstrap; LLM agents get it as their sampling seed. */
+    seed: z.number({ error: 'must be a number' }).int('must be a whole number').default(1),
+    market: z.union([historyMarketSchema, liveMarketSchema], { error: 'must be {symbols, from, to} or {live: true, symbols}' }),
+    /** Cash each agent starts with: the gateway's PAPER_STARTING_CASH (checked at the start of the run). */
+    startingCash: z.number({ error: 'must be a number' }).positive('must be greater than 0').default(100_000),
+    costs: costsSchema.default({}),
+    agents: z.array(arenaAgentSchema).min(1, 'must name at least one agent').max(20, 'must name at most 20 agents'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.agents.forEach((agent, index) => {
+      if (seen.has(agent.name)) ctx.addIssue({ code: 'custom', path: ['agents', index, 'name'], message: `must be unique; ${agent.name} is named twice` });
+      seen.add(agent.name);
+    });
+  });
+export type ArenaConfig = z.infer<typeof arenaConfigSchema>;
+export type ArenaConfigInput = z.input<typeof arenaConfigSchema>;
+
+export class ArenaConfigError extends Error {
+  constructor(readonly issues: Array<{ field: string; rule: string }>) {
+    super(issues.map((i) => `${i.field}: ${i.rule}`).join('; '));
+    this.name = 'ArenaConfigError';
+  }
+}
+
+/** Validates a parsed config; a bad one throws ArenaConfigError naming each key's path (`agents.2.model: ...`). */
+export function parseArenaConfig(input: unknown): ArenaConfig {
+  const parsed = arenaConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ArenaConfigError(parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(config)', rule: issue.message })));
+}
+
+/** Parses a config file's text (JSON). */
+export function parseArenaConfigText(text: string): ArenaConfig {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (err) {
+    throw new ArenaConfigError([{ field: '(config)', rule: `must be JSON: ${(err as Error).message}` }]);
+  }
+  return parseArenaConfig(input);
+}
+
+export const isLive = (market: ArenaConfig['market']): market is z.infer<typeof liveMarketSchema> => 'live' in market;

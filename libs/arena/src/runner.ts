@@ -1,0 +1,346 @@
+import { decideWithLlm, McpToolsClient, planTrade, readRunEvents, RunLog, HISTORY_BARS } from '@tradeyard/agent-live';
+import { ACCOUNT_HEADER, arenaRunIdSchema, type ArenaBoard, type GatewayClient, type Order, type Portfolio } from '@tradeyard/gateway-contract';
+import { isoDate, type Bar } from '@tradeyard/market-data';
+import { createStrategy, type Strategy } from '@tradeyard/strategies';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { buildBoard, type AgentResult, type ArenaFill, type BenchmarkPrices } from './board';
+import { ArenaConfigError, isLive, parseArenaConfig, type ArenaAgent, type ArenaConfig } from './config';
+import { ModelGateway, type ModelExchange } from './model-gateway';
+
+/** Events of OUT/run.jsonl. */
+export type ArenaEventType = 'run_start' | 'turn' | 'tool_call' | 'llm_exchange' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
+
+export interface ArenaRunOptions {
+  config: ArenaConfig;
+  /** OUT: run.jsonl, config.json and board.json are written here. */
+  outDir: string;
+  mcpUrl: string;
+  mcpToken?: string;
+  /** An admin client of the gateway: it moves the clock, reads closes for the benchmark, publishes the board. */
+  admin: GatewayClient;
+  /** Where LLM agents' API keys are read (by the name in apiKeyVar). */
+  env: Record<string, string | undefined>;
+  log: Logger;
+  /** A recorded run (its OUT): the models' recorded replies are served back and any divergence fails the run. */
+  replayOf?: string;
+  /** Default: a fresh one from the config's name (newRunId). */
+  runId?: string;
+  /** Publish the board every this many steps (and at the end); default 50. */
+  publishEvery?: number;
+}
+
+export interface ArenaRunStatus {
+  runId: string;
+  name: string;
+  status: ArenaBoard['status'];
+  stepsDone: number;
+  currentDate: string | null;
+  outDir: string;
+  error?: string;
+  /** The last publish to the gateway failed: why (the board is in OUT/board.json regardless). */
+  publishError?: string;
+}
+
+export interface ArenaRun {
+  runId: string;
+  status(): ArenaRunStatus;
+  /** Stops after the current step (every agent finishes its turn); resolves with the final board. */
+  stop(): Promise<ArenaBoard>;
+  /** The final board, once the run has finished, stopped or failed. */
+  done: Promise<ArenaBoard>;
+}
+
+/** Bars each rule agent asks for after its first turn: the new one, and one more in case a step released two. */
+const NEW_BARS = 2;
+const SYSTEM_PROMPT =
+  'You are a trading agent in an arena: other agents trade the same market from the same cash with the same costs. You act only through the tools: read prices, history, signals and your portfolio, use calculate for arithmetic, and place orders with buy and sell. Orders fill at the current price. Keep some cash for fees. When done with this turn, answer with a one-line summary.';
+
+/** The MCP client of one agent: acts for its own account, and records every call with its arguments and result. */
+class AgentTools extends McpToolsClient {
+  constructor(url: string, token: string | undefined, accountId: string, private readonly onCall: (name: string, args: Record<string, unknown>, result: CallToolResult) => void) {
+    super(url, token, { [ACCOUNT_HEADER]: accountId });
+  }
+  override async callRaw(name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+    const result = await super.callRaw(name, args);
+    this.onCall(name, args, result);
+    return result;
+  }
+}
+
+interface AgentState {
+  spec: ArenaAgent;
+  accountId: string;
+  tools: AgentTools;
+  model?: ModelGateway;
+  modelUrl?: string;
+  apiKey?: string;
+  /** A rule agent's strategy per symbol, fed each bar once, and the exposure it last gave. */
+  strategies: Map<string, { strategy: Strategy; exposure: number; lastBarTime: number }>;
+  result: AgentResult;
+}
+
+/** A fresh run id from the config's name: readable and unique. */
+export const newRunId = (name: string) => {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'arena';
+  return arenaRunIdSchema.parse(`${slug}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`);
+};
+
+/** Reads a recorded run: its config and each LLM agent's model exchanges, in order. */
+export async function readRecording(dir: string) {
+  const config = parseArenaConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')));
+  const events = (await readRunEvents<ArenaEventType>(dir, 'run')) ?? [];
+  const start = events.find((e) => e.type === 'run_start');
+  if (!start) throw new Error(`${join(dir, 'run.jsonl')} holds no run_start event: not an arena recording`);
+  const exchanges = new Map<string, ModelExchange[]>();
+  for (const e of events) if (e.type === 'llm_exchange') exchanges.set(e.agent as string, [...(exchanges.get(e.agent as string) ?? []), { request: e.request, response: e.response as ModelExchange['response'] }]);
+  const board = JSON.parse(await readFile(join(dir, 'board.json'), 'utf8').catch(() => 'null')) as ArenaBoard | null;
+  return { config, runId: start.runId as string, exchanges, board, events };
+}
+
+/**
+ * Starts an arena run: each agent trades its own paper account (arena:<run>:<agent>) through the
+ * real MCP tools, all on the gateway's one clock. Over history it runs in lockstep: the clock is
+ * paused at `from`, every agent takes its turn (concurrently), and only then does the runner step
+ * the clock one bar — so no agent ever sees a bar before every agent is done with the previous
+ * one. (The gateway's consumer-ack lockstep mode would give the same guarantee without a paused
+ * clock; pause + step needs nothing more from the gateway.) Live, agents act at each bar the
+ * running clock releases. Everything is recorded to OUT/run.jsonl.
+ */
+export function startArenaRun(options: ArenaRunOptions): ArenaRun {
+  const { config, admin, log, outDir } = options;
+  const runId = options.runId ?? newRunId(config.name);
+  const runLog = new RunLog<ArenaEventType>(outDir, 'run');
+  const live = isLive(config.market);
+  const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, currentDate: null, outDir };
+  let stopRequested = false;
+  const agents: AgentState[] = [];
+  const benchmark: BenchmarkPrices = { time: [], closes: config.market.symbols.map(() => []) };
+  let step = 0;
+
+  const board = (): ArenaBoard =>
+    buildBoard({
+      runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
+      from: live ? (benchmark.time.length ? isoDate(benchmark.time[0]) : '') || (state.currentDate ?? '') : (config.market as { from: string }).from,
+      to: live ? (state.currentDate ?? '') : (config.market as { to: string }).to,
+      currentDate: state.currentDate, stepsDone: state.stepsDone, stepsTotal: live ? ((config.market as { steps?: number }).steps ?? null) : null,
+      symbols: config.market.symbols, startingCash: config.startingCash, seed: config.seed,
+      agents: agents.map((a) => a.result), benchmark, error: state.error, now: Date.now(),
+    });
+
+  const publish = async (current: ArenaBoard) => {
+    await writeFile(join(outDir, 'board.json'), JSON.stringify(current, null, 2));
+    try {
+      await admin.publishArenaBoard(current);
+      state.publishError = undefined;
+    } catch (err) {
+      // The gateway may not serve arena boards (an older one): the run goes on, and says so.
+      state.publishError = `publishing the board failed: ${(err as Error).message}`;
+      log.warn({ runId, err: (err as Error).message }, 'arena board not published; it is in OUT/board.json');
+    }
+  };
+
+  const recordOrder = (agent: AgentState, order: Order, time: number) => {
+    runLog.record('order', { agent: agent.spec.name, step, order: { ...order, accountId: undefined } });
+    if (order.filledQuantity > 0 && order.avgFillPrice !== null && order.avgFillPrice !== undefined) {
+      const fill: ArenaFill = { time, symbol: order.symbol, side: order.side, quantity: order.filledQuantity, price: order.avgFillPrice, fees: order.fees };
+      agent.result.fills.push(fill);
+      checkFee(fill);
+      runLog.record('fill', { agent: agent.spec.name, step, ...fill });
+    }
+  };
+
+  // Costs are the gateway's; a fee other than the config's means the arena would compare agents under costs it does not state.
+  let costMismatch: ArenaConfigError | undefined;
+  const checkFee = (fill: ArenaFill) => {
+    const { feeBps, feePerShare } = config.costs;
+    if (feeBps === undefined && feePerShare === undefined) return;
+    const expected = ((feeBps ?? 0) * fill.quantity * fill.price) / 1e4 + (feePerShare ?? 0) * fill.quantity;
+    if (Math.abs(fill.fees - expected) > 0.01) {
+      costMismatch ??= new ArenaConfigError([{ field: 'costs', rule: `must match the gateway's (FEE_BPS, FEE_PER_SHARE): a fill of ${fill.quantity} ${fill.symbol} at ${fill.price} paid ${fill.fees} in fees, the config's costs give ${expected.toFixed(6)}` }]);
+    }
+  };
+
+  async function ruleTurn(agent: AgentState, portfolio: Portfolio, time: number) {
+    const symbols = config.market.symbols;
+    for (const symbol of symbols) {
+      const spec = agent.spec as Extract<ArenaAgent, { kind: 'rule' }>;
+      const first = !agent.strategies.has(symbol);
+      const fed = agent.strategies.get(symbol) ?? { strategy: createStrategy(spec.strategy), exposure: 0, lastBarTime: -Infinity };
+      agent.strategies.set(symbol, fed);
+      // The first turn warms the strategy up on the history before `from`; later turns ask only for the new bar.
+      const { bars } = await agent.tools.call<{ bars: Bar[] }>('get_history', { symbol, limit: first ? HISTORY_BARS : NEW_BARS });
+      for (const bar of bars) if (bar.time > fed.lastBarTime) fed.exposure = fed.strategy.onBar(bar);
+      const last = bars.at(-1);
+      if (!last) continue;
+      fed.lastBarTime = last.time;
+      const exposure = fed.exposure;
+      const held = portfolio.positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
+      const plan = planTrade({ exposure, equity: portfolio.equity, symbolCount: symbols.length, price: last.close, held });
+      if (plan.action === 'hold') continue;
+      try {
+        const order = await agent.tools.call<Order>(plan.action, { symbol, quantity: Math.abs(plan.delta), clientOrderId: `${agent.spec.name}-${step}-${symbol}` });
+        recordOrder(agent, order, time);
+      } catch (err) {
+        runLog.record('error', { agent: agent.spec.name, step, symbol, message: (err as Error).message });
+      }
+    }
+  }
+
+  async function llmTurn(agent: AgentState, date: string, time: number) {
+    const spec = agent.spec as Extract<ArenaAgent, { kind: 'llm' }>;
+    const decision = await decideWithLlm({ baseURL: agent.modelUrl!, apiKey: agent.apiKey!, model: spec.model, maxSteps: spec.maxSteps }, agent.tools, [
+      { role: 'system', content: SYSTEM_PROMPT },
+      {
+        role: 'user',
+        content: `Step ${step}, market date ${date}. Symbols: ${config.market.symbols.join(', ')}. Use clientOrderId "${spec.name}-${step}-<symbol>" on orders.`,
+      },
+    ]);
+    for (const call of decision.toolCalls) {
+      if ((call.name === 'buy' || call.name === 'sell') && !call.result.isError && call.result.structuredContent) recordOrder(agent, call.result.structuredContent as unknown as Order, time);
+    }
+  }
+
+  async function turn(agent: AgentState, date: string, time: number) {
+    try {
+      const portfolio = await agent.tools.call<Portfolio>('get_portfolio');
+      const previous = agent.result.equity.at(-1);
+      if (previous && previous.time >= time) previous.equity = portfolio.equity;
+      else agent.result.equity.push({ time, equity: portfolio.equity });
+      runLog.record('turn', { agent: agent.spec.name, step, date, equity: portfolio.equity, cash: portfolio.cash });
+      if (agent.spec.kind === 'rule') await ruleTurn(agent, portfolio, time);
+      else await llmTurn(agent, date, time);
+    } catch (err) {
+      runLog.record('error', { agent: agent.spec.name, step, message: (err as Error).message });
+    }
+    if (agent.model?.divergence) throw agent.model.divergence;
+    if (costMismatch) throw costMismatch;
+  }
+
+  async function recordCloses(time: number) {
+    if (benchmark.time.at(-1) === time) return;
+    const quotes = await Promise.all(config.market.symbols.map((symbol) => admin.getQuote(symbol)));
+    benchmark.time.push(time);
+    quotes.forEach((q, k) => benchmark.closes[k].push(q.price));
+  }
+
+  async function setUp() {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2));
+    const recording = options.replayOf ? await readRecording(options.replayOf) : undefined;
+    runLog.record('run_start', { runId, name: config.name, replayOf: recording?.runId ?? null, mode: live ? 'live' : 'lockstep' });
+    const missingKeys = config.agents.flatMap((a, index) =>
+      a.kind === 'llm' && !recording && !options.env[a.apiKeyVar] ? [{ field: `agents.${index}.apiKeyVar`, rule: `environment variable ${a.apiKeyVar} is not set` }] : [],
+    );
+    if (missingKeys.length) throw new ArenaConfigError(missingKeys);
+    for (const spec of config.agents) {
+      const accountId = `arena:${runId}:${spec.name}`;
+      const agent: AgentState = {
+        spec, accountId, strategies: new Map(),
+        tools: new AgentTools(options.mcpUrl, options.mcpToken, accountId, (name, args, result) =>
+          runLog.record('tool_call', { agent: spec.name, step, tool: name, arguments: args, isError: result.isError ?? false, result: result.structuredContent ?? result.content }),
+        ),
+        result: { name: spec.name, kind: spec.kind, accountId, equity: [], fills: [] },
+      };
+      if (spec.kind === 'llm') {
+        const source = recording
+          ? { mode: 'replay' as const, recorded: recording.exchanges.get(spec.name) ?? [], recordedRunId: recording.runId, runId }
+          : { mode: 'record' as const, upstream: spec.baseUrl };
+        agent.model = new ModelGateway(spec.name, source, (exchange) => {
+          const usage = exchange.response.usage;
+          agent.result.tokens = (agent.result.tokens ?? 0) + (usage?.total_tokens ?? (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
+          agent.result.inferenceCost = ((agent.result.tokens ?? 0) * (spec.pricePerMillionTokens ?? 0)) / 1e6;
+          runLog.record('llm_exchange', { agent: spec.name, step, request: exchange.request, response: exchange.response });
+        });
+        agent.modelUrl = await agent.model.start();
+        agent.apiKey = recording ? 'replay' : options.env[spec.apiKeyVar];
+      }
+      agents.push(agent);
+    }
+    // Every account opens with the gateway's PAPER_STARTING_CASH: the config must state the same.
+    const opened = await agents[0].tools.call<Portfolio>('get_portfolio');
+    if (opened.initialCash !== config.startingCash) {
+      throw new ArenaConfigError([{ field: 'startingCash', rule: `must equal the gateway's starting cash (PAPER_STARTING_CASH) ${opened.initialCash}; it is ${config.startingCash}` }]);
+    }
+  }
+
+  async function lockstep() {
+    const market = config.market as { from: string; to: string };
+    await admin.controlClock({ action: 'pause' });
+    let clock = await admin.controlClock({ action: 'restart', startDate: market.from, endDate: market.to });
+    for (;;) {
+      step++;
+      state.currentDate = clock.date;
+      await recordCloses(clock.time);
+      await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
+      state.stepsDone = step;
+      if (step % (options.publishEvery ?? 50) === 0) await publish(board());
+      if (stopRequested || clock.ended || clock.date >= market.to) return;
+      // Only now, every turn done, may the next bar show.
+      const next = await admin.controlClock({ action: 'step', bars: 1 });
+      if (next.time === clock.time) return;
+      clock = next;
+    }
+  }
+
+  async function liveLoop() {
+    const steps = (config.market as { steps?: number }).steps ?? Infinity;
+    let seen = -1;
+    while (!stopRequested && step < steps) {
+      const clock = await admin.getClock();
+      if (clock.time === seen) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      seen = clock.time;
+      step++;
+      state.currentDate = clock.date;
+      await recordCloses(clock.time);
+      await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
+      state.stepsDone = step;
+      if (step % (options.publishEvery ?? 50) === 0) await publish(board());
+    }
+  }
+
+  const done = (async () => {
+    try {
+      await setUp();
+      await (live ? liveLoop() : lockstep());
+      // The equity after the last turn's orders (their fees), at the last step's time.
+      await Promise.all(agents.map(async (agent) => {
+        const portfolio = await agent.tools.call<Portfolio>('get_portfolio').catch(() => undefined);
+        const last = agent.result.equity.at(-1);
+        if (portfolio && last) last.equity = portfolio.equity;
+      }));
+      const unserved = agents.find((a) => a.model && a.model.unserved() > 0);
+      if (unserved) throw new Error(`replay diverged: agent ${unserved.spec.name} made ${unserved.model!.unserved()} fewer model calls than the recording`);
+      state.status = stopRequested ? 'stopped' : 'finished';
+    } catch (err) {
+      state.status = 'failed';
+      state.error = (err as Error).message;
+      runLog.record('error', { step, message: state.error });
+      log.error({ runId, err: state.error }, 'arena run failed');
+    }
+    const final = board();
+    await publish(final).catch((err) => (state.publishError = (err as Error).message));
+    runLog.record('board', { board: final });
+    runLog.record('run_end', { status: state.status, steps: state.stepsDone });
+    await runLog.flush().catch((err) => log.error({ err }, 'cannot write the arena run log'));
+    await Promise.all(agents.map(async (a) => Promise.all([a.tools.close(), a.model?.close()])));
+    if (state.status === 'failed' && options.replayOf) log.error({ runId }, 'replay failed');
+    return final;
+  })();
+
+  return {
+    runId,
+    status: () => ({ ...state }),
+    stop: () => {
+      stopRequested = true;
+      return done;
+    },
+    done,
+  };
+}

@@ -1,0 +1,135 @@
+import { arenaBoardSchema, arenaRunIdSchema, GatewayClient } from '@tradeyard/gateway-contract';
+import { HttpError, urlVar } from '@tradeyard/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ArenaConfigError, arenaConfigSchema, parseArenaConfigText } from './config';
+import { newRunId, readRecording, startArenaRun, type ArenaRun } from './runner';
+
+/** The arena runner's variables; the trading-agent app spreads this shape into its config schema. */
+export const arenaServiceConfigShape = {
+  GATEWAY_URL: urlVar().default('http://127.0.0.1:8080').describe('The gateway the arena runner moves the market clock of and publishes boards to'),
+  ADMIN_USERNAME: z.string().min(1).default('admin').describe('Gateway admin the arena runner logs in as (the market clock is admin-only)'),
+  ADMIN_PASSWORD: z.string().min(1).optional().describe("That admin's password; unset, arena runs are refused"),
+};
+export interface ArenaServiceConfig {
+  GATEWAY_URL: string;
+  ADMIN_USERNAME: string;
+  ADMIN_PASSWORD?: string;
+  MCP_URL: string;
+  MCP_AUTH_TOKEN?: string;
+  DATA_DIR: string;
+}
+
+/** An admin client of the gateway: logs in with the configured admin. */
+export async function adminClient(config: ArenaServiceConfig): Promise<GatewayClient> {
+  if (!config.ADMIN_PASSWORD) throw new Error('ADMIN_PASSWORD is not set: the arena runner needs a gateway admin to move the market clock');
+  const anonymous = new GatewayClient({ baseUrl: config.GATEWAY_URL });
+  return anonymous.withToken((await anonymous.login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)).token);
+}
+
+const runParams = z.object({ id: arenaRunIdSchema });
+const runView = z.object({
+  id: z.string(),
+  status: z.enum(['running', 'finished', 'stopped', 'failed']),
+  stepsDone: z.number(),
+  currentDate: z.string().nullable(),
+  outDir: z.string(),
+  error: z.string().optional(),
+  publishError: z.string().optional(),
+  board: arenaBoardSchema.nullable(),
+});
+
+/**
+ * POST /api/v1/arena/runs (a config: 202 and the run's id), GET /api/v1/arena/runs/:id (status and
+ * the board so far), DELETE /api/v1/arena/runs/:id (stops it after the current step). One run at
+ * a time: the market clock is the gateway's one. Starting and stopping need admin (or the service token).
+ */
+export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
+  const runs = new Map<string, ArenaRun>();
+  const view = async (id: string) => {
+    const run = runs.get(id);
+    if (!run) throw new HttpError(404, { error: 'not_found', message: `no arena run ${id} since this service started` });
+    const { runId, name: _name, ...status } = run.status();
+    const board = await readFile(join(status.outDir, 'board.json'), 'utf8').then((text) => JSON.parse(text), () => null);
+    return { id: runId, ...status, board };
+  };
+  const routes: FastifyPluginAsyncZod = async (scope) => {
+    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaConfigSchema, response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
+      const running = [...runs.values()].find((r) => r.status().status === 'running');
+      if (running) throw new HttpError(409, { error: 'conflict', message: `arena run ${running.runId} is running on the market clock; stop it first (DELETE /api/v1/arena/runs/${running.runId})` });
+      let admin: GatewayClient;
+      try {
+        admin = await adminClient(config);
+      } catch (err) {
+        throw new HttpError(503, { error: 'unavailable', message: `cannot act as the gateway admin: ${(err as Error).message}` });
+      }
+      const runId = newRunId(request.body.name);
+      const run = startArenaRun({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, mcpToken: config.MCP_AUTH_TOKEN, admin, env: process.env, log });
+      runs.set(run.runId, run);
+      return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
+    });
+    scope.get('/api/v1/arena/runs/:id', { config: { auth: 'public' }, schema: { params: runParams, response: { 200: runView } } }, async (request) => view(request.params.id));
+    scope.delete('/api/v1/arena/runs/:id', { config: { auth: 'admin' }, schema: { params: runParams, response: { 200: runView } } }, async (request) => {
+      await view(request.params.id);
+      await runs.get(request.params.id)!.stop();
+      return view(request.params.id);
+    });
+  };
+  void app.register(routes);
+  return { stopAll: async () => void (await Promise.all([...runs.values()].map((r) => r.stop()))) };
+}
+
+export const ARENA_USAGE = 'usage: main.js arena --config=FILE.json --out=DIR | main.js arena --replay=RECORDED_DIR --out=DIR';
+
+/**
+ * `main.js arena`: runs a config file (or replays a recorded run) against the platform named by
+ * the environment, prints progress and the board, exits 0 when the run finished, 1 when it failed,
+ * 2 on a bad argument or config.
+ */
+export async function runArenaCommand(args: string[], io: { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown }; config: ArenaServiceConfig; log: Logger }): Promise<number> {
+  let values: { config?: string; out?: string; replay?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { config: { type: 'string' }, out: { type: 'string' }, replay: { type: 'string' } }, strict: true }));
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n${ARENA_USAGE}\n`);
+    return 2;
+  }
+  if (!values.out || (!values.config === !values.replay)) {
+    io.stderr.write(`${!values.out ? '--out is required' : 'give exactly one of --config and --replay'}\n${ARENA_USAGE}\n`);
+    return 2;
+  }
+  let arenaConfig;
+  try {
+    arenaConfig = values.replay ? (await readRecording(values.replay)).config : parseArenaConfigText(await readFile(values.config!, 'utf8'));
+  } catch (err) {
+    io.stderr.write(`${err instanceof ArenaConfigError ? `${values.config ?? values.replay}: ` : ''}${(err as Error).message}\n`);
+    return 2;
+  }
+  const run = startArenaRun({
+    config: arenaConfig, outDir: values.out, mcpUrl: io.config.MCP_URL, mcpToken: io.config.MCP_AUTH_TOKEN, admin: await adminClient(io.config), env: process.env, log: io.log, replayOf: values.replay,
+  });
+  const stop = () => void run.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const progress = setInterval(() => {
+    const s = run.status();
+    io.stderr.write(`arena ${s.runId}: step ${s.stepsDone}, ${s.currentDate ?? 'starting'}\n`);
+  }, 5000);
+  const board = await run.done.finally(() => clearInterval(progress));
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  for (const row of board.rows) {
+    const s = row.statistics;
+    const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+    io.stdout.write(`${String(row.rank ?? '-').padStart(2)} ${row.agent.padEnd(20)} return ${pct(s.totalReturn).padStart(9)}  sharpe ${(s.sharpe ?? NaN).toFixed(2).padStart(6)}  maxDD ${pct(s.maxDrawdown).padStart(8)}\n`);
+  }
+  for (const c of board.comparisons) io.stdout.write(`${c.verdict}\n`);
+  const status = run.status();
+  io.stdout.write(`${status.status}: ${status.stepsDone} steps; board in ${join(values.out, 'board.json')}, events in ${join(values.out, 'run.jsonl')}${status.publishError ? `; ${status.publishError}` : ''}${status.error ? `\nerror: ${status.error}` : ''}\n`);
+  return status.status === 'failed' ? 1 : 0;
+}

@@ -4,6 +4,7 @@ import {
   accountSettingsSchema,
   apiErrorSchema,
   barListSchema,
+  clockConsumerResponseSchema,
   clockControlResponseSchema,
   clockSchema,
   equityHistorySchema,
@@ -126,9 +127,20 @@ export class GatewayClient {
   getClock() {
     return this.request('GET', '/clock', { response: clockSchema });
   }
-  /** Pauses, resumes, steps, sets the speed of or restarts the replay (admin). */
+  /** Pauses, resumes, steps, sets the speed of, restarts or puts in lockstep the replay (admin). */
   controlClock(control: ClockControl) {
     return this.request('POST', '/clock', { body: control, response: clockControlResponseSchema });
+  }
+  /** Registers a lockstep consumer (trader or admin): in lockstep the clock waits for its acknowledgements. */
+  registerClockConsumer(name: string) {
+    return this.request('POST', '/clock/consumers', { body: { name }, response: clockConsumerResponseSchema });
+  }
+  /** The consumer finished the step at `time` (the clock's current time); the clock moves once every consumer did. */
+  ackClock(consumerId: string, time: number) {
+    return this.request('POST', `/clock/consumers/${encodeURIComponent(consumerId)}/ack`, { body: { time }, response: clockConsumerResponseSchema });
+  }
+  deregisterClockConsumer(consumerId: string) {
+    return this.request('DELETE', `/clock/consumers/${encodeURIComponent(consumerId)}`, { response: clockSchema });
   }
   placeOrder(order: PlaceOrder, idempotencyKey?: string) {
     return this.request('POST', '/orders', { body: order, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}, response: orderSchema });

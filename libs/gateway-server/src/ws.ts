@@ -1,4 +1,4 @@
-import { wsClientMessageSchema, type ClockDto, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { wsClientMessageSchema, type ClockDto, type StepMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -19,8 +19,14 @@ interface Client {
  */
 export function registerWebSocket(app: FastifyInstance, bus: EventBus, authenticate: (token: string | undefined) => Principal) {
   const clients = new Set<Client>();
-  const send = (client: Client, message: WsServerMessage) => {
-    if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
+  const send = (client: Client, message: WsServerMessage) => sendText(client, JSON.stringify(message));
+  const sendText = (client: Client, text: string) => {
+    if (client.socket.readyState === client.socket.OPEN) client.socket.send(text);
+  };
+  /** Serializes a message once for every client that wants it (the universe sends hundreds per step). */
+  const sendToEach = (message: WsServerMessage, wanted: (client: Client) => boolean) => {
+    let text: string | undefined;
+    for (const client of clients) if (wanted(client)) sendText(client, (text ??= JSON.stringify(message)));
   };
   const wants = (client: Client, channel: WsChannel, symbol?: string) =>
     client.channels.has(channel) && (!symbol || !client.symbols || client.symbols.has(symbol));
@@ -69,11 +75,18 @@ export function registerWebSocket(app: FastifyInstance, bus: EventBus, authentic
 
   return {
     broadcastMarket(event: MarketEvent) {
-      for (const client of clients) if (wants(client, event.channel, event.data.symbol)) send(client, event);
+      sendToEach(event, (client) => wants(client, event.channel, event.data.symbol));
     },
-    /** The clock's new state, speed or epoch (not its every step: bars and quotes show those). */
+    /** The clock's new state, speed, epoch, consumers or lockstep step (a running clock's steps show in bars and steps). */
     broadcastClock(clock: ClockDto) {
-      for (const client of clients) if (wants(client, 'clock')) send(client, { channel: 'clock', data: clock });
+      sendToEach({ channel: 'clock', data: clock }, (client) => wants(client, 'clock'));
+    },
+    /** The bars one tick released, in one message (a client's symbols filter them). */
+    broadcastStep(step: StepMessage) {
+      sendToEach({ channel: 'steps', data: step }, (client) => wants(client, 'steps') && !client.symbols);
+      for (const client of clients) {
+        if (wants(client, 'steps') && client.symbols) send(client, { channel: 'steps', data: { ...step, bars: step.bars.filter((bar) => client.symbols!.has(bar.symbol)) } });
+      }
     },
   };
 }

@@ -72,6 +72,7 @@ export class SignalPoster {
   private readonly queue: { signal: Signal; attempts: number }[] = [];
   private readonly queued = new Set<string>();
   private running = false;
+  private idleWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly journal: PendingJournal | undefined;
@@ -112,6 +113,19 @@ export class SignalPoster {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.wakeIdle();
+  }
+
+  /** Resolves once every signal enqueued so far was delivered or given up (a lockstep scanner acks a step only then). */
+  settled(): Promise<void> {
+    if (this.queue.length === 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle() {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((wake) => wake());
   }
 
   private async drain(): Promise<void> {
@@ -142,6 +156,7 @@ export class SignalPoster {
       }
     }
     this.running = false;
+    this.wakeIdle();
   }
 
   private finish(id: string) {

@@ -15,6 +15,7 @@ import {
   portfolioSchema,
   quoteDtoSchema,
   quoteListSchema,
+  signalBatchResponseSchema,
   signalListSchema,
   signalSchema,
   symbolListSchema,
@@ -174,6 +175,10 @@ export class GatewayClient {
   }
   postSignal(signal: Signal) {
     return this.request('POST', '/signals', { body: signal, response: signalSchema });
+  }
+  /** Posts up to MAX_SIGNAL_BATCH signals in one request; each is stored once per id. */
+  postSignals(signals: Signal[]) {
+    return this.request('POST', '/signals/batch', { body: { signals }, response: signalBatchResponseSchema });
   }
   searchSignals(query: SignalsQuery = {}) {
     return this.request('GET', '/signals', { query, response: signalListSchema });

@@ -266,6 +266,14 @@ export const signalSchema = z.object({
 });
 export type Signal = z.infer<typeof signalSchema>;
 export const signalListSchema = z.array(signalSchema);
+/** Most signals one POST /api/v1/signals/batch stores. */
+export const MAX_SIGNAL_BATCH = 1000;
+/** POST /api/v1/signals/batch: several signals in one request and one transaction (a lockstep step's). */
+export const signalBatchSchema = z.strictObject({ signals: z.array(signalSchema.strict()).min(1, 'must hold at least 1 signal').max(MAX_SIGNAL_BATCH, `must hold at most ${MAX_SIGNAL_BATCH} signals`) });
+export const signalBatchResponseSchema = z.object({
+  stored: z.number().int().describe('Signals new to the gateway, stored now'),
+  duplicates: z.number().int().describe('Signals it already had (same id), left as they were'),
+});
 
 export const signalsQuerySchema = z.object({
   symbol: symbolSchema.optional(),
@@ -364,6 +372,14 @@ export const wsClientMessageSchema = z.object({
   symbols: z.array(symbolSchema).optional(),
 });
 export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
+/**
+ * A lockstep consumer's acknowledgement over the socket (trader or admin tokens), the same as
+ * POST /api/v1/clock/consumers/:id/ack without an HTTP request per step. Nothing is answered on
+ * success (the next step's message follows); a refusal comes back as an `error` message with the
+ * HTTP status the REST route would answer (404: register again; 409: not the current step).
+ */
+export const wsAckMessageSchema = z.strictObject({ type: z.literal('ack'), consumer: consumerParamsSchema.shape.id, time: clockAckSchema.shape.time });
+export type WsAckMessage = z.infer<typeof wsAckMessageSchema>;
 /**
  * A `steps` message: every bar the clock released since the previous one, in one message, with the
  * clock as of them (in lockstep: one step; a consumer acknowledges `clock.time` once done with them).

@@ -24,6 +24,8 @@ import {
   quoteListSchema,
   registerConsumerSchema,
   roleSchema,
+  signalBatchResponseSchema,
+  signalBatchSchema,
   signalListSchema,
   signalSchema,
   signalsQuerySchema,
@@ -43,7 +45,7 @@ import { ClockStore } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
-import { insertSignal, searchSignals, signalMigrations } from './signal-store';
+import { insertSignal, insertSignals, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
@@ -369,6 +371,16 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       return reply.code(inserted ? 201 : 200).send(signal);
     },
   );
+  app.post(
+    '/api/v1/signals/batch',
+    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
+    async (request) => {
+      const { signals } = request.body;
+      const stored = (await insertSignals(db, signals)).length;
+      if (stored) relay.nudge();
+      return { stored, duplicates: signals.length - stored };
+    },
+  );
   app.get(
     '/api/v1/signals',
     { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
@@ -376,7 +388,16 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   );
 
   // The WebSocket checks its own clients: browsers cannot send an authorization header, so ?token=.
-  const ws = registerWebSocket(app, bus, (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal);
+  const ws = registerWebSocket(
+    app,
+    bus,
+    (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal,
+    (message) =>
+      clockCall((store) => store.ack(message.consumer, message.time)).catch((err: unknown) => {
+        if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
+        throw err;
+      }),
+  );
 
   /** Releases due bars to subscribers and fills resting limit orders they cross. */
   const tick = async () => {

@@ -109,6 +109,54 @@ describe('the market clock in lockstep', () => {
     await gateway.client.deregisterClockConsumer(live.consumer.id);
   });
 
+  it('takes acknowledgements over the WebSocket too, refusing an unknown consumer or a viewer with an error message', async () => {
+    const consumer = await gateway.client.registerClockConsumer('socket');
+    const open = async (token: string) => {
+      const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${token}`);
+      const messages: { channel: string; data: { status?: number; message?: string; bars?: unknown[]; clock?: { time: number } } }[] = [];
+      socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+      await new Promise((resolve) => socket.once('open', resolve));
+      return { socket, messages };
+    };
+    const { socket, messages } = await open(gateway.serviceToken);
+    try {
+      socket.send(JSON.stringify({ type: 'subscribe', channels: ['steps'] }));
+      await waitFor(() => messages.some((m) => m.channel === 'subscribed'));
+      const { time } = await viewer.getClock();
+      socket.send(JSON.stringify({ type: 'ack', consumer: consumer.consumer.id, time }));
+      await waitFor(() => messages.some((m) => m.channel === 'steps'));
+      expect((await viewer.getClock()).time).toBeGreaterThan(time);
+      socket.send(JSON.stringify({ type: 'ack', consumer: '00000000-0000-4000-8000-000000000000', time }));
+      socket.send(JSON.stringify({ type: 'ack', consumer: consumer.consumer.id, time: 'now' }));
+      await waitFor(() => messages.filter((m) => m.channel === 'error').length === 2);
+      expect(messages.filter((m) => m.channel === 'error').map((m) => m.data.status).sort()).toEqual([400, 404]);
+      expect(messages.find((m) => m.data.status === 400)!.data.message).toBe('time: must be a number');
+
+      const { token } = await new GatewayClient({ baseUrl: gateway.url }).login('watcher', 'watcher-pass-1');
+      const watcher = await open(token);
+      watcher.socket.send(JSON.stringify({ type: 'ack', consumer: consumer.consumer.id, time: (await viewer.getClock()).time }));
+      await waitFor(() => watcher.messages.some((m) => m.channel === 'error'));
+      expect(watcher.messages[0].data).toMatchObject({ status: 403 });
+      watcher.socket.close();
+    } finally {
+      socket.close();
+      await gateway.client.deregisterClockConsumer(consumer.consumer.id);
+    }
+  });
+
+  it('stores a batch of signals in one request, once per id, and refuses a bad batch whole', async () => {
+    const signal = (n: number) => ({ id: `batch-${n}`, symbol: 'SPX', rule: 'close > open', ruleId: 'up-day', time: spx[100].time + n, close: 100 + n, values: {} });
+    expect(await gateway.client.postSignals([signal(1), signal(2), signal(2)])).toEqual({ stored: 2, duplicates: 1 });
+    expect(await gateway.client.postSignals([signal(2), signal(3)])).toEqual({ stored: 1, duplicates: 1 });
+    expect((await gateway.client.searchSignals({ rule: 'up-day' })).map((s) => s.id).sort()).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    expect(await refusal(gateway.client.postSignals([signal(4), { ...signal(5), rule: '' }]))).toMatchObject({ status: 400, body: { details: [{ field: 'body.signals.1.rule' }] } });
+    expect(await refusal(gateway.client.postSignals(Array.from({ length: 1001 }, (_, n) => signal(n))))).toMatchObject({
+      status: 400,
+      body: { details: [{ field: 'body.signals', rule: 'must hold at most 1000 signals' }] },
+    });
+    expect(await gateway.client.searchSignals({ rule: 'up-day' })).toHaveLength(3);
+  });
+
   it('a restart clears the acknowledgements; pause and resume leave lockstep; bad actions are 400s', async () => {
     const a = await gateway.client.registerClockConsumer('a');
     const b = await gateway.client.registerClockConsumer('b');

@@ -68,6 +68,11 @@ export interface LockstepOptions {
   name: string;
   /** Resolves once the work the step's bars started is done (the scanner's: its signals posted). */
   settle: () => Promise<void>;
+  /**
+   * Acknowledge over REST instead of the socket. The socket is the default: no HTTP request per
+   * step (tools/bench/lockstep.ts measures both).
+   */
+  ackOverRest?: boolean;
 }
 
 /**
@@ -123,6 +128,7 @@ export class GatewayFeed implements Feed {
         this.rejected++;
         return;
       }
+      if (this.lockstep && message.channel === 'error') return this.refused(message.data);
       if (this.lockstep && message.channel === 'clock') {
         const clock = clockSchema.safeParse(message.data);
         if (clock.success) this.steps = this.steps.then(() => this.handleClock(clock.data));
@@ -189,19 +195,39 @@ export class GatewayFeed implements Feed {
   }
 
   private async ack(time: number) {
-    if (!this.consumerId || this.stopped) return;
-    try {
-      await this.lockstep!.client.ackClock(this.consumerId, time);
-    } catch (err) {
-      if (err instanceof GatewayError && err.status === 404) {
-        this.log.warn({ consumer: this.consumerId }, 'the gateway dropped this lockstep consumer; registering again');
-        this.consumerId = undefined;
-        await this.join();
-      } else if (err instanceof GatewayError && err.status === 409) {
-        // The clock moved on without this ack (restarted, left lockstep): the next step will be acknowledged.
-        this.log.debug({ time, err: err.message }, 'lockstep acknowledgement refused');
-      } else this.log.warn({ time, err: (err as Error).message }, 'lockstep acknowledgement failed');
+    const consumer = this.consumerId;
+    if (!consumer || this.stopped) return;
+    const socket = this.socket;
+    if (!this.lockstep!.ackOverRest && socket?.readyState === WebSocket.OPEN) {
+      // Answered only when refused, by an error message (see refused).
+      socket.send(JSON.stringify({ type: 'ack', consumer, time }));
+      return;
     }
+    try {
+      await this.lockstep!.client.ackClock(consumer, time);
+    } catch (err) {
+      if (err instanceof GatewayError) await this.ackRefused(consumer, time, err.status, err.message);
+      else this.log.warn({ time, err: (err as Error).message }, 'lockstep acknowledgement failed');
+    }
+  }
+
+  /** An error message on the socket: a refused acknowledgement carries its consumer and status. */
+  private refused(data: unknown) {
+    const refusal = data as { status?: number; consumer?: string; time?: number; message?: string } | undefined;
+    if (refusal?.consumer === undefined || refusal.status === undefined) return this.log.warn({ error: refusal?.message }, 'the gateway stream reported an error');
+    const { consumer, time, status, message } = refusal;
+    this.steps = this.steps.then(() => this.ackRefused(consumer, time ?? 0, status, message ?? ''));
+  }
+
+  private async ackRefused(consumer: string, time: number, status: number, message: string) {
+    if (status === 404 && consumer === this.consumerId) {
+      this.log.warn({ consumer }, 'the gateway dropped this lockstep consumer; registering again');
+      this.consumerId = undefined;
+      await this.join();
+    } else if (status === 409) {
+      // The clock moved on without this ack (restarted, left lockstep): the next step will be acknowledged.
+      this.log.debug({ time, err: message }, 'lockstep acknowledgement refused');
+    } else this.log.warn({ time, status, err: message }, 'lockstep acknowledgement failed');
   }
 
   stop(): void {

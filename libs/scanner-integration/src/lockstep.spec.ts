@@ -22,10 +22,10 @@ jest.setTimeout(180_000);
 describe('scanner over a watchlist, in lockstep with the real gateway', () => {
   it('registers, scans each step of the watchlist, posts its signals before acknowledging, and the clock runs to the end on its acks', async () => {
     const first = 300;
-    const last = 330;
-    const gateway = await startTestGateway({ startDate: day(first), env: { SYNTHETIC_SYMBOLS: '300' } });
+    const last = 315;
+    const gateway = await startTestGateway({ startDate: day(first), env: { SYNTHETIC_SYMBOLS: '250' } });
     const dir = mkdtempSync(join(tmpdir(), 'scanner-lockstep-'));
-    const watchlist = ['SPX', ...Array.from({ length: 250 }, (_, i) => `SYN${String(i).padStart(3, '0')}`)];
+    const watchlist = ['SPX', ...Array.from({ length: 200 }, (_, i) => `SYN${String(i).padStart(3, '0')}`)];
     const rules = [{ id: 'up-day', expression: 'close > open' }];
     writeFileSync(join(dir, 'rules.json'), JSON.stringify({ rules, watchlist }));
     const scanner = createScanner({
@@ -91,9 +91,9 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       expect(tooMany.status).toBe(400);
       expect((await tooMany.json()).details).toEqual([{ field: 'body.symbols', rule: 'must hold at most 2000 symbols' }]);
       expect((await put(['spx!'])).status).toBe(400);
-      expect((await put(['SYN299'], 'wrong-token')).status).toBe(401);
-      const changed = await put(['SYN299', 'SPX']);
-      expect(await changed.json()).toEqual({ symbols: ['SYN299', 'SPX'], all: false });
+      expect((await put(['SYN249'], 'wrong-token')).status).toBe(401);
+      const changed = await put(['SYN249', 'SPX']);
+      expect(await changed.json()).toEqual({ symbols: ['SYN249', 'SPX'], all: false });
       expect(await (await put([])).json()).toEqual({ symbols: [], all: true });
     } finally {
       await scanner.stop();
@@ -101,6 +101,32 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       await until(async () => (await gateway.client.getClock()).consumers.length === 0, 10_000);
       await gateway.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("posts the signals a step fires in one batch, and when the gateway refuses a batch, posts it again one by one so only the bad signal is given up", async () => {
+    const gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2' } });
+    const scanner = createScanner({
+      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, SIGNAL_POST_BACKOFF_MS: '5' }),
+      PORT: 0,
+    });
+    try {
+      const signal = (n: number, rule = 'close > open') => ({ id: `step-${n}`, symbol: 'SPX', rule, ruleId: 'up-day', time: spx[0].time + n, close: 100, values: {} });
+      const poster = scanner.poster()!;
+      // Enqueued in one task, as a step's bars fire them: one request for the five.
+      [1, 2, 3, 4, 5].forEach((n) => poster.enqueue(signal(n)));
+      await poster.settled();
+      expect(await gateway.requestCount('POST', '/api/v1/signals/batch')).toBe(1);
+      expect(await gateway.requestCount('POST', '/api/v1/signals')).toBe(0);
+      // A batch holding a signal the gateway refuses (an empty rule): the other two still arrive.
+      [6, 7].forEach((n) => poster.enqueue(signal(n)));
+      poster.enqueue(signal(8, ''));
+      await poster.settled();
+      expect({ delivered: poster.delivered, dropped: poster.dropped, pending: poster.pending }).toEqual({ delivered: 7, dropped: 1, pending: 0 });
+      expect((await gateway.client.searchSignals({ rule: 'up-day' })).map((s) => s.id).sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `step-${n}`));
+    } finally {
+      await scanner.stop();
+      await gateway.close();
     }
   });
 });

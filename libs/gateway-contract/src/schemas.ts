@@ -266,6 +266,14 @@ export const signalSchema = z.object({
 });
 export type Signal = z.infer<typeof signalSchema>;
 export const signalListSchema = z.array(signalSchema);
+/** Most signals one POST /api/v1/signals/batch stores. */
+export const MAX_SIGNAL_BATCH = 1000;
+/** POST /api/v1/signals/batch: several signals in one request and one transaction (a lockstep step's). */
+export const signalBatchSchema = z.strictObject({ signals: z.array(signalSchema.strict()).min(1, 'must hold at least 1 signal').max(MAX_SIGNAL_BATCH, `must hold at most ${MAX_SIGNAL_BATCH} signals`) });
+export const signalBatchResponseSchema = z.object({
+  stored: z.number().int().describe('Signals new to the gateway, stored now'),
+  duplicates: z.number().int().describe('Signals it already had (same id), left as they were'),
+});
 
 export const signalsQuerySchema = z.object({
   symbol: symbolSchema.optional(),
@@ -280,26 +288,44 @@ export type SignalsQuery = z.infer<typeof signalsQuerySchema>;
  * The market clock (GET /api/v1/clock, WebSocket channel clock, MCP get_clock): every route,
  * channel and tool answers as of `time`; no bar opening after it is visible.
  */
+const lockstepConsumerFields = {
+  id: z.string().describe('The id the gateway gave it at registration'),
+  name: z.string().describe('The name it registered with'),
+  lastAckWallMs: z.number().nullable().describe('Wall time (ms) of its last acknowledgement; null before the first'),
+  lastAckTime: z.number().nullable().describe('Market time (ms) of the last step it acknowledged; null before the first'),
+};
+export const lockstepConsumerSchema = z.object({ ...lockstepConsumerFields, acked: z.boolean().describe('It acknowledged the current step') });
+export type LockstepConsumerDto = z.infer<typeof lockstepConsumerSchema>;
+
 export const clockSchema = z.object({
   time: z.number().describe('The market time: open of the current bar (ms since the epoch)'),
   date: z.string().describe('The market date (YYYY-MM-DD)'),
-  state: z.enum(['running', 'paused', 'live']).describe('running or paused (a replay); live: a live venue on the wall clock, not controllable'),
+  state: z
+    .enum(['running', 'paused', 'lockstep', 'live'])
+    .describe('running or paused (a replay); lockstep: a replay that moves one step once every registered consumer acknowledged the current one; live: a live venue on the wall clock, not controllable'),
   ended: z.boolean().describe('The replay reached its end date (or its last bar) and stands there'),
   barsPerSecond: z.number().nullable().describe('Replay speed in bars per second; null for a live venue'),
   startDate: z.string().nullable().describe('The day the replay (re)started from'),
   endDate: z.string().nullable().describe('The last day the replay moves to; null: to its last bar'),
   epoch: z.number().int().describe('Counts restarts: the clock moves backwards only when this grows'),
+  consumers: z.array(lockstepConsumerSchema).describe('Registered lockstep consumers; in lockstep the clock waits for each of them'),
+  dropped: z
+    .array(z.object({ ...lockstepConsumerFields, droppedWallMs: z.number().describe('Wall time (ms) it was dropped') }))
+    .describe('The latest consumers dropped for not acknowledging within CLOCK_CONSUMER_TIMEOUT_MS, newest last'),
 });
 export type ClockDto = z.infer<typeof clockSchema>;
 
 /** Largest replay speed an admin may set: each step releases a bar of every symbol. */
 export const MAX_BARS_PER_SECOND = 1000;
-export const clockActionSchema = z.enum(['pause', 'resume', 'step', 'speed', 'restart'], { error: 'must be one of pause, resume, step, speed, restart' });
+export const clockActionSchema = z.enum(['pause', 'resume', 'step', 'speed', 'restart', 'lockstep'], { error: 'must be one of pause, resume, step, speed, restart, lockstep' });
 /** Which fields each action takes: required ones, and every other one must be omitted. */
-const clockFieldsOf = { pause: [], resume: [], step: ['bars'], speed: ['barsPerSecond'], restart: ['startDate'] } as const;
+const clockFieldsOf = { pause: [], resume: [], step: ['bars'], speed: ['barsPerSecond'], restart: ['startDate'], lockstep: [] } as const;
 const optionalClockFields = { restart: ['endDate'] } as Partial<Record<z.infer<typeof clockActionSchema>, readonly string[]>>;
 
-/** POST /api/v1/clock (admin): pause, resume, step N bars while paused, set the speed, restart from a date. */
+/**
+ * POST /api/v1/clock (admin): pause, resume, step N bars while paused, set the speed, restart from a
+ * date, or enter lockstep (resume and pause leave it).
+ */
 export const clockControlSchema = z
   .strictObject({
     action: clockActionSchema,
@@ -325,8 +351,20 @@ export const clockControlResponseSchema = clockSchema.extend({
 });
 export type ClockControlResponse = z.infer<typeof clockControlResponseSchema>;
 
+/** POST /api/v1/clock/consumers: a lockstep consumer registers (trader or admin); the answer carries its id. */
+export const registerConsumerSchema = z.strictObject({
+  name: z.string({ error: 'is required' }).regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, dot, colon, dash or underscore').describe('Who it is, shown in GET /api/v1/clock (e.g. scanner)'),
+});
+export const consumerParamsSchema = z.object({ id: z.string().uuid('must be a consumer id (UUID) from POST /api/v1/clock/consumers') });
+/** POST /api/v1/clock/consumers/:id/ack: the consumer finished the step at `time` (the clock's current time). */
+export const clockAckSchema = z.strictObject({
+  time: z.number({ error: 'must be a number' }).int('must be a whole number of ms').describe('The market time of the step it finished: the clock\'s current time'),
+});
+export const clockConsumerResponseSchema = z.object({ consumer: lockstepConsumerSchema, clock: clockSchema });
+export type ClockConsumerResponse = z.infer<typeof clockConsumerResponseSchema>;
+
 /** WebSocket /ws channels; a client subscribes with {type:'subscribe', channels, symbols?}. */
-export const wsChannelSchema = z.enum(['quotes', 'bars', 'signals', 'orders', 'fills', 'clock']);
+export const wsChannelSchema = z.enum(['quotes', 'bars', 'signals', 'orders', 'fills', 'clock', 'steps']);
 export type WsChannel = z.infer<typeof wsChannelSchema>;
 export const wsClientMessageSchema = z.object({
   type: z.enum(['subscribe', 'unsubscribe']),
@@ -334,7 +372,21 @@ export const wsClientMessageSchema = z.object({
   symbols: z.array(symbolSchema).optional(),
 });
 export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
-/** Every server message: {channel, data} where data is a Quote, Bar, Signal, Order, Fill or Clock (on a change of state, speed or epoch). */
+/**
+ * A lockstep consumer's acknowledgement over the socket (trader or admin tokens), the same as
+ * POST /api/v1/clock/consumers/:id/ack without an HTTP request per step. Nothing is answered on
+ * success (the next step's message follows); a refusal comes back as an `error` message with the
+ * HTTP status the REST route would answer (404: register again; 409: not the current step).
+ */
+export const wsAckMessageSchema = z.strictObject({ type: z.literal('ack'), consumer: consumerParamsSchema.shape.id, time: clockAckSchema.shape.time });
+export type WsAckMessage = z.infer<typeof wsAckMessageSchema>;
+/**
+ * A `steps` message: every bar the clock released since the previous one, in one message, with the
+ * clock as of them (in lockstep: one step; a consumer acknowledges `clock.time` once done with them).
+ */
+export const stepMessageSchema = z.object({ clock: clockSchema, bars: z.array(barSchema) });
+export type StepMessage = z.infer<typeof stepMessageSchema>;
+/** Every server message: {channel, data} where data is a Quote, Bar, Signal, Order, Fill, Clock (on a change of state, speed, epoch or lockstep step) or StepMessage. */
 export interface WsServerMessage {
   channel: WsChannel | 'error' | 'subscribed';
   data: unknown;

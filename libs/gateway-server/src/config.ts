@@ -76,6 +76,13 @@ export const gatewayConfigSchema = z.object({
   MAX_ORDER_NOTIONAL: nonNegative(0, 'Largest notional of one order; 0: no limit'),
   MAX_POSITION_NOTIONAL: nonNegative(0, 'Largest notional of one position; 0: no limit'),
   ALLOW_SHORT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').describe('Allow selling more than is held'),
+  CLOCK_CONSUMER_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(3_600_000, 'must be at most 3600000 (an hour)')
+    .default(30_000)
+    .describe('Lockstep: a registered consumer that has not acknowledged the current step for this long is dropped (and logged), so a dead one does not stall the market'),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),
 }).superRefine((config, ctx) => {

@@ -7,9 +7,12 @@ import {
   arenaAccountIdSchema,
   barListSchema,
   barsQuerySchema,
+  clockAckSchema,
+  clockConsumerResponseSchema,
   clockControlResponseSchema,
   clockControlSchema,
   clockSchema,
+  consumerParamsSchema,
   equityHistorySchema,
   loginRequestSchema,
   loginResponseSchema,
@@ -21,7 +24,10 @@ import {
   portfolioSchema,
   quoteDtoSchema,
   quoteListSchema,
+  registerConsumerSchema,
   roleSchema,
+  signalBatchResponseSchema,
+  signalBatchSchema,
   signalListSchema,
   signalSchema,
   signalsQuerySchema,
@@ -29,8 +35,8 @@ import {
   type ClockDto,
   type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
-import { isoDate, symbolSchema } from '@tradeyard/market-data';
-import { ClockConflictError, type MarketHub, openMarket, UnsupportedIntervalError } from '@tradeyard/market-hub';
+import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
+import { ClockConflictError, type MarketHub, openMarket, UnknownConsumerError, UnsupportedIntervalError } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
 import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
@@ -41,7 +47,7 @@ import { ClockStore } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
-import { insertSignal, searchSignals, signalMigrations } from './signal-store';
+import { insertSignal, insertSignals, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
@@ -106,11 +112,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   });
   const { hub } = market;
   // A replay's clock is stored and controllable; a live venue's is the wall clock.
-  const clockStore = market.clock && new ClockStore(db, market.clock, (view) => ws.broadcastClock(view));
+  const clockStore = market.clock && new ClockStore(db, market.clock, (view) => ws.broadcastClock(view), depLog);
   await clockStore?.init();
   const liveClock = (): ClockDto => {
     const time = hub.time();
-    return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0 };
+    return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0, consumers: [], dropped: [] };
   };
   const broker = new Broker(
     db,
@@ -245,18 +251,48 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   );
 
   app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async () => clockStore?.view() ?? liveClock());
+  /** The replay's clock store; a live venue's wall clock has none to control or wait for. */
+  const replayClock = () => {
+    if (!clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${config.MARKET_PROVIDER} market runs on the wall clock; only a replay's clock can be controlled` });
+    return clockStore;
+  };
+  /** Runs a clock operation, answering its refusals as 404 (unknown consumer) or 409 (not now), and releases the step it moved to at once. */
+  const clockCall = async <T>(fn: (store: ClockStore) => Promise<T>): Promise<T> => {
+    const store = replayClock();
+    const before = store.view().time;
+    let result: T;
+    try {
+      result = await fn(store);
+    } catch (err) {
+      if (err instanceof ClockConflictError) throw new HttpError(409, { error: 'conflict', message: err.message });
+      if (err instanceof UnknownConsumerError) throw new HttpError(404, { error: 'not_found', message: err.message, details: [{ field: 'params.id', rule: 'must be a registered lockstep consumer' }] });
+      throw err;
+    }
+    // A lockstep step completed by this call: its bars go out now, not at the next timer tick.
+    if (store.view().time !== before) await tick();
+    return result;
+  };
   app.post(
     '/api/v1/clock',
     { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
-    async (request) => {
-      if (!clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${config.MARKET_PROVIDER} market runs on the wall clock; only a replay's clock can be controlled` });
-      try {
-        return await clockStore.control(request.body);
-      } catch (err) {
-        if (err instanceof ClockConflictError) throw new HttpError(409, { error: 'conflict', message: err.message });
-        throw err;
-      }
-    },
+    async (request) => clockCall((store) => store.control(request.body)),
+  );
+  // Lockstep consumers are services that trade or scan (the service token, role trader) or admins; the
+  // consumer id answered at registration is what its acknowledgements and deregistration name.
+  app.post(
+    '/api/v1/clock/consumers',
+    { config: { auth: 'trader' }, schema: { tags: ['market'], body: registerConsumerSchema, response: { 201: clockConsumerResponseSchema } } },
+    async (request, reply) => reply.code(201).send(await clockCall((store) => store.register(request.body.name))),
+  );
+  app.post(
+    '/api/v1/clock/consumers/:id/ack',
+    { config: { auth: 'trader' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
+    async (request) => clockCall((store) => store.ack(request.params.id, request.body.time)),
+  );
+  app.delete(
+    '/api/v1/clock/consumers/:id',
+    { config: { auth: 'trader' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
+    async (request) => clockCall((store) => store.deregister(request.params.id)),
   );
 
   app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () => hub.symbolInfo());
@@ -356,6 +392,16 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       return reply.code(inserted ? 201 : 200).send(signal);
     },
   );
+  app.post(
+    '/api/v1/signals/batch',
+    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
+    async (request) => {
+      const { signals } = request.body;
+      const stored = (await insertSignals(db, signals)).length;
+      if (stored) relay.nudge();
+      return { stored, duplicates: signals.length - stored };
+    },
+  );
   app.get(
     '/api/v1/signals',
     { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
@@ -363,12 +409,23 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   );
 
   // The WebSocket checks its own clients: browsers cannot send an authorization header, so ?token=.
-  const ws = registerWebSocket(app, bus, (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal);
+  const ws = registerWebSocket(
+    app,
+    bus,
+    (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal,
+    (message) =>
+      clockCall((store) => store.ack(message.consumer, message.time)).catch((err: unknown) => {
+        if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
+        throw err;
+      }),
+  );
 
   /** Releases due bars to subscribers and fills resting limit orders they cross. */
   const tick = async () => {
     const events = hub.tick();
     events.forEach(ws.broadcastMarket);
+    const bars: Bar[] = events.flatMap((e) => (e.channel === 'bars' ? [e.data] : []));
+    if (bars.length) ws.broadcastStep({ clock: clockStore?.view() ?? liveClock(), bars });
     // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
     // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
     if (events.length === 0) return;
@@ -390,7 +447,15 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     ticker = setTimeout(loop, period());
     if (clockStore) {
       // Another replica's change to the clock reaches this one within a second.
-      clockRefresher = setInterval(() => clockStore.refresh().catch((err) => service.log.error({ err }, 'reading the market clock failed')), 1000);
+      // Lockstep consumers that stopped acknowledging are dropped here, at most a second after their timeout.
+      clockRefresher = setInterval(
+        () =>
+          clockStore
+            .refresh()
+            .then(() => clockStore.expire(config.CLOCK_CONSUMER_TIMEOUT_MS))
+            .catch((err) => service.log.error({ err }, 'reading the market clock failed')),
+        1000,
+      );
     }
   });
 

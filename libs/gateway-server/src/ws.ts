@@ -1,4 +1,5 @@
-import { wsClientMessageSchema, type ClockDto, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { wsAckMessageSchema, wsClientMessageSchema, type ClockDto, type StepMessage, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { HttpError } from '@tradeyard/service-kit';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -17,10 +18,29 @@ interface Client {
  * optionally for some symbols. Orders and fills go only to their account (admins see all);
  * they and signals arrive through the bus, so a fill on one replica reaches clients of all.
  */
-export function registerWebSocket(app: FastifyInstance, bus: EventBus, authenticate: (token: string | undefined) => Principal) {
+export function registerWebSocket(
+  app: FastifyInstance,
+  bus: EventBus,
+  authenticate: (token: string | undefined) => Principal,
+  /** A lockstep acknowledgement sent over the socket; throws the HttpError the REST route would answer. */
+  ack: (message: WsAckMessage) => Promise<unknown>,
+) {
   const clients = new Set<Client>();
-  const send = (client: Client, message: WsServerMessage) => {
-    if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
+  const send = (client: Client, message: WsServerMessage) => sendText(client, JSON.stringify(message));
+  const sendText = (client: Client, text: string) => {
+    if (client.socket.readyState === client.socket.OPEN) client.socket.send(text);
+  };
+  /** Serializes a message once for every client that wants it (the universe sends hundreds per step). */
+  const sendToEach = (message: WsServerMessage, wanted: (client: Client) => boolean) => {
+    let text: string | undefined;
+    for (const client of clients) if (wanted(client)) sendText(client, (text ??= JSON.stringify(message)));
+  };
+  const acknowledge = (client: Client, message: unknown) => {
+    const parsed = wsAckMessageSchema.safeParse(message);
+    const refuse = (status: number, text: string) => send(client, { channel: 'error', data: { status, message: text, ...(parsed.success && { consumer: parsed.data.consumer, time: parsed.data.time }) } });
+    if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
+    if (client.principal.role === 'viewer') return refuse(403, 'requires role trader or admin; this token has role viewer');
+    ack(parsed.data).catch((err: unknown) => (err instanceof HttpError ? refuse(err.status, err.body.message) : refuse(500, 'the acknowledgement failed; retry it over REST')));
   };
   const wants = (client: Client, channel: WsChannel, symbol?: string) =>
     client.channels.has(channel) && (!symbol || !client.symbols || client.symbols.has(symbol));
@@ -40,7 +60,9 @@ export function registerWebSocket(app: FastifyInstance, bus: EventBus, authentic
     socket.on('message', (raw) => {
       let parsed;
       try {
-        parsed = wsClientMessageSchema.safeParse(JSON.parse(String(raw)));
+        const message = JSON.parse(String(raw));
+        if (message?.type === 'ack') return acknowledge(client, message);
+        parsed = wsClientMessageSchema.safeParse(message);
       } catch {
         return send(client, { channel: 'error', data: { message: 'messages must be JSON' } });
       }
@@ -69,11 +91,18 @@ export function registerWebSocket(app: FastifyInstance, bus: EventBus, authentic
 
   return {
     broadcastMarket(event: MarketEvent) {
-      for (const client of clients) if (wants(client, event.channel, event.data.symbol)) send(client, event);
+      sendToEach(event, (client) => wants(client, event.channel, event.data.symbol));
     },
-    /** The clock's new state, speed or epoch (not its every step: bars and quotes show those). */
+    /** The clock's new state, speed, epoch, consumers or lockstep step (a running clock's steps show in bars and steps). */
     broadcastClock(clock: ClockDto) {
-      for (const client of clients) if (wants(client, 'clock')) send(client, { channel: 'clock', data: clock });
+      sendToEach({ channel: 'clock', data: clock }, (client) => wants(client, 'clock'));
+    },
+    /** The bars one tick released, in one message (a client's symbols filter them). */
+    broadcastStep(step: StepMessage) {
+      sendToEach({ channel: 'steps', data: step }, (client) => wants(client, 'steps') && !client.symbols);
+      for (const client of clients) {
+        if (wants(client, 'steps') && client.symbols) send(client, { channel: 'steps', data: { ...step, bars: step.bars.filter((bar) => client.symbols!.has(bar.symbol)) } });
+      }
     },
   };
 }

@@ -22,7 +22,7 @@ describe('the market clock over REST', () => {
   afterAll(() => gateway.close());
 
   it('shows every caller the clock, running from the start date, and the bars up to it', async () => {
-    expect(await viewer.getClock()).toEqual({ time: spx[100].time, date: day(100), state: 'running', ended: false, barsPerSecond: 1, startDate: day(100), endDate: null, epoch: 0 });
+    expect(await viewer.getClock()).toEqual({ time: spx[100].time, date: day(100), state: 'running', ended: false, barsPerSecond: 1, startDate: day(100), endDate: null, epoch: 0, consumers: [], dropped: [] });
     await gateway.clock.advance(2);
     expect((await viewer.getClock()).date).toBe(day(102));
     expect(await lastBarDate()).toBe(day(102));
@@ -72,7 +72,7 @@ describe('the market clock over REST', () => {
   });
 
   it.each([
-    [{ action: 'fly' }, 'body.action', 'must be one of pause, resume, step, speed, restart'],
+    [{ action: 'fly' }, 'body.action', 'must be one of pause, resume, step, speed, restart, lockstep'],
     [{ action: 'step' }, 'body.bars', 'is required for action step'],
     [{ action: 'step', bars: 1.5 }, 'body.bars', 'must be a whole number'],
     [{ action: 'step', bars: 0 }, 'body.bars', 'must be at least 1'],

@@ -1,6 +1,6 @@
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import type { SymbolFeed } from './market-hub';
-import { ClockConflictError, ReplayClock } from './replay-clock';
+import { ClockConflictError, ReplayClock, UnknownConsumerError } from './replay-clock';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -63,5 +63,87 @@ describe('ReplayClock', () => {
     adopt({ action: 'restart', startDate: day(0) });
     seconds(60);
     expect(clock.view()).toMatchObject({ date: day(120), ended: false, endDate: null });
+  });
+});
+
+describe('ReplayClock in lockstep', () => {
+  let now = 0;
+  let clock: ReplayClock;
+  const adopt = (operation: Parameters<ReplayClock['apply']>[0]) => clock.load(clock.apply(operation));
+  const ack = (id: string) => adopt({ action: 'ack', id, time: clock.time() });
+  beforeEach(() => {
+    now = 0;
+    clock = new ReplayClock(feeds, { barsPerSecond: 2, startDate: day(10), startedAt: 0, now: () => now });
+    adopt({ action: 'lockstep' });
+  });
+
+  it('stands still with no consumer, however much wall time passes', () => {
+    now += 60_000;
+    expect(clock.view()).toMatchObject({ date: day(10), state: 'lockstep', consumers: [] });
+  });
+
+  it('advances one step as soon as every consumer acknowledged the current one, never before', () => {
+    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    adopt({ action: 'register', id: 'b', name: 'agent' });
+    ack('a');
+    expect(clock.index()).toBe(10);
+    expect(clock.view().consumers).toEqual([
+      { id: 'a', name: 'scanner', acked: true, lastAckWallMs: 0, lastAckTime: spx[10].time },
+      { id: 'b', name: 'agent', acked: false, lastAckWallMs: null, lastAckTime: null },
+    ]);
+    ack('b');
+    expect(clock.index()).toBe(11);
+    expect(clock.view().consumers.every((c) => !c.acked)).toBe(true);
+    ack('b');
+    ack('a');
+    expect(clock.index()).toBe(12);
+  });
+
+  it('refuses an ack of another step, from an unknown consumer, or outside lockstep', () => {
+    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    expect(() => clock.apply({ action: 'ack', id: 'a', time: spx[9].time })).toThrow(ClockConflictError);
+    expect(() => clock.apply({ action: 'ack', id: 'zz', time: clock.time() })).toThrow(UnknownConsumerError);
+    adopt({ action: 'pause' });
+    expect(() => clock.apply({ action: 'ack', id: 'a', time: clock.time() })).toThrow('not in lockstep');
+    // Resume and pause leave lockstep; step refuses a lockstep clock.
+    adopt({ action: 'lockstep' });
+    expect(() => clock.apply({ action: 'step', bars: 1 })).toThrow(ClockConflictError);
+  });
+
+  it('drops a consumer that held the step up for longer than the timeout, reports it, and goes on without it', () => {
+    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    adopt({ action: 'register', id: 'b', name: 'dead' });
+    ack('a');
+    now += 1000;
+    adopt({ action: 'expire', timeoutMs: 1000 });
+    expect(clock.view().consumers).toHaveLength(2);
+    now += 1;
+    adopt({ action: 'expire', timeoutMs: 1000 });
+    expect(clock.view()).toMatchObject({ date: day(11), consumers: [{ id: 'a', acked: false }], dropped: [{ id: 'b', name: 'dead', lastAckTime: null, droppedWallMs: 1001 }] });
+  });
+
+  it('advances when the last consumer it waited for deregisters; a restart clears the acknowledgements', () => {
+    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    adopt({ action: 'register', id: 'b', name: 'agent' });
+    ack('a');
+    adopt({ action: 'deregister', id: 'b' });
+    expect(clock.index()).toBe(11);
+    ack('a');
+    adopt({ action: 'register', id: 'b', name: 'agent' });
+    expect(clock.index()).toBe(12);
+    ack('a');
+    adopt({ action: 'restart', startDate: day(3) });
+    expect(clock.view()).toMatchObject({ date: day(3), state: 'lockstep', epoch: 1 });
+    expect(clock.view().consumers.map((c) => c.acked)).toEqual([false, false]);
+    ack('b');
+    expect(clock.index()).toBe(3);
+  });
+
+  it('stands at its end date in lockstep', () => {
+    adopt({ action: 'restart', startDate: day(0), endDate: day(1) });
+    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    ack('a');
+    ack('a');
+    expect(clock.view()).toMatchObject({ date: day(1), ended: true });
   });
 });

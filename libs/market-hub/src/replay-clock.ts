@@ -27,26 +27,65 @@ export interface ReplayClockState {
   endDate?: string;
   /** Counts restarts: the clock moves backwards only into a new epoch. */
   epoch: number;
+  /** Lockstep: the clock stands until every registered consumer acknowledged the current step. */
+  lockstep?: boolean;
+  /** When the current lockstep step began (entered, advanced to, restarted): consumers' timeouts count from it. */
+  stepSinceWallMs?: number;
+  /** Registered lockstep consumers (kept across modes; only lockstep waits for them). */
+  consumers?: LockstepConsumer[];
+  /** The latest consumers dropped for not acknowledging in time, newest last (at most DROPPED_KEPT). */
+  dropped?: DroppedConsumer[];
 }
+
+export interface LockstepConsumer {
+  id: string;
+  name: string;
+  registeredWallMs: number;
+  /** It acknowledged the current step. */
+  acked: boolean;
+  /** Wall time and market time of its last acknowledgement; null before the first. */
+  lastAckWallMs: number | null;
+  lastAckTime: number | null;
+}
+
+export interface DroppedConsumer extends Omit<LockstepConsumer, 'acked'> {
+  droppedWallMs: number;
+}
+
+/** How many dropped consumers the state keeps for GET /api/v1/clock. */
+export const DROPPED_KEPT = 20;
+/** Most consumers one clock waits for: each ack rewrites the stored state, which holds them all. */
+export const MAX_LOCKSTEP_CONSUMERS = 100;
 
 export type ClockOperation =
   | { action: 'pause' }
   | { action: 'resume' }
   | { action: 'step'; bars: number }
   | { action: 'speed'; barsPerSecond: number }
-  | { action: 'restart'; startDate: string; endDate?: string };
+  | { action: 'restart'; startDate: string; endDate?: string }
+  | { action: 'lockstep' }
+  // The lockstep consumers' own operations (not an admin's): the caller gives the new id.
+  | { action: 'register'; id: string; name: string }
+  | { action: 'ack'; id: string; time: number }
+  | { action: 'deregister'; id: string }
+  /** Drops consumers that held the current step up for longer than `timeoutMs`. */
+  | { action: 'expire'; timeoutMs: number };
 
 /** The clock as clients see it (the gateway contract's ClockDto). */
 export interface ClockView {
   time: number;
   date: string;
-  state: 'running' | 'paused';
+  state: 'running' | 'paused' | 'lockstep';
   /** Reached its end date (or the last bar): it stands there while running. */
   ended: boolean;
   barsPerSecond: number;
   startDate: string;
   endDate: string | null;
   epoch: number;
+  /** Registered lockstep consumers with their last acknowledgement (wall ms and market time). */
+  consumers: Omit<LockstepConsumer, 'registeredWallMs'>[];
+  /** Consumers dropped for not acknowledging within the timeout, newest last. */
+  dropped: Omit<DroppedConsumer, 'registeredWallMs'>[];
 }
 
 /** An operation the clock's state does not allow, e.g. stepping a running clock. */
@@ -54,6 +93,14 @@ export class ClockConflictError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ClockConflictError';
+  }
+}
+
+/** A lockstep consumer the clock does not know (never registered, deregistered or dropped). */
+export class UnknownConsumerError extends Error {
+  constructor(readonly id: string) {
+    super(`no lockstep consumer ${id}: it deregistered, was dropped for not acknowledging in time, or never registered; register again`);
+    this.name = 'UnknownConsumerError';
   }
 }
 
@@ -111,7 +158,7 @@ export class ReplayClock {
   /** The step shown now. */
   index(): number {
     const s = this.state;
-    const moved = s.paused ? 0 : Math.floor(((this.now() - s.anchorWallMs) / 1000) * s.barsPerSecond);
+    const moved = s.paused || s.lockstep ? 0 : Math.floor(((this.now() - s.anchorWallMs) / 1000) * s.barsPerSecond);
     const index = Math.max(0, Math.min(s.anchorIndex + Math.max(0, moved), this.endIndex(s)));
     this.shown = Math.max(this.shown, index);
     return this.shown;
@@ -134,23 +181,70 @@ export class ReplayClock {
 
   /** The state after `operation` at the current wall time; the caller stores it, then loads it. */
   apply(operation: ClockOperation): ReplayClockState {
-    const at = { ...this.state, anchorIndex: this.index(), anchorWallMs: this.now() };
+    const now = this.now();
+    const at: ReplayClockState = { ...this.state, anchorIndex: this.index(), anchorWallMs: now };
+    const consumers = at.consumers ?? [];
     switch (operation.action) {
       case 'pause':
-        return { ...at, paused: true };
+        return { ...at, paused: true, lockstep: false };
       case 'resume':
-        return { ...at, paused: false };
+        return { ...at, paused: false, lockstep: false };
       case 'speed':
         return { ...at, barsPerSecond: operation.barsPerSecond };
       case 'step':
-        if (!this.state.paused) throw new ClockConflictError('step moves a paused clock only: pause it first');
+        if (!this.state.paused || this.state.lockstep) throw new ClockConflictError('step moves a paused clock only: pause it first');
         return { ...at, anchorIndex: Math.min(at.anchorIndex + operation.bars, this.endIndex(at)) };
       case 'restart': {
-        // A new end date or none: the previous end does not carry over.
-        const next: ReplayClockState = { ...at, startDate: operation.startDate, endDate: operation.endDate, epoch: at.epoch + 1 };
+        // A new end date or none: the previous end does not carry over; acknowledgements of the old epoch do not count.
+        const next: ReplayClockState = { ...at, startDate: operation.startDate, endDate: operation.endDate, epoch: at.epoch + 1, ...this.newStep(consumers, now) };
         return { ...next, anchorIndex: Math.min(this.indexOf(operation.startDate), this.endIndex(next)) };
       }
+      case 'lockstep':
+        if (this.state.lockstep) return at;
+        return { ...at, paused: false, lockstep: true, ...this.newStep(consumers, now) };
+      case 'register': {
+        if (consumers.length >= MAX_LOCKSTEP_CONSUMERS) throw new ClockConflictError(`the clock has ${MAX_LOCKSTEP_CONSUMERS} consumers, the most it waits for; deregister one first`);
+        const consumer: LockstepConsumer = { id: operation.id, name: operation.name, registeredWallMs: now, acked: false, lastAckWallMs: null, lastAckTime: null };
+        return { ...at, consumers: [...consumers, consumer] };
+      }
+      case 'ack': {
+        const consumer = this.consumer(consumers, operation.id);
+        if (!at.lockstep) throw new ClockConflictError(`the clock is ${at.paused ? 'paused' : 'running'}, not in lockstep: acknowledgements count only in lockstep`);
+        const current = this.calendar[at.anchorIndex];
+        if (operation.time !== current) throw new ClockConflictError(`time ${operation.time} (${isoDate(operation.time)}) is not the current step ${current} (${isoDate(current)})`);
+        const acked = { ...consumer, acked: true, lastAckWallMs: now, lastAckTime: current };
+        return this.advance({ ...at, consumers: consumers.map((c) => (c.id === consumer.id ? acked : c)) });
+      }
+      case 'deregister':
+        this.consumer(consumers, operation.id);
+        return this.advance({ ...at, consumers: consumers.filter((c) => c.id !== operation.id) });
+      case 'expire': {
+        const since = at.stepSinceWallMs ?? at.anchorWallMs;
+        const late = at.lockstep ? consumers.filter((c) => !c.acked && now - Math.max(since, c.registeredWallMs) > operation.timeoutMs) : [];
+        // Nothing to drop: the state unchanged, so the caller can tell there is nothing to store.
+        if (late.length === 0) return this.current;
+        const dropped = late.map(({ acked: _acked, ...c }) => ({ ...c, droppedWallMs: now }));
+        return this.advance({ ...at, consumers: consumers.filter((c) => !late.includes(c)), dropped: [...(at.dropped ?? []), ...dropped].slice(-DROPPED_KEPT) });
+      }
     }
+  }
+
+  private consumer(consumers: readonly LockstepConsumer[], id: string): LockstepConsumer {
+    const consumer = consumers.find((c) => c.id === id);
+    if (!consumer) throw new UnknownConsumerError(id);
+    return consumer;
+  }
+
+  /** A new step: nobody has acknowledged it yet, and the timeouts count from now. */
+  private newStep(consumers: readonly LockstepConsumer[], now: number): Pick<ReplayClockState, 'consumers' | 'stepSinceWallMs'> {
+    return { consumers: consumers.map((c) => ({ ...c, acked: false })), stepSinceWallMs: now };
+  }
+
+  /** In lockstep, moves to the next step once every registered consumer (at least one) acknowledged this one. */
+  private advance(state: ReplayClockState): ReplayClockState {
+    const consumers = state.consumers ?? [];
+    if (!state.lockstep || consumers.length === 0 || !consumers.every((c) => c.acked) || state.anchorIndex >= this.endIndex(state)) return state;
+    return { ...state, anchorIndex: state.anchorIndex + 1, ...this.newStep(consumers, state.anchorWallMs) };
   }
 
   view(): ClockView {
@@ -159,12 +253,14 @@ export class ReplayClock {
     return {
       time,
       date: isoDate(time),
-      state: this.state.paused ? 'paused' : 'running',
+      state: this.state.lockstep ? 'lockstep' : this.state.paused ? 'paused' : 'running',
       ended: index >= this.endIndex(this.state),
       barsPerSecond: this.state.barsPerSecond,
       startDate: this.state.startDate,
       endDate: this.state.endDate ?? null,
       epoch: this.state.epoch,
+      consumers: (this.state.consumers ?? []).map(({ registeredWallMs: _registered, ...c }) => c),
+      dropped: (this.state.dropped ?? []).map(({ registeredWallMs: _registered, ...c }) => c),
     };
   }
 }

@@ -27,6 +27,10 @@ export const scannerConfigSchema = z.object({
   SIGNAL_HISTORY: z.coerce.number().int().min(100).max(1_000_000).default(10_000).describe('How many recent signals the scanner keeps for GET /api/v1/signals'),
   SIGNAL_POST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8).describe('Attempts to post one signal to the gateway before giving up'),
   DATA_DIR: z.string().min(1).optional().describe('Folder for state kept across restarts (signals not yet posted to the gateway); unset: kept in memory only'),
+  SCANNER_LOCKSTEP: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .describe("With GATEWAY_URL: register as a lockstep consumer of the gateway's clock and acknowledge each step once its bars are scanned and their signals posted, so a lockstep replay waits for the scanner"),
   SIGNAL_POST_BACKOFF_MS: z.coerce.number().int().min(1).max(60_000).default(500).describe('First retry delay for signal posts; doubles per attempt up to 30 s'),
 })
   .refine((c) => !c.GATEWAY_URL || c.SERVICE_TOKEN, { message: 'is required when GATEWAY_URL is set', path: ['SERVICE_TOKEN'] });

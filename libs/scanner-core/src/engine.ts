@@ -63,6 +63,11 @@ export class ScanEngine {
     this.watchlist = symbols && symbols.length ? new Set(symbols) : undefined;
   }
 
+  /** The symbols scanned; undefined: every symbol of the stream. */
+  getWatchlist(): string[] | undefined {
+    return this.watchlist && [...this.watchlist];
+  }
+
   onSignal(listener: (signal: Signal) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -1,3 +1,4 @@
+import { clockSchema, GatewayError, stepMessageSchema, type ClockDto, type GatewayClient, type StepMessage } from '@tradeyard/gateway-contract';
 import { barSchema, bundledProvider, syntheticProvider, type Bar, type MarketDataProvider } from '@tradeyard/market-data';
 import { backoffDelay } from '@tradeyard/runtime-util';
 import type { Logger } from '@tradeyard/service-kit';
@@ -60,9 +61,29 @@ export class ReplayFeed implements Feed {
   }
 }
 
+/** A lockstep consumer's part: who it is, and the work a step waits for before it is acknowledged. */
+export interface LockstepOptions {
+  client: GatewayClient;
+  /** The name it registers under (GET /api/v1/clock lists it). */
+  name: string;
+  /** Resolves once the work the step's bars started is done (the scanner's: its signals posted). */
+  settle: () => Promise<void>;
+  /**
+   * Acknowledge over REST instead of the socket. The socket is the default: no HTTP request per
+   * step (tools/bench/lockstep.ts measures both).
+   */
+  ackOverRest?: boolean;
+}
+
 /**
  * The gateway's bar stream: WebSocket /ws?token=…, subscribe to 'bars', receive {channel:'bars', data: Bar}.
  * Reconnects with exponential backoff (reset once a connection opens).
+ *
+ * With `lockstep` it subscribes to 'steps' instead (each tick's bars in one message), registers as
+ * a consumer of the gateway's clock, and while the clock is in lockstep acknowledges each step once
+ * its bars went through `onBar` and `settle` resolved; dropped by the gateway (404), it registers again.
+ * It also follows the 'clock' channel: a clock entering lockstep (or restarting) at a step whose
+ * bars it already had releases no new bars, so that step is acknowledged from the clock message.
  */
 export class GatewayFeed implements Feed {
   private socket: WebSocket | undefined;
@@ -70,6 +91,12 @@ export class GatewayFeed implements Feed {
   private stopped = false;
   private connected = false;
   private failures = 0;
+  /** Steps are handled one after another: a step is acknowledged only after the previous one. */
+  private steps: Promise<void> = Promise.resolve();
+  private consumerId: string | undefined;
+  private joining: Promise<void> | undefined;
+  /** The clock as of the latest bars handled (or the registration): which step's bars it has. */
+  private had: Pick<ClockDto, 'time' | 'epoch'> | undefined;
   rejected = 0;
 
   constructor(
@@ -77,6 +104,7 @@ export class GatewayFeed implements Feed {
     private readonly token: string,
     private readonly log: Logger,
     private readonly backoff = { initialMs: 250, maxMs: 30_000 },
+    private readonly lockstep?: LockstepOptions,
   ) {}
 
   start(onBar: (bar: Bar) => void): void {
@@ -84,11 +112,13 @@ export class GatewayFeed implements Feed {
     const url = new URL('/ws', this.gatewayUrl.replace(/^http/, 'ws'));
     url.searchParams.set('token', this.token);
     const socket = (this.socket = new WebSocket(url));
+    const channel = this.lockstep ? 'steps' : 'bars';
     socket.on('open', () => {
       this.connected = true;
       this.failures = 0;
-      socket.send(JSON.stringify({ type: 'subscribe', channels: ['bars'] }));
-      this.log.info({ gateway: this.gatewayUrl }, 'subscribed to gateway bars');
+      socket.send(JSON.stringify({ type: 'subscribe', channels: this.lockstep ? ['steps', 'clock'] : ['bars'] }));
+      this.log.info({ gateway: this.gatewayUrl, channel }, 'subscribed to gateway bars');
+      if (this.lockstep && !this.consumerId) void this.join();
     });
     socket.on('message', (data) => {
       let message: { channel?: string; data?: unknown };
@@ -98,13 +128,22 @@ export class GatewayFeed implements Feed {
         this.rejected++;
         return;
       }
-      if (message.channel !== 'bars') return;
+      if (this.lockstep && message.channel === 'error') return this.refused(message.data);
+      if (this.lockstep && message.channel === 'clock') {
+        const clock = clockSchema.safeParse(message.data);
+        if (clock.success) this.steps = this.steps.then(() => this.handleClock(clock.data));
+        return;
+      }
+      if (message.channel !== channel) return;
+      if (channel === 'steps') {
+        const step = stepMessageSchema.safeParse(message.data);
+        if (step.success) this.steps = this.steps.then(() => this.handleStep(step.data, onBar));
+        else this.malformed(step.error.issues[0]);
+        return;
+      }
       const bar = barSchema.safeParse(message.data);
       if (bar.success) onBar(bar.data);
-      else {
-        this.rejected++;
-        this.log.warn({ issue: bar.error.issues[0] }, 'ignoring a malformed bar from the gateway');
-      }
+      else this.malformed(bar.error.issues[0]);
     });
     socket.on('error', (error) => this.log.warn({ err: error.message }, 'gateway stream error'));
     socket.on('close', () => {
@@ -116,10 +155,89 @@ export class GatewayFeed implements Feed {
     });
   }
 
+  private malformed(issue: unknown) {
+    this.rejected++;
+    this.log.warn({ issue }, 'ignoring a malformed bar from the gateway');
+  }
+
+  private async handleStep(step: StepMessage, onBar: (bar: Bar) => void) {
+    for (const bar of step.bars) onBar(bar);
+    this.had = step.clock;
+    if (this.lockstep && step.clock.state === 'lockstep') {
+      await this.lockstep.settle();
+      await this.ack(step.clock.time);
+    }
+  }
+
+  /** Acknowledges a lockstep step that came without bars: the one it already had, or a restart's first. */
+  private async handleClock(clock: ClockDto) {
+    const waiting = clock.state === 'lockstep' && clock.consumers.some((c) => c.id === this.consumerId && !c.acked);
+    if (!waiting || !this.had || (clock.time !== this.had.time && clock.epoch === this.had.epoch)) return;
+    this.had = clock;
+    await this.lockstep!.settle();
+    await this.ack(clock.time);
+  }
+
+  /** Registers as a lockstep consumer; in lockstep, the step standing at registration is acknowledged at once (its bars were released before). */
+  private join(): Promise<void> {
+    const lockstep = this.lockstep!;
+    this.joining ??= lockstep.client
+      .registerClockConsumer(lockstep.name)
+      .then(async ({ consumer, clock }) => {
+        this.consumerId = consumer.id;
+        this.had = clock;
+        this.log.info({ consumer: consumer.id, clock: clock.state }, 'registered as a lockstep consumer of the gateway clock');
+        if (clock.state === 'lockstep') await this.ack(clock.time);
+      })
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'registering as a lockstep consumer failed; retrying at the next connection'))
+      .finally(() => (this.joining = undefined));
+    return this.joining;
+  }
+
+  private async ack(time: number) {
+    const consumer = this.consumerId;
+    if (!consumer || this.stopped) return;
+    const socket = this.socket;
+    if (!this.lockstep!.ackOverRest && socket?.readyState === WebSocket.OPEN) {
+      // Answered only when refused, by an error message (see refused).
+      socket.send(JSON.stringify({ type: 'ack', consumer, time }));
+      return;
+    }
+    try {
+      await this.lockstep!.client.ackClock(consumer, time);
+    } catch (err) {
+      if (err instanceof GatewayError) await this.ackRefused(consumer, time, err.status, err.message);
+      else this.log.warn({ time, err: (err as Error).message }, 'lockstep acknowledgement failed');
+    }
+  }
+
+  /** An error message on the socket: a refused acknowledgement carries its consumer and status. */
+  private refused(data: unknown) {
+    const refusal = data as { status?: number; consumer?: string; time?: number; message?: string } | undefined;
+    if (refusal?.consumer === undefined || refusal.status === undefined) return this.log.warn({ error: refusal?.message }, 'the gateway stream reported an error');
+    const { consumer, time, status, message } = refusal;
+    this.steps = this.steps.then(() => this.ackRefused(consumer, time ?? 0, status, message ?? ''));
+  }
+
+  private async ackRefused(consumer: string, time: number, status: number, message: string) {
+    if (status === 404 && consumer === this.consumerId) {
+      this.log.warn({ consumer }, 'the gateway dropped this lockstep consumer; registering again');
+      this.consumerId = undefined;
+      await this.join();
+    } else if (status === 409) {
+      // The clock moved on without this ack (restarted, left lockstep): the next step will be acknowledged.
+      this.log.debug({ time, err: message }, 'lockstep acknowledgement refused');
+    } else this.log.warn({ time, status, err: message }, 'lockstep acknowledgement failed');
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     this.socket?.close();
+    const id = this.consumerId;
+    this.consumerId = undefined;
+    // Leaving at once spares the clock a wait of CLOCK_CONSUMER_TIMEOUT_MS; if the gateway is gone, it times the consumer out.
+    if (id) void this.lockstep!.client.deregisterClockConsumer(id).catch(() => undefined);
   }
 
   healthy(): boolean {

@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayClient, type Signal } from '@tradeyard/gateway-contract';
+import { GatewayError, MAX_SIGNAL_BATCH, type GatewayClient, type Signal } from '@tradeyard/gateway-contract';
 import { backoffDelay } from '@tradeyard/runtime-util';
 import type { Logger } from '@tradeyard/service-kit';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -46,9 +46,10 @@ class PendingJournal {
     appendFileSync(this.path, JSON.stringify({ add: signal }) + '\n');
   }
 
-  done(id: string, live: () => Signal[]) {
-    appendFileSync(this.path, JSON.stringify({ done: id }) + '\n');
-    if (++this.finished >= 1000) this.compact(live());
+  done(ids: readonly string[], live: () => Signal[]) {
+    appendFileSync(this.path, ids.map((id) => JSON.stringify({ done: id }) + '\n').join(''));
+    this.finished += ids.length;
+    if (this.finished >= 1000) this.compact(live());
   }
 
   private compact(signals: Signal[]) {
@@ -64,7 +65,9 @@ const permanent = (error: unknown) => error instanceof GatewayError && error.sta
 
 /**
  * Posts signals to the gateway in the background: `enqueue` returns at once so the scan loop is
- * never blocked; failures retry with exponential backoff. The gateway stores a signal once per id,
+ * never blocked; what queued up meanwhile goes in one batch request (up to MAX_SIGNAL_BATCH);
+ * failures retry with exponential backoff, and a batch the gateway refuses is posted again one
+ * signal at a time, so only the bad one is given up. The gateway stores a signal once per id,
  * so a retry after a lost response is harmless (409 counts as delivered). With `pendingFile` the
  * queue survives a restart: signals not yet delivered are posted again at the next start.
  */
@@ -72,6 +75,9 @@ export class SignalPoster {
   private readonly queue: { signal: Signal; attempts: number }[] = [];
   private readonly queued = new Set<string>();
   private running = false;
+  /** How many signals to post one at a time (after a refused batch). */
+  private singly = 0;
+  private idleWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly journal: PendingJournal | undefined;
@@ -97,7 +103,8 @@ export class SignalPoster {
     if (this.stopped || this.queued.has(signal.id)) return;
     this.journal?.added(signal);
     this.push(signal);
-    void this.drain();
+    // After the current task: the signals a step's bars fire together go in one batch.
+    queueMicrotask(() => void this.drain());
   }
 
   private push(signal: Signal) {
@@ -112,41 +119,62 @@ export class SignalPoster {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.wakeIdle();
+  }
+
+  /** Resolves once every signal enqueued so far was delivered or given up (a lockstep scanner acks a step only then). */
+  settled(): Promise<void> {
+    if (this.queue.length === 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle() {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((wake) => wake());
   }
 
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
     while (this.queue.length && !this.stopped) {
-      const item = this.queue[0];
-      item.attempts++;
+      const size = this.singly > 0 ? 1 : Math.min(this.queue.length, MAX_SIGNAL_BATCH);
+      const batch = this.queue.slice(0, size);
+      for (const item of batch) item.attempts++;
+      const attempts = batch[0].attempts;
       try {
-        await this.client.postSignal(item.signal);
-        this.finish(item.signal.id);
-        this.delivered++;
+        if (size === 1) await this.client.postSignal(batch[0].signal);
+        else await this.client.postSignals(batch.map((item) => item.signal));
+        this.finish(size, 'delivered');
       } catch (error) {
-        if (error instanceof GatewayError && error.status === 409) {
-          this.finish(item.signal.id);
-          this.delivered++;
+        if (size === 1 && error instanceof GatewayError && error.status === 409) {
+          this.finish(1, 'delivered');
           continue;
         }
-        if (permanent(error) || item.attempts >= this.options.maxAttempts) {
-          this.log.error({ signal: item.signal.id, attempts: item.attempts, err: (error as Error).message }, 'giving up posting signal');
-          this.finish(item.signal.id);
-          this.dropped++;
+        if (size > 1 && permanent(error)) {
+          for (const item of batch) item.attempts--;
+          this.singly = size;
           continue;
         }
-        const delay = backoffDelay(item.attempts, this.options.backoffMs, this.options.maxBackoffMs ?? 30_000);
-        this.log.warn({ signal: item.signal.id, attempt: item.attempts, retryInMs: delay, err: (error as Error).message }, 'signal post failed, retrying');
+        if (permanent(error) || attempts >= this.options.maxAttempts) {
+          this.log.error({ signals: batch.map((item) => item.signal.id), attempts, err: (error as Error).message }, 'giving up posting signals');
+          this.finish(size, 'dropped');
+          continue;
+        }
+        const delay = backoffDelay(attempts, this.options.backoffMs, this.options.maxBackoffMs ?? 30_000);
+        this.log.warn({ signals: size, first: batch[0].signal.id, attempt: attempts, retryInMs: delay, err: (error as Error).message }, 'signal post failed, retrying');
         await new Promise<void>((resolve) => (this.timer = setTimeout(resolve, delay)));
       }
     }
     this.running = false;
+    this.wakeIdle();
   }
 
-  private finish(id: string) {
-    this.queue.shift();
-    this.queued.delete(id);
-    this.journal?.done(id, () => this.queue.map((item) => item.signal));
+  private finish(count: number, outcome: 'delivered' | 'dropped') {
+    const done = this.queue.splice(0, count).map((item) => item.signal.id);
+    for (const id of done) this.queued.delete(id);
+    this[outcome] += count;
+    if (this.singly > 0) this.singly -= count;
+    this.journal?.done(done, () => this.queue.map((item) => item.signal));
   }
 }

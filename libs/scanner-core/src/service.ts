@@ -3,7 +3,7 @@ import { GatewayClient, ruleIdSchema } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
-import { bearerVerifier, createService, HttpError } from '@tradeyard/service-kit';
+import { bearerVerifier, createService, HttpError, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter } from 'prom-client';
@@ -17,9 +17,19 @@ import { join } from 'node:path';
 const expressionSchema = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 const createRuleSchema = z.strictObject({ id: ruleIdSchema, expression: expressionSchema });
 const updateRuleSchema = z.strictObject({ expression: expressionSchema });
+/** Most symbols a watchlist holds (the gateway's synthetic universe alone may have 2000). */
+export const MAX_WATCHLIST = 2000;
+const watchlistSchema = z.array(symbolSchema).max(MAX_WATCHLIST, `must hold at most ${MAX_WATCHLIST} symbols`);
 const rulesFileSchema = z.object({
   rules: z.array(createRuleSchema).default([]),
-  watchlist: z.array(symbolSchema).optional(),
+  watchlist: watchlistSchema.optional(),
+});
+const watchlistBodySchema = z.strictObject({
+  symbols: watchlistSchema.describe('Symbols to scan; empty: every symbol of the stream'),
+});
+const watchlistResponseSchema = z.object({
+  symbols: z.array(z.string()).describe('Symbols scanned; empty: every symbol of the stream'),
+  all: z.boolean().describe('Every symbol of the stream is scanned'),
 });
 const signalsQuerySchema = z.object({
   symbol: symbolSchema.optional(),
@@ -34,6 +44,10 @@ const rsiQuery = z.object({
 const ruleSchema = z.object({ id: z.string(), expression: z.string() });
 const ruleIdParams = z.object({ id: z.string() });
 const errorSchema = z.object({ error: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), rule: z.string() })).optional() });
+
+const gatewayUnavailable = (err: Error): never => {
+  throw new HttpError(503, { error: 'unavailable', message: `cannot check the symbols with the gateway: ${err.message}` });
+};
 
 /** Adds or replaces a rule; a bad expression becomes a 400 naming the column. */
 function applyRule(engine: ScanEngine, rule: { id: string; expression: string }): void {
@@ -103,9 +117,10 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   const barsSeen = new Counter({ name: 'scanner_bars_total', help: 'Bars scanned', registers: [metrics.registry] });
   const signalsFired = new Counter({ name: 'scanner_signals_total', help: 'Signals fired', registers: [metrics.registry] });
 
+  const gateway = config.GATEWAY_URL && config.SERVICE_TOKEN ? new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN }) : undefined;
   const poster =
-    config.GATEWAY_URL && config.SERVICE_TOKEN
-      ? new SignalPoster(new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN }), log, {
+    gateway
+      ? new SignalPoster(gateway, log, {
           maxAttempts: config.SIGNAL_POST_MAX_ATTEMPTS,
           backoffMs: config.SIGNAL_POST_BACKOFF_MS,
           pendingFile: config.DATA_DIR ? join(config.DATA_DIR, 'pending-signals.jsonl') : undefined,
@@ -118,10 +133,15 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     for (const reply of streams) reply.raw.write(frame);
   });
 
+  // In lockstep a step is acknowledged once its signals reached the gateway, so whoever reads signals at the next step sees them.
+  const lockstep =
+    gateway && poster && config.SCANNER_LOCKSTEP === 'true'
+      ? { client: gateway, name: 'scanner', settle: () => poster.settled() }
+      : undefined;
   const feed: Feed =
     deps.feed ??
     (config.GATEWAY_URL && config.SERVICE_TOKEN
-      ? new GatewayFeed(config.GATEWAY_URL, config.SERVICE_TOKEN, log)
+      ? new GatewayFeed(config.GATEWAY_URL, config.SERVICE_TOKEN, log, undefined, lockstep)
       : new ReplayFeed(replayProvider(config), config.REPLAY_BARS_PER_SECOND, log));
   service.addReadinessCheck({
     name: 'bar feed',
@@ -159,6 +179,25 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     app.delete('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams } }, async (request, reply) => {
       if (!engine.deleteRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
       return reply.code(204).send();
+    });
+
+    const watchlistView = () => {
+      const symbols = engine.getWatchlist();
+      return { symbols: symbols ?? [], all: symbols === undefined };
+    };
+    app.get('/api/v1/watchlist', { config: { auth: 'public' }, schema: { response: { 200: watchlistResponseSchema } } }, async () => watchlistView());
+    app.put('/api/v1/watchlist', { config: { auth: 'trader' }, schema: { body: watchlistBodySchema, response: { 200: watchlistResponseSchema } } }, async (request) => {
+      const symbols = [...new Set(request.body.symbols)];
+      if (gateway && symbols.length) {
+        // Consuming the gateway, the watchlist holds symbols it serves: a typo would scan nothing, silently.
+        const known = new Set((await gateway.listSymbols().catch(gatewayUnavailable)).map((s) => s.symbol));
+        const unknown = symbols.filter((symbol) => !known.has(symbol));
+        if (unknown.length) {
+          throw new HttpError(400, validationFailed([{ field: 'body.symbols', rule: `must be symbols the gateway serves (GET /api/v1/symbols); unknown: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}` }]));
+        }
+      }
+      engine.setWatchlist(symbols);
+      return watchlistView();
     });
 
     app.get('/api/v1/signals', { config: { auth: 'public' }, schema: { querystring: signalsQuerySchema } }, async (request) => engine.signals(request.query));

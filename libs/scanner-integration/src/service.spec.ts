@@ -59,8 +59,9 @@ describe('scanner HTTP API', () => {
     expect(res.statusCode).toBe(200);
     const { paths } = res.json();
     expect(Object.keys(paths).sort()).toEqual(
-      ['/api/v1/indicators/{symbol}/rsi', '/api/v1/rules', '/api/v1/rules/{id}', '/api/v1/signals', '/api/v1/signals/stream', '/health', '/metrics', '/ready'],
+      ['/api/v1/indicators/{symbol}/rsi', '/api/v1/rules', '/api/v1/rules/{id}', '/api/v1/signals', '/api/v1/signals/stream', '/api/v1/watchlist', '/health', '/metrics', '/ready'],
     );
+    expect(paths['/api/v1/watchlist'].put.requestBody.content['application/json'].schema).toMatchObject({ required: ['symbols'], properties: { symbols: { maxItems: 2000 } } });
     expect(paths['/api/v1/rules'].post.requestBody.content['application/json'].schema).toMatchObject({ required: ['id', 'expression'], properties: { expression: { maxLength: 500 } } });
     expect(paths['/api/v1/rules'].post.security).toEqual([{ bearer: [] }]);
     expect(paths['/api/v1/signals'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['symbol', 'from', 'to', 'limit']);

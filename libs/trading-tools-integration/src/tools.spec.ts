@@ -71,13 +71,18 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
 
   it('reads the market clock the answers are as of, and sees it paused after an admin pauses it', async () => {
     const clock = await call(client, 'get_clock');
-    expect(clock.structuredContent).toEqual({ time: spx[250].time, date: isoDate(spx[250].time), state: 'running', ended: false, barsPerSecond: 1, startDate: isoDate(spx[250].time), endDate: null, epoch: 0 });
+    expect(clock.structuredContent).toEqual({ time: spx[250].time, date: isoDate(spx[250].time), state: 'running', ended: false, barsPerSecond: 1, startDate: isoDate(spx[250].time), endDate: null, epoch: 0, consumers: [], dropped: [] });
     expect(JSON.parse(textOf(clock))).toEqual(clock.structuredContent);
     const anonymous = new GatewayClient({ baseUrl: gateway.url });
     const admin = anonymous.withToken((await anonymous.login(gateway.admin.username, gateway.admin.password)).token);
     await admin.controlClock({ action: 'pause' });
     try {
       expect((await call(client, 'get_clock')).structuredContent).toMatchObject({ state: 'paused', date: isoDate(spx[250].time) });
+      // Lockstep shows as its own mode, with the consumers the clock waits for.
+      const { consumer } = await admin.registerClockConsumer('agent');
+      await admin.controlClock({ action: 'lockstep' });
+      expect((await call(client, 'get_clock')).structuredContent).toMatchObject({ state: 'lockstep', consumers: [{ id: consumer.id, name: 'agent', acked: false }] });
+      await admin.deregisterClockConsumer(consumer.id);
     } finally {
       await admin.controlClock({ action: 'resume' });
     }

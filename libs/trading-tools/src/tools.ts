@@ -210,7 +210,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     {
       title: 'Get market clock',
       description:
-        'The market clock every tool answers as of: its time and date (no bar, quote or signal after it is visible), whether the replay is running or paused (live for a live venue), its speed in bars per second, its start and end dates, and whether it reached the end.',
+        'The market clock every tool answers as of: its time and date (no bar, quote or signal after it is visible), whether the replay is running, paused or in lockstep (moving one step once every registered consumer acknowledged the current one; live for a live venue), its speed in bars per second, its start and end dates, whether it reached the end, and the lockstep consumers with their last acknowledgement.',
       inputSchema: {},
       outputSchema: clockSchema.shape,
       annotations: { readOnlyHint: true },

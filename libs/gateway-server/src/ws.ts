@@ -17,7 +17,7 @@ interface Client {
  * optionally for some symbols. Orders and fills go only to their account (admins see all);
  * they and signals arrive through the bus, so a fill on one replica reaches clients of all.
  */
-export function registerWebSocket(app: FastifyInstance, bus: EventBus, authenticate: (token: string | undefined) => Principal) {
+export function registerWebSocket(app: FastifyInstance, bus: EventBus, authenticate: (token: string | undefined) => Principal, marketTime: () => number) {
   const clients = new Set<Client>();
   const send = (client: Client, message: WsServerMessage) => {
     if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
@@ -58,6 +58,8 @@ export function registerWebSocket(app: FastifyInstance, bus: EventBus, authentic
   });
 
   bus.subscribe((event: SharedEvent) => {
+    // Point in time: a signal dated after the market clock is not streamed (REST serves it once the clock reaches it).
+    if (event.channel === 'signals' && event.data.time > marketTime()) return;
     for (const client of clients) {
       if (event.channel === 'signals') {
         if (wants(client, 'signals', event.data.symbol)) send(client, { channel: 'signals', data: event.data });

@@ -1,7 +1,7 @@
 import type { GatewayClient, Signal } from '@tradeyard/gateway-contract';
 import { type Bar, type Interval, isoDate } from '@tradeyard/market-data';
 import WebSocket from 'ws';
-import { barLeaks, barsAsOf, datedAfter, replayUniverse } from './point-in-time';
+import { barLeaks, barsAsOf, datedAfter, LEAK_CLOCK_DATE, leakBarQueries, replayUniverse } from './point-in-time';
 import { startTestGateway, type TestGateway } from './test-gateway';
 
 // The leak suite: every read path of the real gateway, with the market clock paused in the middle
@@ -10,10 +10,7 @@ import { startTestGateway, type TestGateway } from './test-gateway';
 // its month ends). A new read route is one line in `readPaths`.
 const universe = replayUniverse(2);
 const spx = universe.get('SPX')!.bars;
-// A Wednesday in the middle of a month: the rest of the week, the rest of the month and the
-// month's own bar of the monthly stocks all exist in the data and must stay hidden.
-const CLOCK_DATE = '2005-06-15';
-const clockIndex = spx.findIndex((bar) => isoDate(bar.time) === CLOCK_DATE);
+const clockIndex = spx.findIndex((bar) => isoDate(bar.time) === LEAK_CLOCK_DATE);
 const clockTime = spx[clockIndex].time;
 const nextDay = spx[clockIndex + 1].time;
 
@@ -21,25 +18,14 @@ const signal = (time: number, id: string): Signal => ({ id, symbol: 'SPX', rule:
 const futureSignal = signal(nextDay, 'leak-future');
 const presentSignal = signal(clockTime, 'leak-present');
 
-/** Bar queries with dates in the future, spanning the clock, and absent. */
-const barQueries = [
-  {},
-  { limit: 10_000 },
-  { from: CLOCK_DATE },
-  { to: '2019-12-31' },
-  { from: '2006-01-01' },
-  { from: '2005-06-01', to: '2005-07-31' },
-  { from: '2000-01-01', to: '2020-12-31', limit: 3 },
-];
-
 let gateway: TestGateway;
 let admin: GatewayClient;
 let viewer: GatewayClient;
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ startDate: CLOCK_DATE, env: { SYNTHETIC_SYMBOLS: '2' } });
+  gateway = await startTestGateway({ startDate: LEAK_CLOCK_DATE, env: { SYNTHETIC_SYMBOLS: '2' } });
   ({ admin, viewer } = await gateway.signedIn());
-  expect(await admin.controlClock({ action: 'pause' })).toMatchObject({ state: 'paused', date: CLOCK_DATE });
+  expect(await admin.controlClock({ action: 'pause' })).toMatchObject({ state: 'paused', date: LEAK_CLOCK_DATE });
   await gateway.client.postSignal(futureSignal);
   await gateway.client.postSignal(presentSignal);
   expect(await gateway.client.placeOrder({ symbol: 'SPX', side: 'buy', type: 'market', quantity: 3 })).toMatchObject({ status: 'filled' });
@@ -52,7 +38,7 @@ const readPaths: [string, () => Promise<unknown>][] = [
   ['GET /symbols', () => viewer.listSymbols()],
   ['GET /quotes', () => viewer.getQuotes()],
   ...[...universe.keys()].map((symbol): [string, () => Promise<unknown>] => [`GET /quotes/${symbol}`, () => viewer.getQuote(symbol)]),
-  ...barQueries.map((query): [string, () => Promise<unknown>] => [`GET /bars/SPX ${JSON.stringify(query)}`, () => viewer.getBars('SPX', query)]),
+  ...leakBarQueries.map((query): [string, () => Promise<unknown>] => [`GET /bars/SPX ${JSON.stringify(query)}`, () => viewer.getBars('SPX', query)]),
   ['GET /signals', () => viewer.searchSignals()],
   ['GET /signals?from=next day', () => viewer.searchSignals({ from: nextDay })],
   ['GET /signals?to=far future', () => viewer.searchSignals({ to: Date.UTC(2030, 0, 1) })],
@@ -70,7 +56,7 @@ describe('every read path answers as of the paused market clock', () => {
   // Every symbol, every interval it serves, every query: exactly the bars closed at the clock.
   const barReads = [...universe.values()].flatMap((feed) => {
     const intervals: Interval[] = feed.interval === '1d' ? ['1d', '1w', '1M'] : [feed.interval];
-    return intervals.flatMap((interval) => barQueries.map((query) => [feed.symbol, interval, query] as const));
+    return intervals.flatMap((interval) => leakBarQueries.map((query) => [feed.symbol, interval, query] as const));
   });
   it.each(barReads)('GET /bars/%s %s %j: only closed bars, the current week or month partial up to the clock', async (symbol, interval, query) => {
     const served = await viewer.getBars(symbol, { ...query, interval });
@@ -82,7 +68,7 @@ describe('every read path answers as of the paused market clock', () => {
   it('shows the bar of the clock day closed, and nothing of the next day', async () => {
     const [last] = await viewer.getBars('SPX', { limit: 1 });
     expect(last).toEqual(spx[clockIndex]);
-    expect(await viewer.getQuote('SPX')).toMatchObject({ date: CLOCK_DATE, price: spx[clockIndex].close });
+    expect(await viewer.getQuote('SPX')).toMatchObject({ date: LEAK_CLOCK_DATE, price: spx[clockIndex].close });
   });
 
   it('builds the unfinished week from Monday to the clock and the unfinished month from its first day to the clock', async () => {
@@ -108,7 +94,7 @@ describe('every read path answers as of the paused market clock', () => {
 
   it('stamps equity points with the market time of the fills, so the equity history lines up with them', async () => {
     const equity = await gateway.client.getEquity();
-    expect(equity.map((point) => isoDate(point.time))).toEqual([CLOCK_DATE, CLOCK_DATE]);
+    expect(equity.map((point) => isoDate(point.time))).toEqual([LEAK_CLOCK_DATE, LEAK_CLOCK_DATE]);
   });
 });
 

@@ -4,6 +4,24 @@ import { bundledFeeds, syntheticFeeds, type SymbolFeed } from '@tradeyard/market
 const DAY = 86_400_000;
 
 /**
+ * Where the leak suites stop the clock: a Wednesday in the middle of a month, so the rest of the
+ * week, the rest of the month and the month's own bar of the monthly stocks all exist in the data
+ * and must stay hidden.
+ */
+export const LEAK_CLOCK_DATE = '2005-06-15';
+
+/** History queries around LEAK_CLOCK_DATE: none, dates in the future, ranges spanning the clock, limits past it. */
+export const leakBarQueries: { from?: string; to?: string; limit?: number }[] = [
+  {},
+  { limit: 2000 },
+  { from: LEAK_CLOCK_DATE },
+  { to: '2019-12-31' },
+  { from: '2006-01-01' },
+  { from: '2005-06-01', to: '2005-07-31' },
+  { from: '2000-01-01', to: '2020-12-31', limit: 3 },
+];
+
+/**
  * The whole history of the test gateway's replay universe (SPX, the monthly stocks and
  * `syntheticSymbols` synthetic ones of seed 1), released or not: what a leak suite checks
  * the served data against.

@@ -37,7 +37,7 @@ function barFiles(): string {
 const filesDir = barFiles();
 afterAll(() => rmSync(filesDir, { recursive: true, force: true }));
 
-const cases = [
+const cases: { provider: string; env: Record<string, string>; startDate: string; symbols: string[] }[] = [
   { provider: 'synthetic', env: { SYNTHETIC_SYMBOLS: '4' }, startDate: isoDate(loadSp500()[100].time), symbols: ['SYN000', 'SYN001', 'SYN002', 'SYN003'] },
   { provider: 'files', env: { MARKET_FILES_DIR: filesDir }, startDate: '2024-02-01', symbols: ['ACME', 'BOLT'] },
 ];

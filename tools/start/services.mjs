@@ -2,19 +2,42 @@
 // their names, default ports, bundles and how they find each other.
 import { join } from 'node:path';
 
+/**
+ * What the trading agent trades under `npm start` when AGENT_SYMBOLS is not set: several symbols of
+ * the market's universe, not SPX alone. replay: SPX and five synthetic stocks; synthetic: six
+ * synthetic stocks (SYN000.. as market-data names them). Other providers' symbols are the user's
+ * (files, venues): the agent keeps its own default there, and AGENT_SYMBOLS names them.
+ */
+export function agentSymbols(env) {
+  const provider = env.MARKET_PROVIDER ?? 'replay';
+  if (provider !== 'replay' && provider !== 'synthetic') return undefined;
+  const count = Math.min(provider === 'replay' ? 5 : 6, Number(env.SYNTHETIC_SYMBOLS ?? 100) || 0);
+  const synthetic = Array.from({ length: count }, (_, i) => `SYN${String(i).padStart(3, '0')}`);
+  const symbols = provider === 'replay' ? ['SPX', ...synthetic] : synthetic;
+  return symbols.length ? symbols.join(',') : undefined;
+}
+
 export const services = [
   { name: 'api-gateway', port: 8080 },
   { name: 'scanner', port: 8081 },
   { name: 'mcp-tools', port: 8000 },
-  { name: 'trading-agent', port: 8082 },
+  {
+    name: 'trading-agent',
+    port: 8082,
+    defaults: (env) => {
+      const symbols = agentSymbols(env);
+      return symbols ? { AGENT_SYMBOLS: symbols } : {};
+    },
+  },
 ];
 
 export const bundlePath = (root, name) => join(root, 'dist', 'apps', name, 'main.js');
 
-/** Environment for one service: shared secrets, its port, its data folder, the others' URLs. */
+/** Environment for one service: its start defaults (the environment overrides them), shared secrets, its port, its data folder, the others' URLs. */
 export function serviceEnv(service, { ports, secrets, dataDir, baseEnv }) {
   const url = (name) => `http://127.0.0.1:${ports[name]}`;
   return {
+    ...service.defaults?.(baseEnv),
     ...baseEnv,
     ...secrets,
     PORT: String(ports[service.name]),

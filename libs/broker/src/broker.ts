@@ -451,7 +451,8 @@ export class Broker {
       if (held !== 0n && next.quantity === 0n) this.countTrade(book, next.realizedPnl - position.realizedPnl, f.time);
       position = { ...next, openedAt };
       book.setPosition(symbol, position);
-      work.addEquityPoint(book, Date.now(), this.equityOf(book));
+      // At the fill's market time, not the wall's: the equity chart lines up with the fills.
+      work.addEquityPoint(book, f.time, this.equityOf(book));
       const fill: Fill = { id: f.id, orderId: before.id, accountId, symbol, side, quantity: fromMicros(f.quantity), price: fromMicros(f.price), fee: fromMicros(f.fee), currency: CURRENCY, time: f.time };
       events.push({ channel: 'fills', accountId, data: fill });
     }

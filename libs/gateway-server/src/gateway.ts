@@ -308,7 +308,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   app.get(
     '/api/v1/quotes/:symbol',
     { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, response: { 200: quoteDtoSchema } } },
-    async (request) => hub.quote(known(request.params.symbol)),
+    async (request) => {
+      const quote = hub.quote(known(request.params.symbol));
+      if (!quote) throw new HttpError(404, { error: 'not_found', message: `${request.params.symbol} has no closed bar yet as of the market clock (${isoDate(hub.time())})` });
+      return quote;
+    },
   );
   app.get(
     '/api/v1/bars/:symbol',
@@ -367,7 +371,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     const { accountId } = principalOf(request);
     const current = await brokerCall(() => broker.portfolio(accountId));
     const history = await broker.equityHistory(accountId);
-    return [...history, { time: now(), equity: current.equity }];
+    // Points are stamped with market time (the fills' and the clock's), so the chart lines up with fills.
+    return [...history, { time: hub.time(), equity: current.equity }];
   });
 
   // Short selling, borrow fee and protections of the caller's own account; the broker enforces them.
@@ -405,7 +410,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   app.get(
     '/api/v1/signals',
     { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
-    async (request) => searchSignals(db, request.query),
+    // Point in time: a signal dated after the clock (one posted ahead of it) is not served until the clock reaches it.
+    async (request) => searchSignals(db, { ...request.query, to: Math.min(request.query.to ?? Infinity, hub.time()) }),
   );
 
   // The WebSocket checks its own clients: browsers cannot send an authorization header, so ?token=.
@@ -418,6 +424,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
         throw err;
       }),
+    () => hub.time(),
   );
 
   /** Releases due bars to subscribers and fills resting limit orders they cross. */

@@ -24,6 +24,8 @@ export function registerWebSocket(
   authenticate: (token: string | undefined) => Principal,
   /** A lockstep acknowledgement sent over the socket; throws the HttpError the REST route would answer. */
   ack: (message: WsAckMessage) => Promise<unknown>,
+  /** The market clock's time: signals dated after it are not sent (they are served once it gets there). */
+  marketTime: () => number,
 ) {
   const clients = new Set<Client>();
   const send = (client: Client, message: WsServerMessage) => sendText(client, JSON.stringify(message));
@@ -80,6 +82,8 @@ export function registerWebSocket(
   });
 
   bus.subscribe((event: SharedEvent) => {
+    // Point in time: a signal dated after the market clock is not streamed (REST serves it once the clock reaches it).
+    if (event.channel === 'signals' && event.data.time > marketTime()) return;
     for (const client of clients) {
       if (event.channel === 'signals') {
         if (wants(client, 'signals', event.data.symbol)) send(client, { channel: 'signals', data: event.data });

@@ -24,7 +24,7 @@ describe('GatewayClient against the real gateway', () => {
       symbol: 'SPX', name: 'S&P 500 index', source: 'replay:sp500', interval: '1d', intervals: ['1d', '1w', '1M'],
       firstDate: '2000-01-03', lastDate: isoDate(spx[20].time), stale: false,
     });
-    expect(symbols.find((s) => s.symbol === 'MSFT')).toMatchObject({ source: 'replay:stocks', interval: '1M', lastDate: '2000-02-01' }); // spx[20] is 2000-02-01
+    expect(symbols.find((s) => s.symbol === 'MSFT')).toMatchObject({ source: 'replay:stocks', interval: '1M', lastDate: '2000-01-01' }); // spx[20] is 2000-02-01: February's monthly bar has not closed
     expect(symbols.filter((s) => s.source === 'synthetic:1').map((s) => s.lastDate)).toEqual(Array(100).fill(isoDate(spx[20].time)));
     expect(await admin.getQuote('SPX')).toEqual({ symbol: 'SPX', price: spx[20].close, time: spx[20].time, date: isoDate(spx[20].time) });
     expect(await admin.getBars('SPX', { limit: 3 })).toEqual(spx.slice(18, 21));
@@ -50,7 +50,7 @@ describe('GatewayClient against the real gateway', () => {
       body: { error: 'validation_failed', details: [{ field: 'query.interval', rule: 'SPX has no 1h bars; available intervals: 1d, 1w, 1M' }] },
     });
     // Monthly stocks: their own interval by default; daily bars do not exist for them.
-    expect((await admin.getBars('IBM')).map((b) => isoDate(b.time))).toEqual(['2000-01-01', '2000-02-01']);
+    expect((await admin.getBars('IBM')).map((b) => isoDate(b.time))).toEqual(['2000-01-01']); // February's closes at its end
     await expect(admin.getBars('IBM', { interval: '1d' })).rejects.toMatchObject({ status: 400, body: { details: [{ field: 'query.interval', rule: 'IBM has no 1d bars; available intervals: 1M' }] } });
     const unknown = await admin.request('GET', '/bars/SPX', { query: { interval: '3d' } }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ status: 400, body: { details: [{ field: 'query.interval', rule: 'must be one of 1m, 5m, 15m, 1h, 4h, 1d, 1w, 1M (the intervals the gateway knows)' }] } });

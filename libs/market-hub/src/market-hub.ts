@@ -1,4 +1,4 @@
-import { type Bar, bucketStart, type Interval, intervalMs, isoDate, resample } from '@tradeyard/market-data';
+import { type Bar, bucketEnd, bucketStart, type Interval, intervalMs, isoDate, resample } from '@tradeyard/market-data';
 
 /** What a symbol is and where its bars come from; `bars` are time-ordered in the native `interval`. */
 export interface SymbolFeed {
@@ -60,16 +60,22 @@ export function intervalsFrom(native: Interval): Interval[] {
   );
 }
 
-/** Index of the first bar opening after `time` (bars time-ordered). */
-function upperBound(bars: readonly Bar[], time: number): number {
+/** Index of the first bar whose `key` (non-decreasing along the bars) is after `time`. */
+function upperBound(bars: readonly Bar[], time: number, key: (bar: Bar) => number = (bar) => bar.time): number {
   let lo = 0;
   let hi = bars.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (bars[mid].time <= time) lo = mid + 1;
+    if (key(bars[mid]) <= time) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** The finest interval of the feeds that have bars: the step of a replay clock over them. */
+export function finestInterval(feeds: readonly SymbolFeed[]): Interval | undefined {
+  const intervals = feeds.filter((f) => f.bars.length > 0).map((f) => f.interval);
+  return intervals.length ? intervals.reduce((a, b) => (intervalMs[b] < intervalMs[a] ? b : a)) : undefined;
 }
 
 interface Feed {
@@ -83,8 +89,18 @@ interface Feed {
   error?: string;
 }
 
-/** The market clock: the time (ms) up to which bars are released. */
+/** The market clock: the open time (ms) of the step it shows. */
 export type MarketClock = () => number;
+
+export interface MarketHubOptions {
+  /**
+   * The clock's step (a replay's: its finest interval). Showing the step that opens at T means
+   * that step has closed (a daily replay on day D shows D's close), so a bar is released once it
+   * ends by the end of the step: a monthly bar on the month's last step, not on its first.
+   * Without a step (a live venue's wall clock), a bar is released once it ends by the clock.
+   */
+  step?: Interval;
+}
 
 /**
  * Bars and quotes of a universe of symbols on one market clock, point in time: nothing dated
@@ -100,6 +116,7 @@ export class MarketHub {
   constructor(
     feeds: readonly SymbolFeed[],
     private readonly clock: MarketClock,
+    private readonly options: MarketHubOptions = {},
   ) {
     for (const { bars, ...info } of feeds) {
       if (this.feeds.has(info.symbol)) throw new RangeError(`symbol ${info.symbol} comes from two sources: ${this.feeds.get(info.symbol)!.info.source} and ${info.source}`);
@@ -110,22 +127,29 @@ export class MarketHub {
     for (const feed of this.feeds.values()) feed.reported = feed.released;
   }
 
-  /** Moves every symbol's released index to the clock (cheap when the clock has not moved). */
+  /**
+   * Moves every symbol's released index to the clock (cheap when the clock has not moved): a bar
+   * is released once it has closed, i.e. it ends by the end of the clock's step.
+   */
   private sync() {
     const time = this.clock();
     if (time === this.syncedAt) return;
+    const { step } = this.options;
+    const closedBy = step ? bucketEnd(time, step) : time;
     for (const feed of this.feeds.values()) {
       const { bars } = feed;
-      if (time > this.syncedAt) while (feed.released + 1 < bars.length && bars[feed.released + 1].time <= time) feed.released++;
+      const interval = feed.info.interval;
+      const end = (bar: Bar) => bucketEnd(bar.time, interval);
+      if (time > this.syncedAt) while (feed.released + 1 < bars.length && end(bars[feed.released + 1]) <= closedBy) feed.released++;
       else {
-        feed.released = upperBound(bars, time) - 1;
+        feed.released = upperBound(bars, closedBy, end) - 1;
         feed.reported = Math.min(feed.reported, feed.released);
       }
     }
     this.syncedAt = time;
   }
 
-  /** The clock's time (ms): bars opening after it are not visible. */
+  /** The clock's time (ms): the open of its current step; no bar opening after it, nor one still open at the step's end, is visible. */
   time(): number {
     this.sync();
     return this.syncedAt;

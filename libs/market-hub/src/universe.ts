@@ -14,7 +14,7 @@ import {
 } from '@tradeyard/market-data';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MarketHub, type SymbolFeed } from './market-hub';
+import { finestInterval, MarketHub, type SymbolFeed } from './market-hub';
 import { ReplayClock, type ReplayClockOptions } from './replay-clock';
 
 export const marketProviders = ['replay', 'synthetic', 'files', 'binance', 'alphavantage'] as const;
@@ -217,7 +217,7 @@ export interface Market {
 export function openMarket(options: MarketOptions): Market {
   const replay = (feeds: SymbolFeed[]): Market => {
     const clock = new ReplayClock(feeds, options.replay);
-    return { hub: new MarketHub(feeds, () => clock.time()), clock, start: () => undefined, stop: () => undefined };
+    return { hub: new MarketHub(feeds, () => clock.time(), { step: finestInterval(feeds) }), clock, start: () => undefined, stop: () => undefined };
   };
   switch (options.provider) {
     case 'replay':

@@ -110,7 +110,8 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       PORT: 0,
     });
     try {
-      const signal = (n: number, rule = 'close > open') => ({ id: `step-${n}`, symbol: 'SPX', rule, ruleId: 'up-day', time: spx[0].time + n, close: 100, values: {} });
+      // Dated before the clock's first bar: the gateway serves no signal dated after its clock.
+      const signal = (n: number, rule = 'close > open') => ({ id: `step-${n}`, symbol: 'SPX', rule, ruleId: 'up-day', time: spx[0].time - n, close: 100, values: {} });
       const poster = scanner.poster()!;
       // Enqueued in one task, as a step's bars fire them: one request for the five.
       [1, 2, 3, 4, 5].forEach((n) => poster.enqueue(signal(n)));

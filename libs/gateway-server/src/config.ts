@@ -76,6 +76,7 @@ export const gatewayConfigSchema = z.object({
   MAX_ORDER_NOTIONAL: nonNegative(0, 'Largest notional of one order; 0: no limit'),
   MAX_POSITION_NOTIONAL: nonNegative(0, 'Largest notional of one position; 0: no limit'),
   ALLOW_SHORT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').describe('Allow selling more than is held'),
+  ARENA_MAX_RUNS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(1000).describe('Arena runs whose leaderboards the gateway keeps; the least recently updated are dropped beyond it'),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),
 }).superRefine((config, ctx) => {

@@ -1,1 +1,2 @@
 export * from './test-gateway';
+export * from './arena-board';

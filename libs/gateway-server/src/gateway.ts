@@ -37,6 +37,7 @@ import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavai
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
+import { arenaPageHtml } from './arena-page';
 import { ArenaStore, arenaMigrations } from './arena-store';
 import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
 import { ClockStore } from './clock-store';
@@ -198,6 +199,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   };
 
   app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
+  app.get('/arena', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(arenaPageHtml));
   const charts = chartLibrary();
   app.get('/assets/lightweight-charts.js', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),

@@ -106,6 +106,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
     synthetic: { seed: config.SYNTHETIC_SEED, symbols: config.SYNTHETIC_SYMBOLS },
     filesDir: config.MARKET_FILES_DIR,
+    probe: config.MARKET_PROBE,
     binance: { baseUrl: config.BINANCE_BASE_URL, streamUrl: config.BINANCE_STREAM_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
     alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
     venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },

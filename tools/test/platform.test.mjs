@@ -55,7 +55,7 @@ test('npm start: four services healthy within 30 s, trading end to end, SIGINT s
       );
       try {
         const names = (await client.listTools()).tools.map((tool) => tool.name);
-        for (const name of ['get_price', 'get_history', 'calculate', 'search_signals', 'list_symbols', 'buy', 'sell', 'cancel_order', 'get_portfolio', 'get_orders', 'get_clock']) {
+        for (const name of ['get_price', 'get_history', 'calculate', 'search_signals', 'list_symbols', 'buy', 'sell', 'cancel_order', 'get_portfolio', 'get_orders', 'get_clock', 'get_leaderboard']) {
           assert.ok(names.includes(name), `tool ${name} missing from ${names}`);
         }
         const price = await client.callTool({ name: 'get_price', arguments: { symbol: 'SPX' } });

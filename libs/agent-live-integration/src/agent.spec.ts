@@ -7,11 +7,11 @@ import { bearerVerifier, ConfigError, createLogger, createService, parseConfig }
 import { calculate, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { liveAgentConfigSchema, readRunEvents, sizeOrder, startLiveAgent } from '@tradeyard/agent-live';
+import { liveAgentConfigSchema, readRunEvents, sizeOrder, startLiveAgent, TOOL_DATA_RULE } from '@tradeyard/agent-live';
 import conversation from './__fixtures__/llm-conversation.json';
+import { startChatCompletions } from './chat-completions-server';
 
 const mcpToken = 'mcp-token-0123456789abcd';
 const spx = loadSp500().slice(0, 400);
@@ -120,26 +120,6 @@ describe('live agent, rule-based', () => {
   });
 });
 
-/** A stand-in for an OpenAI-compatible API: replays recorded responses and keeps the requests it got. */
-async function startChatCompletions(respond: (request: { messages: unknown[]; tools: unknown[] }, n: number) => unknown) {
-  const received: Array<{ authorization?: string; body: { model: string; messages: Array<{ role: string; content: string | null }>; tools: unknown[] } }> = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
-        return;
-      }
-      const body = JSON.parse(raw);
-      received.push({ authorization: req.headers.authorization, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(respond(body, received.length - 1)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, received, close: () => new Promise((r) => server.close(r)) };
-}
-
 describe('live agent, LLM mode', () => {
   it('replays a recorded tool-calling conversation: tool calls reach mcp-tools and the transcript is saved', async () => {
     const llm = await startChatCompletions((_body, n) => conversation.responses[n]);
@@ -155,9 +135,12 @@ describe('live agent, LLM mode', () => {
     const tools = llm.received[0].body.tools as Array<{ type: string; function: { name: string; parameters: { required?: string[] } } }>;
     expect(tools.find((t) => t.function.name === 'buy')).toMatchObject({ type: 'function', function: { parameters: { required: ['symbol', 'quantity'] } } });
     // The model saw the tool results, including the validation error of its bad call.
+    // Each result reaches it as data, inside the envelope the system message describes.
+    expect(llm.received[0].body.messages[0]).toEqual({ role: 'system', content: TOOL_DATA_RULE });
     const toolMessages = llm.received[2].body.messages.filter((m) => m.role === 'tool').map((m) => m.content!);
-    expect(JSON.parse(toolMessages[0])).toMatchObject({ symbol: 'SPX', price: spx[100].close });
-    expect(toolMessages[2]).toMatch(/^ERROR: .*must be greater than 0 at quantity/);
+    const [, price] = /^<tool_output tool="get_price">\n(.*)\n<\/tool_output>$/.exec(toolMessages[0])!;
+    expect(JSON.parse(price)).toMatchObject({ symbol: 'SPX', price: spx[100].close });
+    expect(toolMessages[2]).toMatch(/^<tool_output tool="buy" status="error">\n.*must be greater than 0 at quantity/);
     const answered = llm.received[3].body.messages.filter((m) => m.role === 'tool') as unknown as Array<{ tool_call_id: string }>;
     expect(answered.map((m) => m.tool_call_id)).toEqual(['call_price', 'call_portfolio', 'call_bad', 'call_buy']);
     expect(llm.received[0].body.model).toBe('gpt-4o-mini');
@@ -169,7 +152,7 @@ describe('live agent, LLM mode', () => {
     const events = (await app.inject(`/api/v1/runs/${runId}`)).json().events as Array<{ type: string; [k: string]: unknown }>;
     const transcript = events.find((e) => e.type === 'llm_transcript')!;
     expect(transcript).toMatchObject({ steps: 4, stoppedBy: 'model', final: 'Bought 3 SPX: the fast SMA is above the slow one.' });
-    expect((transcript.messages as unknown[]).length).toBe(2 + 4 + 4);
+    expect((transcript.messages as unknown[]).length).toBe(3 + 4 + 4);
     expect(events.filter((e) => e.type === 'order').map((e) => (e.order as Order).status)).toEqual(['filled']);
     expect(events.filter((e) => e.type === 'fill')).toHaveLength(1);
     await app.close();

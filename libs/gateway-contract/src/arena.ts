@@ -76,3 +76,24 @@ export type ArenaBoard = z.infer<typeof arenaBoardSchema>;
 
 export const arenaRunSummarySchema = arenaBoardSchema.pick({ runId: true, name: true, status: true, mode: true, from: true, to: true, currentDate: true, updatedAt: true });
 export const arenaRunListSchema = z.array(arenaRunSummarySchema);
+
+/**
+ * A board statistic as people read it, by its column's format; '—' where it is undefined. Self-contained
+ * (no imports, no closures) because the arena page ships its source text to the browser.
+ */
+export function formatArenaValue(value: number | null | undefined, format: z.infer<typeof arenaColumnSchema>['format']): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const grouped = (n: number, digits: number) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  switch (format) {
+    case 'percent':
+      return `${grouped(value * 100, 2)} %`;
+    case 'money':
+      return grouped(value, 2);
+    case 'count':
+      return grouped(value, 0);
+    case 'days':
+      return `${grouped(value, 0)} d`;
+    default:
+      return grouped(value, 2);
+  }
+}

@@ -44,3 +44,17 @@ describe('gateway cost variables', () => {
     }
   }, 60_000);
 });
+
+describe('MARKET_PROBE', () => {
+  it('is off by default and takes a bundled daily history with the replay provider', () => {
+    expect(parseConfig(gatewayConfigSchema, secrets).MARKET_PROBE).toBeUndefined();
+    expect(parseConfig(gatewayConfigSchema, { ...secrets, MARKET_PROBE: 'SPX' }).MARKET_PROBE).toBe('SPX');
+  });
+
+  it.each([
+    [{ MARKET_PROBE: 'AAPL' }, 'invalid configuration: MARKET_PROBE is "AAPL": must be one of SPX (unset: no probe)'],
+    [{ MARKET_PROBE: 'SPX', MARKET_PROVIDER: 'synthetic' }, 'invalid configuration: MARKET_PROBE is "SPX": needs MARKET_PROVIDER=replay (the bundled history it is built from)'],
+  ])('refuses %j naming the variable and the rule', (env, line) => {
+    expect(problems(env)).toEqual([line]);
+  });
+});

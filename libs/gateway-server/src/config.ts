@@ -1,6 +1,6 @@
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { intervalSchema, symbolSchema } from '@tradeyard/market-data';
-import { marketProviders } from '@tradeyard/market-hub';
+import { marketProviders, probeableSymbols } from '@tradeyard/market-hub';
 import { baseConfigShape, urlVar } from '@tradeyard/service-kit';
 import { z } from 'zod';
 
@@ -50,6 +50,12 @@ export const gatewayConfigSchema = z.object({
   SYNTHETIC_SYMBOLS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(2000, 'must be at most 2000').default(100).describe('Symbols of the seeded synthetic universe SYN000.. (replay, synthetic); 0: none with replay'),
   SYNTHETIC_SEED: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').default(1).describe('Seed of the synthetic universe: same seed, same bars'),
   MARKET_FILES_DIR: z.string().min(1).optional().describe('Folder of CSV/JSONL bar files (symbol,time,open,high,low,close,volume); required with MARKET_PROVIDER=files, added to replay when set'),
+  MARKET_PROBE: z
+    .enum(probeableSymbols, { error: `must be one of ${probeableSymbols.join(', ')} (unset: no probe)` })
+    .optional()
+    .describe(
+      'Memorization probe of this bundled daily history (replay only): adds PRBA and PRBB, the real path and a synthetic one of the same drift and volatility, both 28 years later, rescaled to start at 100, source "probe"; which is which follows SYNTHETIC_SEED (memorizationProbe)',
+    ),
   BINANCE_BASE_URL: urlVar().default('https://api.binance.com').describe('Binance REST base (GET /api/v3/klines)'),
   BINANCE_STREAM_URL: z
     .string()
@@ -83,11 +89,13 @@ export const gatewayConfigSchema = z.object({
     .max(3_600_000, 'must be at most 3600000 (an hour)')
     .default(30_000)
     .describe('Lockstep: a registered consumer that has not acknowledged the current step for this long is dropped (and logged), so a dead one does not stall the market'),
+  ARENA_MAX_RUNS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(1000).describe('Arena runs whose leaderboards the gateway keeps; the least recently updated are dropped beyond it'),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),
 }).superRefine((config, ctx) => {
   // Variables a provider needs are checked with it, so a missing one is named at start-up.
   if (config.MARKET_PROVIDER === 'files' && !config.MARKET_FILES_DIR) ctx.addIssue({ code: 'custom', path: ['MARKET_FILES_DIR'], message: 'is required when MARKET_PROVIDER=files' });
+  if (config.MARKET_PROBE && config.MARKET_PROVIDER !== 'replay') ctx.addIssue({ code: 'custom', path: ['MARKET_PROBE'], message: 'needs MARKET_PROVIDER=replay (the bundled history it is built from)' });
   if (config.MARKET_PROVIDER === 'alphavantage' && !config.ALPHAVANTAGE_API_KEY) ctx.addIssue({ code: 'custom', path: ['ALPHAVANTAGE_API_KEY'], message: 'is required when MARKET_PROVIDER=alphavantage' });
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -5,6 +5,9 @@ import {
   ACCOUNT_HEADER,
   accountSettingsSchema,
   arenaAccountIdSchema,
+  arenaBoardSchema,
+  arenaRunIdSchema,
+  arenaRunListSchema,
   barListSchema,
   barsQuerySchema,
   clockAckSchema,
@@ -42,6 +45,8 @@ import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavai
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
+import { arenaPageHtml } from './arena-page';
+import { ArenaStore, arenaMigrations } from './arena-store';
 import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
 import { ClockStore } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
@@ -50,6 +55,7 @@ import { chartLibrary, dashboardHtml } from './dashboard';
 import { insertSignal, insertSignals, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
+const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
 const symbolParams = z.object({ symbol: symbolSchema });
 const newUserSchema = z.strictObject({
@@ -60,6 +66,9 @@ const newUserSchema = z.strictObject({
 const newUserResponseSchema = z.object({ username: z.string(), role: roleSchema });
 const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
 const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
+
+/** A board of the largest size its schema allows (2,000 symbols, 100 rows, 200 columns) fits in 4 MB. */
+const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** The caller the kit's route auth admitted (a role route always has one), as the gateway's principal. */
 const principalOf = (request: FastifyRequest): Principal => request.caller as unknown as Principal;
@@ -92,7 +101,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const depLog = createLogger('api-gateway', config.LOG_LEVEL);
   const db: Database =
     dependencies.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog }));
-  await migrate(db, [...gatewayMigrations, ...signalMigrations]);
+  await migrate(db, [...gatewayMigrations, ...signalMigrations, ...arenaMigrations]);
   await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
   await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
@@ -105,6 +114,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
     synthetic: { seed: config.SYNTHETIC_SEED, symbols: config.SYNTHETIC_SYMBOLS },
     filesDir: config.MARKET_FILES_DIR,
+    probe: config.MARKET_PROBE,
     binance: { baseUrl: config.BINANCE_BASE_URL, streamUrl: config.BINANCE_STREAM_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
     alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
     venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },
@@ -217,6 +227,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   };
 
   app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
+  app.get('/arena', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(arenaPageHtml));
   const charts = chartLibrary();
   app.get('/assets/lightweight-charts.js', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),
@@ -412,6 +423,38 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
     // Point in time: a signal dated after the clock (one posted ahead of it) is not served until the clock reaches it.
     async (request) => searchSignals(db, { ...request.query, to: Math.min(request.query.to ?? Infinity, hub.time()) }),
+  );
+
+  // Arena leaderboards: the runner (admin or the service token) publishes, viewers read.
+  const arena = new ArenaStore(db, config.ARENA_MAX_RUNS);
+  app.put(
+    '/api/v1/arena/runs/:id',
+    {
+      config: { auth: 'trader' },
+      bodyLimit: ARENA_BOARD_BODY_LIMIT,
+      schema: { tags: ['arena'], params: arenaRunParams, body: arenaBoardSchema, response: { 200: arenaBoardSchema } },
+    },
+    async (request) => {
+      // Traders may not publish: only the runner (service token) and admins write the shared board.
+      const caller = principalOf(request);
+      if (caller.role !== 'admin' && caller.username !== servicePrincipal.username) {
+        throw new HttpError(403, { error: 'forbidden', message: 'publishing an arena board needs the admin role or the service token' });
+      }
+      if (request.body.runId !== request.params.id) {
+        throw new HttpError(400, validationFailed([{ field: 'body.runId', rule: `must equal the run id in the path (${request.params.id})` }]));
+      }
+      return arena.publish(request.body);
+    },
+  );
+  app.get('/api/v1/arena/runs', { config: { auth: 'viewer' }, schema: { tags: ['arena'], response: { 200: arenaRunListSchema } } }, async () => arena.list());
+  app.get(
+    '/api/v1/arena/runs/:id',
+    { config: { auth: 'viewer' }, schema: { tags: ['arena'], params: arenaRunParams, response: { 200: arenaBoardSchema } } },
+    async (request) => {
+      const board = await arena.get(request.params.id);
+      if (!board) throw new HttpError(404, { error: 'not_found', message: `no arena run ${request.params.id}; GET /api/v1/arena/runs lists them` });
+      return board;
+    },
   );
 
   // The WebSocket checks its own clients: browsers cannot send an authorization header, so ?token=.

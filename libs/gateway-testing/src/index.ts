@@ -1,2 +1,3 @@
 export * from './test-gateway';
 export * from './point-in-time';
+export * from './arena-board';

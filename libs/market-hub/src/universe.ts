@@ -15,6 +15,7 @@ import {
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { finestInterval, MarketHub, type SymbolFeed } from './market-hub';
+import { probeFeeds, type ProbeableSymbol } from './probe';
 import { ReplayClock, type ReplayClockOptions } from './replay-clock';
 
 export const marketProviders = ['replay', 'synthetic', 'files', 'binance', 'alphavantage'] as const;
@@ -187,6 +188,8 @@ export interface MarketOptions {
   /** The replay clock (replay, synthetic, files). */
   replay: ReplayClockOptions;
   synthetic: { seed: number; symbols: number };
+  /** Adds a memorization probe of this bundled symbol (replay only): see probeFeeds. Its seed is the synthetic universe's. */
+  probe?: ProbeableSymbol;
   /** The user's CSV/JSONL folder: the whole market with provider `files`, added to `replay` when set. */
   filesDir?: string;
   /** `streamUrl`: the kline WebSocket stream, pushing closed bars between polls. */
@@ -220,8 +223,13 @@ export function openMarket(options: MarketOptions): Market {
     return { hub: new MarketHub(feeds, () => clock.time(), { step: finestInterval(feeds) }), clock, start: () => undefined, stop: () => undefined };
   };
   switch (options.provider) {
-    case 'replay':
-      return replay([...bundledFeeds(), ...syntheticFeeds(options.synthetic), ...(options.filesDir ? fileFeeds(options.filesDir) : [])]);
+    case 'replay': {
+      const bundled = bundledFeeds();
+      const { probe: probeSymbol } = options;
+      const probed = probeSymbol && bundled.find((feed) => feed.symbol === probeSymbol);
+      const probe = probeSymbol && probed ? probeFeeds({ ...probed, symbol: probeSymbol }, options.synthetic.seed).feeds : [];
+      return replay([...bundled, ...syntheticFeeds(options.synthetic), ...(options.filesDir ? fileFeeds(options.filesDir) : []), ...probe]);
+    }
     case 'synthetic':
       return replay(syntheticFeeds(options.synthetic));
     case 'files':

@@ -9,7 +9,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /** Comparison charts hold several series: fewer points each keeps the file small. */
 const MAX_POINTS = 3000;
 
-const formatValue = (value: number | null, format: StatisticFormat) => {
+/** A statistic as the report shows it, by its format; – where it is undefined. */
+export const formatValue = (value: number | null, format: StatisticFormat) => {
   if (value === null) return '–';
   switch (format) {
     case 'percent':

@@ -7,3 +7,4 @@ export * from './stats';
 export * from './ranking';
 export * from './svg';
 export * from './html';
+export * from './memorization';

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayClient, orderSchema, portfolioSchema } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
+import { sampleArenaBoard, startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import Fastify from 'fastify';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
   it('lists every tool with a description, an input schema and an output schema', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['buy', 'calculate', 'cancel_order', 'get_clock', 'get_history', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'search_signals', 'sell'],
+      ['buy', 'calculate', 'cancel_order', 'get_clock', 'get_history', 'get_leaderboard', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'search_signals', 'sell'],
     );
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(40);
@@ -123,6 +123,35 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect((await call(client, 'search_signals', { rule: 'macd-cross' })).structuredContent).toEqual({ signals: [] });
     const none = await call(client, 'search_signals', { symbol: 'SPX', to: '2000-01-01' });
     expect(none.structuredContent).toEqual({ signals: [] });
+  });
+
+  it('reads an arena leaderboard: the newest run by default, or one by id, with the ranking, statistics and luck verdicts', async () => {
+    const none = await call(client, 'get_leaderboard');
+    expect(none.isError).toBe(true);
+    expect(textOf(none)).toBe('get_leaderboard failed: no arena run has published a leaderboard yet');
+    const older = sampleArenaBoard({ runId: 'older-run', name: 'An older run' });
+    const newest = sampleArenaBoard({ runId: 'newest-run' });
+    await gateway.client.publishArenaBoard(older);
+    await gateway.client.publishArenaBoard(newest);
+
+    const board = await call(client, 'get_leaderboard');
+    expect(board.isError).toBeFalsy();
+    expect(board.structuredContent).toEqual(newest);
+    const lines = textOf(board).split('\n');
+    expect(lines[0]).toBe('Arena run newest-run "Three agents on the S&P 500": finished, lockstep, 2000-01-03 to 2020-04-17 (as of 2020-04-17, 5105/5105 steps)');
+    expect(lines[2]).toBe('Ranked by Sharpe (higher is better):');
+    expect(lines[3]).toBe('- #1: sma-cross (rule): Total return 42.13 %, Sharpe 0.61, Max drawdown 23.20 %, Trades 48, Fees 120.50');
+    expect(lines[6]).toBe('- benchmark, not ranked: buy-and-hold (benchmark): Total return 9.54 %, Sharpe 0.21, Max drawdown 56.78 %, Trades 1, Fees —');
+    expect(lines).toContain('- sma-cross vs gpt-local: difference 0.06, interval [-0.21, 0.33] by stationary bootstrap of the Sharpe difference: not distinguishable from luck at 95%');
+    expect(lines).toContain('- gpt-local vs rsi-revert: difference 0.63, interval [0.12, 1.1] by stationary bootstrap of the Sharpe difference: distinguishable from luck at 95%');
+
+    expect((await call(client, 'get_leaderboard', { runId: 'older-run' })).structuredContent).toEqual(older);
+    const unknown = await call(client, 'get_leaderboard', { runId: 'no-such-run' });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/^get_leaderboard failed: no arena run no-such-run.*\[gateway 404 not_found\]$/);
+    const bad = await call(client, 'get_leaderboard', { runId: 'bad id!' });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toContain('must be 1-80 letters, digits, dash or underscore');
   });
 
   it('buys and sells through the paper broker with an idempotency key, and the portfolio follows', async () => {
@@ -247,7 +276,7 @@ describe('endpoint authentication', () => {
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const local = new Client({ name: 'local', version: '1' });
     await local.connect(new StreamableHTTPClientTransport(url));
-    expect((await local.listTools()).tools.length).toBe(11);
+    expect((await local.listTools()).tools.length).toBe(12);
     await local.close();
     // A DNS-rebinding page reaches the loopback port under its own name: Host and Origin say so.
     const port = url.port;

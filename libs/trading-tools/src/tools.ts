@@ -1,6 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
+  arenaBoardSchema,
+  arenaRunIdSchema,
   GatewayClient,
   GatewayError,
   calendarDateSchema,
@@ -23,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CalculationError, MAX_EXPRESSION_LENGTH } from './calculator';
 import type { CalculatorPool } from './calculator-pool';
+import { leaderboardText } from './leaderboard';
 
 /** Wall time any tool call may take; the gateway client's own timeout (10 s) comes first. */
 export const TOOL_TIMEOUT_MS = 15_000;
@@ -229,6 +232,25 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
       annotations: { readOnlyHint: true },
     },
     () => guarded('list_symbols', async () => ok({ symbols: await gateway.listSymbols() })),
+  );
+
+  server.registerTool(
+    'get_leaderboard',
+    {
+      title: 'Get arena leaderboard',
+      description:
+        'The leaderboard of an arena run (agents trading the same market with the same cash and costs): the ranking with total return, Sharpe, drawdown, trades, fees and the other statistics, buy-and-hold as an unranked benchmark row, and for each compared pair whether the difference is distinguishable from luck. Without runId, the most recently updated run.',
+      inputSchema: { runId: arenaRunIdSchema.optional().describe('Arena run id; omit for the newest run') },
+      outputSchema: arenaBoardSchema.shape,
+      annotations: { readOnlyHint: true },
+    },
+    ({ runId }) =>
+      guarded('get_leaderboard', async () => {
+        const id = runId ?? (await gateway.listArenaRuns())[0]?.runId;
+        if (!id) return toolError('get_leaderboard failed: no arena run has published a leaderboard yet');
+        const board = await gateway.getArenaBoard(id);
+        return { content: [{ type: 'text', text: leaderboardText(board) }], structuredContent: board };
+      }),
   );
 
   const placeOrder = (side: 'buy' | 'sell') =>

@@ -103,8 +103,9 @@ describe('arena', () => {
     await model.close();
 
     expect(run.status()).toMatchObject({ status: 'finished', stepsDone: 25, currentDate: day(124) });
-    // The gateway does not serve arena boards in this branch yet: said in the status, not fatal.
-    expect(run.status().publishError).toMatch(/publishing the board failed/);
+    // The board is published to the gateway, which serves it to REST, MCP and the /arena page.
+    expect(run.status().publishError).toBeUndefined();
+    expect(await admin.getArenaBoard(board.runId)).toEqual(board);
     expect(JSON.parse(readFileSync(join(out, 'board.json'), 'utf8'))).toEqual(board);
     expect(board).toMatchObject({ status: 'finished', mode: 'lockstep', from: day(100), to: day(124), stepsDone: 25, symbols: ['SPX'], rankedBy: 'sharpe' });
     expect(board.rows.map((r) => r.agent).sort()).toEqual(['buy-and-hold', 'hold', 'llm-a', 'llm-b', 'rsi', 'sma']);

@@ -112,6 +112,10 @@ describe('arena', () => {
     expect(board.rows.filter((r) => r.rank !== null).map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(board.rows.at(-1)).toMatchObject({ agent: 'buy-and-hold', kind: 'benchmark', rank: null });
     expect(board.columns.length).toBeGreaterThanOrEqual(35);
+    // Rule agents mark the portfolio they hold at the closes they read instead of asking each
+    // turn: buy-and-hold's last mark must be the gateway's own equity of its account.
+    const hold = board.rows.find((r) => r.agent === 'hold')!;
+    expect(hold.statistics.finalEquity).toBeCloseTo((await gateway.client.forAccount(hold.accountId!).getPortfolio()).equity, 6);
     expect(board.comparisons.length).toBe(4 + 5);
     for (const c of board.comparisons) expect(c.verdict).toMatch(c.distinguishable ? /distinguishable from luck/ : /not distinguishable from luck/);
 

@@ -80,6 +80,8 @@ interface AgentState {
   apiKey?: string;
   /** A rule agent's strategy per symbol, fed each bar once, and the exposure it last gave. */
   strategies: Map<string, { strategy: Strategy; exposure: number; lastBarTime: number }>;
+  /** A rule agent's portfolio as last read; undefined once it placed orders (read again next turn). */
+  portfolio?: Portfolio;
   result: AgentResult;
 }
 
@@ -164,10 +166,17 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
   };
 
-  async function ruleTurn(agent: AgentState, portfolio: Portfolio, time: number) {
+  /**
+   * A rule agent reads its portfolio only when it may have changed (its first turn, and after it
+   * placed orders: its market orders fill at once, it places no resting ones) and otherwise marks
+   * the one it holds at the closes it reads: half the tool calls of a turn, the same equity.
+   */
+  async function ruleTurn(agent: AgentState, date: string, time: number) {
+    const spec = agent.spec as Extract<ArenaAgent, { kind: 'rule' }>;
     const symbols = config.market.symbols;
+    const portfolio = (agent.portfolio ??= await agent.tools.call<Portfolio>('get_portfolio'));
+    const closes = new Map<string, number>();
     for (const symbol of symbols) {
-      const spec = agent.spec as Extract<ArenaAgent, { kind: 'rule' }>;
       const first = !agent.strategies.has(symbol);
       const fed = agent.strategies.get(symbol) ?? { strategy: createStrategy(spec.strategy), exposure: 0, lastBarTime: -Infinity };
       agent.strategies.set(symbol, fed);
@@ -177,10 +186,17 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       const last = bars.at(-1);
       if (!last) continue;
       fed.lastBarTime = last.time;
-      const exposure = fed.exposure;
+      closes.set(symbol, last.close);
+    }
+    const equity = portfolio.positions.reduce((sum, p) => sum + p.quantity * (closes.get(p.symbol) ?? p.marketPrice), portfolio.cash);
+    recordTurn(agent, date, time, equity, portfolio.cash);
+    for (const symbol of symbols) {
+      const price = closes.get(symbol);
+      if (price === undefined) continue;
       const held = portfolio.positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
-      const plan = planTrade({ exposure, equity: portfolio.equity, symbolCount: symbols.length, price: last.close, held });
+      const plan = planTrade({ exposure: agent.strategies.get(symbol)!.exposure, equity, symbolCount: symbols.length, price, held });
       if (plan.action === 'hold') continue;
+      agent.portfolio = undefined;
       try {
         const order = await agent.tools.call<Order>(plan.action, { symbol, quantity: Math.abs(plan.delta), clientOrderId: `${agent.spec.name}-${step}-${symbol}` });
         recordOrder(agent, order, time);
@@ -204,15 +220,22 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
   }
 
+  /** The agent's equity at this step's close, before it acts: one point of its equity curve. */
+  function recordTurn(agent: AgentState, date: string, time: number, equity: number, cash: number) {
+    const previous = agent.result.equity.at(-1);
+    if (previous && previous.time >= time) previous.equity = equity;
+    else agent.result.equity.push({ time, equity });
+    runLog.record('turn', { agent: agent.spec.name, step, date, equity, cash });
+  }
+
   async function turn(agent: AgentState, date: string, time: number) {
     try {
-      const portfolio = await agent.tools.call<Portfolio>('get_portfolio');
-      const previous = agent.result.equity.at(-1);
-      if (previous && previous.time >= time) previous.equity = portfolio.equity;
-      else agent.result.equity.push({ time, equity: portfolio.equity });
-      runLog.record('turn', { agent: agent.spec.name, step, date, equity: portfolio.equity, cash: portfolio.cash });
-      if (agent.spec.kind === 'rule') await ruleTurn(agent, portfolio, time);
-      else await llmTurn(agent, date, time);
+      if (agent.spec.kind === 'rule') await ruleTurn(agent, date, time);
+      else {
+        const portfolio = await agent.tools.call<Portfolio>('get_portfolio');
+        recordTurn(agent, date, time, portfolio.equity, portfolio.cash);
+        await llmTurn(agent, date, time);
+      }
     } catch (err) {
       runLog.record('error', { agent: agent.spec.name, step, message: (err as Error).message });
     }

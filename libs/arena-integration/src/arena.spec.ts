@@ -7,7 +7,7 @@ import { bearerVerifier, createLogger, createService } from '@tradeyard/service-
 import { calculate, createTradingMcpServer, gatewayForRequest, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,9 +113,13 @@ describe('arena', () => {
     expect(board.rows.at(-1)).toMatchObject({ agent: 'buy-and-hold', kind: 'benchmark', rank: null });
     expect(board.columns.length).toBeGreaterThanOrEqual(35);
     // Rule agents mark the portfolio they hold at the closes they read instead of asking each
-    // turn: buy-and-hold's last mark must be the gateway's own equity of its account.
+    // turn: buy-and-hold's mark at its last turn (no order after it) must be the gateway's equity.
     const hold = board.rows.find((r) => r.agent === 'hold')!;
-    expect(hold.statistics.finalEquity).toBeCloseTo((await gateway.client.forAccount(hold.accountId!).getPortfolio()).equity, 6);
+    const holdTurns = readFileSync(join(out, 'run.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'turn' && e.agent === 'hold');
+    expect(holdTurns).toHaveLength(25);
+    expect(holdTurns.at(-1).equity).toBeCloseTo((await gateway.client.forAccount(hold.accountId!).getPortfolio()).equity, 6);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/not distinguishable from luck|distinguishable from luck/);
     expect(board.comparisons.length).toBe(4 + 5);
     for (const c of board.comparisons) expect(c.verdict).toMatch(c.distinguishable ? /distinguishable from luck/ : /not distinguishable from luck/);
 

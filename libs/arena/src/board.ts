@@ -1,5 +1,5 @@
 import type { ArenaBoard } from '@tradeyard/gateway-contract';
-import { performanceReport, rankRuns, STATISTICS, type PerformanceReport, type StatisticKey, type TradeInput } from '@tradeyard/performance';
+import { performanceReport, rankRuns, renderComparisonHtml, STATISTICS, type PerformanceReport, type StatisticKey, type TradeInput } from '@tradeyard/performance';
 
 export interface ArenaFill {
   /** Market time of the fill (ms since the epoch). */
@@ -118,14 +118,8 @@ function agentReport(agent: AgentResult, input: BoardInput): PerformanceReport |
   });
 }
 
-/**
- * The leaderboard (gateway-contract's arenaBoardSchema) from each agent's equity and fills: a
- * PerformanceReport per agent and for buy-and-hold of the symbols, ranked by `rankedBy` (Sharpe
- * by default) with libs/performance's paired stationary bootstrap, each comparison saying whether
- * the difference is distinguishable from luck. Pure: the same input gives the same board.
- */
-export function buildBoard(input: BoardInput): ArenaBoard {
-  const rankedBy = input.rankedBy ?? 'sharpe';
+/** Each agent's PerformanceReport, buy-and-hold's and the ranking: what the board and the HTML report show. */
+function arenaReports(input: BoardInput) {
   const reports = input.agents.flatMap((agent) => {
     const report = agentReport(agent, input);
     return report ? [{ agent, report }] : [];
@@ -139,7 +133,30 @@ export function buildBoard(input: BoardInput): ArenaBoard {
           initialCash: input.startingCash,
         })
       : undefined;
-  const ranking = reports.length > 0 ? rankRuns(reports.map((r) => r.report), benchmarkReport, { statistic: rankedBy, seed: input.seed }) : undefined;
+  const ranking = reports.length > 0 ? rankRuns(reports.map((r) => r.report), benchmarkReport, { statistic: input.rankedBy ?? 'sharpe', seed: input.seed }) : undefined;
+  return { reports, benchmarkReport, ranking };
+}
+
+/**
+ * The run as one standalone HTML file (libs/performance renderComparisonHtml): the ranking with
+ * its luck verdicts, every statistic per agent beside buy-and-hold, equity, drawdown and rolling
+ * Sharpe charts, crisis windows, monthly heatmaps and drawdown episodes. Undefined before any turn.
+ */
+export function arenaReportHtml(input: BoardInput): string | undefined {
+  const { reports, benchmarkReport, ranking } = arenaReports(input);
+  if (reports.length === 0) return undefined;
+  return renderComparisonHtml({ title: `Arena: ${input.name}`, reports: reports.map((r) => r.report), benchmark: benchmarkReport, ranking });
+}
+
+/**
+ * The leaderboard (gateway-contract's arenaBoardSchema) from each agent's equity and fills: a
+ * PerformanceReport per agent and for buy-and-hold of the symbols, ranked by `rankedBy` (Sharpe
+ * by default) with libs/performance's paired stationary bootstrap, each comparison saying whether
+ * the difference is distinguishable from luck. Pure: the same input gives the same board.
+ */
+export function buildBoard(input: BoardInput): ArenaBoard {
+  const rankedBy = input.rankedBy ?? 'sharpe';
+  const { reports, benchmarkReport, ranking } = arenaReports(input);
   const rankOf = new Map(ranking?.runs.map((r) => [r.name, r.rank]));
   const statisticsOf = (report: PerformanceReport) => Object.fromEntries(columns.map(({ key }) => [key, finiteOrNull(report.statistics[key as StatisticKey])]));
   const rows: ArenaBoard['rows'] = [

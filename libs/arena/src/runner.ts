@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { buildBoard, type AgentResult, type ArenaFill, type BenchmarkPrices } from './board';
+import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type ArenaFill, type BenchmarkPrices } from './board';
 import { ArenaConfigError, isLive, parseArenaConfig, type ArenaAgent, type ArenaConfig } from './config';
 import { ModelGateway, type ModelExchange } from './model-gateway';
 
@@ -16,7 +16,7 @@ export type ArenaEventType = 'run_start' | 'turn' | 'tool_call' | 'llm_exchange'
 
 export interface ArenaRunOptions {
   config: ArenaConfig;
-  /** OUT: run.jsonl, config.json and board.json are written here. */
+  /** OUT: run.jsonl, config.json, board.json and, at the end, report.html are written here. */
   outDir: string;
   mcpUrl: string;
   mcpToken?: string;
@@ -123,8 +123,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const benchmark: BenchmarkPrices = { time: [], closes: config.market.symbols.map(() => []) };
   let step = 0;
 
-  const board = (): ArenaBoard =>
-    buildBoard({
+  const boardInput = (): BoardInput => ({
       runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
       from: live ? (benchmark.time.length ? isoDate(benchmark.time[0]) : '') || (state.currentDate ?? '') : (config.market as { from: string }).from,
       to: live ? (state.currentDate ?? '') : (config.market as { to: string }).to,
@@ -132,6 +131,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       symbols: config.market.symbols, startingCash: config.startingCash, seed: config.seed,
       agents: agents.map((a) => a.result), benchmark, error: state.error, now: Date.now(),
     });
+  const board = (): ArenaBoard => buildBoard(boardInput());
 
   const publish = async (current: ArenaBoard) => {
     await writeFile(join(outDir, 'board.json'), JSON.stringify(current, null, 2));
@@ -349,6 +349,8 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
     const final = board();
     await publish(final).catch((err) => (state.publishError = (err as Error).message));
+    const report = arenaReportHtml(boardInput());
+    if (report) await writeFile(join(outDir, 'report.html'), report).catch((err) => log.error({ err }, 'cannot write the arena report'));
     runLog.record('board', { board: final });
     runLog.record('run_end', { status: state.status, steps: state.stepsDone });
     await runLog.flush().catch((err) => log.error({ err }, 'cannot write the arena run log'));

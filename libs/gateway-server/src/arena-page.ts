@@ -1,4 +1,5 @@
 import { formatArenaValue } from '@tradeyard/gateway-contract';
+import { pageBasics, pageLogin } from './page-session';
 
 /**
  * The arena page (/arena): the runs, and the chosen run's board with the benchmark row marked and
@@ -35,9 +36,7 @@ export const arenaPageHtml = `<!doctype html>
   <h2 style="margin-top:1rem">Is each difference more than luck?</h2><ul id="comparisons"></ul></section>
 </main>
 <script>
-const $ = (s) => document.querySelector(s);
-let token = sessionStorage.getItem('token');
-const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+${pageBasics}
 const formatValue = (${formatArenaValue.toString()});
 async function api(path) {
   const res = await fetch('/api/v1' + path, { headers: { authorization: 'Bearer ' + token } });
@@ -92,13 +91,5 @@ $('#runs').onclick = (e) => {
   document.querySelectorAll('#runs tr').forEach((tr) => tr.classList.toggle('chosen', tr === row));
   refreshBoard();
 };
-$('#login').onsubmit = async (e) => {
-  e.preventDefault();
-  const f = new FormData(e.target);
-  const res = await fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: f.get('username'), password: f.get('password') }) });
-  const data = await res.json();
-  if (!res.ok) { $('#login-error').textContent = data.message; return; }
-  token = data.token; sessionStorage.setItem('token', token); start();
-};
-if (token) start().catch(() => { sessionStorage.removeItem('token'); location.reload(); });
+${pageLogin}
 </script></body></html>`;

@@ -2,6 +2,7 @@ import { packageAsset } from '@tradeyard/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clockScript } from './dashboard-clock';
+import { pageBasics, pageLogin } from './page-session';
 import { marketScript } from './dashboard-market';
 import { tradingScript } from './dashboard-trading';
 
@@ -10,11 +11,8 @@ const chartFile = 'lightweight-charts.standalone.production.js';
 export const chartLibrary = () => readFileSync(packageAsset(join('assets', chartFile), 'lightweight-charts', join('dist', chartFile)), 'utf8');
 
 
-/** What every part of the page script uses: DOM lookup, escaping, number format, the REST call, the charts' look. */
+/** What every part of the page script uses besides pageBasics: number format, the REST call, the charts' look. */
 const pageHelpers = String.raw`
-const $ = (s) => document.querySelector(s);
-let token = sessionStorage.getItem('token');
-const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const fmt = (n) => (n === null || n === undefined ? '' : Number(n).toLocaleString(undefined, { maximumFractionDigits: 2 }));
 async function api(method, path, body, headers = {}) {
   const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
@@ -45,15 +43,6 @@ async function start() {
     else if (channel === 'clock') renderClock(data);
   };
 }
-$('#login').onsubmit = async (e) => {
-  e.preventDefault();
-  const f = new FormData(e.target);
-  const res = await fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: f.get('username'), password: f.get('password') }) });
-  const data = await res.json();
-  if (!res.ok) { $('#login-error').textContent = data.message; return; }
-  token = data.token; sessionStorage.setItem('token', token); sessionStorage.setItem('role', data.role); start();
-};
-if (token) start().catch(() => { sessionStorage.removeItem('token'); location.reload(); });
 `;
 
 /**
@@ -118,9 +107,11 @@ export const dashboardHtml = `<!doctype html>
 </main>
 <script src="/assets/lightweight-charts.js"></script>
 <script>
+${pageBasics}
 ${pageHelpers}
 ${marketScript}
 ${clockScript}
 ${tradingScript}
 ${pageStart}
+${pageLogin}
 </script></body></html>`;

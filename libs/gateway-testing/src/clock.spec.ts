@@ -2,6 +2,7 @@ import { GatewayClient, GatewayError } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from './test-gateway';
+import { waitFor } from './wait';
 
 // The market clock over REST and WebSocket against the real gateway: admins pause, step, speed up
 // and restart it; everyone reads it; no bar after it is visible.
@@ -101,10 +102,3 @@ describe('the market clock over REST', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -3,6 +3,7 @@ import { type Bar, type Interval, isoDate } from '@tradeyard/market-data';
 import WebSocket from 'ws';
 import { barLeaks, barsAsOf, datedAfter, LEAK_CLOCK_DATE, leakBarQueries, replayUniverse } from './point-in-time';
 import { startTestGateway, type TestGateway } from './test-gateway';
+import { waitFor } from './wait';
 
 // The leak suite: every read path of the real gateway, with the market clock paused in the middle
 // of the data, must answer as of the clock: no bar, quote or signal dated after it, and no bar
@@ -131,10 +132,3 @@ describe('the WebSocket streams as of the clock', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -2,6 +2,7 @@ import { GatewayClient, GatewayError, type StepMessage } from '@tradeyard/gatewa
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from './test-gateway';
+import { waitFor } from './wait';
 
 // Lockstep on the real gateway: the clock moves one step once every registered consumer acknowledged
 // the current one, stands still without consumers, drops a consumer that stops acknowledging.
@@ -9,13 +10,6 @@ const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
 const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (err: GatewayError) => ({ status: err.status, body: err.body }));
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('the market clock in lockstep', () => {
   let gateway: TestGateway;
@@ -121,21 +115,21 @@ describe('the market clock in lockstep', () => {
     const { socket, messages } = await open(gateway.serviceToken);
     try {
       socket.send(JSON.stringify({ type: 'subscribe', channels: ['steps'] }));
-      await waitFor(() => messages.some((m) => m.channel === 'subscribed'));
+      await waitFor(() => messages.some((m) => m.channel === 'subscribed'), 10_000);
       const { time } = await viewer.getClock();
       socket.send(JSON.stringify({ type: 'ack', consumer: consumer.consumer.id, time }));
-      await waitFor(() => messages.some((m) => m.channel === 'steps'));
+      await waitFor(() => messages.some((m) => m.channel === 'steps'), 10_000);
       expect((await viewer.getClock()).time).toBeGreaterThan(time);
       socket.send(JSON.stringify({ type: 'ack', consumer: '00000000-0000-4000-8000-000000000000', time }));
       socket.send(JSON.stringify({ type: 'ack', consumer: consumer.consumer.id, time: 'now' }));
-      await waitFor(() => messages.filter((m) => m.channel === 'error').length === 2);
+      await waitFor(() => messages.filter((m) => m.channel === 'error').length === 2, 10_000);
       expect(messages.filter((m) => m.channel === 'error').map((m) => m.data.status).sort()).toEqual([400, 404]);
       expect(messages.find((m) => m.data.status === 400)!.data.message).toBe('time: must be a number');
 
       const { token } = await new GatewayClient({ baseUrl: gateway.url }).login('watcher', 'watcher-pass-1');
       const watcher = await open(token);
       watcher.socket.send(JSON.stringify({ type: 'ack', consumer: consumer.consumer.id, time: (await viewer.getClock()).time }));
-      await waitFor(() => watcher.messages.some((m) => m.channel === 'error'));
+      await waitFor(() => watcher.messages.some((m) => m.channel === 'error'), 10_000);
       expect(watcher.messages[0].data).toMatchObject({ status: 403 });
       watcher.socket.close();
     } finally {

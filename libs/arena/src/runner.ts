@@ -290,17 +290,22 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
   }
 
+  /** One step of the run at the clock's bar: every agent's turn, then the board now and then. */
+  async function takeStep(clock: { date: string; time: number }) {
+    step++;
+    state.currentDate = clock.date;
+    await recordCloses(clock.time);
+    await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
+    state.stepsDone = step;
+    if (step % (options.publishEvery ?? 50) === 0) await publish(board());
+  }
+
   async function lockstep() {
     const market = config.market as { from: string; to: string };
     await admin.controlClock({ action: 'pause' });
     let clock = await admin.controlClock({ action: 'restart', startDate: market.from, endDate: market.to });
     for (;;) {
-      step++;
-      state.currentDate = clock.date;
-      await recordCloses(clock.time);
-      await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
-      state.stepsDone = step;
-      if (step % (options.publishEvery ?? 50) === 0) await publish(board());
+      await takeStep(clock);
       if (stopRequested || clock.ended || clock.date >= market.to) return;
       // Only now, every turn done, may the next bar show.
       const next = await admin.controlClock({ action: 'step', bars: 1 });
@@ -319,12 +324,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
         continue;
       }
       seen = clock.time;
-      step++;
-      state.currentDate = clock.date;
-      await recordCloses(clock.time);
-      await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
-      state.stepsDone = step;
-      if (step % (options.publishEvery ?? 50) === 0) await publish(board());
+      await takeStep(clock);
     }
   }
 

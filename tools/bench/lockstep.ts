@@ -7,7 +7,9 @@
  * the same bars in-process (scanHistory): the floor the pipeline could reach.
  * Goal (issue 12): the lockstep replay under 30 s. Run: npx tsx tools/bench/lockstep.ts
  * (BENCH_SYMBOLS sets the synthetic universe's size, BENCH_DAYS the number of days replayed,
- * BENCH_ACK=rest acknowledges over REST instead of the WebSocket, to compare the two.)
+ * BENCH_ACK=rest acknowledges over REST instead of the WebSocket, to compare the two;
+ * BENCH_DATABASE=postgres puts the gateway on a PostgreSQL server (the Debian package, started in a
+ * temporary folder), as compose deploys it, instead of the in-process PGlite of npm start.)
  */
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -17,7 +19,7 @@ import { register } from 'tsx/cjs/api';
 process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
 const tsx = register({ namespace: 'bench-lockstep' });
 const lib = <T>(path: string): T => tsx.require(path, __filename);
-const { openDatabase } = lib<typeof import('@tradeyard/persistence')>('../../libs/persistence/src/index.ts');
+const { openDatabase, startPostgres } = lib<typeof import('@tradeyard/persistence')>('../../libs/persistence/src/index.ts');
 const { createLogger, parseConfig } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 const { createGateway, gatewayConfigSchema } = lib<typeof import('@tradeyard/gateway-server')>('../../libs/gateway-server/src/index.ts');
 const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');
@@ -28,6 +30,7 @@ const symbols = Number(process.env.BENCH_SYMBOLS ?? 100);
 const spx = loadSp500();
 const days = Math.min(Number(process.env.BENCH_DAYS ?? spx.length), spx.length);
 const ackOverRest = process.env.BENCH_ACK === 'rest';
+const onPostgres = process.env.BENCH_DATABASE === 'postgres';
 const secrets = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,7 +38,8 @@ async function main() {
   const first = isoDate(spx[0].time);
   const last = isoDate(spx[days - 1].time);
   const config = parseConfig(gatewayConfigSchema, { HOST: '127.0.0.1', LOG_LEVEL: 'silent', SYNTHETIC_SYMBOLS: String(symbols), REPLAY_START_DATE: first, ...secrets });
-  const gateway = await createGateway({ ...config, PORT: 0 }, { database: await openDatabase({}) });
+  const postgres = onPostgres ? await startPostgres() : undefined;
+  const gateway = await createGateway({ ...config, PORT: 0 }, { database: await openDatabase(postgres ? { url: postgres.url } : {}) });
   const url = await gateway.start();
   const anonymous = new GatewayClient({ baseUrl: url });
   const admin = anonymous.withToken((await anonymous.login(secrets.ADMIN_USERNAME, secrets.ADMIN_PASSWORD)).token);
@@ -90,9 +94,10 @@ async function main() {
   const inProcessSeconds = Number(process.hrtime.bigint() - inProcessStart) / 1e9;
   const inProcessBars = [...bySymbol.values()].reduce((n, b) => n + b.length, 0);
   await gateway.stop();
+  await postgres?.stop();
 
   console.log(`universe: SPX, ${bySymbol.size - 1 - symbols} monthly stocks, ${symbols} synthetic symbols; ${days} days (${first} .. ${last}); rules: ${defaultRules.map((r) => r.id).join(', ')}`);
-  console.log(`lockstep replay through the gateway (acks over ${ackOverRest ? 'REST' : 'the WebSocket'}) : ${bars} bars in ${seconds.toFixed(2)} s wall = ${Math.round(bars / seconds)} bars/s, ${days} steps (${((seconds * 1000) / days).toFixed(2)} ms/step), ${signals} signals fired, ${stored[0].n} stored`);
+  console.log(`lockstep replay through the gateway on ${onPostgres ? 'PostgreSQL' : 'PGlite'} (acks over ${ackOverRest ? 'REST' : 'the WebSocket'}) : ${bars} bars in ${seconds.toFixed(2)} s wall = ${Math.round(bars / seconds)} bars/s, ${days} steps (${((seconds * 1000) / days).toFixed(2)} ms/step), ${signals} signals fired, ${stored[0].n} stored`);
   console.log(`  CPU time of the process (gateway + PGlite + scanner) over the replay: ${cpuSeconds.toFixed(2)} s; load average at start ${loadBefore.toFixed(1)}, at the end ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   console.log(`same bars scanned in-process       : ${inProcessBars} bars in ${inProcessSeconds.toFixed(2)} s = ${Math.round(inProcessBars / inProcessSeconds)} bars/s, ${hits.length} signals`);
   console.log(`goal < 30 s for the full replay    : ${days === spx.length && symbols >= 100 ? `${seconds < 30 ? 'met' : 'NOT met'} (wall ${seconds.toFixed(1)} s, CPU ${cpuSeconds.toFixed(1)} s)` : 'not measured (a smaller run)'}`);

@@ -1,4 +1,4 @@
-import { migrate, openDatabase, postgresMissing, startPostgres, type Database, type TestServer } from '@tradeyard/persistence';
+import { migrate, openDatabase, onPostgres, type Database } from '@tradeyard/persistence';
 import { fillId } from '@tradeyard/fill-engine';
 import { Broker, type BrokerSettings, type PriceSource } from './broker';
 import { BrokerError, IllegalTransition } from '@tradeyard/fill-engine';
@@ -237,14 +237,6 @@ function suite(name: string, open: () => Promise<Database>) {
 
 suite('PGlite', () => openDatabase({}));
 
-const missing = postgresMissing();
-if (missing) {
-  it.skip(`Broker on PostgreSQL: skipped: ${missing}`, () => undefined);
-} else {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
-  afterAll(() => server?.stop());
-  suite('PostgreSQL', () => openDatabase({ url: server.url }));
-}
+onPostgres('Broker on PostgreSQL', (server) => {
+  suite('PostgreSQL', () => openDatabase({ url: server().url }));
+});

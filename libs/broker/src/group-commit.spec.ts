@@ -1,4 +1,4 @@
-import { migrate, openDatabase, postgresMissing, startPostgres, type Database, type TestServer } from '@tradeyard/persistence';
+import { migrate, openDatabase, onPostgres, type Database } from '@tradeyard/persistence';
 import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import type { Order, PlaceOrder } from '@tradeyard/gateway-contract';
 import fc from 'fast-check';
@@ -147,14 +147,6 @@ function suite(name: string, open: () => Promise<Database>) {
 
 suite('PGlite', () => openDatabase({}));
 
-const missing = postgresMissing();
-if (missing) {
-  it.skip(`Group commit on PostgreSQL: skipped: ${missing}`, () => undefined);
-} else {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
-  afterAll(() => server?.stop());
-  suite('PostgreSQL', () => openDatabase({ url: server.url }));
-}
+onPostgres('Group commit on PostgreSQL', (server) => {
+  suite('PostgreSQL', () => openDatabase({ url: server().url }));
+});

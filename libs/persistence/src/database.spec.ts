@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { openDatabase, type Database } from './database';
 import { migrate } from './migrate';
-import { postgresMissing, startPostgres, type TestServer } from './test-servers';
+import { onPostgres } from './test-servers';
 
 const migrations = [
   { id: '001_accounts', sql: 'CREATE TABLE accounts (id text PRIMARY KEY, cash numeric NOT NULL);' },
@@ -39,24 +39,16 @@ function suite(name: string, open: () => Promise<Database>) {
 
 suite('PGlite (embedded)', () => openDatabase({}));
 
-const missing = postgresMissing();
-if (missing) {
-  it.skip(`PostgreSQL: skipped: ${missing}`, () => undefined);
-} else {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
-  afterAll(() => server?.stop());
-  suite('PostgreSQL server', () => openDatabase({ url: server.url }));
+onPostgres('PostgreSQL', (server) => {
+  suite('PostgreSQL server', () => openDatabase({ url: server().url }));
 
   // Two gateway replicas started together on an empty database failed start-up with
   // "duplicate key value violates unique constraint pg_type_typname_nsp_index".
   it('migrates once when replicas start together on an empty database', async () => {
-    const admin = await openDatabase({ url: server.url });
+    const admin = await openDatabase({ url: server().url });
     await admin.query('CREATE DATABASE migrate_race');
     await admin.close();
-    const url = server.url.replace(/\/postgres$/, '/migrate_race');
+    const url = server().url.replace(/\/postgres$/, '/migrate_race');
     const replicas = await Promise.all(Array.from({ length: 6 }, () => openDatabase({ url })));
     try {
       const applied = await Promise.all(replicas.map((db) => migrate(db, migrations)));
@@ -67,7 +59,7 @@ if (missing) {
   });
 
   it('prepares a statement asked to be prepared once per connection, and runs it with new values each time', async () => {
-    const db = await openDatabase({ url: server.url });
+    const db = await openDatabase({ url: server().url });
     try {
       const sql = 'SELECT cash::float8 AS cash FROM accounts WHERE id = $1';
       const seen = await db.transaction(async (tx) => {
@@ -86,15 +78,15 @@ if (missing) {
 
   describe('PostgreSQL going away', () => {
     it('survives pg_ctl restart with idle connections, answers 503-class errors while down, reconnects after', async () => {
-      const db = await openDatabase({ url: server.url });
+      const db = await openDatabase({ url: server().url });
       try {
         // Several idle connections in the pool, each of which the restart terminates.
         await Promise.all([1, 2, 3].map(() => db.query('SELECT pg_sleep(0.05)')));
-        await server.restart();
+        await server().restart();
         await new Promise((r) => setTimeout(r, 200));
         expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
 
-        await server.down();
+        await server().down();
         const started = Date.now();
         const failure = await db.query('SELECT 1').catch((err: unknown) => err);
         expect(failure).toBeInstanceOf(DependencyUnavailableError);
@@ -102,11 +94,11 @@ if (missing) {
         await expect(db.transaction((tx) => tx.query('SELECT 1'))).rejects.toBeInstanceOf(DependencyUnavailableError);
         expect(Date.now() - started).toBeLessThan(8000);
 
-        await server.up();
+        await server().up();
         expect(await db.transaction((tx) => tx.query('SELECT 2 AS two'))).toEqual([{ two: 2 }]);
       } finally {
         await db.close();
       }
     }, 60_000);
   });
-}
+});

@@ -1,7 +1,7 @@
 import { openDatabase, type Database } from './database';
 import { migrate } from './migrate';
 import { OutboxRelay, outboxTableSql, writeOutbox } from './outbox';
-import { postgresMissing, startPostgres, type TestServer } from './test-servers';
+import { onPostgres } from './test-servers';
 
 const migrations = [{ id: '001_outbox', sql: outboxTableSql }];
 
@@ -68,14 +68,6 @@ function suite(name: string, open: () => Promise<Database>) {
 
 suite('outbox on PGlite (embedded)', () => openDatabase({}));
 
-const missing = postgresMissing();
-if (missing) {
-  it.skip(`outbox on PostgreSQL: skipped: ${missing}`, () => undefined);
-} else {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
-  afterAll(() => server?.stop());
-  suite('outbox on PostgreSQL', () => openDatabase({ url: server.url }));
-}
+onPostgres('outbox on PostgreSQL', (server) => {
+  suite('outbox on PostgreSQL', () => openDatabase({ url: server().url }));
+});

@@ -66,6 +66,25 @@ function asPostgres(bin: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
 }
 
+/**
+ * Declares a spec's PostgreSQL part: `declare` gets the server started for the file (read it
+ * inside tests and hooks) and stopped after it; where no server can start here, one skipped test
+ * named `name` says why instead.
+ */
+export function onPostgres(name: string, declare: (server: () => TestServer) => void): void {
+  const missing = postgresMissing();
+  if (missing) {
+    it.skip(`${name}: skipped: ${missing}`, () => undefined);
+    return;
+  }
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => server?.stop());
+  declare(() => server!);
+}
+
 export async function startPostgres(): Promise<TestServer> {
   const bin = postgresBin();
   if (!bin) throw new Error(postgresMissing());

@@ -48,6 +48,8 @@ export interface ArenaRunStatus {
 export interface ArenaRun {
   runId: string;
   status(): ArenaRunStatus;
+  /** The board as last published (written to OUT/board.json), or null before the first. */
+  board(): ArenaBoard | null;
   /** Stops after the current step (every agent finishes its turn); resolves with the final board. */
   stop(): Promise<ArenaBoard>;
   /** The final board, once the run has finished, stopped or failed. */
@@ -133,7 +135,9 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     });
   const board = (): ArenaBoard => buildBoard(boardInput());
 
+  let published: ArenaBoard | null = null;
   const publish = async (current: ArenaBoard) => {
+    published = current;
     await writeFile(join(outDir, 'board.json'), JSON.stringify(current, null, 2));
     try {
       await admin.publishArenaBoard(current);
@@ -362,6 +366,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   return {
     runId,
     status: () => ({ ...state }),
+    board: () => published,
     stop: () => {
       stopRequested = true;
       return done;

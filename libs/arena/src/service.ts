@@ -1,4 +1,4 @@
-import { arenaBoardSchema, arenaRunIdSchema, GatewayClient } from '@tradeyard/gateway-contract';
+import { arenaBoardSchema, arenaRunIdSchema, arenaRunStatusSchema, GatewayClient } from '@tradeyard/gateway-contract';
 import { HttpError, urlVar } from '@tradeyard/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -35,7 +35,7 @@ export async function adminClient(config: ArenaServiceConfig): Promise<GatewayCl
 const runParams = z.object({ id: arenaRunIdSchema });
 const runView = z.object({
   id: z.string(),
-  status: z.enum(['running', 'finished', 'stopped', 'failed']),
+  status: arenaRunStatusSchema,
   stepsDone: z.number(),
   currentDate: z.string().nullable(),
   outDir: z.string(),
@@ -51,12 +51,11 @@ const runView = z.object({
  */
 export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
   const runs = new Map<string, ArenaRun>();
-  const view = async (id: string) => {
+  const view = (id: string) => {
     const run = runs.get(id);
     if (!run) throw new HttpError(404, { error: 'not_found', message: `no arena run ${id} since this service started` });
     const { runId, name: _name, ...status } = run.status();
-    const board = await readFile(join(status.outDir, 'board.json'), 'utf8').then((text) => JSON.parse(text), () => null);
-    return { id: runId, ...status, board };
+    return { id: runId, ...status, board: run.board() };
   };
   const routes: FastifyPluginAsyncZod = async (scope) => {
     scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaConfigSchema, response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {

@@ -1,4 +1,5 @@
 import { type Bar, syntheticBars } from '@tradeyard/market-data';
+import { mean, sampleStd } from '@tradeyard/performance';
 import type { SymbolFeed } from './market-hub';
 
 /** Symbols a memorization probe can be built from: daily histories a model may have memorized. */
@@ -34,9 +35,7 @@ export function shiftYears(time: number, years: number): number {
 /** Per-bar mean and standard deviation of the log returns of the closes. */
 export function logReturnMoments(bars: readonly Bar[]): { mean: number; sd: number } {
   const r = bars.slice(1).map((b, i) => Math.log(b.close / bars[i].close));
-  const mean = r.reduce((s, x) => s + x, 0) / r.length;
-  const sd = Math.sqrt(r.reduce((s, x) => s + (x - mean) ** 2, 0) / (r.length - 1));
-  return { mean, sd };
+  return { mean: mean(r), sd: sampleStd(r) };
 }
 
 const rescaled = (bars: readonly Bar[], symbol: string): Bar[] => {
@@ -58,9 +57,9 @@ export function probeFeeds(real: SymbolFeed & { symbol: ProbeableSymbol }, seed:
   const disguised = rescaled(real.bars, probe.disguised).map((b, i) => ({ ...b, time: times[i] }));
   // syntheticBars takes annualised drift and volatility over bars `dt` = 1/365 year apart; these
   // give its per-bar log returns exactly the real mean and standard deviation.
-  const { mean, sd } = logReturnMoments(real.bars);
-  const volatility = sd * Math.sqrt(365);
-  const drift = mean * 365 + (volatility * volatility) / 2;
+  const moments = logReturnMoments(real.bars);
+  const volatility = moments.sd * Math.sqrt(365);
+  const drift = moments.mean * 365 + (volatility * volatility) / 2;
   // Its volumes (lognormal around 1,000,000) are scaled to the real median, so they do not tell the two apart.
   const volumes = real.bars.map((b) => b.volume).sort((a, b) => a - b);
   const volumeScale = volumes[volumes.length >> 1] / 1_000_000;

@@ -1,5 +1,5 @@
 import type { Signal, SignalsQuery } from '@tradeyard/gateway-contract';
-import type { Migration, Queryable } from '@tradeyard/persistence';
+import { outboxInsert, type Migration, type Queryable } from '@tradeyard/persistence';
 import type { SharedEvent } from './bus';
 
 /**
@@ -26,7 +26,7 @@ export async function insertSignals(db: Queryable, signals: readonly Signal[]): 
   // A batch that names an id twice stores and announces it once.
   const unique = [...new Map(signals.map((s) => [s.id, s])).values()];
   if (unique.length === 0) return [];
-  // One statement is one transaction: the outbox rows (as outboxStatement writes them) exist exactly when their signals do.
+  // One statement is one transaction: the outbox rows exist exactly when their signals do.
   const rows = await db.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM json_to_recordset($1::json)
@@ -35,7 +35,7 @@ export async function insertSignals(db: Queryable, signals: readonly Signal[]): 
        INSERT INTO signals (id, symbol, rule, rule_id, time, close, "values")
        SELECT id, symbol, rule, rule_id, time, close, "values" FROM input ON CONFLICT (id) DO NOTHING RETURNING id
      ), announced AS (
-       INSERT INTO outbox (payload) SELECT input.event FROM input JOIN inserted USING (id)
+       ${outboxInsert('SELECT input.event FROM input JOIN inserted USING (id)')}
      )
      SELECT id FROM inserted`,
     [

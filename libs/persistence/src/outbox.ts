@@ -26,8 +26,14 @@ export async function writeOutbox(tx: Queryable, payload: unknown): Promise<void
  * with other writes of their transaction (the broker's unit of work).
  */
 export function outboxStatement(payloads: unknown[]): { sql: string; params: unknown[] } {
-  return { sql: 'INSERT INTO outbox (payload) SELECT value::jsonb FROM json_array_elements($1::json)', params: [JSON.stringify(payloads)] };
+  return { sql: outboxInsert('SELECT value::jsonb FROM json_array_elements($1::json)'), params: [JSON.stringify(payloads)] };
 }
+
+/**
+ * The INSERT that records the events a query selects (one jsonb column, in order), for a caller
+ * that writes them inside its own statement, e.g. as a CTE beside the rows they announce.
+ */
+export const outboxInsert = (selectPayloads: string) => `INSERT INTO outbox (payload) ${selectPayloads}`;
 
 export interface OutboxRelayOptions {
   /** How often the relay looks for rows when nobody nudged it (rows written by other replicas). */

@@ -1,7 +1,7 @@
 // Development compose stack on the real engine: `up --build -d` (after the bundles are built)
 // is healthy within 120 s; an order placed through mcp-tools' `buy` tool shows on the gateway
 // and, with the portfolio, survives `restart` and `down` + `up` (volumes kept); the backtest
-// worker runs from the agent image as a compose profile. PostgreSQL and Redis are the
+// and arena workers run from the agent image as the `worker` compose profile. PostgreSQL and Redis are the
 // air-gapped stand-ins, swapped in only by docker-compose.standins.yml.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -84,4 +84,19 @@ test('backtest worker: the agent image in batch mode, as the `worker` profile', 
   const result = JSON.parse(stack.compose('exec', '-T', 'trading-agent', 'node', '-e', "process.stdout.write(require('fs').readFileSync('/data/backtests/compose-test.json'))"));
   assert.equal(result.runs.length, 2);
   assert.ok(result.best, 'no best run');
+});
+
+test('arena worker: an arena from ARENA_CONFIG, its board published to the gateway', async () => {
+  const config = { name: 'compose arena', market: { symbols: ['SPX'], from: '2008-09-02', to: '2008-09-30' }, agents: [{ kind: 'rule', name: 'sma-2-5', strategy: { name: 'sma-cross', fast: 2, slow: 5 } }, { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] };
+  const printed = stack.compose('--profile', 'worker', 'run', '--rm', '-e', `ARENA_CONFIG=${JSON.stringify(config)}`, 'arena-worker');
+  const [, outDir] = printed.match(/finished: \d+ steps; board in (\S+)\/board\.json/) ?? [];
+  assert.ok(outDir?.startsWith('/data/arena/compose-arena-'), `the worker printed no finished run:\n${printed}`);
+  const get = async (path) => (await fetch(`${urls.gateway}/api/v1${path}`, { headers: { authorization: `Bearer ${secrets.SERVICE_TOKEN}` } })).json();
+  const runs = await get('/arena/runs');
+  const run = Array.isArray(runs) ? runs.find((r) => outDir.endsWith(r.runId)) : undefined;
+  assert.equal(run?.status, 'finished', `the gateway has no finished board for ${outDir}: ${JSON.stringify(runs)}`);
+  const board = await get(`/arena/runs/${run.runId}`);
+  assert.deepEqual(board.rows.map((r) => r.agent).sort(), ['buy-and-hold', 'hold', 'sma-2-5']);
+  const recorded = stack.compose('exec', '-T', 'trading-agent', 'node', '-e', `process.stdout.write(String(require('fs').readFileSync('${outDir}/run.jsonl','utf8').split('\\n').filter(Boolean).length))`);
+  assert.ok(Number(recorded) > 20, `run.jsonl in the agent's volume holds ${recorded} events`);
 });

@@ -14,7 +14,8 @@ exitOnUnhandledErrors('trading-agent');
  *   main.js [serve]                   the HTTP service (default)
  *   main.js backtest --strategy=...   one backtest or a parameter grid, JSON/HTML out
  *   main.js backtest-worker           runs a grid spec, writes results under DATA_DIR
- *   main.js arena --config=F --out=D  an arena run through mcp-tools and the gateway (--replay=D replays one)
+ *   main.js arena --config=F --out=D  an arena run through mcp-tools and the gateway (--replay=D replays one;
+ *                                     no --config: ARENA_CONFIG, the compose worker profile)
  * Grid and job worker threads re-enter this same file (new Worker(__filename)), hence the checks first.
  */
 async function main(argv: string[]): Promise<number | undefined> {

@@ -241,8 +241,22 @@ describe('arena', () => {
     expect(await runArenaCommand([`--config=${file}`, `--out=${join(dir, 'cli-bad')}`], bad)).toBe(2);
     expect(bad.out.join('')).toBe(`${file}: agents.0.strategy: must be one of buy-and-hold, sma-cross, rsi-reversion, breakout\n`);
     const usage = io();
-    expect(await runArenaCommand([`--config=${file}`], usage)).toBe(2);
-    expect(usage.out.join('')).toMatch(/^--out is required\nusage: main.js arena/);
+    expect(await runArenaCommand([`--config=${file}`, `--replay=${join(dir, 'cli')}`], usage)).toBe(2);
+    expect(usage.out.join('')).toMatch(/^give at most one of --config and --replay\nusage: main.js arena/);
+    const none = io();
+    expect(await runArenaCommand([], none)).toBe(2);
+    expect(none.out.join('')).toMatch(/^no arena config: give --config or --replay, or set ARENA_CONFIG\n/);
+
+    // The compose worker's way: the config in ARENA_CONFIG, the recording under DATA_DIR/arena/<run id>.
+    const hold = { name: 'From env', market: { symbols: ['SPX'], from: day(100), to: day(103) }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] };
+    const fromEnv = { ...io(), config: { ...config, ARENA_CONFIG: JSON.stringify(hold) } };
+    expect(await runArenaCommand([], fromEnv)).toBe(0);
+    const [, outDir] = fromEnv.out.join('').match(/finished: 4 steps; board in (\S+)\/board\.json/)!;
+    expect(outDir).toMatch(new RegExp(`^${join(dir, 'arena', 'from-env-')}`));
+    expect(JSON.parse(readFileSync(join(outDir, 'board.json'), 'utf8'))).toMatchObject({ name: 'From env', status: 'finished' });
+    const badEnv = { ...io(), config: { ...config, ARENA_CONFIG: '{"name":' } };
+    expect(await runArenaCommand([], badEnv)).toBe(2);
+    expect(badEnv.out.join('')).toMatch(/^ARENA_CONFIG: \(config\): must be JSON: /);
   }, 120_000);
 
   it('lets only the service token name an arena account, of the arena shape', async () => {

@@ -15,11 +15,13 @@ export const arenaServiceConfigShape = {
   GATEWAY_URL: urlVar().default('http://127.0.0.1:8080').describe('The gateway the arena runner moves the market clock of and publishes boards to'),
   ADMIN_USERNAME: z.string().min(1).default('admin').describe('Gateway admin the arena runner logs in as (the market clock is admin-only)'),
   ADMIN_PASSWORD: z.string().min(1).optional().describe("That admin's password; unset, arena runs are refused"),
+  ARENA_CONFIG: z.string().min(1).optional().describe('An arena config as JSON text, run by `main.js arena` when neither --config nor --replay is given (the compose `worker` profile)'),
 };
 export interface ArenaServiceConfig {
   GATEWAY_URL: string;
   ADMIN_USERNAME: string;
   ADMIN_PASSWORD?: string;
+  ARENA_CONFIG?: string;
   MCP_URL: string;
   MCP_AUTH_TOKEN?: string;
   DATA_DIR: string;
@@ -83,12 +85,13 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
   return { stopAll: async () => void (await Promise.all([...runs.values()].map((r) => r.stop()))) };
 }
 
-export const ARENA_USAGE = 'usage: main.js arena --config=FILE.json --out=DIR | main.js arena --replay=RECORDED_DIR --out=DIR';
+export const ARENA_USAGE = 'usage: main.js arena [--config=FILE.json | --replay=RECORDED_DIR] [--out=DIR]  (no --config or --replay: the config is ARENA_CONFIG; no --out: DATA_DIR/arena/<run id>)';
 
 /**
- * `main.js arena`: runs a config file (or replays a recorded run) against the platform named by
- * the environment, prints progress and the board, exits 0 when the run finished, 1 when it failed,
- * 2 on a bad argument or config.
+ * `main.js arena`: runs a config file, the ARENA_CONFIG variable (a container has no file of its
+ * own to hand it) or a recorded run's config against the platform named by the environment,
+ * prints progress and the board, exits 0 when the run finished, 1 when it failed, 2 on a bad
+ * argument or config.
  */
 export async function runArenaCommand(args: string[], io: { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown }; config: ArenaServiceConfig; log: Logger }): Promise<number> {
   let values: { config?: string; out?: string; replay?: string };
@@ -98,19 +101,27 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
     io.stderr.write(`${(err as Error).message}\n${ARENA_USAGE}\n`);
     return 2;
   }
-  if (!values.out || (!values.config === !values.replay)) {
-    io.stderr.write(`${!values.out ? '--out is required' : 'give exactly one of --config and --replay'}\n${ARENA_USAGE}\n`);
+  if (values.config && values.replay) {
+    io.stderr.write(`give at most one of --config and --replay\n${ARENA_USAGE}\n`);
+    return 2;
+  }
+  const source = values.config ?? values.replay ?? (io.config.ARENA_CONFIG ? 'ARENA_CONFIG' : undefined);
+  if (!source) {
+    io.stderr.write(`no arena config: give --config or --replay, or set ARENA_CONFIG\n${ARENA_USAGE}\n`);
     return 2;
   }
   let arenaConfig;
   try {
-    arenaConfig = values.replay ? (await readRecording(values.replay)).config : parseArenaConfigText(await readFile(values.config!, 'utf8'));
+    if (values.replay) arenaConfig = (await readRecording(values.replay)).config;
+    else arenaConfig = parseArenaConfigText(values.config ? await readFile(values.config, 'utf8') : io.config.ARENA_CONFIG!);
   } catch (err) {
-    io.stderr.write(`${err instanceof ArenaConfigError ? `${values.config ?? values.replay}: ` : ''}${(err as Error).message}\n`);
+    io.stderr.write(`${err instanceof ArenaConfigError ? `${source}: ` : ''}${(err as Error).message}\n`);
     return 2;
   }
+  const runId = newRunId(arenaConfig.name);
+  const outDir = values.out ?? join(io.config.DATA_DIR, 'arena', runId);
   const run = startArenaRun({
-    config: arenaConfig, outDir: values.out, mcpUrl: io.config.MCP_URL, mcpToken: io.config.MCP_AUTH_TOKEN, admin: await adminClient(io.config), env: process.env, log: io.log, replayOf: values.replay,
+    config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, mcpToken: io.config.MCP_AUTH_TOKEN, admin: await adminClient(io.config), env: process.env, log: io.log, replayOf: values.replay,
   });
   const stop = () => void run.stop();
   process.once('SIGINT', stop);
@@ -129,6 +140,6 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
   }
   for (const c of board.comparisons) io.stdout.write(`${c.verdict}\n`);
   const status = run.status();
-  io.stdout.write(`${status.status}: ${status.stepsDone} steps; board in ${join(values.out, 'board.json')}, events in ${join(values.out, 'run.jsonl')}${status.publishError ? `; ${status.publishError}` : ''}${status.error ? `\nerror: ${status.error}` : ''}\n`);
+  io.stdout.write(`${status.status}: ${status.stepsDone} steps; board in ${join(outDir, 'board.json')}, events in ${join(outDir, 'run.jsonl')}${status.publishError ? `; ${status.publishError}` : ''}${status.error ? `\nerror: ${status.error}` : ''}\n`);
   return status.status === 'failed' ? 1 : 0;
 }

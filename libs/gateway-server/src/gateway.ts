@@ -122,7 +122,15 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   });
   const { hub } = market;
   // A replay's clock is stored and controllable; a live venue's is the wall clock.
-  const clockStore = market.clock && new ClockStore(db, market.clock, (view) => ws.broadcastClock(view), depLog);
+  let clockEpoch = market.clock?.view().epoch;
+  const onClockChange = (view: ClockDto) => {
+    if (view.epoch !== clockEpoch) {
+      clockEpoch = view.epoch;
+      hub.skipReleased();
+    }
+    ws.broadcastClock(view);
+  };
+  const clockStore = market.clock && new ClockStore(db, market.clock, onClockChange, depLog);
   await clockStore?.init();
   const liveClock = (): ClockDto => {
     const time = hub.time();

@@ -100,5 +100,28 @@ describe('the market clock over REST', () => {
     expect(messages.find((m) => m.channel === 'clock')!.data).toMatchObject({ state: 'paused', date: day(52) });
     socket.close();
   });
+
+  it('streams none of the history a restart skips: a restart years ahead sends only the bars after its start', async () => {
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.serviceToken}`);
+    const bars: { symbol: string; time: number }[] = [];
+    let subscribed = false;
+    socket.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.channel === 'bars') bars.push(message.data);
+      subscribed ||= message.channel === 'subscribed';
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'subscribe', channels: ['bars'] }));
+    await waitFor(() => subscribed);
+    await admin.controlClock({ action: 'pause' });
+    await admin.controlClock({ action: 'restart', startDate: day(3000) });
+    await gateway.clock.advance(1);
+    await admin.controlClock({ action: 'step', bars: 1 });
+    await gateway.clock.advance(1);
+    await waitFor(() => bars.some((b) => b.symbol === 'SPX'));
+    expect(bars.filter((b) => b.symbol === 'SPX').map((b) => isoDate(b.time))).toEqual([day(3001)]);
+    expect(bars.every((b) => b.time > spx[3000].time)).toBe(true);
+    socket.close();
+  });
 });
 

@@ -122,8 +122,16 @@ export class MarketHub {
       if (this.feeds.has(info.symbol)) throw new RangeError(`symbol ${info.symbol} comes from two sources: ${this.feeds.get(info.symbol)!.info.source} and ${info.source}`);
       this.feeds.set(info.symbol, { info, intervals: intervalsFrom(info.interval), bars, released: -1, reported: -1 });
     }
+    this.skipReleased();
+  }
+
+  /**
+   * History released by the clock's time is not news: ticks report only what is released after
+   * it. At start, and when the replay restarts (a new epoch): a restart years ahead would
+   * otherwise stream every bar it skipped, hundreds of thousands in the universe.
+   */
+  skipReleased() {
     this.sync();
-    // History already released at start is not news: ticks report what is released after it.
     for (const feed of this.feeds.values()) feed.reported = feed.released;
   }
 

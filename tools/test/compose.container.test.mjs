@@ -88,9 +88,9 @@ test('backtest worker: the agent image in batch mode, as the `worker` profile', 
 
 test('arena worker: an arena from ARENA_CONFIG, its board published to the gateway', async () => {
   const config = { name: 'compose arena', market: { symbols: ['SPX'], from: '2008-09-02', to: '2008-09-30' }, agents: [{ kind: 'rule', name: 'sma-2-5', strategy: { name: 'sma-cross', fast: 2, slow: 5 } }, { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] };
-  const printed = stack.compose('--profile', 'worker', 'run', '--rm', '-e', `ARENA_CONFIG=${JSON.stringify(config)}`, 'arena-worker');
-  const [, outDir] = printed.match(/finished: \d+ steps; board in (\S+)\/board\.json/) ?? [];
-  assert.ok(outDir?.startsWith('/data/arena/compose-arena-'), `the worker printed no finished run:\n${printed}`);
+  const worker = await stack.composeAsync('--profile', 'worker', 'run', '--rm', '-e', `ARENA_CONFIG=${JSON.stringify(config)}`, 'arena-worker');
+  const [, outDir] = worker.stdout.match(/finished: \d+ steps; board in (\S+)\/board\.json/) ?? [];
+  assert.ok(worker.code === 0 && outDir?.startsWith('/data/arena/compose-arena-'), `the worker exited ${worker.code} without a finished run:\n${worker.stdout}\n${worker.stderr}`);
   const get = async (path) => (await fetch(`${urls.gateway}/api/v1${path}`, { headers: { authorization: `Bearer ${secrets.SERVICE_TOKEN}` } })).json();
   const runs = await get('/arena/runs');
   const run = Array.isArray(runs) ? runs.find((r) => outDir.endsWith(r.runId)) : undefined;

@@ -34,7 +34,8 @@ function suite(name: string, databaseUrl: () => string | undefined) {
       ({ gateway, url } = await startGateway(dbUrl ? { DATABASE_URL: dbUrl, MAX_ORDER_NOTIONAL: '1000000' } : { MAX_ORDER_NOTIONAL: '1000000' }));
       adminToken = (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token;
       admin = new GatewayClient({ baseUrl: url, token: adminToken });
-    });
+      // Start-up builds the synthetic universe and migrates the database: seconds on an idle machine, more under load.
+    }, 120_000);
     afterAll(() => gateway?.stop());
 
     it('logs in, places, fills and cancels orders, and reports portfolio and equity', async () => {

@@ -16,7 +16,7 @@ process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json')
 const tsx = register({ namespace: 'bench-arena' });
 const lib = <T>(path: string): T => tsx.require(path, __filename);
 const { startTestGateway } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
-const { calculate, createTradingMcpServer, gatewayForRequest, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
+const { calculate, createTradingMcpServer, gatewayForAccount, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
 const { parseArenaConfig, startArenaRun } = lib<typeof import('@tradeyard/arena')>('../../libs/arena/src/index.ts');
 const { isoDate, loadSp500 } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const { createLogger } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
@@ -37,7 +37,7 @@ async function main() {
   let mcpCalls = 0;
   mcp.addHook('onRequest', async () => void mcpCalls++);
   const calculator = { calculate: async (expression: string) => calculate(expression) };
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (request) => createTradingMcpServer({ gateway: gatewayForRequest(gateway.client, request), calculator }) });
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
   const mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   const out = mkdtempSync(join(tmpdir(), 'bench-arena-'));
 

@@ -53,6 +53,7 @@ async function main() {
     ],
   });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const run = startArenaRun({ config, outDir: out, mcpUrl, mcpToken, admin, env: {}, log: createLogger('bench-arena', 'silent'), publishEvery: 1000 });
   const progress = setInterval(() => {
     const s = run.status();
@@ -61,6 +62,7 @@ async function main() {
   const board = await run.done;
   clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const status = run.status();
   const agentSteps = status.stepsDone * config.agents.length;
   console.log(`\n${status.status}: ${status.stepsDone} steps x ${config.agents.length} agents = ${agentSteps} agent-steps in ${seconds.toFixed(1)} s wall`);
@@ -68,6 +70,8 @@ async function main() {
   const wholeHistory = (spx.length * config.agents.length) / rate;
   const verdict = days < spx.length ? `not measured (the first ${days} days); at this rate the whole history takes ${wholeHistory.toFixed(0)} s` : seconds < 60 ? 'met' : 'NOT met';
   console.log(`agent-steps/s: ${rate.toFixed(0)}   (goal: the whole history under 60 s: ${verdict})`);
+  // CPU time moves less than wall time with the machine's load: the figure to compare changes by.
+  console.log(`CPU: ${((cpu.user + cpu.system) / 1000 / agentSteps).toFixed(2)} ms per agent-step (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s wall)`);
   console.log(`per agent-step: ${(mcpCalls / agentSteps).toFixed(2)} MCP requests; gateway: ${((await gateway.requestCount('GET', '/api/v1/bars/:symbol')) / agentSteps).toFixed(2)} bar reads, ${((await gateway.requestCount('GET', '/api/v1/portfolio')) / agentSteps).toFixed(2)} portfolio reads, ${((await gateway.requestCount('POST', '/api/v1/orders')) / agentSteps).toFixed(3)} orders`);
   if (status.error) console.log(`error: ${status.error}`);
   for (const row of board.rows) console.log(`  ${String(row.rank ?? '-').padStart(2)} ${row.agent.padEnd(16)} sharpe ${(row.statistics.sharpe ?? NaN).toFixed(2).padStart(6)}  return ${((row.statistics.totalReturn ?? NaN) * 100).toFixed(1).padStart(7)}%  trades ${row.statistics.trades}`);

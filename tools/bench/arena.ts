@@ -32,6 +32,18 @@ async function main() {
 
   const gateway = await startTestGateway({ startDate: from, env: { SYNTHETIC_SYMBOLS: '2', RATE_LIMIT_ORDERS_PER_MINUTE: '1000000' } });
   const admin = (await gateway.signedIn()).admin;
+  // The clock's steps, timed: the one part of a step the runner waits on alone.
+  let clockSteps = 0;
+  let clockStepMs = 0;
+  const controlClock = admin.controlClock.bind(admin);
+  admin.controlClock = async (control) => {
+    const before = performance.now();
+    try {
+      return await controlClock(control);
+    } finally {
+      if (control.action === 'step') [clockSteps, clockStepMs] = [clockSteps + 1, clockStepMs + performance.now() - before];
+    }
+  };
   const mcpToken = 'bench-mcp-token-0123456789';
   const mcp = Fastify();
   let mcpCalls = 0;
@@ -72,6 +84,7 @@ async function main() {
   console.log(`agent-steps/s: ${rate.toFixed(0)}   (goal: the whole history under 60 s: ${verdict})`);
   // CPU time moves less than wall time with the machine's load: the figure to compare changes by.
   console.log(`CPU: ${((cpu.user + cpu.system) / 1000 / agentSteps).toFixed(2)} ms per agent-step (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s wall)`);
+  console.log(`clock step: ${(clockStepMs / Math.max(1, clockSteps)).toFixed(2)} ms wall each, ${((clockStepMs / 1000 / seconds) * 100).toFixed(0)}% of the run's wall time`);
   console.log(`per agent-step: ${(mcpCalls / agentSteps).toFixed(2)} MCP requests; gateway: ${((await gateway.requestCount('GET', '/api/v1/bars/:symbol')) / agentSteps).toFixed(2)} bar reads, ${((await gateway.requestCount('GET', '/api/v1/portfolio')) / agentSteps).toFixed(2)} portfolio reads, ${((await gateway.requestCount('POST', '/api/v1/orders')) / agentSteps).toFixed(3)} orders`);
   if (status.error) console.log(`error: ${status.error}`);
   for (const row of board.rows) console.log(`  ${String(row.rank ?? '-').padStart(2)} ${row.agent.padEnd(16)} sharpe ${(row.statistics.sharpe ?? NaN).toFixed(2).padStart(6)}  return ${((row.statistics.totalReturn ?? NaN) * 100).toFixed(1).padStart(7)}%  trades ${row.statistics.trades}`);

@@ -10,27 +10,43 @@ export interface RunEvent<T extends string = RunEventType> {
 
 export const RUN_ID_PATTERN = /^[0-9A-Za-z-]{1,80}$/;
 
-/** Append-only JSONL log of one run: DATA_DIR/agent-runs/<runId>.jsonl (the arena's OUT/run.jsonl), one event a line. */
+/**
+ * Append-only JSONL log of one run: DATA_DIR/agent-runs/<runId>.jsonl (the arena's OUT/run.jsonl), one event a line.
+ * Events recorded while a write is under way go out together in the next one: an arena records
+ * several events per step, and a file open per event cost more than the step's tool calls.
+ */
 export class RunLog<T extends string = RunEventType> {
   private queue: Promise<void>;
+  private pending: string[] = [];
+  private failure: unknown;
   constructor(
     readonly dir: string,
     readonly runId: string,
   ) {
-    this.queue = mkdir(dir, { recursive: true }).then(() => undefined);
+    this.queue = mkdir(dir, { recursive: true }).then(
+      () => undefined,
+      (err: unknown) => void (this.failure ??= err),
+    );
   }
 
   /** Appends in call order; a write failure surfaces on flush(), never as an unhandled rejection. */
   record(type: T, fields: Record<string, unknown> = {}): void {
-    const line = JSON.stringify({ type, time: new Date().toISOString(), ...fields }) + '\n';
-    this.queue = this.queue.then(() => appendFile(join(this.dir, `${this.runId}.jsonl`), line));
+    this.pending.push(JSON.stringify({ type, time: new Date().toISOString(), ...fields }) + '\n');
+    if (this.pending.length === 1) this.queue = this.queue.then(() => this.write());
+  }
+
+  private async write() {
+    const lines = this.pending.join('');
+    this.pending = [];
+    await appendFile(join(this.dir, `${this.runId}.jsonl`), lines).catch((err: unknown) => void (this.failure ??= err));
   }
 
   /** Resolves when every recorded event is written; rejects once with a write failure, after which writing resumes. */
-  flush(): Promise<void> {
-    const pending = this.queue;
-    this.queue = pending.catch(() => undefined);
-    return pending;
+  async flush(): Promise<void> {
+    await this.queue;
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw failure;
   }
 }
 

@@ -4,7 +4,7 @@ import { ACCOUNT_HEADER, type GatewayClient } from '@tradeyard/gateway-contract'
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, gatewayForRequest, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, gatewayForAccount, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   gateway = await startTestGateway({ startDate: day(100), env: { SYNTHETIC_SYMBOLS: '2' } });
   admin = (await gateway.signedIn()).admin;
   mcp = Fastify();
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (request) => createTradingMcpServer({ gateway: gatewayForRequest(gateway.client, request), calculator }) });
+  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
   mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   dir = mkdtempSync(join(tmpdir(), 'arena-'));
 }, 120_000);

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ACCOUNT_HEADER } from '@tradeyard/gateway-contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 
@@ -10,10 +11,21 @@ export interface McpEndpointOptions {
    * Host and Origin must name a loopback host, so a DNS-rebinding web page cannot reach it either.
    */
   authToken?: string;
-  /** A fresh server per request (stateless Streamable HTTP); the request says whom it acts for. */
-  createServer: (request: FastifyRequest) => McpServer;
+  /**
+   * Builds a server acting for the paper account a request names in ACCOUNT_HEADER (undefined:
+   * the service's own). A built server is kept and serves later requests naming the same account,
+   * one request at a time, so it must depend on nothing else of the request.
+   */
+  createServer: (account: string | undefined) => McpServer;
   path?: string;
+  /** Bounds of the idle servers kept for reuse (defaults: IDLE_SERVERS_MAX, IDLE_SERVER_MS). */
+  idle?: { max?: number; ms?: number };
 }
+
+/** Most idle servers kept for reuse, over all accounts; a request that finds none builds one. */
+export const IDLE_SERVERS_MAX = 64;
+/** An idle server unused this long is dropped. */
+export const IDLE_SERVER_MS = 60_000;
 
 const jsonRpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
@@ -40,19 +52,59 @@ function refusal(request: FastifyRequest, authToken: string | undefined): string
 }
 
 /**
- * Mounts the MCP Streamable HTTP endpoint in stateless mode: each POST gets its own server and
- * transport, so replicas need no shared session store. GET (server-initiated stream) and DELETE
+ * The idle servers, per account, most recently used last. Building a server registers every tool
+ * and converts its zod schemas to JSON Schema, which costs more than the tool call itself; the SDK
+ * pools no servers (its session mode would tie each client to one replica), hence this list.
+ * An idle server is disconnected: dropping it is all that frees it.
+ */
+class IdleServers {
+  private readonly idle: { account: string | undefined; server: McpServer; since: number }[] = [];
+  constructor(
+    private readonly max: number,
+    private readonly ms: number,
+  ) {}
+
+  /** An idle server built for this account, taken out of the list, or undefined. */
+  take(account: string | undefined): McpServer | undefined {
+    this.dropExpired();
+    const index = this.idle.findLastIndex((entry) => entry.account === account);
+    return index < 0 ? undefined : this.idle.splice(index, 1)[0].server;
+  }
+
+  put(account: string | undefined, server: McpServer) {
+    this.dropExpired();
+    this.idle.push({ account, server, since: Date.now() });
+    if (this.idle.length > this.max) this.idle.shift();
+  }
+
+  private dropExpired() {
+    const oldest = Date.now() - this.ms;
+    while (this.idle.length && this.idle[0].since < oldest) this.idle.shift();
+  }
+}
+
+const accountOf = (request: FastifyRequest) => {
+  const account = request.headers[ACCOUNT_HEADER];
+  return typeof account === 'string' ? account : undefined;
+};
+
+/**
+ * Mounts the MCP Streamable HTTP endpoint in stateless mode: each POST gets its own transport and
+ * a server for the account it names, idle or built for it, that serves no other request until it
+ * answered; so replicas need no shared session store. GET (server-initiated stream) and DELETE
  * (session end) have no meaning without sessions and answer 405.
  */
 export function mountMcpEndpoint(app: FastifyInstance, options: McpEndpointOptions): void {
   const path = options.path ?? '/mcp';
+  const servers = new IdleServers(options.idle?.max ?? IDLE_SERVERS_MAX, options.idle?.ms ?? IDLE_SERVER_MS);
   const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
     const reason = refusal(request, options.authToken);
     if (reason) return reply.code(401).header('www-authenticate', 'Bearer').send(jsonRpcError(-32001, reason));
   };
 
   app.post(path, { preHandler: authorize }, async (request, reply) => {
-    const server = options.createServer(request);
+    const account = accountOf(request);
+    const server = servers.take(account) ?? options.createServer(account);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
@@ -61,13 +113,17 @@ export function mountMcpEndpoint(app: FastifyInstance, options: McpEndpointOptio
       // these options deprecated in favour of an Express middleware that checks Host only.)
       ...(options.authToken ? {} : { enableDnsRebindingProtection: true, ...loopbackHeaders(request.socket.localPort ?? 0) }),
     });
-    reply.raw.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
+    // A client gone mid-request: closing the transport aborts the tool still running.
+    reply.raw.on('close', () => void transport.close());
     await server.connect(transport);
     reply.hijack();
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    try {
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    } finally {
+      // The answer is written (or the client gone): disconnected, the server can take the next request.
+      await transport.close();
+      servers.put(account, server);
+    }
   });
 
   const methodNotAllowed = jsonRpcError(-32000, `stateless server: use POST ${path}`);

@@ -1,5 +1,4 @@
-import { ACCOUNT_HEADER, GatewayClient } from '@tradeyard/gateway-contract';
-import type { FastifyRequest } from 'fastify';
+import { GatewayClient } from '@tradeyard/gateway-contract';
 import { bearerVerifier, createService, declareRouteAuth } from '@tradeyard/service-kit';
 import { CalculatorPool } from './calculator-pool';
 import type { McpToolsConfig } from './config';
@@ -12,10 +11,7 @@ export interface McpToolsDeps {
 }
 
 /** The gateway client acting for the paper account the MCP client names (an arena agent's), else the service's own; the gateway checks the id. */
-export function gatewayForRequest(gateway: GatewayClient, request: FastifyRequest): GatewayClient {
-  const account = request.headers[ACCOUNT_HEADER];
-  return typeof account === 'string' ? gateway.forAccount(account) : gateway;
-}
+export const gatewayForAccount = (gateway: GatewayClient, account: string | undefined): GatewayClient => (account === undefined ? gateway : gateway.forAccount(account));
 
 export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
   const calculator = new CalculatorPool({ workerFile: deps.calculatorWorkerFile });
@@ -34,7 +30,7 @@ export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
   declareRouteAuth(service.app, 'endpoint', (app) =>
     mountMcpEndpoint(app, {
       authToken: config.MCP_AUTH_TOKEN,
-      createServer: (request) => createTradingMcpServer({ gateway: gatewayForRequest(gateway, request), calculator }),
+      createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway, account), calculator }),
     }),
   );
   return service;

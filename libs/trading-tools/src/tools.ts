@@ -103,7 +103,7 @@ function capOutput(tool: string, result: CallToolResult, maxChars: number): Call
 
 const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
 
-/** Builds an MCP server with every Tradeyard trading tool; one per request in stateless mode. */
+/** Builds an MCP server with every Tradeyard trading tool, acting for one account (mountMcpEndpoint reuses it for that account). */
 export function createTradingMcpServer({ gateway, calculator, version = '0.1.0', limits = {} }: TradingToolsOptions): McpServer {
   const server = new McpServer({ name: 'tradeyard-mcp-tools', version });
   const timeoutMs = limits.timeoutMs ?? TOOL_TIMEOUT_MS;

@@ -1,0 +1,101 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ACCOUNT_HEADER } from '@tradeyard/gateway-contract';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { mountMcpEndpoint, type McpEndpointOptions } from './http';
+
+// The endpoint keeps the servers it built and gives each to later requests naming the same
+// account, through the official SDK client: a server answers only for the account it was built for.
+const token = 'http-spec-token-0123456789';
+
+/** Calls that asked to wait are held until the gate opens, so that they overlap for sure. */
+const gate = { waiting: 0, opened: Promise.resolve() };
+
+/** A server with one tool answering the account it was built for. */
+function accountServer(account: string | undefined) {
+  const server = new McpServer({ name: 'account-echo', version: '1.0.0' });
+  server.registerTool('whoami', { inputSchema: { wait: z.boolean().default(false) }, outputSchema: { account: z.string() } }, async ({ wait }) => {
+    if (wait) {
+      gate.waiting++;
+      await gate.opened;
+    }
+    return { content: [{ type: 'text', text: account ?? 'service' }], structuredContent: { account: account ?? 'service' } };
+  });
+  return server;
+}
+
+let app: FastifyInstance;
+let url: URL;
+const built: (string | undefined)[] = [];
+const clients: Client[] = [];
+
+async function start(idle?: McpEndpointOptions['idle']) {
+  app = Fastify();
+  built.length = 0;
+  mountMcpEndpoint(app, { authToken: token, idle, createServer: (account) => (built.push(account), accountServer(account)) });
+  url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
+}
+
+async function client(account?: string) {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(account ? { [ACCOUNT_HEADER]: account } : {}) };
+  const c = new Client({ name: 'http-spec', version: '1.0.0' });
+  await c.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+  clients.push(c);
+  return c;
+}
+
+const whoami = async (c: Client, wait = false) => ((await c.callTool({ name: 'whoami', arguments: { wait } })) as CallToolResult).structuredContent?.account;
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await app.close();
+});
+
+describe('mountMcpEndpoint reuses the servers it built, per account', () => {
+  it('builds one server per account for many sequential calls', async () => {
+    await start();
+    const alice = await client('alice');
+    for (let i = 0; i < 10; i++) expect(await whoami(alice)).toBe('alice');
+    expect(built).toEqual(['alice']);
+  });
+
+  it('never answers a request with a server built for another account, interleaved or concurrent', async () => {
+    await start();
+    const [alice, bob, service] = await Promise.all([client('alice'), client('bob'), client()]);
+    for (let i = 0; i < 3; i++) {
+      expect([await whoami(alice), await whoami(bob), await whoami(service)]).toEqual(['alice', 'bob', 'service']);
+    }
+    // Concurrent calls of one account each get a server of their own; none is shared mid-request.
+    let open = () => {};
+    gate.waiting = 0;
+    gate.opened = new Promise((resolve) => (open = resolve));
+    const callers = [alice, bob, alice, service, bob, alice];
+    const answering = Promise.all(callers.map((c) => whoami(c, true)));
+    while (gate.waiting < callers.length) await sleep(10);
+    open();
+    const answers = await answering;
+    expect(answers).toEqual(['alice', 'bob', 'alice', 'service', 'bob', 'alice']);
+    expect(built.filter((a) => a === 'alice').length).toBe(3);
+    expect(built.filter((a) => a === 'bob').length).toBe(2);
+    expect(built.filter((a) => a === undefined).length).toBe(1);
+  });
+
+  it('keeps at most idle.max idle servers, and none longer than idle.ms', async () => {
+    await start({ max: 1, ms: 200 });
+    const alice = await client('alice');
+    const bob = await client('bob');
+    built.length = 0;
+    // One idle server at most: each account's server pushes out the other's.
+    for (const c of [alice, bob, alice, bob]) await whoami(c);
+    expect(built).toEqual(['alice', 'bob', 'alice', 'bob']);
+    await whoami(bob);
+    expect(built.length).toBe(4);
+    await sleep(300);
+    await whoami(bob);
+    expect(built).toEqual(['alice', 'bob', 'alice', 'bob', 'bob']);
+  });
+});

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type ArenaFill, type BenchmarkPrices } from './board';
 import { ArenaConfigError, isLive, parseArenaConfig, type ArenaAgent, type ArenaConfig } from './config';
+import { barsBetween, peekAt } from './market';
 import { ModelGateway, type ModelExchange } from './model-gateway';
 
 /** Events of OUT/run.jsonl. */
-export type ArenaEventType = 'run_start' | 'turn' | 'tool_call' | 'llm_exchange' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
+export type ArenaEventType = 'run_start' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
 
 export interface ArenaRunOptions {
   config: ArenaConfig;
@@ -38,6 +39,8 @@ export interface ArenaRunStatus {
   name: string;
   status: ArenaBoard['status'];
   stepsDone: number;
+  /** Over history, the bars of the first symbol between from and to (known once the run started); live, `market.steps`. */
+  stepsTotal: number | null;
   currentDate: string | null;
   outDir: string;
   error?: string;
@@ -54,6 +57,8 @@ export interface ArenaRun {
   stop(): Promise<ArenaBoard>;
   /** The final board, once the run has finished, stopped or failed. */
   done: Promise<ArenaBoard>;
+  /** What the board is built from: each agent's equity curve and fills so far. */
+  input(): BoardInput;
 }
 
 /** Bars each rule agent asks for after its first turn: the new one, and one more in case a step released two. */
@@ -119,7 +124,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const runId = options.runId ?? newRunId(config.name);
   const runLog = new RunLog<ArenaEventType>(outDir, 'run');
   const live = isLive(config.market);
-  const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, currentDate: null, outDir };
+  const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, stepsTotal: live ? ((config.market as { steps?: number }).steps ?? null) : null, currentDate: null, outDir };
   let stopRequested = false;
   const agents: AgentState[] = [];
   const benchmark: BenchmarkPrices = { time: [], closes: config.market.symbols.map(() => []) };
@@ -129,7 +134,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
       from: live ? (benchmark.time.length ? isoDate(benchmark.time[0]) : '') || (state.currentDate ?? '') : (config.market as { from: string }).from,
       to: live ? (state.currentDate ?? '') : (config.market as { to: string }).to,
-      currentDate: state.currentDate, stepsDone: state.stepsDone, stepsTotal: live ? ((config.market as { steps?: number }).steps ?? null) : null,
+      currentDate: state.currentDate, stepsDone: state.stepsDone, stepsTotal: state.stepsTotal,
       symbols: config.market.symbols, startingCash: config.startingCash, seed: config.seed,
       agents: agents.map((a) => a.result), benchmark, error: state.error, now: Date.now(),
     });
@@ -306,7 +311,9 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
 
   async function lockstep() {
     const market = config.market as { from: string; to: string };
-    await admin.controlClock({ action: 'pause' });
+    // The run's length for watchers: the first symbol's bars in the range, read with the clock at `to`.
+    await peekAt(admin, market.to);
+    state.stepsTotal = (await barsBetween(admin, config.market.symbols[0], market.from, market.to)).length;
     let clock = await admin.controlClock({ action: 'restart', startDate: market.from, endDate: market.to });
     for (;;) {
       await takeStep(clock);
@@ -372,5 +379,6 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       return done;
     },
     done,
+    input: boardInput,
   };
 }

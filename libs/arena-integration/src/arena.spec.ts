@@ -3,7 +3,7 @@
 import { ACCOUNT_HEADER, type GatewayClient } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
+import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArena, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,12 +55,13 @@ describe('arena', () => {
     const board = await run.done;
     await model.close();
 
-    expect(run.status()).toMatchObject({ status: 'finished', stepsDone: 25, currentDate: day(124) });
+    // Watchers see progress: the run's length is the first symbol's bars between from and to.
+    expect(run.status()).toMatchObject({ status: 'finished', stepsDone: 25, stepsTotal: 25, currentDate: day(124) });
     // The board is published to the gateway, which serves it to REST, MCP and the /arena page.
     expect(run.status().publishError).toBeUndefined();
     expect(await admin.getArenaBoard(board.runId)).toEqual(board);
     expect(JSON.parse(readFileSync(join(out, 'board.json'), 'utf8'))).toEqual(board);
-    expect(board).toMatchObject({ status: 'finished', mode: 'lockstep', from: day(100), to: day(124), stepsDone: 25, symbols: ['SPX'], rankedBy: 'sharpe' });
+    expect(board).toMatchObject({ status: 'finished', mode: 'lockstep', from: day(100), to: day(124), stepsDone: 25, stepsTotal: 25, symbols: ['SPX'], rankedBy: 'sharpe' });
     expect(board.rows.map((r) => r.agent).sort()).toEqual(['buy-and-hold', 'hold', 'llm-a', 'llm-b', 'rsi', 'sma']);
     expect(board.rows.filter((r) => r.rank !== null).map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(board.rows.at(-1)).toMatchObject({ agent: 'buy-and-hold', kind: 'benchmark', rank: null });
@@ -166,13 +167,24 @@ describe('arena', () => {
     expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })).statusCode).toBe(409);
     let status = (await app.inject(run)).json();
     while (status.stepsDone < 3) status = (await new Promise((r) => setTimeout(r, 50)), (await app.inject(run)).json());
-    expect(status).toMatchObject({ id, status: 'running' });
+    expect(status).toMatchObject({ id, status: 'running', stepsTotal: 2901 });
     const stopped = await app.inject({ method: 'DELETE', url: run, headers: auth });
     expect(stopped.json()).toMatchObject({ id, status: 'stopped', board: { runId: id, status: 'stopped', rows: [expect.objectContaining({ agent: 'hold' }), expect.objectContaining({ agent: 'buy-and-hold' })] } });
     expect((await app.inject('/api/v1/arena/runs/nope')).statusCode).toBe(404);
+
+    // A memorization probe needs the gateway's probe series: this gateway has no MARKET_PROBE.
+    const probe = await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: { ...body, probe: { symbol: 'SPX' } } });
+    expect(probe.statusCode).toBe(400);
+    expect(probe.json()).toMatchObject({ error: 'validation_failed', message: 'body.probe: the gateway serves no memorization probe: set MARKET_PROBE=SPX (with MARKET_PROVIDER=replay) on the gateway' });
     await arena.stopAll();
     await app.close();
   }, 120_000);
+
+  it('fails a probe run on a gateway without MARKET_PROBE with one line saying to set it', async () => {
+    const config = parseArenaConfig({ name: 'probe', market: { symbols: ['SPX'], from: day(100), to: day(110) }, probe: { symbol: 'SPX' }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] });
+    const board = await startArena({ config, outDir: join(dir, 'no-probe'), mcpUrl, mcpToken, admin, env: {}, log }).done;
+    expect(board).toMatchObject({ status: 'failed', error: 'probe: the gateway serves no memorization probe: set MARKET_PROBE=SPX (with MARKET_PROVIDER=replay) on the gateway' });
+  }, 60_000);
 
   it('runs from the command line and replays a recorded run', async () => {
     const file = join(dir, 'cli-config.json');

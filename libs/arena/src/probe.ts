@@ -1,7 +1,7 @@
 import { RunLog } from '@tradeyard/agent-live';
 import type { ArenaBoard, GatewayClient } from '@tradeyard/gateway-contract';
 import { isoDate, type Bar } from '@tradeyard/market-data';
-import { escapeHtml, memorizationGap, memorizationGapHtml, type MemorizationGap, type PerformanceReport } from '@tradeyard/performance';
+import { memorizationGap, memorizationGapHtml, type MemorizationGap, type PerformanceReport } from '@tradeyard/performance';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { arenaReportHtml, arenaReports, buildBoard, type BoardInput } from './board';
@@ -160,7 +160,7 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
     await writeFile(join(outDir, 'board.json'), JSON.stringify(final, null, 2));
     await admin.publishArenaBoard(final).catch((err) => (state.publishError = `publishing the board failed: ${(err as Error).message}`));
     if (inputs.real && probe) {
-      const sections = probeGaps(config, probe, inputs).map(({ agent, gap }) => memorizationGapHtml(gap).replace('<h2>Memorization probe</h2>', `<h2>Memorization probe: ${escapeHtml(agent)}</h2>`));
+      const sections = probeGaps(config, probe, inputs).map(({ agent, gap }) => memorizationGapHtml(gap, `Memorization probe: ${agent}`));
       const report = arenaReportHtml(realInput(), sections);
       if (report) await writeFile(join(outDir, 'report.html'), report).catch((err) => log.error({ err }, 'cannot write the probe report'));
     }

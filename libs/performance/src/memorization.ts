@@ -86,9 +86,9 @@ export function memorizationGapText(gap: MemorizationGap): string {
   return ['Memorization probe', line(rows[0]), ...rows.slice(1).map(line), gap.verdict, EXPLANATION].join('\n');
 }
 
-/** The gap as an HTML section for the standalone report; every string escaped. */
-export function memorizationGapHtml(gap: MemorizationGap): string {
+/** The gap as an HTML section for the standalone report, under `title`; every string escaped. */
+export function memorizationGapHtml(gap: MemorizationGap, title = 'Memorization probe'): string {
   const head = heads(gap).map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = cells(gap).map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<h2>Memorization probe</h2>\n<table><tr>${head}</tr>\n${body}\n</table>\n<p class="${gap.recall.distinguishable ? 'no' : 'yes'}">${escapeHtml(gap.verdict)}</p>\n<p>${escapeHtml(EXPLANATION)}</p>`;
+  return `<h2>${escapeHtml(title)}</h2>\n<table><tr>${head}</tr>\n${body}\n</table>\n<p class="${gap.recall.distinguishable ? 'no' : 'yes'}">${escapeHtml(gap.verdict)}</p>\n<p>${escapeHtml(EXPLANATION)}</p>`;
 }

@@ -1,80 +1,33 @@
 // An arena end to end: the real gateway (in-process, PGlite), the real MCP tools server, and a
 // local OpenAI-compatible server answering the two LLM agents like a recorded conversation.
 import { ACCOUNT_HEADER, type GatewayClient } from '@tradeyard/gateway-contract';
-import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, gatewayForAccount, mountMcpEndpoint } from '@tradeyard/trading-tools';
-import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArena, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mcpToken, modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
-const mcpToken = 'mcp-token-0123456789abcd';
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
 const log = createLogger('arena-test', 'silent');
-const calculator = { calculate: async (expression: string) => calculate(expression) };
 
-let gateway: TestGateway;
+let harness: ArenaHarness;
+let gateway: ArenaHarness['gateway'];
 let admin: GatewayClient;
-let mcp: FastifyInstance;
 let mcpUrl: string;
 let dir: string;
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ startDate: day(100), env: { SYNTHETIC_SYMBOLS: '2' } });
-  admin = (await gateway.signedIn()).admin;
-  mcp = Fastify();
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
-  mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  harness = await startArenaHarness({ startDate: day(100), env: { SYNTHETIC_SYMBOLS: '2' } });
+  ({ gateway, admin, mcpUrl } = harness);
   dir = mkdtempSync(join(tmpdir(), 'arena-'));
 }, 120_000);
 afterAll(async () => {
-  await mcp.close();
-  await gateway.close();
+  await harness.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * The model of the conversation: each turn it reads the price, buys `quantity` SPX on every third
- * step (with the clientOrderId the prompt asks for), and ends the turn with a summary.
- */
-function modelReply(body: { model: string; messages: Array<{ role: string; content: string | null }> }, quantity: number) {
-  const user = body.messages.find((m) => m.role === 'user')!.content!;
-  const step = Number(/Step (\d+)/.exec(user)![1]);
-  const clientOrderId = /clientOrderId "([^"]+)-<symbol>"/.exec(user)![1] + '-SPX';
-  const answered = body.messages.filter((m) => m.role === 'assistant').length;
-  const toolCall = (id: string, name: string, args: object) => ({ id, type: 'function', function: { name, arguments: JSON.stringify(args) } });
-  const message =
-    answered === 0
-      ? { role: 'assistant', content: null, tool_calls: [toolCall(`call_price_${step}`, 'get_price', { symbol: 'SPX' })] }
-      : answered === 1 && step % 3 === 1
-        ? { role: 'assistant', content: null, tool_calls: [toolCall(`call_buy_${step}`, 'buy', { symbol: 'SPX', quantity, clientOrderId })] }
-        : { role: 'assistant', content: `step ${step}: ${answered === 1 ? 'held' : `bought ${quantity} SPX`}` };
-  return {
-    id: `chatcmpl-${step}-${answered}`, object: 'chat.completion', created: 1_700_000_000, model: body.model,
-    choices: [{ index: 0, message, finish_reason: message.content ? 'stop' : 'tool_calls' }],
-    usage: { prompt_tokens: 100 + answered, completion_tokens: 10, total_tokens: 110 + answered },
-  };
-}
-
-async function startModelApi() {
-  let calls = 0;
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      calls++;
-      const body = JSON.parse(raw);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(modelReply(body, body.model === 'model-a' ? 2 : 5)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, calls: () => calls, close: () => new Promise((r) => server.close(r)) };
-}
 
 const configFor = (modelBase: string, overrides: Partial<ArenaConfigInput> = {}): ArenaConfigInput => ({
   name: 'Five agents',
@@ -96,18 +49,19 @@ const ordersOf = async (accountId: string) =>
 
 describe('arena', () => {
   it('runs two LLM agents and three rule agents in lockstep, each on its own account, and its replay reproduces the board', async () => {
-    const model = await startModelApi();
+    const model = await startModelApi((body) => modelReply(body, body.model === 'model-a' ? 2 : 5));
     const out = join(dir, 'run');
     const run = startArenaRun({ config: parseArenaConfig(configFor(model.base)), outDir: out, mcpUrl, mcpToken, admin, env, log });
     const board = await run.done;
     await model.close();
 
-    expect(run.status()).toMatchObject({ status: 'finished', stepsDone: 25, currentDate: day(124) });
+    // Watchers see progress: the run's length is the first symbol's bars between from and to.
+    expect(run.status()).toMatchObject({ status: 'finished', stepsDone: 25, stepsTotal: 25, currentDate: day(124) });
     // The board is published to the gateway, which serves it to REST, MCP and the /arena page.
     expect(run.status().publishError).toBeUndefined();
     expect(await admin.getArenaBoard(board.runId)).toEqual(board);
     expect(JSON.parse(readFileSync(join(out, 'board.json'), 'utf8'))).toEqual(board);
-    expect(board).toMatchObject({ status: 'finished', mode: 'lockstep', from: day(100), to: day(124), stepsDone: 25, symbols: ['SPX'], rankedBy: 'sharpe' });
+    expect(board).toMatchObject({ status: 'finished', mode: 'lockstep', from: day(100), to: day(124), stepsDone: 25, stepsTotal: 25, symbols: ['SPX'], rankedBy: 'sharpe' });
     expect(board.rows.map((r) => r.agent).sort()).toEqual(['buy-and-hold', 'hold', 'llm-a', 'llm-b', 'rsi', 'sma']);
     expect(board.rows.filter((r) => r.rank !== null).map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(board.rows.at(-1)).toMatchObject({ agent: 'buy-and-hold', kind: 'benchmark', rank: null });
@@ -213,13 +167,24 @@ describe('arena', () => {
     expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })).statusCode).toBe(409);
     let status = (await app.inject(run)).json();
     while (status.stepsDone < 3) status = (await new Promise((r) => setTimeout(r, 50)), (await app.inject(run)).json());
-    expect(status).toMatchObject({ id, status: 'running' });
+    expect(status).toMatchObject({ id, status: 'running', stepsTotal: 2901 });
     const stopped = await app.inject({ method: 'DELETE', url: run, headers: auth });
     expect(stopped.json()).toMatchObject({ id, status: 'stopped', board: { runId: id, status: 'stopped', rows: [expect.objectContaining({ agent: 'hold' }), expect.objectContaining({ agent: 'buy-and-hold' })] } });
     expect((await app.inject('/api/v1/arena/runs/nope')).statusCode).toBe(404);
+
+    // A memorization probe needs the gateway's probe series: this gateway has no MARKET_PROBE.
+    const probe = await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: { ...body, probe: { symbol: 'SPX' } } });
+    expect(probe.statusCode).toBe(400);
+    expect(probe.json()).toMatchObject({ error: 'validation_failed', message: 'body.probe: the gateway serves no memorization probe: set MARKET_PROBE=SPX (with MARKET_PROVIDER=replay) on the gateway' });
     await arena.stopAll();
     await app.close();
   }, 120_000);
+
+  it('fails a probe run on a gateway without MARKET_PROBE with one line saying to set it', async () => {
+    const config = parseArenaConfig({ name: 'probe', market: { symbols: ['SPX'], from: day(100), to: day(110) }, probe: { symbol: 'SPX' }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] });
+    const board = await startArena({ config, outDir: join(dir, 'no-probe'), mcpUrl, mcpToken, admin, env: {}, log }).done;
+    expect(board).toMatchObject({ status: 'failed', error: 'probe: the gateway serves no memorization probe: set MARKET_PROBE=SPX (with MARKET_PROVIDER=replay) on the gateway' });
+  }, 60_000);
 
   it('runs from the command line and replays a recorded run', async () => {
     const file = join(dir, 'cli-config.json');

@@ -118,8 +118,8 @@ function agentReport(agent: AgentResult, input: BoardInput): PerformanceReport |
   });
 }
 
-/** Each agent's PerformanceReport, buy-and-hold's and the ranking: what the board and the HTML report show. */
-function arenaReports(input: BoardInput) {
+/** Each agent's PerformanceReport, buy-and-hold's and the ranking: what the board, the HTML report and the probe's gaps show. */
+export function arenaReports(input: BoardInput) {
   const reports = input.agents.flatMap((agent) => {
     const report = agentReport(agent, input);
     return report ? [{ agent, report }] : [];
@@ -142,10 +142,10 @@ function arenaReports(input: BoardInput) {
  * its luck verdicts, every statistic per agent beside buy-and-hold, equity, drawdown and rolling
  * Sharpe charts, crisis windows, monthly heatmaps and drawdown episodes. Undefined before any turn.
  */
-export function arenaReportHtml(input: BoardInput): string | undefined {
+export function arenaReportHtml(input: BoardInput, sections?: string[]): string | undefined {
   const { reports, benchmarkReport, ranking } = arenaReports(input);
   if (reports.length === 0) return undefined;
-  return renderComparisonHtml({ title: `Arena: ${input.name}`, reports: reports.map((r) => r.report), benchmark: benchmarkReport, ranking });
+  return renderComparisonHtml({ title: `Arena: ${input.name}`, reports: reports.map((r) => r.report), benchmark: benchmarkReport, ranking, sections });
 }
 
 /**
@@ -203,8 +203,12 @@ export function buildBoard(input: BoardInput): ArenaBoard {
 
 const finiteOrNull = (value: number | null) => (value !== null && Number.isFinite(value) ? value : null);
 
-/** A board without what differs between a run and its replay (run id, account ids, time of update). */
+/** A board without what differs between a run and its replay (run ids, account ids, time of update). */
 export function comparableBoard(board: ArenaBoard) {
-  const { runId: _runId, updatedAt: _updatedAt, ...rest } = board;
-  return { ...rest, rows: rest.rows.map(({ accountId: _accountId, ...row }) => row) };
+  const { runId: _runId, updatedAt: _updatedAt, probe, ...rest } = board;
+  return {
+    ...rest,
+    rows: rest.rows.map(({ accountId: _accountId, ...row }) => row),
+    ...(probe && { probe: { ...probe, legs: probe.legs.map(({ runId: _legRunId, ...leg }) => leg) } }),
+  };
 }

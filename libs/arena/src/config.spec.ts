@@ -21,6 +21,7 @@ describe('arena config', () => {
   it('fills the defaults of a valid config', () => {
     expect(parseArenaConfig(valid)).toMatchObject({ seed: 1, startingCash: 100_000, costs: {}, agents: [{ strategy: { name: 'sma-cross' } }, { maxSteps: 10 }] });
     expect(parseArenaConfig({ ...valid, market: { live: true, symbols: ['SPX'], steps: 10 } }).market).toEqual({ live: true, symbols: ['SPX'], steps: 10 });
+    expect(parseArenaConfig({ ...valid, probe: { symbol: 'SPX' } }).probe).toEqual({ symbol: 'SPX' });
   });
 
   it.each([
@@ -35,6 +36,10 @@ describe('arena config', () => {
     [{ ...valid, startingCash: -5 }, 'startingCash: must be greater than 0'],
     [{ ...valid, costs: { feeBps: -1 } }, 'costs.feeBps: must be 0 or more'],
     [{ ...valid, extra: 1 }, '(config): Unrecognized key: "extra"'],
+    [{ ...valid, probe: { symbol: 'SPX', legs: 3 } }, 'probe: Unrecognized key: "legs"'],
+    [{ ...valid, probe: { symbol: 'SPX!' } }, 'probe.symbol: must be 1-20 characters: capital letters, digits, dot, dash or underscore; market.symbols: must be ["SPX!"] alone with a probe of SPX!'],
+    [{ ...valid, probe: { symbol: 'SPX' }, market: { ...valid.market, symbols: ['SPX', 'AAPL'] } }, 'market.symbols: must be ["SPX"] alone with a probe of SPX'],
+    [{ ...valid, probe: { symbol: 'SPX' }, market: { live: true, symbols: ['SPX'] } }, 'probe: needs a market over history ({symbols, from, to}), not live'],
   ])('names the key path of a bad value (%#)', (input, message) => {
     expect(errorOf(input)).toBe(message);
   });

@@ -65,8 +65,19 @@ export const arenaConfigSchema = z
     startingCash: z.number({ error: 'must be a number' }).positive('must be greater than 0').default(100_000),
     costs: costsSchema.default({}),
     agents: z.array(arenaAgentSchema).min(1, 'must name at least one agent').max(20, 'must name at most 20 agents'),
+    /**
+     * A memorization probe: the run becomes three legs, each agent trading the real symbol, then
+     * the gateway's disguised copy of it (MARKET_PROBE), then its synthetic twin, on the same
+     * number of bars. The market must be history on this one symbol.
+     */
+    probe: z.strictObject({ symbol: symbolSchema }).optional(),
   })
   .superRefine((config, ctx) => {
+    if (config.probe) {
+      if (isLive(config.market)) ctx.addIssue({ code: 'custom', path: ['probe'], message: 'needs a market over history ({symbols, from, to}), not live' });
+      else if (config.market.symbols.length !== 1 || config.market.symbols[0] !== config.probe.symbol)
+        ctx.addIssue({ code: 'custom', path: ['market', 'symbols'], message: `must be ["${config.probe.symbol}"] alone with a probe of ${config.probe.symbol}` });
+    }
     const seen = new Set<string>();
     config.agents.forEach((agent, index) => {
       if (seen.has(agent.name)) ctx.addIssue({ code: 'custom', path: ['agents', index, 'name'], message: `must be unique; ${agent.name} is named twice` });

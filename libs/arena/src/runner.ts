@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type ArenaFill, type BenchmarkPrices } from './board';
 import { ArenaConfigError, isLive, parseArenaConfig, type ArenaAgent, type ArenaConfig } from './config';
+import { barsBetween, peekAt } from './market';
 import { ModelGateway, type ModelExchange } from './model-gateway';
 
 /** Events of OUT/run.jsonl. */
-export type ArenaEventType = 'run_start' | 'turn' | 'tool_call' | 'llm_exchange' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
+export type ArenaEventType = 'run_start' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
 
 export interface ArenaRunOptions {
   config: ArenaConfig;
@@ -38,6 +39,8 @@ export interface ArenaRunStatus {
   name: string;
   status: ArenaBoard['status'];
   stepsDone: number;
+  /** Over history, the bars of the first symbol between from and to (known once the run started); live, `market.steps`. */
+  stepsTotal: number | null;
   currentDate: string | null;
   outDir: string;
   error?: string;
@@ -54,6 +57,8 @@ export interface ArenaRun {
   stop(): Promise<ArenaBoard>;
   /** The final board, once the run has finished, stopped or failed. */
   done: Promise<ArenaBoard>;
+  /** What the board is built from: each agent's equity curve and fills so far. */
+  input(): BoardInput;
 }
 
 /** Bars each rule agent asks for after its first turn: the new one, and one more in case a step released two. */
@@ -84,8 +89,20 @@ interface AgentState {
   strategies: Map<string, { strategy: Strategy; exposure: number; lastBarTime: number }>;
   /** A rule agent's portfolio as last read; undefined once it placed orders (read again next turn). */
   portfolio?: Portfolio;
+  /** Orders still open (resting), by id, with what of them is already recorded as fills. */
+  openOrders: Map<string, RecordedFills>;
   result: AgentResult;
 }
+
+/** What of an order the runner has recorded as fills: quantity, notional and fees so far. */
+interface RecordedFills {
+  quantity: number;
+  notional: number;
+  fees: number;
+}
+const OPEN_STATUSES: ReadonlySet<Order['status']> = new Set(['accepted', 'partially_filled']);
+/** Orders get_orders answers at most: an agent's open ones are among its latest. */
+const ORDERS_READ = 1000;
 
 /** A fresh run id from the config's name: readable and unique. */
 export const newRunId = (name: string) => {
@@ -119,7 +136,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const runId = options.runId ?? newRunId(config.name);
   const runLog = new RunLog<ArenaEventType>(outDir, 'run');
   const live = isLive(config.market);
-  const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, currentDate: null, outDir };
+  const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, stepsTotal: live ? ((config.market as { steps?: number }).steps ?? null) : null, currentDate: null, outDir };
   let stopRequested = false;
   const agents: AgentState[] = [];
   const benchmark: BenchmarkPrices = { time: [], closes: config.market.symbols.map(() => []) };
@@ -129,7 +146,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
       from: live ? (benchmark.time.length ? isoDate(benchmark.time[0]) : '') || (state.currentDate ?? '') : (config.market as { from: string }).from,
       to: live ? (state.currentDate ?? '') : (config.market as { to: string }).to,
-      currentDate: state.currentDate, stepsDone: state.stepsDone, stepsTotal: live ? ((config.market as { steps?: number }).steps ?? null) : null,
+      currentDate: state.currentDate, stepsDone: state.stepsDone, stepsTotal: state.stepsTotal,
       symbols: config.market.symbols, startingCash: config.startingCash, seed: config.seed,
       agents: agents.map((a) => a.result), benchmark, error: state.error, now: Date.now(),
     });
@@ -149,15 +166,35 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
   };
 
+  /**
+   * Records an order as placed, or as read again while it rested: what it filled since it was last
+   * seen becomes a fill at this step's time (a resting order fills when the step releases the bar
+   * that crosses it, which is this step's). Orders still open are kept to be read again.
+   */
   const recordOrder = (agent: AgentState, order: Order, time: number) => {
-    runLog.record('order', { agent: agent.spec.name, step, order: { ...order, accountId: undefined } });
-    if (order.filledQuantity > 0 && order.avgFillPrice !== null && order.avgFillPrice !== undefined) {
-      const fill: ArenaFill = { time, symbol: order.symbol, side: order.side, quantity: order.filledQuantity, price: order.avgFillPrice, fees: order.fees };
+    const seen = agent.openOrders.get(order.id);
+    if (!seen) runLog.record('order', { agent: agent.spec.name, step, order: { ...order, accountId: undefined } });
+    const recorded = seen ?? { quantity: 0, notional: 0, fees: 0 };
+    const quantity = order.filledQuantity - recorded.quantity;
+    if (quantity > 0 && order.avgFillPrice !== null && order.avgFillPrice !== undefined) {
+      const notional = order.filledQuantity * order.avgFillPrice;
+      const fill: ArenaFill = { time, symbol: order.symbol, side: order.side, quantity, price: (notional - recorded.notional) / quantity, fees: order.fees - recorded.fees };
       agent.result.fills.push(fill);
       checkFee(fill);
-      runLog.record('fill', { agent: agent.spec.name, step, ...fill });
+      runLog.record('fill', { agent: agent.spec.name, step, orderId: order.id, ...fill });
+      Object.assign(recorded, { quantity: order.filledQuantity, notional, fees: order.fees });
     }
+    if (OPEN_STATUSES.has(order.status)) agent.openOrders.set(order.id, recorded);
+    else agent.openOrders.delete(order.id);
   };
+
+  /** Reads the agent's resting orders again (one get_orders call, only while it has some) and records what filled. */
+  async function settleOpenOrders(agent: AgentState, time: number) {
+    if (agent.openOrders.size === 0) return;
+    const { orders } = await agent.tools.call<{ orders: Order[] }>('get_orders', { limit: ORDERS_READ });
+    // get_orders answers newest first; fills are recorded oldest order first, as the broker matches them.
+    for (const order of orders.toReversed()) if (agent.openOrders.has(order.id)) recordOrder(agent, order, time);
+  }
 
   // Costs are the gateway's; a fee other than the config's means the arena would compare agents under costs it does not state.
   let costMismatch: ArenaConfigError | undefined;
@@ -234,6 +271,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
 
   async function turn(agent: AgentState, date: string, time: number) {
     try {
+      await settleOpenOrders(agent, time);
       if (agent.spec.kind === 'rule') await ruleTurn(agent, date, time);
       else {
         const portfolio = await agent.tools.call<Portfolio>('get_portfolio');
@@ -266,7 +304,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     for (const spec of config.agents) {
       const accountId = `arena:${runId}:${spec.name}`;
       const agent: AgentState = {
-        spec, accountId, strategies: new Map(),
+        spec, accountId, strategies: new Map(), openOrders: new Map(),
         tools: new AgentTools(options.mcpUrl, options.mcpToken, accountId, (name, args, result) =>
           runLog.record('tool_call', { agent: spec.name, step, tool: name, arguments: args, isError: result.isError ?? false, result: result.structuredContent ?? result.content }),
         ),
@@ -306,7 +344,9 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
 
   async function lockstep() {
     const market = config.market as { from: string; to: string };
-    await admin.controlClock({ action: 'pause' });
+    // The run's length for watchers: the first symbol's bars in the range, read with the clock at `to`.
+    await peekAt(admin, market.to);
+    state.stepsTotal = (await barsBetween(admin, config.market.symbols[0], market.from, market.to)).length;
     let clock = await admin.controlClock({ action: 'restart', startDate: market.from, endDate: market.to });
     for (;;) {
       await takeStep(clock);
@@ -372,5 +412,6 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       return done;
     },
     done,
+    input: boardInput,
   };
 }

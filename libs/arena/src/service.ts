@@ -1,5 +1,5 @@
 import { arenaBoardSchema, arenaRunIdSchema, arenaRunStatusSchema, GatewayClient } from '@tradeyard/gateway-contract';
-import { HttpError, urlVar } from '@tradeyard/service-kit';
+import { HttpError, urlVar, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { readFile } from 'node:fs/promises';
@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ArenaConfigError, arenaConfigSchema, parseArenaConfigText } from './config';
-import { newRunId, readRecording, startArenaRun, type ArenaRun } from './runner';
+import { resolveProbe, startArena, type ResolvedProbe } from './probe';
+import { newRunId, readRecording, type ArenaRun } from './runner';
 
 /** The arena runner's variables; the trading-agent app spreads this shape into its config schema. */
 export const arenaServiceConfigShape = {
@@ -39,6 +40,7 @@ const runView = z.object({
   id: z.string(),
   status: arenaRunStatusSchema,
   stepsDone: z.number(),
+  stepsTotal: z.number().nullable(),
   currentDate: z.string().nullable(),
   outDir: z.string(),
   error: z.string().optional(),
@@ -69,8 +71,16 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
       } catch (err) {
         throw new HttpError(503, { error: 'unavailable', message: `cannot act as the gateway admin: ${(err as Error).message}` });
       }
+      // A probe the gateway cannot serve is the caller's to fix: 400 before the run starts.
+      let probe: ResolvedProbe | undefined;
+      try {
+        if (request.body.probe) probe = await resolveProbe(admin, request.body);
+      } catch (err) {
+        if (err instanceof ArenaConfigError) throw new HttpError(400, validationFailed(err.issues.map((i) => ({ ...i, field: `body.${i.field}` }))));
+        throw err;
+      }
       const runId = newRunId(request.body.name);
-      const run = startArenaRun({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, mcpToken: config.MCP_AUTH_TOKEN, admin, env: process.env, log });
+      const run = startArena({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, mcpToken: config.MCP_AUTH_TOKEN, admin, env: process.env, log }, probe);
       runs.set(run.runId, run);
       return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
     });
@@ -111,18 +121,22 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
     return 2;
   }
   let arenaConfig;
+  let probe: ResolvedProbe | undefined;
+  const admin = await adminClient(io.config);
   try {
     if (values.replay) arenaConfig = (await readRecording(values.replay)).config;
     else arenaConfig = parseArenaConfigText(values.config ? await readFile(values.config, 'utf8') : io.config.ARENA_CONFIG!);
+    if (arenaConfig.probe) probe = await resolveProbe(admin, arenaConfig);
   } catch (err) {
     io.stderr.write(`${err instanceof ArenaConfigError ? `${source}: ` : ''}${(err as Error).message}\n`);
     return 2;
   }
   const runId = newRunId(arenaConfig.name);
   const outDir = values.out ?? join(io.config.DATA_DIR, 'arena', runId);
-  const run = startArenaRun({
-    config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, mcpToken: io.config.MCP_AUTH_TOKEN, admin: await adminClient(io.config), env: process.env, log: io.log, replayOf: values.replay,
-  });
+  const run = startArena(
+    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, mcpToken: io.config.MCP_AUTH_TOKEN, admin, env: process.env, log: io.log, replayOf: values.replay },
+    probe,
+  );
   const stop = () => void run.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -50,6 +50,36 @@ export const arenaComparisonSchema = z.object({
 
 export const arenaRunStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
 
+const nullableNumber = z.number().nullable();
+/**
+ * A memorization probe run (config key `probe`): the same agents on the real symbol, on the real
+ * path under shifted dates and a disguised ticker, and on a synthetic path of the same drift and
+ * volatility, each leg a run of its own; per agent, the statistics on each leg, the gaps, and
+ * whether the real − disguised Sharpe gap is distinguishable from luck.
+ */
+export const arenaProbeSchema = z.object({
+  symbols: z.object({ real: z.string(), disguised: z.string(), synthetic: z.string() }),
+  legs: z.array(z.object({
+    leg: z.enum(['real', 'disguised', 'synthetic']),
+    symbol: z.string(),
+    runId: arenaRunIdSchema,
+    from: z.string(),
+    to: z.string(),
+    status: arenaRunStatusSchema,
+    stepsDone: z.number().int().nonnegative(),
+  })).max(3),
+  agents: z.array(z.object({
+    agent: z.string().min(1).max(80),
+    rows: z.array(z.object({
+      key: z.string(), label: z.string(),
+      real: nullableNumber, synthetic: nullableNumber, disguised: nullableNumber, realMinusSynthetic: nullableNumber, realMinusDisguised: nullableNumber,
+    })).max(50),
+    recall: z.object({ sharpeDifference: z.number(), interval: z.tuple([z.number(), z.number()]).nullable(), sharedBars: z.number().int().nonnegative(), distinguishable: z.boolean() }),
+    verdict: z.string(),
+  })).max(20),
+});
+export type ArenaProbe = z.infer<typeof arenaProbeSchema>;
+
 export const arenaBoardSchema = z.object({
   runId: arenaRunIdSchema,
   name: z.string().min(1).max(200),
@@ -70,6 +100,8 @@ export const arenaBoardSchema = z.object({
   comparisons: z.array(arenaComparisonSchema).max(200),
   /** Set when the run failed or an agent was dropped: what happened, for people. */
   error: z.string().max(2000).optional(),
+  /** A memorization probe run: its legs and gap table (the rows are the real leg's). */
+  probe: arenaProbeSchema.optional(),
   updatedAt: z.number().int().nonnegative(),
 });
 export type ArenaBoard = z.infer<typeof arenaBoardSchema>;

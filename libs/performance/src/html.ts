@@ -77,6 +77,8 @@ export interface ComparisonPage {
   /** Drawn as a dashed line and as the last column. */
   benchmark?: PerformanceReport;
   ranking?: Ranking;
+  /** More sections (HTML, their text already escaped), after the ranking: e.g. memorizationGapHtml. */
+  sections?: string[];
 }
 
 /**
@@ -111,6 +113,7 @@ export function renderComparisonHtml(page: ComparisonPage): string {
 <h1>${escapeHtml(title)}</h1>
 <p>${all.map((r) => `${escapeHtml(r.name)}: ${escapeHtml(r.from)} to ${escapeHtml(r.to)} (${r.bars} bars)`).join('; ')}</p>
 ${page.ranking ? rankingSection(page.ranking) : ''}
+${(page.sections ?? []).join('\n')}
 <h2>Statistics</h2>
 ${table(['Statistic', ...all.map((r) => r.name)], statRows)}
 ${svgLineChart('Equity', series((r) => ({ time: r.series.time, values: r.series.equity })), (v) => formatNumber(v, 0), { maxPoints: MAX_POINTS })}

@@ -43,11 +43,35 @@ describe('memorization gap', () => {
     expect(text[0]).toBe('Memorization probe');
     expect(text[1]).toMatch(/^Statistic\s+SPX\s+PRBB\s+PRBA\s+Real − synthetic\s+Real − disguised$/);
     expect(text[2]).toMatch(/^Total return\s+21\.00%\s+0\.00%\s+-0\.25%\s+21\.00%\s+21\.25%$/);
+    expect(text.at(-2)).toBe(gap.verdict);
     expect(text.at(-1)).toContain('a gap there means it recalls the history');
     const html = memorizationGapHtml(memorizationGap({ ...real, name: '<b>real</b>' }, synthetic, disguised));
     expect(html).toContain('<h2>Memorization probe</h2>');
     expect(html).toContain('<th>&#60;b&#62;real&#60;/b&#62;</th>');
     expect(html).toContain('<td>Total return</td><td>21.00%</td><td>0.00%</td><td>-0.25%</td><td>21.00%</td><td>21.25%</td>');
     expect(html).not.toContain('<b>');
+  });
+
+  it('says whether the real − disguised Sharpe gap is distinguishable from luck, pairing bar returns by position', () => {
+    // Two bar returns each: too few to resample.
+    expect(gap.recall).toMatchObject({ interval: null, sharedBars: 2, distinguishable: false });
+    expect(gap.verdict).toBe('SPX vs PRBA: not distinguishable from luck (only 2 paired bar returns): no sign of recall');
+    // 300 days on other dates (the disguised run is 28 years later): the same returns give no gap,
+    // returns 1 % a day better on every bar give one the bootstrap cannot miss.
+    const n = 301;
+    const returns = Array.from({ length: n - 1 }, (_, k) => 0.01 * Math.sin(k * 1.7));
+    const run = (name: string, start: number, extra: number) => {
+      const equity = [100];
+      for (const r of returns) equity.push(equity.at(-1)! * (1 + r + extra));
+      return performanceReport({ name, time: equity.map((_, k) => start + k * day), equity });
+    };
+    const same = memorizationGap(run('SPX', 0, 0), synthetic, run('PRBA', 10_000 * day, 0));
+    expect(same.recall).toMatchObject({ sharpeDifference: 0, sharedBars: n - 1, distinguishable: false });
+    expect(same.verdict).toMatch(/^SPX vs PRBA: Sharpe difference 0\.00, 95% interval \[-?0\.00, 0\.00\]: not distinguishable from luck: no sign it recalls the history$/);
+    const recalled = memorizationGap(run('SPX', 0, 0.01), synthetic, run('PRBA', 10_000 * day, 0));
+    expect(recalled.recall.distinguishable).toBe(true);
+    expect(recalled.recall.interval![0]).toBeGreaterThan(0);
+    expect(recalled.verdict).toMatch(/: distinguishable from luck: the agent trades the same prices differently under the real name and dates, a sign it recalls the history$/);
+    expect(memorizationGapHtml(recalled)).toContain(`<p class="no">${recalled.verdict}</p>`);
   });
 });

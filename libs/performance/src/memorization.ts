@@ -1,4 +1,5 @@
 import { formatValue } from './html';
+import { bootstrapSettings, sharpeDifferenceInterval, type RankingOptions } from './ranking';
 import type { PerformanceReport } from './report';
 import { statisticInfo, type StatisticKey } from './statistics';
 import { escapeHtml } from './svg';
@@ -20,7 +21,18 @@ export interface MemorizationGapRow {
 export interface MemorizationGap {
   names: { real: string; synthetic: string; disguised: string };
   rows: MemorizationGapRow[];
+  /**
+   * The annualised Sharpe of the real run minus the disguised one's, with the paired stationary
+   * bootstrap interval of the ranking (rankRuns). The two runs see the same prices on different
+   * dates, so their bar returns are paired by position, not by time; null interval below 3 pairs.
+   */
+  recall: { sharpeDifference: number; interval: [number, number] | null; sharedBars: number; distinguishable: boolean };
+  /** The recall test in plain words: whether the real − disguised gap is distinguishable from luck. */
+  verdict: string;
 }
+
+/** The bootstrap of the recall test; the defaults are rankRuns'. */
+export type MemorizationOptions = Omit<RankingOptions, 'statistic'>;
 
 const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
 
@@ -31,13 +43,28 @@ const minus = (a: number | null, b: number | null) => (a === null || b === null 
  * both, so a gap there is recall of the history; the synthetic gap shows how much of the result
  * this particular path gave.
  */
-export function memorizationGap(real: PerformanceReport, synthetic: PerformanceReport, disguised: PerformanceReport): MemorizationGap {
+export function memorizationGap(real: PerformanceReport, synthetic: PerformanceReport, disguised: PerformanceReport, options: MemorizationOptions = {}): MemorizationGap {
+  const settings = bootstrapSettings(options);
+  const shared = Math.min(real.series.returns.length, disguised.series.returns.length);
+  const { difference, interval } = sharpeDifferenceInterval(real.series.returns.subarray(0, shared), disguised.series.returns.subarray(0, shared), real.barsPerYear, settings);
+  const distinguishable = interval !== null && (interval[0] > 0 || interval[1] < 0);
+  const level = `${Math.round(settings.confidence * 100)}%`;
+  const verdict =
+    interval === null
+      ? `${real.name} vs ${disguised.name}: not distinguishable from luck (only ${shared} paired bar returns): no sign of recall`
+      : `${real.name} vs ${disguised.name}: Sharpe difference ${difference.toFixed(2)}, ${level} interval [${interval[0].toFixed(2)}, ${interval[1].toFixed(2)}]: ${
+          distinguishable
+            ? 'distinguishable from luck: the agent trades the same prices differently under the real name and dates, a sign it recalls the history'
+            : 'not distinguishable from luck: no sign it recalls the history'
+        }`;
   return {
     names: { real: real.name, synthetic: synthetic.name, disguised: disguised.name },
     rows: MEMORIZATION_STATISTICS.map((key) => {
       const [r, s, d] = [real, synthetic, disguised].map((report) => report.statistics[key]);
       return { key, label: statisticInfo(key).label, real: r, synthetic: s, disguised: d, realMinusSynthetic: minus(r, s), realMinusDisguised: minus(r, d) };
     }),
+    recall: { sharpeDifference: difference, interval, sharedBars: shared, distinguishable },
+    verdict,
   };
 }
 
@@ -56,12 +83,12 @@ export function memorizationGapText(gap: MemorizationGap): string {
   const rows = [heads(gap), ...cells(gap)];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return ['Memorization probe', line(rows[0]), ...rows.slice(1).map(line), EXPLANATION].join('\n');
+  return ['Memorization probe', line(rows[0]), ...rows.slice(1).map(line), gap.verdict, EXPLANATION].join('\n');
 }
 
-/** The gap as an HTML section for the standalone report; every string escaped. */
-export function memorizationGapHtml(gap: MemorizationGap): string {
+/** The gap as an HTML section for the standalone report, under `title`; every string escaped. */
+export function memorizationGapHtml(gap: MemorizationGap, title = 'Memorization probe'): string {
   const head = heads(gap).map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = cells(gap).map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<h2>Memorization probe</h2>\n<table><tr>${head}</tr>\n${body}\n</table>\n<p>${escapeHtml(EXPLANATION)}</p>`;
+  return `<h2>${escapeHtml(title)}</h2>\n<table><tr>${head}</tr>\n${body}\n</table>\n<p class="${gap.recall.distinguishable ? 'no' : 'yes'}">${escapeHtml(gap.verdict)}</p>\n<p>${escapeHtml(EXPLANATION)}</p>`;
 }

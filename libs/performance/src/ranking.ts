@@ -119,6 +119,16 @@ export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsP
   return { difference, interval: [quantileSorted(differences, tail), quantileSorted(differences, 1 - tail)] };
 }
 
+/** The bootstrap's settings with their defaults, checked; a bad one is a RangeError naming it. */
+export function bootstrapSettings(options: Omit<RankingOptions, 'statistic'>): Required<Omit<RankingOptions, 'statistic'>> {
+  const settings = { seed: options.seed ?? 1, iterations: options.iterations ?? 2000, blockLength: options.blockLength ?? 10, confidence: options.confidence ?? 0.95 };
+  if (!Number.isInteger(settings.seed)) throw new RangeError(`seed must be a whole number, got ${settings.seed}`);
+  if (!(Number.isInteger(settings.iterations) && settings.iterations >= 100 && settings.iterations <= 10_000)) throw new RangeError(`iterations must be a whole number from 100 to 10000, got ${settings.iterations}`);
+  if (!(settings.blockLength >= 1 && settings.blockLength <= 10_000)) throw new RangeError(`blockLength must be from 1 to 10000, got ${settings.blockLength}`);
+  if (!(settings.confidence > 0 && settings.confidence < 1)) throw new RangeError(`confidence must be between 0 and 1, got ${settings.confidence}`);
+  return settings;
+}
+
 const fixed = (x: number) => x.toFixed(2);
 
 /**
@@ -130,11 +140,7 @@ const fixed = (x: number) => x.toFixed(2);
 export function rankRuns(reports: PerformanceReport[], benchmark?: PerformanceReport, options: RankingOptions = {}): Ranking {
   const statistic = options.statistic ?? 'sharpe';
   const info = statisticInfo(statistic);
-  const settings = { seed: options.seed ?? 1, iterations: options.iterations ?? 2000, blockLength: options.blockLength ?? 10, confidence: options.confidence ?? 0.95 };
-  if (!Number.isInteger(settings.seed)) throw new RangeError(`seed must be a whole number, got ${settings.seed}`);
-  if (!(Number.isInteger(settings.iterations) && settings.iterations >= 100 && settings.iterations <= 10_000)) throw new RangeError(`iterations must be a whole number from 100 to 10000, got ${settings.iterations}`);
-  if (!(settings.blockLength >= 1 && settings.blockLength <= 10_000)) throw new RangeError(`blockLength must be from 1 to 10000, got ${settings.blockLength}`);
-  if (!(settings.confidence > 0 && settings.confidence < 1)) throw new RangeError(`confidence must be between 0 and 1, got ${settings.confidence}`);
+  const settings = bootstrapSettings(options);
   if (reports.length === 0) throw new RangeError('reports must hold at least one run');
 
   const sign = info.better === 'higher' ? 1 : -1;

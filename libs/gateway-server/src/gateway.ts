@@ -463,7 +463,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     bus,
     (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal,
     (message) =>
-      clockCall((store) => store.ack(message.consumer, message.time)).catch((err: unknown) => {
+      clockCall(async (store) => {
+        // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
+        if (message.signals && (await insertSignals(db, message.signals)).length) relay.nudge();
+        return store.ack(message.consumer, message.time);
+      }).catch((err: unknown) => {
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
         throw err;
       }),

@@ -3,10 +3,12 @@ import { HttpError } from '@tradeyard/service-kit';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import { z } from 'zod';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
 
-const ackNameSchema = wsAckMessageSchema.pick({ consumer: true, time: true });
+/** The acknowledgement's consumer and time alone (other keys ignored), to name what a refusal refuses. */
+const ackNameSchema = z.object({ consumer: wsAckMessageSchema.shape.consumer, time: wsAckMessageSchema.shape.time });
 
 interface Client {
   socket: WebSocket;

@@ -39,7 +39,7 @@ export interface OutboxRelayOptions {
   /** How often the relay looks for rows when nobody nudged it (rows written by other replicas). */
   intervalMs?: number;
   /**
-   * How long a nudge waits for others before the relay runs (default 20 ms): commits that come
+   * How long a nudge waits for others before the relay runs (default 50 ms): commits that come
    * in quick succession (a lockstep replay stores signals at every step) share one relay
    * transaction instead of paying its four statements each.
    */
@@ -91,7 +91,7 @@ export class OutboxRelay {
   }
 
   private get coalesceMs() {
-    return this.options.coalesceMs ?? 20;
+    return this.options.coalesceMs ?? 50;
   }
 
   private run(): void {

@@ -2,8 +2,8 @@
  * A full lockstep replay through the gateway: the real gateway in-process on PGlite (SPX, the
  * bundled monthly stocks and the 100-symbol synthetic universe, 100 × 5,105 daily bars), its clock
  * in lockstep from the first day to the last, and the real scanner service with its four starter
- * rules as the only consumer: it gets each step's bars from the /ws steps channel, posts the
- * step's signals, then acknowledges the step. Beside it, in the same run, the same rules scanning
+ * rules as the only consumer: it gets each step's bars from the /ws steps channel and sends the
+ * step's signals with its acknowledgement (BENCH_ACK=rest: posts them, then acknowledges over REST). Beside it, in the same run, the same rules scanning
  * the same bars in-process (scanHistory): the floor the pipeline could reach.
  * Goal (issue 12): the lockstep replay under 30 s. Run: npx tsx tools/bench/lockstep.ts
  * (BENCH_SYMBOLS sets the synthetic universe's size, BENCH_DAYS the number of days replayed,

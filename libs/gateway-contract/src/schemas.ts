@@ -378,7 +378,17 @@ export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
  * success (the next step's message follows); a refusal comes back as an `error` message with the
  * HTTP status the REST route would answer (404: register again; 409: not the current step).
  */
-export const wsAckMessageSchema = z.strictObject({ type: z.literal('ack'), consumer: consumerParamsSchema.shape.id, time: clockAckSchema.shape.time });
+export const wsAckMessageSchema = z.strictObject({
+  type: z.literal('ack'),
+  consumer: consumerParamsSchema.shape.id,
+  time: clockAckSchema.shape.time,
+  /**
+   * The step's signals, stored (once per id, as POST /api/v1/signals/batch stores them) before the
+   * acknowledgement counts: a lockstep scanner's step in one message. A refused acknowledgement
+   * may or may not have stored them; posting them again is harmless.
+   */
+  signals: signalBatchSchema.shape.signals.optional(),
+});
 export type WsAckMessage = z.infer<typeof wsAckMessageSchema>;
 /**
  * A `steps` message: every bar the clock released since the previous one, in one message, with the

@@ -58,14 +58,19 @@ export class ClockStore {
     if (row) this.adopt(row.value);
   }
 
-  private adopt(value: string) {
+  /** Adopts a stored value: read from the table (checked, since any replica or hand may have written it) or `written` by this store. */
+  private adopt(value: string, written?: ReplayClockState) {
     if (value === this.stored) return;
-    const parsed = storedClockSchema.safeParse(JSON.parse(value));
-    // A row no gateway wrote: refresh logs this and the clock keeps the state it holds.
-    if (!parsed.success) throw new Error(`settings ${CLOCK_SETTING} is not a clock state: ${parsed.error.issues[0]?.message}`);
+    let state = written;
+    if (!state) {
+      const parsed = storedClockSchema.safeParse(JSON.parse(value));
+      // A row no gateway wrote: refresh logs this and the clock keeps the state it holds.
+      if (!parsed.success) throw new Error(`settings ${CLOCK_SETTING} is not a clock state: ${parsed.error.issues[0]?.message}`);
+      state = parsed.data as ReplayClockState;
+    }
     const changed = this.stored !== '';
     this.stored = value;
-    this.clock.load(parsed.data as ReplayClockState);
+    this.clock.load(state);
     if (changed) this.onChange(this.view());
   }
 
@@ -115,11 +120,13 @@ export class ClockStore {
    */
   private async apply(operation: ClockOperation): Promise<ClockDto> {
     for (let attempt = 1; ; attempt++) {
-      const state = JSON.stringify(this.clock.apply(operation));
+      const next = this.clock.apply(operation);
+      const state = JSON.stringify(next);
       if (state === this.stored) return this.view();
       const written = await this.db.query('UPDATE settings SET value = $2 WHERE key = $1 AND value = $3 RETURNING key', [CLOCK_SETTING, state, this.stored]);
       if (written.length) {
-        this.adopt(state);
+        // What this store just wrote needs no parsing back.
+        this.adopt(state, next);
         return this.view();
       }
       if (attempt >= 20) throw new Error(`the market clock changed under ${attempt} attempts to store ${operation.action}; try again`);

@@ -136,6 +136,18 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     const time = hub.time();
     return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0, consumers: [], dropped: [] };
   };
+  // The symbols with open orders, read when a tick needs them and kept until an order may have
+  // changed: a commit of this gateway's broker (every order change writes its event and calls
+  // back), an order or fill event of another replica on the shared bus, or the clock refresh each
+  // second (replicas sharing a database without Redis). A tick then costs no query; a replica that
+  // learns of another's order late still fills it, since the replica that took it ticks too.
+  let openOrderSymbols: Promise<Set<string>> | undefined;
+  const ordersChanged = () => {
+    openOrderSymbols = undefined;
+  };
+  bus.subscribe((event) => {
+    if (event.channel === 'orders' || event.channel === 'fills') ordersChanged();
+  });
   const broker = new Broker(
     db,
     hub,
@@ -152,7 +164,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       maxPositionNotional: config.MAX_POSITION_NOTIONAL,
       allowShort: config.ALLOW_SHORT === 'true',
     },
-    () => relay.nudge(),
+    () => {
+      ordersChanged();
+      relay.nudge();
+    },
   );
   // Users get their paper account at login or creation; the service principal's exists from the start.
   await broker.ensureAccount(servicePrincipal.accountId);
@@ -471,7 +486,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     bus,
     (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal,
     (message) =>
-      clockCall((store) => store.ack(message.consumer, message.time)).catch((err: unknown) => {
+      clockCall(async (store) => {
+        // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
+        if (message.signals && (await insertSignals(db, message.signals)).length) relay.nudge();
+        return store.ack(message.consumer, message.time);
+      }).catch((err: unknown) => {
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
         throw err;
       }),
@@ -487,7 +506,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
     // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
     if (events.length === 0) return;
-    const withOrders = await broker.symbolsWithOpenOrders();
+    const withOrders = await (openOrderSymbols ??= broker.symbolsWithOpenOrders().catch((err: unknown) => {
+      ordersChanged();
+      throw err;
+    }));
     await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
   };
   app.addHook('onReady', async () => {
@@ -510,6 +532,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
         () =>
           clockStore
             .refresh()
+            .then(ordersChanged)
             .then(() => clockStore.expire(config.CLOCK_CONSUMER_TIMEOUT_MS))
             .catch((err) => service.log.error({ err }, 'reading the market clock failed')),
         1000,

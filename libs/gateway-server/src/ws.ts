@@ -3,8 +3,12 @@ import { HttpError } from '@tradeyard/service-kit';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import { z } from 'zod';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
+
+/** The acknowledgement's consumer and time alone (other keys ignored), to name what a refusal refuses. */
+const ackNameSchema = z.object({ consumer: wsAckMessageSchema.shape.consumer, time: wsAckMessageSchema.shape.time });
 
 interface Client {
   socket: WebSocket;
@@ -39,7 +43,9 @@ export function registerWebSocket(
   };
   const acknowledge = (client: Client, message: unknown) => {
     const parsed = wsAckMessageSchema.safeParse(message);
-    const refuse = (status: number, text: string) => send(client, { channel: 'error', data: { status, message: text, ...(parsed.success && { consumer: parsed.data.consumer, time: parsed.data.time }) } });
+    // A refusal names the acknowledgement it refuses when it can, even one refused for its signals, so the consumer can post them otherwise.
+    const named = parsed.success ? parsed : ackNameSchema.safeParse(message);
+    const refuse = (status: number, text: string) => send(client, { channel: 'error', data: { status, message: text, ...(named.success && { consumer: named.data.consumer, time: named.data.time }) } });
     if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
     if (client.principal.role === 'viewer') return refuse(403, 'requires role trader or admin; this token has role viewer');
     ack(parsed.data).catch((err: unknown) => (err instanceof HttpError ? refuse(err.status, err.body.message) : refuse(500, 'the acknowledgement failed; retry it over REST')));

@@ -63,6 +63,26 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(new Set(seen).size).toBe(total);
       if (db.kind === 'postgres') expect(relays.every((r) => r.published > 0)).toBe(true);
     }, 30_000);
+
+    it('commits nudging in quick succession share one relay transaction, and every event is published', async () => {
+      const seen: number[] = [];
+      // A long window so that a loaded machine still commits all ten within it.
+      const relay = new OutboxRelay(db, async (payload) => void seen.push((payload as { n: number }).n), { coalesceMs: 1000, intervalMs: 60_000 });
+      relay.start();
+      // The relay's first look at the (empty) table, at start.
+      await new Promise((r) => setTimeout(r, 100));
+      const batches = jest.spyOn(relay, 'relayBatch');
+      for (let n = 0; n < 10; n++) {
+        await db.transaction((tx) => writeOutbox(tx, { n }));
+        relay.nudge();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const deadline = Date.now() + 10_000;
+      while (seen.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await relay.stop();
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(batches).toHaveBeenCalledTimes(1);
+    });
   });
 }
 

@@ -38,6 +38,12 @@ export const outboxInsert = (selectPayloads: string) => `INSERT INTO outbox (pay
 export interface OutboxRelayOptions {
   /** How often the relay looks for rows when nobody nudged it (rows written by other replicas). */
   intervalMs?: number;
+  /**
+   * How long a nudge waits for others before the relay runs (default 50 ms): commits that come
+   * in quick succession (a lockstep replay stores signals at every step) share one relay
+   * transaction instead of paying its four statements each.
+   */
+  coalesceMs?: number;
   batchSize?: number;
   /** Longest wait between attempts while publishing or the database fails. */
   maxBackoffMs?: number;
@@ -54,6 +60,8 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** A nudge's relay is due (within coalesceMs). */
+  private due = false;
   private stopped = true;
   private failures = 0;
   published = 0;
@@ -66,16 +74,29 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
-    this.nudge();
+    this.run();
   }
 
-  /** Relays now (after a commit that wrote rows) instead of at the next interval. */
+  /** Relays soon (after a commit that wrote rows: within coalesceMs) instead of at the next interval. */
   nudge(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    if (this.due) return;
+    this.due = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), this.coalesceMs);
+  }
+
+  private get coalesceMs() {
+    return this.options.coalesceMs ?? 50;
+  }
+
+  private run(): void {
+    this.due = false;
+    if (this.stopped || this.running) return;
     clearTimeout(this.timer);
     this.running = this.loop().finally(() => {
       this.running = undefined;
@@ -92,9 +113,9 @@ export class OutboxRelay {
   private schedule() {
     if (this.stopped) return;
     const backoff = this.failures ? backoffDelay(this.failures, 250, this.options.maxBackoffMs ?? 5000) : undefined;
-    const delay = this.again && !backoff ? 0 : (backoff ?? this.options.intervalMs ?? 500);
+    const delay = this.again && !backoff ? this.coalesceMs : (backoff ?? this.options.intervalMs ?? 500);
     this.again = false;
-    this.timer = setTimeout(() => this.nudge(), delay);
+    this.timer = setTimeout(() => this.run(), delay);
   }
 
   private async loop(): Promise<void> {

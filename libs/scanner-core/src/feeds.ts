@@ -1,4 +1,4 @@
-import { clockSchema, GatewayError, stepMessageSchema, type ClockDto, type GatewayClient, type StepMessage } from '@tradeyard/gateway-contract';
+import { clockSchema, GatewayError, stepMessageSchema, type ClockDto, type GatewayClient, type Signal, type StepMessage } from '@tradeyard/gateway-contract';
 import { barSchema, bundledProvider, syntheticProvider, type Bar, type MarketDataProvider } from '@tradeyard/market-data';
 import { backoffDelay } from '@tradeyard/runtime-util';
 import type { Logger } from '@tradeyard/service-kit';
@@ -73,6 +73,28 @@ export interface LockstepOptions {
    * step (tools/bench/lockstep.ts measures both).
    */
   ackOverRest?: boolean;
+  /**
+   * Signals an acknowledgement over the socket carries (the scanner's poster: its step's
+   * signals), so a step costs one message instead of an HTTP post and an ack. The gateway stores
+   * them before it counts the ack; `carried` reports their fate: stored once the clock shows the
+   * ack, otherwise (refused, socket closed, clock restarted) handed back to be posted over REST,
+   * where a repeat is harmless (signals are stored once per id).
+   */
+  carrier?: SignalCarrier;
+}
+
+/** Where an acknowledgement's signals come from and go back to (SignalPoster's take/carried). */
+export interface SignalCarrier {
+  take(): Signal[];
+  carried(signals: readonly Signal[], stored: boolean): void;
+}
+
+/** An acknowledgement sent with signals, until the clock shows it counted (or it failed). */
+interface CarriedAck {
+  consumer: string;
+  time: number;
+  epoch: number | undefined;
+  signals: Signal[];
 }
 
 /**
@@ -97,6 +119,7 @@ export class GatewayFeed implements Feed {
   private joining: Promise<void> | undefined;
   /** The clock as of the latest bars handled (or the registration): which step's bars it has. */
   private had: Pick<ClockDto, 'time' | 'epoch'> | undefined;
+  private carried: CarriedAck[] = [];
   rejected = 0;
 
   constructor(
@@ -148,6 +171,8 @@ export class GatewayFeed implements Feed {
     socket.on('error', (error) => this.log.warn({ err: error.message }, 'gateway stream error'));
     socket.on('close', () => {
       this.connected = false;
+      // Acknowledgements the clock did not show yet may never have arrived: their signals go over REST.
+      this.settleCarried(() => true, false);
       if (this.stopped) return;
       const delay = backoffDelay(++this.failures, this.backoff.initialMs, this.backoff.maxMs);
       this.log.warn({ retryInMs: delay }, 'gateway stream closed, reconnecting');
@@ -161,16 +186,37 @@ export class GatewayFeed implements Feed {
   }
 
   private async handleStep(step: StepMessage, onBar: (bar: Bar) => void) {
+    this.confirmCarried(step.clock);
     for (const bar of step.bars) onBar(bar);
     this.had = step.clock;
     if (this.lockstep && step.clock.state === 'lockstep') {
+      // Taken before the first await: the signals these bars fired, before the poster starts posting them.
+      const signals = this.takeSignals();
       await this.lockstep.settle();
-      await this.ack(step.clock.time);
+      await this.ack(step.clock.time, signals);
     }
+  }
+
+  private takeSignals(): Signal[] {
+    return !this.lockstep?.ackOverRest && this.socket?.readyState === WebSocket.OPEN ? (this.lockstep?.carrier?.take() ?? []) : [];
+  }
+
+  /** The clock shows an acknowledgement that carried signals (they are stored), or a new epoch (they may not be: posted again). */
+  private confirmCarried(clock: ClockDto) {
+    this.settleCarried((ack) => ack.epoch === clock.epoch && (clock.consumers.find((c) => c.id === ack.consumer)?.lastAckTime ?? -Infinity) >= ack.time, true);
+    this.settleCarried((ack) => ack.epoch !== clock.epoch, false);
+  }
+
+  private settleCarried(which: (ack: CarriedAck) => boolean, stored: boolean) {
+    const settled = this.carried.filter(which);
+    if (settled.length === 0) return;
+    this.carried = this.carried.filter((ack) => !settled.includes(ack));
+    for (const ack of settled) this.lockstep?.carrier?.carried(ack.signals, stored);
   }
 
   /** Acknowledges a lockstep step that came without bars: the one it already had, or a restart's first. */
   private async handleClock(clock: ClockDto) {
+    this.confirmCarried(clock);
     const waiting = clock.state === 'lockstep' && clock.consumers.some((c) => c.id === this.consumerId && !c.acked);
     if (!waiting || !this.had || (clock.time !== this.had.time && clock.epoch === this.had.epoch)) return;
     this.had = clock;
@@ -194,13 +240,21 @@ export class GatewayFeed implements Feed {
     return this.joining;
   }
 
-  private async ack(time: number) {
+  /** Acknowledges the step at `time`; `signals` (taken from the carrier) go with it over the socket. */
+  private async ack(time: number, signals: Signal[] = []) {
+    const overSocket = () => !this.lockstep!.ackOverRest && this.socket?.readyState === WebSocket.OPEN;
+    if (signals.length && (!overSocket() || !this.consumerId || this.stopped)) {
+      // The socket closed meanwhile: the poster posts them over REST before the step is acknowledged.
+      this.lockstep!.carrier?.carried(signals, false);
+      await this.lockstep!.settle();
+      signals = [];
+    }
     const consumer = this.consumerId;
     if (!consumer || this.stopped) return;
-    const socket = this.socket;
-    if (!this.lockstep!.ackOverRest && socket?.readyState === WebSocket.OPEN) {
-      // Answered only when refused, by an error message (see refused).
-      socket.send(JSON.stringify({ type: 'ack', consumer, time }));
+    if (overSocket()) {
+      // Answered only when refused, by an error message (see refused); the clock's next state shows it counted.
+      if (signals.length) this.carried.push({ consumer, time, epoch: this.had?.epoch, signals });
+      this.socket!.send(JSON.stringify({ type: 'ack', consumer, time, ...(signals.length && { signals }) }));
       return;
     }
     try {
@@ -220,6 +274,15 @@ export class GatewayFeed implements Feed {
   }
 
   private async ackRefused(consumer: string, time: number, status: number, message: string) {
+    const carried = this.carried.some((ack) => ack.consumer === consumer && ack.time === time);
+    // Not stored, or not known to be: posted over REST (stored once per id, so a repeat is harmless).
+    this.settleCarried((ack) => ack.consumer === consumer && ack.time === time, false);
+    if (carried && status !== 404 && status !== 409 && consumer === this.consumerId) {
+      // Refused for its signals (one the gateway does not accept): the poster posts them one by one, then the step is acknowledged alone.
+      this.log.warn({ time, status, err: message }, 'an acknowledgement carrying signals was refused; posting them over REST');
+      await this.lockstep!.settle();
+      return this.ack(time);
+    }
     if (status === 404 && consumer === this.consumerId) {
       this.log.warn({ consumer }, 'the gateway dropped this lockstep consumer; registering again');
       this.consumerId = undefined;

@@ -74,6 +74,8 @@ const permanent = (error: unknown) => error instanceof GatewayError && error.sta
 export class SignalPoster {
   private readonly queue: { signal: Signal; attempts: number }[] = [];
   private readonly queued = new Set<string>();
+  /** Signals `take` handed out, until `carried` says what became of them. */
+  private readonly carrying = new Map<string, Signal>();
   private running = false;
   /** How many signals to post one at a time (after a refused batch). */
   private singly = 0;
@@ -112,8 +114,44 @@ export class SignalPoster {
     this.queue.push({ signal, attempts: 0 });
   }
 
+  /**
+   * Hands the queued signals to another way of delivery (a lockstep scanner's acknowledgement
+   * over the socket carries its step's signals): none while a post is under way, since its batch
+   * is the head of the queue. They stay in the journal until `carried` reports their fate.
+   */
+  take(): Signal[] {
+    if (this.running || this.stopped || this.queue.length === 0) return [];
+    const signals = this.queue.splice(0, MAX_SIGNAL_BATCH).map((item) => item.signal);
+    for (const signal of signals) this.carrying.set(signal.id, signal);
+    return signals;
+  }
+
+  /** What became of signals `take` handed out: stored by the gateway, or back to the queue to be posted. */
+  carried(signals: readonly Signal[], stored: boolean): void {
+    const mine = signals.filter((signal) => this.carrying.delete(signal.id));
+    if (mine.length === 0) return;
+    if (!stored) {
+      // Appended: a post under way is the head of the queue (finish takes it from there).
+      this.queue.push(...mine.map((signal) => ({ signal, attempts: 0 })));
+      void this.drain();
+      return;
+    }
+    for (const signal of mine) this.queued.delete(signal.id);
+    this.delivered += mine.length;
+    this.journal?.done(
+      mine.map((signal) => signal.id),
+      () => this.live(),
+    );
+  }
+
+  /** Every signal not yet delivered or given up: the journal's content. */
+  private live(): Signal[] {
+    return [...this.carrying.values(), ...this.queue.map((item) => item.signal)];
+  }
+
+  /** Signals not yet delivered or given up, queued or carried. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.carrying.size;
   }
 
   stop(): void {
@@ -175,6 +213,6 @@ export class SignalPoster {
     for (const id of done) this.queued.delete(id);
     this[outcome] += count;
     if (this.singly > 0) this.singly -= count;
-    this.journal?.done(done, () => this.queue.map((item) => item.signal));
+    this.journal?.done(done, () => this.live());
   }
 }

@@ -133,10 +133,11 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
     for (const reply of streams) reply.raw.write(frame);
   });
 
-  // In lockstep a step is acknowledged once its signals reached the gateway, so whoever reads signals at the next step sees them.
+  // In lockstep a step is acknowledged once its signals reached the gateway, so whoever reads signals at the next step sees them:
+  // over the socket the acknowledgement carries them, and the gateway stores them before it counts it.
   const lockstep =
     gateway && poster && config.SCANNER_LOCKSTEP === 'true'
-      ? { client: gateway, name: 'scanner', settle: () => poster.settled() }
+      ? { client: gateway, name: 'scanner', settle: () => poster.settled(), carrier: poster }
       : undefined;
   const feed: Feed =
     deps.feed ??

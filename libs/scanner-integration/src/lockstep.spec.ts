@@ -103,6 +103,51 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
     }
   });
 
+  it("carries each step's signals in its acknowledgement over the socket (no signal post), and when the gateway refuses one for a bad signal, posts them over REST so only the bad one is given up", async () => {
+    const first = 300;
+    const last = 330;
+    const gateway = await startTestGateway({ startDate: day(first), env: { SYNTHETIC_SYMBOLS: '2' } });
+    const scanner = createScanner({
+      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, SCANNER_LOCKSTEP: 'true', SIGNAL_POST_BACKOFF_MS: '5' }),
+      PORT: 0,
+    });
+    ['rsi-oversold', 'golden-cross', 'volume-spike', 'breakout-20'].forEach((id) => scanner.engine.deleteRule(id));
+    scanner.engine.setRule({ id: 'up-day', expression: 'close > open' });
+    const poster = scanner.poster()!;
+    // At one step, beside the bars' signals, one the gateway refuses (an empty rule), dated before the replay's first bar.
+    const bad = { id: 'bad-signal', symbol: 'SPX', rule: '', ruleId: 'up-day', time: spx[0].time - 1, close: 100, values: {} };
+    const onBar = scanner.engine.onBar.bind(scanner.engine);
+    scanner.engine.onBar = (bar) => {
+      onBar(bar);
+      if (bar.symbol === 'SPX' && bar.time === spx[first + 20].time) poster.enqueue(bad);
+    };
+    const { admin } = await gateway.signedIn();
+    try {
+      await scanner.start();
+      await admin.controlClock({ action: 'restart', startDate: day(first), endDate: day(first + 10) });
+      await admin.controlClock({ action: 'lockstep' });
+      const scannerAcked = async (time: number) => (await gateway.client.getClock()).consumers.find((c) => c.name === 'scanner')?.lastAckTime === time;
+      await until(() => scannerAcked(spx[first + 10].time));
+      // Ten steps, their signals stored, and not one HTTP signal post.
+      const fired = () => scanner.engine.signals({ limit: 10_000 }).map((s) => s.id).sort();
+      expect(fired().length).toBeGreaterThan(5);
+      expect((await gateway.client.searchSignals({ limit: 1000 })).map((s) => s.id).sort()).toEqual(fired());
+      expect(await gateway.requestCount('POST', '/api/v1/signals/batch')).toBe(0);
+      expect(await gateway.requestCount('POST', '/api/v1/signals')).toBe(0);
+
+      // The step carrying the bad signal is refused; its signals go over REST, the bad one alone is given up, and the clock goes on.
+      await admin.controlClock({ action: 'restart', startDate: day(first + 11), endDate: day(last) });
+      await until(() => scannerAcked(spx[last].time));
+      await until(() => poster.pending === 0);
+      expect({ dropped: poster.dropped, pending: poster.pending }).toEqual({ dropped: 1, pending: 0 });
+      expect((await gateway.requestCount('POST', '/api/v1/signals/batch')) + (await gateway.requestCount('POST', '/api/v1/signals'))).toBeGreaterThan(0);
+      expect((await gateway.client.searchSignals({ limit: 1000 })).map((s) => s.id).sort()).toEqual(fired());
+    } finally {
+      await scanner.stop();
+      await gateway.close();
+    }
+  });
+
   it("posts the signals a step fires in one batch, and when the gateway refuses a batch, posts it again one by one so only the bad signal is given up", async () => {
     const gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2' } });
     const scanner = createScanner({

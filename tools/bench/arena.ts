@@ -1,14 +1,23 @@
-// An arena of 5 rule agents over the whole bundled S&P 500 history (prints; not a test): the real
-// gateway in-process on PGlite, the real MCP tools server on loopback, each agent on its own
-// account through its own MCP client, the clock stepped in lockstep by the runner (libs/arena).
-// Prints wall time, agent-steps/s (one agent's turn on one bar), the requests each layer served
-// per agent-step, and the board. Goal (issue 14): under 60 s for the whole history.
+// An arena of 5 rule agents over the whole bundled S&P 500 history (prints; not a test): each agent
+// on its own account through its own MCP client, the clock stepped in lockstep by the runner
+// (libs/arena) in this process. The platform runs as deployed (npm start): the gateway (PGlite in a
+// temporary DATA_DIR) and mcp-tools each in its own process from their built bundles, on free
+// loopback ports. BENCH_INPROCESS=1 runs both in this process instead (the real gateway on
+// in-memory PGlite, mcp-tools' endpoint on loopback): one core for everything.
+// Prints wall time, agent-steps/s (one agent's turn on one bar), CPU per process, the requests each
+// layer served per agent-step (from each service's request metric), and the board.
+// Goal (issue 14): under 60 s for the whole history.
 // The machine's load average is printed first: on a shared machine the figures move with it.
-// Run: npx tsx tools/bench/arena.ts   (BENCH_DAYS=N runs the first N days only)
-import { mkdtempSync, rmSync } from 'node:fs';
+// Run: npx tsx tools/bench/arena.ts   (BENCH_DAYS=N runs the first N days only; BENCH_SKIP_BUILD=1
+// uses the bundles in dist as they are; BENCH_CPU_PROF=DIR writes a .cpuprofile of each process there)
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { register } from 'tsx/cjs/api';
+import { waitFor200 } from '../start/health.mjs';
+import { bundlePath, serviceEnv, services } from '../start/services.mjs';
 
 // The path aliases live in tsconfig.base.json, so the libs load through a tsx namespace that
 // reads it, as the other benches do.
@@ -18,9 +27,141 @@ const lib = <T>(path: string): T => tsx.require(path, __filename);
 const { startTestGateway } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
 const { calculate, createTradingMcpServer, gatewayForAccount, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
 const { parseArenaConfig, startArenaRun } = lib<typeof import('@tradeyard/arena')>('../../libs/arena/src/index.ts');
+const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');
 const { isoDate, loadSp500 } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const { createLogger } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 const Fastify = lib<typeof import('fastify')>('fastify').default;
+
+type Client = InstanceType<typeof GatewayClient>;
+type ServiceName = 'api-gateway' | 'mcp-tools';
+const root = resolve(__dirname, '../..');
+const secrets = {
+  ADMIN_USERNAME: 'admin',
+  ADMIN_PASSWORD: 'admin-password-1',
+  SERVICE_TOKEN: 'service-token-0123456789',
+  JWT_SECRET: 'jwt-secret-0123456789abcdef',
+  MCP_AUTH_TOKEN: 'bench-mcp-token-0123456789',
+};
+const gatewayEnv = { SYNTHETIC_SYMBOLS: '2', RATE_LIMIT_ORDERS_PER_MINUTE: '1000000' };
+
+/** The platform the arena runs against, however it is shaped. */
+interface Platform {
+  shape: string;
+  mcpUrl: string;
+  admin: Client;
+  /** Requests a service answered on a route, from its own request metric. */
+  requests(service: ServiceName, method: string, route: string): Promise<number>;
+  /** CPU seconds each process has used so far, by name. */
+  cpuSeconds(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+async function inProcessPlatform(from: string): Promise<Platform> {
+  const gateway = await startTestGateway({ startDate: from, env: gatewayEnv });
+  const mcp = Fastify();
+  let mcpCalls = 0;
+  mcp.addHook('onRequest', async () => void mcpCalls++);
+  const calculator = { calculate: async (expression: string) => calculate(expression) };
+  mountMcpEndpoint(mcp, { authToken: secrets.MCP_AUTH_TOKEN, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
+  const mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  return {
+    shape: 'in one process (BENCH_INPROCESS=1): the real gateway on in-memory PGlite, mcp-tools\' endpoint and the runner',
+    mcpUrl,
+    admin: (await gateway.signedIn()).admin,
+    requests: async (service, method, route) => (service === 'mcp-tools' ? mcpCalls : gateway.requestCount(method, route)),
+    cpuSeconds: () => ({ 'bench (all)': ownCpuSeconds() }),
+    close: async () => {
+      await mcp.close();
+      await gateway.close();
+    },
+  };
+}
+
+const freePort = () =>
+  new Promise<number>((resolvePort, reject) => {
+    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+
+/** user + system CPU seconds of a process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields are counted from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The sum of http_request_duration_seconds_count over a method and route, from a Prometheus text
+ * exposition. Hand-written: prom-client writes this format but does not read it.
+ */
+function requestCount(exposition: string, method: string, route: string): number {
+  let sum = 0;
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith('http_request_duration_seconds_count{')) continue;
+    if (line.includes(`method="${method}"`) && line.includes(`route="${route}"`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** The gateway and mcp-tools as npm start runs them: built bundles, each in its own process, with their environment. */
+async function spawnedPlatform(from: string): Promise<Platform> {
+  const names: ServiceName[] = ['api-gateway', 'mcp-tools'];
+  if (process.env.BENCH_SKIP_BUILD !== '1') {
+    const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static', '--projects', names.join(',')], {
+      cwd: root,
+      env: { ...process.env, NX_DAEMON: 'false' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (build.status !== 0) throw new Error('building api-gateway and mcp-tools failed; run `NX_DAEMON=false npx nx run-many -t build --projects=api-gateway,mcp-tools` to see why');
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-arena-data-'));
+  const ports = { 'api-gateway': await freePort(), 'mcp-tools': await freePort() };
+  // Warnings only: the services' per-request info lines would go nowhere here.
+  const baseEnv = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REPLAY_START_DATE: from, ...gatewayEnv };
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const children = new Map<ServiceName, ChildProcess>();
+  for (const name of names) {
+    const service = services.find((s) => s.name === name)!;
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    children.set(name, spawn(process.execPath, [...profile, bundlePath(root, name)], { cwd: root, env: serviceEnv(service, { ports, secrets, dataDir, baseEnv }), stdio: ['ignore', 'inherit', 'inherit'] }));
+  }
+  const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const stop = async () => {
+    await Promise.all([...children.values()].map((child) => new Promise<void>((resolveExit) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+      // A graceful stop, so that --cpu-prof writes its profile; killed if it takes over 10 s.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolveExit();
+      });
+      child.kill('SIGTERM');
+    })));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const healthy = await Promise.all(names.map((name) => waitFor200(`${url(name)}/health`, 60_000, { intervalMs: 100 })));
+  if (healthy.includes(false)) {
+    await stop();
+    throw new Error(`not healthy within 60 s: ${names.filter((_, i) => !healthy[i]).join(', ')}`);
+  }
+  const anonymous = new GatewayClient({ baseUrl: url('api-gateway') });
+  return {
+    shape: `as deployed: api-gateway (pid ${children.get('api-gateway')!.pid}, PGlite in a temporary DATA_DIR) and mcp-tools (pid ${children.get('mcp-tools')!.pid}) each in its own process, the runner in this one`,
+    mcpUrl: `${url('mcp-tools')}/mcp`,
+    admin: anonymous.withToken((await anonymous.login(secrets.ADMIN_USERNAME, secrets.ADMIN_PASSWORD)).token),
+    requests: async (service, method, route) => requestCount(await (await fetch(`${url(service)}/metrics`)).text(), method, route),
+    cpuSeconds: () => ({ bench: ownCpuSeconds(), ...Object.fromEntries(names.map((name) => [name, procCpuSeconds(children.get(name)!.pid!)])) }),
+    close: stop,
+  };
+}
 
 async function main() {
   const spx = loadSp500();
@@ -28,10 +169,10 @@ async function main() {
   const from = isoDate(spx[0].time);
   const to = isoDate(spx[days - 1].time);
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  const platform = process.env.BENCH_INPROCESS === '1' ? await inProcessPlatform(from) : await spawnedPlatform(from);
   console.log(`arena: 5 rule agents, SPX ${from} .. ${to} (${days} days), lockstep, real gateway (PGlite) + MCP tools`);
-
-  const gateway = await startTestGateway({ startDate: from, env: { SYNTHETIC_SYMBOLS: '2', RATE_LIMIT_ORDERS_PER_MINUTE: '1000000' } });
-  const admin = (await gateway.signedIn()).admin;
+  console.log(`platform ${platform.shape}`);
+  const { admin } = platform;
   // The clock's steps, timed: the one part of a step the runner waits on alone.
   let clockSteps = 0;
   let clockStepMs = 0;
@@ -44,13 +185,6 @@ async function main() {
       if (control.action === 'step') [clockSteps, clockStepMs] = [clockSteps + 1, clockStepMs + performance.now() - before];
     }
   };
-  const mcpToken = 'bench-mcp-token-0123456789';
-  const mcp = Fastify();
-  let mcpCalls = 0;
-  mcp.addHook('onRequest', async () => void mcpCalls++);
-  const calculator = { calculate: async (expression: string) => calculate(expression) };
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
-  const mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   const out = mkdtempSync(join(tmpdir(), 'bench-arena-'));
 
   const config = parseArenaConfig({
@@ -65,8 +199,8 @@ async function main() {
     ],
   });
   const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  const run = startArenaRun({ config, outDir: out, mcpUrl, mcpToken, admin, env: {}, log: createLogger('bench-arena', 'silent'), publishEvery: 1000 });
+  const cpuBefore = platform.cpuSeconds();
+  const run = startArenaRun({ config, outDir: out, mcpUrl: platform.mcpUrl, mcpToken: secrets.MCP_AUTH_TOKEN, admin, env: {}, log: createLogger('bench-arena', 'silent'), publishEvery: 1000 });
   const progress = setInterval(() => {
     const s = run.status();
     console.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: step ${s.stepsDone} (${s.currentDate})`);
@@ -74,7 +208,7 @@ async function main() {
   const board = await run.done;
   clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpuAfter = platform.cpuSeconds();
   const status = run.status();
   const agentSteps = status.stepsDone * config.agents.length;
   console.log(`\n${status.status}: ${status.stepsDone} steps x ${config.agents.length} agents = ${agentSteps} agent-steps in ${seconds.toFixed(1)} s wall`);
@@ -83,14 +217,21 @@ async function main() {
   const verdict = days < spx.length ? `not measured (the first ${days} days); at this rate the whole history takes ${wholeHistory.toFixed(0)} s` : seconds < 60 ? 'met' : 'NOT met';
   console.log(`agent-steps/s: ${rate.toFixed(0)}   (goal: the whole history under 60 s: ${verdict})`);
   // CPU time moves less than wall time with the machine's load: the figure to compare changes by.
-  console.log(`CPU: ${((cpu.user + cpu.system) / 1000 / agentSteps).toFixed(2)} ms per agent-step (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of ${seconds.toFixed(1)} s wall)`);
+  const cpu = Object.entries(cpuAfter).map(([name, after]) => [name, after - cpuBefore[name]] as const);
+  const cpuTotal = cpu.reduce((sum, [, s]) => sum + s, 0);
+  const perStep = (s: number) => `${((s * 1000) / agentSteps).toFixed(2)} ms`;
+  console.log(`CPU: ${perStep(cpuTotal)} per agent-step (${cpuTotal.toFixed(1)} s in ${seconds.toFixed(1)} s wall): ${cpu.map(([name, s]) => `${name} ${perStep(s)} (${s.toFixed(1)} s)`).join(', ')}`);
   console.log(`clock step: ${(clockStepMs / Math.max(1, clockSteps)).toFixed(2)} ms wall each, ${((clockStepMs / 1000 / seconds) * 100).toFixed(0)}% of the run's wall time`);
-  console.log(`per agent-step: ${(mcpCalls / agentSteps).toFixed(2)} MCP requests; gateway: ${((await gateway.requestCount('GET', '/api/v1/bars/:symbol')) / agentSteps).toFixed(2)} bar reads, ${((await gateway.requestCount('GET', '/api/v1/portfolio')) / agentSteps).toFixed(2)} portfolio reads, ${((await gateway.requestCount('POST', '/api/v1/orders')) / agentSteps).toFixed(3)} orders`);
+  const perAgentStep = async (service: ServiceName, method: string, route: string, digits = 2) => ((await platform.requests(service, method, route)) / agentSteps).toFixed(digits);
+  console.log(`per agent-step: ${await perAgentStep('mcp-tools', 'POST', '/mcp')} MCP requests; gateway: ${await perAgentStep('api-gateway', 'GET', '/api/v1/bars/:symbol')} bar reads, ${await perAgentStep('api-gateway', 'GET', '/api/v1/portfolio')} portfolio reads, ${await perAgentStep('api-gateway', 'POST', '/api/v1/orders', 3)} orders`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
   if (status.error) console.log(`error: ${status.error}`);
   for (const row of board.rows) console.log(`  ${String(row.rank ?? '-').padStart(2)} ${row.agent.padEnd(16)} sharpe ${(row.statistics.sharpe ?? NaN).toFixed(2).padStart(6)}  return ${((row.statistics.totalReturn ?? NaN) * 100).toFixed(1).padStart(7)}%  trades ${row.statistics.trades}`);
-  await mcp.close();
-  await gateway.close();
+  await platform.close();
   rmSync(out, { recursive: true, force: true });
 }
 
-void main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

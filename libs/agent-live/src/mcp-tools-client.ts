@@ -1,6 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Readable } from 'node:stream';
+import { request as undiciRequest, type Dispatcher } from 'undici';
 
 /** A tool answered isError, or the call itself failed; the message is the tool's own text. */
 export class ToolCallError extends Error {
@@ -17,27 +19,32 @@ export const resultText = (result: CallToolResult) =>
   result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 
 /**
- * fetch giving each request a signal of its own that follows the caller's. The SDK's transport
- * passes one signal to all its requests, and Node's fetch leaves a listener on it until the request
- * is garbage-collected: a busy client (an arena over the whole history) crossed Node's
- * 1,500-listener warning. The link is removed once the answer's headers are in, except for an
- * event stream, whose body is read on and must still stop when the transport closes.
+ * The MCP client's fetch, on undici's request API rather than fetch: a third of fetch's CPU per
+ * call, which an arena pays on every tool call of every agent. It also lets go of the caller's
+ * signal once the answer is read: the SDK's transport passes one signal to all its requests, and
+ * Node's fetch leaves a listener on it until the request is garbage-collected (a busy client
+ * crossed Node's 1,500-listener warning). Serves what the transport sends: string bodies; no
+ * redirect is followed (the SDK follows those within the origin itself). An event stream's body is
+ * read on as it comes, and still stops when the signal aborts.
  */
-export const fetchWithOwnSignal: typeof fetch = async (input, init = {}) => {
-  const shared = init.signal;
-  if (!shared) return fetch(input, init);
-  const own = new AbortController();
-  const abort = () => own.abort(shared.reason);
-  if (shared.aborted) abort();
-  else shared.addEventListener('abort', abort, { once: true });
-  try {
-    const response = await fetch(input, { ...init, signal: own.signal });
-    if (!response.headers.get('content-type')?.includes('text/event-stream')) shared.removeEventListener('abort', abort);
-    return response;
-  } catch (err) {
-    shared.removeEventListener('abort', abort);
-    throw err;
+export const fetchOverUndici: typeof fetch = async (input, init = {}) => {
+  if (init.body != null && typeof init.body !== 'string') throw new TypeError('fetchOverUndici sends string bodies only');
+  const url = input instanceof Request ? input.url : String(input);
+  const answer = await undiciRequest(url, {
+    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: init.headers ? Object.fromEntries(new Headers(init.headers)) : undefined,
+    body: init.body ?? undefined,
+    signal: init.signal ?? undefined,
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) for (const item of [value ?? []].flat()) headers.append(name, item);
+  const status = answer.statusCode;
+  if (status === 204 || status === 205 || status === 304 || init.method === 'HEAD') {
+    await answer.body.dump();
+    return new Response(null, { status, headers });
   }
+  if (headers.get('content-type')?.includes('text/event-stream')) return new Response(Readable.toWeb(answer.body) as ReadableStream, { status, headers });
+  return new Response(await answer.body.arrayBuffer(), { status, headers });
 };
 
 /** The agent's MCP client of mcp-tools: connects on first use and again after a failure. */
@@ -54,7 +61,7 @@ export class McpToolsClient {
     if (this.client) return this.client;
     const client = new Client({ name: 'tradeyard-trading-agent', version: '0.1.0' });
     const headers: Record<string, string> = { ...this.headers, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
-    await client.connect(new StreamableHTTPClientTransport(new URL(this.url), { requestInit: { headers }, fetch: fetchWithOwnSignal }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(this.url), { requestInit: { headers }, fetch: fetchOverUndici }));
     this.client = client;
     return client;
   }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type RunEventType = 'run_start' | 'cycle' | 'decision' | 'order' | 'fill' | 'error' | 'llm_transcript' | 'run_end';
@@ -13,12 +13,14 @@ export const RUN_ID_PATTERN = /^[0-9A-Za-z-]{1,80}$/;
 /**
  * Append-only JSONL log of one run: DATA_DIR/agent-runs/<runId>.jsonl (the arena's OUT/run.jsonl), one event a line.
  * Events recorded while a write is under way go out together in the next one: an arena records
- * several events per step, and a file open per event cost more than the step's tool calls.
+ * several events per step. The file stays open from the first write to the next flush(): opening
+ * it per write cost an arena over the whole history more CPU than its run log's JSON.
  */
 export class RunLog<T extends string = RunEventType> {
   private queue: Promise<void>;
   private pending: string[] = [];
   private failure: unknown;
+  private file?: FileHandle;
   constructor(
     readonly dir: string,
     readonly runId: string,
@@ -38,11 +40,24 @@ export class RunLog<T extends string = RunEventType> {
   private async write() {
     const lines = this.pending.join('');
     this.pending = [];
-    await appendFile(join(this.dir, `${this.runId}.jsonl`), lines).catch((err: unknown) => void (this.failure ??= err));
+    try {
+      this.file ??= await open(join(this.dir, `${this.runId}.jsonl`), 'a');
+      await this.file.appendFile(lines);
+    } catch (err) {
+      this.failure ??= err;
+      await this.closeFile();
+    }
   }
 
-  /** Resolves when every recorded event is written; rejects once with a write failure, after which writing resumes. */
+  private async closeFile() {
+    const file = this.file;
+    this.file = undefined;
+    await file?.close().catch((err: unknown) => void (this.failure ??= err));
+  }
+
+  /** Resolves when every recorded event is written and the file closed; rejects once with a write failure, after which writing resumes. */
   async flush(): Promise<void> {
+    this.queue = this.queue.then(() => this.closeFile());
     await this.queue;
     const failure = this.failure;
     this.failure = undefined;

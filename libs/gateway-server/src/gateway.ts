@@ -52,7 +52,7 @@ import { ClockStore } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
-import { insertSignal, insertSignals, searchSignals, signalMigrations } from './signal-store';
+import { insertSignals, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
@@ -109,6 +109,12 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
+  /** Stores signals (each id once) and wakes the relay for the new ones; how many were new. REST and the lockstep ack both store through it. */
+  const storeSignals = async (signals: Parameters<typeof insertSignals>[1]) => {
+    const stored = (await insertSignals(db, signals)).length;
+    if (stored) relay.nudge();
+    return stored;
+  };
   const market = openMarket({
     provider: config.MARKET_PROVIDER,
     replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
@@ -426,8 +432,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalSchema.strict(), response: { 200: signalSchema, 201: signalSchema } } },
     async (request, reply) => {
       const signal = request.body;
-      const inserted = await insertSignal(db, signal);
-      if (inserted) relay.nudge();
+      const inserted = (await storeSignals([signal])) > 0;
       return reply.code(inserted ? 201 : 200).send(signal);
     },
   );
@@ -436,8 +441,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
     async (request) => {
       const { signals } = request.body;
-      const stored = (await insertSignals(db, signals)).length;
-      if (stored) relay.nudge();
+      const stored = await storeSignals(signals);
       return { stored, duplicates: signals.length - stored };
     },
   );
@@ -488,7 +492,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     (message) =>
       clockCall(async (store) => {
         // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
-        if (message.signals && (await insertSignals(db, message.signals)).length) relay.nudge();
+        if (message.signals) await storeSignals(message.signals);
         return store.ack(message.consumer, message.time);
       }).catch((err: unknown) => {
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');

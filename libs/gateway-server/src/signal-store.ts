@@ -57,11 +57,6 @@ export async function insertSignals(db: Queryable, signals: readonly Signal[]): 
   return unique.filter((s) => inserted.has(s.id));
 }
 
-/** Stores a signal once per id, with its outbox event in the same transaction; true when it was new. */
-export async function insertSignal(db: Queryable, signal: Signal): Promise<boolean> {
-  return (await insertSignals(db, [signal])).length > 0;
-}
-
 /** Signals newest first; `rule` matches a rule id or a rule expression. */
 export async function searchSignals(db: Queryable, q: SignalsQuery): Promise<Signal[]> {
   const rows = await db.query(

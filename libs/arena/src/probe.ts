@@ -116,7 +116,7 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
     const real = inputs.real ?? legRuns[0]?.run.input() ?? { mode: 'lockstep', from: market.from, to: market.to, symbols: config.market.symbols, startingCash: config.startingCash, seed: config.seed, agents: [] };
     return { ...real, runId, name: config.name, status: s.status, stepsDone: s.stepsDone, stepsTotal: s.stepsTotal, currentDate: s.currentDate, error: s.error, now: Date.now() };
   };
-  const board = (): ArenaBoard => {
+  const board = (gaps: ReturnType<typeof probeGaps>): ArenaBoard => {
     const base = buildBoard(realInput());
     if (!probe) return base;
     return {
@@ -124,7 +124,7 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
       probe: {
         symbols: probe.symbols,
         legs: legRuns.map(({ leg, run }) => ({ ...leg, runId: run.runId, status: run.status().status, stepsDone: run.status().stepsDone })),
-        agents: probeGaps(config, probe, inputs).map(({ agent, gap }) => ({ agent, rows: gap.rows, recall: gap.recall, verdict: gap.verdict })),
+        agents: gaps.map(({ agent, gap }) => ({ agent, rows: gap.rows, recall: gap.recall, verdict: gap.verdict })),
       },
     };
   };
@@ -155,12 +155,14 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
       runLog.record('error', { message: state.error });
       log.error({ runId, err: state.error }, 'arena probe run failed');
     }
-    const final = board();
+    // Each gap runs a bootstrap: computed once, for the board and the report.
+    const gaps = probe ? probeGaps(config, probe, inputs) : [];
+    const final = board(gaps);
     published = final;
     await writeFile(join(outDir, 'board.json'), JSON.stringify(final, null, 2));
     await admin.publishArenaBoard(final).catch((err) => (state.publishError = `publishing the board failed: ${(err as Error).message}`));
     if (inputs.real && probe) {
-      const sections = probeGaps(config, probe, inputs).map(({ agent, gap }) => memorizationGapHtml(gap, `Memorization probe: ${agent}`));
+      const sections = gaps.map(({ agent, gap }) => memorizationGapHtml(gap, `Memorization probe: ${agent}`));
       const report = arenaReportHtml(realInput(), sections);
       if (report) await writeFile(join(outDir, 'report.html'), report).catch((err) => log.error({ err }, 'cannot write the probe report'));
     }

@@ -121,9 +121,12 @@ export async function startRedis(): Promise<TestServer> {
   const missing = redisMissing();
   if (missing) throw new Error(missing);
   const port = await freePort();
+  // An append-only file, as compose runs Redis: down() then up() keeps the event stream, so a
+  // replica that had not yet read every entry before an outage still reads them after it.
+  const dir = mkdtempSync(join(tmpdir(), 'tradeyard-redis-'));
   let child: ChildProcess | undefined;
   const up = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
@@ -151,6 +154,9 @@ export async function startRedis(): Promise<TestServer> {
       await down();
       await up();
     },
-    stop: down,
+    async stop() {
+      await down();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -131,6 +131,20 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(orders.map((o) => [o.quantity, o.status])).toEqual(Array.from({ length: 9 }, () => [2, 'filled']));
     }, 120_000);
 
+    it('puts orders that arrive in separate callbacks of one event-loop turn in one transaction, as HTTP requests read together do', async () => {
+      // Each placement starts in its own setImmediate callback, as each request of a poll phase
+      // starts in its own socket callback. On PGlite a write runs without yielding to the event
+      // loop, so a write started by the first caller would leave every later one a write of its own.
+      const { db: counted, counter } = counting(db);
+      const broker = new Broker(counted, prices, settings);
+      const account = `callbacks-${++run}`;
+      const placed = await Promise.all(
+        Array.from({ length: 20 }, () => new Promise<unknown>((resolve, reject) => setImmediate(() => broker.placeOrder(account, { symbol: 'SPX', side: 'buy', type: 'market', quantity: 1 }).then(resolve, reject)))),
+      );
+      expect(placed).toHaveLength(20);
+      expect(counter.transactions).toBe(1);
+    });
+
     it('refuses orders beyond the queue limit at once as overloaded, and writes nothing for them', async () => {
       const broker = new Broker(db, prices, { ...settings, maxQueued: 3 });
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => broker.placeOrder('overload', { symbol: 'SPX', side: 'buy', type: 'market', quantity: 1 })));

@@ -7,6 +7,7 @@ import { parseArenaConfig, startArenaRun } from '@tradeyard/arena';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@tradeyard/gateway-testing';
 import { mcpToken, modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
@@ -37,11 +38,17 @@ const sma = { kind: 'rule' as const, name: 'sma', strategy: { name: 'sma-cross' 
  * The test gateway's replay stands still until the test moves it: this runs it, one bar every
  * `everyMs` (a replay speed far above real time, well below an agent's turn), until stopped.
  */
-async function runClock(from: string, everyMs: number) {
+/**
+ * A running clock: one bar every `everyMs`, but while `stepsDone` says how far a run got, never a
+ * bar the run has not caught up with: a live run skips the bars it was too slow for, and a loaded
+ * machine must not make it.
+ */
+async function runClock(from: string, everyMs: number, stepsDone: () => number = () => Infinity) {
   await admin.controlClock({ action: 'restart', startDate: from });
   await admin.controlClock({ action: 'resume' });
   let released = 0;
   const timer = setInterval(() => {
+    if (released >= stepsDone()) return;
     released++;
     void harness.gateway.clock.advance(1);
   }, everyMs);
@@ -83,10 +90,12 @@ describe('arena orders and live runs', () => {
   }, 300_000);
 
   it('acts once on each bar a running clock releases, never twice, and stops after market.steps', async () => {
-    const clock = await runClock(day(300), 400);
+    let run: ReturnType<typeof startArenaRun> | undefined;
+    const paced = () => (run?.status().status === 'running' ? run.status().stepsDone : Infinity);
+    const clock = await runClock(day(300), 400, paced);
     const out = join(dir, 'live');
-    const run = startArenaRun({ config: parseArenaConfig({ name: 'live', market: { live: true, symbols: ['SPX'], steps: 4 }, agents: [hold, sma] }), outDir: out, mcpUrl: harness.mcpUrl, mcpToken, admin, env: {}, log });
-    const board = await run.done.finally(() => setTimeout(clock.stop, 1500));
+    run = startArenaRun({ config: parseArenaConfig({ name: 'live', market: { live: true, symbols: ['SPX'], steps: 4 }, agents: [hold, sma] }), outDir: out, mcpUrl: harness.mcpUrl, mcpToken, admin, env: {}, log });
+    const board = await run.done.catch((err: unknown) => (clock.stop(), Promise.reject(err)));
     expect(board).toMatchObject({ status: 'finished', mode: 'live', stepsDone: 4, stepsTotal: 4 });
 
     const turns = events(out).filter((e) => e.type === 'turn');
@@ -98,12 +107,14 @@ describe('arena orders and live runs', () => {
       expect(first).toBeGreaterThanOrEqual(300);
       expect(dates).toEqual([0, 1, 2, 3].map((k) => day(first + k)));
     }
-    // After the last step it stops: the clock runs on, the agents do not.
+    // After the last step it stops: the clock runs on, the agents do not (nothing new while it
+    // releases more bars, each of which a run that went on would act on).
     const settled = events(out).length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(events(out).length).toBe(settled);
-    expect((await admin.getClock()).date > board.currentDate!).toBe(true);
+    const released = clock.released();
+    await waitFor(() => clock.released() >= released + 3);
     clock.stop();
+    expect((await admin.getClock()).date > board.currentDate!).toBe(true);
+    expect(events(out).length).toBe(settled);
   }, 120_000);
 
   it('stops a live run without steps when asked', async () => {

@@ -2,6 +2,7 @@ import { redisMissing, startRedis, type TestServer } from '@tradeyard/persistenc
 import { createLogger } from '@tradeyard/service-kit';
 import Redis from 'ioredis';
 import { RedisBus, type SharedEvent } from './bus';
+import { waitFor } from './__fixtures__/wait';
 
 const missing = redisMissing();
 const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
@@ -9,14 +10,6 @@ const log = createLogger('bus-spec', 'silent');
 
 function signal(id: string): SharedEvent {
   return { channel: 'signals', data: { id } } as unknown as SharedEvent;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const suite = missing && !ci ? describe.skip : describe;
@@ -33,7 +26,7 @@ suite(`RedisBus between two replicas${missing ? ` (skipped: ${missing})` : ''}`,
     a = RedisBus.connect(redis.url, log);
     b = RedisBus.connect(redis.url, log);
     b.subscribe((event) => seenByB.push((event as { data: { id: string } }).data.id));
-    await until(async () => (await Promise.allSettled([a.ping(), b.ping()])).every((r) => r.status === 'fulfilled'), 10_000, 'both buses ready');
+    await waitFor(async () => (await Promise.allSettled([a.ping(), b.ping()])).every((r) => r.status === 'fulfilled'));
   }, 20_000);
 
   afterAll(async () => {
@@ -45,7 +38,7 @@ suite(`RedisBus between two replicas${missing ? ` (skipped: ${missing})` : ''}`,
 
   it('delivers an event published on one replica to the other', async () => {
     await a.publish(signal('first'));
-    await until(() => seenByB.includes('first'), 5000, 'first event on B');
+    await waitFor(() => seenByB.includes('first'));
   });
 
   // The fault tier lost fills after a Redis restart: the publisher reconnected before the other
@@ -58,15 +51,15 @@ suite(`RedisBus between two replicas${missing ? ` (skipped: ${missing})` : ''}`,
     expect(others.length).toBeGreaterThan(0);
     for (const id of others) await admin.client('KILL', 'ID', String(id));
     await a.publish(signal('during-reconnect'));
-    await until(() => seenByB.includes('during-reconnect'), 10_000, 'event published during the reconnect on B');
+    await waitFor(() => seenByB.includes('during-reconnect'));
   }, 20_000);
 
   it('fails its readiness check while Redis is down and delivers again once it is back', async () => {
     await redis.down();
     await expect(b.ping()).rejects.toThrow();
     await redis.up();
-    await until(async () => (await Promise.allSettled([a.ping(), b.ping()])).every((r) => r.status === 'fulfilled'), 10_000, 'both buses ready again');
+    await waitFor(async () => (await Promise.allSettled([a.ping(), b.ping()])).every((r) => r.status === 'fulfilled'));
     await a.publish(signal('after-restart'));
-    await until(() => seenByB.includes('after-restart'), 10_000, 'event after the restart on B');
+    await waitFor(() => seenByB.includes('after-restart'));
   }, 30_000);
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
+import { waitFor } from './__fixtures__/wait';
 
 const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 
@@ -219,10 +220,9 @@ if (redisReason) {
       socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'subscribe', channels: ['fills', 'orders'] }));
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => messages.some((m) => m.channel === 'subscribed'));
       const order = await new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
-      const deadline = Date.now() + 5000;
-      while (!messages.some((m) => m.channel === 'fills' && m.data.orderId === order.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => messages.some((m) => m.channel === 'fills' && m.data.orderId === order.id));
       socket.close();
       expect(messages.find((m) => m.channel === 'fills')?.data.orderId).toBe(order.id);
     });
@@ -230,13 +230,15 @@ if (redisReason) {
     it('takes orders while Redis is down, says so on /ready, and delivers their fills once Redis is back', async () => {
       const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.SERVICE_TOKEN}`);
       const fills: string[] = [];
+      let subscribed = false;
       socket.on('message', (raw) => {
         const message = JSON.parse(String(raw));
         if (message.channel === 'fills') fills.push(message.data.orderId);
+        if (message.channel === 'subscribed') subscribed = true;
       });
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'subscribe', channels: ['fills'] }));
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => subscribed);
       await redis.down();
       try {
         const ready = await fetch(`${one.url}/ready`);
@@ -257,9 +259,7 @@ if (redisReason) {
         await new Promise((r) => setTimeout(r, 500));
         expect(fills).not.toContain(order.id);
         await redis.up();
-        const deadline = Date.now() + 15_000;
-        while (!fills.includes(order.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-        expect(fills).toContain(order.id);
+        await waitFor(() => fills.includes(order.id));
         expect((await fetch(`${two.url}/ready`)).status).toBe(200);
       } finally {
         socket.close();
@@ -271,13 +271,12 @@ if (redisReason) {
       const trader = new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN });
       await pg!.down();
       try {
-        const started = Date.now();
+        // A refusal at once, not a wait for the database: a hang would meet the test's timeout.
         const refused = await fetch(`${one.url}/api/v1/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.SERVICE_TOKEN}` },
           body: JSON.stringify({ symbol: 'SPX', side: 'buy', quantity: 1 }),
         });
-        expect(Date.now() - started).toBeLessThan(8000);
         expect(refused.status).toBe(503);
         expect(refused.headers.get('retry-after')).toBe('2');
         expect(await refused.json()).toEqual({ error: 'unavailable', message: expect.stringMatching(/^database unavailable: /) });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayConfigSchema } from './config';
 import { createGateway, type Gateway } from './gateway';
+import { waitFor } from './__fixtures__/wait';
 
 // Each test starts a gateway on PGlite: slow on a busy machine.
 jest.setTimeout(180_000);
@@ -119,11 +120,3 @@ describe('a live venue (Binance klines on 127.0.0.1) that fails', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,8 +1,12 @@
-/** Polls `condition` every 20 ms until it holds; throws after `timeoutMs`, so a test never hangs on it. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/**
+ * Polls `condition` every 20 ms until it holds. The deadline only turns a hang into a message
+ * before Jest's own 30 s timeout: it is no bound on how fast the product must be, so a loaded
+ * machine meets it as an idle one does.
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${condition.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -66,24 +66,16 @@ describe('the replay universe on one clock', () => {
     expect(hub.bars('IBM', {})!.map((b) => isoDate(b.time))).toEqual(['2000-01-01']);
   });
 
-  it('ticks 108 symbols cheaply: a tick with nothing new and a step of all of them', () => {
-    const rounds = 2000;
-    let started = performance.now();
-    for (let i = 0; i < rounds; i++) hub.tick();
-    const idle = (performance.now() - started) / rounds;
-    started = performance.now();
+  // What a tick costs is tools/bench/market-hub.ts's to measure; here, what it gives.
+  it('ticks 108 symbols: a tick with nothing new gives no bars, a step gives every moving symbol one', () => {
+    const rounds = 200;
+    for (let i = 0; i < rounds; i++) expect(hub.tick().filter((e) => e.channel === 'bars')).toEqual([]);
     let bars = 0;
     for (let i = 0; i < rounds; i++) {
       now += 1000;
       bars += hub.tick().filter((e) => e.channel === 'bars').length;
     }
-    const step = (performance.now() - started) / rounds;
     expect(bars).toBeGreaterThanOrEqual(rounds * 101); // SPX and 100 synthetic symbols move each step
-    // Bounds for a loaded 2-core machine, far above what was measured (under jest 0.05-0.11 ms idle,
-    // 0.4 ms a step; 5 us and 0.75 ms in plain node) yet below a tick that walks each symbol's history.
-    expect(idle).toBeLessThan(1);
-    expect(step).toBeLessThan(5);
-    console.log(`tick over ${hub.symbols().length} symbols: ${idle.toFixed(4)} ms idle, ${step.toFixed(4)} ms per step of ${(bars / rounds).toFixed(0)} bars`);
   });
 });
 

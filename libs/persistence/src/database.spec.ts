@@ -87,12 +87,11 @@ onPostgres('PostgreSQL', (server) => {
         expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
 
         await server().down();
-        const started = Date.now();
+        // Refused connections fail at once; a hang would meet the test's own timeout.
         const failure = await db.query('SELECT 1').catch((err: unknown) => err);
         expect(failure).toBeInstanceOf(DependencyUnavailableError);
         expect((failure as DependencyUnavailableError).dependency).toBe('database');
         await expect(db.transaction((tx) => tx.query('SELECT 1'))).rejects.toBeInstanceOf(DependencyUnavailableError);
-        expect(Date.now() - started).toBeLessThan(8000);
 
         await server().up();
         expect(await db.transaction((tx) => tx.query('SELECT 2 AS two'))).toEqual([{ two: 2 }]);

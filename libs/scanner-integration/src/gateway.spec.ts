@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tradeyard/service-kit';
 import type { Signal } from '@tradeyard/gateway-contract';
-import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
+import { startTestGateway, waitFor, type TestGateway } from '@tradeyard/gateway-testing';
 import { loadSp500, type Bar } from '@tradeyard/market-data';
 // The gateway's Fastify instance has `websocketServer` through @fastify/websocket's type augmentation.
 import type {} from '@fastify/websocket';
@@ -11,13 +11,6 @@ import { freePort } from '@tradeyard/persistence';
 import { createScanner, defaultRules, ScanEngine, scannerConfigSchema } from '@tradeyard/scanner-core';
 import { readSseSignals } from './sse';
 
-const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 const scannerOn = (gatewayUrl: string, token: string, env: Record<string, string> = {}) =>
   createScanner({
@@ -28,7 +21,7 @@ const scannerOn = (gatewayUrl: string, token: string, env: Record<string, string
 /** Releases one bar at a time until the scanner has one more than `seen` (it subscribed, or resubscribed). */
 async function advanceUntilReceived(gateway: TestGateway, received: () => number) {
   const before = received();
-  await until(async () => {
+  await waitFor(async () => {
     await gateway.clock.advance(1);
     const deadline = Date.now() + 200;
     while (received() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -59,7 +52,7 @@ describe('scanner with the real gateway', () => {
     };
     const address = await scanner.start();
     try {
-      await until(async () => (await fetch(`${address}/ready`)).status === 200);
+      await waitFor(async () => (await fetch(`${address}/ready`)).status === 200);
       await advanceUntilReceived(gateway, () => seen.length);
       const streamed = readSseSignals(`${address}/api/v1/signals/stream`, 3, () => gateway.clock.advance(2500));
       const signals = await streamed;
@@ -68,7 +61,7 @@ describe('scanner with the real gateway', () => {
       // Every released bar arrived (the SSE stream may end while they are still streaming).
       const released = (await gateway.client.getQuote('SPX')).time;
       const seenSpx = () => seen.filter((bar) => bar.symbol === 'SPX');
-      await until(() => seenSpx().at(-1)?.time === released, 60_000);
+      await waitFor(() => seenSpx().at(-1)?.time === released, 60_000);
       // The gateway drops the connection; the scanner reconnects, resubscribes and keeps its state.
       const beforeDrop = seen.length;
       for (const socket of gateway.gateway.app.websocketServer.clients) socket.terminate();
@@ -88,7 +81,7 @@ describe('scanner with the real gateway', () => {
       const total = loadSp500().length;
       await gateway.clock.advance(total);
       // Thousands of bars through the socket and the rule: generous on a loaded machine.
-      await until(receivedAll, 60_000);
+      await waitFor(receivedAll, 60_000);
       expect(seen.length).toBeGreaterThan(beforeDrop + 2000);
       // Every bar once, in order per symbol, across the reconnect (bars released while it was away are missed).
       const symbols = [...new Set(seen.map((bar) => bar.symbol))];
@@ -105,7 +98,7 @@ describe('scanner with the real gateway', () => {
       const expected = reference.signals({ limit: 1000 });
       expect(expected.length).toBeGreaterThan(40);
       expect(scanner.engine.signals({ limit: 1000 })).toEqual(expected);
-      await until(async () => (await gateway.client.searchSignals({ limit: 1000 })).length === expected.length && scanner.poster()!.pending === 0, 60_000);
+      await waitFor(async () => (await gateway.client.searchSignals({ limit: 1000 })).length === expected.length && scanner.poster()!.pending === 0, 60_000);
       const stored = await gateway.client.searchSignals({ limit: 1000 });
       expect(stored.map((s) => s.id).sort()).toEqual(expected.map((s) => s.id).sort());
       // Each stored signal names its rule by id and by expression, and is found by either.
@@ -116,7 +109,7 @@ describe('scanner with the real gateway', () => {
       // Re-posting the same signal is idempotent by id.
       const delivered = scanner.poster()!.delivered;
       scanner.poster()!.enqueue(expected[0]);
-      await until(() => scanner.poster()!.pending === 0 && scanner.poster()!.delivered === delivered + 1);
+      await waitFor(() => scanner.poster()!.pending === 0 && scanner.poster()!.delivered === delivered + 1);
       expect(await gateway.client.searchSignals({ limit: 1000 })).toHaveLength(expected.length);
     } finally {
       await scanner.stop();
@@ -143,7 +136,7 @@ describe('scanner with the real gateway', () => {
       const second = start();
       try {
         expect(second.poster()!.restored).toBe(3);
-        await until(() => second.poster()!.pending === 0);
+        await waitFor(() => second.poster()!.pending === 0);
         expect((await gateway.client.searchSignals()).map((s) => s.id).sort()).toEqual(signals.map((s) => s.id));
       } finally {
         await second.stop();

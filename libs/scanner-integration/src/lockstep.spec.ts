@@ -1,20 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestGateway } from '@tradeyard/gateway-testing';
+import { startTestGateway, waitFor } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500, type Bar } from '@tradeyard/market-data';
 import { createScanner, ScanEngine, scannerConfigSchema } from '@tradeyard/scanner-core';
 import { parseConfig } from '@tradeyard/service-kit';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
-const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 jest.setTimeout(180_000);
 
@@ -53,7 +46,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       await admin.controlClock({ action: 'lockstep' });
       // No one moves the test clock: the scanner's acknowledgements alone walk the replay to its end.
       const scannerAcked = async (time: number) => (await gateway.client.getClock()).consumers.find((c) => c.name === 'scanner')?.lastAckTime === time;
-      await until(() => scannerAcked(spx[last].time));
+      await waitFor(() => scannerAcked(spx[last].time), 60_000);
       const clock = await gateway.client.getClock();
       expect(clock).toMatchObject({ state: 'lockstep', date: day(last), ended: true });
 
@@ -97,7 +90,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
     } finally {
       await scanner.stop();
       // It deregistered on stop: the lockstep clock no longer waits for it.
-      await until(async () => (await gateway.client.getClock()).consumers.length === 0, 10_000);
+      await waitFor(async () => (await gateway.client.getClock()).consumers.length === 0);
       await gateway.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -127,7 +120,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       await admin.controlClock({ action: 'restart', startDate: day(first), endDate: day(first + 10) });
       await admin.controlClock({ action: 'lockstep' });
       const scannerAcked = async (time: number) => (await gateway.client.getClock()).consumers.find((c) => c.name === 'scanner')?.lastAckTime === time;
-      await until(() => scannerAcked(spx[first + 10].time));
+      await waitFor(() => scannerAcked(spx[first + 10].time), 60_000);
       // Ten steps, their signals stored, and not one HTTP signal post.
       const fired = () => scanner.engine.signals({ limit: 10_000 }).map((s) => s.id).sort();
       expect(fired().length).toBeGreaterThan(5);
@@ -137,8 +130,8 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
 
       // The step carrying the bad signal is refused; its signals go over REST, the bad one alone is given up, and the clock goes on.
       await admin.controlClock({ action: 'restart', startDate: day(first + 11), endDate: day(last) });
-      await until(() => scannerAcked(spx[last].time));
-      await until(() => poster.pending === 0);
+      await waitFor(() => scannerAcked(spx[last].time), 60_000);
+      await waitFor(() => poster.pending === 0, 60_000);
       expect({ dropped: poster.dropped, pending: poster.pending }).toEqual({ dropped: 1, pending: 0 });
       expect((await gateway.requestCount('POST', '/api/v1/signals/batch')) + (await gateway.requestCount('POST', '/api/v1/signals'))).toBeGreaterThan(0);
       expect((await gateway.client.searchSignals({ limit: 1000 })).map((s) => s.id).sort()).toEqual(fired());

@@ -55,15 +55,14 @@ describe('createService', () => {
   it('reports a dependency that hangs as down within the readiness timeout', async () => {
     const service = createService({ name: 'unit', config, readinessTimeoutMs: 200 });
     service.addReadinessCheck({ name: 'redis', check: () => new Promise<void>(() => undefined) });
-    const started = Date.now();
+    // The answer names the timeout: the hung check was cut off by it, not waited out.
     const down = await service.app.inject({ method: 'GET', url: '/ready' });
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(down.statusCode).toBe(503);
     expect(down.json()).toEqual({ status: 'not ready', missing: ['redis'], checks: { redis: 'no answer within 200 ms' } });
     await service.stop();
   });
 
-  it('stops gracefully on SIGTERM, running onClose, well within 10 s', async () => {
+  it('stops gracefully on SIGTERM, running onClose, before the shutdown deadline forces an exit', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '__fixtures__/signal-service.ts')], {
       env: { ...process.env, PORT: '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -78,11 +77,10 @@ describe('createService', () => {
     });
     const url = /READY (\S+)/.exec(output)![1];
     expect((await fetch(`${url}/health`)).status).toBe(200);
-    const started = Date.now();
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // 0, not the 1 of an exit forced by the shutdown deadline (shutdownTimeoutMs).
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(output).toContain('"msg":"stopped"');
   });
 });

@@ -104,7 +104,11 @@ async function main() {
     while ([...children.values()].some(alive) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    for (const child of children.values()) if (alive(child)) child.kill('SIGKILL');
+    for (const [name, child] of children) {
+      if (!alive(child)) continue;
+      say(`${name} still running after 9 s: killed`);
+      child.kill('SIGKILL');
+    }
     say('stopped');
     process.exit(code);
   };

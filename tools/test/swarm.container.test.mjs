@@ -50,7 +50,7 @@ const inspectGateway = (format) => docker('service', 'inspect', '--format', form
 test(`docker stack deploy of the prod file (${goodTag}) comes up healthy`, async () => {
   const deployed = await deployStack(goodTag);
   assert.equal(deployed.code, 0, deployed.stderr);
-  assert.ok(await waitFor200(`${gatewayUrl}/health`, 120_000), `gateway not healthy on the host-mode port: ${docker('service', 'ps', '--no-trunc', gatewayService)}`);
+  assert.ok(await waitFor200(`${gatewayUrl}/health`, 240_000), `gateway not healthy on the host-mode port: ${docker('service', 'ps', '--no-trunc', gatewayService)}`);
   assert.equal(inspectGateway('{{.Spec.UpdateConfig.FailureAction}}'), 'rollback');
   assert.match(inspectGateway('{{.Spec.TaskTemplate.ContainerSpec.Image}}'), new RegExp(`:${goodTag}(@|$)`));
   const postgres = docker('service', 'inspect', '--format', '{{json .Spec.TaskTemplate.Placement.Constraints}}', `${stackName}_postgres`);
@@ -69,7 +69,7 @@ test('a rolling update to a tag whose gateway fails its healthcheck rolls back b
   }
   assert.equal(state, 'rollback_completed', `update status ${state}: ${quietly(() => inspectGateway('{{json .UpdateStatus}}'))}`);
   assert.match(inspectGateway('{{.Spec.TaskTemplate.ContainerSpec.Image}}'), new RegExp(`:${goodTag}(@|$)`));
-  assert.ok(await waitFor200(`${gatewayUrl}/health`, 60_000), 'gateway not healthy after the rollback');
+  assert.ok(await waitFor200(`${gatewayUrl}/health`, 240_000), 'gateway not healthy after the rollback');
 });
 
 // A client inside the swarm's network: polls /health every 100 ms until SIGTERM, then prints

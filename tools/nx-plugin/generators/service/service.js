@@ -90,6 +90,9 @@ function editText(tree, path, anchor, replacement) {
 
 /** A service's projects may import their own scope and shared ones, like every other service's. */
 function addScopeRule(tree, { name }) {
+  if (tree.read('eslint.config.mjs', 'utf-8')?.includes(`'scope:${name}'`)) {
+    throw new Error(`scope:${name} is already a scope in eslint.config.mjs, with rules of its own; choose another name`);
+  }
   editText(tree, 'eslint.config.mjs', /^ {2}'scope:shared': \['scope:shared'\],\n/m, (line) => `${line}  'scope:${name}': ['scope:${name}', 'scope:shared'],\n`);
 }
 
@@ -127,8 +130,7 @@ const prodService = ({ name, constantName }) => `  ${name}:
 
 /** Both compose files end with their top-level volumes: the service goes before them, its volume last. */
 function addComposeService(tree, path, service, { name }) {
-  editText(tree, path, /^volumes:\n/m, (volumes) => service + volumes);
-  tree.write(path, `${tree.read(path, 'utf-8').trimEnd()}\n  ${name}-data:\n`);
+  editText(tree, path, /^volumes:\n(?: {2}.*\n|\n)*(?![\s\S])/m, (volumes) => `${service}${volumes.trimEnd()}\n  ${name}-data:\n`);
 }
 
 /** The reference `npx nx sync` would add: the new project is not in the project graph until it is on disk. */

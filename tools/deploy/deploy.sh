@@ -13,9 +13,15 @@
 # Settings (environment): COMPOSE_FILES (default docker-compose.prod.yml; colon-separated),
 # COMPOSE_PROJECT_NAME (tradeyard), ENV_FILE (.env, read when present), DEPLOY_STATE_DIR
 # (.deploy: current-tag, previous-tag and the digests of each in current-release and
-# previous-release), HEALTH_TIMEOUT seconds (180), LOG_LINES (40), DEPLOY_SERVICES (the services
-# whose image carries IMAGE_TAG; compose runs each by digest through an override file,
-# release.compose.yml in the state folder).
+# previous-release; last-deploy.json, the timing of the last healthy pull-and-restart),
+# HEALTH_TIMEOUT seconds (180), LOG_LINES (40), DEPLOY_SERVICES (the services whose image
+# carries IMAGE_TAG; compose runs each by digest through an override file, release.compose.yml
+# in the state folder).
+# Pulls ride out a flaky registry: each `docker pull` gets PULL_ATTEMPTS tries (5), each bounded
+# by PULL_TIMEOUT seconds (300), PULL_BACKOFF seconds (2) before the first retry, doubling up to
+# PULL_BACKOFF_MAX (30); a tag the registry does not have is not retried.
+# Timing: a healthy pull-and-restart reports "healthy on TAG in N s (pull M s, start-to-healthy
+# K s)"; N - M, the deploy without its pulls, should stay under 2 minutes.
 # Signature policy, one of: COSIGN_PUBLIC_KEY (a key file: images signed with a key pair), or
 # COSIGN_CERTIFICATE_IDENTITY_REGEXP with COSIGN_CERTIFICATE_OIDC_ISSUER (default GitHub
 # Actions': images signed keyless by CI). DEPLOY_VERIFY=off skips verification (development).
@@ -32,6 +38,10 @@ HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-180}
 LOG_LINES=${LOG_LINES:-40}
 DEPLOY_SERVICES=${DEPLOY_SERVICES:-api-gateway scanner mcp-tools trading-agent}
 DEPLOY_VERIFY=${DEPLOY_VERIFY:-on}
+PULL_ATTEMPTS=${PULL_ATTEMPTS:-5}
+PULL_TIMEOUT=${PULL_TIMEOUT:-300}
+PULL_BACKOFF=${PULL_BACKOFF:-2}
+PULL_BACKOFF_MAX=${PULL_BACKOFF_MAX:-30}
 
 say() { echo "deploy: $*" >&2; }
 # the releases being resolved or rolled back to, gone when the script ends
@@ -59,13 +69,33 @@ repository_of() {
   echo "${image%:"$tag"}"
 }
 
+# Pulls REF, retrying with exponential backoff while the registry fails or does not answer;
+# prints why the last attempt failed and returns 1 when no attempt succeeded.
+pull() {
+  local ref=$1 attempt=1 delay=$PULL_BACKOFF output status
+  while :; do
+    output=$(timeout "$PULL_TIMEOUT" docker pull -q "$ref" 2>&1 >/dev/null) && return 0
+    status=$?
+    [ $status -eq 124 ] && output="no answer within $PULL_TIMEOUT s"
+    output=$(echo "$output" | grep -v '^$' | tail -1)
+    output=${output#Error response from daemon: }
+    # the registry answered that it has no such tag: asking again cannot help
+    if [[ $output == *"manifest unknown"* || $output == *"not found"* ]]; then echo "$output"; return 1; fi
+    if [ "$attempt" -ge "$PULL_ATTEMPTS" ]; then echo "$attempt attempts; last: $output"; return 1; fi
+    say "pull of $ref failed (attempt $attempt of $PULL_ATTEMPTS: $output); retrying in $delay s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > PULL_BACKOFF_MAX ? PULL_BACKOFF_MAX : delay * 2))
+  done
+}
+
 # Resolves TAG to one digest per deployed service: prints "SERVICE REPOSITORY@sha256:..." lines.
 # The images are pulled (so the digest is what this engine will run); nothing else changes.
 resolve_release() {
-  local tag=$1 service repository digest
+  local tag=$1 service repository digest why
   for service in $DEPLOY_SERVICES; do
     repository=$(release_override='' repository_of "$service" "$tag")
-    docker pull -q "$repository:$tag" >/dev/null 2>&1 || { say "pull of $tag failed ($repository:$tag); nothing changed"; return 2; }
+    why=$(pull "$repository:$tag") || { say "pull of $tag failed ($repository:$tag: $why); nothing changed"; return 2; }
     digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repository:$tag" | grep -m1 "^$repository@sha256:") \
       || { say "no digest for $repository:$tag; nothing changed"; return 2; }
     echo "$service $digest"
@@ -139,13 +169,14 @@ wait_healthy() {
 # Brings the release (TAG and its digests in FILE) up and waits; on failure prints the failing
 # services' logs.
 start_and_wait() {
-  local tag=$1 file=$2 failing started=$SECONDS
+  local tag=$1 file=$2 failing
+  started_at=$SECONDS
   # Every compose call from here on (up, ps, logs) interpolates the file with this release.
   export IMAGE_TAG=$tag
   use_release "$file"
   compose up -d --no-build --remove-orphans --pull never
   if failing=$(wait_healthy); then
-    say "all services healthy on $tag after $((SECONDS - started)) s"
+    say "all services healthy on $tag after $((SECONDS - started_at)) s"
     return 0
   fi
   for service in $failing; do
@@ -176,11 +207,21 @@ rollback() {
   return 3
 }
 
+# Reports how long a healthy pull-and-restart took, on stderr and in last-deploy.json.
+report_timing() {
+  local tag=$1 total=$((SECONDS - deploy_started_at)) pulled=$2 healthy=$((SECONDS - started_at))
+  say "healthy on $tag in $total s (pull $pulled s, start-to-healthy $healthy s; $((total - pulled)) s without the pull)"
+  printf '{"tag":"%s","seconds":%d,"pullSeconds":%d,"startToHealthySeconds":%d,"secondsWithoutPull":%d,"finishedAt":"%s"}\n' \
+    "$tag" "$total" "$pulled" "$healthy" "$((total - pulled))" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STATE_DIR/last-deploy.json"
+}
+
 pull_and_restart() {
-  local tag=$1 previous file=$work/new-release
+  local tag=$1 previous file=$work/new-release pulled
+  deploy_started_at=$SECONDS
   previous=$(running_tag)
   say "resolving $tag (running: ${previous:-nothing})"
   resolve_release "$tag" >"$file" || return $?
+  pulled=$((SECONDS - deploy_started_at))
   verify_release "$file" || return $?
   if [ -n "$previous" ] && [ -f "$STATE_DIR/current-release" ] && ! cmp -s "$file" "$STATE_DIR/current-release"; then
     record previous-tag "$previous"
@@ -189,6 +230,7 @@ pull_and_restart() {
   say "starting $tag"
   if start_and_wait "$tag" "$file"; then
     record_release "$tag" "$file"
+    report_timing "$tag" "$pulled"
     return 0
   fi
   say "deploy of $tag failed"

@@ -2,13 +2,15 @@
 // is what the generator makes from the config schemas today; .env.example names every
 // variable the services and the compose files read; both compose files are valid
 // (`docker compose config`, when the docker CLI exists) with .env.example's placeholders;
-// the deploy script parses and explains its usage.
+// the deploy script parses and explains its usage; the workflow lint reports an action not
+// pinned by commit SHA.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { unpinnedActions } from './lint-workflows.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (path) => readFileSync(join(root, path), 'utf8');
@@ -59,4 +61,22 @@ test('.dockerignore allow-lists the bundles and keeps secrets out', () => {
   const lines = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   assert.equal(lines[0], '*', 'the allow-list must start by excluding everything');
   for (const pattern of ['**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/*.log']) assert.ok(lines.includes(pattern), `missing ${pattern}`);
+});
+
+test('the workflow lint reports actions not pinned by a commit SHA with a # vX comment', () => {
+  const workflow = [
+    'jobs:',
+    '  build:',
+    '    steps:',
+    '      - uses: actions/checkout@v4.2.2',
+    '      - uses: actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020',
+    '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2',
+    '      - uses: ./.github/actions/local',
+  ].join('\n');
+  const findings = unpinnedActions(workflow, 'ci.yml').map((f) => `${f.line}:${f.column} ${f.message}`);
+  assert.deepEqual(findings, [
+    '4:15 "actions/checkout@v4.2.2" is not pinned by a full 40-hex commit SHA',
+    '4:15 "actions/checkout@v4.2.2" has no trailing "# vX.Y.Z" comment naming the pinned version',
+    '5:15 "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020" has no trailing "# vX.Y.Z" comment naming the pinned version',
+  ]);
 });

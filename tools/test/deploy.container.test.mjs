@@ -2,9 +2,15 @@
 // tag deploys by digest (each image verified against the tests' cosign key); a tag whose
 // gateway nobody signed is refused with nothing changed; a tag whose gateway never answers its
 // healthcheck is rolled back to the recorded digests by the script itself (exit 1, the failing
-// service named with its last log lines) and the data placed before survives.
+// service named with its last log lines) and the data placed before survives. Pulls ride out a
+// flaky registry (a proxy in front of it answers 503 to the first manifest requests: the deploy
+// retries, logs it, and succeeds) and give up, bounded, on one that never answers (exit 2,
+// nothing changed). A healthy deploy reports its start-to-healthy time, under the 2 minutes
+// the delivery aims for.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request, createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +27,45 @@ let env;
 let stack;
 let urls;
 let goodGateway;
+const servers = [];
+// the registries' open connections, closed at the end so the test process can exit
+const connections = new Set();
+
+/** Listens on a free loopback port; resolves the server's host:port. */
+function listen(server) {
+  servers.push(server);
+  server.on('connection', (socket) => connections.add(socket));
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => done(`127.0.0.1:${server.address().port}`)));
+}
+
+/**
+ * A registry that fails: an HTTP proxy in front of the test registry answering the first
+ * `failures` manifest requests with 503 and the registry's error body, as an overloaded
+ * registry or its load balancer does, then forwarding everything.
+ */
+async function flakyRegistry(failures) {
+  const upstream = new URL(`http://${registry}`);
+  const state = { failed: 0 };
+  const server = createHttpServer((req, res) => {
+    if (/^\/v2\/.+\/manifests\//.test(req.url) && state.failed < failures) {
+      state.failed++;
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Docker-Distribution-Api-Version': 'registry/2.0' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'service unavailable' }] }));
+      return;
+    }
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  state.address = await listen(server);
+  return state;
+}
+
+/** A registry that accepts connections and never answers. */
+const silentRegistry = () => listen(createTcpServer(() => {}));
 
 before(async () => {
   ensureStandins();
@@ -34,6 +79,8 @@ before(async () => {
 });
 
 after(() => {
+  for (const socket of connections) socket.destroy();
+  for (const server of servers) server.close();
   stack?.destroy();
   rmSync(stateDir, { recursive: true, force: true });
   removeLocalTag(brokenTag);
@@ -45,11 +92,18 @@ const runningGatewayImage = () => docker('inspect', '--format', '{{.Config.Image
 
 let placed;
 
-test(`pull-and-restart ${goodTag}: verified, run by digest, every service healthy`, async () => {
+test(`pull-and-restart ${goodTag}: verified, run by digest, every service healthy`, async (t) => {
   const result = await deploy('pull-and-restart', goodTag);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /signatures verified: /);
   assert.match(result.stderr, /all services healthy on sha-/);
+  assert.match(result.stderr, new RegExp(`deploy: healthy on ${goodTag} in \\d+ s \\(pull \\d+ s, start-to-healthy \\d+ s; \\d+ s without the pull\\)`));
+  // the delivery's goal: healthy within 2 minutes, the first pull aside
+  const timing = JSON.parse(readFileSync(join(stateDir, 'last-deploy.json'), 'utf8'));
+  assert.equal(timing.tag, goodTag);
+  assert.ok(timing.startToHealthySeconds < 120, `start to healthy took ${timing.startToHealthySeconds} s`);
+  assert.ok(timing.secondsWithoutPull < 120, `the deploy without its pull took ${timing.secondsWithoutPull} s`);
+  t.diagnostic(`healthy in ${timing.seconds} s: pull ${timing.pullSeconds} s, start-to-healthy ${timing.startToHealthySeconds} s, ${timing.secondsWithoutPull} s without the pull`);
   assert.match(goodGateway, /@sha256:[0-9a-f]{64}$/);
   assert.equal(runningGatewayImage(), goodGateway);
   assert.match(readFileSync(join(stateDir, 'current-release'), 'utf8'), new RegExp(`^api-gateway ${goodGateway}$`, 'm'));
@@ -100,4 +154,33 @@ test('rollback to a named tag, and a tag missing from the registry changes nothi
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /pull of sha-0000000 failed .*; nothing changed/);
   assert.equal(runningGatewayImage(), goodGateway);
+});
+
+test('a registry that never answers: bounded retries, exit 2, nothing changed', async () => {
+  const silent = await silentRegistry();
+  const settings = { PULL_ATTEMPTS: 2, PULL_TIMEOUT: 5, PULL_BACKOFF: 1 };
+  const startedAt = Date.now();
+  const result = await run('bash', ['tools/deploy/deploy.sh', 'pull-and-restart', goodTag], { ...env, ...settings, REGISTRY: silent });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /failed \(attempt 1 of 2: no answer within 5 s\); retrying in 1 s/);
+  assert.match(result.stderr, new RegExp(`pull of ${goodTag} failed \\(${silent}/.*2 attempts; last: no answer within 5 s\\); nothing changed`));
+  // bounded by the settings (every try, and the backoff between), plus time for compose and docker calls
+  const bound = settings.PULL_ATTEMPTS * settings.PULL_TIMEOUT + settings.PULL_BACKOFF + 60;
+  assert.ok(Date.now() - startedAt < bound * 1000, `took ${Date.now() - startedAt} ms`);
+  assert.equal(runningGatewayImage(), goodGateway);
+  assert.equal(readFileSync(join(stateDir, 'current-tag'), 'utf8').trim(), goodTag);
+});
+
+test('a registry that fails the first pulls: retries logged, then deployed by digest', async () => {
+  // The engine asks for a manifest once or twice per `docker pull` (seen here: twice), so 4
+  // failures fail 2 to 4 pulls: room enough in 10 attempts, and at least two backoff steps.
+  const flaky = await flakyRegistry(4);
+  const result = await run('bash', ['tools/deploy/deploy.sh', 'pull-and-restart', goodTag], { ...env, PULL_ATTEMPTS: '10', PULL_BACKOFF: '1', REGISTRY: flaky.address });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(flaky.failed, 4);
+  assert.match(result.stderr, new RegExp(`pull of ${flaky.address}/\\S+:${goodTag} failed \\(attempt 1 of 10: .*503.*\\); retrying in 1 s`));
+  assert.match(result.stderr, /failed \(attempt 2 of 10: .*503.*\); retrying in 2 s/);
+  assert.match(result.stderr, new RegExp(`deploy: healthy on ${goodTag} in `));
+  // the same image, now pulled through the proxy's address
+  assert.equal(runningGatewayImage(), `${flaky.address}/${owner}/tradeyard-api-gateway@${goodGateway.split('@')[1]}`);
 });

@@ -38,7 +38,7 @@ process.stdout.write(`node ${process.version} (${process.execPath})\n`);
 
 // Under CI every task really runs: a result replayed from the Nx cache proves nothing there.
 run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '--outputStyle=static', '--parallel=2', ...(ci ? ['--skip-nx-cache'] : [])]);
-run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs', 'tools/test/delivery.test.mjs', 'tools/test/generator.test.mjs']);
+run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs', 'tools/test/delivery.test.mjs', 'tools/test/generator.test.mjs', 'tools/test/renovate.test.mjs']);
 run('fault', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', 'tools/test/fault.test.mjs']);
 if (engineReachable()) {
   // Node's test runner orders files by name, so the image build (which the compose, deploy and

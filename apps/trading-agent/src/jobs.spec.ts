@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { loadSp500 } from '@tradeyard/market-data';
 import { parseConfig } from '@tradeyard/service-kit';
 import { createAgent, type AgentDeps } from './app';
 import { agentConfigSchema } from './config';
@@ -13,8 +14,16 @@ const range = (from: number, count: number) => Array.from({ length: count }, (_,
  * by bar; an sma-cross grid of this size is now too quick, on its shared series, to stay running).
  */
 const longGrid = { strategy: { name: 'breakout', entryPeriod: range(2, 40), exitPeriod: range(2, 50) } };
-/** 7,742 breakout runs: far longer than the 3 s deadline of the queue test on any machine (a 2000-run grid takes seconds). */
-const overlongGrid = { strategy: { name: 'breakout', entryPeriod: range(2, 79), exitPeriod: range(2, 98) } };
+/**
+ * The same grid over the S&P 500 history laid end to end 19 times (97k bars, in the request):
+ * minutes of work, far past the queue test's 3 s deadline on any machine.
+ */
+function overlongGrid() {
+  const spx = loadSp500();
+  const span = spx.at(-1)!.time - spx[0].time + 86_400_000;
+  const bars = Array.from({ length: 19 }, (_, k) => spx.map((bar) => ({ ...bar, time: bar.time + k * span }))).flat();
+  return { ...longGrid, data: { source: 'bars', bars } };
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function untilStatus(url: string, id: string, wanted: string[], withinMs = 60_000) {
@@ -60,7 +69,8 @@ describe('backtest jobs off the request thread', () => {
     const { agent, url: started } = startAgent({ maxActive: 1, timeoutMs: 3000 });
     const url = await started;
     try {
-      const submit = () => fetch(`${url}/api/v1/grids`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(overlongGrid) });
+      const body = JSON.stringify(overlongGrid());
+      const submit = () => fetch(`${url}/api/v1/grids`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
       const first = await submit();
       expect(first.status).toBe(202);
       const { id } = (await first.json()) as { id: string };

@@ -155,7 +155,7 @@ describe('Alpha Vantage through the hub (TIME_SERIES_DAILY)', () => {
 });
 
 // The deadline turns a hang into a message before Jest's timeout; it bounds no product speed.
-async function waitFor(condition: () => boolean, timeoutMs = 25_000) {
+async function waitFor(condition: () => boolean, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > until) throw new Error('condition not met in time');

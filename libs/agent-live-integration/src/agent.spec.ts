@@ -4,7 +4,7 @@ import type { Order } from '@tradeyard/gateway-contract';
 import { startTestGateway, waitFor, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, ConfigError, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ beforeEach(async () => {
   // The real gateway, its replay standing at the 101st bundled day until the test advances it.
   gateway = await startTestGateway({ startDate: isoDate(spx[100].time) });
   mcp = Fastify();
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
+  mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
   mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   dataDir = mkdtempSync(join(tmpdir(), 'agent-live-'));
   // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.

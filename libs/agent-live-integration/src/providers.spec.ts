@@ -4,7 +4,7 @@
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { createLogger, parseConfig } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
 import Fastify from 'fastify';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ describe.each(cases)('MARKET_PROVIDER=$provider', ({ provider, env, startDate, s
   let dataDir: string;
   beforeAll(async () => {
     gateway = await startTestGateway({ startDate, env: { MARKET_PROVIDER: provider, ...env } });
-    mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
+    mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
     await mcp.listen({ port: 0, host: '127.0.0.1' });
     dataDir = mkdtempSync(join(tmpdir(), 'agent-providers-'));
   }, 120_000);

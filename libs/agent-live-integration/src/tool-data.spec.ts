@@ -5,7 +5,7 @@ import { startLiveAgent, liveAgentConfigSchema } from '@tradeyard/agent-live';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { createLogger, parseConfig } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,7 +78,7 @@ describe('tool output reaches the model as data', () => {
       values: {},
     });
     mcp = Fastify();
-    mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
+    mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
     mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
     dataDir = mkdtempSync(join(tmpdir(), 'agent-live-'));
   }, 120_000);

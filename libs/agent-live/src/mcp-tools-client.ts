@@ -53,14 +53,12 @@ export class McpToolsClient {
   constructor(
     private readonly url: string,
     private readonly token?: string,
-    /** Sent with every request, e.g. the arena agent's ACCOUNT_HEADER. */
-    private readonly headers: Record<string, string> = {},
   ) {}
 
   private async connected(): Promise<Client> {
     if (this.client) return this.client;
     const client = new Client({ name: 'tradeyard-trading-agent', version: '0.1.0' });
-    const headers: Record<string, string> = { ...this.headers, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
     await client.connect(new StreamableHTTPClientTransport(new URL(this.url), { requestInit: { headers }, fetch: fetchOverUndici }));
     this.client = client;
     return client;

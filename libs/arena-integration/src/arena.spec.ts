@@ -7,7 +7,7 @@ import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mcpToken, modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -51,7 +51,7 @@ describe('arena', () => {
   it('runs two LLM agents and three rule agents in lockstep, each on its own account, and its replay reproduces the board', async () => {
     const model = await startModelApi((body) => modelReply(body, body.model === 'model-a' ? 2 : 5));
     const out = join(dir, 'run');
-    const run = startArenaRun({ config: parseArenaConfig(configFor(model.base)), outDir: out, mcpUrl, mcpToken, admin, env, log });
+    const run = startArenaRun({ config: parseArenaConfig(configFor(model.base)), outDir: out, mcpUrl, admin, env, log });
     const board = await run.done;
     await model.close();
 
@@ -71,7 +71,7 @@ describe('arena', () => {
     const hold = board.rows.find((r) => r.agent === 'hold')!;
     const holdTurns = readFileSync(join(out, 'run.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'turn' && e.agent === 'hold');
     expect(holdTurns).toHaveLength(25);
-    expect(holdTurns.at(-1).equity).toBeCloseTo((await gateway.client.forAccount(hold.accountId!).getPortfolio()).equity, 6);
+    expect(holdTurns.at(-1).equity).toBeCloseTo((await gateway.gateway.broker.portfolio(hold.accountId!)).equity, 6);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/not distinguishable from luck|distinguishable from luck/);
     expect(board.comparisons.length).toBe(4 + 5);
@@ -102,7 +102,7 @@ describe('arena', () => {
     expect(count('fill')).toBe(count('order'));
 
     // The replay: no model API at all, the recorded replies served back; same orders, same board.
-    const again = startArenaRun({ config: recording.config, outDir: join(dir, 'replay'), mcpUrl, mcpToken, admin, env: {}, log, replayOf: out });
+    const again = startArenaRun({ config: recording.config, outDir: join(dir, 'replay'), mcpUrl, admin, env: {}, log, replayOf: out });
     const replayed = await again.done;
     expect(again.status()).toMatchObject({ status: 'finished' });
     expect(comparableBoard(replayed)).toEqual(comparableBoard(board));
@@ -116,14 +116,14 @@ describe('arena', () => {
     (await import('node:fs')).mkdirSync(forged);
     writeFileSync(join(forged, 'run.jsonl'), tampered.join('\n'));
     writeFileSync(join(forged, 'config.json'), readFileSync(join(out, 'config.json')));
-    const diverged = await startArenaRun({ config: recording.config, outDir: join(dir, 'diverged'), mcpUrl, mcpToken, admin, env: {}, log, replayOf: forged }).done;
+    const diverged = await startArenaRun({ config: recording.config, outDir: join(dir, 'diverged'), mcpUrl, admin, env: {}, log, replayOf: forged }).done;
     expect(diverged.status).toBe('failed');
     expect(diverged.error).toMatch(/^replay diverged: agent llm-(a|b), model call 4: the request differs from the recorded one/);
   }, 300_000);
 
   it('stops a run after the current step when asked', async () => {
     const config = parseArenaConfig(configFor('http://127.0.0.1:1/v1', { market: { symbols: ['SPX'], from: day(100), to: day(2000) }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] }));
-    const run = startArenaRun({ config, outDir: join(dir, 'stopped'), mcpUrl, mcpToken, admin, env: {}, log });
+    const run = startArenaRun({ config, outDir: join(dir, 'stopped'), mcpUrl, admin, env: {}, log });
     while (run.status().stepsDone < 3) await new Promise((resolve) => setTimeout(resolve, 20));
     const board = await run.stop();
     expect(board.status).toBe('stopped');
@@ -135,21 +135,22 @@ describe('arena', () => {
 
   it('refuses a starting cash other than the gateway opens accounts with, naming the key', async () => {
     const config = parseArenaConfig(configFor('http://127.0.0.1:1/v1', { startingCash: 5_000, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] }));
-    const board = await startArenaRun({ config, outDir: join(dir, 'cash'), mcpUrl, mcpToken, admin, env: {}, log }).done;
+    const board = await startArenaRun({ config, outDir: join(dir, 'cash'), mcpUrl, admin, env: {}, log }).done;
     expect(board).toMatchObject({ status: 'failed', error: "startingCash: must equal the gateway's starting cash (PAPER_STARTING_CASH) 100000; it is 5000" });
   }, 60_000);
 
   it('fails a run whose stated fees are not what the gateway charges', async () => {
     const config = parseArenaConfig(configFor('http://127.0.0.1:1/v1', { costs: { feeBps: 10 }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] }));
-    const board = await startArenaRun({ config, outDir: join(dir, 'fees'), mcpUrl, mcpToken, admin, env: {}, log }).done;
+    const board = await startArenaRun({ config, outDir: join(dir, 'fees'), mcpUrl, admin, env: {}, log }).done;
     expect(board.status).toBe('failed');
     expect(board.error).toMatch(/^costs: must match the gateway's \(FEE_BPS, FEE_PER_SHARE\): a fill of [\d.]+ SPX at [\d.]+ paid 0 in fees, the config's costs give [\d.]+$/);
   }, 60_000);
 
   it('starts, shows and stops runs over HTTP, refusing a bad config with the key path', async () => {
     const token = 'agent-service-token-0123';
-    const { app } = createService({ name: 'arena-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token }) });
-    const serviceConfig = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: join(dir, 'http') };
+    // The token stands in for an admin's login token: arena runs are an admin's, never a service token's.
+    const { app } = createService({ name: 'arena-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin' } }) });
+    const serviceConfig = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, DATA_DIR: join(dir, 'http') };
     const arena = registerArenaRoutes(app, serviceConfig, log);
     const auth = { authorization: `Bearer ${token}` };
     const hold = { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } };
@@ -182,14 +183,14 @@ describe('arena', () => {
 
   it('fails a probe run on a gateway without MARKET_PROBE with one line saying to set it', async () => {
     const config = parseArenaConfig({ name: 'probe', market: { symbols: ['SPX'], from: day(100), to: day(110) }, probe: { symbol: 'SPX' }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] });
-    const board = await startArena({ config, outDir: join(dir, 'no-probe'), mcpUrl, mcpToken, admin, env: {}, log }).done;
+    const board = await startArena({ config, outDir: join(dir, 'no-probe'), mcpUrl, admin, env: {}, log }).done;
     expect(board).toMatchObject({ status: 'failed', error: 'probe: the gateway serves no memorization probe: set MARKET_PROBE=SPX (with MARKET_PROVIDER=replay) on the gateway' });
   }, 60_000);
 
   it('runs from the command line and replays a recorded run', async () => {
     const file = join(dir, 'cli-config.json');
     writeFileSync(file, JSON.stringify({ name: 'cli', market: { symbols: ['SPX'], from: day(100), to: day(110) }, agents: [{ kind: 'rule', name: 'sma', strategy: { name: 'sma-cross', fast: 2, slow: 4 } }] }));
-    const config = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: dir };
+    const config = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, DATA_DIR: dir };
     const io = () => {
       const out: string[] = [];
       return { out, stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => out.push(t) }, config, log };
@@ -224,10 +225,21 @@ describe('arena', () => {
     expect(badEnv.out.join('')).toMatch(/^ARENA_CONFIG: \(config\): must be JSON: /);
   }, 120_000);
 
-  it('lets only the service token name an arena account, of the arena shape', async () => {
+  it("honours the account header only for the credential issued for that account: an arena agent's token trades its own account and no other", async () => {
     const refusal = (client: GatewayClient) => client.request('GET', '/portfolio').then(() => undefined, (err) => ({ status: err.status, message: err.body.message }));
-    expect(await refusal(gateway.client.forAccount('alice'))).toEqual({ status: 400, message: `headers.${ACCOUNT_HEADER}: must be arena:<run id>:<agent name>, each 1-80 letters, digits, dash or underscore` });
-    expect(await refusal(admin.forAccount('arena:r1:a'))).toEqual({ status: 403, message: `${ACCOUNT_HEADER} is honoured for the service token only` });
-    expect(await gateway.client.forAccount('arena:r1:a').getPortfolio()).toMatchObject({ accountId: 'arena:r1:a', cash: 100_000, positions: [] });
+    const header = (client: GatewayClient, account: string) => client.request('GET', '/portfolio', { headers: { [ACCOUNT_HEADER]: account } });
+    const { token } = await admin.createApiToken({ label: 'agent a of r1', account: 'arena:r1:a' });
+    const agentA = gateway.client.withToken(token);
+    expect(await agentA.getPortfolio()).toMatchObject({ accountId: 'arena:r1:a', cash: 100_000, positions: [] });
+    expect(await header(agentA, 'arena:r1:a')).toMatchObject({ accountId: 'arena:r1:a' });
+    // Neither the service token, an admin nor another agent's token reaches an agent's account.
+    for (const [client, own] of [[gateway.client, 'agent'], [admin, gateway.admin.username], [agentA, 'arena:r1:a']] as const) {
+      const refused = await header(client, 'arena:r1:b').then(() => undefined, (err) => ({ status: err.status, field: err.body.details?.[0]?.field }));
+      expect(refused).toEqual({ status: 403, field: `headers.${ACCOUNT_HEADER}` });
+      expect((await client.getPortfolio()).accountId).toBe(own);
+    }
+    // An agent's token makes no tokens, and the header never opens another account.
+    await expect(agentA.createApiToken({ label: 'more' })).rejects.toMatchObject({ status: 403 });
+    expect(await refusal(gateway.client)).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@tradeyard/gateway-testing';
-import { mcpToken, modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -64,7 +64,7 @@ describe('arena orders and live runs', () => {
       name: 'resting', costs: { feeBps: 10 }, market: { symbols: ['SPX'], from: day(SEPT_2008), to: day(SEPT_2008 + 24) },
       agents: [{ kind: 'llm', name: 'llm', baseUrl: model.base, model: 'm', apiKeyVar: 'KEY', maxSteps: 4 }],
     });
-    const run = startArenaRun({ config, outDir: out, mcpUrl: harness.mcpUrl, mcpToken, admin, env: { KEY: 'sk' }, log });
+    const run = startArenaRun({ config, outDir: out, mcpUrl: harness.mcpUrl, admin, env: { KEY: 'sk' }, log });
     const board = await run.done;
     await model.close();
     expect(board.status).toBe('finished');
@@ -90,11 +90,11 @@ describe('arena orders and live runs', () => {
   }, 300_000);
 
   it('acts once on each bar a running clock releases, never twice, and stops after market.steps', async () => {
-    let run: ReturnType<typeof startArenaRun> | undefined;
-    const paced = () => (run?.status().status === 'running' ? run.status().stepsDone : Infinity);
-    const clock = await runClock(day(300), 400, paced);
+    const pace = { stepsDone: () => Infinity };
+    const clock = await runClock(day(300), 400, () => pace.stepsDone());
     const out = join(dir, 'live');
-    run = startArenaRun({ config: parseArenaConfig({ name: 'live', market: { live: true, symbols: ['SPX'], steps: 4 }, agents: [hold, sma] }), outDir: out, mcpUrl: harness.mcpUrl, mcpToken, admin, env: {}, log });
+    const run = startArenaRun({ config: parseArenaConfig({ name: 'live', market: { live: true, symbols: ['SPX'], steps: 4 }, agents: [hold, sma] }), outDir: out, mcpUrl: harness.mcpUrl, admin, env: {}, log });
+    pace.stepsDone = () => (run.status().status === 'running' ? run.status().stepsDone : Infinity);
     const board = await run.done.catch((err: unknown) => (clock.stop(), Promise.reject(err)));
     expect(board).toMatchObject({ status: 'finished', mode: 'live', stepsDone: 4, stepsTotal: 4 });
 
@@ -120,7 +120,7 @@ describe('arena orders and live runs', () => {
   it('stops a live run without steps when asked', async () => {
     const clock = await runClock(day(400), 100);
     const out = join(dir, 'live-stop');
-    const run = startArenaRun({ config: parseArenaConfig({ name: 'live-stop', market: { live: true, symbols: ['SPX'] }, agents: [hold] }), outDir: out, mcpUrl: harness.mcpUrl, mcpToken, admin, env: {}, log });
+    const run = startArenaRun({ config: parseArenaConfig({ name: 'live-stop', market: { live: true, symbols: ['SPX'] }, agents: [hold] }), outDir: out, mcpUrl: harness.mcpUrl, admin, env: {}, log });
     while (run.status().stepsDone < 2) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(run.status()).toMatchObject({ status: 'running', stepsTotal: null });
     const board = await run.stop();

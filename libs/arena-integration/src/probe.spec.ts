@@ -8,7 +8,7 @@ import { comparableBoard, parseArenaConfig, readRecording, startArena, type Aren
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mcpToken, modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -51,7 +51,7 @@ async function curveOf(legDir: string, leg: { symbol: string; to: string }, agen
   const turns = readFileSync(join(legDir, 'run.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'turn' && e.agent === agent);
   const time = turns.map((t) => Date.parse(`${t.date}T00:00:00Z`));
   const equity = turns.map((t) => t.equity as number);
-  const portfolio = await harness.gateway.client.forAccount(accountId).getPortfolio();
+  const portfolio = await harness.gateway.gateway.broker.portfolio(accountId);
   const [last] = await admin.getBars(leg.symbol, { to: leg.to, limit: 1 });
   equity[equity.length - 1] = portfolio.positions.reduce((sum, p) => sum + p.quantity * last.close, portfolio.cash);
   return { time, equity };
@@ -61,7 +61,7 @@ describe('memorization probe run', () => {
   it('runs each agent on the real, the disguised and the synthetic series, writes the gap table, and replays exactly', async () => {
     const model = await startModelApi((body) => modelReply(body, 3));
     const out = join(dir, 'run');
-    const run = startArena({ config: parseArenaConfig(config(model.base)), outDir: out, mcpUrl: harness.mcpUrl, mcpToken, admin, env: { ARENA_KEY: 'sk' }, log });
+    const run = startArena({ config: parseArenaConfig(config(model.base)), outDir: out, mcpUrl: harness.mcpUrl, admin, env: { ARENA_KEY: 'sk' }, log });
     const board = await run.done;
     await model.close();
 
@@ -124,7 +124,7 @@ describe('memorization probe run', () => {
     // The replay: each leg from its recording, the model's replies served back; the same board.
     const recording = await readRecording(out);
     expect(recording.config.probe).toEqual({ symbol: 'SPX' });
-    const again = startArena({ config: recording.config, outDir: join(dir, 'replay'), mcpUrl: harness.mcpUrl, mcpToken, admin, env: {}, log, replayOf: out });
+    const again = startArena({ config: recording.config, outDir: join(dir, 'replay'), mcpUrl: harness.mcpUrl, admin, env: {}, log, replayOf: out });
     const replayed = await again.done;
     expect(replayed.status).toBe('finished');
     expect(comparableBoard(replayed)).toEqual(comparableBoard(board));
@@ -133,7 +133,7 @@ describe('memorization probe run', () => {
   it('refuses a probe of a symbol the gateway lacks, naming the key', async () => {
     const board = await startArena({
       config: parseArenaConfig(config('http://127.0.0.1:1/v1', { market: { symbols: ['NOPE'], from: day(100), to: day(110) }, probe: { symbol: 'NOPE' }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] })),
-      outDir: join(dir, 'nope'), mcpUrl: harness.mcpUrl, mcpToken, admin, env: {}, log,
+      outDir: join(dir, 'nope'), mcpUrl: harness.mcpUrl, admin, env: {}, log,
     }).done;
     expect(board).toMatchObject({ status: 'failed', error: 'probe.symbol: the gateway has no symbol NOPE' });
   }, 60_000);

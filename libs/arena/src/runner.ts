@@ -1,5 +1,5 @@
 import { decideWithLlm, McpToolsClient, planTrade, readRunEvents, RunLog, HISTORY_BARS } from '@tradeyard/agent-live';
-import { ACCOUNT_HEADER, arenaRunIdSchema, type ArenaBoard, type GatewayClient, type Order, type Portfolio } from '@tradeyard/gateway-contract';
+import { arenaRunIdSchema, type ArenaBoard, type GatewayClient, type Order, type Portfolio } from '@tradeyard/gateway-contract';
 import { isoDate, type Bar } from '@tradeyard/market-data';
 import { createStrategy, type Strategy } from '@tradeyard/strategies';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -20,8 +20,10 @@ export interface ArenaRunOptions {
   /** OUT: run.jsonl, config.json, board.json and, at the end, report.html are written here. */
   outDir: string;
   mcpUrl: string;
-  mcpToken?: string;
-  /** An admin client of the gateway: it moves the clock, reads closes for the benchmark, publishes the board. */
+  /**
+   * An admin client of the gateway: it moves the clock, reads closes for the benchmark, publishes
+   * the board, and makes each agent's API token (bound to the agent's account, revoked at the end).
+   */
   admin: GatewayClient;
   /** Where LLM agents' API keys are read (by the name in apiKeyVar). */
   env: Record<string, string | undefined>;
@@ -61,15 +63,25 @@ export interface ArenaRun {
   input(): BoardInput;
 }
 
+/** Longest an arena agent's API token lives (revoked when its run ends, however it ends). */
+const AGENT_TOKEN_SECONDS = 7 * 24 * 3600;
+
+/** Revokes the API tokens made for the agents of run `runId`. */
+async function revokeAgentTokens(admin: GatewayClient, runId: string) {
+  const prefix = `arena:${runId}:`;
+  const tokens = (await admin.listApiTokens()).filter((t) => t.accountId.startsWith(prefix) && t.revokedAt === null);
+  await Promise.all(tokens.map((t) => admin.revokeApiToken(t.id)));
+}
+
 /** Bars each rule agent asks for after its first turn: the new one, and one more in case a step released two. */
 const NEW_BARS = 2;
 const SYSTEM_PROMPT =
   'You are a trading agent in an arena: other agents trade the same market from the same cash with the same costs. You act only through the tools: read prices, history, signals and your portfolio, use calculate for arithmetic, and place orders with buy and sell. Orders fill at the current price. Keep some cash for fees. When done with this turn, answer with a one-line summary.';
 
-/** The MCP client of one agent: acts for its own account, and records every call with its arguments and result. */
+/** The MCP client of one agent: acts with the agent's own token, and records every call with its arguments and result. */
 class AgentTools extends McpToolsClient {
-  constructor(url: string, token: string | undefined, accountId: string, private readonly onCall: (name: string, args: Record<string, unknown>, result: CallToolResult) => void) {
-    super(url, token, { [ACCOUNT_HEADER]: accountId });
+  constructor(url: string, token: string, private readonly onCall: (name: string, args: Record<string, unknown>, result: CallToolResult) => void) {
+    super(url, token);
   }
   override async callRaw(name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
     const result = await super.callRaw(name, args);
@@ -303,9 +315,11 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     if (missingKeys.length) throw new ArenaConfigError(missingKeys);
     for (const spec of config.agents) {
       const accountId = `arena:${runId}:${spec.name}`;
+      // The agent's own credential, valid for its account alone: it cannot trade another agent's.
+      const { token } = await admin.createApiToken({ label: `arena ${runId} ${spec.name}`, account: accountId, expiresInSeconds: AGENT_TOKEN_SECONDS });
       const agent: AgentState = {
         spec, accountId, strategies: new Map(), openOrders: new Map(),
-        tools: new AgentTools(options.mcpUrl, options.mcpToken, accountId, (name, args, result) =>
+        tools: new AgentTools(options.mcpUrl, token, (name, args, result) =>
           runLog.record('tool_call', { agent: spec.name, step, tool: name, arguments: args, isError: result.isError ?? false, result: result.structuredContent ?? result.content }),
         ),
         result: { name: spec.name, kind: spec.kind, accountId, equity: [], fills: [] },
@@ -399,6 +413,8 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     runLog.record('run_end', { status: state.status, steps: state.stepsDone });
     await runLog.flush().catch((err) => log.error({ err }, 'cannot write the arena run log'));
     await Promise.all(agents.map(async (a) => Promise.all([a.tools.close(), a.model?.close()])));
+    // The agents' tokens end with the run.
+    await revokeAgentTokens(admin, runId).catch((err) => log.error({ err, runId }, 'cannot revoke the arena agents\' API tokens'));
     if (state.status === 'failed' && options.replayOf) log.error({ runId }, 'replay failed');
     return final;
   })();

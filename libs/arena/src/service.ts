@@ -24,7 +24,6 @@ export interface ArenaServiceConfig {
   ADMIN_PASSWORD?: string;
   ARENA_CONFIG?: string;
   MCP_URL: string;
-  MCP_AUTH_TOKEN?: string;
   DATA_DIR: string;
 }
 
@@ -80,7 +79,7 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
         throw err;
       }
       const runId = newRunId(request.body.name);
-      const run = startArena({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, mcpToken: config.MCP_AUTH_TOKEN, admin, env: process.env, log }, probe);
+      const run = startArena({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, admin, env: process.env, log }, probe);
       runs.set(run.runId, run);
       return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
     });
@@ -134,7 +133,7 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
   const runId = newRunId(arenaConfig.name);
   const outDir = values.out ?? join(io.config.DATA_DIR, 'arena', runId);
   const run = startArena(
-    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, mcpToken: io.config.MCP_AUTH_TOKEN, admin, env: process.env, log: io.log, replayOf: values.replay },
+    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, env: process.env, log: io.log, replayOf: values.replay },
     probe,
   );
   const stop = () => void run.stop();

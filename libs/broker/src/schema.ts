@@ -171,4 +171,23 @@ ALTER TABLE accounts ADD COLUMN cooldown_until bigint NOT NULL DEFAULT 0;
 ALTER TABLE positions ADD COLUMN opened_at bigint;
 `,
   },
+  // API tokens (libs/gateway-server/src/api-tokens.ts): only each secret's SHA-256 is kept.
+  {
+    id: '007_api_tokens',
+    sql: `
+CREATE TABLE api_tokens (
+  id uuid PRIMARY KEY,
+  token_hash text NOT NULL UNIQUE,
+  label text NOT NULL,
+  username text NOT NULL,
+  account_id text NOT NULL,
+  role text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz,
+  revoked_at timestamptz
+);
+CREATE INDEX api_tokens_username ON api_tokens (username);
+CREATE INDEX api_tokens_account ON api_tokens (account_id);
+`,
+  },
 ];

@@ -8,9 +8,10 @@ import { z } from 'zod';
 export const arenaRunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be 1-80 letters, digits, dash or underscore');
 
 /**
- * The header with which the service token acts for another paper account: each arena agent trades
- * its own. mcp-tools forwards it from its MCP client to the gateway; the gateway honours it for the
- * service token only, and only for ids of this shape (so it can never name a user's account).
+ * A header naming the paper account a request acts on. A credential acts on its own account only
+ * (an arena agent's API token is issued for its arena account): the gateway and mcp-tools accept
+ * the header when it names that account and refuse any other value with 403, so a caller that
+ * sends it learns at once when its credential is not the one it meant.
  */
 export const ACCOUNT_HEADER = 'x-tradeyard-account';
 export const arenaAccountIdSchema = z

@@ -1,6 +1,7 @@
 import { request as undiciRequest } from 'undici';
 import type { z } from 'zod';
-import { ACCOUNT_HEADER, arenaBoardSchema, arenaRunListSchema, type ArenaBoard } from './arena';
+import { arenaBoardSchema, arenaRunListSchema, type ArenaBoard } from './arena';
+import { apiTokenCreatedSchema, apiTokenListSchema, apiTokenSchema, whoAmISchema, type ApiTokenRequest } from './tokens';
 import {
   accountSettingsSchema,
   apiErrorSchema,
@@ -50,7 +51,7 @@ export interface GatewayClientOptions {
   /** A JWT from /api/v1/auth/login or a service token. */
   token?: string;
   timeoutMs?: number;
-  /** Sent with every request, e.g. ACCOUNT_HEADER when the service token acts for an arena agent's account. */
+  /** Sent with every request. */
   headers?: Record<string, string>;
 }
 
@@ -77,10 +78,6 @@ export class GatewayClient {
     return new GatewayClient({ ...this.options, token });
   }
 
-  /** The same client acting for another paper account (the service token only; the gateway checks the id). */
-  forAccount(accountId: string): GatewayClient {
-    return new GatewayClient({ ...this.options, headers: { ...this.options.headers, [ACCOUNT_HEADER]: accountId } });
-  }
 
   async request<S extends z.ZodType = z.ZodUnknown>(method: string, path: string, init: RequestInit<S> = {}): Promise<z.output<S>> {
     const url = new URL(`/api/v1${path}`, this.options.baseUrl);
@@ -121,6 +118,19 @@ export class GatewayClient {
 
   login(username: string, password: string) {
     return this.request('POST', '/auth/login', { body: { username, password }, response: loginResponseSchema });
+  }
+  /** Who this client's credential acts as. */
+  whoAmI() {
+    return this.request('GET', '/auth/me', { response: whoAmISchema });
+  }
+  createApiToken(request: ApiTokenRequest) {
+    return this.request('POST', '/tokens', { body: request, response: apiTokenCreatedSchema });
+  }
+  listApiTokens() {
+    return this.request('GET', '/tokens', { response: apiTokenListSchema });
+  }
+  revokeApiToken(id: string) {
+    return this.request('DELETE', `/tokens/${encodeURIComponent(id)}`, { response: apiTokenSchema });
   }
   listSymbols() {
     return this.request('GET', '/symbols', { response: symbolListSchema });

@@ -4,7 +4,7 @@ import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
 import {
   ACCOUNT_HEADER,
   accountSettingsSchema,
-  arenaAccountIdSchema,
+  API_TOKEN_PREFIX,
   arenaBoardSchema,
   arenaRunIdSchema,
   arenaRunListSchema,
@@ -47,6 +47,7 @@ import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
 import { arenaPageHtml } from './arena-page';
 import { ArenaStore, arenaMigrations } from './arena-store';
+import { ApiTokenStore, bearerToken, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
 import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
 import { ClockStore } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
@@ -191,10 +192,16 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     missingTokenHint: 'log in at POST /api/v1/auth/login',
   });
   const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
+  const apiTokens = new ApiTokenStore(db);
   const service = createService({
     name: 'api-gateway',
     config,
-    auth: verifier,
+    // API tokens are looked up in the database; login tokens and the service token as before.
+    auth: async (request, role) => {
+      const token = bearerToken(request);
+      if (token?.startsWith(API_TOKEN_PREFIX)) request.caller = await apiTokens.admit(token, role);
+      else await verifier(request, role);
+    },
     openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
     readiness: [
       { name: 'database', check: async () => void (await db.query('SELECT 1')) },
@@ -225,23 +232,19 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   });
   await app.register(websocket);
 
-  // The service token acts for an arena agent's own account when it names one (ACCOUNT_HEADER);
-  // the account is opened with the starting cash on first use. Runs after the kit's auth hook.
-  // Accounts are never deleted, so one opened here needs no INSERT on its agent's next request.
-  const openedAccounts = new Set<string>();
+  // A credential acts on its own account only: the account header may name it (an arena agent's
+  // token names its arena account), and any other value is refused, never silently ignored.
   app.addHook('onRequest', async (request) => {
     const header = request.headers[ACCOUNT_HEADER];
-    if (header === undefined) return;
-    const caller = request.caller as (Principal & { service?: boolean }) | undefined;
-    if (!caller?.service) throw new HttpError(403, { error: 'forbidden', message: `${ACCOUNT_HEADER} is honoured for the service token only` });
-    const accountId = arenaAccountIdSchema.safeParse(header);
-    if (!accountId.success) throw new HttpError(400, validationFailed([{ field: `headers.${ACCOUNT_HEADER}`, rule: accountId.error.issues[0].message }]));
-    if (!openedAccounts.has(accountId.data)) {
-      await broker.ensureAccount(accountId.data);
-      openedAccounts.add(accountId.data);
-    }
-    request.caller = { ...caller, accountId: accountId.data };
+    const caller = request.caller as GatewayCaller | undefined;
+    if (header === undefined || caller === undefined || header === caller.accountId) return;
+    throw new HttpError(403, {
+      error: 'forbidden',
+      message: `headers.${ACCOUNT_HEADER}: this credential acts on account ${caller.accountId} only; an arena agent trades with the API token issued for its account`,
+      details: [{ field: `headers.${ACCOUNT_HEADER}`, rule: `must be ${caller.accountId}, the account of this credential` }],
+    });
   });
+  registerApiTokenRoutes(app, apiTokens, (accountId) => broker.ensureAccount(accountId));
 
   const brokerCall = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -462,9 +465,9 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       schema: { tags: ['arena'], params: arenaRunParams, body: arenaBoardSchema, response: { 200: arenaBoardSchema } },
     },
     async (request) => {
-      // Traders may not publish: only the runner (service token) and admins write the shared board.
-      const caller = principalOf(request);
-      if (caller.role !== 'admin' && caller.username !== servicePrincipal.username) {
+      // Traders may not publish: only the runner (the service credential) and admins write the shared board.
+      const caller = request.caller as GatewayCaller;
+      if (caller.role !== 'admin' && !caller.service) {
         throw new HttpError(403, { error: 'forbidden', message: 'publishing an arena board needs the admin role or the service token' });
       }
       if (request.body.runId !== request.params.id) {

@@ -84,7 +84,11 @@ declare module 'fastify' {
 export interface BearerVerifierOptions {
   /** The platform's service token (SERVICE_TOKEN). */
   serviceToken?: string;
-  /** Who the service token acts as; default role admin, admitted to every route. */
+  /**
+   * Who the service token acts as; default role trader, marked `service`: a service's token does
+   * what services need (post, acknowledge, run jobs) and no more, so admin routes (an arena run
+   * that reads the environment, the market clock) stay an admin's.
+   */
   serviceCaller?: Caller;
   /** The gateway's JWT_SECRET: a gateway login token is admitted to the routes its role reaches. */
   jwtSecret?: string;
@@ -113,7 +117,7 @@ const denied = (status: 401 | 403, message: string) => new HttpError(status, { e
  */
 export function bearerVerifier(options: BearerVerifierOptions): BearerVerifier {
   const verifyJwt = options.jwtSecret ? createVerifier({ key: options.jwtSecret }) : undefined;
-  const serviceCaller: Caller = options.serviceCaller ?? { role: 'admin' };
+  const serviceCaller: Caller = options.serviceCaller ?? { role: 'trader', service: true };
   const verifyToken = (token: string | undefined, role: Role): Caller => {
     const admitted = roles.slice(roles.indexOf(role)).join(' or ');
     if (!options.serviceToken && !verifyJwt) throw denied(401, 'writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');

@@ -5,7 +5,7 @@ import { barLeaks, barsAsOf, datedAfter, LEAK_CLOCK_DATE, leakBarQueries, replay
 import { type Bar, type Interval, isoDate } from '@tradeyard/market-data';
 import Fastify from 'fastify';
 import { join } from 'node:path';
-import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
 
 // The leak suite through the MCP tools (official SDK client) on the real gateway paused in the
 // middle of the data: every tool that reads market data or the account answers as of the clock.
@@ -31,7 +31,7 @@ beforeAll(async () => {
     await gateway.client.postSignal({ id, symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time, close: 1, values: {} });
   }
   await gateway.client.placeOrder({ symbol: 'SYN000', side: 'buy', type: 'market', quantity: 2 });
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
+  mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
   const url = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
   client = new Client({ name: 'leak-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));

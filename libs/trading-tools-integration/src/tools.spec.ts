@@ -7,7 +7,7 @@ import { sampleArenaBoard, startTestGateway, type TestGateway } from '@tradeyard
 import Fastify from 'fastify';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { CalculatorPool, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
 
 const mcpToken = 'mcp-token-0123456789abc';
 const spx = loadSp500().slice(0, 300);
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const client = gateway.client;
   // As the scanner posts it: the rule's expression and its id.
   await client.postSignal({ id: 's1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } });
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
+  mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
   mcpUrl = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
   // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.
 }, 120_000);
@@ -239,7 +239,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     await probe.close();
     const down = new GatewayClient({ baseUrl: deadUrl, token: serviceToken });
     const app = Fastify();
-    mountMcpEndpoint(app, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: down, calculator }) });
+    mountMcpEndpoint(app, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: down, calculator }) });
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const other = new Client({ name: 'down', version: '1' });
     await other.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));
@@ -266,7 +266,7 @@ describe('endpoint authentication', () => {
 
   it('without a configured token serves loopback clients only', async () => {
     const app = Fastify();
-    mountMcpEndpoint(app, { createServer: () => createTradingMcpServer({ gateway: new GatewayClient({ baseUrl: gateway.url }), calculator }) });
+    mountMcpEndpoint(app, { authenticate: sharedTokenAuth(undefined), createServer: () => createTradingMcpServer({ gateway: new GatewayClient({ baseUrl: gateway.url }), calculator }) });
     await app.ready();
     const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -306,7 +306,7 @@ describe('bounds on every tool', () => {
   it('a tool over its time bound or output size is an error naming the limit', async () => {
     const app = Fastify();
     const gatewayClient = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
-    mountMcpEndpoint(app, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator, limits: { maxOutputChars: 2000 } }) });
+    mountMcpEndpoint(app, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator, limits: { maxOutputChars: 2000 } }) });
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const other = new Client({ name: 'bounds', version: '1' });
     await other.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));
@@ -321,7 +321,7 @@ describe('bounds on every tool', () => {
     }
     const slow = Fastify();
     const never = { calculate: () => new Promise<never>(() => undefined) };
-    mountMcpEndpoint(slow, { authToken: mcpToken, createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator: never, limits: { timeoutMs: 300 } }) });
+    mountMcpEndpoint(slow, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator: never, limits: { timeoutMs: 300 } }) });
     const slowUrl = new URL('/mcp', await slow.listen({ port: 0, host: '127.0.0.1' }));
     const third = new Client({ name: 'slow', version: '1' });
     await third.connect(new StreamableHTTPClientTransport(slowUrl, { requestInit: { headers: { authorization: `Bearer ${mcpToken}` } } }));

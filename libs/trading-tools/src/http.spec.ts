@@ -6,10 +6,11 @@ import { ACCOUNT_HEADER } from '@tradeyard/gateway-contract';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { mountMcpEndpoint, type McpEndpointOptions } from './http';
+import { bearerOf, mountMcpEndpoint, sameSecret, type McpAuthenticator, type McpEndpointOptions, type McpIdentity } from './http';
 
-// The endpoint keeps the servers it built and gives each to later requests naming the same
-// account, through the official SDK client: a server answers only for the account it was built for.
+// The endpoint keeps the servers it built and gives each to later requests of the same identity
+// (here: the account a request names), through the official SDK client: a server answers only
+// for the identity it was built for.
 const token = 'http-spec-token-0123456789';
 
 /** Calls that asked to wait are held until the gate opens, so that they overlap for sure. */
@@ -33,10 +34,17 @@ let url: URL;
 const built: (string | undefined)[] = [];
 const clients: Client[] = [];
 
-async function start(idle?: McpEndpointOptions['idle']) {
+/** Each account a request names in ACCOUNT_HEADER is an identity of its own (the service's without one). */
+const byAccountHeader: McpAuthenticator<McpIdentity & { account?: string }> = (request) => {
+  if (!sameSecret(bearerOf(request), token)) return { status: 401, reason: 'missing or wrong bearer token' };
+  const account = request.headers[ACCOUNT_HEADER] as string | undefined;
+  return { identity: { key: account ?? 'service', account } };
+};
+
+async function start(idle?: McpEndpointOptions<McpIdentity>['idle']) {
   app = Fastify();
   built.length = 0;
-  mountMcpEndpoint(app, { authToken: token, idle, createServer: (account) => (built.push(account), accountServer(account)) });
+  mountMcpEndpoint(app, { authenticate: byAccountHeader, idle, createServer: ({ account }) => (built.push(account), accountServer(account)) });
   url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
 }
 
@@ -55,7 +63,7 @@ afterEach(async () => {
   await app.close();
 });
 
-describe('mountMcpEndpoint reuses the servers it built, per account', () => {
+describe('mountMcpEndpoint reuses the servers it built, per identity', () => {
   it('builds one server per account for many sequential calls', async () => {
     await start();
     const alice = await client('alice');

@@ -4,3 +4,4 @@ export * from './http';
 export * from './config';
 export * from './service';
 export * from './tools';
+export * from './principals';

@@ -3,15 +3,13 @@ import { bearerVerifier, createService, declareRouteAuth } from '@tradeyard/serv
 import { CalculatorPool } from './calculator-pool';
 import type { McpToolsConfig } from './config';
 import { mountMcpEndpoint } from './http';
+import { gatewayPrincipalAuth } from './principals';
 import { createTradingMcpServer } from './tools';
 
 export interface McpToolsDeps {
   /** Script the calculator's worker threads start: the bundle itself (main.js), or a test fixture. */
   calculatorWorkerFile: string;
 }
-
-/** The gateway client acting for the paper account the MCP client names (an arena agent's), else the service's own; the gateway checks the id. */
-export const gatewayForAccount = (gateway: GatewayClient, account: string | undefined): GatewayClient => (account === undefined ? gateway : gateway.forAccount(account));
 
 export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
   const calculator = new CalculatorPool({ workerFile: deps.calculatorWorkerFile });
@@ -24,13 +22,13 @@ export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
     onClose: () => calculator.close(),
   });
   const gateway = new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN });
-  if (!config.MCP_AUTH_TOKEN) service.log.warn('MCP_AUTH_TOKEN is not set: /mcp serves loopback clients (peer address, Host and Origin) only');
-  if (!config.SERVICE_TOKEN) service.log.warn('SERVICE_TOKEN is not set: the gateway will refuse the trading tools');
-  // /mcp checks its own clients (MCP_AUTH_TOKEN, or loopback with Host and Origin checked): see mountMcpEndpoint.
+  if (!config.MCP_AUTH_TOKEN) service.log.warn('MCP_AUTH_TOKEN is not set: clients without a token are served from loopback only (peer address, Host and Origin), as the service account');
+  if (!config.SERVICE_TOKEN) service.log.warn('SERVICE_TOKEN is not set: MCP_AUTH_TOKEN and loopback clients cannot trade');
+  // /mcp checks its own clients: each acts as the gateway principal of its own token (principals.ts).
   declareRouteAuth(service.app, 'endpoint', (app) =>
     mountMcpEndpoint(app, {
-      authToken: config.MCP_AUTH_TOKEN,
-      createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway, account), calculator }),
+      authenticate: gatewayPrincipalAuth({ service: gateway, mcpAuthToken: config.MCP_AUTH_TOKEN }),
+      createServer: (principal) => createTradingMcpServer({ gateway: principal.gateway, calculator }),
     }),
   );
   return service;

@@ -2,7 +2,7 @@
 // in front of it, and a local OpenAI-compatible server answering LLM agents like a recorded conversation.
 import type { GatewayClient } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
-import { calculate, createTradingMcpServer, gatewayForAccount, mountMcpEndpoint } from '@tradeyard/trading-tools';
+import { calculate, createTradingMcpServer, gatewayPrincipalAuth, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import Fastify from 'fastify';
 import { createServer, type Server } from 'node:http';
 
@@ -20,7 +20,7 @@ export async function startArenaHarness(options: Parameters<typeof startTestGate
   const gateway = await startTestGateway(options);
   const admin = (await gateway.signedIn()).admin;
   const mcp = Fastify();
-  mountMcpEndpoint(mcp, { authToken: mcpToken, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
+  mountMcpEndpoint(mcp, { authenticate: gatewayPrincipalAuth({ service: gateway.client, mcpAuthToken: mcpToken }), createServer: (principal) => createTradingMcpServer({ gateway: principal.gateway, calculator }) });
   const mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   return {
     gateway, admin, mcpUrl,

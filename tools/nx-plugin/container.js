@@ -1,12 +1,15 @@
 // @nx-tools/nx-container's build executor, with two additions:
 //
 // Platforms. The image is built for each of `platforms` (nx.json: linux/amd64, linux/arm64;
-// INPUT_PLATFORMS overrides). Engine 20.10's docker driver (no containerd image store) builds
-// and loads one platform at a time, so: without push, only this machine's platform is built
-// and loaded; with push, each platform is built and loaded in turn (this machine's last, so the
-// local tags end on it), pushed as `<first tag>-<arch>`, and then every tag is pointed at one
-// manifest list of them (`docker buildx imagetools create`). The digest output
-// (node_modules/.cache/nx-container/<project>/digest) is that list's: `docker pull` picks the
+// INPUT_PLATFORMS overrides). Without push, only this machine's platform is built and loaded
+// (an engine without the containerd image store, like 20.10, holds one platform per tag).
+// With push, a BuildKit builder of its own (docker-container driver, as setup-buildx-action
+// makes in GitHub Actions) builds and pushes one manifest list in one run: nx-container as it
+// is. The engine's own builder (docker driver) cannot push a list, so with it each platform is
+// built and loaded in turn (this machine's last, so the local tags end on it), pushed as
+// `<first tag>-<arch>`, and then every tag is pointed at one manifest list of them
+// (`docker buildx imagetools create`). Either way the digest output
+// (node_modules/.cache/nx-container/<project>/digest) is the list's: `docker pull` picks the
 // host's platform from it, and tools/container/attest.sh signs it and every platform in it.
 //
 // No git remote: outside a CI provider it knows, nx-container reads the image's source URL
@@ -27,6 +30,11 @@ const nxContext = require(join(dirname(buildFile), 'context'));
 
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 const hostPlatform = `linux/${{ x64: 'amd64', arm64: 'arm64' }[process.arch] ?? process.arch}`;
+
+/** The driver of the buildx builder nx-container will use (the current one without a name). */
+function builderDriver(builder) {
+  return docker('buildx', 'inspect', ...(builder ? [builder] : [])).match(/^Driver:\s*(\S+)/m)?.[1];
+}
 
 function hasRemote(root) {
   return ['origin', 'upstream'].some((name) => {
@@ -71,10 +79,11 @@ module.exports = async function container(options, context) {
   const push = /^true$/i.test(String(input('push', options.push ?? false)));
   if (platforms.length <= 1) return build(options, context);
   if (!push) {
-    // the docker driver loads one platform: this machine's
+    // an engine without the containerd image store loads one platform: this machine's
     if (!platforms.includes(hostPlatform)) throw new Error(`container: ${hostPlatform} (this machine) is not among the platforms ${platforms.join(', ')}; set INPUT_PLATFORMS to one of them`);
     return buildWith({ INPUT_PLATFORMS: hostPlatform }, options, context);
   }
+  if (builderDriver(input('builder', options.builder)) !== 'docker') return build(options, context);
 
   const outputs = join(context.root, 'node_modules/.cache/nx-container', context.projectName);
   const output = (name) => readFileSync(join(outputs, name), 'utf8').trim();

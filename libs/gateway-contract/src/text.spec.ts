@@ -36,7 +36,8 @@ function stringsOf(schema: z.core.$ZodType, path: string, seen = new Set<z.core.
 /** A text of the length the schema asks for that holds a lone surrogate. */
 const withLoneSurrogate = (schema: z.ZodString) => LONE + 'a'.repeat(Math.max(0, (schema.minLength ?? 1) - 1));
 
-const exported = Object.entries(contract as Record<string, unknown>).filter((entry): entry is [string, z.ZodType] => entry[1] instanceof z.ZodType);
+// apiErrorSchema is the one exception: an error may quote the bad input it refuses, and clients read it as it is.
+const exported = Object.entries(contract as Record<string, unknown>).filter((entry): entry is [string, z.ZodType] => entry[1] instanceof z.ZodType && entry[0] !== 'apiErrorSchema');
 const strings = exported.flatMap(([name, schema]) => stringsOf(schema, name));
 
 describe('text in the gateway contract', () => {

@@ -56,7 +56,7 @@ function secretIn(name: string, value: string): string | undefined {
  */
 const PLACEHOLDER_MARK = /change-?me/i;
 const PUBLISHED_DEFAULTS = new Set(['tradeyard-dev-password']);
-export const isKnownPlaceholder = (secret: string) => PLACEHOLDER_MARK.test(secret) || PUBLISHED_DEFAULTS.has(secret);
+const isKnownPlaceholder = (secret: string) => PLACEHOLDER_MARK.test(secret) || PUBLISHED_DEFAULTS.has(secret);
 
 export const KNOWN_PLACEHOLDER_RULE = 'must not be a published placeholder (.env.example, the compose defaults) in production; generate a secret, e.g. openssl rand -base64 32';
 

@@ -35,7 +35,7 @@ interface JsonSchemaProperty {
 }
 
 /** The app's exported config schema: the export whose name ends in ConfigSchema/configSchema. */
-function configSchemaOf(app: string): z.ZodObject {
+export function configSchemaOf(app: string): z.ZodObject {
   const exports = tsx.require(join(root, 'apps', app, 'src/config.ts'), __filename) as Record<string, unknown>;
   const entry = Object.entries(exports).find(([name, value]) => /[Cc]onfigSchema$/.test(name) && value instanceof z.ZodObject);
   if (!entry) throw new Error(`apps/${app}/src/config.ts exports no zod object named *ConfigSchema`);
@@ -80,6 +80,11 @@ export function render(): string {
     '`FOO=` in an `.env` file falls back to the default. Compose-level settings (image tag,',
     'registry, published ports, replicas, PostgreSQL credentials) are in [DOCKER.md](DOCKER.md)',
     'and `.env.example`.',
+    '',
+    'Secrets (names ending in `TOKEN`, `SECRET`, `PASSWORD` or `API_KEY`, and the password of a URL)',
+    'are never printed. With `NODE_ENV=production`, as the images set, a secret holding a published',
+    'placeholder (the values of `.env.example`, the development defaults of the compose files) stops',
+    'the service the same way.',
     '',
   ];
   for (const { app, variables } of perApp) {

@@ -7,55 +7,18 @@
 // A service that exits is restarted with exponential backoff (1 s, 2 s, 4 s … 30 s; back to
 // 1 s once it has run for a minute). Ctrl-C (SIGINT) or SIGTERM stops every service within 10 s.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor200 } from './health.mjs';
+import { resolveSecrets } from './secrets.mjs';
 import { bundlePath, healthyRunMs, restartDelayMs, serviceEnv, services } from './services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
 const portOffset = Number(process.env.TRADEYARD_PORT_OFFSET ?? 0);
 const say = (line) => process.stdout.write(`[tradeyard] ${line}\n`);
-
-const secretNames = ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'];
-
-/**
- * Each secret from the environment when set there, else from dev-secrets.json, else generated
- * now (and added to that file). Says where each came from; prints generated values once.
- */
-function resolveSecrets() {
-  const file = join(dataDir, 'dev-secrets.json');
-  const saved = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const token = () => randomBytes(24).toString('base64url');
-  const secrets = {};
-  const from = { environment: [], file: [], generated: [] };
-  for (const name of secretNames) {
-    if (process.env[name]) {
-      secrets[name] = process.env[name];
-      from.environment.push(name);
-    } else if (saved[name]) {
-      secrets[name] = saved[name];
-      from.file.push(name);
-    } else {
-      secrets[name] = name === 'ADMIN_USERNAME' ? 'admin' : token();
-      saved[name] = secrets[name];
-      from.generated.push(name);
-    }
-  }
-  if (from.environment.length) say(`secrets from the environment: ${from.environment.join(', ')}`);
-  if (from.file.length) say(`secrets from ${file} (generated on an earlier run): ${from.file.join(', ')}`);
-  if (from.generated.length) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
-    say(`generated development secrets (shown once; kept in ${file}):`);
-    for (const name of from.generated) say(`  ${name}=${secrets[name]}`);
-    say('these are for local use only; set them in the environment to choose your own.');
-  }
-  return secrets;
-}
 
 function portFree(port) {
   return new Promise((resolvePort) => {
@@ -85,7 +48,7 @@ async function main() {
       process.exit(1);
     }
   }
-  const secrets = resolveSecrets();
+  const secrets = resolveSecrets({ file: join(dataDir, 'dev-secrets.json'), say });
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 

@@ -2,7 +2,7 @@
 // `npm test`: every test tier this machine can run, in order, with a plain verdict per tier.
 //   1. workspace   lint, typecheck, unit and integration tests (Jest; real PostgreSQL/Redis,
 //                  PGlite, loopback HTTP/WebSocket/MCP) and the bundles, for every project
-//   2. platform    npm start (also on the machine's own node under CI), config errors,
+//   2. platform    npm start (also on the machine's own node under CI), config errors, secrets,
 //                  affected-image detection, workflow lint, the service generator
 //   fault          a gateway pair under order load through PostgreSQL and Redis outages
 //   3. container   images built with nx-container, run, health-checked, pushed and pulled
@@ -38,7 +38,7 @@ process.stdout.write(`node ${process.version} (${process.execPath})\n`);
 
 // Under CI every task really runs: a result replayed from the Nx cache proves nothing there.
 run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '--outputStyle=static', '--parallel=2', ...(ci ? ['--skip-nx-cache'] : [])]);
-run('platform', process.execPath, ['--test', '--test-concurrency=1', 'tools/test/platform.test.mjs', 'tools/test/delivery.test.mjs', 'tools/test/generator.test.mjs', 'tools/test/renovate.test.mjs']);
+run('platform', process.execPath, ['--test', '--test-concurrency=1', ...['platform', 'delivery', 'generator', 'renovate', 'secrets'].map((name) => `tools/test/${name}.test.mjs`)]);
 run('fault', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', 'tools/test/fault.test.mjs']);
 if (engineReachable()) {
   // Node's test runner orders files by name, so the image build (which the compose, deploy and

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { validText, validTextRecord } from './schemas';
 
 /**
  * An arena run's leaderboard as the gateway stores and serves it. The arena runner (trading-agent)
  * computes it from its agents' equity and fills and publishes it; REST, the MCP get_leaderboard
  * tool and the dashboard read it. It carries its own column list so readers need no statistic table.
  */
-export const arenaRunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be 1-80 letters, digits, dash or underscore');
+export const arenaRunIdSchema = validText().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be 1-80 letters, digits, dash or underscore');
 
 /**
  * A header naming the paper account a request acts on. A credential acts on its own account only
@@ -19,8 +20,8 @@ export const arenaAccountIdSchema = z
   .regex(/^arena:[A-Za-z0-9][A-Za-z0-9_-]{0,79}:[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'must be arena:<run id>:<agent name>, each 1-80 letters, digits, dash or underscore');
 
 export const arenaColumnSchema = z.object({
-  key: z.string(),
-  label: z.string(),
+  key: validText(),
+  label: validText(),
   format: z.enum(['percent', 'money', 'count', 'ratio', 'days']),
   better: z.enum(['higher', 'lower']),
 });
@@ -28,25 +29,25 @@ export const arenaColumnSchema = z.object({
 export const arenaBoardRowSchema = z.object({
   /** 1 for the best; null for the benchmark row (buy-and-hold), which is not ranked. */
   rank: z.number().int().positive().nullable(),
-  agent: z.string().min(1).max(80),
+  agent: validText().min(1).max(80),
   kind: z.enum(['rule', 'llm', 'benchmark']),
   /** The gateway account the agent traded (absent for the benchmark). */
-  accountId: z.string().optional(),
+  accountId: validText().optional(),
   /** Keys are the board's column keys; null where a statistic is undefined (no trades, no model...). */
-  statistics: z.record(z.string(), z.number().nullable()),
+  statistics: validTextRecord(z.number().nullable()),
 });
 
 /** Whether two rows' difference in the ranked statistic is distinguishable from luck. */
 export const arenaComparisonSchema = z.object({
-  first: z.string(),
-  second: z.string(),
+  first: validText(),
+  second: validText(),
   /** How it was judged, e.g. 'stationary bootstrap of the Sharpe difference' or 'probabilistic Sharpe ratio'. */
-  method: z.string(),
+  method: validText(),
   difference: z.number(),
   interval: z.tuple([z.number(), z.number()]).nullable(),
   distinguishable: z.boolean(),
   /** Plain words, e.g. "not distinguishable from luck at 95%". */
-  verdict: z.string(),
+  verdict: validText(),
 });
 
 export const arenaRunStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
@@ -59,48 +60,48 @@ const nullableNumber = z.number().nullable();
  * whether the real − disguised Sharpe gap is distinguishable from luck.
  */
 export const arenaProbeSchema = z.object({
-  symbols: z.object({ real: z.string(), disguised: z.string(), synthetic: z.string() }),
+  symbols: z.object({ real: validText(), disguised: validText(), synthetic: validText() }),
   legs: z.array(z.object({
     leg: z.enum(['real', 'disguised', 'synthetic']),
-    symbol: z.string(),
+    symbol: validText(),
     runId: arenaRunIdSchema,
-    from: z.string(),
-    to: z.string(),
+    from: validText(),
+    to: validText(),
     status: arenaRunStatusSchema,
     stepsDone: z.number().int().nonnegative(),
   })).max(3),
   agents: z.array(z.object({
-    agent: z.string().min(1).max(80),
+    agent: validText().min(1).max(80),
     rows: z.array(z.object({
-      key: z.string(), label: z.string(),
+      key: validText(), label: validText(),
       real: nullableNumber, synthetic: nullableNumber, disguised: nullableNumber, realMinusSynthetic: nullableNumber, realMinusDisguised: nullableNumber,
     })).max(50),
     recall: z.object({ sharpeDifference: z.number(), interval: z.tuple([z.number(), z.number()]).nullable(), sharedBars: z.number().int().nonnegative(), distinguishable: z.boolean() }),
-    verdict: z.string(),
+    verdict: validText(),
   })).max(20),
 });
 export type ArenaProbe = z.infer<typeof arenaProbeSchema>;
 
 export const arenaBoardSchema = z.object({
   runId: arenaRunIdSchema,
-  name: z.string().min(1).max(200),
+  name: validText().min(1).max(200),
   status: arenaRunStatusSchema,
   mode: z.enum(['lockstep', 'live']),
   /** Market dates the run spans (YYYY-MM-DD) and how far it got. */
-  from: z.string(),
-  to: z.string(),
-  currentDate: z.string().nullable(),
+  from: validText(),
+  to: validText(),
+  currentDate: validText().nullable(),
   stepsDone: z.number().int().nonnegative(),
   stepsTotal: z.number().int().nonnegative().nullable(),
-  symbols: z.array(z.string()).min(1).max(2000),
+  symbols: z.array(validText()).min(1).max(2000),
   startingCash: z.number().positive(),
   /** The statistic the rows are ranked by (a column key). */
-  rankedBy: z.string(),
+  rankedBy: validText(),
   columns: z.array(arenaColumnSchema).max(200),
   rows: z.array(arenaBoardRowSchema).max(100),
   comparisons: z.array(arenaComparisonSchema).max(200),
   /** Set when the run failed or an agent was dropped: what happened, for people. */
-  error: z.string().max(2000).optional(),
+  error: validText().max(2000).optional(),
   /** A memorization probe run: its legs and gap table (the rows are the real leg's). */
   probe: arenaProbeSchema.optional(),
   updatedAt: z.number().int().nonnegative(),

@@ -1,4 +1,5 @@
 import { barSchema, type Interval, intervalMs, intervalSchema, symbolSchema } from '@tradeyard/market-data';
+import { brokenTextRule } from '@tradeyard/runtime-util';
 import { z } from 'zod';
 
 /**
@@ -6,6 +7,22 @@ import { z } from 'zod';
  * and every client (scanner, mcp-tools, trading agent, dashboard tests) so both sides
  * cannot drift apart. Times are milliseconds since the Unix epoch unless named *At (ISO).
  */
+
+/**
+ * Every text of the contract (ids, names, rule expressions, record keys, queries) is valid text as
+ * brokenTextRule defines it: no control characters, no lone UTF-16 surrogate. The services' request
+ * hook applies the same rule to HTTP input; these schemas also hold it where no hook looks (the
+ * WebSocket acknowledgement's signals) and for every client that builds a request from them.
+ */
+export const validText = (params?: Parameters<typeof z.string>[0]) =>
+  z.string(params).superRefine((value, ctx) => {
+    const rule = brokenTextRule(value);
+    if (rule) ctx.addIssue({ code: 'custom', message: rule });
+  });
+
+/** A record keyed by valid text; a bad key is refused with the rule it breaks (zod alone says "Invalid key in record"). */
+export const validTextRecord = <V extends z.ZodType>(value: V) =>
+  z.record(validText(), value, { error: (issue) => (issue.code === 'invalid_key' ? `key ${issue.issues[0]?.message}` : undefined) });
 
 /**
  * A real calendar date as YYYY-MM-DD (2020-02-29 yes, 2021-02-29 and 2020-13-45 no): the one
@@ -35,6 +52,7 @@ export const orderNumberSchema = z
 export const roleSchema = z.enum(['viewer', 'trader', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
+// Plain strings: an error may quote the bad input it refuses, and a client must read it whatever it holds.
 export const apiErrorSchema = z.object({
   error: z.string().describe('Machine-readable code, e.g. validation_failed, not_found, unauthorized'),
   message: z.string().describe('What went wrong, naming the field and the rule where there is one'),
@@ -43,27 +61,27 @@ export const apiErrorSchema = z.object({
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
 export const loginRequestSchema = z.object({
-  username: z.string().min(1).max(100),
-  password: z.string().min(1).max(200),
+  username: validText().min(1).max(100),
+  password: validText().min(1).max(200),
 });
-export const loginResponseSchema = z.object({ token: z.string(), role: roleSchema, expiresIn: z.number() });
+export const loginResponseSchema = z.object({ token: validText(), role: roleSchema, expiresIn: z.number() });
 export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
 export const symbolInfoSchema = z.object({
   symbol: symbolSchema,
-  name: z.string(),
-  source: z.string().describe("Where the symbol's bars come from: replay:sp500, replay:stocks, synthetic:<seed>, file:<name>, binance, alphavantage"),
+  name: validText(),
+  source: validText().describe("Where the symbol's bars come from: replay:sp500, replay:stocks, synthetic:<seed>, file:<name>, binance, alphavantage"),
   interval: intervalSchema.describe('The interval of its own bars'),
   intervals: z.array(intervalSchema).describe('Intervals /bars serves for it: its own and those aggregated from it'),
-  firstDate: z.string().nullable().describe('Date of its first bar released at the market clock; null before it'),
-  lastDate: z.string().nullable().describe('Date of its latest bar released at the market clock'),
+  firstDate: validText().nullable().describe('Date of its first bar released at the market clock; null before it'),
+  lastDate: validText().nullable().describe('Date of its latest bar released at the market clock'),
   stale: z.boolean().describe('Its live venue is failing: the last good bars are served'),
-  error: z.string().optional().describe('What failed, while stale'),
+  error: validText().optional().describe('What failed, while stale'),
 });
 export type SymbolInfo = z.infer<typeof symbolInfoSchema>;
 export const symbolListSchema = z.array(symbolInfoSchema);
 
-export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number(), time: z.number(), date: z.string() });
+export const quoteDtoSchema = z.object({ symbol: symbolSchema, price: z.number(), time: z.number(), date: validText() });
 export type QuoteDto = z.infer<typeof quoteDtoSchema>;
 /** The latest quote of every symbol that has one at the clock. */
 export const quoteListSchema = z.array(quoteDtoSchema);
@@ -138,8 +156,8 @@ export const placeOrderSchema = z
 export type PlaceOrder = z.input<typeof placeOrderSchema>;
 
 export const orderSchema = z.object({
-  id: z.string(),
-  accountId: z.string(),
+  id: validText(),
+  accountId: validText(),
   symbol: symbolSchema,
   side: sideSchema,
   type: orderTypeSchema,
@@ -151,30 +169,30 @@ export const orderSchema = z.object({
   timeInForce: timeInForceSchema.optional(),
   takeProfitPrice: z.number().nullable().optional(),
   stopLossPrice: z.number().nullable().optional(),
-  parentId: z.string().nullable().optional().describe('For a bracket exit: the entry order that placed it'),
+  parentId: validText().nullable().optional().describe('For a bracket exit: the entry order that placed it'),
   status: orderStatusSchema,
-  reasonCode: z.string().nullable().describe('Stable code of why the order was denied, rejected or cancelled, e.g. denied_buying_power'),
-  reason: z.string().nullable().describe('Why the order was denied, rejected or cancelled, with the numbers'),
+  reasonCode: validText().nullable().describe('Stable code of why the order was denied, rejected or cancelled, e.g. denied_buying_power'),
+  reason: validText().nullable().describe('Why the order was denied, rejected or cancelled, with the numbers'),
   filledQuantity: z.number(),
   avgFillPrice: z.number().nullable(),
   fees: z.number(),
-  currency: z.string().describe('Currency of limitPrice, avgFillPrice and fees'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  currency: validText().describe('Currency of limitPrice, avgFillPrice and fees'),
+  createdAt: validText(),
+  updatedAt: validText(),
 });
 export type Order = z.infer<typeof orderSchema>;
 export const orderListSchema = z.array(orderSchema);
 
 /** One entry of an order's journal: a status change, the event that made it, and why. */
 export const orderEventSchema = z.object({
-  orderId: z.string(),
+  orderId: validText(),
   event: z.enum(['accept', 'deny', 'partial_fill', 'fill', 'cancel', 'expire', 'reject']),
-  from: z.string().describe('Status before; initialized for the first entry'),
+  from: validText().describe('Status before; initialized for the first entry'),
   to: orderStatusSchema,
-  reasonCode: z.string().nullable(),
-  reason: z.string().nullable(),
-  fillId: z.string().nullable().describe('The fill this entry records, for fill and partial_fill'),
-  createdAt: z.string(),
+  reasonCode: validText().nullable(),
+  reason: validText().nullable(),
+  fillId: validText().nullable().describe('The fill this entry records, for fill and partial_fill'),
+  createdAt: validText(),
 });
 export type OrderEventEntry = z.infer<typeof orderEventSchema>;
 export const orderEventListSchema = z.array(orderEventSchema);
@@ -187,15 +205,15 @@ export const ordersQuerySchema = z.object({
 export type OrdersQuery = z.infer<typeof ordersQuerySchema>;
 
 export const fillSchema = z.object({
-  id: z.string(),
-  orderId: z.string(),
-  accountId: z.string(),
+  id: validText(),
+  orderId: validText(),
+  accountId: validText(),
   symbol: symbolSchema,
   side: sideSchema,
   quantity: z.number(),
   price: z.number(),
   fee: z.number(),
-  currency: z.string().describe('Currency of price and fee'),
+  currency: validText().describe('Currency of price and fee'),
   time: z.number(),
 });
 export type Fill = z.infer<typeof fillSchema>;
@@ -213,8 +231,8 @@ export const positionSchema = z.object({
 export type Position = z.infer<typeof positionSchema>;
 
 export const portfolioSchema = z.object({
-  accountId: z.string(),
-  currency: z.string().describe('Currency of every amount of the portfolio'),
+  accountId: validText(),
+  currency: validText().describe('Currency of every amount of the portfolio'),
   initialCash: z.number(),
   cash: z.number(),
   positionsValue: z.number(),
@@ -253,16 +271,16 @@ export const accountSettingsSchema = z.strictObject({
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 /** Id of a scan rule, e.g. rsi-oversold (the scanner's rule ids). */
-export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
+export const ruleIdSchema = validText().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 
 export const signalSchema = z.object({
-  id: z.string().min(1).max(200).describe('Stable id: the same signal posted twice is stored once'),
+  id: validText().min(1).max(200).describe('Stable id: the same signal posted twice is stored once'),
   symbol: symbolSchema,
-  rule: z.string().min(1).max(500).describe('The expression of the rule that fired, e.g. rsi(14) < 30'),
+  rule: validText().min(1).max(500).describe('The expression of the rule that fired, e.g. rsi(14) < 30'),
   ruleId: ruleIdSchema.optional().describe('The id of the rule that fired, e.g. rsi-oversold (absent on signals stored before rule ids were kept)'),
   time: z.number().int().nonnegative().describe('Open time of the bar the rule fired on'),
   close: z.number().finite(),
-  values: z.record(z.string(), z.number().finite().nullable()).default({}),
+  values: validTextRecord(z.number().finite().nullable()).default({}),
 });
 export type Signal = z.infer<typeof signalSchema>;
 export const signalListSchema = z.array(signalSchema);
@@ -277,7 +295,7 @@ export const signalBatchResponseSchema = z.object({
 
 export const signalsQuerySchema = z.object({
   symbol: symbolSchema.optional(),
-  rule: z.string().max(500).optional().describe('A rule id (e.g. rsi-oversold) or a rule expression (e.g. rsi(14) < 30)'),
+  rule: validText().max(500).optional().describe('A rule id (e.g. rsi-oversold) or a rule expression (e.g. rsi(14) < 30)'),
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -289,8 +307,8 @@ export type SignalsQuery = z.infer<typeof signalsQuerySchema>;
  * channel and tool answers as of `time`; no bar opening after it is visible.
  */
 const lockstepConsumerFields = {
-  id: z.string().describe('The id the gateway gave it at registration'),
-  name: z.string().describe('The name it registered with'),
+  id: validText().describe('The id the gateway gave it at registration'),
+  name: validText().describe('The name it registered with'),
   lastAckWallMs: z.number().nullable().describe('Wall time (ms) of its last acknowledgement; null before the first'),
   lastAckTime: z.number().nullable().describe('Market time (ms) of the last step it acknowledged; null before the first'),
 };
@@ -299,14 +317,14 @@ export type LockstepConsumerDto = z.infer<typeof lockstepConsumerSchema>;
 
 export const clockSchema = z.object({
   time: z.number().describe('The market time: open of the current bar (ms since the epoch)'),
-  date: z.string().describe('The market date (YYYY-MM-DD)'),
+  date: validText().describe('The market date (YYYY-MM-DD)'),
   state: z
     .enum(['running', 'paused', 'lockstep', 'live'])
     .describe('running or paused (a replay); lockstep: a replay that moves one step once every registered consumer acknowledged the current one; live: a live venue on the wall clock, not controllable'),
   ended: z.boolean().describe('The replay reached its end date (or its last bar) and stands there'),
   barsPerSecond: z.number().nullable().describe('Replay speed in bars per second; null for a live venue'),
-  startDate: z.string().nullable().describe('The day the replay (re)started from'),
-  endDate: z.string().nullable().describe('The last day the replay moves to; null: to its last bar'),
+  startDate: validText().nullable().describe('The day the replay (re)started from'),
+  endDate: validText().nullable().describe('The last day the replay moves to; null: to its last bar'),
   epoch: z.number().int().describe('Counts restarts: the clock moves backwards only when this grows'),
   consumers: z.array(lockstepConsumerSchema).describe('Registered lockstep consumers; in lockstep the clock waits for each of them'),
   dropped: z
@@ -353,9 +371,9 @@ export type ClockControlResponse = z.infer<typeof clockControlResponseSchema>;
 
 /** POST /api/v1/clock/consumers: a lockstep consumer registers (trader or admin); the answer carries its id. */
 export const registerConsumerSchema = z.strictObject({
-  name: z.string({ error: 'is required' }).regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, dot, colon, dash or underscore').describe('Who it is, shown in GET /api/v1/clock (e.g. scanner)'),
+  name: validText({ error: 'is required' }).regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, dot, colon, dash or underscore').describe('Who it is, shown in GET /api/v1/clock (e.g. scanner)'),
 });
-export const consumerParamsSchema = z.object({ id: z.string().uuid('must be a consumer id (UUID) from POST /api/v1/clock/consumers') });
+export const consumerParamsSchema = z.object({ id: validText().uuid('must be a consumer id (UUID) from POST /api/v1/clock/consumers') });
 /** POST /api/v1/clock/consumers/:id/ack: the consumer finished the step at `time` (the clock's current time). */
 export const clockAckSchema = z.strictObject({
   time: z.number({ error: 'must be a number' }).int('must be a whole number of ms').describe('The market time of the step it finished: the clock\'s current time'),

@@ -4,3 +4,4 @@ export * from './backoff';
 export * from './worker-pool';
 export * from './jobs';
 export * from './random';
+export * from './text';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, baseConfigShape, parseConfig, urlVar } from './config';
+import { ConfigError, KNOWN_PLACEHOLDER_RULE, baseConfigShape, parseConfig, portVar, urlVar } from './config';
 
 const schema = z.object({ ...baseConfigShape(8081), GATEWAY_URL: urlVar().optional() });
 
@@ -34,5 +34,43 @@ describe('parseConfig', () => {
   it('says a required variable is not set', () => {
     const required = z.object({ SERVICE_TOKEN: z.string().min(16) });
     expect(() => parseConfig(required, {})).toThrow('invalid configuration: SERVICE_TOKEN is not set: is required');
+  });
+});
+
+describe('secrets in the configuration', () => {
+  const secrets = z.object({
+    PORT: portVar(8080),
+    SERVICE_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+    ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+    DATABASE_URL: z.string().regex(/^postgres:\/\//, 'must be a postgres:// URL').optional(),
+  });
+  const problems = (env: Record<string, string>) => {
+    try {
+      parseConfig(secrets, env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).lines;
+    }
+  };
+
+  it('names a refused secret and its rule, never its value', () => {
+    expect(problems({ SERVICE_TOKEN: 'undefined' })).toEqual(['invalid configuration: SERVICE_TOKEN is set (value hidden): must be at least 16 characters']);
+    expect(problems({ SERVICE_TOKEN: 'a-real-token-0123456789', ADMIN_PASSWORD: 'hunter2' })).toEqual(['invalid configuration: ADMIN_PASSWORD is set (value hidden): must be at least 8 characters']);
+  });
+
+  it("shows a URL's password redacted", () => {
+    expect(problems({ SERVICE_TOKEN: 'a-real-token-0123456789', DATABASE_URL: 'mysql://app:s3cret-pass@db/app' })).toEqual([
+      'invalid configuration: DATABASE_URL is "mysql://app:[REDACTED]@db/app": must be a postgres:// URL',
+    ]);
+  });
+
+  it('refuses published placeholders in production only, naming the variable and the rule', () => {
+    const placeholders = { SERVICE_TOKEN: 'change-me-service-token-at-least-32-chars', DATABASE_URL: 'postgres://tradeyard:tradeyard-dev-password@postgres:5432/tradeyard' };
+    expect(problems({ ...placeholders, NODE_ENV: 'production' })).toEqual([
+      `invalid configuration: SERVICE_TOKEN is set (value hidden): ${KNOWN_PLACEHOLDER_RULE}`,
+      `invalid configuration: DATABASE_URL is "postgres://tradeyard:[REDACTED]@postgres…": ${KNOWN_PLACEHOLDER_RULE}`,
+    ]);
+    expect(problems(placeholders)).toEqual([]);
+    expect(problems({ SERVICE_TOKEN: 'a-real-token-0123456789', NODE_ENV: 'production' })).toEqual([]);
   });
 });

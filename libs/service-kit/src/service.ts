@@ -8,7 +8,7 @@ import { health, type ReadinessCheck } from './health';
 import { createLogger } from './logger';
 import { createMetrics, requestMetrics, type ServiceMetrics } from './metrics';
 import { openApi } from './openapi';
-import { rejectControlCharacters } from './validation';
+import { rejectInvalidText } from './validation';
 
 export type { ReadinessCheck } from './health';
 
@@ -78,7 +78,7 @@ const shutdown = fp(shutdownPlugin, { name: 'tradeyard-shutdown', fastify: '5.x'
 
 /**
  * The one HTTP skeleton every Tradeyard service runs on: Fastify with pino JSON logs (secrets
- * redacted), and the kit's plugins in this order: errors, control characters, config, zod
+ * redacted), and the kit's plugins in this order: errors, invalid text, config, zod
  * validation and serialization, OpenAPI, route auth, health/ready, metrics, shutdown. A graceful
  * stop on SIGTERM/SIGINT is bounded by shutdownTimeoutMs (default 10 s).
  *
@@ -104,7 +104,7 @@ export function createService(options: ServiceOptions): Service {
 
   // First, so that every route (the kit's and the app's) answers errors in the platform's one shape.
   void app.register(errorHandling, { service: options.name });
-  void app.register(rejectControlCharacters);
+  void app.register(rejectInvalidText);
   void app.register(serviceConfig, { config: options.config });
   if (options.openapi) void app.register(openApi, { title: options.name, version, description: options.openapi.description, docsPage: options.openapi.docsPage });
   if (options.auth) void app.register(routeAuth, { verify: options.auth, routes });

@@ -116,7 +116,7 @@ describe('mcp-tools service', () => {
     expect(paths['/mcp'].post.security).toBeUndefined();
   });
 
-  it('rejects a short MCP_AUTH_TOKEN at start-up, naming it', () => {
-    expect(() => parseConfig(mcpToolsConfigSchema, { MCP_AUTH_TOKEN: 'short' })).toThrow('MCP_AUTH_TOKEN is "short": must be at least 16 characters');
+  it('rejects a short MCP_AUTH_TOKEN at start-up, naming it, never its value', () => {
+    expect(() => parseConfig(mcpToolsConfigSchema, { MCP_AUTH_TOKEN: 'short' })).toThrow('MCP_AUTH_TOKEN is set (value hidden): must be at least 16 characters');
   });
 });

@@ -3,6 +3,8 @@ import type { Bar } from '@tradeyard/market-data';
 import { compileRule, type CompiledRule, type RuleState } from '@tradeyard/scan-rules';
 import type { Signal } from '@tradeyard/gateway-contract';
 
+import { RecentBars, type CloseSeries } from './recent-bars';
+
 export interface RuleDefinition {
   id: string;
   expression: string;
@@ -52,7 +54,8 @@ export interface SignalQuery {
 }
 
 /**
- * Runs every rule on every bar, keeping per-symbol state, and keeps the most recent signals. Rule edits restart that rule's warm-up; other rules keep their state. A rule that throws
+ * Runs every rule on every bar, keeping per-symbol state, and keeps the most recent signals and
+ * closes. Rule edits restart that rule's warm-up; other rules keep their state. A rule that throws
  * on a bar is disabled (reported to onRuleDisabled) and the other rules keep scanning.
  */
 export class ScanEngine {
@@ -60,10 +63,19 @@ export class ScanEngine {
   private readonly recent: Signal[] = [];
   private readonly listeners = new Set<(signal: Signal) => void>();
   private readonly disabledListeners = new Set<(rule: RuleStatus) => void>();
+  private readonly bars: RecentBars;
   private watchlist: Set<string> | undefined;
 
-  /** `historySize`: how many recent signals `signals()` serves; 0 keeps none (listeners still get every one). */
-  constructor(private readonly historySize = 10_000) {}
+  /**
+   * `historySize`: how many recent signals `signals()` serves; 0 keeps none (listeners still get every one).
+   * `barHistory`: how many recent closes of each symbol `closes()` serves; 0 keeps none.
+   */
+  constructor(
+    private readonly historySize = 10_000,
+    barHistory = 5_000,
+  ) {
+    this.bars = new RecentBars(barHistory);
+  }
 
   /** Adds or replaces (and re-enables) a rule; throws RuleSyntaxError for a bad expression, leaving the rule set unchanged. */
   setRule(rule: RuleDefinition): void {
@@ -89,6 +101,11 @@ export class ScanEngine {
     return () => this.disabledListeners.delete(listener);
   }
 
+  /** The latest closes scanned of `symbol`, oldest first; undefined if none. */
+  closes(symbol: string): CloseSeries | undefined {
+    return this.bars.get(symbol);
+  }
+
   /** Empty or undefined: scan every symbol. */
   setWatchlist(symbols: string[] | undefined): void {
     this.watchlist = symbols && symbols.length ? new Set(symbols) : undefined;
@@ -106,6 +123,9 @@ export class ScanEngine {
 
   onBar(bar: Bar): void {
     if (this.watchlist && !this.watchlist.has(bar.symbol)) return;
+    const latest = this.bars.latestTime(bar.symbol);
+    if (latest !== undefined && bar.time < latest) this.rewind(bar.symbol, bar.time);
+    this.bars.add(bar);
     for (const rule of this.rules.values()) {
       if (rule.disabled) continue;
       const signal = this.evaluate(rule, bar);
@@ -131,6 +151,19 @@ export class ScanEngine {
       for (const listener of this.disabledListeners) listener(statusOf(rule));
       return undefined;
     }
+  }
+
+  /**
+   * The symbol's market went back to `time` (its clock was restarted or rewound): what was seen of
+   * it from then on is no longer in its past, so its signals and closes from then are forgotten and
+   * every rule warms up again on it.
+   */
+  private rewind(symbol: string, time: number): void {
+    this.bars.dropFrom(symbol, time);
+    let kept = 0;
+    for (const signal of this.recent) if (signal.symbol !== symbol || signal.time < time) this.recent[kept++] = signal;
+    this.recent.length = kept;
+    for (const rule of this.rules.values()) rule.states.delete(symbol);
   }
 
   /** Recent signals, oldest first, the latest `limit` of those matching. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GatewayClient, ruleIdSchema } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
-import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
+import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
 import { bearerVerifier, createService, HttpError, validationFailed, type Caller } from '@tradeyard/service-kit';
 import type { FastifyReply } from 'fastify';
@@ -37,9 +37,11 @@ const signalsQuerySchema = z.object({
   to: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+/** Most values one indicator read answers. */
+export const MAX_INDICATOR_LIMIT = 5_000;
 const rsiQuery = z.object({
   period: z.coerce.number().int().min(2).max(500).default(14),
-  limit: z.coerce.number().int().min(1).max(10_000).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_INDICATOR_LIMIT).default(20),
 });
 const ruleSchema = z.object({
   id: z.string(),
@@ -124,7 +126,7 @@ export interface ScannerDeps {
 }
 
 export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
-  const engine = new ScanEngine(config.SIGNAL_HISTORY);
+  const engine = new ScanEngine(config.SIGNAL_HISTORY, config.INDICATOR_HISTORY_BARS);
   if (config.SCANNER_RULES_FILE) loadRulesFile(config.SCANNER_RULES_FILE, engine);
   else defaultRules.forEach((rule) => engine.setRule(rule));
   const streams = new Set<FastifyReply>();
@@ -251,15 +253,16 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
       request.raw.on('close', () => streams.delete(reply));
     });
 
-    // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner does.
-    const history = { SPX: loadSp500() };
-    app.get('/api/v1/indicators/:symbol/rsi', { config: { auth: 'public' }, schema: { params: z.object({ symbol: z.string() }), querystring: rsiQuery } }, async (request, reply) => {
+    // RSI over the closes this scanner scanned, streaming bar by bar as the live scanner does: only
+    // bars its feed gave it, so the answer is as of the clock of the market it scans.
+    app.get('/api/v1/indicators/:symbol/rsi', { config: { auth: 'public' }, schema: { params: z.object({ symbol: symbolSchema }), querystring: rsiQuery } }, async (request, reply) => {
       const { period, limit } = request.query;
-      const bars = history[request.params.symbol as keyof typeof history];
-      if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}`, details: [] });
+      const { symbol } = request.params;
+      const series = engine.closes(symbol);
+      if (!series) return reply.code(404).send({ error: 'not_found', message: `no bars of ${symbol} scanned yet`, details: [] });
       const rsi = new Rsi(period);
-      const values = bars.map((bar) => ({ date: isoDate(bar.time), value: rsi.update(bar.close) }));
-      return { symbol: request.params.symbol, indicator: `rsi(${period})`, values: values.slice(-limit) };
+      const values = series.closes.map((close, i) => ({ date: isoDate(series.times[i]), value: rsi.update(close) }));
+      return { symbol, indicator: `rsi(${period})`, values: values.slice(-limit) };
     });
   };
   void app.register(routes);

@@ -141,7 +141,8 @@ describe('scanner HTTP API', () => {
     expect(in2008[0].id).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('still serves the RSI series, matching technicalindicators', async () => {
+  it('serves the RSI series of the bars it scanned, matching technicalindicators', async () => {
+    // The previous test fed the whole S&P 500 history to the engine.
     const res = await scanner.app.inject({ method: 'GET', url: '/api/v1/indicators/SPX/rsi?limit=5' });
     const reference = RSI.calculate({ period: 14, values: loadSp500().map((b) => b.close) }).slice(-5);
     // technicalindicators rounds RSI to 2 decimals.

@@ -57,6 +57,9 @@ const gatewayUnavailable = (err: Error): never => {
   throw new HttpError(503, { error: 'unavailable', message: `cannot check the symbols with the gateway: ${err.message}` });
 };
 
+/** Every rule runs on every bar of every scanned symbol: one trader's rules must not slow everyone's scan. */
+export const MAX_RULES_PER_TRADER = 50;
+
 /** Adds or replaces a rule; a bad expression becomes a 400 naming the rule and the column. */
 function applyRule(engine: ScanEngine, rule: { id: string; expression: string; owner: string | null }): RuleStatus {
   try {
@@ -208,6 +211,10 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
       const { body } = request;
       const owner = ownerFor(request.caller);
       if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'body.id', rule: 'must be unique' }] });
+      if (owner !== null && engine.listRules().filter((rule) => rule.owner === owner).length >= MAX_RULES_PER_TRADER) {
+        const rule = `a trader keeps at most ${MAX_RULES_PER_TRADER} rules`;
+        return reply.code(409).send({ error: 'conflict', message: `${owner} has ${MAX_RULES_PER_TRADER} rules; ${rule}: change or delete one`, details: [{ field: 'body', rule }] });
+      }
       return reply.code(201).send(applyRule(engine, { ...body, owner }));
     });
 

@@ -125,4 +125,12 @@ describe('traders keep their own rules; the shared rules are an admin\'s', () =>
     expect((await call('admin', 'DELETE', '/api/v1/rules/golden-cross')).statusCode).toBe(204);
     expect(scanner.engine.getRule('golden-cross')).toBeUndefined();
   });
+
+  it('keeps a trader to 50 rules of their own', async () => {
+    for (let i = 0; i < 50; i++) expect((await call('bob', 'POST', '/api/v1/rules', { id: `bob-${i}`, expression: 'close > 1' })).statusCode).toBe(201);
+    const refused = await call('bob', 'POST', '/api/v1/rules', { id: 'bob-50', expression: 'close > 1' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toEqual({ error: 'conflict', message: 'bob has 50 rules; a trader keeps at most 50 rules: change or delete one', details: [{ field: 'body', rule: 'a trader keeps at most 50 rules' }] });
+    expect((await call('alice', 'POST', '/api/v1/rules', { id: 'alice-2', expression: 'close > 1' })).statusCode).toBe(201);
+  });
 });

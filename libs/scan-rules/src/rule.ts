@@ -77,40 +77,58 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
-const fields: Record<string, (bar: RuleBar) => number> = {
-  open: (b) => b.open,
-  high: (b) => b.high,
-  low: (b) => b.low,
-  close: (b) => b.close,
-  volume: (b) => b.volume,
-};
+/*
+ * Names a rule uses are looked up in Maps, never as properties of plain objects: a rule is data,
+ * so '__proto__', 'constructor' or 'tostring' must be unknown names, not inherited members.
+ */
+const fields = new Map<string, (bar: RuleBar) => number>([
+  ['open', (b) => b.open],
+  ['high', (b) => b.high],
+  ['low', (b) => b.low],
+  ['close', (b) => b.close],
+  ['volume', (b) => b.volume],
+]);
+const close = (b: RuleBar) => b.close;
+
+/** Largest indicator period: windowed indicators hold `period` values per symbol. */
+export const MAX_PERIOD = 1000;
+/** Largest bars-ago offset: `expr[n]` holds n + 1 values per symbol. */
+export const MAX_BARS_AGO = 1000;
+/** Most bars of state one rule may hold per symbol: the sum of its periods and bars-ago offsets. */
+export const MAX_RULE_STATE_BARS = 5000;
 
 const num = (v: number | undefined) => (v === undefined ? NaN : v);
 
 /** A streaming indicator fed by one numeric argument; `read` picks the output after each update. */
+interface Param {
+  name: string;
+  default?: number;
+  /** A window length: a whole number from 1 to MAX_PERIOD, counted in the rule's state. */
+  period?: true;
+}
 interface SeriesIndicator {
-  params: { name: string; default?: number }[];
+  params: Param[];
   create(p: number[]): { update(v: number): number | undefined; read?: () => number | undefined };
 }
-const seriesIndicators: Record<string, SeriesIndicator> = {
-  sma: { params: [{ name: 'period' }], create: ([n]) => new Sma(n) },
-  ema: { params: [{ name: 'period' }], create: ([n]) => new Ema(n) },
-  rsi: { params: [{ name: 'period', default: 14 }], create: ([n]) => new Rsi(n) },
-  highest: { params: [{ name: 'period' }], create: ([n]) => new Highest(n) },
-  lowest: { params: [{ name: 'period' }], create: ([n]) => new Lowest(n) },
-  macd: macdPart((m) => m.line),
-  macd_signal: macdPart((m) => m.signal),
-  macd_hist: macdPart((m) => m.histogram),
-  bb_upper: bollingerPart((b) => b.upper),
-  bb_middle: bollingerPart((b) => b.middle),
-  bb_lower: bollingerPart((b) => b.lower),
-};
+const seriesIndicators = new Map<string, SeriesIndicator>([
+  ['sma', { params: [{ name: 'period', period: true }], create: ([n]) => new Sma(n) }],
+  ['ema', { params: [{ name: 'period', period: true }], create: ([n]) => new Ema(n) }],
+  ['rsi', { params: [{ name: 'period', default: 14, period: true }], create: ([n]) => new Rsi(n) }],
+  ['highest', { params: [{ name: 'period', period: true }], create: ([n]) => new Highest(n) }],
+  ['lowest', { params: [{ name: 'period', period: true }], create: ([n]) => new Lowest(n) }],
+  ['macd', macdPart((m) => m.line)],
+  ['macd_signal', macdPart((m) => m.signal)],
+  ['macd_hist', macdPart((m) => m.histogram)],
+  ['bb_upper', bollingerPart((b) => b.upper)],
+  ['bb_middle', bollingerPart((b) => b.middle)],
+  ['bb_lower', bollingerPart((b) => b.lower)],
+]);
 function macdPart(read: (m: Macd) => number | undefined): SeriesIndicator {
   return {
     params: [
-      { name: 'fast', default: 12 },
-      { name: 'slow', default: 26 },
-      { name: 'signal', default: 9 },
+      { name: 'fast', default: 12, period: true },
+      { name: 'slow', default: 26, period: true },
+      { name: 'signal', default: 9, period: true },
     ],
     create: ([f, s, g]) => {
       const m = new Macd(f, s, g);
@@ -121,7 +139,7 @@ function macdPart(read: (m: Macd) => number | undefined): SeriesIndicator {
 function bollingerPart(read: (b: Bollinger) => number | undefined): SeriesIndicator {
   return {
     params: [
-      { name: 'period', default: 20 },
+      { name: 'period', default: 20, period: true },
       { name: 'multiplier', default: 2 },
     ],
     create: ([n, k]) => {
@@ -131,25 +149,33 @@ function bollingerPart(read: (b: Bollinger) => number | undefined): SeriesIndica
   };
 }
 /** Indicators of the whole bar rather than of one series. */
-const barIndicators: Record<string, { params: { name: string; default?: number }[]; create(p: number[]): (bar: RuleBar) => number }> = {
-  atr: {
-    params: [{ name: 'period', default: 14 }],
-    create: ([n]) => {
-      const atr = new Atr(n);
-      return (b) => num(atr.update(b.high, b.low, b.close));
+const barIndicators = new Map<string, { params: Param[]; create(p: number[]): (bar: RuleBar) => number }>([
+  [
+    'atr',
+    {
+      params: [{ name: 'period', default: 14, period: true }],
+      create: ([n]) => {
+        const atr = new Atr(n);
+        return (b) => num(atr.update(b.high, b.low, b.close));
+      },
     },
-  },
-  vwap: {
-    params: [],
-    create: () => {
-      const vwap = new Vwap();
-      return (b) => num(vwap.update(b.high, b.low, b.close, b.volume));
+  ],
+  [
+    'vwap',
+    {
+      params: [],
+      create: () => {
+        const vwap = new Vwap();
+        return (b) => num(vwap.update(b.high, b.low, b.close, b.volume));
+      },
     },
-  },
-};
+  ],
+]);
 
 class Parser {
   private pos = 0;
+  /** Bars of state the rule holds per symbol so far (periods and bars-ago offsets). */
+  private stateBars = 0;
   constructor(private readonly tokens: Token[]) {}
 
   private get peek() {
@@ -174,6 +200,8 @@ class Parser {
     const node = this.or();
     if (this.peek.type !== 'end') throw new RuleSyntaxError(this.peek.column, `expected an operator or end of rule, found ${describe(this.peek)}`);
     if (node.kind !== 'condition') throw new RuleSyntaxError(1, 'expected a condition (a comparison such as rsi(14) < 30), found a number');
+    if (this.stateBars > MAX_RULE_STATE_BARS)
+      throw new RuleSyntaxError(1, `the rule keeps ${this.stateBars} bars of state per symbol (the sum of its periods and bars-ago offsets); at most ${MAX_RULE_STATE_BARS}`);
     return node;
   }
 
@@ -212,12 +240,12 @@ class Parser {
   private comparison(): Node {
     const left = this.additive();
     const op = this.peek;
-    if (op.type === 'op' && ['<', '<=', '>', '>=', '==', '!='].includes(op.text)) {
+    const compare = op.type === 'op' ? comparators.get(op.text) : undefined;
+    if (compare) {
       this.take();
       const right = this.additive();
       requireKind(left, 'number', op.column, `'${op.text}'`);
       requireKind(right, 'number', op.column, `'${op.text}'`);
-      const compare = comparators[op.text];
       return {
         kind: 'condition',
         text: `${left.text} ${op.text} ${right.text}`,
@@ -271,7 +299,7 @@ class Parser {
     let node = this.primary();
     while (this.peek.type === 'op' && this.peek.text === '[') {
       const open = this.take();
-      const barsAgo = this.integer('a whole number of bars ago inside [ ]');
+      const barsAgo = this.bounded(0, MAX_BARS_AGO, 'a whole number of bars ago inside [ ]', `a bars-ago offset from 0 to ${MAX_BARS_AGO}`);
       this.expect(']', `after the bars-ago offset opened at column ${open.column}`);
       requireKind(node, 'number', open.column, '[ ]');
       // Named, so a signal reports the value it compared against (e.g. highest(high, 20)[1]).
@@ -294,7 +322,7 @@ class Parser {
     }
     if (t.type === 'name') {
       this.take();
-      const field = fields[t.text];
+      const field = fields.get(t.text);
       if (field) return { kind: 'number', text: t.text, build: () => field };
       if (this.peek.type !== 'op' || this.peek.text !== '(')
         throw new RuleSyntaxError(t.column, `unknown name '${t.text}': expected open, high, low, close, volume or a function call`);
@@ -302,15 +330,20 @@ class Parser {
     }
     throw new RuleSyntaxError(t.column, `expected a number, a bar field or a function call, found ${describe(t)}`);
   }
-  private integer(what: string): number {
+  /** A whole number within [min, max], added to the rule's state bars; `what` when it is not a number, `range` when out of bounds. */
+  private bounded(min: number, max: number, what: string, range: string): number {
     const t = this.peek;
-    if (t.type !== 'number' || !/^\d+$/.test(t.text)) throw new RuleSyntaxError(t.column, `expected ${what}, found ${describe(t)}`);
+    if (t.type !== 'number') throw new RuleSyntaxError(t.column, `expected ${what}, found ${describe(t)}`);
+    const value = Number(t.text);
+    if (!/^\d+$/.test(t.text) || value < min || value > max) throw new RuleSyntaxError(t.column, `expected ${range}, found ${describe(t)}`);
     this.take();
-    return Number(t.text);
+    this.stateBars += value;
+    return value;
   }
-  private constant(fn: string, param: string): number {
+  private constant(fn: string, param: Param): number {
+    if (param.period) return this.bounded(1, MAX_PERIOD, `a number for ${param.name} of ${fn}`, `the ${param.name} of ${fn} as a whole number from 1 to ${MAX_PERIOD}`);
     const t = this.peek;
-    if (t.type !== 'number') throw new RuleSyntaxError(t.column, `expected a number for ${param} of ${fn}, found ${describe(t)}`);
+    if (t.type !== 'number') throw new RuleSyntaxError(t.column, `expected a number for ${param.name} of ${fn}, found ${describe(t)}`);
     this.take();
     return Number(t.text);
   }
@@ -327,12 +360,13 @@ class Parser {
       requireKind(b, 'number', name.column, fn);
       return crossing(fn, a, b);
     }
-    const series = seriesIndicators[fn];
-    const whole = barIndicators[fn];
-    if (!series && !whole) throw new RuleSyntaxError(name.column, `unknown function '${fn}'`);
+    const series = seriesIndicators.get(fn);
+    const whole = barIndicators.get(fn);
+    const indicator = series ?? whole;
+    if (!indicator) throw new RuleSyntaxError(name.column, `unknown function '${fn}'`);
     // A series indicator's first argument is the series (default close), then its constant parameters.
-    let source: Node = { kind: 'number', text: 'close', build: () => fields.close };
-    const params = (series ?? whole).params;
+    let source: Node = { kind: 'number', text: 'close', build: () => close };
+    const params = indicator.params;
     const values: number[] = [];
     const next = this.tokens[this.pos + 1];
     const startsWithParameter =
@@ -348,34 +382,35 @@ class Parser {
     for (const param of params) {
       if (this.peek.type === 'op' && this.peek.text === ')') {
         if (param.default === undefined) throw new RuleSyntaxError(this.peek.column, `expected the ${param.name} of ${fn}, found ')'`);
+        if (param.period) this.stateBars += param.default;
         values.push(param.default);
         continue;
       }
       if (values.length > 0) this.expect(',', `after arguments of ${fn}`);
-      values.push(this.constant(fn, param.name));
+      values.push(this.constant(fn, param));
     }
     closeArgs();
     try {
-      (series ?? whole).create(values);
+      indicator.create(values);
     } catch (error) {
       throw new RuleSyntaxError(name.column, `bad arguments of ${fn}: ${(error as Error).message}`);
     }
     const text = `${fn}(${series && source.text !== 'close' ? `${source.text}, ` : ''}${values.join(', ')})`;
-    if (whole) return named(text, () => whole.create(values));
+    if (!series) return named(text, () => indicator.create(values) as Evaluate);
     return named(text, (v) => {
       const feed = source.build(v);
-      const indicator = series.create(values);
-      const read = indicator.read;
+      const instance = series.create(values);
+      const read = instance.read;
       return read
         ? (b) => {
             const x = feed(b);
-            if (x === x) indicator.update(x);
+            if (x === x) instance.update(x);
             return num(read());
           }
         : (b) => {
             const x = feed(b);
             // An undefined input (the source still warming up) is skipped, not fed as a value.
-            return x === x ? num(indicator.update(x)) : num((indicator as { value?: number }).value);
+            return x === x ? num(instance.update(x)) : num((instance as { value?: number }).value);
           };
     });
   }
@@ -390,14 +425,14 @@ function requireKind(node: Node, kind: Kind, column: number, where: string) {
     throw new RuleSyntaxError(column, `expected ${kind === 'number' ? 'a number' : 'a condition'} for ${where}, found ${node.kind === 'number' ? 'a number' : 'a condition'} '${node.text}'`);
 }
 
-const comparators: Record<string, (x: number, y: number) => boolean> = {
-  '<': (x, y) => x < y,
-  '<=': (x, y) => x <= y,
-  '>': (x, y) => x > y,
-  '>=': (x, y) => x >= y,
-  '==': (x, y) => x === y,
-  '!=': (x, y) => x !== y,
-};
+const comparators = new Map<string, (x: number, y: number) => boolean>([
+  ['<', (x, y) => x < y],
+  ['<=', (x, y) => x <= y],
+  ['>', (x, y) => x > y],
+  ['>=', (x, y) => x >= y],
+  ['==', (x, y) => x === y],
+  ['!=', (x, y) => x !== y],
+]);
 
 function logical(op: 'and' | 'or', left: Node, right: Node, column: number): Node {
   requireKind(left, 'condition', column, op);

@@ -25,6 +25,13 @@ export const scannerConfigSchema = z.object({
   SYNTHETIC_SYMBOLS: z.coerce.number().int().min(1).max(10_000).default(50).describe('How many symbols the synthetic replay generates'),
   SYNTHETIC_SEED: z.coerce.number().int().default(1).describe('Seed of the synthetic replay: same seed, same bars'),
   SIGNAL_HISTORY: z.coerce.number().int().min(100).max(1_000_000).default(10_000).describe('How many recent signals the scanner keeps for GET /api/v1/signals'),
+  INDICATOR_HISTORY_BARS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(100_000)
+    .default(5_000)
+    .describe('How many recent closes of each scanned symbol the scanner keeps for GET /api/v1/indicators (computed from the bars it scanned, as of its market clock)'),
   SIGNAL_POST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8).describe('Attempts to post one signal to the gateway before giving up'),
   DATA_DIR: z.string().min(1).optional().describe('Folder for state kept across restarts (signals not yet posted to the gateway); unset: kept in memory only'),
   SCANNER_LOCKSTEP: z

@@ -15,8 +15,8 @@ export interface ScanHit {
  * Throws RuleSyntaxError for a bad expression before reading any bar.
  */
 export async function scanHistory(provider: MarketDataProvider, rules: RuleDefinition[]): Promise<ScanHit[]> {
-  // Signals go to the listener below as they fire; the engine keeps none of its own.
-  const engine = new ScanEngine(0);
+  // Signals go to the listener below as they fire; the engine keeps none of its own, nor closes.
+  const engine = new ScanEngine(0, 0);
   for (const rule of rules) engine.setRule(rule);
   const hits: ScanHit[] = [];
   engine.onSignal((signal) => hits.push({ symbol: signal.symbol, time: isoDate(signal.time), rule: signal.rule, close: signal.close }));

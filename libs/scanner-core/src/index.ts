@@ -3,4 +3,5 @@ export * from './engine';
 export * from './feeds';
 export * from './history';
 export * from './poster';
+export * from './recent-bars';
 export * from './service';

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { GatewayClient, ruleIdSchema } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
-import { isoDate, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
+import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
-import { bearerVerifier, createService, HttpError, validationFailed } from '@tradeyard/service-kit';
+import { bearerVerifier, createService, HttpError, validationFailed, type Caller } from '@tradeyard/service-kit';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
 import type { ScannerConfig } from './config';
-import { ScanEngine } from './engine';
+import { ScanEngine, type RuleStatus } from './engine';
 import { GatewayFeed, ReplayFeed, replayProvider, type Feed } from './feeds';
 import { SignalPoster } from './poster';
 import { join } from 'node:path';
@@ -37,11 +37,19 @@ const signalsQuerySchema = z.object({
   to: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+/** Most values one indicator read answers. */
+export const MAX_INDICATOR_LIMIT = 5_000;
 const rsiQuery = z.object({
   period: z.coerce.number().int().min(2).max(500).default(14),
-  limit: z.coerce.number().int().min(1).max(10_000).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_INDICATOR_LIMIT).default(20),
 });
-const ruleSchema = z.object({ id: z.string(), expression: z.string() });
+const ruleSchema = z.object({
+  id: z.string(),
+  expression: z.string(),
+  owner: z.string().nullable().describe('The trader who made the rule; null: a shared rule (starter, SCANNER_RULES_FILE, made by an admin or the service token), changed only by an admin'),
+  status: z.enum(['active', 'disabled']).describe('disabled: the rule threw on a bar and is no longer evaluated until it is changed'),
+  disabled: z.object({ error: z.string(), at: z.string(), symbol: z.string(), barTime: z.number() }).optional().describe('Why and when it was disabled'),
+});
 const ruleIdParams = z.object({ id: z.string() });
 const errorSchema = z.object({ error: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), rule: z.string() })).optional() });
 
@@ -49,14 +57,39 @@ const gatewayUnavailable = (err: Error): never => {
   throw new HttpError(503, { error: 'unavailable', message: `cannot check the symbols with the gateway: ${err.message}` });
 };
 
-/** Adds or replaces a rule; a bad expression becomes a 400 naming the column. */
-function applyRule(engine: ScanEngine, rule: { id: string; expression: string }): void {
+/** Every rule runs on every bar of every scanned symbol: one trader's rules must not slow everyone's scan. */
+export const MAX_RULES_PER_TRADER = 50;
+
+/** Adds or replaces a rule; a bad expression becomes a 400 naming the rule and the column. */
+function applyRule(engine: ScanEngine, rule: { id: string; expression: string; owner: string | null }): RuleStatus {
   try {
     engine.setRule(rule);
   } catch (error) {
     if (!(error instanceof RuleSyntaxError)) throw error;
-    throw new HttpError(400, { error: 'bad_rule', message: `expression ${error.message}`, details: [{ field: 'body.expression', rule: error.message }] });
+    throw new HttpError(400, { error: 'bad_rule', message: `rule ${rule.id}: expression ${error.message}`, details: [{ field: 'body.expression', rule: error.message }] });
   }
+  return engine.getRule(rule.id)!;
+}
+
+/** Who owns the rules `caller` makes: a trader's username; null (shared) for an admin or the service token. */
+function ownerFor(caller: Caller | undefined): string | null {
+  if (caller?.role === 'admin') return null;
+  if (typeof caller?.username !== 'string') throw new HttpError(403, { error: 'forbidden', message: 'this token names no user to own the rule (a gateway login token does)' });
+  return caller.username;
+}
+
+/** Admins change any rule; a trader only their own (403 naming whose it is: GET /api/v1/rules shows owners anyway). */
+function checkMayChange(caller: Caller | undefined, rule: RuleStatus): void {
+  if (caller?.role === 'admin' || (rule.owner !== null && rule.owner === caller?.username)) return;
+  const whose = rule.owner === null ? 'is a shared rule: changing it needs role admin' : `belongs to ${rule.owner}: only its owner or an admin may change it`;
+  throw new HttpError(403, { error: 'forbidden', message: `rule ${rule.id} ${whose}` });
+}
+
+/** The rule `id`, or a 404. */
+function existingRule(engine: ScanEngine, id: string): RuleStatus {
+  const rule = engine.getRule(id);
+  if (!rule) throw new HttpError(404, { error: 'not_found', message: `no rule ${id}`, details: [] });
+  return rule;
 }
 
 /** The starter rules a scanner runs when no SCANNER_RULES_FILE is given, so a fresh start shows signals. */
@@ -96,7 +129,7 @@ export interface ScannerDeps {
 }
 
 export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
-  const engine = new ScanEngine(config.SIGNAL_HISTORY);
+  const engine = new ScanEngine(config.SIGNAL_HISTORY, config.INDICATOR_HISTORY_BARS);
   if (config.SCANNER_RULES_FILE) loadRulesFile(config.SCANNER_RULES_FILE, engine);
   else defaultRules.forEach((rule) => engine.setRule(rule));
   const streams = new Set<FastifyReply>();
@@ -116,6 +149,17 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
 
   const barsSeen = new Counter({ name: 'scanner_bars_total', help: 'Bars scanned', registers: [metrics.registry] });
   const signalsFired = new Counter({ name: 'scanner_signals_total', help: 'Signals fired', registers: [metrics.registry] });
+  new Gauge({
+    name: 'scanner_rules_disabled',
+    help: 'Rules disabled because they threw on a bar',
+    registers: [metrics.registry],
+    collect() {
+      this.set(engine.listRules().filter((rule) => rule.status === 'disabled').length);
+    },
+  });
+  // A rule that throws is one rule's fault, not the scanner's: /ready stays up (one trader's rule
+  // must not take the scanner out of service); the rule's status, this log line and the gauge report it.
+  engine.onRuleDisabled((rule) => log.error({ rule: rule.id, owner: rule.owner, ...rule.disabled }, 'scan rule threw on a bar and was disabled'));
 
   const gateway = config.GATEWAY_URL && config.SERVICE_TOKEN ? new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN }) : undefined;
   const poster =
@@ -159,27 +203,31 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   });
 
   // Reads are public (the design's scanner serves its rules and signals to anyone who can reach it);
-  // changing rules needs a trader.
+  // a trader makes rules of their own; shared rules are an admin's.
   const routes: FastifyPluginAsyncZod = async (app) => {
     app.get('/api/v1/rules', { config: { auth: 'public' }, schema: { response: { 200: z.array(ruleSchema) } } }, async () => engine.listRules());
 
     app.post('/api/v1/rules', { config: { auth: 'trader' }, schema: { body: createRuleSchema, response: { 201: ruleSchema, 409: errorSchema } } }, async (request, reply) => {
       const { body } = request;
+      const owner = ownerFor(request.caller);
       if (engine.getRule(body.id)) return reply.code(409).send({ error: 'conflict', message: `rule ${body.id} already exists`, details: [{ field: 'body.id', rule: 'must be unique' }] });
-      applyRule(engine, body);
-      return reply.code(201).send(body);
+      if (owner !== null && engine.listRules().filter((rule) => rule.owner === owner).length >= MAX_RULES_PER_TRADER) {
+        const rule = `a trader keeps at most ${MAX_RULES_PER_TRADER} rules`;
+        return reply.code(409).send({ error: 'conflict', message: `${owner} has ${MAX_RULES_PER_TRADER} rules; ${rule}: change or delete one`, details: [{ field: 'body', rule }] });
+      }
+      return reply.code(201).send(applyRule(engine, { ...body, owner }));
     });
 
-    app.put('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams, body: updateRuleSchema, response: { 200: ruleSchema, 404: errorSchema } } }, async (request, reply) => {
-      if (!engine.getRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
-      const rule = { id: request.params.id, expression: request.body.expression };
-      applyRule(engine, rule);
-      return rule;
+    app.put('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams, body: updateRuleSchema, response: { 200: ruleSchema, 403: errorSchema, 404: errorSchema } } }, async (request) => {
+      const rule = existingRule(engine, request.params.id);
+      checkMayChange(request.caller, rule);
+      return applyRule(engine, { id: rule.id, expression: request.body.expression, owner: rule.owner });
     });
 
-    app.delete('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams } }, async (request, reply) => {
-      if (!engine.deleteRule(request.params.id)) return reply.code(404).send({ error: 'not_found', message: `no rule ${request.params.id}`, details: [] });
-      return reply.code(204).send();
+    app.delete('/api/v1/rules/:id', { config: { auth: 'trader' }, schema: { params: ruleIdParams, response: { 204: z.null().describe('Deleted'), 403: errorSchema, 404: errorSchema } } }, async (request, reply) => {
+      checkMayChange(request.caller, existingRule(engine, request.params.id));
+      engine.deleteRule(request.params.id);
+      return reply.code(204).send(null);
     });
 
     const watchlistView = () => {
@@ -212,15 +260,16 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
       request.raw.on('close', () => streams.delete(reply));
     });
 
-    // RSI over the bundled S&P 500 history, streaming bar by bar as the live scanner does.
-    const history = { SPX: loadSp500() };
-    app.get('/api/v1/indicators/:symbol/rsi', { config: { auth: 'public' }, schema: { params: z.object({ symbol: z.string() }), querystring: rsiQuery } }, async (request, reply) => {
+    // RSI over the closes this scanner scanned, streaming bar by bar as the live scanner does: only
+    // bars its feed gave it, so the answer is as of the clock of the market it scans.
+    app.get('/api/v1/indicators/:symbol/rsi', { config: { auth: 'public' }, schema: { params: z.object({ symbol: symbolSchema }), querystring: rsiQuery } }, async (request, reply) => {
       const { period, limit } = request.query;
-      const bars = history[request.params.symbol as keyof typeof history];
-      if (!bars) return reply.code(404).send({ error: 'not_found', message: `unknown symbol ${request.params.symbol}`, details: [] });
+      const { symbol } = request.params;
+      const series = engine.closes(symbol);
+      if (!series) return reply.code(404).send({ error: 'not_found', message: `no bars of ${symbol} scanned yet`, details: [] });
       const rsi = new Rsi(period);
-      const values = bars.map((bar) => ({ date: isoDate(bar.time), value: rsi.update(bar.close) }));
-      return { symbol: request.params.symbol, indicator: `rsi(${period})`, values: values.slice(-limit) };
+      const values = series.closes.map((close, i) => ({ date: isoDate(series.times[i]), value: rsi.update(close) }));
+      return { symbol, indicator: `rsi(${period})`, values: values.slice(-limit) };
     });
   };
   void app.register(routes);

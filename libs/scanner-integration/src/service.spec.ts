@@ -94,12 +94,12 @@ describe('scanner HTTP API', () => {
   });
 
   it('loads rules from SCANNER_RULES_FILE and manages them over HTTP', async () => {
-    expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toEqual([{ id: 'oversold', expression: 'rsi(14) < 30' }]);
+    expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toEqual([{ id: 'oversold', expression: 'rsi(14) < 30', owner: null, status: 'active' }]);
     const created = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'golden', expression: 'cross_above(sma(close, 50), sma(close, 200))' } });
     expect(created.statusCode).toBe(201);
     expect((await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'golden', expression: 'close > 1' } })).statusCode).toBe(409);
     const updated = await scanner.app.inject({ method: 'PUT', headers: writer, url: '/api/v1/rules/golden', payload: { expression: 'close > highest(high, 20)[1]' } });
-    expect(updated.json()).toEqual({ id: 'golden', expression: 'close > highest(high, 20)[1]' });
+    expect(updated.json()).toEqual({ id: 'golden', expression: 'close > highest(high, 20)[1]', owner: null, status: 'active' });
     expect((await scanner.app.inject({ method: 'DELETE', headers: writer, url: '/api/v1/rules/golden' })).statusCode).toBe(204);
     expect((await scanner.app.inject({ method: 'DELETE', headers: writer, url: '/api/v1/rules/golden' })).statusCode).toBe(404);
     expect((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json()).toHaveLength(1);
@@ -110,7 +110,7 @@ describe('scanner HTTP API', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       error: 'bad_rule',
-      message: "expression column 15: expected ')' after arguments of sma, found '>'",
+      message: "rule broken: expression column 15: expected ')' after arguments of sma, found '>'",
       details: [{ field: 'body.expression', rule: "column 15: expected ')' after arguments of sma, found '>'" }],
     });
     const badId = await scanner.app.inject({ method: 'POST', headers: writer, url: '/api/v1/rules', payload: { id: 'Bad Id', expression: 'close > 1' } });
@@ -141,7 +141,8 @@ describe('scanner HTTP API', () => {
     expect(in2008[0].id).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('still serves the RSI series, matching technicalindicators', async () => {
+  it('serves the RSI series of the bars it scanned, matching technicalindicators', async () => {
+    // The previous test fed the whole S&P 500 history to the engine.
     const res = await scanner.app.inject({ method: 'GET', url: '/api/v1/indicators/SPX/rsi?limit=5' });
     const reference = RSI.calculate({ period: 14, values: loadSp500().map((b) => b.close) }).slice(-5);
     // technicalindicators rounds RSI to 2 decimals.

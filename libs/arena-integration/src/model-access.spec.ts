@@ -3,8 +3,8 @@
 // before any model call; a loopback model API with an allowed key variable still serves a run.
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { registerArenaRoutes } from '@tradeyard/arena';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { PLATFORM_SECRET_VARS, registerArenaRoutes, runArenaCommand } from '@tradeyard/arena';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mcpToken, modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
@@ -20,6 +20,7 @@ let harness: ArenaHarness;
 let dir: string;
 let service: ReturnType<typeof createService>;
 let arena: ReturnType<typeof registerArenaRoutes>;
+let serviceConfig: Parameters<typeof registerArenaRoutes>[1];
 /** The authorization headers a listener of the caller's received. */
 const received: string[] = [];
 let listener: Awaited<ReturnType<typeof startModelApi>>;
@@ -33,7 +34,8 @@ beforeAll(async () => {
   listener = await startModelApi((body) => modelReply(body, 1), (headers) => received.push(headers.authorization ?? '(none)'));
   service = createService({ name: 'arena-access-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken }) });
   const { gateway } = harness;
-  arena = registerArenaRoutes(service.app, { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: harness.mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: dir }, log);
+  serviceConfig = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: harness.mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: dir };
+  arena = registerArenaRoutes(service.app, serviceConfig, log);
 }, 120_000);
 afterAll(async () => {
   await arena.stopAll();
@@ -69,6 +71,22 @@ describe('arena model access', () => {
       expect(refused.statusCode).toBe(400);
       expect(refused.json()).toMatchObject({ details: [{ field: 'body.agents.0.baseUrl', rule: "must not be an address of the platform's own services (gateway, MCP tools, trading agent)" }] });
     }
+  });
+
+  it('exits 2 with one line when the command line is given such a config, and only the operator list is allowed once set', async () => {
+    const file = join(dir, 'secret.json');
+    writeFileSync(file, JSON.stringify(body({ apiKeyVar: 'JWT_SECRET' })));
+    const out: string[] = [];
+    const io = (config: typeof serviceConfig) => ({ stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => out.push(t) }, config, log });
+    expect(await runArenaCommand([`--config=${file}`], io(serviceConfig))).toBe(2);
+    expect(out.join('')).toBe(`${file}: agents.0.apiKeyVar: must not name a platform secret (${PLATFORM_SECRET_VARS.join(', ')})\n`);
+    out.length = 0;
+    writeFileSync(file, JSON.stringify(body({})));
+    expect(await runArenaCommand([`--config=${file}`], io({ ...serviceConfig, ARENA_API_KEY_VARS: ['OPENAI_API_KEY'], ARENA_MODEL_HOSTS: ['api.openai.com'] }))).toBe(2);
+    expect(out.join('')).toBe(
+      `${file}: agents.0.apiKeyVar: must be one of the operator's ARENA_API_KEY_VARS: OPENAI_API_KEY; agents.0.baseUrl: must be on a host of the operator's ARENA_MODEL_HOSTS: api.openai.com\n`,
+    );
+    expect(received).toEqual([]);
   });
 
   it('runs an LLM agent on a loopback model API with an allowed key variable', async () => {

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { apiKeyVarRefusal, baseUrlRefusal, type ModelAccessPolicy } from './model-access';
+import { arenaServiceConfigShape, modelAccessPolicy } from './service';
 
 const platform: ModelAccessPolicy = { platformUrls: ['http://127.0.0.1:8080', 'http://127.0.0.1:8000/mcp', 'http://127.0.0.1:8082'] };
 
@@ -37,5 +39,16 @@ describe('model access policy', () => {
     expect(baseUrlRefusal('http://ollama:11434/v1', listed)).toBeUndefined();
     expect(baseUrlRefusal('http://ollama:8080/v1', listed)).toBe("must be on a host of the operator's ARENA_MODEL_HOSTS: api.openai.com, ollama:11434");
     expect(baseUrlRefusal('https://evil.example/v1', listed)).toMatch(/^must be on a host of the operator's ARENA_MODEL_HOSTS/);
+  });
+
+  it('reads the operator variables at start-up, refusing a platform secret in the allow-list', () => {
+    const schema = z.object(arenaServiceConfigShape);
+    const parsed = schema.parse({ ARENA_API_KEY_VARS: ' OPENAI_API_KEY, MODEL_TOKEN ,', ARENA_MODEL_HOSTS: 'api.openai.com,[::1]:9000' });
+    expect(modelAccessPolicy({ ...parsed, MCP_URL: 'http://127.0.0.1:8000/mcp', DATA_DIR: 'data', PORT: 8082 })).toEqual({
+      apiKeyVars: ['OPENAI_API_KEY', 'MODEL_TOKEN'], modelHosts: ['api.openai.com', '[::1]:9000'],
+      platformUrls: ['http://127.0.0.1:8080', 'http://127.0.0.1:8000/mcp', 'http://127.0.0.1:8082'],
+    });
+    expect(schema.safeParse({ ARENA_API_KEY_VARS: 'OPENAI_API_KEY,JWT_SECRET' }).error?.issues[0].message).toBe('must not name a platform secret: JWT_SECRET');
+    expect(schema.safeParse({ ARENA_MODEL_HOSTS: 'api.openai.com/v1' }).error?.issues[0].message).toBe('must be comma-separated host or host:port entries; bad: api.openai.com/v1');
   });
 });

@@ -75,7 +75,11 @@ export function apiKeyVarRefusal(name: string, policy: ModelAccessPolicy): strin
   return name.endsWith('_API_KEY') ? undefined : 'must end in _API_KEY (the operator may allow other names with ARENA_API_KEY_VARS)';
 }
 
-/** Why a baseUrl is refused, or undefined when the policy allows it. */
+/**
+ * Why a baseUrl is refused, or undefined when the policy allows it. Hosts are compared as the URL
+ * writes them, never resolved: a public name whose DNS answers a private address passes the
+ * default, so an operator who must close that lists the model hosts in ARENA_MODEL_HOSTS.
+ */
 export function baseUrlRefusal(baseUrl: string, policy: ModelAccessPolicy): string | undefined {
   const address = addressOf(baseUrl);
   if (policy.platformUrls.some((url) => sameListener(addressOf(url), address))) return 'must not be an address of the platform\'s own services (gateway, MCP tools, trading agent)';

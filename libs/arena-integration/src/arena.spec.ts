@@ -35,15 +35,15 @@ const configFor = (modelBase: string, overrides: Partial<ArenaConfigInput> = {})
   market: { symbols: ['SPX'], from: day(100), to: day(124) },
   startingCash: 100_000,
   agents: [
-    { kind: 'llm', name: 'llm-a', baseUrl: modelBase, model: 'model-a', apiKeyVar: 'ARENA_KEY_A', maxSteps: 4, pricePerMillionTokens: 2 },
-    { kind: 'llm', name: 'llm-b', baseUrl: modelBase, model: 'model-b', apiKeyVar: 'ARENA_KEY_B', maxSteps: 4 },
+    { kind: 'llm', name: 'llm-a', baseUrl: modelBase, model: 'model-a', apiKeyVar: 'ARENA_A_API_KEY', maxSteps: 4, pricePerMillionTokens: 2 },
+    { kind: 'llm', name: 'llm-b', baseUrl: modelBase, model: 'model-b', apiKeyVar: 'ARENA_B_API_KEY', maxSteps: 4 },
     { kind: 'rule', name: 'sma', strategy: { name: 'sma-cross', fast: 3, slow: 8 } },
     { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } },
     { kind: 'rule', name: 'rsi', strategy: { name: 'rsi-reversion', period: 5, buyBelow: 40, sellAbove: 60 } },
   ],
   ...overrides,
 });
-const env = { ARENA_KEY_A: 'sk-a', ARENA_KEY_B: 'sk-b' };
+const env = { ARENA_A_API_KEY: 'sk-a', ARENA_B_API_KEY: 'sk-b' };
 const ordersOf = async (accountId: string) =>
   (await gateway.gateway.db.query<{ symbol: string; side: string; quantity: string; status: string }>('SELECT symbol, side, quantity, status FROM orders WHERE account_id = $1 ORDER BY created_at, id', [accountId])).map((o) => ({ ...o, quantity: Number(o.quantity) }));
 

@@ -62,9 +62,9 @@ describe('arena orders and live runs', () => {
     const out = join(dir, 'resting');
     const config = parseArenaConfig({
       name: 'resting', costs: { feeBps: 10 }, market: { symbols: ['SPX'], from: day(SEPT_2008), to: day(SEPT_2008 + 24) },
-      agents: [{ kind: 'llm', name: 'llm', baseUrl: model.base, model: 'm', apiKeyVar: 'KEY', maxSteps: 4 }],
+      agents: [{ kind: 'llm', name: 'llm', baseUrl: model.base, model: 'm', apiKeyVar: 'MODEL_API_KEY', maxSteps: 4 }],
     });
-    const run = startArenaRun({ config, outDir: out, mcpUrl: harness.mcpUrl, admin, env: { KEY: 'sk' }, log });
+    const run = startArenaRun({ config, outDir: out, mcpUrl: harness.mcpUrl, admin, env: { MODEL_API_KEY: 'sk' }, log });
     const board = await run.done;
     await model.close();
     expect(board.status).toBe('finished');

@@ -35,7 +35,7 @@ const config = (modelBase: string, overrides: Partial<ArenaConfigInput> = {}): A
   market: { symbols: ['SPX'], from: day(100), to: day(129) },
   probe: { symbol: 'SPX' },
   agents: [
-    { kind: 'llm', name: 'llm', baseUrl: modelBase, model: 'model-a', apiKeyVar: 'ARENA_KEY', maxSteps: 4 },
+    { kind: 'llm', name: 'llm', baseUrl: modelBase, model: 'model-a', apiKeyVar: 'ARENA_API_KEY', maxSteps: 4 },
     { kind: 'rule', name: 'sma', strategy: { name: 'sma-cross', fast: 3, slow: 8 } },
     { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } },
   ],
@@ -61,7 +61,7 @@ describe('memorization probe run', () => {
   it('runs each agent on the real, the disguised and the synthetic series, writes the gap table, and replays exactly', async () => {
     const model = await startModelApi((body) => modelReply(body, 3));
     const out = join(dir, 'run');
-    const run = startArena({ config: parseArenaConfig(config(model.base)), outDir: out, mcpUrl: harness.mcpUrl, admin, env: { ARENA_KEY: 'sk' }, log });
+    const run = startArena({ config: parseArenaConfig(config(model.base)), outDir: out, mcpUrl: harness.mcpUrl, admin, env: { ARENA_API_KEY: 'sk' }, log });
     const board = await run.done;
     await model.close();
 

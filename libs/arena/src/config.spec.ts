@@ -1,4 +1,4 @@
-import { ArenaConfigError, parseArenaConfig, parseArenaConfigText } from './config';
+import { ArenaConfigError, parseArenaConfig, parseArenaConfigText, readModelApiKeys } from './config';
 
 const valid = {
   name: 'demo',
@@ -46,5 +46,25 @@ describe('arena config', () => {
 
   it('says when the file is not JSON', () => {
     expect(() => parseArenaConfigText('{nope')).toThrow(/^\(config\): must be JSON: /);
+  });
+
+  describe('against the operator policy', () => {
+    const policy = { platformUrls: ['http://127.0.0.1:8080'] };
+    const llm = (overrides: object) => ({ ...valid, agents: [valid.agents[0], { ...valid.agents[1], ...overrides }] });
+
+    it('refuses an apiKeyVar naming a platform secret and a baseUrl of the platform, by key path', () => {
+      expect(errorOf(llm({ apiKeyVar: 'JWT_SECRET' }))).toBe('accepted'); // the structure alone is fine
+      expect(() => parseArenaConfig(llm({ apiKeyVar: 'JWT_SECRET', baseUrl: 'http://localhost:8080/v1' }), policy)).toThrow(
+        "agents.1.apiKeyVar: must not name a platform secret (JWT_SECRET, ADMIN_PASSWORD, SERVICE_TOKEN, MCP_AUTH_TOKEN, DATABASE_URL, REDIS_URL, ALPHAVANTAGE_API_KEY); agents.1.baseUrl: must not be an address of the platform's own services (gateway, MCP tools, trading agent)",
+      );
+      expect(parseArenaConfig(valid, policy).agents).toHaveLength(2);
+    });
+
+    it('reads a key only for an allowed variable and endpoint', () => {
+      const env = { JWT_SECRET: 'platform-secret', OPENAI_API_KEY: 'sk-model' };
+      expect(() => readModelApiKeys(parseArenaConfig(llm({ apiKeyVar: 'JWT_SECRET' })), policy, env)).toThrow(/^agents\.1\.apiKeyVar: must not name a platform secret/);
+      expect(() => readModelApiKeys(parseArenaConfig(llm({ apiKeyVar: 'OTHER_API_KEY' })), policy, env)).toThrow('agents.1.apiKeyVar: environment variable OTHER_API_KEY is not set');
+      expect(readModelApiKeys(parseArenaConfig(valid), policy, env)).toEqual(new Map([['gpt', 'sk-model']]));
+    });
   });
 });

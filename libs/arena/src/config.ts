@@ -2,6 +2,7 @@ import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
 import { strategySpecSchema } from '@tradeyard/strategies';
 import { z } from 'zod';
+import { apiKeyVarRefusal, baseUrlRefusal, type ModelAccessPolicy } from './model-access';
 
 /** Agent names become part of account ids and file keys: the shape arenaAccountIdSchema allows. */
 const agentNameSchema = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'must be 1-40 letters, digits, dash or underscore');
@@ -87,6 +88,40 @@ export const arenaConfigSchema = z
 export type ArenaConfig = z.infer<typeof arenaConfigSchema>;
 export type ArenaConfigInput = z.input<typeof arenaConfigSchema>;
 
+/** Each LLM agent's apiKeyVar and baseUrl the operator's policy refuses, by key path. */
+export function modelAccessIssues(agents: readonly ArenaAgent[], policy: ModelAccessPolicy): Array<{ path: [string, number, string]; rule: string }> {
+  return agents.flatMap((agent, index) => {
+    if (agent.kind !== 'llm') return [];
+    const refusals = { apiKeyVar: apiKeyVarRefusal(agent.apiKeyVar, policy), baseUrl: baseUrlRefusal(agent.baseUrl, policy) };
+    return Object.entries(refusals).flatMap(([key, rule]) => (rule ? [{ path: ['agents', index, key] as [string, number, string], rule }] : []));
+  });
+}
+
+/** The arena config as this operator allows it: the structural schema plus the model access policy (the HTTP route's body). */
+export const arenaConfigSchemaFor = (policy: ModelAccessPolicy) =>
+  arenaConfigSchema.superRefine((config, ctx) => {
+    for (const issue of modelAccessIssues(config.agents, policy)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.rule });
+  });
+
+/**
+ * The API key of each LLM agent, by agent name: the one place the arena reads a key from the
+ * environment, and only for a variable and a model endpoint the policy allows. Throws
+ * ArenaConfigError naming each refused or unset variable.
+ */
+export function readModelApiKeys(config: ArenaConfig, policy: ModelAccessPolicy, env: Record<string, string | undefined>): Map<string, string> {
+  const issues = modelAccessIssues(config.agents, policy).map((i) => ({ field: i.path.join('.'), rule: i.rule }));
+  if (issues.length) throw new ArenaConfigError(issues);
+  const keys = new Map<string, string>();
+  config.agents.forEach((agent, index) => {
+    if (agent.kind !== 'llm') return;
+    const key = env[agent.apiKeyVar];
+    if (key) keys.set(agent.name, key);
+    else issues.push({ field: `agents.${index}.apiKeyVar`, rule: `environment variable ${agent.apiKeyVar} is not set` });
+  });
+  if (issues.length) throw new ArenaConfigError(issues);
+  return keys;
+}
+
 export class ArenaConfigError extends Error {
   constructor(readonly issues: Array<{ field: string; rule: string }>) {
     super(issues.map((i) => `${i.field}: ${i.rule}`).join('; '));
@@ -94,22 +129,22 @@ export class ArenaConfigError extends Error {
   }
 }
 
-/** Validates a parsed config; a bad one throws ArenaConfigError naming each key's path (`agents.2.model: ...`). */
-export function parseArenaConfig(input: unknown): ArenaConfig {
-  const parsed = arenaConfigSchema.safeParse(input);
+/** Validates a parsed config (against the operator's policy when given); a bad one throws ArenaConfigError naming each key's path (`agents.2.model: ...`). */
+export function parseArenaConfig(input: unknown, policy?: ModelAccessPolicy): ArenaConfig {
+  const parsed = (policy ? arenaConfigSchemaFor(policy) : arenaConfigSchema).safeParse(input);
   if (parsed.success) return parsed.data;
   throw new ArenaConfigError(parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(config)', rule: issue.message })));
 }
 
 /** Parses a config file's text (JSON). */
-export function parseArenaConfigText(text: string): ArenaConfig {
+export function parseArenaConfigText(text: string, policy?: ModelAccessPolicy): ArenaConfig {
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (err) {
     throw new ArenaConfigError([{ field: '(config)', rule: `must be JSON: ${(err as Error).message}` }]);
   }
-  return parseArenaConfig(input);
+  return parseArenaConfig(input, policy);
 }
 
 export const isLive = (market: ArenaConfig['market']): market is z.infer<typeof liveMarketSchema> => 'live' in market;

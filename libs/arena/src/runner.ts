@@ -8,8 +8,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type ArenaFill, type BenchmarkPrices } from './board';
-import { ArenaConfigError, isLive, parseArenaConfig, type ArenaAgent, type ArenaConfig } from './config';
+import { ArenaConfigError, isLive, parseArenaConfig, readModelApiKeys, type ArenaAgent, type ArenaConfig } from './config';
 import { barsBetween, peekAt } from './market';
+import type { ModelAccessPolicy } from './model-access';
 import { ModelGateway, type ModelExchange } from './model-gateway';
 
 /** Events of OUT/run.jsonl. */
@@ -25,8 +26,10 @@ export interface ArenaRunOptions {
    * the board, and makes each agent's API token (bound to the agent's account, revoked at the end).
    */
   admin: GatewayClient;
-  /** Where LLM agents' API keys are read (by the name in apiKeyVar). */
+  /** Where LLM agents' API keys are read (by the name in apiKeyVar), only as modelAccess allows. */
   env: Record<string, string | undefined>;
+  /** The operator's limits on LLM agents' key variables and model endpoints (modelAccessPolicy); default: the default policy, mcpUrl the platform's one known address. */
+  modelAccess?: ModelAccessPolicy;
   log: Logger;
   /** A recorded run (its OUT): the models' recorded replies are served back and any divergence fails the run. */
   replayOf?: string;
@@ -309,10 +312,8 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2));
     const recording = options.replayOf ? await readRecording(options.replayOf) : undefined;
     runLog.record('run_start', { runId, name: config.name, replayOf: recording?.runId ?? null, mode: live ? 'live' : 'lockstep' });
-    const missingKeys = config.agents.flatMap((a, index) =>
-      a.kind === 'llm' && !recording && !options.env[a.apiKeyVar] ? [{ field: `agents.${index}.apiKeyVar`, rule: `environment variable ${a.apiKeyVar} is not set` }] : [],
-    );
-    if (missingKeys.length) throw new ArenaConfigError(missingKeys);
+    // A replay serves recorded replies: it reads no key and reaches no model endpoint.
+    const apiKeys = recording ? undefined : readModelApiKeys(config, options.modelAccess ?? { platformUrls: [options.mcpUrl] }, options.env);
     for (const spec of config.agents) {
       const accountId = `arena:${runId}:${spec.name}`;
       // The agent's own credential, valid for its account alone: it cannot trade another agent's.
@@ -335,7 +336,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
           runLog.record('llm_exchange', { agent: spec.name, step, request: exchange.request, response: exchange.response });
         });
         agent.modelUrl = await agent.model.start();
-        agent.apiKey = recording ? 'replay' : options.env[spec.apiKeyVar];
+        agent.apiKey = apiKeys ? apiKeys.get(spec.name) : 'replay';
       }
       agents.push(agent);
     }

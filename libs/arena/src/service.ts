@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ArenaConfigError, arenaConfigSchema, parseArenaConfigText } from './config';
+import { ArenaConfigError, arenaConfigSchemaFor, parseArenaConfigText } from './config';
+import { commaList, PLATFORM_SECRET_VARS, type ModelAccessPolicy } from './model-access';
 import { resolveProbe, startArena, type ResolvedProbe } from './probe';
 import { newRunId, readRecording, type ArenaRun } from './runner';
 
@@ -17,15 +18,46 @@ export const arenaServiceConfigShape = {
   ADMIN_USERNAME: z.string().min(1).default('admin').describe('Gateway admin the arena runner logs in as (the market clock is admin-only)'),
   ADMIN_PASSWORD: z.string().min(1).optional().describe("That admin's password; unset, arena runs are refused"),
   ARENA_CONFIG: z.string().min(1).optional().describe('An arena config as JSON text, run by `main.js arena` when neither --config nor --replay is given (the compose `worker` profile)'),
+  ARENA_API_KEY_VARS: z
+    .string()
+    .transform((text, ctx) => {
+      const names = commaList(text);
+      const secrets = names.filter((name) => PLATFORM_SECRET_VARS.includes(name));
+      if (secrets.length) ctx.addIssue({ code: 'custom', message: `must not name a platform secret: ${secrets.join(', ')}` });
+      return names;
+    })
+    .optional()
+    .describe(`Comma-separated environment variables an arena LLM agent's apiKeyVar may name; unset: any name ending in _API_KEY. Never a platform secret (${PLATFORM_SECRET_VARS.join(', ')})`),
+  ARENA_MODEL_HOSTS: z
+    .string()
+    .transform((text, ctx) => {
+      const entries = commaList(text);
+      const bad = entries.filter((entry) => !URL.canParse(`http://${entry}`) || new URL(`http://${entry}`).pathname !== '/');
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `must be comma-separated host or host:port entries; bad: ${bad.join(', ')}` });
+      return entries;
+    })
+    .optional()
+    .describe("Comma-separated hosts (host, or host:port; IPv6 in brackets) an arena LLM agent's baseUrl may name; unset: any public host and loopback. Never the platform's own addresses (GATEWAY_URL, MCP_URL, this service's PORT on loopback)"),
 };
 export interface ArenaServiceConfig {
   GATEWAY_URL: string;
   ADMIN_USERNAME: string;
   ADMIN_PASSWORD?: string;
   ARENA_CONFIG?: string;
+  ARENA_API_KEY_VARS?: string[];
+  ARENA_MODEL_HOSTS?: string[];
+  /** This service's own port: a model endpoint on loopback at it would be the service itself. */
+  PORT?: number;
   MCP_URL: string;
   DATA_DIR: string;
 }
+
+/** The operator's limits on LLM agents: the allow-lists, and the platform's own addresses as the service knows them. */
+export const modelAccessPolicy = (config: ArenaServiceConfig): ModelAccessPolicy => ({
+  apiKeyVars: config.ARENA_API_KEY_VARS,
+  modelHosts: config.ARENA_MODEL_HOSTS,
+  platformUrls: [config.GATEWAY_URL, config.MCP_URL, ...(config.PORT ? [`http://127.0.0.1:${config.PORT}`] : [])],
+});
 
 /** An admin client of the gateway: logs in with the configured admin. */
 export async function adminClient(config: ArenaServiceConfig): Promise<GatewayClient> {
@@ -60,8 +92,9 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
     const { runId, name: _name, ...status } = run.status();
     return { id: runId, ...status, board: run.board() };
   };
+  const modelAccess = modelAccessPolicy(config);
   const routes: FastifyPluginAsyncZod = async (scope) => {
-    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaConfigSchema, response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
+    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaConfigSchemaFor(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
       const running = [...runs.values()].find((r) => r.status().status === 'running');
       if (running) throw new HttpError(409, { error: 'conflict', message: `arena run ${running.runId} is running on the market clock; stop it first (DELETE /api/v1/arena/runs/${running.runId})` });
       let admin: GatewayClient;
@@ -79,7 +112,7 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
         throw err;
       }
       const runId = newRunId(request.body.name);
-      const run = startArena({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, admin, env: process.env, log }, probe);
+      const run = startArena({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, admin, env: process.env, modelAccess, log }, probe);
       runs.set(run.runId, run);
       return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
     });
@@ -121,10 +154,11 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
   }
   let arenaConfig;
   let probe: ResolvedProbe | undefined;
+  const modelAccess = modelAccessPolicy(io.config);
   const admin = await adminClient(io.config);
   try {
     if (values.replay) arenaConfig = (await readRecording(values.replay)).config;
-    else arenaConfig = parseArenaConfigText(values.config ? await readFile(values.config, 'utf8') : io.config.ARENA_CONFIG!);
+    else arenaConfig = parseArenaConfigText(values.config ? await readFile(values.config, 'utf8') : io.config.ARENA_CONFIG!, modelAccess);
     if (arenaConfig.probe) probe = await resolveProbe(admin, arenaConfig);
   } catch (err) {
     io.stderr.write(`${err instanceof ArenaConfigError ? `${source}: ` : ''}${(err as Error).message}\n`);
@@ -133,7 +167,7 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
   const runId = newRunId(arenaConfig.name);
   const outDir = values.out ?? join(io.config.DATA_DIR, 'arena', runId);
   const run = startArena(
-    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, env: process.env, log: io.log, replayOf: values.replay },
+    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, env: process.env, modelAccess, log: io.log, replayOf: values.replay },
     probe,
   );
   const stop = () => void run.stop();

@@ -4,6 +4,7 @@ import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { createHash, randomUUID } from 'node:crypto';
 import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
 import { divRound, formatMicros, fromMicros, MICROS, notional, parseMicros, toMicros, type Currency } from '@tradeyard/money';
+import { DEFAULT_SHORT_MARGIN, marginDenial, type ShortMargin } from './margin';
 import { accountConfigSchema, anyProtection, protectionDenial, protectionsOf, type AccountConfig } from './protections';
 import { GroupCommit, type Outcome } from './group-commit';
 import { iso, optionalText, orderColumns, orderStatusList, positionOf, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
@@ -33,7 +34,10 @@ export interface BrokerSettings extends Partial<CostSettings> {
   maxOrderNotional: number;
   /** Largest notional of one position after a fill; 0 means no limit. */
   maxPositionNotional: number;
+  /** The operator's short-selling policy: false forbids shorts on every account (no account setting overrides it); true lets each account opt out. */
   allowShort: boolean;
+  /** Margin of short positions (src/margin.ts); default DEFAULT_SHORT_MARGIN (Reg T 50 %, maintenance 30 %). */
+  shortMargin?: ShortMargin;
   /**
    * Group commit of placements (README "Throughput"): the most orders one transaction takes
    * (default 256) and the most that may wait for one (default 4096; beyond it a placement is
@@ -115,7 +119,7 @@ export class Broker {
     private readonly settings: BrokerSettings,
     private readonly committed: () => void = () => undefined,
   ) {
-    const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, maxBatch = 256, maxQueued = 4096, ...costs } = settings;
+    const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, shortMargin: _margin, maxBatch = 256, maxQueued = 4096, ...costs } = settings;
     this.costs = costModel(costs);
     this.maxOrderNotional = toMicros(settings.maxOrderNotional);
     this.maxPositionNotional = toMicros(settings.maxPositionNotional);
@@ -238,7 +242,7 @@ export class Broker {
     const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
     const position = book.position(initialized.symbol);
     const checkPrice = this.checkPrice(outcome, market);
-    const denial = this.riskCheck(book, initialized, position, checkPrice) ?? this.protectionCheck(book, initialized, position, checkPrice, quote.time);
+    const denial = this.riskCheck(book, initialized, position, checkPrice) ?? this.marginCheck(book, initialized, position, checkPrice) ?? this.protectionCheck(book, initialized, position, checkPrice, quote.time);
     let order: OrderRecord;
     let journal: OrderJournalEntry[];
     if (denial) {
@@ -324,6 +328,10 @@ export class Broker {
       const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
       throw new BrokerError('invalid', 'validation_failed', `${field}: ${issue.message}`, field);
     }
+    // Operator policy wins: no account, whoever asks, opts into what ALLOW_SHORT=false forbids.
+    if (parsed.data.allowShort && !this.settings.allowShort) {
+      throw new BrokerError('invalid', 'validation_failed', "allowShort: must not be true: the operator's policy (ALLOW_SHORT=false) forbids short selling on every account", 'allowShort');
+    }
     await this.ensureAccount(accountId);
     return this.db.transaction(async (tx) => {
       const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: false });
@@ -350,7 +358,7 @@ export class Broker {
     if (!anyProtection(protections)) return undefined;
     const held = position.quantity;
     const signed = order.side === 'buy' ? order.quantity : -order.quantity;
-    const reducing = held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
+    const reducing = reduces(held, signed);
     if (reducing) return undefined;
     const equity = this.equityOf(book);
     const peaks = [account.initialCash, book.peakEquity, equity];
@@ -372,6 +380,33 @@ export class Broker {
       positionNotional: notional(after < 0n ? -after : after, price),
     });
     return denial && { code: denial.code, reason: denial.reason };
+  }
+
+  /**
+   * The short-margin rule (src/margin.ts) for an order at `price`: equity and short value now at
+   * market prices, and after the order's open quantity filled at `price` with its fee. Accounts
+   * without shorts skip it unless the order opens or adds to one.
+   */
+  private marginCheck(book: AccountBook, order: OrderRecord, position: PositionState, price: bigint) {
+    const held = position.quantity;
+    const quantity = order.quantity - order.filledQuantity;
+    const signed = order.side === 'buy' ? quantity : -quantity;
+    const after = held + signed;
+    const increasesShort = after < 0n && after < held;
+    const shortValue = this.shortValueOf(book);
+    if (shortValue === 0n && !increasesShort) return undefined;
+    const equity = this.equityOf(book);
+    const valueHere = this.marketValue(order.symbol, position);
+    // The fill moves cash and position value by the same notional at `price`: equity changes by the revaluation of what is held, and the fee.
+    const equityAfter = equity - valueHere + notional(held, price) - this.fee(quantity, notional(quantity, price));
+    const shortValueAfter = shortValue - (held < 0n ? -valueHere : 0n) + (after < 0n ? notional(-after, price) : 0n);
+    const margin = this.settings.shortMargin ?? DEFAULT_SHORT_MARGIN;
+    return marginDenial(margin, { reducing: reduces(held, signed), increasesShort, equity, shortValue, equityAfter, shortValueAfter });
+  }
+
+  /** The market value of every short position of the account, as a positive amount. */
+  private shortValueOf(book: AccountBook): bigint {
+    return book.allPositions().reduce((sum, [symbol, position]) => (position.quantity < 0n ? sum - this.marketValue(symbol, position) : sum), 0n);
   }
 
   /**
@@ -553,7 +588,8 @@ export class Broker {
         const outcome = matchBar(resting, bar, this.costs);
         if (outcome.order === resting) return undefined; // this bar was already evaluated
         const book = work.book(accountId);
-        const refusal = outcome.fills.length ? this.riskCheck(book, resting, book.position(resting.symbol), outcome.fills[0].price) : undefined;
+        const [position, price] = [book.position(resting.symbol), outcome.fills[0]?.price];
+        const refusal = price === undefined ? undefined : (this.riskCheck(book, resting, position, price) ?? this.marginCheck(book, resting, position, price));
         let events: BrokerEvent[];
         if (refusal) {
           const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
@@ -719,6 +755,11 @@ export interface LedgerState {
   cash: bigint;
   feesPaid: bigint;
   positions: Record<string, PositionState>;
+}
+
+/** A signed quantity only reduces the position held: the other side, and no more than held. */
+function reduces(held: bigint, signed: bigint): boolean {
+  return held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
 }
 
 /** An optional amount as the broker will store it: rounded to micro-units, refused (naming the field) when that is 0 or less. */

@@ -94,7 +94,9 @@ describe('Broker protections and short selling per account on PGlite', () => {
     expect((await buy(5)).status).toBe('filled'); // adding to the open position is fine
   });
 
-  it('sells short when the account allows it, and charges the borrow fee when the short is covered', async () => {
+  it('sells short when the operator and the account allow it, and charges the borrow fee when the short is covered', async () => {
+    broker = new Broker(db, market, { ...settings, allowShort: true });
+    await broker.configureAccount(id, { allowShort: false });
     expect(await sell(10)).toMatchObject({ status: 'denied', reasonCode: 'denied_insufficient_position' });
     await broker.configureAccount(id, { allowShort: true, borrowRateBps: 365 });
     expect((await sell(10)).status).toBe('filled');

@@ -169,7 +169,7 @@ export interface OpenOptions {
   accounts: string[];
   /** Creates missing accounts with this starting cash (placements); unset, a missing account reads as empty. */
   startingCash?: string;
-  /** The broker's short-selling default for accounts that do not set it. */
+  /** The operator's short-selling policy: false forbids shorts whatever an account set; true lets an account opt out. */
   allowShort: boolean;
   /** Reads positions, reservations and equity peaks: needed by anything that checks or applies a fill. */
   trading: boolean;
@@ -419,7 +419,8 @@ function lockedAccount(id: string, row: Row | undefined, allowShort: boolean): L
     initialCash: parseMicros(row?.initial_cash as string | undefined),
     cash: parseMicros(row?.cash as string | undefined),
     config,
-    allowShort: config.allowShort ?? allowShort,
+    // An account's allowShort may narrow the operator's policy, never widen it (one stored before the policy won included).
+    allowShort: allowShort && (config.allowShort ?? true),
     dayNumber: row?.day_number === null || row?.day_number === undefined ? null : Number(row.day_number),
     dayStartEquity: parseMicros(row?.day_start_equity as string | null | undefined),
     losingStreak: Number(row?.losing_streak ?? 0),

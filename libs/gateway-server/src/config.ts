@@ -1,3 +1,4 @@
+import { DEFAULT_SHORT_MARGIN } from '@tradeyard/broker';
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { intervalSchema, symbolSchema } from '@tradeyard/market-data';
 import { marketProviders, probeableSymbols } from '@tradeyard/market-hub';
@@ -81,7 +82,14 @@ export const gatewayConfigSchema = z.object({
     .pipe(z.number().max(1, 'must be at most 1 (a share of the bar volume)')),
   MAX_ORDER_NOTIONAL: nonNegative(0, 'Largest notional of one order; 0: no limit'),
   MAX_POSITION_NOTIONAL: nonNegative(0, 'Largest notional of one position; 0: no limit'),
-  ALLOW_SHORT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').describe('Allow selling more than is held'),
+  ALLOW_SHORT: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .describe("Operator policy on selling more than is held: false forbids it on every account (an account's allowShort setting cannot override it); true lets each account opt out"),
+  SHORT_INITIAL_MARGIN: nonNegative(DEFAULT_SHORT_MARGIN.initial, "Initial margin of short sales: an order that opens or adds to a short must leave equity of at least this share of the account's short value (0.5: Reg T, 150 % of the short value held); else denied_margin")
+    .pipe(z.number().max(10, 'must be at most 10')),
+  SHORT_MAINTENANCE_MARGIN: nonNegative(DEFAULT_SHORT_MARGIN.maintenance, "Maintenance margin: an account whose equity is below this share of its short value (0.3: FINRA 4210) may only reduce positions; other orders are denied_margin_call")
+    .pipe(z.number().max(10, 'must be at most 10')),
   CLOCK_CONSUMER_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')

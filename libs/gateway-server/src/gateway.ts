@@ -170,6 +170,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       maxOrderNotional: config.MAX_ORDER_NOTIONAL,
       maxPositionNotional: config.MAX_POSITION_NOTIONAL,
       allowShort: config.ALLOW_SHORT === 'true',
+      shortMargin: { initial: config.SHORT_INITIAL_MARGIN, maintenance: config.SHORT_MAINTENANCE_MARGIN },
     },
     () => {
       ordersChanged();

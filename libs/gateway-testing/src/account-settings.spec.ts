@@ -54,12 +54,13 @@ describe('account settings over REST', () => {
     expect(await viewer.getAccountSettings()).toEqual({});
   });
 
-  it('switches short selling on for one account', async () => {
+  // Opting in and out where the operator allows shorts, and margin: short-policy.spec.ts.
+  it('keeps short selling off for an account when the operator forbids it (ALLOW_SHORT unset)', async () => {
     const trader = gateway.client;
     expect((await trader.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 })).status).toBe('denied');
-    expect(await trader.updateAccountSettings({ allowShort: true, borrowRateBps: 50 })).toEqual({ allowShort: true, borrowRateBps: 50 });
-    expect((await trader.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 })).status).toBe('filled');
-    expect((await trader.getPortfolio()).positions).toEqual([expect.objectContaining({ symbol: 'SPX', quantity: -1 })]);
+    expect(await refusal(trader.updateAccountSettings({ allowShort: true, borrowRateBps: 50 }))).toMatchObject({ status: 400, body: { details: [{ field: 'body.allowShort' }] } });
+    expect(await trader.updateAccountSettings({ borrowRateBps: 50 })).toEqual({ borrowRateBps: 50 });
+    expect((await trader.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 })).status).toBe('denied');
   });
 
   it('lists both routes in the OpenAPI document with the role each needs', async () => {

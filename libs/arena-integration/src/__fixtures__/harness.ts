@@ -4,7 +4,7 @@ import type { GatewayClient } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { calculate, createTradingMcpServer, gatewayPrincipalAuth, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import Fastify from 'fastify';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 
 export const mcpToken = 'mcp-token-0123456789abcd';
 const calculator = { calculate: async (expression: string) => calculate(expression) };
@@ -60,10 +60,11 @@ export function modelReply(body: ChatRequest, quantity: number, order: (price: n
   };
 }
 
-/** The local model API: `reply` answers each chat-completions request. */
-export async function startModelApi(reply: (body: ChatRequest) => unknown) {
+/** The local model API: `reply` answers each chat-completions request; `onRequest` sees its headers (the API key the agent sent). */
+export async function startModelApi(reply: (body: ChatRequest) => unknown, onRequest: (headers: IncomingHttpHeaders) => void = () => undefined) {
   let calls = 0;
   const server: Server = createServer((req, res) => {
+    onRequest(req.headers);
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
     req.on('end', () => {

@@ -34,10 +34,14 @@ export function findInvalidText(value: unknown, path: string, depth = 0): FieldI
 /**
  * Refuses any request whose body, query, route params or input headers hold invalid text (a
  * control character, a lone surrogate), with a 400 naming the field, before any handler (or
- * database) sees it: one rule for every route and tool of every service.
+ * database) sees it: one rule for every route of every service. A protocol endpoint (auth
+ * 'endpoint': MCP) answers in its own protocol instead: an HTTP 400 in this format would reach an
+ * MCP client as a transport failure, so the tools' own schemas (the contract's validText) refuse
+ * such text as a tool error naming the argument.
  */
 const validTextPlugin: FastifyPluginAsync = async (app) => {
   app.addHook('preValidation', async (request, reply) => {
+    if (request.routeOptions.config.auth === 'endpoint') return;
     const headers = Object.fromEntries(HEADERS_READ_AS_INPUT.map((name) => [name, request.headers[name]]));
     const issue =
       findInvalidText(request.params, 'params') ??

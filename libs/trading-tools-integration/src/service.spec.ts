@@ -90,8 +90,22 @@ describe('mcp-tools service', () => {
     await client.close();
   });
 
-  it('refuses a client without the bearer token', async () => {
-    await expect(connect('wrong-token-0123456789')).rejects.toThrow('missing or wrong bearer token');
+  it('refuses a client whose token the gateway does not know', async () => {
+    await expect(connect('wrong-token-0123456789')).rejects.toThrow('the gateway refused this token');
+  });
+
+  it('answers arguments with invalid text (a NUL byte, a lone surrogate) as a tool error naming the argument, not an HTTP 400', async () => {
+    const client = await connect(token);
+    for (const [name, args, field] of [
+      ['get_price', { symbol: 'SP\u0000X' }, 'symbol'],
+      ['search_signals', { rule: 'rsi\u0000(14) < 30' }, 'rule'],
+      ['calculate', { expression: '1 + \ud800' }, 'expression'],
+    ] as const) {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect((result.content[0] as { text: string }).text).toMatch(new RegExp(field));
+    }
+    await client.close();
   });
 
   it('answers malformed JSON, an unknown route and bad input in the platform error shape', async () => {

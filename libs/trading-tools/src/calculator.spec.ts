@@ -39,7 +39,8 @@ describe('calculate (allowlisted mathjs)', () => {
     ['{a: 1}.a', 'ObjectNode is not allowed'],
     ['__checked(1)', 'function __checked is not allowed'],
     ['2 +* 3', 'cannot parse expression'],
-    ['x + 1', 'Undefined symbol x'],
+    ['x + 1', 'Undefined symbol x: not a number, constant, unit or variable assigned earlier in the expression'],
+    ['cos', 'cos is a function: call it with its arguments, e.g. cos(x)'],
   ])('refuses %s, naming the rule', (expression, message) => {
     expect(() => calculate(expression)).toThrow(CalculationError);
     expect(() => calculate(expression)).toThrow(message);

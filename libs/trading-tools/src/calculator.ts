@@ -130,7 +130,9 @@ function checkAllowed(root: MathNode): void {
       const name = (node as SymbolNode).name;
       if (name.startsWith('__')) throw new CalculationError(`symbol ${name} is not allowed`);
       if (!assigned.has(name) && !allowedConstants.has(name) && !math.Unit.isValuelessUnit(name) && name !== 'end') {
-        throw new CalculationError(`Undefined symbol ${name}`);
+        // A function named without its argument list (`cos`) is a symbol to mathjs: say what it is.
+        if (allowedFunctions.has(name)) throw new CalculationError(`${name} is a function: call it with its arguments, e.g. ${name}(x)`);
+        throw new CalculationError(`Undefined symbol ${name}: not a number, constant, unit or variable assigned earlier in the expression`);
       }
     }
     if (node.type === 'ConstantNode') checkLimits((node as ConstantNode).value);

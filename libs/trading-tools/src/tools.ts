@@ -19,6 +19,7 @@ import {
   signalSchema,
   timeInForceSchema,
   type PlaceOrder,
+  validText,
 } from '@tradeyard/gateway-contract';
 import { barSchema } from '@tradeyard/market-data';
 import { randomUUID } from 'node:crypto';
@@ -63,8 +64,7 @@ const orderInput = {
   trailAmount: orderNumber('trailing_stop: the trail as an amount of price behind the best price since placement').optional(),
   trailPercent: orderNumber('trailing_stop: the trail as a percent (below 100) of the best price since placement').optional(),
   timeInForce: timeInForceSchema.optional().describe('gtc (default: rests until filled or cancelled), day, ioc (fill what can be now, expire the rest), fok (fill all now or nothing)'),
-  clientOrderId: z
-    .string()
+  clientOrderId: validText()
     .min(1, 'must not be empty')
     .max(100, 'must be at most 100 characters')
     .optional()
@@ -171,7 +171,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
       description:
         'Evaluates a math expression exactly as written: + - * / ^ %, parentheses, functions such as sqrt, log, exp, abs, round, min, max, mean, median, std, and units (e.g. "100 * 1.05^10", "mean(3, 4, 8)", "sqrt(252) * 0.01"). Variables may be assigned within one expression ("a = 2; a * 3"); defining functions is not allowed. Bounded: matrices up to 100,000 elements, strings up to 10,000 characters, about 1 s of work; a non-finite result (overflow, 0/0) is an error.',
       inputSchema: {
-        expression: z.string().min(1, 'must not be empty').max(MAX_EXPRESSION_LENGTH, `must be at most ${MAX_EXPRESSION_LENGTH} characters`).describe('The expression'),
+        expression: validText().min(1, 'must not be empty').max(MAX_EXPRESSION_LENGTH, `must be at most ${MAX_EXPRESSION_LENGTH} characters`).describe('The expression'),
       },
       outputSchema: { expression: z.string(), result: z.string(), value: z.number().optional() },
       annotations: { readOnlyHint: true },
@@ -187,7 +187,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
         'Signals the market scanner raised (a rule firing on a bar, with the indicator values), newest first. Filter by symbol, rule (its id or its expression) and date range.',
       inputSchema: {
         symbol: symbolInput.optional(),
-        rule: z.string().min(1).max(500).optional().describe('A scan rule id (e.g. rsi-oversold) or a rule expression (e.g. rsi(14) < 30)'),
+        rule: validText().min(1).max(500).optional().describe('A scan rule id (e.g. rsi-oversold) or a rule expression (e.g. rsi(14) < 30)'),
         from: dateInput('Only signals on bars from this date on, YYYY-MM-DD').optional(),
         to: dateInput('Only signals on bars up to this date (inclusive), YYYY-MM-DD').optional(),
         limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50).describe('Most signals to return (default 50)'),
@@ -286,7 +286,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     {
       title: 'Cancel order',
       description: 'Cancels an open (status new) limit order by its id; filled or already cancelled orders cannot be cancelled.',
-      inputSchema: { orderId: z.string().min(1, 'must not be empty').max(100).describe('Order id returned by buy, sell or get_orders') },
+      inputSchema: { orderId: validText().min(1, 'must not be empty').max(100).describe('Order id returned by buy, sell or get_orders') },
       outputSchema: orderSchema.shape,
     },
     ({ orderId }) => guarded('cancel_order', async () => ok(await gateway.cancelOrder(orderId))),

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -133,6 +134,34 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
       }
       assert.ok(signals.length > 0, 'no signal reached the gateway');
       assert.equal(typeof signals[0].rule, 'string');
+    });
+
+    await t.test("a desktop MCP client runs the tools over stdio (main.js stdio) as the user whose API token it holds", async () => {
+      const post = async (path, body, token) => {
+        const res = await fetch(`${gateway}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+        return res.json();
+      };
+      const admin = (await post('/auth/login', { username: 'admin', password: secrets.ADMIN_PASSWORD })).token;
+      await post('/users', { username: 'dana', password: 'dana-password-1', role: 'trader' }, admin);
+      const dana = (await post('/auth/login', { username: 'dana', password: 'dana-password-1' })).token;
+      const { token } = await post('/tokens', { label: 'claude desktop' }, dana);
+      const client = new Client({ name: 'platform-test-stdio', version: '1.0.0' });
+      await client.connect(
+        new StdioClientTransport({ command: startNode, args: [bundlePath(root, 'mcp-tools'), 'stdio'], env: { PATH: process.env.PATH, GATEWAY_URL: gateway, TRADEYARD_TOKEN: token }, stderr: 'pipe' }),
+      );
+      try {
+        const bought = await client.callTool({ name: 'buy', arguments: { symbol: 'SPX', quantity: 1 } });
+        assert.equal(bought.structuredContent.status, 'filled', JSON.stringify(bought));
+        const portfolio = await client.callTool({ name: 'get_portfolio', arguments: {} });
+        assert.equal(portfolio.structuredContent.accountId, 'dana');
+        assert.deepEqual(portfolio.structuredContent.positions.map((p) => [p.symbol, p.quantity]), [['SPX', 1]]);
+      } finally {
+        await client.close();
+      }
+      // A token the gateway does not know stops it with one line on stderr.
+      const refused = spawnSync(startNode, [bundlePath(root, 'mcp-tools'), 'stdio'], { env: { PATH: process.env.PATH, GATEWAY_URL: gateway, TRADEYARD_TOKEN: 'tyk_not-a-real-token-0123456789' }, encoding: 'utf8', input: '', timeout: 120_000 });
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr.trim(), /^the gateway refused TRADEYARD_TOKEN: invalid, expired or revoked API token$/);
     });
 
     await t.test('the dashboard page loads', async () => {

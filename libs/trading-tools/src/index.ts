@@ -5,3 +5,4 @@ export * from './config';
 export * from './service';
 export * from './tools';
 export * from './principals';
+export * from './stdio';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { arenaAccountIdSchema } from './arena';
-import { roleSchema } from './schemas';
+import { roleSchema, validText } from './schemas';
 
 /**
  * API tokens: long-lived credentials a user makes for one program (an MCP client such as Claude
@@ -16,10 +16,10 @@ export const API_TOKEN_MAX_SECONDS = 365 * 24 * 3600;
 
 export const apiTokenRequestSchema = z
   .object({
-    label: z.string().trim().min(1).max(80).describe('What the token is for, e.g. "claude desktop"'),
+    label: validText().trim().min(1).max(80).describe('What the token is for, e.g. "claude desktop"'),
     role: roleSchema.optional().describe("At most the owner's role (default: the owner's role)"),
     expiresInSeconds: z.number().int().min(60).max(API_TOKEN_MAX_SECONDS).optional().describe('Default: no expiry (revoke it when done)'),
-    username: z.string().min(1).max(100).optional().describe('Admin only: the user the token acts as (default: yourself)'),
+    username: validText().min(1).max(100).optional().describe('Admin only: the user the token acts as (default: yourself)'),
     account: arenaAccountIdSchema.optional().describe("Admin only: an arena agent's account the token is bound to (role trader)"),
   })
   .strict();
@@ -27,24 +27,24 @@ export type ApiTokenRequest = z.infer<typeof apiTokenRequestSchema>;
 
 export const apiTokenSchema = z.object({
   id: z.string().uuid(),
-  label: z.string(),
-  username: z.string().describe('Whom it acts as'),
-  accountId: z.string().describe('The paper account it trades'),
+  label: validText(),
+  username: validText().describe('Whom it acts as'),
+  accountId: validText().describe('The paper account it trades'),
   role: roleSchema,
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
+  createdAt: validText(),
+  expiresAt: validText().nullable(),
+  revokedAt: validText().nullable(),
 });
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 export const apiTokenListSchema = z.array(apiTokenSchema);
-export const apiTokenCreatedSchema = apiTokenSchema.extend({ token: z.string().describe('The secret: shown this once') });
+export const apiTokenCreatedSchema = apiTokenSchema.extend({ token: validText().describe('The secret: shown this once') });
 export type ApiTokenCreated = z.infer<typeof apiTokenCreatedSchema>;
 
 /** Who a credential acts as (GET /api/v1/auth/me). */
 export const whoAmISchema = z.object({
-  username: z.string(),
+  username: validText(),
   role: roleSchema,
-  accountId: z.string(),
+  accountId: validText(),
   credential: z.enum(['login', 'api-token', 'service']),
 });
 export type WhoAmI = z.infer<typeof whoAmISchema>;

@@ -46,7 +46,7 @@ const rsiQuery = z.object({
 const ruleSchema = z.object({
   id: z.string(),
   expression: z.string(),
-  owner: z.string().nullable().describe('The trader who made the rule; null: a shared rule (starter, SCANNER_RULES_FILE, made by an admin or the service token), changed only by an admin'),
+  owner: z.string().nullable().describe('The trader who made the rule; null: a shared rule (starter, SCANNER_RULES_FILE, made by an admin), changed only by an admin'),
   status: z.enum(['active', 'disabled']).describe('disabled: the rule threw on a bar and is no longer evaluated until it is changed'),
   disabled: z.object({ error: z.string(), at: z.string(), symbol: z.string(), barTime: z.number() }).optional().describe('Why and when it was disabled'),
 });
@@ -71,7 +71,7 @@ function applyRule(engine: ScanEngine, rule: { id: string; expression: string; o
   return engine.getRule(rule.id)!;
 }
 
-/** Who owns the rules `caller` makes: a trader's username; null (shared) for an admin or the service token. */
+/** Who owns the rules `caller` makes: a trader's username; null (shared) for an admin. A service token names no user: 403. */
 function ownerFor(caller: Caller | undefined): string | null {
   if (caller?.role === 'admin') return null;
   if (typeof caller?.username !== 'string') throw new HttpError(403, { error: 'forbidden', message: 'this token names no user to own the rule (a gateway login token does)' });

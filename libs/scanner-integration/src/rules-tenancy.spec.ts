@@ -1,4 +1,5 @@
 // Issue 21 item 6: scanner rules are data, a rule that throws is disabled, and traders keep their own rules.
+import { createSigner } from 'fast-jwt';
 import { parseConfig } from '@tradeyard/service-kit';
 import { GatewayClient } from '@tradeyard/gateway-contract';
 import { startTestGateway } from '@tradeyard/gateway-testing';
@@ -19,7 +20,8 @@ jest.setTimeout(120_000);
 
 describe('a rule from any trader cannot crash the scanner', () => {
   const scanner = newScanner();
-  const service = { authorization: `Bearer ${serviceToken}` };
+  // Any caller allowed to write a rule: here an admin's login token, signed with the secret the scanner shares.
+  const service = { authorization: `Bearer ${createSigner({ key: jwtSecret })({ username: 'admin', role: 'admin', accountId: 'admin' })}` };
   afterAll(() => scanner.stop());
   afterEach(() => jest.restoreAllMocks());
 
@@ -91,9 +93,10 @@ describe('traders keep their own rules; the shared rules are an admin\'s', () =>
     expect(created.statusCode).toBe(201);
     expect(created.json()).toEqual({ id: 'alice-dip', expression: 'rsi(14) < 25', owner: 'alice', status: 'active' });
     expect((await call('admin', 'POST', '/api/v1/rules', { id: 'house', expression: 'close > 1' })).json().owner).toBeNull();
-    expect((await call('service', 'POST', '/api/v1/rules', { id: 'service-made', expression: 'close > 1' })).json().owner).toBeNull();
+    // A service token is no admin and names no user to own a rule.
+    expect((await call('service', 'POST', '/api/v1/rules', { id: 'service-made', expression: 'close > 1' })).statusCode).toBe(403);
     const owners = Object.fromEntries((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json().map((r: { id: string; owner: string | null }) => [r.id, r.owner]));
-    expect(owners).toEqual({ 'rsi-oversold': null, 'golden-cross': null, 'volume-spike': null, 'breakout-20': null, 'alice-dip': 'alice', house: null, 'service-made': null });
+    expect(owners).toEqual({ 'rsi-oversold': null, 'golden-cross': null, 'volume-spike': null, 'breakout-20': null, 'alice-dip': 'alice', house: null });
   });
 
   it("refuses a trader changing another trader's rule with 403 naming the owner", async () => {
@@ -115,13 +118,14 @@ describe('traders keep their own rules; the shared rules are an admin\'s', () =>
     expect(scanner.engine.getRule('rsi-oversold')?.expression).toBe('rsi(14) < 30');
   });
 
-  it('lets the owner change and delete their rule, and an admin or the service token any rule', async () => {
+  it('lets the owner change and delete their rule, and an admin any rule; not the service token', async () => {
     expect((await call('alice', 'PUT', '/api/v1/rules/alice-dip', { expression: 'rsi(14) < 20' })).json()).toEqual({ id: 'alice-dip', expression: 'rsi(14) < 20', owner: 'alice', status: 'active' });
     // An admin's change keeps the owner.
     expect((await call('admin', 'PUT', '/api/v1/rules/alice-dip', { expression: 'rsi(14) < 15' })).json().owner).toBe('alice');
     expect((await call('alice', 'DELETE', '/api/v1/rules/alice-dip')).statusCode).toBe(204);
     expect((await call('admin', 'PUT', '/api/v1/rules/rsi-oversold', { expression: 'rsi(14) < 25' })).statusCode).toBe(200);
-    expect((await call('service', 'DELETE', '/api/v1/rules/house')).statusCode).toBe(204);
+    expect((await call('service', 'DELETE', '/api/v1/rules/house')).statusCode).toBe(403);
+    expect((await call('admin', 'DELETE', '/api/v1/rules/house')).statusCode).toBe(204);
     expect((await call('admin', 'DELETE', '/api/v1/rules/golden-cross')).statusCode).toBe(204);
     expect(scanner.engine.getRule('golden-cross')).toBeUndefined();
   });

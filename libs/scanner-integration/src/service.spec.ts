@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSigner } from 'fast-jwt';
 import { parseConfig } from '@tradeyard/service-kit';
 import { RSI } from 'technicalindicators';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
@@ -17,7 +18,8 @@ const config = (env: Record<string, string> = {}) => ({
   ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SERVICE_TOKEN: serviceToken, JWT_SECRET: jwtSecret, ...env }),
   PORT: 0,
 });
-const writer = { authorization: `Bearer ${serviceToken}` };
+// The shared rules are an admin's: a login token of the gateway's admin, signed with the secret it shares.
+const writer = { authorization: `Bearer ${createSigner({ key: jwtSecret })({ username: 'admin', role: 'admin', accountId: 'admin' })}` };
 
 describe('scanner HTTP API', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scanner-'));
@@ -27,7 +29,7 @@ describe('scanner HTTP API', () => {
   const scanner = createScanner(config({ SCANNER_RULES_FILE: rulesFile, REPLAY_BARS_PER_SECOND: '0.001' }));
   afterAll(() => scanner.stop());
 
-  it('takes rule changes only with the service token or a gateway JWT of role trader or admin', async () => {
+  it('takes rule changes only with a gateway JWT of role trader or admin; the service token names no user to own one', async () => {
     // Tokens from the real gateway's login, sharing the scanner's JWT secret.
     const gateway = await startTestGateway({ env: { JWT_SECRET: jwtSecret } });
     const anonymousClient = new GatewayClient({ baseUrl: gateway.url });
@@ -48,6 +50,7 @@ describe('scanner HTTP API', () => {
     expect(viewer.statusCode).toBe(403);
     expect(viewer.json().message).toBe('requires role trader or admin; this token has role viewer');
     expect((await create(bearer('trader'), 'by-trader')).statusCode).toBe(201);
+    expect((await create({ authorization: `Bearer ${serviceToken}` }, 'by-service')).statusCode).toBe(403);
     expect((await scanner.app.inject({ method: 'PUT', url: '/api/v1/rules/by-trader', payload: { expression: 'close > 2' } })).statusCode).toBe(401);
     expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader' })).statusCode).toBe(401);
     expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader', headers: bearer('admin') })).statusCode).toBe(204);

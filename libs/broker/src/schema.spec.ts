@@ -27,7 +27,8 @@ describe('migration 003_order_lifecycle on an existing ledger', () => {
       ('10000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000002', 'old', 'SPX', 'sell', 4, 110, 1, 2)`);
     await db.query(`INSERT INTO positions (account_id, symbol, quantity, avg_price, realized_pnl) VALUES ('old', 'SPX', 6, 100, 40)`);
 
-    expect(await migrate(db, gatewayMigrations)).toEqual(['003_order_lifecycle', '004_order_types', '005_brackets', '006_account_protections']);
+    // Every migration from 003 on runs over the old ledger (later ones included, as on a real upgrade).
+    expect(await migrate(db, gatewayMigrations)).toEqual(gatewayMigrations.map((m) => m.id).filter((id) => id >= '003'));
     const broker = new Broker(db, { price: () => ({ price: 120, time: 3 }) }, { startingCash: 10_000, feeBps: 0, feeFixed: 1, slippageBps: 0, maxOrderNotional: 0, maxPositionNotional: 0, allowShort: false });
     const orders = await broker.listOrders('old');
     expect(Object.fromEntries(orders.map((o) => [o.id.slice(-1), [o.status, o.reasonCode]]))).toEqual({

@@ -53,6 +53,14 @@ describe('arena leaderboards over REST', () => {
     expect(await refusal(viewer.getArenaBoard('forbidden'))).toMatchObject({ status: 404 });
   });
 
+  it("ties publishing to the service credential, not to a name: a trader user named 'agent' is refused", async () => {
+    await admin.request('POST', '/users', { body: { username: 'agent', password: 'agent-pass-1', role: 'trader' } });
+    const anonymous = new GatewayClient({ baseUrl: gateway.url });
+    const namedAgent = anonymous.withToken((await anonymous.login('agent', 'agent-pass-1')).token);
+    expect(await refusal(namedAgent.publishArenaBoard(sampleArenaBoard({ runId: 'by-name' })))).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect(await refusal(viewer.getArenaBoard('by-name'))).toMatchObject({ status: 404 });
+  });
+
   it('answers 401 to reads without a token', async () => {
     expect(await refusal(new GatewayClient({ baseUrl: gateway.url }).listArenaRuns())).toMatchObject({ status: 401 });
   });

@@ -288,14 +288,16 @@ export type SignalsQuery = z.infer<typeof signalsQuerySchema>;
  * The market clock (GET /api/v1/clock, WebSocket channel clock, MCP get_clock): every route,
  * channel and tool answers as of `time`; no bar opening after it is visible.
  */
+const consumerIdSchema = z.string().describe('The id the gateway gave it at registration: what acknowledges and deregisters it');
 const lockstepConsumerFields = {
-  id: z.string().describe('The id the gateway gave it at registration'),
   name: z.string().describe('The name it registered with'),
   lastAckWallMs: z.number().nullable().describe('Wall time (ms) of its last acknowledgement; null before the first'),
   lastAckTime: z.number().nullable().describe('Market time (ms) of the last step it acknowledged; null before the first'),
 };
-export const lockstepConsumerSchema = z.object({ ...lockstepConsumerFields, acked: z.boolean().describe('It acknowledged the current step') });
+export const lockstepConsumerSchema = z.object({ id: consumerIdSchema, ...lockstepConsumerFields, acked: z.boolean().describe('It acknowledged the current step') });
 export type LockstepConsumerDto = z.infer<typeof lockstepConsumerSchema>;
+/** A consumer in the clock's lists: its id is shown only to the principal that registered it, and to admins. */
+const listedConsumerId = consumerIdSchema.optional().describe('Shown only to the principal that registered it and to admins');
 
 export const clockSchema = z.object({
   time: z.number().describe('The market time: open of the current bar (ms since the epoch)'),
@@ -308,9 +310,9 @@ export const clockSchema = z.object({
   startDate: z.string().nullable().describe('The day the replay (re)started from'),
   endDate: z.string().nullable().describe('The last day the replay moves to; null: to its last bar'),
   epoch: z.number().int().describe('Counts restarts: the clock moves backwards only when this grows'),
-  consumers: z.array(lockstepConsumerSchema).describe('Registered lockstep consumers; in lockstep the clock waits for each of them'),
+  consumers: z.array(lockstepConsumerSchema.extend({ id: listedConsumerId })).describe('Registered lockstep consumers; in lockstep the clock waits for each of them'),
   dropped: z
-    .array(z.object({ ...lockstepConsumerFields, droppedWallMs: z.number().describe('Wall time (ms) it was dropped') }))
+    .array(z.object({ id: listedConsumerId, ...lockstepConsumerFields, droppedWallMs: z.number().describe('Wall time (ms) it was dropped') }))
     .describe('The latest consumers dropped for not acknowledging within CLOCK_CONSUMER_TIMEOUT_MS, newest last'),
 });
 export type ClockDto = z.infer<typeof clockSchema>;

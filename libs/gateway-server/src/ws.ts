@@ -1,4 +1,5 @@
-import { wsAckMessageSchema, wsClientMessageSchema, type ClockDto, type StepMessage, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { wsAckMessageSchema, wsClientMessageSchema, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import type { Bar } from '@tradeyard/market-data';
 import { HttpError } from '@tradeyard/service-kit';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
+import { clockSeenBy, type OwnedClock } from './clock-store';
 
 /** The acknowledgement's consumer and time alone (other keys ignored), to name what a refusal refuses. */
 const ackNameSchema = z.object({ consumer: wsAckMessageSchema.shape.consumer, time: wsAckMessageSchema.shape.time });
@@ -26,8 +28,8 @@ export function registerWebSocket(
   app: FastifyInstance,
   bus: EventBus,
   authenticate: (token: string | undefined) => Principal,
-  /** A lockstep acknowledgement sent over the socket; throws the HttpError the REST route would answer. */
-  ack: (message: WsAckMessage) => Promise<unknown>,
+  /** A lockstep acknowledgement sent over the socket by `principal`; throws the HttpError the REST route would answer. */
+  ack: (message: WsAckMessage, principal: Principal) => Promise<unknown>,
   /** The market clock's time: signals dated after it are not sent (they are served once it gets there). */
   marketTime: () => number,
 ) {
@@ -48,7 +50,7 @@ export function registerWebSocket(
     const refuse = (status: number, text: string) => send(client, { channel: 'error', data: { status, message: text, ...(named.success && { consumer: named.data.consumer, time: named.data.time }) } });
     if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
     if (client.principal.role === 'viewer') return refuse(403, 'requires role trader or admin; this token has role viewer');
-    ack(parsed.data).catch((err: unknown) => (err instanceof HttpError ? refuse(err.status, err.body.message) : refuse(500, 'the acknowledgement failed; retry it over REST')));
+    ack(parsed.data, client.principal).catch((err: unknown) => (err instanceof HttpError ? refuse(err.status, err.body.message) : refuse(500, 'the acknowledgement failed; retry it over REST')));
   };
   const wants = (client: Client, channel: WsChannel, symbol?: string) =>
     client.channels.has(channel) && (!symbol || !client.symbols || client.symbols.has(symbol));
@@ -103,15 +105,18 @@ export function registerWebSocket(
     broadcastMarket(event: MarketEvent) {
       sendToEach(event, (client) => wants(client, event.channel, event.data.symbol));
     },
-    /** The clock's new state, speed, epoch, consumers or lockstep step (a running clock's steps show in bars and steps). */
-    broadcastClock(clock: ClockDto) {
-      sendToEach({ channel: 'clock', data: clock }, (client) => wants(client, 'clock'));
+    /** The clock's new state, speed, epoch, consumers or lockstep step (a running clock's steps show in bars and steps), as each client may see it. */
+    broadcastClock(clock: OwnedClock) {
+      for (const client of clients) if (wants(client, 'clock')) send(client, { channel: 'clock', data: clockSeenBy(clock, client.principal) });
     },
-    /** The bars one tick released, in one message (a client's symbols filter them). */
-    broadcastStep(step: StepMessage) {
-      sendToEach({ channel: 'steps', data: step }, (client) => wants(client, 'steps') && !client.symbols);
+    /** The bars one tick released, in one message with the clock as each client may see it (a client's symbols filter the bars). */
+    broadcastStep(clock: OwnedClock, bars: Bar[]) {
+      // The bars are most of the message (hundreds per step in the universe): serialized once, not per client.
+      let allBars: string | undefined;
       for (const client of clients) {
-        if (wants(client, 'steps') && client.symbols) send(client, { channel: 'steps', data: { ...step, bars: step.bars.filter((bar) => client.symbols!.has(bar.symbol)) } });
+        if (!wants(client, 'steps')) continue;
+        const clientBars = client.symbols ? JSON.stringify(bars.filter((bar) => client.symbols!.has(bar.symbol))) : (allBars ??= JSON.stringify(bars));
+        sendText(client, `{"channel":"steps","data":{"clock":${JSON.stringify(clockSeenBy(clock, client.principal))},"bars":${clientBars}}}`);
       }
     },
   };

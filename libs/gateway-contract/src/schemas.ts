@@ -254,6 +254,16 @@ export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 /** Id of a scan rule, e.g. rsi-oversold (the scanner's rule ids). */
 export const ruleIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
+/** The scanner's built-in rule ids (its starter rules): signals under them come from the scanner's credential alone. */
+export const SCANNER_RULE_IDS: readonly string[] = ['rsi-oversold', 'golden-cross', 'volume-spike', 'breakout-20'];
+
+/** Most keys of a signal's values, and most bytes of them as JSON: a few indicator readings, not a store. */
+export const MAX_SIGNAL_VALUE_KEYS = 32;
+export const MAX_SIGNAL_VALUES_BYTES = 4096;
+const signalValuesSchema = z
+  .record(z.string(), z.number().finite().nullable())
+  .refine((values) => Object.keys(values).length <= MAX_SIGNAL_VALUE_KEYS, `must have at most ${MAX_SIGNAL_VALUE_KEYS} keys`)
+  .refine((values) => new TextEncoder().encode(JSON.stringify(values)).length <= MAX_SIGNAL_VALUES_BYTES, `must be at most ${MAX_SIGNAL_VALUES_BYTES} bytes as JSON`);
 
 export const signalSchema = z.object({
   id: z.string().min(1).max(200).describe('Stable id: the same signal posted twice is stored once'),
@@ -262,14 +272,18 @@ export const signalSchema = z.object({
   ruleId: ruleIdSchema.optional().describe('The id of the rule that fired, e.g. rsi-oversold (absent on signals stored before rule ids were kept)'),
   time: z.number().int().nonnegative().describe('Open time of the bar the rule fired on'),
   close: z.number().finite(),
-  values: z.record(z.string(), z.number().finite().nullable()).default({}),
+  values: signalValuesSchema.default({}),
+  postedBy: z.string().optional().describe('Username of the credential that posted it, recorded by the gateway (absent on signals stored before it was kept)'),
 });
 export type Signal = z.infer<typeof signalSchema>;
+/** A signal as posted: who posted it is the gateway's to record, not the poster's to say. */
+export const postedSignalSchema = signalSchema.omit({ postedBy: true }).strict();
+export type PostedSignal = z.infer<typeof postedSignalSchema>;
 export const signalListSchema = z.array(signalSchema);
 /** Most signals one POST /api/v1/signals/batch stores. */
 export const MAX_SIGNAL_BATCH = 1000;
 /** POST /api/v1/signals/batch: several signals in one request and one transaction (a lockstep step's). */
-export const signalBatchSchema = z.strictObject({ signals: z.array(signalSchema.strict()).min(1, 'must hold at least 1 signal').max(MAX_SIGNAL_BATCH, `must hold at most ${MAX_SIGNAL_BATCH} signals`) });
+export const signalBatchSchema = z.strictObject({ signals: z.array(postedSignalSchema).min(1, 'must hold at least 1 signal').max(MAX_SIGNAL_BATCH, `must hold at most ${MAX_SIGNAL_BATCH} signals`) });
 export const signalBatchResponseSchema = z.object({
   stored: z.number().int().describe('Signals new to the gateway, stored now'),
   duplicates: z.number().int().describe('Signals it already had (same id), left as they were'),

@@ -32,8 +32,10 @@ import {
   signalBatchResponseSchema,
   signalBatchSchema,
   signalListSchema,
+  postedSignalSchema,
   signalSchema,
   signalsQuerySchema,
+  type PostedSignal,
   symbolListSchema,
   type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
@@ -51,6 +53,7 @@ import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from '
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
+import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket } from './ws';
 
@@ -108,10 +111,14 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  /** Stores signals (each id once) and wakes the relay for the new ones; how many were new. REST and the lockstep ack both store through it. */
-  const storeSignals = async (signals: Parameters<typeof insertSignals>[1]) => {
-    const stored = (await insertSignals(db, signals)).length;
-    if (stored) relay.nudge();
+  /**
+   * Stores the caller's signals (each id once, recording who posted them) once it may post them, and
+   * wakes the relay for the new ones; answers the new ones. REST and the lockstep ack both store through it.
+   */
+  const storeSignals = async (signals: readonly PostedSignal[], caller: Principal, fieldOf: (index: number) => string) => {
+    refuseScannerRuleClaims(caller, signals, fieldOf);
+    const stored = await insertSignals(db, signals, caller.username);
+    if (stored.length) relay.nudge();
     return stored;
   };
   const market = openMarket({
@@ -433,11 +440,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
 
   app.post(
     '/api/v1/signals',
-    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalSchema.strict(), response: { 200: signalSchema, 201: signalSchema } } },
+    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: postedSignalSchema, response: { 200: signalSchema, 201: signalSchema } } },
     async (request, reply) => {
-      const signal = request.body;
-      const inserted = (await storeSignals([signal])) > 0;
-      return reply.code(inserted ? 201 : 200).send(signal);
+      const [stored] = await storeSignals([request.body], principalOf(request), () => 'body');
+      // Already stored (the same id): answered as posted, without claiming who posted the stored one.
+      return stored ? reply.code(201).send(stored) : reply.code(200).send(request.body);
     },
   );
   app.post(
@@ -445,7 +452,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
     async (request) => {
       const { signals } = request.body;
-      const stored = await storeSignals(signals);
+      const stored = (await storeSignals(signals, principalOf(request), (index) => `body.signals.${index}`)).length;
       return { stored, duplicates: signals.length - stored };
     },
   );
@@ -496,7 +503,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     (message, principal) =>
       clockCall(async (store) => {
         // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
-        if (message.signals) await storeSignals(message.signals);
+        if (message.signals) await storeSignals(message.signals, principal, (index) => `signals.${index}`);
         return store.ack(message.consumer, message.time, principal);
       }).catch((err: unknown) => {
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');

@@ -55,7 +55,7 @@ import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals, signalMigrations } from './signal-store';
-import { registerWebSocket } from './ws';
+import { registerWebSocket, WS_MAX_PAYLOAD_BYTES } from './ws';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
@@ -229,7 +229,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
     }),
   });
-  await app.register(websocket);
+  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 
   // The service token acts for an arena agent's own account when it names one (ACCOUNT_HEADER);
   // the account is opened with the starting cash on first use. Runs after the kit's auth hook.

@@ -8,6 +8,27 @@ import { z } from 'zod';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
 import { clockSeenBy, type OwnedClock } from './clock-store';
+import { isSamePrincipal } from './ownership';
+
+/**
+ * Largest message a client may send (ws closes the socket with 1009 beyond it): the REST body
+ * limit, since a lockstep acknowledgement carries its step's signals as POST /api/v1/signals/batch would.
+ */
+export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Open sockets one principal may hold; the next is closed with 4429. */
+export const WS_MAX_CONNECTIONS_PER_PRINCIPAL = 16;
+/** Unsent bytes a client may have queued: one that reads slower than the market moves is dropped rather than buffered without bound (it may reconnect). */
+export const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Longest a Node timer waits (about 24.8 days); a token living longer is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes `socket` with 4401 when its token expires (`exp`, seconds since the epoch, as in a JWT). */
+function closeAtExpiry(socket: WebSocket, exp: number) {
+  const wait = exp * 1000 - Date.now();
+  if (wait <= 0) return socket.close(4401, 'token expired');
+  const timer = setTimeout(() => closeAtExpiry(socket, exp), Math.min(wait, MAX_TIMER_MS));
+  socket.once('close', () => clearTimeout(timer));
+}
 
 /** The acknowledgement's consumer and time alone (other keys ignored), to name what a refusal refuses. */
 const ackNameSchema = z.object({ consumer: wsAckMessageSchema.shape.consumer, time: wsAckMessageSchema.shape.time });
@@ -36,7 +57,13 @@ export function registerWebSocket(
   const clients = new Set<Client>();
   const send = (client: Client, message: WsServerMessage) => sendText(client, JSON.stringify(message));
   const sendText = (client: Client, text: string) => {
-    if (client.socket.readyState === client.socket.OPEN) client.socket.send(text);
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    client.socket.send(text);
+    if (client.socket.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
+      // At once: a close frame would wait behind the very bytes the client is not reading.
+      app.log.warn({ username: client.principal.username, bufferedBytes: client.socket.bufferedAmount }, 'dropped a WebSocket client that stopped reading');
+      client.socket.terminate();
+    }
   };
   /** Serializes a message once for every client that wants it (the universe sends hundreds per step). */
   const sendToEach = (message: WsServerMessage, wanted: (client: Client) => boolean) => {
@@ -56,6 +83,8 @@ export function registerWebSocket(
     client.channels.has(channel) && (!symbol || !client.symbols || client.symbols.has(symbol));
 
   app.get('/ws', { websocket: true, schema: { hide: true }, config: { auth: 'endpoint' } }, async (socket, request) => {
+    // A refused frame (too large, malformed) closes the socket; ws reports it here, not as a crash.
+    socket.on('error', (err) => request.log.debug({ err: err.message }, 'WebSocket client error'));
     let principal: Principal;
     try {
       principal = authenticate((request.query as { token?: string }).token);
@@ -64,9 +93,15 @@ export function registerWebSocket(
       socket.close(4401, 'unauthorized');
       return;
     }
+    if ([...clients].filter((c) => isSamePrincipal(c.principal, principal)).length >= WS_MAX_CONNECTIONS_PER_PRINCIPAL) {
+      socket.close(4429, `too many connections: at most ${WS_MAX_CONNECTIONS_PER_PRINCIPAL} per principal`);
+      return;
+    }
     const client: Client = { socket, principal, channels: new Set() };
     clients.add(client);
     socket.on('close', () => clients.delete(client));
+    const { exp } = principal as Principal & { exp?: unknown };
+    if (typeof exp === 'number') closeAtExpiry(socket, exp);
     socket.on('message', (raw) => {
       let parsed;
       try {

@@ -272,6 +272,15 @@ export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 /** Id of a scan rule, e.g. rsi-oversold (the scanner's rule ids). */
 export const ruleIdSchema = validText().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
+/** The scanner's built-in rule ids (its starter rules): signals under them come from the scanner's credential alone. */
+export const SCANNER_RULE_IDS: readonly string[] = ['rsi-oversold', 'golden-cross', 'volume-spike', 'breakout-20'];
+
+/** Most keys of a signal's values, and most bytes of them as JSON: a few indicator readings, not a store. */
+export const MAX_SIGNAL_VALUE_KEYS = 32;
+export const MAX_SIGNAL_VALUES_BYTES = 4096;
+const signalValuesSchema = validTextRecord(z.number().finite().nullable())
+  .refine((values) => Object.keys(values).length <= MAX_SIGNAL_VALUE_KEYS, `must have at most ${MAX_SIGNAL_VALUE_KEYS} keys`)
+  .refine((values) => new TextEncoder().encode(JSON.stringify(values)).length <= MAX_SIGNAL_VALUES_BYTES, `must be at most ${MAX_SIGNAL_VALUES_BYTES} bytes as JSON`);
 
 export const signalSchema = z.object({
   id: validText().min(1).max(200).describe('Stable id: the same signal posted twice is stored once'),
@@ -280,14 +289,18 @@ export const signalSchema = z.object({
   ruleId: ruleIdSchema.optional().describe('The id of the rule that fired, e.g. rsi-oversold (absent on signals stored before rule ids were kept)'),
   time: z.number().int().nonnegative().describe('Open time of the bar the rule fired on'),
   close: z.number().finite(),
-  values: validTextRecord(z.number().finite().nullable()).default({}),
+  values: signalValuesSchema.default({}),
+  postedBy: validText().optional().describe('Username of the credential that posted it, recorded by the gateway (absent on signals stored before it was kept)'),
 });
 export type Signal = z.infer<typeof signalSchema>;
+/** A signal as posted: who posted it is the gateway's to record, not the poster's to say. */
+export const postedSignalSchema = signalSchema.omit({ postedBy: true }).strict();
+export type PostedSignal = z.infer<typeof postedSignalSchema>;
 export const signalListSchema = z.array(signalSchema);
 /** Most signals one POST /api/v1/signals/batch stores. */
 export const MAX_SIGNAL_BATCH = 1000;
 /** POST /api/v1/signals/batch: several signals in one request and one transaction (a lockstep step's). */
-export const signalBatchSchema = z.strictObject({ signals: z.array(signalSchema.strict()).min(1, 'must hold at least 1 signal').max(MAX_SIGNAL_BATCH, `must hold at most ${MAX_SIGNAL_BATCH} signals`) });
+export const signalBatchSchema = z.strictObject({ signals: z.array(postedSignalSchema).min(1, 'must hold at least 1 signal').max(MAX_SIGNAL_BATCH, `must hold at most ${MAX_SIGNAL_BATCH} signals`) });
 export const signalBatchResponseSchema = z.object({
   stored: z.number().int().describe('Signals new to the gateway, stored now'),
   duplicates: z.number().int().describe('Signals it already had (same id), left as they were'),
@@ -306,14 +319,16 @@ export type SignalsQuery = z.infer<typeof signalsQuerySchema>;
  * The market clock (GET /api/v1/clock, WebSocket channel clock, MCP get_clock): every route,
  * channel and tool answers as of `time`; no bar opening after it is visible.
  */
+const consumerIdSchema = validText().describe('The id the gateway gave it at registration: what acknowledges and deregisters it');
 const lockstepConsumerFields = {
-  id: validText().describe('The id the gateway gave it at registration'),
   name: validText().describe('The name it registered with'),
   lastAckWallMs: z.number().nullable().describe('Wall time (ms) of its last acknowledgement; null before the first'),
   lastAckTime: z.number().nullable().describe('Market time (ms) of the last step it acknowledged; null before the first'),
 };
-export const lockstepConsumerSchema = z.object({ ...lockstepConsumerFields, acked: z.boolean().describe('It acknowledged the current step') });
+export const lockstepConsumerSchema = z.object({ id: consumerIdSchema, ...lockstepConsumerFields, acked: z.boolean().describe('It acknowledged the current step') });
 export type LockstepConsumerDto = z.infer<typeof lockstepConsumerSchema>;
+/** A consumer in the clock's lists: its id is shown only to the principal that registered it, and to admins. */
+const listedConsumerId = consumerIdSchema.optional().describe('Shown only to the principal that registered it and to admins');
 
 export const clockSchema = z.object({
   time: z.number().describe('The market time: open of the current bar (ms since the epoch)'),
@@ -326,9 +341,9 @@ export const clockSchema = z.object({
   startDate: validText().nullable().describe('The day the replay (re)started from'),
   endDate: validText().nullable().describe('The last day the replay moves to; null: to its last bar'),
   epoch: z.number().int().describe('Counts restarts: the clock moves backwards only when this grows'),
-  consumers: z.array(lockstepConsumerSchema).describe('Registered lockstep consumers; in lockstep the clock waits for each of them'),
+  consumers: z.array(lockstepConsumerSchema.extend({ id: listedConsumerId })).describe('Registered lockstep consumers; in lockstep the clock waits for each of them'),
   dropped: z
-    .array(z.object({ ...lockstepConsumerFields, droppedWallMs: z.number().describe('Wall time (ms) it was dropped') }))
+    .array(z.object({ id: listedConsumerId, ...lockstepConsumerFields, droppedWallMs: z.number().describe('Wall time (ms) it was dropped') }))
     .describe('The latest consumers dropped for not acknowledging within CLOCK_CONSUMER_TIMEOUT_MS, newest last'),
 });
 export type ClockDto = z.infer<typeof clockSchema>;

@@ -1,13 +1,66 @@
 import { randomUUID } from 'node:crypto';
-import type { ClockConsumerResponse, ClockControl, ClockControlResponse, ClockDto } from '@tradeyard/gateway-contract';
-import type { ClockOperation, ReplayClock, ReplayClockState } from '@tradeyard/market-hub';
+import type { ClockConsumerResponse, ClockControl, ClockControlResponse, ClockDto, LockstepConsumerDto } from '@tradeyard/gateway-contract';
+import { ClockConflictError, UnknownConsumerError, type ClockOperation, type ConsumerOwner, type ReplayClock, type ReplayClockState } from '@tradeyard/market-hub';
 import type { Database } from '@tradeyard/persistence';
 import type { Logger } from '@tradeyard/service-kit';
 import { z } from 'zod';
+import type { Principal } from './auth';
+import { isSamePrincipal, ownerOf } from './ownership';
 
 /** The `settings` row holding the replay clock's state, shared by every replica. */
 export const CLOCK_SETTING = 'market_clock';
 
+/** Most lockstep consumers one principal other than an admin holds: a trader can neither fill the clock's places nor hold lockstep up with many. */
+export const MAX_CONSUMERS_PER_PRINCIPAL = 4;
+
+/** The clock with each consumer's owner, as the store holds it; what a caller sees of it is clockSeenBy's. */
+export type OwnedClock = Omit<ClockDto, 'consumers' | 'dropped'> & {
+  consumers: (LockstepConsumerDto & { owner?: ConsumerOwner })[];
+  dropped: (Omit<LockstepConsumerDto, 'acked'> & { owner?: ConsumerOwner; droppedWallMs: number })[];
+};
+
+/**
+ * The clock as `caller` sees it: a consumer's id (what acknowledges and deregisters it) only for
+ * the principal that registered it, and every id for admins; owners for nobody.
+ */
+export function clockSeenBy(clock: OwnedClock, caller: Principal): ClockDto {
+  const seen = <C extends { id: string; owner?: ConsumerOwner }>({ id, owner, ...rest }: C) => (caller.role === 'admin' || isSamePrincipal(owner, caller) ? { id, ...rest } : rest);
+  return { ...clock, consumers: clock.consumers.map(seen), dropped: clock.dropped.map(seen) };
+}
+
+/** An admin's acknowledgement of a consumer another principal registered: the admin sees its id, so is told why. */
+export class ForeignConsumerError extends Error {
+  constructor(
+    readonly id: string,
+    consumerName: string,
+  ) {
+    super(`lockstep consumer ${id} (${consumerName}) was registered by another principal: only it acknowledges its steps`);
+    this.name = 'ForeignConsumerError';
+  }
+}
+
+/**
+ * Lets `caller` act on consumer `id` only if it registered it; an admin may also deregister any.
+ * A caller who may not see the id is answered as if there were no such consumer (UnknownConsumerError):
+ * a 403 would tell it the id exists. Checked on the state the operation applies to.
+ */
+const ownConsumer = (id: string, caller: Principal, action: 'ack' | 'deregister') => (state: ReplayClockState) => {
+  const consumer = state.consumers?.find((c) => c.id === id);
+  if (!consumer || isSamePrincipal(consumer.owner, caller)) return;
+  if (caller.role !== 'admin') throw new UnknownConsumerError(id);
+  if (action === 'ack') throw new ForeignConsumerError(id, consumer.name);
+};
+
+/** Refuses a registration beyond MAX_CONSUMERS_PER_PRINCIPAL of the caller's (admins own the clock: bounded only by the clock's own maximum). */
+const placeFor = (caller: Principal) => (state: ReplayClockState) => {
+  if (caller.role === 'admin') return;
+  const held = (state.consumers ?? []).filter((c) => isSamePrincipal(c.owner, caller)).length;
+  if (held >= MAX_CONSUMERS_PER_PRINCIPAL) {
+    throw new ClockConflictError(`this credential has ${held} lockstep consumers registered, the most one principal may hold; deregister one first`);
+  }
+};
+
+const ownerSchema = z.object({ username: z.string(), accountId: z.string() });
 const storedClockSchema = z.object({
   anchorIndex: z.number().int().nonnegative(),
   anchorWallMs: z.number(),
@@ -19,10 +72,10 @@ const storedClockSchema = z.object({
   lockstep: z.boolean().optional(),
   stepSinceWallMs: z.number().optional(),
   consumers: z
-    .array(z.object({ id: z.string(), name: z.string(), registeredWallMs: z.number(), acked: z.boolean(), lastAckWallMs: z.number().nullable(), lastAckTime: z.number().nullable() }))
+    .array(z.object({ id: z.string(), name: z.string(), owner: ownerSchema.optional(), registeredWallMs: z.number(), acked: z.boolean(), lastAckWallMs: z.number().nullable(), lastAckTime: z.number().nullable() }))
     .optional(),
   dropped: z
-    .array(z.object({ id: z.string(), name: z.string(), registeredWallMs: z.number(), lastAckWallMs: z.number().nullable(), lastAckTime: z.number().nullable(), droppedWallMs: z.number() }))
+    .array(z.object({ id: z.string(), name: z.string(), owner: ownerSchema.optional(), registeredWallMs: z.number(), lastAckWallMs: z.number().nullable(), lastAckTime: z.number().nullable(), droppedWallMs: z.number() }))
     .optional(),
 });
 
@@ -42,7 +95,7 @@ export class ClockStore {
     private readonly db: Database,
     private readonly clock: ReplayClock,
     /** Called when the stored state changes (not as time passes): the WebSocket clock channel. */
-    private readonly onChange: (view: ClockDto) => void,
+    private readonly onChange: (view: OwnedClock) => void,
     private readonly log?: Logger,
   ) {}
 
@@ -74,32 +127,40 @@ export class ClockStore {
     if (changed) this.onChange(this.view());
   }
 
-  view(): ClockDto {
+  /** The whole clock, owners included: never sent as it is (see clockSeenBy). */
+  view(): OwnedClock {
     return this.clock.view();
   }
 
+  viewFor(caller: Principal): ClockDto {
+    return clockSeenBy(this.view(), caller);
+  }
+
   /** Applies an admin's operation to the latest stored state and stores the result. */
-  async control(control: ClockControl): Promise<ClockControlResponse> {
+  async control(control: ClockControl, caller: Principal): Promise<ClockControlResponse> {
     // The schema's refinement guarantees each action's own fields: the body is a ClockOperation.
-    return { ...(await this.apply(control as ClockOperation)), restarted: control.action === 'restart' };
+    return { ...clockSeenBy(await this.apply(control as ClockOperation), caller), restarted: control.action === 'restart' };
   }
 
-  /** Registers a lockstep consumer under a new id. */
-  async register(name: string): Promise<ClockConsumerResponse> {
+  /** Registers a lockstep consumer of the caller's under a new id. */
+  async register(name: string, caller: Principal): Promise<ClockConsumerResponse> {
     const id = randomUUID();
-    const clock = await this.apply({ action: 'register', id, name });
-    return { consumer: clock.consumers.find((c) => c.id === id)!, clock };
+    return this.consumerResponse(id, caller, await this.apply({ action: 'register', id, name, owner: ownerOf(caller) }, placeFor(caller)));
   }
 
-  /** The consumer finished the step at `time`; throws UnknownConsumerError or ClockConflictError. */
-  async ack(id: string, time: number): Promise<ClockConsumerResponse> {
-    const clock = await this.apply({ action: 'ack', id, time });
+  /** The caller's consumer finished the step at `time`; throws UnknownConsumerError, ForeignConsumerError or ClockConflictError. */
+  async ack(id: string, time: number, caller: Principal): Promise<ClockConsumerResponse> {
     // The ack may have completed the step: the consumer then shows as not yet done with the next.
-    return { consumer: clock.consumers.find((c) => c.id === id)!, clock };
+    return this.consumerResponse(id, caller, await this.apply({ action: 'ack', id, time }, ownConsumer(id, caller, 'ack')));
   }
 
-  async deregister(id: string): Promise<ClockDto> {
-    return this.apply({ action: 'deregister', id });
+  async deregister(id: string, caller: Principal): Promise<ClockDto> {
+    return clockSeenBy(await this.apply({ action: 'deregister', id }, ownConsumer(id, caller, 'deregister')), caller);
+  }
+
+  private consumerResponse(id: string, caller: Principal, clock: OwnedClock): ClockConsumerResponse {
+    const { owner: _owner, ...consumer } = clock.consumers.find((c) => c.id === id)!;
+    return { consumer, clock: clockSeenBy(clock, caller) };
   }
 
   /** Drops lockstep consumers late by more than `timeoutMs`, if any; reads and writes only when one is late. */
@@ -116,10 +177,12 @@ export class ClockStore {
   /**
    * Applies an operation to the latest stored state and stores the result with a compare-and-set
    * (one statement, where a row lock would take four in a lockstep ack's path): when another
-   * replica wrote first, it reads that state and applies the operation again.
+   * replica wrote first, it reads that state and applies the operation again. `allowed` refuses
+   * the operation on the state it would apply to, by throwing.
    */
-  private async apply(operation: ClockOperation): Promise<ClockDto> {
+  private async apply(operation: ClockOperation, allowed?: (state: ReplayClockState) => void): Promise<OwnedClock> {
     for (let attempt = 1; ; attempt++) {
+      allowed?.(this.clock.current);
       const next = this.clock.apply(operation);
       const state = JSON.stringify(next);
       if (state === this.stored) return this.view();

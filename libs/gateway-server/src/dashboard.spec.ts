@@ -159,8 +159,8 @@ if (chromiumMissing) {
       const symbol = 'SYN003';
       const daily = await admin.getBars(symbol, { limit: 1000 });
       expect(daily.length).toBeGreaterThan(100);
-      // One signal of a rule with an id, one stored before rule ids were kept (its expression only).
-      await admin.postSignal({ id: `dash-1-${symbol}`, symbol, rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: daily.at(-4)!.time, close: daily.at(-4)!.close, values: {} });
+      // One signal of a rule with an id (the scanner's: its credential posts it), one stored before rule ids were kept (its expression only).
+      await new GatewayClient({ baseUrl: url, token: 'service-token-0123456789' }).postSignal({ id: `dash-1-${symbol}`, symbol, rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: daily.at(-4)!.time, close: daily.at(-4)!.close, values: {} });
       await admin.postSignal({ id: `dash-2-${symbol}`, symbol, rule: 'close > sma(50)', time: daily.at(-15)!.time, close: daily.at(-15)!.close, values: {} });
 
       const page = await logIn('admin', 'admin-password-1');

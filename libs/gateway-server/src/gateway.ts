@@ -32,10 +32,11 @@ import {
   signalBatchResponseSchema,
   signalBatchSchema,
   signalListSchema,
+  postedSignalSchema,
   signalSchema,
   signalsQuerySchema,
+  type PostedSignal,
   symbolListSchema,
-  type ClockDto,
   type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
@@ -49,12 +50,13 @@ import { arenaPageHtml } from './arena-page';
 import { ArenaStore, arenaMigrations } from './arena-store';
 import { ApiTokenStore, bearerToken, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
 import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
-import { ClockStore } from './clock-store';
+import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
+import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals, signalMigrations } from './signal-store';
-import { registerWebSocket } from './ws';
+import { registerWebSocket, WS_MAX_PAYLOAD_BYTES } from './ws';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
@@ -110,10 +112,14 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  /** Stores signals (each id once) and wakes the relay for the new ones; how many were new. REST and the lockstep ack both store through it. */
-  const storeSignals = async (signals: Parameters<typeof insertSignals>[1]) => {
-    const stored = (await insertSignals(db, signals)).length;
-    if (stored) relay.nudge();
+  /**
+   * Stores the caller's signals (each id once, recording who posted them) once it may post them, and
+   * wakes the relay for the new ones; answers the new ones. REST and the lockstep ack both store through it.
+   */
+  const storeSignals = async (signals: readonly PostedSignal[], caller: Principal, fieldOf: (index: number) => string) => {
+    refuseScannerRuleClaims(caller, signals, fieldOf);
+    const stored = await insertSignals(db, signals, caller.username);
+    if (stored.length) relay.nudge();
     return stored;
   };
   const market = openMarket({
@@ -130,7 +136,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const { hub } = market;
   // A replay's clock is stored and controllable; a live venue's is the wall clock.
   let clockEpoch = market.clock?.view().epoch;
-  const onClockChange = (view: ClockDto) => {
+  const onClockChange = (view: OwnedClock) => {
     if (view.epoch !== clockEpoch) {
       clockEpoch = view.epoch;
       hub.skipReleased();
@@ -139,7 +145,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   };
   const clockStore = market.clock && new ClockStore(db, market.clock, onClockChange, depLog);
   await clockStore?.init();
-  const liveClock = (): ClockDto => {
+  const liveClock = (): OwnedClock => {
     const time = hub.time();
     return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0, consumers: [], dropped: [] };
   };
@@ -231,7 +237,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
     }),
   });
-  await app.register(websocket);
+  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 
   // A credential acts on its own account only: the account header may name it (an arena agent's
   // token names its arena account), and any other value is refused, never silently ignored.
@@ -294,13 +300,15 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     },
   );
 
-  app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async () => clockStore?.view() ?? liveClock());
+  app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async (request) =>
+    clockSeenBy(clockStore?.view() ?? liveClock(), principalOf(request)),
+  );
   /** The replay's clock store; a live venue's wall clock has none to control or wait for. */
   const replayClock = () => {
     if (!clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${config.MARKET_PROVIDER} market runs on the wall clock; only a replay's clock can be controlled` });
     return clockStore;
   };
-  /** Runs a clock operation, answering its refusals as 404 (unknown consumer) or 409 (not now), and releases the step it moved to at once. */
+  /** Runs a clock operation, answering its refusals as 404 (no consumer of the caller's), 403 (another's, shown to an admin) or 409 (not now), and releases the step it moved to at once. */
   const clockCall = async <T>(fn: (store: ClockStore) => Promise<T>): Promise<T> => {
     const store = replayClock();
     const before = store.view().time;
@@ -309,7 +317,9 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       result = await fn(store);
     } catch (err) {
       if (err instanceof ClockConflictError) throw new HttpError(409, { error: 'conflict', message: err.message });
-      if (err instanceof UnknownConsumerError) throw new HttpError(404, { error: 'not_found', message: err.message, details: [{ field: 'params.id', rule: 'must be a registered lockstep consumer' }] });
+      const consumerRule = [{ field: 'params.id', rule: 'must be a lockstep consumer registered with this credential' }];
+      if (err instanceof UnknownConsumerError) throw new HttpError(404, { error: 'not_found', message: err.message, details: consumerRule });
+      if (err instanceof ForeignConsumerError) throw new HttpError(403, { error: 'forbidden', message: err.message, details: consumerRule });
       throw err;
     }
     // A lockstep step completed by this call: its bars go out now, not at the next timer tick.
@@ -319,24 +329,25 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   app.post(
     '/api/v1/clock',
     { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
-    async (request) => clockCall((store) => store.control(request.body)),
+    async (request) => clockCall((store) => store.control(request.body, principalOf(request))),
   );
   // Lockstep consumers are services that trade or scan (the service token, role trader) or admins; the
-  // consumer id answered at registration is what its acknowledgements and deregistration name.
+  // consumer id answered at registration is what its acknowledgements and deregistration name. A
+  // consumer belongs to the principal that registered it: only it acknowledges; it or an admin deregisters.
   app.post(
     '/api/v1/clock/consumers',
     { config: { auth: 'trader' }, schema: { tags: ['market'], body: registerConsumerSchema, response: { 201: clockConsumerResponseSchema } } },
-    async (request, reply) => reply.code(201).send(await clockCall((store) => store.register(request.body.name))),
+    async (request, reply) => reply.code(201).send(await clockCall((store) => store.register(request.body.name, principalOf(request)))),
   );
   app.post(
     '/api/v1/clock/consumers/:id/ack',
     { config: { auth: 'trader' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
-    async (request) => clockCall((store) => store.ack(request.params.id, request.body.time)),
+    async (request) => clockCall((store) => store.ack(request.params.id, request.body.time, principalOf(request))),
   );
   app.delete(
     '/api/v1/clock/consumers/:id',
     { config: { auth: 'trader' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
-    async (request) => clockCall((store) => store.deregister(request.params.id)),
+    async (request) => clockCall((store) => store.deregister(request.params.id, principalOf(request))),
   );
 
   app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () => hub.symbolInfo());
@@ -433,11 +444,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
 
   app.post(
     '/api/v1/signals',
-    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalSchema.strict(), response: { 200: signalSchema, 201: signalSchema } } },
+    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: postedSignalSchema, response: { 200: signalSchema, 201: signalSchema } } },
     async (request, reply) => {
-      const signal = request.body;
-      const inserted = (await storeSignals([signal])) > 0;
-      return reply.code(inserted ? 201 : 200).send(signal);
+      const [stored] = await storeSignals([request.body], principalOf(request), () => 'body');
+      // Already stored (the same id): answered as posted, without claiming who posted the stored one.
+      return stored ? reply.code(201).send(stored) : reply.code(200).send(request.body);
     },
   );
   app.post(
@@ -445,7 +456,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
     async (request) => {
       const { signals } = request.body;
-      const stored = await storeSignals(signals);
+      const stored = (await storeSignals(signals, principalOf(request), (index) => `body.signals.${index}`)).length;
       return { stored, duplicates: signals.length - stored };
     },
   );
@@ -493,11 +504,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     app,
     bus,
     (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal,
-    (message) =>
+    (message, principal) =>
       clockCall(async (store) => {
         // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
-        if (message.signals) await storeSignals(message.signals);
-        return store.ack(message.consumer, message.time);
+        if (message.signals) await storeSignals(message.signals, principal, (index) => `signals.${index}`);
+        return store.ack(message.consumer, message.time, principal);
       }).catch((err: unknown) => {
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
         throw err;
@@ -510,7 +521,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     const events = hub.tick();
     events.forEach(ws.broadcastMarket);
     const bars: Bar[] = events.flatMap((e) => (e.channel === 'bars' ? [e.data] : []));
-    if (bars.length) ws.broadcastStep({ clock: clockStore?.view() ?? liveClock(), bars });
+    if (bars.length) ws.broadcastStep(clockStore?.view() ?? liveClock(), bars);
     // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
     // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
     if (events.length === 0) return;

@@ -1,11 +1,12 @@
-import type { Signal, SignalsQuery } from '@tradeyard/gateway-contract';
+import type { PostedSignal, Signal, SignalsQuery } from '@tradeyard/gateway-contract';
 import { outboxInsert, type Migration, type Queryable } from '@tradeyard/persistence';
 import type { SharedEvent } from './bus';
 
 /**
  * The signals table belongs to the gateway's first migration (libs/broker's gatewayMigrations);
  * these run after it. A signal keeps the id of the rule that fired (rule_id) beside its
- * expression (rule), so clients can find signals by either.
+ * expression (rule), so clients can find signals by either, and the username of the credential
+ * that posted it (posted_by; null on signals stored before it was kept).
  */
 export const signalMigrations: Migration[] = [
   {
@@ -15,25 +16,26 @@ ALTER TABLE signals ADD COLUMN rule_id text;
 CREATE INDEX signals_rule_id_time ON signals (rule_id, time);
 `,
   },
+  { id: '009_signals_posted_by', sql: 'ALTER TABLE signals ADD COLUMN posted_by text;' },
 ];
 
 /**
- * Stores signals once per id, with an outbox event for each new one, in one statement whatever
+ * Stores signals posted by `postedBy` (a username) once per id, with an outbox event for each new one, in one statement whatever
  * their number (a lockstep scanner posts each step's signals together, so this is on the path of
  * every step: one round trip instead of a transaction's four); answers the new ones.
  */
-export async function insertSignals(db: Queryable, signals: readonly Signal[]): Promise<Signal[]> {
+export async function insertSignals(db: Queryable, posted: readonly PostedSignal[], postedBy: string): Promise<Signal[]> {
   // A batch that names an id twice stores and announces it once.
-  const unique = [...new Map(signals.map((s) => [s.id, s])).values()];
+  const unique: Signal[] = [...new Map(posted.map((s) => [s.id, { ...s, postedBy }])).values()];
   if (unique.length === 0) return [];
   // One statement is one transaction: the outbox rows exist exactly when their signals do.
   const rows = await db.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM json_to_recordset($1::json)
-         AS r(id text, symbol text, rule text, rule_id text, time bigint, close double precision, "values" jsonb, event jsonb)
+         AS r(id text, symbol text, rule text, rule_id text, time bigint, close double precision, "values" jsonb, posted_by text, event jsonb)
      ), inserted AS (
-       INSERT INTO signals (id, symbol, rule, rule_id, time, close, "values")
-       SELECT id, symbol, rule, rule_id, time, close, "values" FROM input ON CONFLICT (id) DO NOTHING RETURNING id
+       INSERT INTO signals (id, symbol, rule, rule_id, time, close, "values", posted_by)
+       SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM input ON CONFLICT (id) DO NOTHING RETURNING id
      ), announced AS (
        ${outboxInsert('SELECT input.event FROM input JOIN inserted USING (id)')}
      )
@@ -48,6 +50,7 @@ export async function insertSignals(db: Queryable, signals: readonly Signal[]): 
           time: s.time,
           close: s.close,
           values: s.values,
+          posted_by: postedBy,
           event: { channel: 'signals', data: s } satisfies SharedEvent,
         })),
       ),
@@ -60,7 +63,7 @@ export async function insertSignals(db: Queryable, signals: readonly Signal[]): 
 /** Signals newest first; `rule` matches a rule id or a rule expression. */
 export async function searchSignals(db: Queryable, q: SignalsQuery): Promise<Signal[]> {
   const rows = await db.query(
-    `SELECT id, symbol, rule, rule_id, time, close, "values" FROM signals
+    `SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM signals
      WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule_id = $2 OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
      ORDER BY time DESC, id LIMIT $5`,
     [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100],
@@ -73,5 +76,6 @@ export async function searchSignals(db: Queryable, q: SignalsQuery): Promise<Sig
     time: Number(r.time),
     close: Number(r.close),
     values: (typeof r.values === 'string' ? JSON.parse(r.values) : r.values) as Signal['values'],
+    ...(r.posted_by != null && { postedBy: String(r.posted_by) }),
   }));
 }

@@ -1,4 +1,5 @@
-import { wsAckMessageSchema, wsClientMessageSchema, type ClockDto, type StepMessage, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { wsAckMessageSchema, wsClientMessageSchema, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import type { Bar } from '@tradeyard/market-data';
 import { HttpError } from '@tradeyard/service-kit';
 import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +7,28 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
+import { clockSeenBy, type OwnedClock } from './clock-store';
+import { isSamePrincipal } from './ownership';
+
+/**
+ * Largest message a client may send (ws closes the socket with 1009 beyond it): the REST body
+ * limit, since a lockstep acknowledgement carries its step's signals as POST /api/v1/signals/batch would.
+ */
+export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Open sockets one principal may hold; the next is closed with 4429. */
+export const WS_MAX_CONNECTIONS_PER_PRINCIPAL = 16;
+/** Unsent bytes a client may have queued: one that reads slower than the market moves is dropped rather than buffered without bound (it may reconnect). */
+export const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Longest a Node timer waits (about 24.8 days); a token living longer is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes `socket` with 4401 when its token expires (`exp`, seconds since the epoch, as in a JWT). */
+function closeAtExpiry(socket: WebSocket, exp: number) {
+  const wait = exp * 1000 - Date.now();
+  if (wait <= 0) return socket.close(4401, 'token expired');
+  const timer = setTimeout(() => closeAtExpiry(socket, exp), Math.min(wait, MAX_TIMER_MS));
+  socket.once('close', () => clearTimeout(timer));
+}
 
 /** The acknowledgement's consumer and time alone (other keys ignored), to name what a refusal refuses. */
 const ackNameSchema = z.object({ consumer: wsAckMessageSchema.shape.consumer, time: wsAckMessageSchema.shape.time });
@@ -26,15 +49,21 @@ export function registerWebSocket(
   app: FastifyInstance,
   bus: EventBus,
   authenticate: (token: string | undefined) => Principal,
-  /** A lockstep acknowledgement sent over the socket; throws the HttpError the REST route would answer. */
-  ack: (message: WsAckMessage) => Promise<unknown>,
+  /** A lockstep acknowledgement sent over the socket by `principal`; throws the HttpError the REST route would answer. */
+  ack: (message: WsAckMessage, principal: Principal) => Promise<unknown>,
   /** The market clock's time: signals dated after it are not sent (they are served once it gets there). */
   marketTime: () => number,
 ) {
   const clients = new Set<Client>();
   const send = (client: Client, message: WsServerMessage) => sendText(client, JSON.stringify(message));
   const sendText = (client: Client, text: string) => {
-    if (client.socket.readyState === client.socket.OPEN) client.socket.send(text);
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    client.socket.send(text);
+    if (client.socket.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
+      // At once: a close frame would wait behind the very bytes the client is not reading.
+      app.log.warn({ username: client.principal.username, bufferedBytes: client.socket.bufferedAmount }, 'dropped a WebSocket client that stopped reading');
+      client.socket.terminate();
+    }
   };
   /** Serializes a message once for every client that wants it (the universe sends hundreds per step). */
   const sendToEach = (message: WsServerMessage, wanted: (client: Client) => boolean) => {
@@ -48,12 +77,14 @@ export function registerWebSocket(
     const refuse = (status: number, text: string) => send(client, { channel: 'error', data: { status, message: text, ...(named.success && { consumer: named.data.consumer, time: named.data.time }) } });
     if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
     if (client.principal.role === 'viewer') return refuse(403, 'requires role trader or admin; this token has role viewer');
-    ack(parsed.data).catch((err: unknown) => (err instanceof HttpError ? refuse(err.status, err.body.message) : refuse(500, 'the acknowledgement failed; retry it over REST')));
+    ack(parsed.data, client.principal).catch((err: unknown) => (err instanceof HttpError ? refuse(err.status, err.body.message) : refuse(500, 'the acknowledgement failed; retry it over REST')));
   };
   const wants = (client: Client, channel: WsChannel, symbol?: string) =>
     client.channels.has(channel) && (!symbol || !client.symbols || client.symbols.has(symbol));
 
   app.get('/ws', { websocket: true, schema: { hide: true }, config: { auth: 'endpoint' } }, async (socket, request) => {
+    // A refused frame (too large, malformed) closes the socket; ws reports it here, not as a crash.
+    socket.on('error', (err) => request.log.debug({ err: err.message }, 'WebSocket client error'));
     let principal: Principal;
     try {
       principal = authenticate((request.query as { token?: string }).token);
@@ -62,9 +93,15 @@ export function registerWebSocket(
       socket.close(4401, 'unauthorized');
       return;
     }
+    if ([...clients].filter((c) => isSamePrincipal(c.principal, principal)).length >= WS_MAX_CONNECTIONS_PER_PRINCIPAL) {
+      socket.close(4429, `too many connections: at most ${WS_MAX_CONNECTIONS_PER_PRINCIPAL} per principal`);
+      return;
+    }
     const client: Client = { socket, principal, channels: new Set() };
     clients.add(client);
     socket.on('close', () => clients.delete(client));
+    const { exp } = principal as Principal & { exp?: unknown };
+    if (typeof exp === 'number') closeAtExpiry(socket, exp);
     socket.on('message', (raw) => {
       let parsed;
       try {
@@ -103,15 +140,18 @@ export function registerWebSocket(
     broadcastMarket(event: MarketEvent) {
       sendToEach(event, (client) => wants(client, event.channel, event.data.symbol));
     },
-    /** The clock's new state, speed, epoch, consumers or lockstep step (a running clock's steps show in bars and steps). */
-    broadcastClock(clock: ClockDto) {
-      sendToEach({ channel: 'clock', data: clock }, (client) => wants(client, 'clock'));
+    /** The clock's new state, speed, epoch, consumers or lockstep step (a running clock's steps show in bars and steps), as each client may see it. */
+    broadcastClock(clock: OwnedClock) {
+      for (const client of clients) if (wants(client, 'clock')) send(client, { channel: 'clock', data: clockSeenBy(clock, client.principal) });
     },
-    /** The bars one tick released, in one message (a client's symbols filter them). */
-    broadcastStep(step: StepMessage) {
-      sendToEach({ channel: 'steps', data: step }, (client) => wants(client, 'steps') && !client.symbols);
+    /** The bars one tick released, in one message with the clock as each client may see it (a client's symbols filter the bars). */
+    broadcastStep(clock: OwnedClock, bars: Bar[]) {
+      // The bars are most of the message (hundreds per step in the universe): serialized once, not per client.
+      let allBars: string | undefined;
       for (const client of clients) {
-        if (wants(client, 'steps') && client.symbols) send(client, { channel: 'steps', data: { ...step, bars: step.bars.filter((bar) => client.symbols!.has(bar.symbol)) } });
+        if (!wants(client, 'steps')) continue;
+        const clientBars = client.symbols ? JSON.stringify(bars.filter((bar) => client.symbols!.has(bar.symbol))) : (allBars ??= JSON.stringify(bars));
+        sendText(client, `{"channel":"steps","data":{"clock":${JSON.stringify(clockSeenBy(clock, client.principal))},"bars":${clientBars}}}`);
       }
     },
   };

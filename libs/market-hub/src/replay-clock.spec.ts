@@ -67,6 +67,7 @@ describe('ReplayClock', () => {
 });
 
 describe('ReplayClock in lockstep', () => {
+  const owner = { username: 'scanner-service', accountId: 'agent' };
   let now = 0;
   let clock: ReplayClock;
   const adopt = (operation: Parameters<ReplayClock['apply']>[0]) => clock.load(clock.apply(operation));
@@ -83,13 +84,13 @@ describe('ReplayClock in lockstep', () => {
   });
 
   it('advances one step as soon as every consumer acknowledged the current one, never before', () => {
-    adopt({ action: 'register', id: 'a', name: 'scanner' });
-    adopt({ action: 'register', id: 'b', name: 'agent' });
+    adopt({ action: 'register', id: 'a', name: 'scanner', owner });
+    adopt({ action: 'register', id: 'b', name: 'agent', owner });
     ack('a');
     expect(clock.index()).toBe(10);
     expect(clock.view().consumers).toEqual([
-      { id: 'a', name: 'scanner', acked: true, lastAckWallMs: 0, lastAckTime: spx[10].time },
-      { id: 'b', name: 'agent', acked: false, lastAckWallMs: null, lastAckTime: null },
+      { id: 'a', name: 'scanner', owner, acked: true, lastAckWallMs: 0, lastAckTime: spx[10].time },
+      { id: 'b', name: 'agent', owner, acked: false, lastAckWallMs: null, lastAckTime: null },
     ]);
     ack('b');
     expect(clock.index()).toBe(11);
@@ -100,7 +101,7 @@ describe('ReplayClock in lockstep', () => {
   });
 
   it('refuses an ack of another step, from an unknown consumer, or outside lockstep', () => {
-    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    adopt({ action: 'register', id: 'a', name: 'scanner', owner });
     expect(() => clock.apply({ action: 'ack', id: 'a', time: spx[9].time })).toThrow(ClockConflictError);
     expect(() => clock.apply({ action: 'ack', id: 'zz', time: clock.time() })).toThrow(UnknownConsumerError);
     adopt({ action: 'pause' });
@@ -111,8 +112,8 @@ describe('ReplayClock in lockstep', () => {
   });
 
   it('drops a consumer that held the step up for longer than the timeout, reports it, and goes on without it', () => {
-    adopt({ action: 'register', id: 'a', name: 'scanner' });
-    adopt({ action: 'register', id: 'b', name: 'dead' });
+    adopt({ action: 'register', id: 'a', name: 'scanner', owner });
+    adopt({ action: 'register', id: 'b', name: 'dead', owner });
     ack('a');
     now += 1000;
     adopt({ action: 'expire', timeoutMs: 1000 });
@@ -123,13 +124,13 @@ describe('ReplayClock in lockstep', () => {
   });
 
   it('advances when the last consumer it waited for deregisters; a restart clears the acknowledgements', () => {
-    adopt({ action: 'register', id: 'a', name: 'scanner' });
-    adopt({ action: 'register', id: 'b', name: 'agent' });
+    adopt({ action: 'register', id: 'a', name: 'scanner', owner });
+    adopt({ action: 'register', id: 'b', name: 'agent', owner });
     ack('a');
     adopt({ action: 'deregister', id: 'b' });
     expect(clock.index()).toBe(11);
     ack('a');
-    adopt({ action: 'register', id: 'b', name: 'agent' });
+    adopt({ action: 'register', id: 'b', name: 'agent', owner });
     expect(clock.index()).toBe(12);
     ack('a');
     adopt({ action: 'restart', startDate: day(3) });
@@ -141,9 +142,23 @@ describe('ReplayClock in lockstep', () => {
 
   it('stands at its end date in lockstep', () => {
     adopt({ action: 'restart', startDate: day(0), endDate: day(1) });
-    adopt({ action: 'register', id: 'a', name: 'scanner' });
+    adopt({ action: 'register', id: 'a', name: 'scanner', owner });
     ack('a');
     ack('a');
     expect(clock.view()).toMatchObject({ date: day(1), ended: true });
+  });
+
+  it('drops a consumer outside lockstep too once it has neither registered nor acknowledged for the timeout', () => {
+    adopt({ action: 'register', id: 'a', name: 'scanner', owner });
+    ack('a');
+    adopt({ action: 'pause' });
+    now += 500;
+    adopt({ action: 'register', id: 'b', name: 'idle', owner });
+    now += 501;
+    adopt({ action: 'expire', timeoutMs: 1000 });
+    expect(clock.view()).toMatchObject({ state: 'paused', consumers: [{ id: 'b' }], dropped: [{ id: 'a', name: 'scanner', droppedWallMs: 1001 }] });
+    now += 500;
+    adopt({ action: 'expire', timeoutMs: 1000 });
+    expect(clock.view()).toMatchObject({ consumers: [], dropped: [{ id: 'a' }, { id: 'b', lastAckTime: null }] });
   });
 });

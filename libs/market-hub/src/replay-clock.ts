@@ -37,9 +37,17 @@ export interface ReplayClockState {
   dropped?: DroppedConsumer[];
 }
 
+/** Who registered a lockstep consumer (the gateway's principal); the gateway decides who may act on it. */
+export interface ConsumerOwner {
+  username: string;
+  accountId: string;
+}
+
 export interface LockstepConsumer {
   id: string;
   name: string;
+  /** Absent on consumers registered before owners were kept. */
+  owner?: ConsumerOwner;
   registeredWallMs: number;
   /** It acknowledged the current step. */
   acked: boolean;
@@ -65,10 +73,10 @@ export type ClockOperation =
   | { action: 'restart'; startDate: string; endDate?: string }
   | { action: 'lockstep' }
   // The lockstep consumers' own operations (not an admin's): the caller gives the new id.
-  | { action: 'register'; id: string; name: string }
+  | { action: 'register'; id: string; name: string; owner: ConsumerOwner }
   | { action: 'ack'; id: string; time: number }
   | { action: 'deregister'; id: string }
-  /** Drops consumers that held the current step up for longer than `timeoutMs`. */
+  /** Drops consumers that held the current step up (outside lockstep: gave no sign) for longer than `timeoutMs`. */
   | { action: 'expire'; timeoutMs: number };
 
 /** The clock as clients see it (the gateway contract's ClockDto). */
@@ -96,13 +104,18 @@ export class ClockConflictError extends Error {
   }
 }
 
-/** A lockstep consumer the clock does not know (never registered, deregistered or dropped). */
+/** A lockstep consumer the clock does not know (never registered, deregistered or dropped), or one the caller may not know of. */
 export class UnknownConsumerError extends Error {
   constructor(readonly id: string) {
-    super(`no lockstep consumer ${id}: it deregistered, was dropped for not acknowledging in time, or never registered; register again`);
+    // The same words whether it never existed or another principal registered it: its id is not the caller's to know.
+    super(`no lockstep consumer ${id} registered with this credential: it deregistered, was dropped for not acknowledging in time, never registered, or another principal registered it; register again`);
     this.name = 'UnknownConsumerError';
   }
 }
+
+/** When a consumer last showed it is alive: its registration, its last acknowledgement, or the start of the current lockstep step. */
+const lastSignOfLife = (consumer: LockstepConsumer, state: ReplayClockState) =>
+  Math.max(consumer.registeredWallMs, consumer.lastAckWallMs ?? -Infinity, state.stepSinceWallMs ?? -Infinity);
 
 const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
 
@@ -204,7 +217,7 @@ export class ReplayClock {
         return { ...at, paused: false, lockstep: true, ...this.newStep(consumers, now) };
       case 'register': {
         if (consumers.length >= MAX_LOCKSTEP_CONSUMERS) throw new ClockConflictError(`the clock has ${MAX_LOCKSTEP_CONSUMERS} consumers, the most it waits for; deregister one first`);
-        const consumer: LockstepConsumer = { id: operation.id, name: operation.name, registeredWallMs: now, acked: false, lastAckWallMs: null, lastAckTime: null };
+        const consumer: LockstepConsumer = { id: operation.id, name: operation.name, owner: operation.owner, registeredWallMs: now, acked: false, lastAckWallMs: null, lastAckTime: null };
         return { ...at, consumers: [...consumers, consumer] };
       }
       case 'ack': {
@@ -219,8 +232,10 @@ export class ReplayClock {
         this.consumer(consumers, operation.id);
         return this.advance({ ...at, consumers: consumers.filter((c) => c.id !== operation.id) });
       case 'expire': {
-        const since = at.stepSinceWallMs ?? at.anchorWallMs;
-        const late = at.lockstep ? consumers.filter((c) => !c.acked && now - Math.max(since, c.registeredWallMs) > operation.timeoutMs) : [];
+        // Outside lockstep there is no step to acknowledge, yet a consumer that stopped (a crashed
+        // client, or one registered only to hold a place) must not stay forever: one that has not
+        // registered or acknowledged within the timeout is dropped there too.
+        const late = consumers.filter((c) => !(at.lockstep && c.acked) && now - lastSignOfLife(c, at) > operation.timeoutMs);
         // Nothing to drop: the state unchanged, so the caller can tell there is nothing to store.
         if (late.length === 0) return this.current;
         const dropped = late.map(({ acked: _acked, ...c }) => ({ ...c, droppedWallMs: now }));

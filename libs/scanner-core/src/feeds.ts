@@ -217,7 +217,8 @@ export class GatewayFeed implements Feed {
   /** Acknowledges a lockstep step that came without bars: the one it already had, or a restart's first. */
   private async handleClock(clock: ClockDto) {
     this.confirmCarried(clock);
-    const waiting = clock.state === 'lockstep' && clock.consumers.some((c) => c.id === this.consumerId && !c.acked);
+    // Not listed (dropped while the clock stood outside lockstep): the ack's 404 registers it again.
+    const waiting = clock.state === 'lockstep' && this.consumerId !== undefined && !clock.consumers.find((c) => c.id === this.consumerId)?.acked;
     if (!waiting || !this.had || (clock.time !== this.had.time && clock.epoch === this.had.epoch)) return;
     this.had = clock;
     await this.lockstep!.settle();

@@ -81,7 +81,10 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
       // Lockstep shows as its own mode, with the consumers the clock waits for.
       const { consumer } = await admin.registerClockConsumer('agent');
       await admin.controlClock({ action: 'lockstep' });
-      expect((await call(client, 'get_clock')).structuredContent).toMatchObject({ state: 'lockstep', consumers: [{ id: consumer.id, name: 'agent', acked: false }] });
+      // The consumer's id is shown only to the admin that registered it (and other admins), not to the tools' caller.
+      const clock = (await call(client, 'get_clock')).structuredContent as { consumers: { id?: string }[] };
+      expect(clock).toMatchObject({ state: 'lockstep', consumers: [{ name: 'agent', acked: false }] });
+      expect(clock.consumers[0].id).toBeUndefined();
       await admin.deregisterClockConsumer(consumer.id);
     } finally {
       await admin.controlClock({ action: 'resume' });

@@ -273,7 +273,7 @@ export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 /** Id of a scan rule, e.g. rsi-oversold (the scanner's rule ids). */
 export const ruleIdSchema = validText().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dash or underscore');
 /** The scanner's built-in rule ids (its starter rules): signals under them come from the scanner's credential alone. */
-export const SCANNER_RULE_IDS: readonly string[] = ['rsi-oversold', 'golden-cross', 'volume-spike', 'breakout-20'];
+export const SCANNER_RULE_IDS = ['rsi-oversold', 'golden-cross', 'volume-spike', 'breakout-20'] as const;
 
 /** Most keys of a signal's values, and most bytes of them as JSON: a few indicator readings, not a store. */
 export const MAX_SIGNAL_VALUE_KEYS = 32;

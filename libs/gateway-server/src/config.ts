@@ -96,7 +96,7 @@ export const gatewayConfigSchema = z.object({
     .min(100, 'must be at least 100')
     .max(3_600_000, 'must be at most 3600000 (an hour)')
     .default(30_000)
-    .describe('Lockstep: a registered consumer that has not acknowledged the current step for this long is dropped (and logged), so a dead one does not stall the market'),
+    .describe('A registered clock consumer that has not acknowledged (in lockstep) or registered or acknowledged at all (outside it) for this long is dropped (and logged), so a dead one does not stall the market'),
   ARENA_MAX_RUNS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(1000).describe('Arena runs whose leaderboards the gateway keeps; the least recently updated are dropped beyond it'),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),

@@ -16,7 +16,7 @@ export function refuseScannerRuleClaims(caller: Principal, signals: readonly Pos
   signals.forEach((signal, index) => {
     for (const key of ['ruleId', 'rule'] as const) {
       const claimed = signal[key];
-      if (claimed === undefined || !SCANNER_RULE_IDS.includes(claimed)) continue;
+      if (claimed === undefined || !(SCANNER_RULE_IDS as readonly string[]).includes(claimed)) continue;
       throw new HttpError(403, {
         error: 'forbidden',
         message: `rule id ${claimed} is the scanner's: only the scanner's credential posts signals under it; post yours under a rule id of your own`,

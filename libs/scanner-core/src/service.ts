@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GatewayClient, ruleIdSchema } from '@tradeyard/gateway-contract';
+import { GatewayClient, ruleIdSchema, SCANNER_RULE_IDS } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
@@ -92,13 +92,15 @@ function existingRule(engine: ScanEngine, id: string): RuleStatus {
   return rule;
 }
 
-/** The starter rules a scanner runs when no SCANNER_RULES_FILE is given, so a fresh start shows signals. */
-export const defaultRules = [
-  { id: 'rsi-oversold', expression: 'rsi(14) < 30' },
-  { id: 'golden-cross', expression: 'cross_above(sma(close, 50), sma(close, 200))' },
-  { id: 'volume-spike', expression: 'volume > 2 * sma(volume, 20)' },
-  { id: 'breakout-20', expression: 'close > highest(high, 20)[1]' },
-];
+/** The expression of each starter rule: what a scanner runs when no SCANNER_RULES_FILE is given, so a fresh start shows signals. */
+const starterExpressions: Record<(typeof SCANNER_RULE_IDS)[number], string> = {
+  'rsi-oversold': 'rsi(14) < 30',
+  'golden-cross': 'cross_above(sma(close, 50), sma(close, 200))',
+  'volume-spike': 'volume > 2 * sma(volume, 20)',
+  'breakout-20': 'close > highest(high, 20)[1]',
+};
+/** The starter rules, under the ids the gateway reserves for the scanner's credential (SCANNER_RULE_IDS). */
+export const defaultRules = SCANNER_RULE_IDS.map((id) => ({ id, expression: starterExpressions[id] }));
 
 /** Rules and watchlist from SCANNER_RULES_FILE; a bad file stops the start with a message naming it. */
 export function loadRulesFile(path: string, engine: ScanEngine): void {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from './logger';
-import { createService } from './service';
+import { createService, REQUEST_TIMEOUT_MS } from './service';
 
 const config = { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
 
@@ -49,6 +49,12 @@ describe('createService', () => {
     const res = await service.app.inject({ method: 'GET', url: '/ready' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'degraded', degraded: ['market'], checks: { database: 'ok', market: 'degraded: 2 of 2 symbols stale' } });
+    await service.stop();
+  });
+
+  it('bounds the time a client may take to send a request (slowloris), not the answer', async () => {
+    const service = createService({ name: 'unit', config });
+    expect(service.app.server.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
     await service.stop();
   });
 

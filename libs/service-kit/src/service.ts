@@ -13,6 +13,9 @@ import { rejectInvalidText } from './validation';
 export type { ReadinessCheck } from './health';
 
 /** Every service's Fastify instance: route schemas are zod schemas, inferred through the type provider. */
+/** How long a client may take to send one whole request (Node's server.requestTimeout). */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 export type ServiceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
 export interface ServiceConfig {
@@ -96,6 +99,10 @@ export function createService(options: ServiceOptions): Service {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
+    // A client gets this long to send a whole request (headers and body), so one that trickles
+    // bytes (slowloris) cannot hold a connection open; answers and long-lived streams (SSE,
+    // WebSocket) are not bounded by it.
+    requestTimeout: REQUEST_TIMEOUT_MS,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

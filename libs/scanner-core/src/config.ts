@@ -6,12 +6,12 @@ export const scannerConfigSchema = z.object({
   GATEWAY_URL: urlVar()
     .optional()
     .describe('API gateway base URL; when set the scanner consumes its /ws bar stream and posts signals to it, otherwise it replays bundled data'),
-  SERVICE_TOKEN: z.string().min(1).optional().describe('Static bearer token for the gateway (WebSocket ?token= and signal posts), required with GATEWAY_URL; also the token that may create, change and delete rules here'),
+  SERVICE_TOKEN: z.string().min(1).optional().describe('Static bearer token for the gateway (WebSocket ?token= and signal posts), required with GATEWAY_URL; here it is a trader of no user: it writes no rules'),
   JWT_SECRET: z
     .string()
     .min(16, 'must be at least 16 characters')
     .optional()
-    .describe("The gateway's JWT_SECRET: set, a gateway login token with role trader or admin may change rules too; unset, only SERVICE_TOKEN may (no token configured: rule changes are refused)"),
+    .describe("The gateway's JWT_SECRET: set, a gateway login token may write rules (a trader their own, an admin the shared ones); unset, rule changes are refused"),
   SCANNER_RULES_FILE: z.string().min(1).optional().describe('JSON file {"rules":[{"id","expression"}],"watchlist":["SPX",...]} loaded at start; unset: the four starter rules (rsi-oversold, golden-cross, volume-spike, breakout-20) on every symbol'),
   REPLAY_DATASET: z
     .enum(['sp500', 'stocks', 'all', 'synthetic'], { error: 'must be one of sp500, stocks, all, synthetic' })
@@ -32,6 +32,13 @@ export const scannerConfigSchema = z.object({
     .max(100_000)
     .default(5_000)
     .describe('How many recent closes of each scanned symbol the scanner keeps for GET /api/v1/indicators (computed from the bars it scanned, as of its market clock)'),
+  SIGNAL_STREAMS_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(100)
+    .describe('Most open GET /api/v1/signals/stream connections (a public route: no principal to count per); beyond it 503 with Retry-After'),
   SIGNAL_POST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8).describe('Attempts to post one signal to the gateway before giving up'),
   DATA_DIR: z.string().min(1).optional().describe('Folder for state kept across restarts (signals not yet posted to the gateway); unset: kept in memory only'),
   SCANNER_LOCKSTEP: z

@@ -92,6 +92,9 @@ function existingRule(engine: ScanEngine, id: string): RuleStatus {
   return rule;
 }
 
+/** Unsent bytes a signal stream may hold before its client, which stopped reading, is dropped. */
+const MAX_UNSENT_STREAM_BYTES = 1024 * 1024;
+
 /** The expression of each starter rule: what a scanner runs when no SCANNER_RULES_FILE is given, so a fresh start shows signals. */
 const starterExpressions: Record<(typeof SCANNER_RULE_IDS)[number], string> = {
   'rsi-oversold': 'rsi(14) < 30',
@@ -176,7 +179,11 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   engine.onSignal((signal) => {
     signalsFired.inc();
     const frame = `id: ${signal.id}\nevent: signal\ndata: ${JSON.stringify(signal)}\n\n`;
-    for (const reply of streams) reply.raw.write(frame);
+    for (const reply of streams) {
+      // A client that stopped reading is dropped, not buffered for without bound.
+      if (reply.raw.writableLength > MAX_UNSENT_STREAM_BYTES) reply.raw.destroy();
+      else reply.raw.write(frame);
+    }
   });
 
   // In lockstep a step is acknowledged once its signals reached the gateway, so whoever reads signals at the next step sees them:
@@ -255,6 +262,9 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
 
     // Server-sent events: one `signal` event per signal as it fires.
     app.get('/api/v1/signals/stream', { config: { auth: 'public' } }, (request, reply) => {
+      if (streams.size >= config.SIGNAL_STREAMS_MAX) {
+        return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: `${streams.size} signal streams are open, the most this scanner serves (SIGNAL_STREAMS_MAX); retry in 5 s` });
+      }
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       reply.raw.write(': connected\n\n');

@@ -159,6 +159,34 @@ describe('scanner HTTP API', () => {
   });
 });
 
+describe('signal streams are bounded', () => {
+  it('serves SIGNAL_STREAMS_MAX streams at once and answers the next with 503 and Retry-After until one closes', async () => {
+    const scanner = createScanner(config({ SIGNAL_STREAMS_MAX: '2', REPLAY_BARS_PER_SECOND: '0.001' }));
+    const address = await scanner.start();
+    const open = () => {
+      const controller = new AbortController();
+      return fetch(`${address}/api/v1/signals/stream`, { signal: controller.signal }).then((res) => ({ res, close: () => controller.abort() }));
+    };
+    try {
+      const [first, second] = [await open(), await open()];
+      expect([first.res.status, second.res.status]).toEqual([200, 200]);
+      const third = await open();
+      expect(third.res.status).toBe(503);
+      expect(third.res.headers.get('retry-after')).toBe('5');
+      expect(((await third.res.json()) as { message: string }).message).toMatch(/SIGNAL_STREAMS_MAX/);
+      first.close();
+      // Once the server saw the first one go, a new stream is served again.
+      let again = await open();
+      while (again.res.status === 503) again = await open();
+      expect(again.res.status).toBe(200);
+      second.close();
+      again.close();
+    } finally {
+      await scanner.stop();
+    }
+  });
+});
+
 describe('scanner alone on its replay feed', () => {
   it('streams signals to a real SSE client as the replay runs', async () => {
     const scanner = createScanner(config({ REPLAY_DATASET: 'sp500', REPLAY_BARS_PER_SECOND: '2000' }));

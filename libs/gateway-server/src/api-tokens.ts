@@ -11,7 +11,7 @@ import {
   type Role,
 } from '@tradeyard/gateway-contract';
 import type { Database } from '@tradeyard/persistence';
-import { HttpError, roles, validationFailed, type ServiceApp } from '@tradeyard/service-kit';
+import { admitRole, HttpError, roleReaches, validationFailed, type ServiceApp } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -54,7 +54,6 @@ const toApiToken = (row: TokenRow): ApiToken => ({
 });
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 const forbidden = (message: string) => new HttpError(403, { error: 'forbidden', message });
-const reaches = (role: Role, needed: Role) => roles.indexOf(role) >= roles.indexOf(needed);
 
 /**
  * API tokens in the gateway's database: made, listed and revoked per user, verified by their
@@ -69,7 +68,7 @@ export class ApiTokenStore {
   /** A new token acting as `owner` (its role capped by the owner's), bound to `accountId`. */
   async create(owner: Principal, accountId: string, request: ApiTokenRequest): Promise<ApiTokenCreated> {
     const role = request.role ?? owner.role;
-    if (!reaches(owner.role, role)) {
+    if (!roleReaches(owner.role, role)) {
       throw new HttpError(400, validationFailed([{ field: 'body.role', rule: `must be at most the owner's role (${owner.role})` }]));
     }
     const token = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -137,18 +136,11 @@ export class ApiTokenStore {
   async admit(token: string, role: Role): Promise<GatewayCaller> {
     const caller = await this.caller(token);
     if (!caller) throw new HttpError(401, { error: 'unauthorized', message: 'invalid, expired or revoked API token' });
-    if (!reaches(caller.role, role)) throw forbidden(`requires role ${roles.slice(roles.indexOf(role)).join(' or ')}; this token has role ${caller.role}`);
-    return caller;
+    return admitRole(caller, role);
   }
 }
 
 const tokenParams = z.object({ id: z.string().uuid('must be a token id (a UUID)') });
-
-/** The bearer token of a request, if any. */
-export const bearerToken = (request: FastifyRequest) => {
-  const header = request.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-};
 
 /**
  * GET /api/v1/auth/me and the API token routes. A user makes tokens for themself; an admin also

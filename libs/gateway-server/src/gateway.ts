@@ -42,13 +42,13 @@ import {
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { ClockConflictError, type MarketHub, openMarket, UnknownConsumerError, UnsupportedIntervalError } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed } from '@tradeyard/service-kit';
+import { bearerToken, bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
 import { arenaPageHtml } from './arena-page';
 import { ArenaStore, arenaMigrations } from './arena-store';
-import { ApiTokenStore, bearerToken, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
+import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
 import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
 import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';

@@ -102,13 +102,29 @@ export interface BearerVerifier extends AuthVerifier {
   verifyToken(token: string | undefined, role: Role): Caller;
 }
 
-const sameSecret = (given: string, expected: string) => {
-  const a = Buffer.from(given);
+/** Whether `given` is `expected`, compared in constant time (a mismatch's position is not timed). */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-};
+}
+
+/** The bearer token of a request's authorization header, if it has one. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
 
 const denied = (status: 401 | 403, message: string) => new HttpError(status, { error: status === 401 ? 'unauthorized' : 'forbidden', message });
+
+/** Whether `role` admits every route that asks for `needed` (roles are ordered weakest first). */
+export const roleReaches = (role: unknown, needed: Role): boolean => roles.includes(role as Role) && roles.indexOf(role as Role) >= roles.indexOf(needed);
+
+/** `caller` when its role reaches `role`; else a 403 naming the roles that would. */
+export function admitRole<C extends Caller>(caller: C, role: Role): C {
+  if (!roleReaches(caller.role, role)) throw denied(403, `requires role ${roles.slice(roles.indexOf(role)).join(' or ')}; this token has role ${String(caller.role)}`);
+  return caller;
+}
 
 /**
  * The platform's bearer verifier: the service token (as `serviceCaller`), or a gateway JWT whose
@@ -132,14 +148,10 @@ export function bearerVerifier(options: BearerVerifierOptions): BearerVerifier {
         throw denied(401, 'invalid or expired token');
       }
     }
-    if (!roles.includes(caller.role) || roles.indexOf(caller.role) < roles.indexOf(role)) {
-      throw denied(403, `requires role ${admitted}; this token has role ${String(caller.role)}`);
-    }
-    return caller;
+    return admitRole(caller, role);
   };
   const verify: AuthVerifier = (request, role) => {
-    const header = request.headers.authorization;
-    request.caller = verifyToken(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined, role);
+    request.caller = verifyToken(bearerToken(request), role);
   };
   return Object.assign(verify, { verifyToken });
 }

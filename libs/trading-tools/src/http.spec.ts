@@ -6,7 +6,8 @@ import { ACCOUNT_HEADER } from '@tradeyard/gateway-contract';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { bearerOf, mountMcpEndpoint, sameSecret, type McpAuthenticator, type McpEndpointOptions, type McpIdentity } from './http';
+import { bearerToken, sameSecret } from '@tradeyard/service-kit';
+import { mountMcpEndpoint, type McpAuthenticator, type McpEndpointOptions, type McpIdentity } from './http';
 
 // The endpoint keeps the servers it built and gives each to later requests of the same identity
 // (here: the account a request names), through the official SDK client: a server answers only
@@ -36,7 +37,7 @@ const clients: Client[] = [];
 
 /** Each account a request names in ACCOUNT_HEADER is an identity of its own (the service's without one). */
 const byAccountHeader: McpAuthenticator<McpIdentity & { account?: string }> = (request) => {
-  if (!sameSecret(bearerOf(request), token)) return { status: 401, reason: 'missing or wrong bearer token' };
+  if (!sameSecret(bearerToken(request), token)) return { status: 401, reason: 'missing or wrong bearer token' };
   const account = request.headers[ACCOUNT_HEADER] as string | undefined;
   return { identity: { key: account ?? 'service', account } };
 };

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { bearerToken, sameSecret } from '@tradeyard/service-kit';
 
 /**
  * Who a request to the MCP endpoint acts as. `key` names it: the servers built for one identity
@@ -33,18 +33,6 @@ export const IDLE_SERVER_MS = 60_000;
 
 const jsonRpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
-/** The bearer token of a request, if any. */
-export const bearerOf = (request: FastifyRequest) => {
-  const header = request.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-};
-
-export function sameSecret(given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const loopbackNames = ['localhost', '127.0.0.1', '[::1]'];
 
 /** The Host and Origin values a loopback client of this port sends (the SDK compares them exactly). */
@@ -61,7 +49,7 @@ export const isLoopback = (address: string | undefined) => address === '127.0.0.
  */
 export function sharedTokenAuth(token: string | undefined): McpAuthenticator<McpIdentity> {
   return (request) => {
-    if (token) return sameSecret(bearerOf(request), token) ? { identity: { key: 'shared' } } : { status: 401, reason: 'missing or wrong bearer token' };
+    if (token) return sameSecret(bearerToken(request), token) ? { identity: { key: 'shared' } } : { status: 401, reason: 'missing or wrong bearer token' };
     return isLoopback(request.socket.remoteAddress) ? { identity: { key: 'loopback', loopback: true } } : { status: 401, reason: 'MCP_AUTH_TOKEN is not configured: only loopback clients are served' };
   };
 }

@@ -1,7 +1,8 @@
 import { ACCOUNT_HEADER, GatewayError, type GatewayClient, type WhoAmI } from '@tradeyard/gateway-contract';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { bearerOf, isLoopback, sameSecret, type McpAuthentication, type McpAuthenticator, type McpIdentity } from './http';
+import { bearerToken, sameSecret } from '@tradeyard/service-kit';
+import { isLoopback, type McpAuthentication, type McpAuthenticator, type McpIdentity } from './http';
 
 /** An MCP client acting as a gateway principal: who it is and the gateway client it trades through. */
 export interface McpPrincipal extends McpIdentity {
@@ -61,7 +62,7 @@ export function gatewayPrincipalAuth(options: PrincipalAuthOptions): McpAuthenti
   };
 
   return (request) => {
-    const token = bearerOf(request);
+    const token = bearerToken(request);
     if (options.mcpAuthToken && sameSecret(token, options.mcpAuthToken)) return admit(request, 'service', options.service);
     if (token) return admit(request, tokenKey(token), options.service.withToken(token));
     if (!options.mcpAuthToken && isLoopback(request.socket.remoteAddress)) return admit(request, 'service', options.service, true);

@@ -92,45 +92,55 @@ describe('arena orders and live runs', () => {
   it('acts once on each bar a running clock releases, never twice, and stops after market.steps', async () => {
     const pace = { stepsDone: () => Infinity };
     const clock = await runClock(day(300), 400, () => pace.stepsDone());
-    const out = join(dir, 'live');
-    const run = startArenaRun({ config: parseArenaConfig({ name: 'live', market: { live: true, symbols: ['SPX'], steps: 4 }, agents: [hold, sma] }), outDir: out, mcpUrl: harness.mcpUrl, admin, env: {}, log });
-    pace.stepsDone = () => (run.status().status === 'running' ? run.status().stepsDone : Infinity);
-    const board = await run.done.catch((err: unknown) => (clock.stop(), Promise.reject(err)));
-    expect(board).toMatchObject({ status: 'finished', mode: 'live', stepsDone: 4, stepsTotal: 4 });
+    // Stopped however the test ends: a clock left running would tick a closed gateway in the next suite.
+    try {
+      const out = join(dir, 'live');
+      const run = startArenaRun({ config: parseArenaConfig({ name: 'live', market: { live: true, symbols: ['SPX'], steps: 4 }, agents: [hold, sma] }), outDir: out, mcpUrl: harness.mcpUrl, admin, env: {}, log });
+      pace.stepsDone = () => (run.status().status === 'running' ? run.status().stepsDone : Infinity);
+      const board = await run.done;
+      expect(board).toMatchObject({ status: 'finished', mode: 'live', stepsDone: 4, stepsTotal: 4 });
 
-    const turns = events(out).filter((e) => e.type === 'turn');
-    for (const agent of ['hold', 'sma']) {
-      const dates = turns.filter((t) => t.agent === agent).map((t) => t.date as string);
-      // Four turns, on four consecutive trading days: one per released bar, none repeated, none skipped.
-      expect(dates).toHaveLength(4);
-      const first = spx.findIndex((bar) => isoDate(bar.time) === dates[0]);
-      expect(first).toBeGreaterThanOrEqual(300);
-      expect(dates).toEqual([0, 1, 2, 3].map((k) => day(first + k)));
+      const turns = events(out).filter((e) => e.type === 'turn');
+      for (const agent of ['hold', 'sma']) {
+        const dates = turns.filter((t) => t.agent === agent).map((t) => t.date as string);
+        // Four turns, on four consecutive trading days: one per released bar, none repeated, none skipped.
+        expect(dates).toHaveLength(4);
+        const first = spx.findIndex((bar) => isoDate(bar.time) === dates[0]);
+        expect(first).toBeGreaterThanOrEqual(300);
+        expect(dates).toEqual([0, 1, 2, 3].map((k) => day(first + k)));
+      }
+      // After the last step it stops: the clock runs on, the agents do not (nothing new while it
+      // releases more bars, each of which a run that went on would act on).
+      const settled = events(out).length;
+      const released = clock.released();
+      await waitFor(() => clock.released() >= released + 3);
+      clock.stop();
+      expect((await admin.getClock()).date > board.currentDate!).toBe(true);
+      expect(events(out).length).toBe(settled);
+    } finally {
+      clock.stop();
     }
-    // After the last step it stops: the clock runs on, the agents do not (nothing new while it
-    // releases more bars, each of which a run that went on would act on).
-    const settled = events(out).length;
-    const released = clock.released();
-    await waitFor(() => clock.released() >= released + 3);
-    clock.stop();
-    expect((await admin.getClock()).date > board.currentDate!).toBe(true);
-    expect(events(out).length).toBe(settled);
   }, 120_000);
 
   it('stops a live run without steps when asked', async () => {
     const clock = await runClock(day(400), 100);
-    const out = join(dir, 'live-stop');
-    const run = startArenaRun({ config: parseArenaConfig({ name: 'live-stop', market: { live: true, symbols: ['SPX'] }, agents: [hold] }), outDir: out, mcpUrl: harness.mcpUrl, admin, env: {}, log });
-    while (run.status().stepsDone < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(run.status()).toMatchObject({ status: 'running', stepsTotal: null });
-    const board = await run.stop();
-    expect(board).toMatchObject({ status: 'stopped', mode: 'live', stepsTotal: null });
-    expect(clock.released()).toBeGreaterThanOrEqual(board.stepsDone);
-    const turns = events(out).filter((e) => e.type === 'turn');
-    expect(turns).toHaveLength(board.stepsDone);
-    expect(new Set(turns.map((t) => t.date)).size).toBe(turns.length);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    clock.stop();
-    expect(events(out).filter((e) => e.type === 'turn')).toHaveLength(board.stepsDone);
+    // Stopped however the test ends: a clock left running would tick a closed gateway in the next suite.
+    try {
+      const out = join(dir, 'live-stop');
+      const run = startArenaRun({ config: parseArenaConfig({ name: 'live-stop', market: { live: true, symbols: ['SPX'] }, agents: [hold] }), outDir: out, mcpUrl: harness.mcpUrl, admin, env: {}, log });
+      while (run.status().stepsDone < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(run.status()).toMatchObject({ status: 'running', stepsTotal: null });
+      const board = await run.stop();
+      expect(board).toMatchObject({ status: 'stopped', mode: 'live', stepsTotal: null });
+      // The first turn acts on the bar standing at the start, before the clock released any.
+      expect(board.stepsDone).toBeLessThanOrEqual(clock.released() + 1);
+      const turns = events(out).filter((e) => e.type === 'turn');
+      expect(turns).toHaveLength(board.stepsDone);
+      expect(new Set(turns.map((t) => t.date)).size).toBe(turns.length);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(events(out).filter((e) => e.type === 'turn')).toHaveLength(board.stepsDone);
+    } finally {
+      clock.stop();
+    }
   }, 60_000);
 });

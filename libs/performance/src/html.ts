@@ -2,6 +2,7 @@ import type { Ranking } from './ranking';
 import type { PerformanceReport } from './report';
 import { STATISTICS, type StatisticFormat } from './statistics';
 import { escapeHtml, formatNumber, formatPercent, svgLineChart } from './svg';
+import { htmlTable } from './tables';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
 const BENCHMARK_COLOUR = '#555';
@@ -27,14 +28,11 @@ export const formatValue = (value: number | null, format: StatisticFormat) => {
 };
 
 /** A heatmap cell colour: green for gains, red for losses, full strength at ±10 % a month. */
-const heat = (r: number) => {
+export const heat = (r: number) => {
   const strength = Math.min(1, Math.abs(r) / 0.1);
   const fade = Math.round(255 - 150 * strength);
   return r >= 0 ? `rgb(${fade},255,${fade})` : `rgb(255,${fade},${fade})`;
 };
-
-const table = (head: string[], rows: string[][]) =>
-  `<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>\n${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n')}\n</table>`;
 
 function monthlyHeatmap(report: PerformanceReport): string {
   const rows = report.monthlyReturns.rows.map((row) => [
@@ -42,12 +40,12 @@ function monthlyHeatmap(report: PerformanceReport): string {
     ...row.months.map((m) => (m === null ? '' : `<span style="background:${heat(m)}">${formatPercent(m)}</span>`)),
     `<b>${formatPercent(row.total)}</b>`,
   ]);
-  return `<h3>${escapeHtml(report.name)}</h3>\n${table(['Year', ...MONTHS, 'Year'], rows)}`;
+  return `<h3>${escapeHtml(report.name)}</h3>\n${htmlTable(['Year', ...MONTHS, 'Year'], rows)}`;
 }
 
 function episodesTable(report: PerformanceReport): string {
   const rows = report.drawdownEpisodes.map((e) => [escapeHtml(e.peak), escapeHtml(e.trough), escapeHtml(e.recovery), formatPercent(e.depth), String(e.length)]);
-  return `<h3>${escapeHtml(report.name)}</h3>\n${rows.length > 0 ? table(['Peak', 'Trough', 'Recovery', 'Depth', 'Bars'], rows) : '<p>No drawdown.</p>'}`;
+  return `<h3>${escapeHtml(report.name)}</h3>\n${rows.length > 0 ? htmlTable(['Peak', 'Trough', 'Recovery', 'Depth', 'Bars'], rows) : '<p>No drawdown.</p>'}`;
 }
 
 function rankingSection(ranking: Ranking): string {
@@ -64,7 +62,7 @@ function rankingSection(ranking: Ranking): string {
   ]);
   const verdicts = ranking.comparisons.map((c) => `<li class="${c.distinguishable ? 'yes' : 'no'}">${escapeHtml(c.verdict)}</li>`).join('\n');
   return `<h2>Ranking by ${escapeHtml(info?.label ?? ranking.statistic)}</h2>
-${table(['Rank', 'Run', ...(bySharpe ? [] : [info?.label ?? ranking.statistic]), 'Sharpe', 'PSR (SR > 0)'], rows)}
+${htmlTable(['Rank', 'Run', ...(bySharpe ? [] : [info?.label ?? ranking.statistic]), 'Sharpe', 'PSR (SR > 0)'], rows)}
 <p>Is each difference more than luck? A paired stationary bootstrap of the Sharpe difference (${ranking.iterations} resamples, mean block ${ranking.blockLength} bars, seed ${ranking.seed}); an interval containing 0 is not distinguishable from luck.</p>
 <ul>
 ${verdicts}
@@ -115,12 +113,12 @@ export function renderComparisonHtml(page: ComparisonPage): string {
 ${page.ranking ? rankingSection(page.ranking) : ''}
 ${(page.sections ?? []).join('\n')}
 <h2>Statistics</h2>
-${table(['Statistic', ...all.map((r) => r.name)], statRows)}
+${htmlTable(['Statistic', ...all.map((r) => r.name)], statRows)}
 ${svgLineChart('Equity', series((r) => ({ time: r.series.time, values: r.series.equity })), (v) => formatNumber(v, 0), { maxPoints: MAX_POINTS })}
 ${svgLineChart('Drawdown', series((r) => ({ time: r.series.time, values: r.series.drawdown.map((d) => -d) })), formatPercent, { maxPoints: MAX_POINTS })}
 ${svgLineChart(`Rolling Sharpe (${window} bars)`, series((r) => ({ time: r.rollingSharpe.time, values: r.rollingSharpe.value })), (v) => formatNumber(v, 2), { maxPoints: MAX_POINTS })}
 <h2>Crisis windows</h2>
-${crisisRows.length > 0 ? table(['Window', ...all.map((r) => r.name)], crisisRows) : '<p>The data spans none of the crisis windows.</p>'}
+${crisisRows.length > 0 ? htmlTable(['Window', ...all.map((r) => r.name)], crisisRows) : '<p>The data spans none of the crisis windows.</p>'}
 <h2>Monthly returns</h2>
 ${all.map(monthlyHeatmap).join('\n')}
 <h2>Largest drawdowns</h2>

@@ -3,6 +3,7 @@ import { bootstrapSettings, sharpeDifferenceInterval, type RankingOptions } from
 import type { PerformanceReport } from './report';
 import { statisticInfo, type StatisticKey } from './statistics';
 import { escapeHtml } from './svg';
+import { htmlTable, textTable } from './tables';
 
 /** The statistics the memorization probe compares. */
 export const MEMORIZATION_STATISTICS = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'winRate', 'trades'] as const satisfies readonly StatisticKey[];
@@ -80,15 +81,11 @@ const EXPLANATION =
 
 /** The gap as a plain-text table, for a terminal or a model. */
 export function memorizationGapText(gap: MemorizationGap): string {
-  const rows = [heads(gap), ...cells(gap)];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return ['Memorization probe', line(rows[0]), ...rows.slice(1).map(line), gap.verdict, EXPLANATION].join('\n');
+  return ['Memorization probe', textTable([heads(gap), ...cells(gap)]), gap.verdict, EXPLANATION].join('\n');
 }
 
 /** The gap as an HTML section for the standalone report, under `title`; every string escaped. */
 export function memorizationGapHtml(gap: MemorizationGap, title = 'Memorization probe'): string {
-  const head = heads(gap).map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = cells(gap).map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<h2>${escapeHtml(title)}</h2>\n<table><tr>${head}</tr>\n${body}\n</table>\n<p class="${gap.recall.distinguishable ? 'no' : 'yes'}">${escapeHtml(gap.verdict)}</p>\n<p>${escapeHtml(EXPLANATION)}</p>`;
+  const table = htmlTable(heads(gap), cells(gap).map((r) => r.map(escapeHtml)));
+  return `<h2>${escapeHtml(title)}</h2>\n${table}\n<p class="${gap.recall.distinguishable ? 'no' : 'yes'}">${escapeHtml(gap.verdict)}</p>\n<p>${escapeHtml(EXPLANATION)}</p>`;
 }

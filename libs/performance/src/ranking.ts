@@ -1,5 +1,6 @@
 import { mulberry32 } from '@tradeyard/runtime-util';
 import type { PerformanceReport } from './report';
+import { bootstrapIndices } from './resample';
 import { statisticInfo, type StatisticKey } from './statistics';
 import { quantileSorted } from './stats';
 
@@ -94,23 +95,17 @@ export function sharpeDifferenceInterval(a: Float64Array, b: Float64Array, barsP
   const difference = n > 2 ? (sharpeOf(sa, qa, n) - sharpeOf(sb, qb, n)) * annualise : 0;
   if (n < 3) return { difference, interval: null };
   const random = mulberry32(options.seed);
-  // Each block starts at a uniform index and runs for a geometric number of bars with the given
-  // mean (inverse transform: two draws per block rather than one per bar), wrapping at the end.
-  const logStay = Math.log(1 - 1 / options.blockLength);
+  const indices = new Int32Array(n);
   const differences = new Float64Array(options.iterations);
   for (let it = 0; it < options.iterations; it++) {
+    bootstrapIndices(random, n, options.blockLength, indices);
     sa = qa = sb = qb = 0;
-    for (let k = 0; k < n; ) {
-      let i = Math.floor(random() * n);
-      const length = Math.min(n - k, Math.max(1, Math.ceil(Math.log(1 - random()) / logStay)));
-      for (let j = 0; j < length; j++) {
-        sa += a[i];
-        qa += a[i] * a[i];
-        sb += b[i];
-        qb += b[i] * b[i];
-        i = i + 1 === n ? 0 : i + 1;
-      }
-      k += length;
+    for (let k = 0; k < n; k++) {
+      const i = indices[k];
+      sa += a[i];
+      qa += a[i] * a[i];
+      sb += b[i];
+      qb += b[i] * b[i];
     }
     differences[it] = (sharpeOf(sa, qa, n) - sharpeOf(sb, qb, n)) * annualise;
   }

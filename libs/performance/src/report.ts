@@ -63,7 +63,8 @@ export interface ReportOptions {
   drawdownEpisodes?: number;
 }
 
-const returnsOf = (equity: ArrayLike<number>): Float64Array => {
+/** Bar returns r_t = E_t / E_{t−1} − 1 for t ≥ 1 (0 after a bar at 0). */
+export const returnsOf = (equity: ArrayLike<number>): Float64Array => {
   const out = new Float64Array(Math.max(0, equity.length - 1));
   for (let t = 1; t < equity.length; t++) out[t - 1] = equity[t - 1] === 0 ? 0 : equity[t] / equity[t - 1] - 1;
   return out;

@@ -23,6 +23,8 @@ export interface Trade {
   return: number;
   bars: number;
   open: boolean;
+  /** The reason tag of the decision that opened the trade, when its strategy gives one (the shipped strategies give none). */
+  reason?: string;
 }
 
 export interface BacktestSummary extends EquityMetrics {

@@ -1,8 +1,10 @@
 import { loadSp500 } from '@tradeyard/market-data';
 import { createStrategy } from '@tradeyard/strategies';
+import { fromMicros, toMicros } from '@tradeyard/money';
+import { expandStrategyGrid, runGridInline } from './grid';
 import { runBacktest, toColumns } from './index';
 import { progressBar } from './progress';
-import { backtestReport, renderHtmlReport } from './report';
+import { backtestReport, backtestRobustness, gridHeatmap, renderHtmlReport } from './report';
 
 describe('HTML report', () => {
   const result = runBacktest(toColumns(loadSp500()), createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }));
@@ -63,6 +65,73 @@ describe('backtestReport', () => {
     expect(report.crisisWindows).toHaveLength(5);
     const without = backtestReport(result).statistics;
     expect([without.averageMae, without.beta, without.deflatedSharpe]).toEqual([null, null, null]);
+  });
+});
+
+describe('backtestRobustness', () => {
+  const bars = toColumns(loadSp500());
+  const result = runBacktest(bars, createStrategy({ name: 'sma-cross', fast: 50, slow: 200 }), { feeBps: 1, slippageBps: 3 });
+  const robustness = backtestRobustness(result);
+
+  it("breaks the trades down by symbol with P&L exact to the micro-unit: their total is the ledger's gain", () => {
+    const [row] = robustness.bySymbol.rows;
+    expect(robustness.bySymbol.rows).toHaveLength(1);
+    expect(row).toMatchObject({ key: 'SPX', trades: result.trades, winRate: result.winRate });
+    expect(toMicros(row.totalPnl)).toBe(result.ledger.equity - toMicros(result.initialCash));
+    expect(robustness.byReason.rows.map((r) => [r.key, r.trades])).toEqual([['(none)', result.trades]]);
+  });
+
+  it('groups by the reason tag a trade carries', () => {
+    const tagged = { ...result, tradeLog: result.tradeLog.map((t, k) => (k % 3 === 0 ? { ...t, reason: 'golden cross' } : t)) };
+    const byReason = backtestRobustness(tagged).byReason;
+    expect(Object.fromEntries(byReason.rows.map((r) => [r.key, r.trades]))).toEqual({ 'golden cross': Math.ceil(result.trades / 3), '(none)': result.trades - Math.ceil(result.trades / 3) });
+  });
+
+  it("simulates the run's bar returns and its trades, reproducibly for a seed", () => {
+    const { returns, trades } = robustness.monteCarlo;
+    expect(returns).toMatchObject({ method: 'returns-iid', runs: 1000, seed: 1, steps: 5104, initialCash: result.initialCash, years: 5104 / 252 });
+    expect(trades).toMatchObject({ method: 'trades-resample', steps: result.trades, years: 5104 / 252 });
+    expect(returns.finalEquity.p5).toBeLessThan(result.finalEquity);
+    expect(returns.finalEquity.p95).toBeGreaterThan(result.finalEquity);
+    expect(backtestRobustness(result, { seed: 1 })).toEqual(robustness);
+    // Shuffled, every path ends where the ledger did, to the micro-unit.
+    const shuffled = backtestRobustness(result, { blockLength: 20, tradeMethod: 'shuffle' }).monteCarlo;
+    expect(shuffled.trades?.finalEquity).toEqual({ p5: fromMicros(result.ledger.equity), p50: fromMicros(result.ledger.equity), p95: fromMicros(result.ledger.equity) });
+    expect(shuffled.returns).toMatchObject({ method: 'returns-block', blockLength: 20 });
+  });
+
+  it('adds the section to the HTML report, tables only', () => {
+    const html = renderHtmlReport(result, robustness);
+    expect(html).toContain('<h2>Monte Carlo</h2>');
+    expect(html).toContain('<h2>Trades by symbol</h2>');
+    expect(html).toContain('<h2>Trades by reason</h2>');
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(renderHtmlReport(result)).not.toContain('Monte Carlo');
+  });
+});
+
+describe('gridHeatmap', () => {
+  const runs = runGridInline({
+    datasets: [toColumns(loadSp500())],
+    jobs: [...expandStrategyGrid({ name: 'sma-cross', fast: [20, 50, 200], slow: [100, 200] }), { name: 'sma-cross', fast: 'x', slow: 100 }].map((strategy) => ({ dataset: 0, strategy })),
+  });
+
+  it('maps the metric over the two parameters the grid varies; invalid runs stay empty', () => {
+    const h = gridHeatmap(runs)!;
+    expect([h.x, h.y, h.metric, h.better]).toEqual(['fast', 'slow', 'sharpe', 'higher']);
+    expect(h.xValues).toEqual([20, 50, 200, 'x']);
+    const sharpe = (fast: number, slow: number) => runs.find((r) => r.strategy.fast === fast && r.strategy.slow === slow)!.summary!.sharpe;
+    expect(h.cells).toEqual([
+      [sharpe(20, 100), sharpe(50, 100), null, null],
+      [sharpe(20, 200), sharpe(50, 200), null, null],
+    ]);
+  });
+
+  it('takes the direction of the metric and the axes asked for; null for a grid of one parameter', () => {
+    const h = gridHeatmap(runs, { metric: 'maxDrawdown', x: 'slow' })!;
+    expect([h.x, h.y, h.better]).toEqual(['slow', 'fast', 'lower']);
+    expect(h.best!.value).toBe(Math.min(...runs.filter((r) => r.summary).map((r) => r.summary!.maxDrawdown)));
+    expect(gridHeatmap(runs.filter((r) => r.strategy.slow === 200))).toBeNull();
   });
 });
 

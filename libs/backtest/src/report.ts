@@ -1,26 +1,38 @@
 import { isoDate } from '@tradeyard/market-data';
+import { toMicros } from '@tradeyard/money';
 import {
   buyAndHold,
   drawdownSeries,
   escapeHtml,
   formatNumber,
   formatPercent,
+  type HeatmapOptions,
   performanceReport,
   type PerformanceReport,
   type ReportOptions,
+  robustnessHtml,
+  robustnessReport,
+  type RobustnessOptions,
+  type RobustnessReport,
+  sensitivityHeatmap,
+  type SensitivityHeatmap,
   svgLineChart,
+  variedParameters,
 } from '@tradeyard/performance';
 import type { BarColumns } from './columns';
 import type { BacktestResult } from './engine';
+import type { GridOutcome } from './grid';
+import { metricDirection, type WalkForwardMetric } from './walk-forward';
 
 const pct = formatPercent;
 const num = formatNumber;
 
 /**
  * A self-contained HTML report (no scripts, no network): metrics, the equity curve, the
- * drawdown curve (drawn as negative fractions below the running peak) and the trade log.
+ * drawdown curve (drawn as negative fractions below the running peak), the robustness section
+ * when given (backtestRobustness) and the trade log.
  */
-export function renderHtmlReport(result: BacktestResult): string {
+export function renderHtmlReport(result: BacktestResult, robustness?: RobustnessReport): string {
   const drawdown = drawdownSeries(result.equity, result.initialCash).map((d) => -d);
   const rows: Array<[string, string]> = [
     ['Strategy', result.strategy],
@@ -54,6 +66,7 @@ export function renderHtmlReport(result: BacktestResult): string {
 <table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
 ${svgLineChart('Equity', [{ label: 'Equity', time: result.time, values: result.equity, colour: '#1f77b4' }], (v) => num(v, 0))}
 ${svgLineChart('Drawdown', [{ label: 'Drawdown', time: result.time, values: drawdown, colour: '#d62728' }], (v) => pct(v), { area: true })}
+${robustness ? robustnessHtml(robustness) : ''}
 <h2>Trades</h2>
 <table><tr><th>Entry</th><th>Exit</th><th>Entry price</th><th>Exit price</th><th>Quantity</th><th>P&amp;L</th><th>Return</th><th>Bars</th></tr>
 ${trades}
@@ -69,28 +82,68 @@ export interface BacktestReportOptions extends ReportOptions {
   trials?: number;
 }
 
+/** Each trade's entry and exit as the times of its first and last bar (the log gives dates; a day may hold several bars). */
+function tradeTimes(result: BacktestResult): Array<{ entryTime: number; exitTime: number }> {
+  const firstBarOfDay = new Map<string, number>();
+  for (let i = result.time.length - 1; i >= 0; i--) firstBarOfDay.set(isoDate(result.time[i]), i);
+  return result.tradeLog.map((t) => {
+    const entry = firstBarOfDay.get(t.entryTime);
+    if (entry === undefined) throw new RangeError(`trade entry ${t.entryTime} is not a bar of the result`);
+    return { entryTime: result.time[entry], exitTime: result.time[entry + t.bars - 1] };
+  });
+}
+
+/**
+ * The robustness section (libs/performance robustnessReport) of a backtest: Monte Carlo of its
+ * bar returns and of its trades, and its trades by symbol and by reason tag. The engine books
+ * each trade's P&L from micro-unit fills as a number; it is taken back to micro-units once
+ * (toMicros) so the breakdowns sum exactly.
+ */
+export function backtestRobustness(result: BacktestResult, options: RobustnessOptions = {}): RobustnessReport {
+  const times = tradeTimes(result);
+  const trades = result.tradeLog.map((t, k) => ({ symbol: result.symbol, reason: t.reason, ...times[k], pnl: toMicros(t.pnl), return: t.return }));
+  return robustnessReport({ initialCash: result.initialCash, equity: result.equity, barsPerYear: result.settings.barsPerYear, trades }, options);
+}
+
+export interface GridHeatmapOptions extends Pick<HeatmapOptions, 'aggregate'> {
+  /** The metric the map shows; default sharpe. */
+  metric?: WalkForwardMetric;
+  /** The parameters along the columns and the rows; default the first two the grid varies. */
+  x?: string;
+  y?: string;
+}
+
+/**
+ * A grid's parameter-sensitivity heatmap (libs/performance sensitivityHeatmap) over its runs'
+ * strategy specs; runs that failed are left out. Null when the grid varies fewer than two
+ * parameters and none are named.
+ */
+export function gridHeatmap(runs: readonly GridOutcome[], options: GridHeatmapOptions = {}): SensitivityHeatmap | null {
+  const metric = options.metric ?? 'sharpe';
+  const points = runs.map((r) => ({ params: r.strategy, value: r.summary ? r.summary[metric] : null }));
+  const free = variedParameters(points).filter((p) => p !== options.x && p !== options.y);
+  const x = options.x ?? free.shift();
+  const y = options.y ?? free.shift();
+  if (x === undefined || y === undefined) return null;
+  return sensitivityHeatmap(points, { x, y, metric, better: metricDirection(metric), aggregate: options.aggregate });
+}
+
 /**
  * The full performance report (libs/performance) of a backtest. Trades keep the engine's pnl
  * (fees included) and span the bars they were held; the total fees are the engine's.
  */
 export function backtestReport(result: BacktestResult, options: BacktestReportOptions = {}): PerformanceReport {
   const { bars, trials, ...reportOptions } = options;
-  const firstBarOfDay = new Map<string, number>();
-  for (let i = result.time.length - 1; i >= 0; i--) firstBarOfDay.set(isoDate(result.time[i]), i);
-  const trades = result.tradeLog.map((t) => {
-    const entry = firstBarOfDay.get(t.entryTime);
-    if (entry === undefined) throw new RangeError(`trade entry ${t.entryTime} is not a bar of the result`);
-    return {
-      entryTime: result.time[entry],
-      exitTime: result.time[entry + t.bars - 1],
-      entryPrice: t.entryPrice,
-      exitPrice: t.exitPrice,
-      quantity: t.quantity,
-      side: 'long' as const,
-      pnl: t.pnl,
-      open: t.open,
-    };
-  });
+  const times = tradeTimes(result);
+  const trades = result.tradeLog.map((t, k) => ({
+    ...times[k],
+    entryPrice: t.entryPrice,
+    exitPrice: t.exitPrice,
+    quantity: t.quantity,
+    side: 'long' as const,
+    pnl: t.pnl,
+    open: t.open,
+  }));
   const benchmark = bars ? buyAndHold(`${bars.symbol} buy and hold`, bars.time, bars.close, result.initialCash) : undefined;
   return performanceReport(
     {

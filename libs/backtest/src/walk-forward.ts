@@ -70,7 +70,9 @@ export type WalkForwardResult = {
   equity: number[];
 };
 
-const better = (metric: WalkForwardMetric, a: number, b: number) => (metric === 'maxDrawdown' ? a < b : a > b);
+/** Which way a metric is better: lower for maxDrawdown, higher for the others. */
+export const metricDirection = (metric: WalkForwardMetric): 'higher' | 'lower' => (metric === 'maxDrawdown' ? 'lower' : 'higher');
+const better = (metric: WalkForwardMetric, a: number, b: number) => (metricDirection(metric) === 'lower' ? a < b : a > b);
 
 const range = (data: BarColumns, start: number, end: number): BarRange => ({ from: isoDate(data.time[start]), to: isoDate(data.time[end - 1]), bars: end - start });
 

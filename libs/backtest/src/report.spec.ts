@@ -113,17 +113,18 @@ describe('backtestRobustness', () => {
 describe('gridHeatmap', () => {
   const runs = runGridInline({
     datasets: [toColumns(loadSp500())],
-    jobs: [...expandStrategyGrid({ name: 'sma-cross', fast: [20, 50, 200], slow: [100, 200] }), { name: 'sma-cross', fast: 'x', slow: 100 }].map((strategy) => ({ dataset: 0, strategy })),
+    jobs: [...expandStrategyGrid({ name: 'sma-cross', fast: [20, 50, 150], slow: [100, 200] }), { name: 'sma-cross', fast: 'x', slow: 100 }].map((strategy) => ({ dataset: 0, strategy })),
   });
 
   it('maps the metric over the two parameters the grid varies; invalid runs stay empty', () => {
     const h = gridHeatmap(runs)!;
     expect([h.x, h.y, h.metric, h.better]).toEqual(['fast', 'slow', 'sharpe', 'higher']);
-    expect(h.xValues).toEqual([20, 50, 200, 'x']);
+    // fast 150 with slow 100 and fast 'x' are invalid: an empty cell, and no column for 'x'.
+    expect(h.xValues).toEqual([20, 50, 150]);
     const sharpe = (fast: number, slow: number) => runs.find((r) => r.strategy.fast === fast && r.strategy.slow === slow)!.summary!.sharpe;
     expect(h.cells).toEqual([
-      [sharpe(20, 100), sharpe(50, 100), null, null],
-      [sharpe(20, 200), sharpe(50, 200), null, null],
+      [sharpe(20, 100), sharpe(50, 100), null],
+      [sharpe(20, 200), sharpe(50, 200), sharpe(150, 200)],
     ]);
   });
 
@@ -132,6 +133,7 @@ describe('gridHeatmap', () => {
     expect([h.x, h.y, h.better]).toEqual(['slow', 'fast', 'lower']);
     expect(h.best!.value).toBe(Math.min(...runs.filter((r) => r.summary).map((r) => r.summary!.maxDrawdown)));
     expect(gridHeatmap(runs.filter((r) => r.strategy.slow === 200))).toBeNull();
+    expect(gridHeatmap(runs.filter((r) => r.error))).toBeNull();
   });
 });
 

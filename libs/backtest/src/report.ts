@@ -115,12 +115,12 @@ export interface GridHeatmapOptions extends Pick<HeatmapOptions, 'aggregate'> {
 
 /**
  * A grid's parameter-sensitivity heatmap (libs/performance sensitivityHeatmap) over its runs'
- * strategy specs; runs that failed are left out. Null when the grid varies fewer than two
- * parameters and none are named.
+ * strategy specs; runs that failed are left out. Null when the runs that ran vary fewer than
+ * two parameters and none are named.
  */
 export function gridHeatmap(runs: readonly GridOutcome[], options: GridHeatmapOptions = {}): SensitivityHeatmap | null {
   const metric = options.metric ?? 'sharpe';
-  const points = runs.map((r) => ({ params: r.strategy, value: r.summary ? r.summary[metric] : null }));
+  const points = runs.flatMap((r) => (r.summary ? [{ params: r.strategy, value: r.summary[metric] }] : []));
   const free = variedParameters(points).filter((p) => p !== options.x && p !== options.y);
   const x = options.x ?? free.shift();
   const y = options.y ?? free.shift();

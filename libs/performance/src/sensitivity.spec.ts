@@ -8,6 +8,7 @@ describe('sensitivityHeatmap', () => {
   const grid = [10, 20, 100].flatMap((fast) => [50, 200].map((slow) => point({ name: 'sma-cross', fast, slow }, fast === 100 && slow === 50 ? null : fast / slow)));
 
   it('lays a two-parameter grid out as a matrix, values sorted as numbers, a failed run as an empty cell', () => {
+    expect(sensitivityHeatmap([...grid, point({ fast: 5, slow: 50 }, null)], { x: 'fast', y: 'slow' }).xValues).toEqual([10, 20, 100]);
     const h = sensitivityHeatmap(grid, { x: 'fast', y: 'slow', metric: 'sharpe' });
     expect(h.xValues).toEqual([10, 20, 100]);
     expect(h.yValues).toEqual([50, 200]);
@@ -18,6 +19,9 @@ describe('sensitivityHeatmap', () => {
     expect(h.best).toEqual({ params: { name: 'sma-cross', fast: 100, slow: 200 }, value: 0.5 });
     expect(h.heldAt).toEqual({ name: 'sma-cross' });
     expect(h.runs).toBe(5);
+    const failed = sensitivityHeatmap(grid.map((p) => ({ ...p, value: null })), { x: 'fast', y: 'slow' });
+    expect(failed).toMatchObject({ xValues: [], yValues: [], cells: [], best: null, runs: 0 });
+    expect(heatmapText(failed).split('\n')[1]).toBe('slow \\ fast');
   });
 
   // Three parameters: value = a + b + (c === 1 ? 10 : c === 2 ? 0 : 3); the best run has c = 1.
@@ -100,11 +104,11 @@ describe('sensitivityHeatmap', () => {
         const filled = best.cells.flat().filter((v): v is number => v !== null);
         if (best.best === null) return expect(filled).toEqual([]);
         expect(Math.max(...filled)).toBe(best.best.value);
-        expect(best.cells[best.best.params.y as number][best.best.params.x as number]).toBe(best.best.value);
+        expect(best.cells[best.yValues.indexOf(best.best.params.y as number)][best.xValues.indexOf(best.best.params.x as number)]).toBe(best.best.value);
         const median = sensitivityHeatmap(points, { x: 'x', y: 'y', aggregate: 'median' });
-        median.cells.forEach((row, y) =>
-          row.forEach((v, x) => {
-            const runs = points.filter((p) => p.params.x === x && p.params.y === y && p.value !== null).map((p) => p.value!);
+        median.cells.forEach((row, r) =>
+          row.forEach((v, c) => {
+            const runs = points.filter((p) => p.params.x === median.xValues[c] && p.params.y === median.yValues[r] && p.value !== null).map((p) => p.value!);
             if (runs.length === 0) expect(v).toBeNull();
             else expect(v! >= Math.min(...runs) && v! <= Math.max(...runs)).toBe(true);
           }),

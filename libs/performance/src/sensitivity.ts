@@ -64,15 +64,16 @@ export function variedParameters(points: readonly GridPoint[]): string[] {
   return keys.filter((k) => seen.get(k)!.size > 1 || points.some((p) => !(k in p.params)));
 }
 
-function axisValues(points: readonly GridPoint[], name: string, field: 'x' | 'y'): ParamValue[] {
+/** The distinct values of a parameter among the scored runs: a value only failed runs had makes no column of blanks. */
+function axisValues(points: readonly GridPoint[], scored: readonly GridPoint[], name: string, field: 'x' | 'y'): ParamValue[] {
+  if (!points.some((p) => p.params[name] !== undefined)) throw new RangeError(`${field}: no run has the parameter ${name}`);
   const values = new Map<string, ParamValue>();
-  for (const p of points) {
+  for (const p of scored) {
     const v = p.params[name];
     if (v === undefined) continue;
     if (!isParamValue(v)) throw new RangeError(`${field}: parameter ${name} must hold numbers, strings or booleans, got ${JSON.stringify(v)}`);
     values.set(canonical(v), v);
   }
-  if (values.size === 0) throw new RangeError(`${field}: no run has the parameter ${name}`);
   return [...values.values()].sort(compareValues);
 }
 
@@ -93,7 +94,7 @@ function sliceThrough(points: readonly GridPoint[], best: GridPoint, x: string, 
 /**
  * A parameter-sensitivity heatmap of a grid: the metric over two of its parameters, the others
  * held at the best run's values or aggregated by their median (`aggregate`). Runs without a
- * finite metric are left out; a cell no run gives is null.
+ * finite metric are left out (the axes hold the values of the others); a cell no run gives is null.
  */
 export function sensitivityHeatmap(points: readonly GridPoint[], options: HeatmapOptions): SensitivityHeatmap {
   const { x, y } = options;
@@ -103,8 +104,8 @@ export function sensitivityHeatmap(points: readonly GridPoint[], options: Heatma
   if (better !== 'higher' && better !== 'lower') throw new RangeError(`better must be higher or lower, got ${String(better)}`);
   if (aggregate !== 'best' && aggregate !== 'median') throw new RangeError(`aggregate must be best or median, got ${String(aggregate)}`);
   const scored = points.filter((p) => typeof p.value === 'number' && Number.isFinite(p.value) && p.params[x] !== undefined && p.params[y] !== undefined);
-  const xValues = axisValues(points, x, 'x');
-  const yValues = axisValues(points, y, 'y');
+  const xValues = axisValues(points, scored, x, 'x');
+  const yValues = axisValues(points, scored, y, 'y');
   if (xValues.length * yValues.length > MAX_HEATMAP_CELLS) {
     throw new RangeError(`x: ${x} × ${y} make ${xValues.length * yValues.length} cells, at most ${MAX_HEATMAP_CELLS}`);
   }

@@ -1,7 +1,7 @@
 import { fromMicros } from '@tradeyard/money';
 import fc from 'fast-check';
 import { equityMetrics } from './equity';
-import { monteCarloHtml, monteCarloText, returnsMonteCarlo, tradesMonteCarlo, type MonteCarloResult } from './monte-carlo';
+import { monteCarloHtml, monteCarloRuns, monteCarloText, returnsMonteCarlo, tradesMonteCarlo, type MonteCarloResult } from './monte-carlo';
 
 const ordered = (m: MonteCarloResult) =>
   [m.finalEquity, m.cagr, m.maxDrawdown].every((p) => p.p5 <= p.p50 && p.p50 <= p.p95) && m.maxDrawdown.p5 >= 0 && m.maxDrawdown.p95 <= 1;
@@ -71,10 +71,16 @@ describe('returnsMonteCarlo', () => {
     [{ runs: 2.5 }, 'runs must be a whole number from 1 to 100000, got 2.5'],
     [{ seed: 0.5 }, 'seed must be a whole number, got 0.5'],
     [{ blockLength: 0.5 }, 'blockLength must be from 1 to 10000, got 0.5'],
-    [{ runs: 100_000 }, 'runs must be at most 50000 for 2000 steps per path (runs × steps ≤ 100000000), got 100000'],
+    [{ runs: 10_001 }, 'runs must be at most 10000 for 2000 steps per path (runs × steps ≤ 20000000), got 10001'],
   ])('refuses the options %j', (options, message) => {
     const equity = Array.from({ length: 2001 }, (_, t) => 100 + t);
     expect(() => returnsMonteCarlo({ initialCash: 100, equity }, options)).toThrow(message);
+  });
+
+  it('takes 1,000 paths by default, fewer for paths so long that runs × steps would pass 20 M', () => {
+    expect([monteCarloRuns(0), monteCarloRuns(5104), monteCarloRuns(20_000), monteCarloRuns(20_001), monteCarloRuns(250_000), monteCarloRuns(3e7)]).toEqual([1000, 1000, 1000, 999, 80, 1]);
+    expect(returnsMonteCarlo({ initialCash: 100, equity: [100, 101] }).runs).toBe(1000);
+    expect(tradesMonteCarlo({ initialCash: 100, pnl: [], years: 1 }).runs).toBe(1000);
   });
 
   it('refuses a bad curve naming the field', () => {

@@ -16,10 +16,13 @@ export type MoneyAmount = bigint | number;
 export type MoneySeries = readonly bigint[] | ArrayLike<number>;
 
 /** Runs × steps of one simulation at most: the work of a Monte Carlo section is bounded whatever it is given. */
-export const MONTE_CARLO_MAX_SAMPLES = 100_000_000;
+export const MONTE_CARLO_MAX_SAMPLES = 20_000_000;
+
+/** The default number of paths for `steps` steps each: 1,000, fewer where that would pass MONTE_CARLO_MAX_SAMPLES (paths of over 20,000 steps). */
+export const monteCarloRuns = (steps: number) => Math.max(1, Math.min(1000, Math.floor(MONTE_CARLO_MAX_SAMPLES / Math.max(1, steps))));
 
 export interface MonteCarloOptions {
-  /** Simulated paths, 1 to 100,000; default 1,000. */
+  /** Simulated paths, 1 to 100,000; default monteCarloRuns(steps): 1,000 for paths of up to 20,000 steps. */
   runs?: number;
   /** mulberry32 seed (a whole number): the same seed gives the same section on every run and machine. Default 1. */
   seed?: number;
@@ -94,7 +97,7 @@ function amountToNumber(value: MoneyAmount, field: string): number {
 }
 
 function checkedSettings(options: MonteCarloOptions, steps: number) {
-  const runs = options.runs ?? 1000;
+  const runs = options.runs ?? monteCarloRuns(steps);
   const seed = options.seed ?? 1;
   if (!(Number.isInteger(runs) && runs >= 1 && runs <= 100_000)) throw new RangeError(`runs must be a whole number from 1 to 100000, got ${runs}`);
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be a whole number, got ${seed}`);

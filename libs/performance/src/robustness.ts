@@ -34,8 +34,9 @@ export interface RobustnessReport {
 }
 
 /**
- * The robustness section of a run's report. Both simulations share runs and seed; the trade
- * simulation's CAGR is over the curve's span ((bars − 1) / barsPerYear years), as the run's own.
+ * The robustness section of a run's report. Both simulations share runs and seed (without
+ * `runs`, each takes monteCarloRuns of its own length); the trade simulation's CAGR is over the
+ * curve's span ((bars − 1) / barsPerYear years), as the run's own.
  */
 export function robustnessReport(input: RobustnessInput, options: RobustnessOptions = {}): RobustnessReport {
   const { tradeMethod, blockLength, ...common } = options;

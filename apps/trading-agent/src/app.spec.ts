@@ -1,4 +1,4 @@
-import { expandStrategyGrid, runBacktest, runWalkForward, toColumns } from '@tradeyard/backtest';
+import { backtestRobustness, expandStrategyGrid, runBacktest, runWalkForward, toColumns } from '@tradeyard/backtest';
 import { loadSp500 } from '@tradeyard/market-data';
 import { parseConfig } from '@tradeyard/service-kit';
 import { createStrategy } from '@tradeyard/strategies';
@@ -71,6 +71,7 @@ describe('trading-agent backtest API', () => {
       report: `/api/v1/backtests/${job.id}/report`,
     });
     expect(body.tradeLog).toHaveLength(direct.trades);
+    expect(body.robustness).toEqual(JSON.parse(JSON.stringify(backtestRobustness(direct))));
 
     const again = await agent.app.inject({ method: 'GET', url: `/api/v1/backtests/${job.id}` });
     expect(again.json().finalEquity).toBe(direct.finalEquity);
@@ -78,6 +79,7 @@ describe('trading-agent backtest API', () => {
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toContain('text/html');
     expect(report.body).toContain('<svg');
+    expect(report.body).toContain('<h2>Monte Carlo</h2>');
   }, 90_000);
 
   it('buy-and-hold earns close[last] / open[1] on a date range, with fees and inline bars', async () => {
@@ -106,6 +108,7 @@ describe('trading-agent backtest API', () => {
     expect(runs[3]).toMatchObject({ job: 3, strategy: { name: 'sma-cross', fast: 20, slow: 200 }, summary: { sharpe: direct.sharpe, finalEquity: direct.finalEquity } });
     const sharpes = runs.filter((r: { summary?: unknown }) => r.summary).map((r: { summary: { sharpe: number } }) => r.summary.sharpe);
     expect(best.summary.sharpe).toBe(Math.max(...sharpes));
+    expect(job.result.heatmap).toMatchObject({ metric: 'sharpe', x: 'fast', y: 'slow', xValues: [10, 20], yValues: [100, 200], best: { value: best.summary.sharpe } });
   }, 90_000);
 
   it.each([

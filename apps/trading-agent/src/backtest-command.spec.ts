@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandStrategyGrid, runBacktest, runWalkForward, toColumns } from '@tradeyard/backtest';
+import { backtestRobustness, expandStrategyGrid, gridHeatmap, runBacktest, runWalkForward, toColumns } from '@tradeyard/backtest';
+import { heatmapText, robustnessHtml, robustnessText } from '@tradeyard/performance';
 import { loadSp500 } from '@tradeyard/market-data';
 import { createStrategy } from '@tradeyard/strategies';
 import { runBacktestCommand } from './backtest-command';
@@ -35,6 +36,11 @@ describe('backtest command', () => {
     expect(json.tradeLog).toHaveLength(direct.trades);
     expect(stdout).toMatch(/^sma-cross\(50,200\) on SPX \(5105 bars\): return /);
     expect(readFileSync(report, 'utf8')).toContain('<svg');
+    // The robustness section, the same in the JSON, on the terminal and in the report.
+    const robustness = backtestRobustness(direct);
+    expect(json.robustness).toEqual(JSON.parse(JSON.stringify(robustness)));
+    expect(stdout).toContain(robustnessText(robustness));
+    expect(readFileSync(report, 'utf8')).toContain(robustnessHtml(robustness));
   });
 
   it('reads a CSV file, takes the --name value form and whole shares', async () => {
@@ -119,6 +125,10 @@ describe('backtest command', () => {
     expect(json.runs[3].summary.finalEquity).toBe(direct.finalEquity);
     expect(json.best.summary.sharpe).toBe(Math.max(...json.runs.filter((r: { summary?: unknown }) => r.summary).map((r: { summary: { sharpe: number } }) => r.summary.sharpe)));
     expect(stdout).toContain('6 runs (2 invalid)');
+    const heatmap = gridHeatmap(json.runs)!;
+    expect(json.heatmap).toEqual(heatmap);
+    expect([heatmap.x, heatmap.y, heatmap.xValues, heatmap.yValues]).toEqual(['fast', 'slow', [20, 50], [100, 200]]);
+    expect(stdout).toContain(heatmapText(heatmap));
   });
 });
 

@@ -4,8 +4,10 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   backtestOptionsSchema,
+  backtestRobustness,
   type BarColumns,
   expandStrategyGrid,
+  gridHeatmap,
   type GridOutcome,
   progressBar,
   type ProgressStream,
@@ -16,6 +18,7 @@ import {
   summarize,
   walkForwardSchema,
 } from '@tradeyard/backtest';
+import { heatmapText, robustnessText } from '@tradeyard/performance';
 import { parseConfig, ConfigError } from '@tradeyard/service-kit';
 import { createStrategy, describeIssues, issueText, strategySpecSchema } from '@tradeyard/strategies';
 import { z } from 'zod';
@@ -133,9 +136,9 @@ async function runGridWithProgress(columns: BarColumns, specs: Array<Record<stri
   return runs;
 }
 
-/** Grid output: every run's metrics (or why it could not run) and the best run by Sharpe. */
+/** Grid output: every run's metrics (or why it could not run), the best run by Sharpe and the Sharpe heatmap of the first two parameters it varies. */
 function gridJson(columns: BarColumns, runs: GridOutcome[]) {
-  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs) };
+  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs), heatmap: gridHeatmap(runs) };
 }
 
 const oneLine = (s: { strategy: string; symbol: string; bars: number; totalReturn: number; cagr: number; sharpe: number; maxDrawdown: number; trades: number }) =>
@@ -212,6 +215,7 @@ async function backtest(args: string[], io: CommandIo): Promise<number> {
       writeOutput(out, text);
       const failed = json.runs.filter((r) => r.error).length;
       io.stdout.write(`${json.runs.length} runs (${failed} invalid) written to ${out}; best by Sharpe: ${json.best ? oneLine(json.best.summary!) : 'none\n'}`);
+      if (json.heatmap) io.stdout.write(heatmapText(json.heatmap) + '\n');
     } else io.stdout.write(text);
     return 0;
   }
@@ -219,11 +223,12 @@ async function backtest(args: string[], io: CommandIo): Promise<number> {
   const bar = progressBar('backtest', io.stdout);
   const result = runBacktest(columns, createStrategy(checked[0].data!), { ...options, onProgress: bar.update });
   bar.done(result.bars);
-  const text = JSON.stringify({ ...summarize(result), tradeLog: result.tradeLog }, null, 2) + '\n';
-  if (report) writeOutput(report, renderHtmlReport(result));
+  const robustness = backtestRobustness(result);
+  const text = JSON.stringify({ ...summarize(result), tradeLog: result.tradeLog, robustness }, null, 2) + '\n';
+  if (report) writeOutput(report, renderHtmlReport(result, robustness));
   if (out) {
     writeOutput(out, text);
-    io.stdout.write(oneLine(result));
+    io.stdout.write(oneLine(result) + '\n' + robustnessText(robustness));
   } else io.stdout.write(text);
   return 0;
 }

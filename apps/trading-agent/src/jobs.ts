@@ -1,6 +1,8 @@
 import {
   type backtestOptionsSchema,
+  backtestRobustness,
   type BacktestSummary,
+  gridHeatmap,
   type GridOutcome,
   renderHtmlReport,
   runBacktest,
@@ -10,6 +12,7 @@ import {
   type WalkForwardResult,
   type WalkForwardSettings,
 } from '@tradeyard/backtest';
+import type { RobustnessReport, SensitivityHeatmap } from '@tradeyard/performance';
 import { isPoolWorker, JobQueue, serveWorkerTasks, WorkerPool } from '@tradeyard/runtime-util';
 import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
 import type { z } from 'zod';
@@ -23,13 +26,15 @@ export type AgentTask =
   | { kind: 'grid'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options }
   | { kind: 'walk-forward'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options; walk: WalkForwardSettings };
 
-export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; reportHtml: string };
+export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; robustness: RobustnessReport; reportHtml: string };
 // A type rather than an interface so that it fits the job response schema's record.
 export type GridOutput = {
   symbol: string;
   bars: number;
   runs: GridOutcome[];
   best: (GridOutcome & { by: 'sharpe' }) | null;
+  /** Sharpe over the first two parameters the grid varies; null when it varies fewer. */
+  heatmap: SensitivityHeatmap | null;
 };
 export type AgentTaskOutput = BacktestOutput | GridOutput | WalkForwardResult;
 
@@ -48,7 +53,8 @@ function runTask(task: AgentTask, progress: (done: number, total: number) => voi
   const columns = loadDataSource(task.data);
   if (task.kind === 'backtest') {
     const result = runBacktest(columns, createStrategy(task.strategy), { ...task.options, onProgress: progress });
-    return { ...summarize(result), tradeLog: result.tradeLog, reportHtml: renderHtmlReport(result) };
+    const robustness = backtestRobustness(result);
+    return { ...summarize(result), tradeLog: result.tradeLog, robustness, reportHtml: renderHtmlReport(result, robustness) };
   }
   if (task.kind === 'walk-forward') {
     return runWalkForward({ data: columns, strategies: task.strategies, options: task.options, walk: task.walk, onProgress: progress });
@@ -59,7 +65,7 @@ function runTask(task: AgentTask, progress: (done: number, total: number) => voi
     progress(index + 1, task.strategies.length);
     return { ...outcome, job: index };
   });
-  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs) };
+  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs), heatmap: gridHeatmap(runs) };
 }
 
 /** The worker side: the bundle re-enters as a job worker (see main.ts). */

@@ -90,11 +90,14 @@ describe('returnsMonteCarlo', () => {
     expect(() => returnsMonteCarlo({ initialCash: 1, equity: [1, 2], barsPerYear: 0 })).toThrow('barsPerYear must be above 0, got 0');
   });
 
-  const curve = fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { minLength: 1, maxLength: 200 }).map((returns) => {
-    const equity = [1000];
-    for (const r of returns) equity.push(equity[equity.length - 1] * (1 + r));
-    return equity;
-  });
+  /** Equity curves from `start` compounding 1 to 200 returns drawn from [min, max]. */
+  const curves = (min: number, max: number, start: number) =>
+    fc.array(fc.double({ min, max, noNaN: true }), { minLength: 1, maxLength: 200 }).map((returns) => {
+      const equity = [start];
+      for (const r of returns) equity.push(equity[equity.length - 1] * (1 + r));
+      return equity;
+    });
+  const curve = curves(-0.5, 0.5, 1000);
 
   it('orders its percentiles: p5 ≤ median ≤ p95 for final equity, CAGR and max drawdown, drawdowns within [0, 1]', () => {
     fc.assert(
@@ -105,13 +108,8 @@ describe('returnsMonteCarlo', () => {
   });
 
   it('never loses when every return is above 0', () => {
-    const rising = fc.array(fc.double({ min: 1e-9, max: 0.2, noNaN: true }), { minLength: 1, maxLength: 200 }).map((returns) => {
-      const equity = [50];
-      for (const r of returns) equity.push(equity[equity.length - 1] * (1 + r));
-      return equity;
-    });
     fc.assert(
-      fc.property(rising, fc.integer(), (equity, seed) => {
+      fc.property(curves(1e-9, 0.2, 50), fc.integer(), (equity, seed) => {
         const m = returnsMonteCarlo({ initialCash: 50, equity }, { runs: 50, seed, blockLength: 3 });
         expect(m.probabilityOfLoss).toBe(0);
         expect(m.maxDrawdown.p95).toBe(0);

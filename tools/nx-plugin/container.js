@@ -12,13 +12,21 @@
 // (node_modules/.cache/nx-container/<project>/digest) is the list's: `docker pull` picks the
 // host's platform from it, and tools/container/attest.sh signs it and every platform in it.
 //
+// Reproducible. Every build of a commit gives the same per-platform image digests, on any
+// machine with the toolchain (tools/container/toolchain.sh): SOURCE_DATE_EPOCH (the environment's,
+// else the commit's time) is passed to the build, which stamps the image config and history with
+// it, and becomes the created label; the files the Dockerfile copies (dist/apps/<app>) get that
+// time and canonical modes first, because COPY keeps a file's time and mode and a checkout or
+// build leaves its own. The rest is already fixed: the runtime tar has its own fixed times and
+// owners, and an image has no RUN.
+//
 // No git remote: outside a CI provider it knows, nx-container reads the image's source URL
 // with `git remote get-url origin` (then `upstream`) and fails without one (a downloaded
 // archive, a fresh `git init`). Git counts only a repository's own config as a remote, so no
 // setting can supply one; there, the lookup answers "unknown" instead, and the OCI source label
 // says what is not known rather than the build failing.
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, readFileSync } = require('node:fs');
+const { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, utimesSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 // the package exports only its index; its executors.json names the executor's file
@@ -47,6 +55,41 @@ function hasRemote(root) {
   });
 }
 
+/** SOURCE_DATE_EPOCH from the environment, else the time of the commit checked out. */
+function sourceDateEpoch(root) {
+  const given = process.env.SOURCE_DATE_EPOCH;
+  if (given !== undefined) {
+    if (!/^\d+$/.test(given)) throw new Error(`container: SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${given}"`);
+    return Number(given);
+  }
+  return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' }).trim());
+}
+
+/** Gives every file under dir the time `epoch` and mode 0644 (0755 for directories and executables). */
+function canonicalizeTree(dir, epoch) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) canonicalizeTree(path, epoch);
+    else if (entry.isFile()) chmodSync(path, lstatSync(path).mode & 0o100 ? 0o755 : 0o644);
+    else throw new Error(`container: ${path} is neither a file nor a directory; an image copies only those`);
+    utimesSync(path, epoch, epoch);
+  }
+  chmodSync(dir, 0o755);
+  utimesSync(dir, epoch, epoch);
+}
+
+/** The options with SOURCE_DATE_EPOCH as a build argument and as the created label, after the copied files are made canonical. */
+function reproducible(options, context) {
+  const epoch = sourceDateEpoch(context.root);
+  canonicalizeTree(join(context.root, 'dist', context.projectsConfigurations.projects[context.projectName].root), epoch);
+  const metadata = options.metadata ?? {};
+  return {
+    ...options,
+    'build-args': [...(options['build-args'] ?? []), `SOURCE_DATE_EPOCH=${epoch}`],
+    metadata: { ...metadata, labels: [...(metadata.labels ?? []), `org.opencontainers.image.created=${new Date(epoch * 1000).toISOString()}`] },
+  };
+}
+
 /** nx-container reads its inputs from INPUT_* first, then from the options (as GitHub Actions do). */
 function input(name, fallback) {
   return process.env[`INPUT_${name.toUpperCase()}`] || fallback;
@@ -68,7 +111,8 @@ async function buildWith(inputs, options, context) {
   }
 }
 
-module.exports = async function container(options, context) {
+module.exports = async function container(givenOptions, context) {
+  const options = reproducible(givenOptions, context);
   if (!hasRemote(context.root)) {
     console.warn('container: no git remote origin or upstream; the image source label says "unknown"');
     // the same module instance nx-container's context uses (ci-context exports it for this)

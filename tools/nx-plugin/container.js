@@ -18,8 +18,9 @@
 // it, and becomes the created label. The files the Dockerfile copies (dist/apps/<app>) get time 0
 // and canonical modes first, because COPY keeps a file's time and mode and a checkout or build
 // leaves its own. Not the epoch: BuildKit's cache key for a COPY ignores times, so a layer cached
-// from another commit's build would bring that commit's times back. The runtime tar has fixed
-// times and owners of its own, and an image has no RUN.
+// from another commit's build would bring that commit's times back; for the same reason every
+// build is `no-cache` (nx.json), which costs little with no RUN. The runtime tar has fixed times
+// and owners of its own.
 //
 // No git remote: outside a CI provider it knows, nx-container reads the image's source URL
 // with `git remote get-url origin` (then `upstream`) and fails without one (a downloaded

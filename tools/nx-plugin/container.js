@@ -12,15 +12,11 @@
 // (node_modules/.cache/nx-container/<project>/digest) is the list's: `docker pull` picks the
 // host's platform from it, and tools/container/attest.sh signs it and every platform in it.
 //
-// Reproducible. Every build of a commit gives the same per-platform image digests, on any
-// machine with the toolchain (tools/container/toolchain.sh): SOURCE_DATE_EPOCH (the environment's,
-// else the commit's time) is passed to the build, which stamps the image config and history with
-// it, and becomes the created label. The files the Dockerfile copies (dist/apps/<app>) get time 0
-// and canonical modes first, because COPY keeps a file's time and mode and a checkout or build
-// leaves its own. Not the epoch: BuildKit's cache key for a COPY ignores times, so a layer cached
-// from another commit's build would bring that commit's times back; for the same reason every
-// build is `no-cache` (nx.json), which costs little with no RUN. The runtime tar has fixed times
-// and owners of its own.
+// Reproducible. Every build of a commit gives the same per-platform image digests on any machine
+// with the toolchain (tools/container/toolchain.sh): SOURCE_DATE_EPOCH (the environment's, else
+// the commit's time) goes to the build, which stamps the image config and history with it, and
+// becomes the created label. The layers are tars with fixed times, owners and modes (the runtime's
+// and the app's `layer` target), and an image has no RUN.
 //
 // No git remote: outside a CI provider it knows, nx-container reads the image's source URL
 // with `git remote get-url origin` (then `upstream`) and fails without one (a downloaded
@@ -28,7 +24,7 @@
 // setting can supply one; there, the lookup answers "unknown" instead, and the OCI source label
 // says what is not known rather than the build failing.
 const { execFileSync } = require('node:child_process');
-const { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, utimesSync } = require('node:fs');
+const { mkdirSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 // the package exports only its index; its executors.json names the executor's file
@@ -67,23 +63,9 @@ function sourceDateEpoch(root) {
   return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' }).trim());
 }
 
-/** Gives every file under dir the time 0 and mode 0644 (0755 for directories and executables). */
-function canonicalizeTree(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) canonicalizeTree(path);
-    else if (entry.isFile()) chmodSync(path, lstatSync(path).mode & 0o100 ? 0o755 : 0o644);
-    else throw new Error(`container: ${path} is neither a file nor a directory; an image copies only those`);
-    utimesSync(path, 0, 0);
-  }
-  chmodSync(dir, 0o755);
-  utimesSync(dir, 0, 0);
-}
-
-/** The options with SOURCE_DATE_EPOCH as a build argument and as the created label, after the copied files are made canonical. */
+/** The options with SOURCE_DATE_EPOCH as a build argument and as the created label. */
 function reproducible(options, context) {
   const epoch = sourceDateEpoch(context.root);
-  canonicalizeTree(join(context.root, 'dist', context.projectsConfigurations.projects[context.projectName].root));
   const metadata = options.metadata ?? {};
   return {
     ...options,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes a Debian (bookworm) machine ready to build, run and push Tradeyard's images, installing
 # and starting only what is missing, so a second run changes nothing and takes seconds:
-#   - Docker engine 20.10 (docker.io), docker-registry (v2) and debootstrap from the machine's
-#     Debian mirror; buildx, compose v2 and cosign from Debian trixie on the same mirror, pinned to
-#     priority 100 so nothing else is ever taken from trixie;
+#   - docker-registry (v2) and debootstrap from the machine's Debian mirror; Docker engine 26
+#     (docker.io), buildx, compose v2 and cosign from Debian trixie on the same mirror, pinned to
+#     priority 100 so nothing else is ever taken from trixie (engine 26's BuildKit stamps an image
+#     with SOURCE_DATE_EPOCH, which makes images reproducible; bookworm's 20.10 cannot);
 #   - dockerd in the background (no init system needed), on a storage driver that works here
 #     (overlay2 when the kernel allows an overlay mount on /var/lib/docker, else fuse-overlayfs,
 #     else vfs);
@@ -56,6 +57,13 @@ run_cleanups() { local c; for c in "${cleanups[@]}"; do eval "$c" || true; done;
 trap run_cleanups EXIT
 
 have() { command -v "$1" >/dev/null 2>&1; }
+# The oldest engine whose builder honours SOURCE_DATE_EPOCH (reproducible images).
+MIN_ENGINE_MAJOR=26
+engine_recent() {
+  local major
+  major=$(dockerd --version 2>/dev/null | sed -n 's/^Docker version \([0-9]*\)\..*/\1/p')
+  [ "${major:-0}" -ge "$MIN_ENGINE_MAJOR" ]
+}
 engine_up() { have docker && timeout 20 docker info >/dev/null 2>&1; }
 buildx_ok() { have docker && docker buildx version >/dev/null 2>&1; }
 compose_ok() { have docker && docker compose version >/dev/null 2>&1; }
@@ -187,7 +195,8 @@ recipe_hash() { declare -f seed_base_image | sha256sum | cut -c1-16; }
 # The Debian package that provides a command this script needs.
 package_of() {
   case $1 in
-    dockerd) echo docker.io ;;
+    dockerd) echo "docker.io >= $MIN_ENGINE_MAJOR, from trixie" ;;
+    docker) echo "docker-cli, from trixie" ;;
     readelf) echo binutils ;;
     *-linux-gnu-strip) echo "binutils-${1%-strip}" | tr _ - ;;
     dpkg-deb) echo dpkg ;;
@@ -205,6 +214,7 @@ check() {
     if have "$cmd"; then ok+=("$cmd"); else missing+=("$cmd (package $(package_of "$cmd"))"); fi
   done
   if binfmt_ok; then ok+=("binfmt $FOREIGN_BINFMT (linux/$FOREIGN_ARCH)"); else missing+=("binfmt_misc entry $BINFMT_DIR/$FOREIGN_BINFMT, enabled with flag F (runs linux/$FOREIGN_ARCH images)"); fi
+  if have dockerd && ! engine_recent; then missing+=("Docker engine >= $MIN_ENGINE_MAJOR (dockerd is $(dockerd --version 2>/dev/null))"); fi
   if buildx_ok; then ok+=("buildx"); else missing+=("docker buildx plugin"); fi
   if compose_ok; then ok+=("compose"); else missing+=("docker compose plugin"); fi
   if [ -f "$TRIXIE_SOURCES" ] && ! grep -qs 'n=trixie' "$TRIXIE_PIN"; then
@@ -268,8 +278,6 @@ put_file() {
 }
 
 packages=()
-have dockerd || packages+=(docker.io)
-have docker || packages+=(docker.io)
 have docker-registry || packages+=(docker-registry)
 have debootstrap || packages+=(debootstrap)
 have curl || packages+=(curl)
@@ -277,25 +285,34 @@ have curl || packages+=(curl)
 for cmd in readelf x86_64-linux-gnu-strip aarch64-linux-gnu-strip "$FOREIGN_BINFMT-static" update-binfmts; do
   have "$cmd" || packages+=("$(package_of "$cmd")")
 done
-need_plugins=
-{ buildx_ok && compose_ok && have cosign; } || need_plugins=1
-if [ -n "$need_plugins" ]; then
-  # buildx and compose v2 are not in bookworm (it has compose v1 only); trixie, on the same
-  # mirror, has both. The pin goes in before the source so trixie is never unpinned.
+# Only these come from trixie: they depend on nothing bookworm lacks (libc6 >= 2.34, containerd,
+# runc, tini, iptables), and the pin keeps every other package on bookworm. buildx and compose v2 are not in
+# bookworm (it has compose v1 only); cosign signs and verifies the images (attest.sh, deploy.sh).
+trixie_packages=()
+# the engine's dependencies come from bookworm (`-t trixie` would take trixie's, which need its libc)
+engine_recent || trixie_packages+=(docker.io containerd/bookworm runc/bookworm tini/bookworm iptables/bookworm)
+have docker || trixie_packages+=(docker-cli)
+{ buildx_ok && compose_ok; } || trixie_packages+=(docker-buildx docker-compose)
+have cosign || trixie_packages+=(cosign)
+if [ ${#trixie_packages[@]} -gt 0 ]; then
+  # The pin goes in before the source so trixie is never unpinned.
   put_file "$TRIXIE_PIN" "$(trixie_pin_text)" || true
   if put_file "$TRIXIE_SOURCES" "$(trixie_sources_text)"; then apt_updated=; fi
 fi
-if [ ${#packages[@]} -gt 0 ] || [ -n "$need_plugins" ]; then
+if [ ${#packages[@]} -gt 0 ] || [ ${#trixie_packages[@]} -gt 0 ]; then
   apt_update
   if [ ${#packages[@]} -gt 0 ]; then
     mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
     apt_install "${packages[@]}"
   fi
-  if [ -n "$need_plugins" ]; then
-    # Only the named packages come from trixie: they depend on nothing but libc6 (>= 2.34),
-    # which bookworm satisfies, and the pin keeps every other package on bookworm. cosign
-    # signs and verifies the images (tools/container/attest.sh, tools/deploy/deploy.sh).
-    apt_install -t trixie docker-buildx docker-compose cosign
+  if [ ${#trixie_packages[@]} -gt 0 ]; then
+    # an older engine still running would keep serving builds: stop it, the start below runs the new one
+    if [[ " ${trixie_packages[*]} " == *" docker.io "* ]] && [ -s /var/run/docker.pid ]; then
+      say "stopping dockerd $(cat /var/run/docker.pid) to upgrade the engine"
+      kill "$(cat /var/run/docker.pid)" 2>/dev/null || true
+      for _ in $(seq 60); do kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null || break; sleep 1; done
+    fi
+    apt_install -t trixie "${trixie_packages[@]}"
   fi
 fi
 

@@ -12,6 +12,12 @@
 // (node_modules/.cache/nx-container/<project>/digest) is the list's: `docker pull` picks the
 // host's platform from it, and tools/container/attest.sh signs it and every platform in it.
 //
+// Reproducible. Every build of a commit gives the same per-platform image digests on any machine
+// with the toolchain (tools/container/toolchain.sh): SOURCE_DATE_EPOCH (the environment's, else
+// the commit's time) goes to the build, which stamps the image config and history with it, and
+// becomes the created label. The layers are tars with fixed times, owners and modes (the runtime's
+// and the app's `layer` target), and an image has no RUN.
+//
 // No git remote: outside a CI provider it knows, nx-container reads the image's source URL
 // with `git remote get-url origin` (then `upstream`) and fails without one (a downloaded
 // archive, a fresh `git init`). Git counts only a repository's own config as a remote, so no
@@ -47,6 +53,27 @@ function hasRemote(root) {
   });
 }
 
+/** SOURCE_DATE_EPOCH from the environment, else the time of the commit checked out. */
+function sourceDateEpoch(root) {
+  const given = process.env.SOURCE_DATE_EPOCH;
+  if (given !== undefined) {
+    if (!/^\d+$/.test(given)) throw new Error(`container: SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${given}"`);
+    return Number(given);
+  }
+  return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' }).trim());
+}
+
+/** The options with SOURCE_DATE_EPOCH as a build argument and as the created label. */
+function reproducible(options, context) {
+  const epoch = sourceDateEpoch(context.root);
+  const metadata = options.metadata ?? {};
+  return {
+    ...options,
+    'build-args': [...(options['build-args'] ?? []), `SOURCE_DATE_EPOCH=${epoch}`],
+    metadata: { ...metadata, labels: [...(metadata.labels ?? []), `org.opencontainers.image.created=${new Date(epoch * 1000).toISOString()}`] },
+  };
+}
+
 /** nx-container reads its inputs from INPUT_* first, then from the options (as GitHub Actions do). */
 function input(name, fallback) {
   return process.env[`INPUT_${name.toUpperCase()}`] || fallback;
@@ -68,7 +95,8 @@ async function buildWith(inputs, options, context) {
   }
 }
 
-module.exports = async function container(options, context) {
+module.exports = async function container(givenOptions, context) {
+  const options = reproducible(givenOptions, context);
   if (!hasRemote(context.root)) {
     console.warn('container: no git remote origin or upstream; the image source label says "unknown"');
     // the same module instance nx-container's context uses (ci-context exports it for this)

@@ -20,7 +20,7 @@ before(async () => {
   urls = { gateway: `http://127.0.0.1:${ports.GATEWAY_PORT}`, mcp: `http://127.0.0.1:${ports.MCP_PORT}/mcp` };
   ensureStandins();
   // The documented order: bundles first, then compose packages them with docker/Dockerfile.
-  execFileSync('npx', ['nx', 'run-many', '-t', 'build', 'runtime', '--outputStyle=static', '--projects', [...apps, 'node-runtime'].join(',')], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+  execFileSync('npx', ['nx', 'run-many', '-t', 'layer', 'runtime', '--outputStyle=static', '--projects', [...apps, 'node-runtime'].join(',')], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
   const env = { ...secrets, ...agentLoopOff, ...image, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   stack = composeProject(`tydev${process.pid}`, ['docker-compose.dev.yml', 'docker-compose.standins.yml'], env);
 });

@@ -7,7 +7,7 @@
 // tier does.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,32 +34,9 @@ const failing = (command, args) => {
   return result.stdout + result.stderr;
 };
 
-/**
- * Makes `path` a real copy in the clone, and each folder above it a real folder whose other
- * entries link to this checkout's: docker's build context carries a symlink as a symlink, so
- * the files docker/Dockerfile copies out of node_modules must be real files.
- */
-function materialize(path) {
-  const parts = path.split('/').filter(Boolean);
-  const folders = parts.slice(0, -1);
-  for (let depth = 1; depth <= folders.length; depth++) {
-    const folder = join(...folders.slice(0, depth));
-    if (!lstatSync(join(clone, folder)).isSymbolicLink()) continue;
-    rmSync(join(clone, folder));
-    mkdirSync(join(clone, folder));
-    for (const entry of readdirSync(join(root, folder))) symlinkSync(join(root, folder, entry), join(clone, folder, entry));
-  }
-  rmSync(join(clone, ...parts));
-  cpSync(join(root, ...parts), join(clone, ...parts), { recursive: true });
-}
-
 before(() => {
   execFileSync('git', ['clone', '--quiet', root, clone]);
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
-  // What the image build reads from node_modules is what .dockerignore lets through.
-  for (const line of readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')) {
-    if (line.startsWith('!node_modules/')) materialize(line.slice(1));
-  }
   nx('g', '@tradeyard/nx-plugin:service', name, '--no-interactive');
   // Committed, so that affected-images sees the generated service as the change since HEAD~1.
   run('git', ['add', '-A']);
@@ -75,7 +52,7 @@ test('refuses a name that is not kebab-case, and a port another app uses, saying
 
 test('the project has the targets and tags of the other apps, its port one above theirs', () => {
   const project = JSON.parse(nx('show', 'project', name, '--json'));
-  for (const target of ['build', 'serve', 'test', 'typecheck', 'lint', 'container']) assert.ok(project.targets[target], `no ${target} target`);
+  for (const target of ['build', 'serve', 'test', 'typecheck', 'lint', 'layer', 'container']) assert.ok(project.targets[target], `no ${target} target`);
   assert.deepEqual(project.tags, [`scope:${name}`, 'type:app']);
   assert.deepEqual(project.targets.container.options['build-args'], [`APP=${name}`, 'PORT=8083']);
   assert.deepEqual(project.implicitDependencies, ['node-runtime']);

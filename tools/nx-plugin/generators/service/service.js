@@ -2,10 +2,9 @@
 // @nx/node's application generator registers the project; everything it would add that the
 // other apps do not have (tsconfig.app.json, per-project settings, a tslib dependency, an
 // nx.json target default, .vscode) is dropped, and the app gets the workspace's shape instead:
-// targets that inherit nx.json's targetDefaults (build, serve, typecheck, container; test and
-// lint are inferred from jest.config.js and eslint.config.mjs), tags scope:NAME and type:app, a
-// service-kit app with /health /ready /metrics, a stage in docker/Dockerfile, a service in both
-// compose files, its scope in the module-boundary rules and its TypeScript project reference.
+// targets that inherit nx.json's targetDefaults (build, serve, typecheck, layer, container; test
+// and lint are inferred from jest.config.js and eslint.config.mjs), tags scope:NAME and type:app,
+// a service-kit app with /health /ready /metrics, a service in both compose files, its scope in the module-boundary rules and its TypeScript project reference.
 // tools/affected-images.mjs lists every project with a container target, so the image joins
 // the affected-images list and the images workflow by itself.
 const { execFileSync } = require('node:child_process');
@@ -66,6 +65,7 @@ function configureProject(tree, options) {
     build: {},
     serve: {},
     typecheck: {},
+    layer: {},
     container: { options: { 'build-args': [`APP=${options.name}`, `PORT=${options.port}`] } },
   };
   updateProjectConfiguration(tree, options.name, project);
@@ -94,11 +94,6 @@ function addScopeRule(tree, { name }) {
     throw new Error(`scope:${name} is already a scope in eslint.config.mjs, with rules of its own; choose another name`);
   }
   editText(tree, 'eslint.config.mjs', /^ {2}'scope:shared': \['scope:shared'\],\n/m, (line) => `${line}  'scope:${name}': ['scope:${name}', 'scope:shared'],\n`);
-}
-
-/** docker/Dockerfile ends in `FROM app-${APP}`: every app needs a stage of that name. */
-function addDockerfileStage(tree, { name }) {
-  editText(tree, 'docker/Dockerfile', /^FROM service AS app-/m, (first) => `FROM service AS app-${name}\n${first}`);
 }
 
 const devService = ({ name, port, constantName }) => `  ${name}:
@@ -162,7 +157,6 @@ module.exports = async function serviceGenerator(tree, schema) {
   configureProject(tree, options);
   replaceSkeletonFiles(tree, options);
   addScopeRule(tree, options);
-  addDockerfileStage(tree, options);
   addComposeService(tree, 'docker-compose.dev.yml', devService(options), options);
   addComposeService(tree, 'docker-compose.prod.yml', prodService(options), options);
   addProjectReference(tree, options);

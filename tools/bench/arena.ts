@@ -24,7 +24,7 @@ import { bundlePath, serviceEnv, services } from '../start/services.mjs';
 process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
 const tsx = register({ namespace: 'bench-arena' });
 const lib = <T>(path: string): T => tsx.require(path, __filename);
-const { startTestGateway } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
+const { startTestGateway, testGatewaySecrets } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
 const { calculate, createTradingMcpServer, gatewayPrincipalAuth, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
 const { parseArenaConfig, startArenaRun } = lib<typeof import('@tradeyard/arena')>('../../libs/arena/src/index.ts');
 const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');
@@ -35,13 +35,7 @@ const Fastify = lib<typeof import('fastify')>('fastify').default;
 type Client = InstanceType<typeof GatewayClient>;
 type ServiceName = 'api-gateway' | 'mcp-tools';
 const root = resolve(__dirname, '../..');
-const secrets = {
-  ADMIN_USERNAME: 'admin',
-  ADMIN_PASSWORD: 'admin-password-1',
-  SERVICE_TOKEN: 'service-token-0123456789',
-  JWT_SECRET: 'jwt-secret-0123456789abcdef',
-  MCP_AUTH_TOKEN: 'bench-mcp-token-0123456789',
-};
+const secrets = { ...testGatewaySecrets, MCP_AUTH_TOKEN: 'bench-mcp-token-0123456789' };
 const gatewayEnv = { SYNTHETIC_SYMBOLS: '2', RATE_LIMIT_ORDERS_PER_MINUTE: '1000000' };
 
 /** The platform the arena runs against, however it is shaped. */

@@ -40,7 +40,9 @@ async function main() {
     LOG_LEVEL: 'silent',
     DATABASE_URL: pg.url,
     ADMIN_PASSWORD: 'bench-admin-password',
-    SERVICE_TOKEN: 'bench-service-token-0123456789',
+    SCANNER_TOKEN: 'bench-scanner-token-0123456789',
+    MCP_TOOLS_TOKEN: 'bench-mcp-tools-token-0123456789',
+    TRADING_AGENT_TOKEN: 'bench-trading-agent-token-0123456789',
     JWT_SECRET: 'bench-jwt-secret-0123456789abcdef',
     PAPER_STARTING_CASH: '1000000000000',
     RATE_LIMIT_ORDERS_PER_MINUTE: '100000000',
@@ -52,7 +54,7 @@ async function main() {
   bare.post('/', async () => ({ ok: true }));
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
   try {
-    const auth = { authorization: `Bearer ${config.SERVICE_TOKEN}`, 'content-type': 'application/json' };
+    const auth = { authorization: `Bearer ${config.MCP_TOOLS_TOKEN}`, 'content-type': 'application/json' };
     const bareGet = await rate({ url: bareUrl });
     const quotes = await rate({ url: `${url}/api/v1/quotes/SPX`, headers: auth });
     const barePost = await rate({ url: bareUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });

@@ -24,6 +24,7 @@ const { createLogger, parseConfig } = lib<typeof import('@tradeyard/service-kit'
 const { createGateway, gatewayConfigSchema } = lib<typeof import('@tradeyard/gateway-server')>('../../libs/gateway-server/src/index.ts');
 const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');
 const { InMemoryProvider, isoDate, loadSp500 } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
+const { testGatewaySecrets: secrets } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
 const { createScanner, defaultRules, GatewayFeed, scanHistory, scannerConfigSchema } = lib<typeof import('@tradeyard/scanner-core')>('../../libs/scanner-core/src/index.ts');
 
 const symbols = Number(process.env.BENCH_SYMBOLS ?? 100);
@@ -31,7 +32,6 @@ const spx = loadSp500();
 const days = Math.min(Number(process.env.BENCH_DAYS ?? spx.length), spx.length);
 const ackOverRest = process.env.BENCH_ACK === 'rest';
 const onPostgres = process.env.BENCH_DATABASE === 'postgres';
-const secrets = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
@@ -43,17 +43,17 @@ async function main() {
   const url = await gateway.start();
   const anonymous = new GatewayClient({ baseUrl: url });
   const admin = anonymous.withToken((await anonymous.login(secrets.ADMIN_USERNAME, secrets.ADMIN_PASSWORD)).token);
-  const service = anonymous.withToken(secrets.SERVICE_TOKEN);
+  const service = anonymous.withToken(secrets.SCANNER_TOKEN);
   // The clock stands at the first day in lockstep before the scanner joins: nothing moves until it acknowledges.
   await admin.controlClock({ action: 'restart', startDate: first, endDate: last });
   await admin.controlClock({ action: 'lockstep' });
 
   // The scanner's own feed acknowledges over the socket; the REST variant is the same feed told otherwise.
   const restFeed = () =>
-    new GatewayFeed(url, secrets.SERVICE_TOKEN, createLogger('scanner', 'silent'), undefined, { client: service, name: 'scanner', settle: () => scanner.poster()!.settled(), ackOverRest: true });
+    new GatewayFeed(url, secrets.SCANNER_TOKEN, createLogger('scanner', 'silent'), undefined, { client: service, name: 'scanner', settle: () => scanner.poster()!.settled(), ackOverRest: true });
   const scanner = createScanner(
     {
-      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: url, SERVICE_TOKEN: secrets.SERVICE_TOKEN, SCANNER_LOCKSTEP: 'true', SIGNAL_HISTORY: '100' }),
+      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: url, SCANNER_TOKEN: secrets.SCANNER_TOKEN, SCANNER_LOCKSTEP: 'true', SIGNAL_HISTORY: '100' }),
       PORT: 0,
     },
     ackOverRest ? { feed: restFeed() } : {},

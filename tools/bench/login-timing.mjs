@@ -22,7 +22,7 @@ const base = `http://127.0.0.1:${port}`;
 const gateway = spawn('node', [join(root, 'dist/apps/api-gateway/main.js')], {
   env: {
     ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, ADMIN_PASSWORD: 'admin-password-1',
-    SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef', RATE_LIMIT_LOGINS_PER_MINUTE: '100000',
+    SCANNER_TOKEN: 'scanner-token-0123456789', MCP_TOOLS_TOKEN: 'mcp-tools-token-0123456789', TRADING_AGENT_TOKEN: 'trading-agent-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef', RATE_LIMIT_LOGINS_PER_MINUTE: '100000',
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

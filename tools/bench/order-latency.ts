@@ -22,7 +22,7 @@ const { createGateway, gatewayConfigSchema } = lib<typeof import('@tradeyard/gat
 const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');
 type Client = import('@tradeyard/gateway-contract').GatewayClient;
 
-const SERVICE_TOKEN = 'service-token-0123456789';
+const MCP_TOOLS_TOKEN = 'mcp-tools-token-0123456789';
 const clients = 50;
 const ordersPerClient = 20;
 
@@ -55,7 +55,9 @@ async function main() {
     DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-order-latency-')),
     REPLAY_BARS_PER_SECOND: '5',
     ADMIN_PASSWORD: 'admin-password-1',
-    SERVICE_TOKEN,
+    SCANNER_TOKEN: 'scanner-token-0123456789',
+    MCP_TOOLS_TOKEN,
+    TRADING_AGENT_TOKEN: 'trading-agent-token-0123456789',
     JWT_SECRET: 'jwt-secret-0123456789abcdef',
     MAX_ORDER_NOTIONAL: '1000000',
   });
@@ -63,7 +65,7 @@ async function main() {
   const url = await gateway.start();
   try {
     // No client-side bound here: the bench measures the tail, it does not cut it off.
-    const client = new GatewayClient({ baseUrl: url, token: SERVICE_TOKEN, timeoutMs: 600_000 });
+    const client = new GatewayClient({ baseUrl: url, token: MCP_TOOLS_TOKEN, timeoutMs: 600_000 });
     const alone = await place(client, 1, 'alone');
     const started = performance.now();
     const loaded = await place(client, clients, 'loaded');

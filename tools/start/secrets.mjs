@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const secretNames = ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'];
+// Each service has a credential of its own at the gateway (SCANNER_TOKEN, MCP_TOOLS_TOKEN, TRADING_AGENT_TOKEN).
+export const secretNames = ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'];
 const OWNER_ONLY = 0o600;
 
 const generate = (name) => (name === 'ADMIN_USERNAME' ? 'admin' : randomBytes(24).toString('base64url'));

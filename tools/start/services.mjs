@@ -1,6 +1,7 @@
 // The four services as `npm start` and the platform tests run them: one place that knows
 // their names, default ports, bundles and how they find each other.
 import { join } from 'node:path';
+import { secretNames } from './secrets.mjs';
 
 /**
  * What the trading agent trades under `npm start` when AGENT_SYMBOLS is not set: several symbols of
@@ -17,13 +18,15 @@ export function agentSymbols(env) {
   return symbols.length ? symbols.join(',') : undefined;
 }
 
+/** The four services; `secrets` are the ones each reads: a service is given no other's credential. */
 export const services = [
-  { name: 'api-gateway', port: 8080 },
-  { name: 'scanner', port: 8081 },
-  { name: 'mcp-tools', port: 8000 },
+  { name: 'api-gateway', port: 8080, secrets: ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET'] },
+  { name: 'scanner', port: 8081, secrets: ['SCANNER_TOKEN', 'JWT_SECRET'] },
+  { name: 'mcp-tools', port: 8000, secrets: ['MCP_TOOLS_TOKEN', 'MCP_AUTH_TOKEN'] },
   {
     name: 'trading-agent',
     port: 8082,
+    secrets: ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'TRADING_AGENT_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'],
     defaults: (env) => {
       const symbols = agentSymbols(env);
       return symbols ? { AGENT_SYMBOLS: symbols } : {};
@@ -33,13 +36,19 @@ export const services = [
 
 export const bundlePath = (root, name) => join(root, 'dist', 'apps', name, 'main.js');
 
-/** Environment for one service: its start defaults (the environment overrides them), shared secrets, its port, its data folder, the others' URLs. */
+/**
+ * Environment for one service: its start defaults (the environment overrides them), the secrets it
+ * reads (another service's, from the secrets or the environment alike, are left out), its port,
+ * its data folder, the others' URLs.
+ */
 export function serviceEnv(service, { ports, secrets, dataDir, baseEnv }) {
   const url = (name) => `http://127.0.0.1:${ports[name]}`;
+  const others = secretNames.filter((name) => !service.secrets.includes(name));
+  const own = Object.fromEntries(
+    Object.entries({ ...service.defaults?.(baseEnv), ...baseEnv, ...secrets }).filter(([name]) => !others.includes(name)),
+  );
   return {
-    ...service.defaults?.(baseEnv),
-    ...baseEnv,
-    ...secrets,
+    ...own,
     PORT: String(ports[service.name]),
     HOST: baseEnv.HOST ?? '127.0.0.1',
     DATA_DIR: join(dataDir, service.name),

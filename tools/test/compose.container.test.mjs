@@ -51,7 +51,7 @@ test('up --build -d: every service healthy (the time it took is printed)', async
 test('an order placed through mcp-tools shows on the gateway', async () => {
   placed = await buyThroughMcp(urls.mcp, secrets.MCP_AUTH_TOKEN, 'SPX', 3);
   assert.ok(placed.id, `buy returned no order id: ${JSON.stringify(placed)}`);
-  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.MCP_TOOLS_TOKEN, placed);
   assert.equal(order?.status, 'filled', `order ${placed.id} not filled on the gateway: ${JSON.stringify(order)}`);
   assert.equal(position?.quantity, 3);
 });
@@ -61,7 +61,7 @@ async function assertKept(label, startedAt = Date.now()) {
   const ms = await stack.waitHealthy(HEALTHY_DEADLINE_MS, startedAt);
   process.stdout.write(`dev stack: ${label} to all healthy in ${(ms / 1000).toFixed(1)} s\n`);
   assert.ok(placed, 'no order was placed (see the previous test)');
-  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.MCP_TOOLS_TOKEN, placed);
   assert.equal(order?.id, placed.id, `order lost after ${label}`);
   assert.equal(order.status, 'filled');
   assert.equal(position?.quantity, 3, `position lost after ${label}`);
@@ -95,7 +95,7 @@ test('arena worker: an arena from ARENA_CONFIG, its board published to the gatew
   const worker = await stack.composeAsync('--profile', 'worker', 'run', '--rm', '-e', `ARENA_CONFIG=${JSON.stringify(config)}`, 'arena-worker');
   const [, outDir] = worker.stdout.match(/finished: \d+ steps; board in (\S+)\/board\.json/) ?? [];
   assert.ok(worker.code === 0 && outDir?.startsWith('/data/arena/compose-arena-'), `the worker exited ${worker.code} without a finished run:\n${worker.stdout}\n${worker.stderr}`);
-  const get = async (path) => (await fetch(`${urls.gateway}/api/v1${path}`, { headers: { authorization: `Bearer ${secrets.SERVICE_TOKEN}` } })).json();
+  const get = async (path) => (await fetch(`${urls.gateway}/api/v1${path}`, { headers: { authorization: `Bearer ${secrets.MCP_TOOLS_TOKEN}` } })).json();
   const runs = await get('/arena/runs');
   const run = Array.isArray(runs) ? runs.find((r) => outDir.endsWith(r.runId)) : undefined;
   assert.equal(run?.status, 'finished', `the gateway has no finished board for ${outDir}: ${JSON.stringify(runs)}`);

@@ -1,7 +1,7 @@
 // Shared by the delivery container tests (compose, deploy, swarm): docker and compose calls,
 // waiting for health, free host ports, throw-away secrets, and the two client calls the tests
 // prove data with — an order placed through mcp-tools' `buy` tool (MCP SDK client, Streamable
-// HTTP) and the gateway's orders and portfolio (REST with the service token).
+// HTTP) and the gateway's orders and portfolio (REST with mcp-tools' credential, MCP_TOOLS_TOKEN).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -92,11 +92,19 @@ export const signImage = (ref) => sh('cosign', ['sign', '--yes', '--key', testSi
 /** Fresh secrets for one test stack, long enough for every service's rules. */
 export function testSecrets() {
   const secret = () => randomBytes(24).toString('base64url');
-  return { ADMIN_PASSWORD: secret(), SERVICE_TOKEN: secret(), JWT_SECRET: secret(), MCP_AUTH_TOKEN: secret(), POSTGRES_PASSWORD: secret() };
+  return {
+    ADMIN_PASSWORD: secret(),
+    SCANNER_TOKEN: secret(),
+    MCP_TOOLS_TOKEN: secret(),
+    TRADING_AGENT_TOKEN: secret(),
+    JWT_SECRET: secret(),
+    MCP_AUTH_TOKEN: secret(),
+    POSTGRES_PASSWORD: secret(),
+  };
 }
 
 /**
- * The agent's live loop trades the same paper account as the service token; off, the orders
+ * The agent's live loop trades the same paper account as MCP_TOOLS_TOKEN; off, the orders
  * and positions the tests assert on are only their own.
  */
 export const agentLoopOff = { AGENT_LIVE: 'off' };
@@ -152,7 +160,7 @@ export async function buyThroughMcp(mcpUrl, token, symbol, quantity) {
   }
 }
 
-/** GET on the gateway's REST API with the service token; the parsed JSON body. */
+/** GET on the gateway's REST API with `token`; the parsed JSON body. */
 export async function gatewayGet(baseUrl, token, path) {
   const response = await fetch(`${baseUrl}/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
   const body = await response.json().catch(() => null);

@@ -47,7 +47,7 @@ test('docker compose config is clean for both files', { skip: dockerCli ? false 
   // The prod file refuses to start without its secrets rather than running with defaults.
   const bare = spawnSync('docker', ['compose', '-f', 'docker-compose.prod.yml', 'config', '--quiet'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
   assert.notEqual(bare.status, 0);
-  assert.match(bare.stderr, /set (IMAGE_OWNER|IMAGE_TAG|SERVICE_TOKEN|MCP_AUTH_TOKEN|POSTGRES_PASSWORD|ADMIN_PASSWORD|JWT_SECRET)/);
+  assert.match(bare.stderr, /set (IMAGE_OWNER|IMAGE_TAG|SCANNER_TOKEN|MCP_TOOLS_TOKEN|TRADING_AGENT_TOKEN|MCP_AUTH_TOKEN|POSTGRES_PASSWORD|ADMIN_PASSWORD|JWT_SECRET)/);
 });
 
 test('tools/deploy/deploy.sh parses and prints its usage on a bad command', () => {

@@ -117,7 +117,7 @@ test(`pull-and-restart ${goodTag}: verified, run by digest, every service health
 
 test('data placed on the good tag is visible', async () => {
   placed = await buyThroughMcp(urls.mcp, secrets.MCP_AUTH_TOKEN, 'SPX', 2);
-  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.MCP_TOOLS_TOKEN, placed);
   assert.equal(order?.status, 'filled');
   assert.equal(position?.quantity, 2);
 });
@@ -142,7 +142,7 @@ test('a tag whose gateway fails its healthcheck is rolled back to the recorded d
   await stack.waitHealthy(60_000);
   assert.equal(readFileSync(join(stateDir, 'current-tag'), 'utf8').trim(), goodTag);
   assert.ok(placed, 'no order was placed (see the previous test)');
-  const { order, position } = await orderAndPosition(urls.gateway, secrets.SERVICE_TOKEN, placed);
+  const { order, position } = await orderAndPosition(urls.gateway, secrets.MCP_TOOLS_TOKEN, placed);
   assert.equal(order?.id, placed.id, 'order lost in the rollback');
   assert.equal(position?.quantity, 2, 'position lost in the rollback');
 });

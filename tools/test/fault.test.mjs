@@ -23,7 +23,8 @@ import { bundlePath } from '../start/services.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const missing = postgresMissing() ?? redisMissing() ?? (existsSync(bundlePath(root, 'api-gateway')) ? undefined : 'no gateway bundle (npx nx run api-gateway:build)');
-const serviceToken = 'fault-service-token-0123456789';
+// The orders and fills are the paper account of mcp-tools' credential.
+const mcpToolsToken = 'fault-mcp-tools-token-0123456789';
 const adminPassword = 'fault-admin-password';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,7 +40,9 @@ async function startGateway(env) {
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
       ADMIN_PASSWORD: adminPassword,
-      SERVICE_TOKEN: serviceToken,
+      SCANNER_TOKEN: 'fault-scanner-token-0123456789',
+      MCP_TOOLS_TOKEN: mcpToolsToken,
+      TRADING_AGENT_TOKEN: 'fault-trading-agent-token-0123456789',
       JWT_SECRET: 'fault-jwt-secret-0123456789abcdef',
       PAPER_STARTING_CASH: '100000000',
       RATE_LIMIT_ORDERS_PER_MINUTE: '1000000',
@@ -87,7 +90,7 @@ test('gateway pair under order load survives PostgreSQL and Redis outages and lo
 
     // A WebSocket client of replica B sees the fills of orders placed on either replica.
     const fillsSeen = new Set();
-    socket.ws = new WebSocket(`${b.url.replace('http', 'ws')}/ws?token=${serviceToken}`);
+    socket.ws = new WebSocket(`${b.url.replace('http', 'ws')}/ws?token=${mcpToolsToken}`);
     socket.ws.on('message', (raw) => {
       const message = JSON.parse(String(raw));
       if (message.channel === 'fills') fillsSeen.add(message.data.orderId);
@@ -110,7 +113,7 @@ test('gateway pair under order load survives PostgreSQL and Redis outages and lo
         try {
           const response = await fetch(`${target.url}/api/v1/orders`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}`, 'idempotency-key': `fault-${w}-${n}` },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${mcpToolsToken}`, 'idempotency-key': `fault-${w}-${n}` },
             body: JSON.stringify({ symbol: 'SPX', side: n % 4 < 2 ? 'buy' : 'sell', quantity: n % 4 < 2 ? 0.02 : 0.01 }),
             // Only a hang ends here (status 0, which fails the test); how slow recovery is, is printed.
             signal: AbortSignal.timeout(120_000),

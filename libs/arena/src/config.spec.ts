@@ -55,7 +55,7 @@ describe('arena config', () => {
     it('refuses an apiKeyVar naming a platform secret and a baseUrl of the platform, by key path', () => {
       expect(errorOf(llm({ apiKeyVar: 'JWT_SECRET' }))).toBe('accepted'); // the structure alone is fine
       expect(() => parseArenaConfig(llm({ apiKeyVar: 'JWT_SECRET', baseUrl: 'http://localhost:8080/v1' }), policy)).toThrow(
-        "agents.1.apiKeyVar: must not name a platform secret (JWT_SECRET, ADMIN_PASSWORD, SERVICE_TOKEN, MCP_AUTH_TOKEN, DATABASE_URL, REDIS_URL, ALPHAVANTAGE_API_KEY); agents.1.baseUrl: must not be an address of the platform's own services (gateway, MCP tools, trading agent)",
+        "agents.1.apiKeyVar: must not name a platform secret (JWT_SECRET, ADMIN_PASSWORD, SCANNER_TOKEN, MCP_TOOLS_TOKEN, TRADING_AGENT_TOKEN, MCP_AUTH_TOKEN, DATABASE_URL, REDIS_URL, ALPHAVANTAGE_API_KEY); agents.1.baseUrl: must not be an address of the platform's own services (gateway, MCP tools, trading agent)",
       );
       expect(parseArenaConfig(valid, policy).agents).toHaveLength(2);
     });

@@ -5,7 +5,7 @@ import { arenaServiceConfigShape, modelAccessPolicy } from './service';
 const platform: ModelAccessPolicy = { platformUrls: ['http://127.0.0.1:8080', 'http://127.0.0.1:8000/mcp', 'http://127.0.0.1:8082'] };
 
 describe('model access policy', () => {
-  it.each(['JWT_SECRET', 'ADMIN_PASSWORD', 'SERVICE_TOKEN', 'MCP_AUTH_TOKEN', 'DATABASE_URL', 'ALPHAVANTAGE_API_KEY'])('never allows the platform secret %s, whatever the allow-list', (name) => {
+  it.each(['JWT_SECRET', 'ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'MCP_AUTH_TOKEN', 'DATABASE_URL', 'ALPHAVANTAGE_API_KEY'])('never allows the platform secret %s, whatever the allow-list', (name) => {
     expect(apiKeyVarRefusal(name, platform)).toMatch(/^must not name a platform secret/);
     expect(apiKeyVarRefusal(name, { ...platform, apiKeyVars: [name] })).toMatch(/^must not name a platform secret/);
   });

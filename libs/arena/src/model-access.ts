@@ -4,7 +4,17 @@ import { isIP } from 'node:net';
  * The platform's own secrets, by environment variable: no arena agent's apiKeyVar may name one,
  * whatever the operator's allow-list says, so no model endpoint ever receives one.
  */
-export const PLATFORM_SECRET_VARS: readonly string[] = ['JWT_SECRET', 'ADMIN_PASSWORD', 'SERVICE_TOKEN', 'MCP_AUTH_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'ALPHAVANTAGE_API_KEY'];
+export const PLATFORM_SECRET_VARS: readonly string[] = [
+  'JWT_SECRET',
+  'ADMIN_PASSWORD',
+  'SCANNER_TOKEN',
+  'MCP_TOOLS_TOKEN',
+  'TRADING_AGENT_TOKEN',
+  'MCP_AUTH_TOKEN',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'ALPHAVANTAGE_API_KEY',
+];
 
 /** What an LLM agent's config may reach: the operator's ARENA_API_KEY_VARS and ARENA_MODEL_HOSTS, and the platform's own addresses. */
 export interface ModelAccessPolicy {

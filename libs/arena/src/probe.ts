@@ -160,7 +160,7 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
     const final = board(gaps);
     published = final;
     await writeFile(join(outDir, 'board.json'), JSON.stringify(final, null, 2));
-    await admin.publishArenaBoard(final).catch((err) => (state.publishError = `publishing the board failed: ${(err as Error).message}`));
+    await (options.publisher ?? admin).publishArenaBoard(final).catch((err) => (state.publishError = `publishing the board failed: ${(err as Error).message}`));
     if (inputs.real && probe) {
       const sections = gaps.map(({ agent, gap }) => memorizationGapHtml(gap, `Memorization probe: ${agent}`));
       const report = arenaReportHtml(realInput(), sections);

@@ -26,6 +26,8 @@ export interface ArenaRunOptions {
    * the board, and makes each agent's API token (bound to the agent's account, revoked at the end).
    */
   admin: GatewayClient;
+  /** Publishes the board instead of `admin`: the trading agent's own credential (TRADING_AGENT_TOKEN, the gateway's arena scope). */
+  publisher?: GatewayClient;
   /** Where LLM agents' API keys are read (by the name in apiKeyVar), only as modelAccess allows. */
   env: Record<string, string | undefined>;
   /** The operator's limits on LLM agents' key variables and model endpoints (modelAccessPolicy); default: the default policy, mcpUrl the platform's one known address. */
@@ -172,7 +174,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     published = current;
     await writeFile(join(outDir, 'board.json'), JSON.stringify(current, null, 2));
     try {
-      await admin.publishArenaBoard(current);
+      await (options.publisher ?? admin).publishArenaBoard(current);
       state.publishError = undefined;
     } catch (err) {
       // The gateway may not serve arena boards (an older one): the run goes on, and says so.

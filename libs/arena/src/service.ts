@@ -17,6 +17,11 @@ export const arenaServiceConfigShape = {
   GATEWAY_URL: urlVar().default('http://127.0.0.1:8080').describe('The gateway the arena runner moves the market clock of and publishes boards to'),
   ADMIN_USERNAME: z.string().min(1).default('admin').describe('Gateway admin the arena runner logs in as (the market clock is admin-only)'),
   ADMIN_PASSWORD: z.string().min(1).optional().describe("That admin's password; unset, arena runs are refused"),
+  TRADING_AGENT_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe("The trading agent's credential at the gateway (the gateway's TRADING_AGENT_TOKEN): the arena runner publishes boards with it (unset: as the admin); here it is also admitted as a trader of no user, who may start backtests"),
   ARENA_CONFIG: z.string().min(1).optional().describe('An arena config as JSON text, run by `main.js arena` when neither --config nor --replay is given (the compose `worker` profile)'),
   ARENA_API_KEY_VARS: z
     .string()
@@ -43,6 +48,7 @@ export interface ArenaServiceConfig {
   GATEWAY_URL: string;
   ADMIN_USERNAME: string;
   ADMIN_PASSWORD?: string;
+  TRADING_AGENT_TOKEN?: string;
   ARENA_CONFIG?: string;
   ARENA_API_KEY_VARS?: string[];
   ARENA_MODEL_HOSTS?: string[];
@@ -66,6 +72,10 @@ export async function adminClient(config: ArenaServiceConfig): Promise<GatewayCl
   return anonymous.withToken((await anonymous.login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)).token);
 }
 
+/** The client the runner publishes boards with: the trading agent's own credential, when configured. */
+const boardPublisher = (config: ArenaServiceConfig): GatewayClient | undefined =>
+  config.TRADING_AGENT_TOKEN ? new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.TRADING_AGENT_TOKEN }) : undefined;
+
 const runParams = z.object({ id: arenaRunIdSchema });
 const runView = z.object({
   id: z.string(),
@@ -82,7 +92,7 @@ const runView = z.object({
 /**
  * POST /api/v1/arena/runs (a config: 202 and the run's id), GET /api/v1/arena/runs/:id (status and
  * the board so far), DELETE /api/v1/arena/runs/:id (stops it after the current step). One run at
- * a time: the market clock is the gateway's one. Starting and stopping need admin (or the service token).
+ * a time: the market clock is the gateway's one. Starting and stopping need admin.
  */
 export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
   const runs = new Map<string, ArenaRun>();
@@ -112,7 +122,8 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
         throw err;
       }
       const runId = newRunId(request.body.name);
-      const run = startArena({ config: request.body, runId, outDir: join(config.DATA_DIR, 'arena', runId), mcpUrl: config.MCP_URL, admin, env: process.env, modelAccess, log }, probe);
+      const outDir = join(config.DATA_DIR, 'arena', runId);
+      const run = startArena({ config: request.body, runId, outDir, mcpUrl: config.MCP_URL, admin, publisher: boardPublisher(config), env: process.env, modelAccess, log }, probe);
       runs.set(run.runId, run);
       return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
     });
@@ -167,7 +178,7 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
   const runId = newRunId(arenaConfig.name);
   const outDir = values.out ?? join(io.config.DATA_DIR, 'arena', runId);
   const run = startArena(
-    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, env: process.env, modelAccess, log: io.log, replayOf: values.replay },
+    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, publisher: boardPublisher(io.config), env: process.env, modelAccess, log: io.log, replayOf: values.replay },
     probe,
   );
   const stop = () => void run.stop();

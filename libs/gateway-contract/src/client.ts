@@ -48,7 +48,7 @@ export class GatewayError extends Error {
 
 export interface GatewayClientOptions {
   baseUrl: string;
-  /** A JWT from /api/v1/auth/login or a service token. */
+  /** A JWT from /api/v1/auth/login, an API token or a service's credential (SCANNER_TOKEN, MCP_TOOLS_TOKEN, TRADING_AGENT_TOKEN). */
   token?: string;
   timeoutMs?: number;
   /** Sent with every request. */
@@ -152,7 +152,7 @@ export class GatewayClient {
   controlClock(control: ClockControl) {
     return this.request('POST', '/clock', { body: control, response: clockControlResponseSchema });
   }
-  /** Registers a lockstep consumer (trader or admin): in lockstep the clock waits for its acknowledgements. */
+  /** Registers a lockstep consumer (an admin or the scanner's credential): in lockstep the clock waits for its acknowledgements. */
   registerClockConsumer(name: string) {
     return this.request('POST', '/clock/consumers', { body: { name }, response: clockConsumerResponseSchema });
   }
@@ -203,7 +203,7 @@ export class GatewayClient {
   searchSignals(query: SignalsQuery = {}) {
     return this.request('GET', '/signals', { query, response: signalListSchema });
   }
-  /** Stores an arena run's leaderboard (admin or the service token); the runner republishes it as the run goes. */
+  /** Stores an arena run's leaderboard (an admin or the trading agent's credential); the runner republishes it as the run goes. */
   publishArenaBoard(board: ArenaBoard) {
     return this.request('PUT', `/arena/runs/${encodeURIComponent(board.runId)}`, { body: board, response: arenaBoardSchema });
   }

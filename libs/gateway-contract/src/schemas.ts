@@ -384,7 +384,7 @@ export const clockControlResponseSchema = clockSchema.extend({
 });
 export type ClockControlResponse = z.infer<typeof clockControlResponseSchema>;
 
-/** POST /api/v1/clock/consumers: a lockstep consumer registers (trader or admin); the answer carries its id. */
+/** POST /api/v1/clock/consumers: a lockstep consumer registers (an admin or the scanner's credential); the answer carries its id. */
 export const registerConsumerSchema = z.strictObject({
   name: validText({ error: 'is required' }).regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, dot, colon, dash or underscore').describe('Who it is, shown in GET /api/v1/clock (e.g. scanner)'),
 });

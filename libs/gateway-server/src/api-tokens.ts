@@ -16,11 +16,13 @@ import type { FastifyRequest } from 'fastify';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Principal } from './auth';
+import type { ServiceName, ServiceScope } from './service-credentials';
 
 /** A credential's principal as the gateway's routes see it (request.caller). */
 export interface GatewayCaller extends Principal {
-  /** The service token's caller (the scanner, mcp-tools, the trading agent). */
-  service?: boolean;
+  /** Set for a service credential's caller: which service (service-credentials.ts), and its scopes. */
+  service?: ServiceName;
+  scopes?: readonly ServiceScope[];
   /** Set for an API token's caller: which token. */
   tokenId?: string;
   [claim: string]: unknown;

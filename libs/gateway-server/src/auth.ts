@@ -21,15 +21,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-/** Who is calling: a logged-in user (their paper account is their username) or the service token. */
+/** Who is calling: a logged-in user (their paper account is their username), an API token's or a service's principal. */
 export interface Principal {
   username: string;
   role: Role;
   accountId: string;
 }
-
-/** The service principal the scanner and mcp-tools act as. */
-export const servicePrincipal: Principal = { username: 'agent', role: 'trader', accountId: 'agent' };
 
 export async function ensureUser(db: Database, username: string, password: string, role: Role): Promise<boolean> {
   const rows = await db.query('INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING username', [

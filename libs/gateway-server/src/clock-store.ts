@@ -10,7 +10,7 @@ import { isSamePrincipal, ownerOf } from './ownership';
 /** The `settings` row holding the replay clock's state, shared by every replica. */
 export const CLOCK_SETTING = 'market_clock';
 
-/** Most lockstep consumers one principal other than an admin holds: a trader can neither fill the clock's places nor hold lockstep up with many. */
+/** Most lockstep consumers one principal other than an admin (a service credential with the clock scope) holds: it cannot fill the clock's places. */
 export const MAX_CONSUMERS_PER_PRINCIPAL = 4;
 
 /** The clock with each consumer's owner, as the store holds it; what a caller sees of it is clockSeenBy's. */

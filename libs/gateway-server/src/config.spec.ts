@@ -3,8 +3,8 @@ import { openDatabase } from '@tradeyard/persistence';
 import { ConfigError, parseConfig } from '@tradeyard/service-kit';
 import { gatewayConfigSchema } from './config';
 import { createGateway } from './gateway';
+import { secrets } from './__fixtures__/secrets';
 
-const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 const problems = (env: Record<string, string>) => {
   try {
     parseConfig(gatewayConfigSchema, { ...secrets, ...env });
@@ -35,7 +35,7 @@ describe('gateway cost variables', () => {
     const config = parseConfig(gatewayConfigSchema, { ...secrets, HOST: '127.0.0.1', LOG_LEVEL: 'silent', PAPER_STARTING_CASH: '1000000', FEE_PER_SHARE: '0.01', FEE_MINIMUM: '1' });
     const gateway = await createGateway({ ...config, PORT: 0 }, { database: await openDatabase({}) });
     try {
-      const client = new GatewayClient({ baseUrl: await gateway.start(), token: secrets.SERVICE_TOKEN });
+      const client = new GatewayClient({ baseUrl: await gateway.start(), token: secrets.MCP_TOOLS_TOKEN });
       expect((await client.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 10 })).fees).toBe(1); // 10 × 0.01 < the minimum
       expect((await client.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 250 })).fees).toBe(2.5);
       expect((await client.getPortfolio()).feesPaid).toBe(3.5);

@@ -4,6 +4,7 @@ import { intervalSchema, symbolSchema } from '@tradeyard/market-data';
 import { marketProviders, probeableSymbols } from '@tradeyard/market-hub';
 import { baseConfigShape, urlVar } from '@tradeyard/service-kit';
 import { z } from 'zod';
+import { serviceCredentials } from './service-credentials';
 
 const secret = (what: string) =>
   z.string({ error: 'is required' }).min(16, 'must be at least 16 characters').describe(what);
@@ -36,7 +37,9 @@ export const gatewayConfigSchema = z.object({
     .describe('Redis URL for order/fill/signal fan-out across replicas and the rate-limit store; unset: in-process'),
   ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 lowercase letters, digits, dot, dash or underscore').default('admin').describe('The first admin, created at start-up when missing'),
   ADMIN_PASSWORD: z.string({ error: 'is required' }).min(8, 'must be at least 8 characters').describe('Password of the first admin (used only when it is created)'),
-  SERVICE_TOKEN: secret('Bearer token of the scanner and mcp-tools: role trader on the paper account "agent"'),
+  SCANNER_TOKEN: secret("The scanner's credential: posts signals (under the scanner's rule ids too) and registers and acknowledges lockstep consumers; reads as a trader; rotate it to revoke it"),
+  MCP_TOOLS_TOKEN: secret('The credential of mcp-tools: trades the paper account "agent" (for MCP_AUTH_TOKEN\'s holder); reads as a trader; rotate it to revoke it'),
+  TRADING_AGENT_TOKEN: secret("The trading agent's credential: publishes arena boards; reads as a trader; rotate it to revoke it"),
   JWT_SECRET: secret('Secret that signs login tokens (JWT, HS256)'),
   JWT_TTL_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(60, 'must be at least 60').default(43_200).describe('Lifetime of a login token'),
   // The market (libs/market-hub openMarket): which provider, and what each one needs.
@@ -101,6 +104,12 @@ export const gatewayConfigSchema = z.object({
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),
 }).superRefine((config, ctx) => {
+  // One credential, one principal: two services sharing a value could not be told apart or revoked alone.
+  const names = serviceCredentials.map((credential) => credential.variable);
+  names.forEach((name, index) => {
+    const same = names.slice(0, index).find((other) => config[other] === config[name]);
+    if (same) ctx.addIssue({ code: 'custom', path: [name], message: `must differ from ${same}: each service has a credential of its own` });
+  });
   // Variables a provider needs are checked with it, so a missing one is named at start-up.
   if (config.MARKET_PROVIDER === 'files' && !config.MARKET_FILES_DIR) ctx.addIssue({ code: 'custom', path: ['MARKET_FILES_DIR'], message: 'is required when MARKET_PROVIDER=files' });
   if (config.MARKET_PROBE && config.MARKET_PROVIDER !== 'replay') ctx.addIssue({ code: 'custom', path: ['MARKET_PROBE'], message: 'needs MARKET_PROVIDER=replay (the bundled history it is built from)' });

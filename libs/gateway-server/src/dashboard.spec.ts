@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
+import { secrets } from './__fixtures__/secrets';
 
 const CHROMIUM = '/usr/bin/chromium';
 const screenshots = join(__dirname, '../../../tmp');
@@ -37,9 +38,7 @@ if (chromiumMissing) {
           ...parseConfig(gatewayConfigSchema, {
             HOST: '127.0.0.1',
             LOG_LEVEL: 'silent',
-            ADMIN_PASSWORD: 'admin-password-1',
-            SERVICE_TOKEN: 'service-token-0123456789',
-            JWT_SECRET: 'jwt-secret-0123456789abcdef',
+            ...secrets,
             ...env,
           }),
           PORT: 0,
@@ -160,7 +159,7 @@ if (chromiumMissing) {
       const daily = await admin.getBars(symbol, { limit: 1000 });
       expect(daily.length).toBeGreaterThan(100);
       // One signal of a rule with an id (the scanner's: its credential posts it), one stored before rule ids were kept (its expression only).
-      await new GatewayClient({ baseUrl: url, token: 'service-token-0123456789' }).postSignal({ id: `dash-1-${symbol}`, symbol, rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: daily.at(-4)!.time, close: daily.at(-4)!.close, values: {} });
+      await new GatewayClient({ baseUrl: url, token: secrets.SCANNER_TOKEN }).postSignal({ id: `dash-1-${symbol}`, symbol, rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: daily.at(-4)!.time, close: daily.at(-4)!.close, values: {} });
       await admin.postSignal({ id: `dash-2-${symbol}`, symbol, rule: 'close > sma(50)', time: daily.at(-15)!.time, close: daily.at(-15)!.close, values: {} });
 
       const page = await logIn('admin', 'admin-password-1');

@@ -8,8 +8,8 @@ import { WebSocket } from 'ws';
 import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
 import { waitFor } from './__fixtures__/wait';
+import { secrets } from './__fixtures__/secrets';
 
-const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 
 async function startGateway(env: Record<string, string> = {}): Promise<{ gateway: Gateway; url: string }> {
   const config = parseConfig(gatewayConfigSchema, {
@@ -116,7 +116,7 @@ function suite(name: string, databaseUrl: () => string | undefined) {
         { method: 'GET', path: '/api/v1/bars/SPX?limit=99999999999', token: adminToken },
         { method: 'GET', path: '/api/v1/orders?status=open', token: adminToken },
         { method: 'GET', path: '/api/v1/signals?from=yesterday', token: adminToken },
-        { method: 'POST', path: '/api/v1/signals', body: '{"id": 5}', token: secrets.SERVICE_TOKEN },
+        { method: 'POST', path: '/api/v1/signals', body: '{"id": 5}', token: secrets.SCANNER_TOKEN },
         { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"y","role":"god"}', token: adminToken },
         { method: 'POST', path: '/api/v1/users', body: '{"username":"x","password":"longenough","role":"admin"}', token: viewerToken },
         { method: 'POST', path: '/api/v1/auth/login', body: '{"username":"admin","password":"wrong"}' },
@@ -149,7 +149,7 @@ function suite(name: string, databaseUrl: () => string | undefined) {
     it('keeps the ledger equal to its recomputation under 1,000 concurrent orders from 50 clients with retries', async () => {
       // The ledger under concurrency is the subject here, not latency (tools/bench/order-latency.ts
       // measures its tail): the client waits as long as a loaded machine takes.
-      const service = new GatewayClient({ baseUrl: url, token: secrets.SERVICE_TOKEN, timeoutMs: 120_000 });
+      const service = new GatewayClient({ baseUrl: url, token: secrets.MCP_TOOLS_TOKEN, timeoutMs: 120_000 });
       const before = (await service.getOrders({ limit: 1000 })).length;
       const placed = new Map<string, string>();
       await Promise.all(
@@ -217,20 +217,20 @@ if (redisReason) {
     });
 
     it('delivers a fill made on one replica to a WebSocket client of the other', async () => {
-      const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.SERVICE_TOKEN}`);
+      const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.MCP_TOOLS_TOKEN}`);
       const messages: Array<{ channel: string; data: { orderId?: string } }> = [];
       socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'subscribe', channels: ['fills', 'orders'] }));
       await waitFor(() => messages.some((m) => m.channel === 'subscribed'));
-      const order = await new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
+      const order = await new GatewayClient({ baseUrl: one.url, token: secrets.MCP_TOOLS_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
       await waitFor(() => messages.some((m) => m.channel === 'fills' && m.data.orderId === order.id));
       socket.close();
       expect(messages.find((m) => m.channel === 'fills')?.data.orderId).toBe(order.id);
     });
 
     it('takes orders while Redis is down, says so on /ready, and delivers their fills once Redis is back', async () => {
-      const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.SERVICE_TOKEN}`);
+      const socket = new WebSocket(`${two.url.replace('http', 'ws')}/ws?token=${secrets.MCP_TOOLS_TOKEN}`);
       const fills: string[] = [];
       let subscribed = false;
       socket.on('message', (raw) => {
@@ -247,7 +247,7 @@ if (redisReason) {
         expect(ready.status).toBe(503);
         expect(ready.headers.get('retry-after')).toBe('2');
         expect(((await ready.json()) as { missing: string[] }).missing).toEqual(['redis']);
-        const order = await new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
+        const order = await new GatewayClient({ baseUrl: one.url, token: secrets.MCP_TOOLS_TOKEN }).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
         expect(order.status).toBe('filled');
         // Logins are limited through Redis: without it they are refused as unavailable, not 500.
         const login = await fetch(`${one.url}/api/v1/auth/login`, {
@@ -270,13 +270,13 @@ if (redisReason) {
     }, 40_000);
 
     it('answers 503 with Retry-After while PostgreSQL is down and takes orders again once it is back', async () => {
-      const trader = new GatewayClient({ baseUrl: one.url, token: secrets.SERVICE_TOKEN });
+      const trader = new GatewayClient({ baseUrl: one.url, token: secrets.MCP_TOOLS_TOKEN });
       await pg!.down();
       try {
         // A refusal at once, not a wait for the database: a hang would meet the test's timeout.
         const refused = await fetch(`${one.url}/api/v1/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.SERVICE_TOKEN}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.MCP_TOOLS_TOKEN}` },
           body: JSON.stringify({ symbol: 'SPX', side: 'buy', quantity: 1 }),
         });
         expect(refused.status).toBe(503);

@@ -42,18 +42,19 @@ import {
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { ClockConflictError, type MarketHub, openMarket, UnknownConsumerError, UnsupportedIntervalError } from '@tradeyard/market-hub';
 import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { bearerToken, bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed } from '@tradeyard/service-kit';
+import { admitRole, bearerToken, bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed, type Role } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
 import { arenaPageHtml } from './arena-page';
 import { ArenaStore, arenaMigrations } from './arena-store';
 import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
-import { checkLogin, ensureUser, servicePrincipal, type Principal } from './auth';
+import { checkLogin, ensureUser, type Principal } from './auth';
 import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
 import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
+import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf, serviceCredentials } from './service-credentials';
 import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals, signalMigrations } from './signal-store';
 import { registerWebSocket, WS_MAX_PAYLOAD_BYTES } from './ws';
@@ -62,13 +63,20 @@ const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
 const symbolParams = z.object({ symbol: symbolSchema });
 const newUserSchema = z.strictObject({
-  username: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 lowercase letters, digits, dot, dash or underscore'),
+  username: z
+    .string()
+    .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 lowercase letters, digits, dot, dash or underscore')
+    // A user's paper account is their name: one named so would trade the account of mcp-tools' credential.
+    .refine((name) => name !== MCP_TOOLS_ACCOUNT, `must not be ${MCP_TOOLS_ACCOUNT}, the paper account of mcp-tools' credential`),
   password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
   role: roleSchema,
 });
 const newUserResponseSchema = z.object({ username: z.string(), role: roleSchema });
 const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
 const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
+
+/** Who may register a lockstep consumer (POST /api/v1/clock/consumers). */
+const LOCKSTEP_CONSUMER_RULE = "must be an admin's credential or a service credential whose scopes include clock (the scanner's)";
 
 /** A board of the largest size its schema allows (2,000 symbols, 100 rows, 200 columns) fits in 4 MB. */
 const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
@@ -113,10 +121,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   // Events reach the bus only through the outbox, written in the transaction of the change.
   const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
   /**
-   * Stores the caller's signals (each id once, recording who posted them) once it may post them, and
+   * Stores the caller's signals (each id of theirs once, recording who posted them) once it may post them, and
    * wakes the relay for the new ones; answers the new ones. REST and the lockstep ack both store through it.
    */
   const storeSignals = async (signals: readonly PostedSignal[], caller: Principal, fieldOf: (index: number) => string) => {
+    admitServiceScope(caller, 'signals', 'post signals');
     refuseScannerRuleClaims(caller, signals, fieldOf);
     const stored = await insertSignals(db, signals, caller.username);
     if (stored.length) relay.nudge();
@@ -183,31 +192,35 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       relay.nudge();
     },
   );
-  // Users get their paper account at login or creation; the service principal's exists from the start.
-  await broker.ensureAccount(servicePrincipal.accountId);
+  // Users get their paper account at login or creation; a service that trades has its account from the start.
+  for (const { principal } of serviceCredentials) if (principal.scopes.includes('trade')) await broker.ensureAccount(principal.accountId);
 
   let ticker: NodeJS.Timeout | undefined;
   let clockRefresher: NodeJS.Timeout | undefined;
   let closing = false;
-  // The kit's bearer verifier admits the service token (as the trading agent's principal) or a
-  // login token, whose claims are the principal itself; each route names its role in config.auth.
-  const verifier = bearerVerifier({
-    serviceToken: config.SERVICE_TOKEN,
-    // `service` marks the token's caller: a JWT's claims are signed by this gateway and never carry it.
-    serviceCaller: { ...servicePrincipal, service: true },
-    jwtSecret: config.JWT_SECRET,
-    missingTokenHint: 'log in at POST /api/v1/auth/login',
-  });
+  // A service's credential acts as its service principal; the kit's bearer verifier admits a login
+  // token, whose claims are the principal itself; each route names its role in config.auth.
+  const serviceCaller = serviceCallerOf(config);
+  const verifier = bearerVerifier({ jwtSecret: config.JWT_SECRET, missingTokenHint: 'log in at POST /api/v1/auth/login' });
+  const verifyToken = (token: string | undefined, role: Role): GatewayCaller => {
+    const service = serviceCaller(token);
+    // A service principal's `service` and `scopes` are this gateway's: a JWT's claims are signed by it and never carry them.
+    return (service ? admitRole({ ...service }, role) : verifier.verifyToken(token, role)) as GatewayCaller;
+  };
   const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
   const apiTokens = new ApiTokenStore(db);
   const service = createService({
     name: 'api-gateway',
     config,
-    // API tokens are looked up in the database; login tokens and the service token as before.
+    // API tokens are looked up in the database; login tokens and service credentials are checked here.
+    // A service credential writes only through routes that name a scope it holds (config.serviceScope).
     auth: async (request, role) => {
       const token = bearerToken(request);
-      if (token?.startsWith(API_TOKEN_PREFIX)) request.caller = await apiTokens.admit(token, role);
-      else await verifier(request, role);
+      const caller = token?.startsWith(API_TOKEN_PREFIX) ? await apiTokens.admit(token, role) : verifyToken(token, role);
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        admitServiceScope(caller, request.routeOptions.config.serviceScope, `${request.method} ${request.routeOptions.url}`);
+      }
+      request.caller = caller;
     },
     openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
     readiness: [
@@ -331,22 +344,33 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
     async (request) => clockCall((store) => store.control(request.body, principalOf(request))),
   );
-  // Lockstep consumers are services that trade or scan (the service token, role trader) or admins; the
-  // consumer id answered at registration is what its acknowledgements and deregistration name. A
-  // consumer belongs to the principal that registered it: only it acknowledges; it or an admin deregisters.
+  // Lockstep consumers are admins' and the services' whose credential holds the clock scope (the
+  // scanner's): a trader's consumer could stall a lockstep clock by never acknowledging. The consumer
+  // id answered at registration is what its acknowledgements and deregistration name. A consumer
+  // belongs to the principal that registered it: only it acknowledges; it or an admin deregisters.
   app.post(
     '/api/v1/clock/consumers',
-    { config: { auth: 'trader' }, schema: { tags: ['market'], body: registerConsumerSchema, response: { 201: clockConsumerResponseSchema } } },
-    async (request, reply) => reply.code(201).send(await clockCall((store) => store.register(request.body.name, principalOf(request)))),
+    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], body: registerConsumerSchema, response: { 201: clockConsumerResponseSchema } } },
+    async (request, reply) => {
+      const caller = principalOf(request);
+      if (caller.role !== 'admin' && !holdsScope(caller, 'clock')) {
+        throw new HttpError(403, {
+          error: 'forbidden',
+          message: 'a trader cannot register lockstep consumers: one that never acknowledged would stall the market clock for everyone',
+          details: [{ field: 'headers.authorization', rule: LOCKSTEP_CONSUMER_RULE }],
+        });
+      }
+      return reply.code(201).send(await clockCall((store) => store.register(request.body.name, caller)));
+    },
   );
   app.post(
     '/api/v1/clock/consumers/:id/ack',
-    { config: { auth: 'trader' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
+    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
     async (request) => clockCall((store) => store.ack(request.params.id, request.body.time, principalOf(request))),
   );
   app.delete(
     '/api/v1/clock/consumers/:id',
-    { config: { auth: 'trader' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
+    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
     async (request) => clockCall((store) => store.deregister(request.params.id, principalOf(request))),
   );
 
@@ -388,7 +412,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   app.post(
     '/api/v1/orders',
     {
-      config: { auth: 'trader', rateLimit: orderLimit },
+      config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit },
       schema: { tags: ['orders'], body: placeOrderSchema, headers: orderHeaders, response: { 200: orderSchema, 201: orderSchema } },
     },
     async (request, reply) => {
@@ -415,7 +439,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   );
   app.delete(
     '/api/v1/orders/:id',
-    { config: { auth: 'trader', rateLimit: orderLimit }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
+    { config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
     async (request) => brokerCall(() => broker.cancelOrder(principalOf(request).accountId, request.params.id)),
   );
 
@@ -438,22 +462,22 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   );
   app.put(
     '/api/v1/account/settings',
-    { config: { auth: 'trader' }, schema: { tags: ['account'], body: accountSettingsSchema, response: { 200: accountSettingsSchema } } },
+    { config: { auth: 'trader', serviceScope: 'trade' }, schema: { tags: ['account'], body: accountSettingsSchema, response: { 200: accountSettingsSchema } } },
     async (request) => brokerCall(() => broker.configureAccount(principalOf(request).accountId, request.body)),
   );
 
   app.post(
     '/api/v1/signals',
-    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: postedSignalSchema, response: { 200: signalSchema, 201: signalSchema } } },
+    { config: { auth: 'trader', serviceScope: 'signals' }, schema: { tags: ['signals'], body: postedSignalSchema, response: { 200: signalSchema, 201: signalSchema } } },
     async (request, reply) => {
       const [stored] = await storeSignals([request.body], principalOf(request), () => 'body');
-      // Already stored (the same id): answered as posted, without claiming who posted the stored one.
+      // Already stored by this caller (an id of theirs posted again): answered as posted.
       return stored ? reply.code(201).send(stored) : reply.code(200).send(request.body);
     },
   );
   app.post(
     '/api/v1/signals/batch',
-    { config: { auth: 'trader' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
+    { config: { auth: 'trader', serviceScope: 'signals' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
     async (request) => {
       const { signals } = request.body;
       const stored = (await storeSignals(signals, principalOf(request), (index) => `body.signals.${index}`)).length;
@@ -467,20 +491,20 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     async (request) => searchSignals(db, { ...request.query, to: Math.min(request.query.to ?? Infinity, hub.time()) }),
   );
 
-  // Arena leaderboards: the runner (admin or the service token) publishes, viewers read.
+  // Arena leaderboards: the runner (the trading agent's credential, or an admin) publishes, viewers read.
   const arena = new ArenaStore(db, config.ARENA_MAX_RUNS);
   app.put(
     '/api/v1/arena/runs/:id',
     {
-      config: { auth: 'trader' },
+      config: { auth: 'trader', serviceScope: 'arena' },
       bodyLimit: ARENA_BOARD_BODY_LIMIT,
       schema: { tags: ['arena'], params: arenaRunParams, body: arenaBoardSchema, response: { 200: arenaBoardSchema } },
     },
     async (request) => {
-      // Traders may not publish: only the runner (the service credential) and admins write the shared board.
-      const caller = request.caller as GatewayCaller;
-      if (caller.role !== 'admin' && !caller.service) {
-        throw new HttpError(403, { error: 'forbidden', message: 'publishing an arena board needs the admin role or the service token' });
+      // Traders may not publish: only the runner (a credential holding the arena scope) and admins write the shared board.
+      const caller = principalOf(request);
+      if (caller.role !== 'admin' && !holdsScope(caller, 'arena')) {
+        throw new HttpError(403, { error: 'forbidden', message: "publishing an arena board needs the admin role or the trading agent's credential (TRADING_AGENT_TOKEN)" });
       }
       if (request.body.runId !== request.params.id) {
         throw new HttpError(400, validationFailed([{ field: 'body.runId', rule: `must equal the run id in the path (${request.params.id})` }]));
@@ -503,9 +527,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const ws = registerWebSocket(
     app,
     bus,
-    (token) => verifier.verifyToken(token, 'viewer') as unknown as Principal,
+    (token) => verifyToken(token, 'viewer'),
     (message, principal) =>
       clockCall(async (store) => {
+        admitServiceScope(principal, 'clock', 'acknowledge lockstep steps');
         // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
         if (message.signals) await storeSignals(message.signals, principal, (index) => `signals.${index}`);
         return store.ack(message.consumer, message.time, principal);

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, type Gateway } from './gateway';
 import { gatewayConfigSchema } from './config';
+import { secrets } from './__fixtures__/secrets';
 
 // Hostile input against the real gateway on PGlite: each reported case with its exact status.
-const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 let gateway: Gateway;
 let url: string;
 let token: string;

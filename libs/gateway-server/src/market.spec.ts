@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { gatewayConfigSchema } from './config';
 import { createGateway, type Gateway } from './gateway';
 import { waitFor } from './__fixtures__/wait';
+import { secrets } from './__fixtures__/secrets';
 
 // Each test starts a gateway on PGlite: slow on a busy machine.
 jest.setTimeout(180_000);
 
-const secrets = { ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
 const env = (extra: Record<string, string>) => ({ HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'gateway-market-')), ...secrets, ...extra });
 
 async function start(extra: Record<string, string>, now?: () => number): Promise<{ gateway: Gateway; client: GatewayClient }> {

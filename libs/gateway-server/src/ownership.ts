@@ -18,10 +18,3 @@ export const ownerOf = (caller: Principal): Owner => ({ username: caller.usernam
 export function isSamePrincipal(owner: Owner | undefined, caller: Principal): boolean {
   return owner !== undefined && owner.username === caller.username && owner.accountId === caller.accountId;
 }
-
-/**
- * Whether `caller` is the scanner's credential, which alone posts signals under the scanner's rule
- * ids. Today the service token (the only caller marked `service`) is shared by the services, so
- * this is it; a credential of the scanner's own narrows it here.
- */
-export const isScannerCredential = (caller: Principal): boolean => (caller as Principal & { service?: boolean }).service === true;

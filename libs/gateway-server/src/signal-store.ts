@@ -6,7 +6,8 @@ import type { SharedEvent } from './bus';
  * The signals table belongs to the gateway's first migration (libs/broker's gatewayMigrations);
  * these run after it. A signal keeps the id of the rule that fired (rule_id) beside its
  * expression (rule), so clients can find signals by either, and the username of the credential
- * that posted it (posted_by; null on signals stored before it was kept).
+ * that posted it (posted_by; null on signals stored before it was kept). An id is unique per poster,
+ * not across posters: another principal cannot take an id first and so keep a poster's signal out.
  */
 export const signalMigrations: Migration[] = [
   {
@@ -17,10 +18,18 @@ CREATE INDEX signals_rule_id_time ON signals (rule_id, time);
 `,
   },
   { id: '009_signals_posted_by', sql: 'ALTER TABLE signals ADD COLUMN posted_by text;' },
+  {
+    // Signals stored before posted_by was kept (null) stay as they were: null never equals another poster.
+    id: '010_signals_id_per_poster',
+    sql: `
+ALTER TABLE signals DROP CONSTRAINT signals_pkey;
+ALTER TABLE signals ADD CONSTRAINT signals_posted_by_id UNIQUE (posted_by, id);
+`,
+  },
 ];
 
 /**
- * Stores signals posted by `postedBy` (a username) once per id, with an outbox event for each new one, in one statement whatever
+ * Stores signals posted by `postedBy` (a username) once per id of theirs, with an outbox event for each new one, in one statement whatever
  * their number (a lockstep scanner posts each step's signals together, so this is on the path of
  * every step: one round trip instead of a transaction's four); answers the new ones.
  */
@@ -35,7 +44,7 @@ export async function insertSignals(db: Queryable, posted: readonly PostedSignal
          AS r(id text, symbol text, rule text, rule_id text, time bigint, close double precision, "values" jsonb, posted_by text, event jsonb)
      ), inserted AS (
        INSERT INTO signals (id, symbol, rule, rule_id, time, close, "values", posted_by)
-       SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM input ON CONFLICT (id) DO NOTHING RETURNING id
+       SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM input ON CONFLICT (posted_by, id) DO NOTHING RETURNING id
      ), announced AS (
        ${outboxInsert('SELECT input.event FROM input JOIN inserted USING (id)')}
      )
@@ -65,7 +74,7 @@ export async function searchSignals(db: Queryable, q: SignalsQuery): Promise<Sig
   const rows = await db.query(
     `SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM signals
      WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule_id = $2 OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
-     ORDER BY time DESC, id LIMIT $5`,
+     ORDER BY time DESC, id, posted_by LIMIT $5`,
     [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100],
   );
   return rows.map((r): Signal => ({

@@ -66,8 +66,8 @@ describe('account settings over REST', () => {
   it('lists both routes in the OpenAPI document with the role each needs', async () => {
     const document = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { description?: string; requestBody?: unknown }>> };
     const settings = document.paths['/api/v1/account/settings'];
-    expect(settings.get.description).toBe('requires role viewer (or the service token)');
-    expect(settings.put.description).toBe('requires role trader (or the service token)');
+    expect(settings.get.description).toBe('requires role viewer');
+    expect(settings.put.description).toBe('requires role trader; a service credential needs scope trade');
     expect(JSON.stringify(settings.put.requestBody)).toContain('maxPositionShare');
   });
 });

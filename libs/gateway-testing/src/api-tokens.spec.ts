@@ -26,7 +26,7 @@ describe('API tokens', () => {
     const made = await users.alice.createApiToken({ label: 'script' });
     expect(await users.alice.withToken(made.token).whoAmI()).toEqual({ username: 'alice', role: 'trader', accountId: 'alice', credential: 'api-token' });
     expect(await users.alice.whoAmI()).toMatchObject({ username: 'alice', credential: 'login' });
-    expect(await gateway.client.whoAmI()).toMatchObject({ accountId: 'agent', credential: 'service' });
+    expect(await gateway.client.whoAmI()).toEqual({ username: 'service:mcp-tools', role: 'trader', accountId: 'agent', credential: 'service' });
   });
 
   it("lists only a user's own tokens, and another user's token id is unknown to revoke (404), left working", async () => {

@@ -19,8 +19,9 @@ if (chromiumMissing) {
     let browser: Browser;
     beforeAll(async () => {
       gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2' } });
-      await gateway.client.publishArenaBoard(sampleArenaBoard({ runId: 'older-run', name: 'An older run', status: 'stopped', error: 'stopped by admin' }));
-      await gateway.client.publishArenaBoard(sampleArenaBoard());
+      const runner = gateway.client.withToken(gateway.tokens.tradingAgent);
+      await runner.publishArenaBoard(sampleArenaBoard({ runId: 'older-run', name: 'An older run', status: 'stopped', error: 'stopped by admin' }));
+      await runner.publishArenaBoard(sampleArenaBoard());
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -2,17 +2,19 @@ import { GatewayClient, GatewayError } from '@tradeyard/gateway-contract';
 import { sampleArenaBoard } from './arena-board';
 import { startTestGateway, type TestGateway } from './test-gateway';
 
-// Arena leaderboards over REST against the real gateway: the runner (service token) or an admin
-// publishes with PUT, viewers list and read; bad boards get a 400 naming the field.
+// Arena leaderboards over REST against the real gateway: the runner (the trading agent's credential)
+// or an admin publishes with PUT, viewers list and read; bad boards get a 400 naming the field.
 const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (err: GatewayError) => ({ status: err.status, body: err.body }));
 
 describe('arena leaderboards over REST', () => {
   let gateway: TestGateway;
   let admin: GatewayClient;
   let viewer: GatewayClient;
+  let runner: GatewayClient;
   beforeAll(async () => {
     gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2', ARENA_MAX_RUNS: '3' } });
     ({ admin, viewer } = await gateway.signedIn());
+    runner = gateway.client.withToken(gateway.tokens.tradingAgent);
   }, 120_000);
   afterAll(() => gateway.close());
 
@@ -21,12 +23,12 @@ describe('arena leaderboards over REST', () => {
     expect(await refusal(viewer.getArenaBoard('nope'))).toMatchObject({ status: 404, body: { error: 'not_found' } });
   });
 
-  it('stores what the service token publishes, replaces it on republish, and serves it to viewers', async () => {
+  it("stores what the trading agent's credential publishes, replaces it on republish, and serves it to viewers", async () => {
     const running = sampleArenaBoard({ status: 'running', stepsDone: 10, currentDate: '2000-01-14' });
-    expect(await gateway.client.publishArenaBoard(running)).toEqual(running);
+    expect(await runner.publishArenaBoard(running)).toEqual(running);
     expect(await viewer.getArenaBoard('sample-run')).toEqual(running);
     const finished = sampleArenaBoard();
-    await gateway.client.publishArenaBoard(finished);
+    await runner.publishArenaBoard(finished);
     expect(await viewer.getArenaBoard('sample-run')).toEqual(finished);
     expect(await viewer.listArenaRuns()).toEqual([
       { runId: 'sample-run', name: finished.name, status: 'finished', mode: 'lockstep', from: '2000-01-03', to: '2020-04-17', currentDate: '2020-04-17', updatedAt: finished.updatedAt },
@@ -53,12 +55,25 @@ describe('arena leaderboards over REST', () => {
     expect(await refusal(viewer.getArenaBoard('forbidden'))).toMatchObject({ status: 404 });
   });
 
-  it("ties publishing to the service credential, not to a name: a trader user named 'agent' is refused", async () => {
-    await admin.request('POST', '/users', { body: { username: 'agent', password: 'agent-pass-1', role: 'trader' } });
+  it("ties publishing to the trading agent's credential, not to a name: a trader named trading-agent and the other services' credentials are refused", async () => {
+    await admin.request('POST', '/users', { body: { username: 'trading-agent', password: 'agent-pass-1', role: 'trader' } });
     const anonymous = new GatewayClient({ baseUrl: gateway.url });
-    const namedAgent = anonymous.withToken((await anonymous.login('agent', 'agent-pass-1')).token);
-    expect(await refusal(namedAgent.publishArenaBoard(sampleArenaBoard({ runId: 'by-name' })))).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    const named = anonymous.withToken((await anonymous.login('trading-agent', 'agent-pass-1')).token);
+    expect(await refusal(named.publishArenaBoard(sampleArenaBoard({ runId: 'by-name' })))).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    for (const token of [gateway.tokens.scanner, gateway.tokens.mcpTools]) {
+      expect(await refusal(anonymous.withToken(token).publishArenaBoard(sampleArenaBoard({ runId: 'by-name' })))).toMatchObject({
+        status: 403,
+        body: { error: 'forbidden', details: [{ field: 'headers.authorization', rule: 'must be a credential whose scopes include arena' }] },
+      });
+    }
     expect(await refusal(viewer.getArenaBoard('by-name'))).toMatchObject({ status: 404 });
+  });
+
+  it("refuses a user named agent, the paper account of mcp-tools' credential, with a 400 naming body.username", async () => {
+    expect(await refusal(admin.request('POST', '/users', { body: { username: 'agent', password: 'agent-pass-1', role: 'trader' } }))).toMatchObject({
+      status: 400,
+      body: { details: [{ field: 'body.username', rule: "must not be agent, the paper account of mcp-tools' credential" }] },
+    });
   });
 
   it('answers 401 to reads without a token', async () => {

@@ -6,7 +6,8 @@ import { waitFor } from './wait';
 
 // The market clock belongs to admins and to the consumers that registered (issue 21, item 4): a
 // consumer's id is shown, acknowledged and deregistered only by the principal that registered it
-// (admins see every id and may deregister any); traders cannot control, stall or fill the clock.
+// (admins see every id and may deregister any); traders cannot control, stall or fill the clock:
+// only admins and the scanner's credential (scope clock) register lockstep consumers.
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
 const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (err: GatewayError) => ({ status: err.status, body: err.body }));
@@ -42,15 +43,15 @@ describe('who owns the market clock', () => {
   afterAll(() => gateway.close());
 
   it('shows consumer ids only to the principal that registered them and to admins, over REST and the WebSocket', async () => {
-    const scanner = await gateway.client.registerClockConsumer('scanner');
-    const bot = await alice.registerClockConsumer('alice-bot');
+    const scanner = await gateway.scanner.registerClockConsumer('scanner');
+    const bot = await admin.registerClockConsumer('admin-bot');
     try {
       expect((await viewer.getClock()).consumers).toEqual([
         { name: 'scanner', acked: false, lastAckWallMs: null, lastAckTime: null },
-        { name: 'alice-bot', acked: false, lastAckWallMs: null, lastAckTime: null },
+        { name: 'admin-bot', acked: false, lastAckWallMs: null, lastAckTime: null },
       ]);
-      expect((await alice.getClock()).consumers.map((c) => c.id)).toEqual([undefined, bot.consumer.id]);
-      expect((await gateway.client.getClock()).consumers.map((c) => c.id)).toEqual([scanner.consumer.id, undefined]);
+      expect((await alice.getClock()).consumers.map((c) => c.id)).toEqual([undefined, undefined]);
+      expect((await gateway.scanner.getClock()).consumers.map((c) => c.id)).toEqual([scanner.consumer.id, undefined]);
       expect((await admin.getClock()).consumers.map((c) => c.id)).toEqual([scanner.consumer.id, bot.consumer.id]);
 
       const { token } = await new GatewayClient({ baseUrl: gateway.url }).login('watcher', 'watcher-pass-1');
@@ -62,15 +63,15 @@ describe('who owns the market clock', () => {
       expect(watcher.messages.find((m) => m.channel === 'clock')!.data.consumers!.map((c) => c.id)).toEqual([undefined, undefined]);
       watcher.socket.close();
     } finally {
-      await gateway.client.deregisterClockConsumer(scanner.consumer.id);
-      await alice.deregisterClockConsumer(bot.consumer.id);
+      await gateway.scanner.deregisterClockConsumer(scanner.consumer.id);
+      await admin.deregisterClockConsumer(bot.consumer.id);
       await admin.controlClock({ action: 'resume' });
     }
   });
 
   it("refuses a trader's ack or deregistration of a consumer it did not register as if there were none (404), over REST and the WebSocket", async () => {
     await admin.controlClock({ action: 'lockstep' });
-    const scanner = await gateway.client.registerClockConsumer('scanner');
+    const scanner = await gateway.scanner.registerClockConsumer('scanner');
     try {
       const before = await admin.getClock();
       expect(await refusal(alice.ackClock(scanner.consumer.id, before.time))).toEqual(notYours(scanner.consumer.id));
@@ -99,17 +100,45 @@ describe('who owns the market clock', () => {
     }
   });
 
-  it('lets one principal hold at most 4 consumers, so a trader cannot fill the clock or stall lockstep with many', async () => {
+  it("refuses a trader a lockstep consumer with a 403 naming the rule, so a trader cannot stall lockstep: the clock moves on the scanner's acknowledgement alone", async () => {
+    await admin.controlClock({ action: 'lockstep' });
+    try {
+      const rule = { field: 'headers.authorization', rule: "must be an admin's credential or a service credential whose scopes include clock (the scanner's)" };
+      expect(await refusal(alice.registerClockConsumer('staller'))).toEqual({
+        status: 403,
+        body: { error: 'forbidden', message: 'a trader cannot register lockstep consumers: one that never acknowledged would stall the market clock for everyone', details: [rule] },
+      });
+      // Nor with an API token of the trader's, nor with a service credential that has no clock scope.
+      const aliceApi = alice.withToken((await alice.createApiToken({ label: 'bot' })).token);
+      expect(await refusal(aliceApi.registerClockConsumer('staller'))).toMatchObject({ status: 403, body: { details: [rule] } });
+      for (const token of [gateway.tokens.mcpTools, gateway.tokens.tradingAgent]) {
+        expect(await refusal(alice.withToken(token).registerClockConsumer('staller'))).toMatchObject({
+          status: 403,
+          body: { details: [{ field: 'headers.authorization', rule: 'must be a credential whose scopes include clock' }] },
+        });
+      }
+      const scanner = await gateway.scanner.registerClockConsumer('scanner');
+      const before = await admin.getClock();
+      expect(before.consumers.map((c) => c.name)).toEqual(['scanner']);
+      await gateway.scanner.ackClock(scanner.consumer.id, before.time);
+      expect((await admin.getClock()).time).toBeGreaterThan(before.time);
+      await gateway.scanner.deregisterClockConsumer(scanner.consumer.id);
+    } finally {
+      await admin.controlClock({ action: 'resume' });
+    }
+  });
+
+  it('lets one service credential hold at most 4 consumers, so it cannot fill the clock', async () => {
     const mine = [];
-    for (let i = 0; i < 4; i++) mine.push(await alice.registerClockConsumer(`bot-${i}`));
-    expect(await refusal(alice.registerClockConsumer('bot-4'))).toEqual({
+    for (let i = 0; i < 4; i++) mine.push(await gateway.scanner.registerClockConsumer(`scanner-${i}`));
+    expect(await refusal(gateway.scanner.registerClockConsumer('scanner-4'))).toEqual({
       status: 409,
       body: { error: 'conflict', message: 'this credential has 4 lockstep consumers registered, the most one principal may hold; deregister one first' },
     });
-    // Another principal's registration is not held up by alice's.
-    const scanner = await gateway.client.registerClockConsumer('scanner');
-    await gateway.client.deregisterClockConsumer(scanner.consumer.id);
-    for (const { consumer } of mine) await alice.deregisterClockConsumer(consumer.id);
+    // Another principal's registration is not held up by the scanner's.
+    const bot = await admin.registerClockConsumer('admin-bot');
+    await admin.deregisterClockConsumer(bot.consumer.id);
+    for (const { consumer } of mine) await gateway.scanner.deregisterClockConsumer(consumer.id);
   });
 
   it.each([
@@ -127,7 +156,7 @@ describe('who owns the market clock', () => {
 
   it('drops a consumer that stops acknowledging outside lockstep too, after CLOCK_CONSUMER_TIMEOUT_MS', async () => {
     expect((await admin.getClock()).state).toBe('running');
-    const idle = await alice.registerClockConsumer('idle');
+    const idle = await gateway.scanner.registerClockConsumer('idle');
     // Two seconds of the gateway's clock pass; the idle consumer is dropped within a second of real time.
     await gateway.clock.advance(2);
     await waitFor(async () => (await admin.getClock()).dropped.some((c) => c.id === idle.consumer.id));

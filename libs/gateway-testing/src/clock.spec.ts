@@ -89,7 +89,7 @@ describe('the market clock over REST', () => {
   });
 
   it('tells WebSocket subscribers of the clock channel when it changes', async () => {
-    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.serviceToken}`);
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.tokens.scanner}`);
     const messages: { channel: string; data: { state?: string } }[] = [];
     socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
     await new Promise((resolve) => socket.once('open', resolve));
@@ -102,7 +102,7 @@ describe('the market clock over REST', () => {
   });
 
   it('streams none of the history a restart skips: a restart years ahead sends only the bars after its start', async () => {
-    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.serviceToken}`);
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.tokens.scanner}`);
     const bars: { symbol: string; time: number }[] = [];
     let subscribed = false;
     socket.on('message', (raw) => {

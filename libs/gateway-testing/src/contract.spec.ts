@@ -74,12 +74,12 @@ describe('GatewayClient against the real gateway', () => {
   it('posts signals once and searches them', async () => {
     const signal = { id: 'contract-s1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[19].time, close: spx[19].close, values: { rsi: 28 } };
     const older = { id: 'contract-s0', symbol: 'SPX', rule: 'close > 1', time: spx[18].time, close: spx[18].close, values: {} };
-    // Stored, it shows who posted it (the service token's user); posted again, it is answered as posted.
-    const stored = { ...signal, postedBy: 'agent' };
-    const storedOlder = { ...older, postedBy: 'agent' };
-    expect(await gateway.client.postSignal(signal)).toEqual(stored);
-    expect(await gateway.client.postSignal(signal)).toEqual(signal);
-    expect(await gateway.client.postSignal(older)).toEqual(storedOlder);
+    // Stored, it shows who posted it (the scanner's credential); posted again, it is answered as posted.
+    const stored = { ...signal, postedBy: 'service:scanner' };
+    const storedOlder = { ...older, postedBy: 'service:scanner' };
+    expect(await gateway.scanner.postSignal(signal)).toEqual(stored);
+    expect(await gateway.scanner.postSignal(signal)).toEqual(signal);
+    expect(await gateway.scanner.postSignal(older)).toEqual(storedOlder);
     expect(await admin.searchSignals({ symbol: 'SPX' })).toEqual([stored, storedOlder]);
     // The rule filter finds a signal by its rule's id or by its expression.
     expect(await admin.searchSignals({ rule: 'rsi-oversold' })).toEqual([stored]);

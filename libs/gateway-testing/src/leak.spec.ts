@@ -27,8 +27,8 @@ beforeAll(async () => {
   gateway = await startTestGateway({ startDate: LEAK_CLOCK_DATE, env: { SYNTHETIC_SYMBOLS: '2' } });
   ({ admin, viewer } = await gateway.signedIn());
   expect(await admin.controlClock({ action: 'pause' })).toMatchObject({ state: 'paused', date: LEAK_CLOCK_DATE });
-  await gateway.client.postSignal(futureSignal);
-  await gateway.client.postSignal(presentSignal);
+  await gateway.scanner.postSignal(futureSignal);
+  await gateway.scanner.postSignal(presentSignal);
   expect(await gateway.client.placeOrder({ symbol: 'SPX', side: 'buy', type: 'market', quantity: 3 })).toMatchObject({ status: 'filled' });
 }, 120_000);
 afterAll(() => gateway?.close());
@@ -101,7 +101,7 @@ describe('every read path answers as of the paused market clock', () => {
 
 describe('the WebSocket streams as of the clock', () => {
   it('streams the next bar and quote only when the clock steps to it, and no signal dated after the clock', async () => {
-    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.serviceToken}`);
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.tokens.mcpTools}`);
     const messages: { channel: string; data: { time?: number; id?: string } }[] = [];
     socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
     try {
@@ -110,8 +110,8 @@ describe('the WebSocket streams as of the clock', () => {
       await waitFor(() => messages.some((m) => m.channel === 'subscribed'));
 
       // Posted while the clock stands before it: not streamed. One at the clock is, so the stream is live.
-      await gateway.client.postSignal(signal(spx[clockIndex + 2].time, 'leak-ws-future'));
-      await gateway.client.postSignal(signal(clockTime, 'leak-ws-present'));
+      await gateway.scanner.postSignal(signal(spx[clockIndex + 2].time, 'leak-ws-future'));
+      await gateway.scanner.postSignal(signal(clockTime, 'leak-ws-present'));
       await waitFor(() => messages.some((m) => m.data.id === 'leak-ws-present'));
       await gateway.clock.advance(3); // the test's wall clock moves; the paused market clock must not
       expect(messages.filter((m) => m.channel === 'bars' || m.channel === 'quotes')).toEqual([]);

@@ -28,7 +28,7 @@ describe('the market clock in lockstep', () => {
   });
 
   it('advances only once both consumers acknowledged the step, and delivers its bars in one steps message', async () => {
-    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.serviceToken}`);
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.tokens.scanner}`);
     const steps: StepMessage[] = [];
     socket.on('message', (raw) => {
       const message = JSON.parse(String(raw));
@@ -38,10 +38,10 @@ describe('the market clock in lockstep', () => {
     socket.send(JSON.stringify({ type: 'subscribe', channels: ['steps'] }));
     await new Promise((resolve) => socket.once('message', resolve));
     try {
-      const scanner = await gateway.client.registerClockConsumer('scanner');
+      const scanner = await gateway.scanner.registerClockConsumer('scanner');
       const agent = await admin.registerClockConsumer('agent');
       expect(scanner.consumer).toEqual({ id: expect.any(String), name: 'scanner', acked: false, lastAckWallMs: null, lastAckTime: null });
-      const first = await gateway.client.ackClock(scanner.consumer.id, spx[100].time);
+      const first = await gateway.scanner.ackClock(scanner.consumer.id, spx[100].time);
       expect(first.clock).toMatchObject({ date: day(100), consumers: [{ name: 'scanner', acked: true, lastAckTime: spx[100].time }, { name: 'agent', acked: false }] });
       await gateway.clock.advance(10);
       expect((await viewer.getClock()).date).toBe(day(100));
@@ -53,32 +53,32 @@ describe('the market clock in lockstep', () => {
       expect(steps).toHaveLength(1);
       expect(steps[0].clock).toMatchObject({ date: day(101), state: 'lockstep' });
       expect(steps[0].bars.filter((b) => b.time === spx[101].time).map((b) => b.symbol).sort()).toEqual(['SPX', 'SYN000', 'SYN001']);
-      expect((await gateway.client.getBars('SPX', { limit: 1 }))[0].time).toBe(spx[101].time);
+      expect((await gateway.scanner.getBars('SPX', { limit: 1 }))[0].time).toBe(spx[101].time);
 
       // Acks of another step, by an unknown consumer, or of a malformed body are refused, naming why.
-      expect(await refusal(gateway.client.ackClock(scanner.consumer.id, spx[100].time))).toEqual({
+      expect(await refusal(gateway.scanner.ackClock(scanner.consumer.id, spx[100].time))).toEqual({
         status: 409,
         body: { error: 'conflict', message: `time ${spx[100].time} (${day(100)}) is not the current step ${spx[101].time} (${day(101)})` },
       });
       const unknown = '00000000-0000-4000-8000-000000000000';
-      expect(await refusal(gateway.client.ackClock(unknown, spx[101].time))).toMatchObject({ status: 404, body: { error: 'not_found', details: [{ field: 'params.id', rule: 'must be a lockstep consumer registered with this credential' }] } });
-      expect(await refusal(gateway.client.ackClock('not-an-id', spx[101].time))).toMatchObject({ status: 400, body: { details: [{ field: 'params.id' }] } });
-      expect(await refusal(gateway.client.request('POST', `/clock/consumers/${scanner.consumer.id}/ack`, { body: { time: 'today' } }))).toMatchObject({
+      expect(await refusal(gateway.scanner.ackClock(unknown, spx[101].time))).toMatchObject({ status: 404, body: { error: 'not_found', details: [{ field: 'params.id', rule: 'must be a lockstep consumer registered with this credential' }] } });
+      expect(await refusal(gateway.scanner.ackClock('not-an-id', spx[101].time))).toMatchObject({ status: 400, body: { details: [{ field: 'params.id' }] } });
+      expect(await refusal(gateway.scanner.request('POST', `/clock/consumers/${scanner.consumer.id}/ack`, { body: { time: 'today' } }))).toMatchObject({
         status: 400,
         body: { details: [{ field: 'body.time', rule: 'must be a number' }] },
       });
-      expect(await refusal(gateway.client.request('POST', '/clock/consumers', { body: { name: '' } }))).toMatchObject({ status: 400, body: { details: [{ field: 'body.name' }] } });
+      expect(await refusal(gateway.scanner.request('POST', '/clock/consumers', { body: { name: '' } }))).toMatchObject({ status: 400, body: { details: [{ field: 'body.name' }] } });
       expect(await refusal(viewer.registerClockConsumer('peeker'))).toMatchObject({ status: 403 });
 
       // Many steps as fast as the consumers answer, each one's bars in its own message.
       for (let i = 101; i < 111; i++) {
-        await gateway.client.ackClock(scanner.consumer.id, spx[i].time);
+        await gateway.scanner.ackClock(scanner.consumer.id, spx[i].time);
         await admin.ackClock(agent.consumer.id, spx[i].time);
       }
       expect((await viewer.getClock()).date).toBe(day(111));
       expect(steps.map((s) => s.clock.date)).toEqual(Array.from({ length: 11 }, (_, k) => day(101 + k)));
 
-      await gateway.client.deregisterClockConsumer(scanner.consumer.id);
+      await gateway.scanner.deregisterClockConsumer(scanner.consumer.id);
       await admin.deregisterClockConsumer(agent.consumer.id);
       expect((await viewer.getClock()).consumers).toEqual([]);
     } finally {
@@ -87,25 +87,25 @@ describe('the market clock in lockstep', () => {
   });
 
   it('drops a consumer that stops acknowledging after CLOCK_CONSUMER_TIMEOUT_MS, reports it, and goes on with the rest', async () => {
-    const live = await gateway.client.registerClockConsumer('live');
-    const dead = await gateway.client.registerClockConsumer('dead');
+    const live = await gateway.scanner.registerClockConsumer('live');
+    const dead = await gateway.scanner.registerClockConsumer('dead');
     const { time } = await viewer.getClock();
-    await gateway.client.ackClock(live.consumer.id, time);
+    await gateway.scanner.ackClock(live.consumer.id, time);
     // Two seconds of the gateway's clock pass; the dead consumer is dropped within a second of real time.
     await gateway.clock.advance(2);
     // Its owner sees its id among the dropped (a viewer sees no consumer ids).
-    await waitFor(async () => (await gateway.client.getClock()).dropped.some((c) => c.id === dead.consumer.id));
-    const clock = await gateway.client.getClock();
+    await waitFor(async () => (await gateway.scanner.getClock()).dropped.some((c) => c.id === dead.consumer.id));
+    const clock = await gateway.scanner.getClock();
     expect(clock.consumers.map((c) => c.name)).toEqual(['live']);
     expect(clock.dropped.at(-1)).toMatchObject({ name: 'dead', lastAckTime: null });
     // Its ack now is refused; the live consumer's completed step moved the clock.
     expect(clock.time).toBeGreaterThan(time);
-    expect(await refusal(gateway.client.ackClock(dead.consumer.id, clock.time))).toMatchObject({ status: 404 });
-    await gateway.client.deregisterClockConsumer(live.consumer.id);
+    expect(await refusal(gateway.scanner.ackClock(dead.consumer.id, clock.time))).toMatchObject({ status: 404 });
+    await gateway.scanner.deregisterClockConsumer(live.consumer.id);
   });
 
   it('takes acknowledgements over the WebSocket too, refusing an unknown consumer or a viewer with an error message', async () => {
-    const consumer = await gateway.client.registerClockConsumer('socket');
+    const consumer = await gateway.scanner.registerClockConsumer('socket');
     const open = async (token: string) => {
       const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${token}`);
       const messages: { channel: string; data: { status?: number; message?: string; bars?: unknown[]; clock?: { time: number } } }[] = [];
@@ -113,7 +113,7 @@ describe('the market clock in lockstep', () => {
       await new Promise((resolve) => socket.once('open', resolve));
       return { socket, messages };
     };
-    const { socket, messages } = await open(gateway.serviceToken);
+    const { socket, messages } = await open(gateway.tokens.scanner);
     try {
       socket.send(JSON.stringify({ type: 'subscribe', channels: ['steps'] }));
       await waitFor(() => messages.some((m) => m.channel === 'subscribed'));
@@ -135,36 +135,36 @@ describe('the market clock in lockstep', () => {
       watcher.socket.close();
     } finally {
       socket.close();
-      await gateway.client.deregisterClockConsumer(consumer.consumer.id);
+      await gateway.scanner.deregisterClockConsumer(consumer.consumer.id);
     }
   });
 
   it('stores a batch of signals in one request, once per id, and refuses a bad batch whole', async () => {
     const signal = (n: number) => ({ id: `batch-${n}`, symbol: 'SPX', rule: 'close > open', ruleId: 'up-day', time: spx[100].time + n, close: 100 + n, values: {} });
-    expect(await gateway.client.postSignals([signal(1), signal(2), signal(2)])).toEqual({ stored: 2, duplicates: 1 });
-    expect(await gateway.client.postSignals([signal(2), signal(3)])).toEqual({ stored: 1, duplicates: 1 });
-    expect((await gateway.client.searchSignals({ rule: 'up-day' })).map((s) => s.id).sort()).toEqual(['batch-1', 'batch-2', 'batch-3']);
-    expect(await refusal(gateway.client.postSignals([signal(4), { ...signal(5), rule: '' }]))).toMatchObject({ status: 400, body: { details: [{ field: 'body.signals.1.rule' }] } });
-    expect(await refusal(gateway.client.postSignals(Array.from({ length: 1001 }, (_, n) => signal(n))))).toMatchObject({
+    expect(await gateway.scanner.postSignals([signal(1), signal(2), signal(2)])).toEqual({ stored: 2, duplicates: 1 });
+    expect(await gateway.scanner.postSignals([signal(2), signal(3)])).toEqual({ stored: 1, duplicates: 1 });
+    expect((await gateway.scanner.searchSignals({ rule: 'up-day' })).map((s) => s.id).sort()).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    expect(await refusal(gateway.scanner.postSignals([signal(4), { ...signal(5), rule: '' }]))).toMatchObject({ status: 400, body: { details: [{ field: 'body.signals.1.rule' }] } });
+    expect(await refusal(gateway.scanner.postSignals(Array.from({ length: 1001 }, (_, n) => signal(n))))).toMatchObject({
       status: 400,
       body: { details: [{ field: 'body.signals', rule: 'must hold at most 1000 signals' }] },
     });
-    expect(await gateway.client.searchSignals({ rule: 'up-day' })).toHaveLength(3);
+    expect(await gateway.scanner.searchSignals({ rule: 'up-day' })).toHaveLength(3);
   });
 
   it('a restart clears the acknowledgements; pause and resume leave lockstep; bad actions are 400s', async () => {
-    const a = await gateway.client.registerClockConsumer('a');
-    const b = await gateway.client.registerClockConsumer('b');
-    await gateway.client.ackClock(a.consumer.id, (await viewer.getClock()).time);
+    const a = await gateway.scanner.registerClockConsumer('a');
+    const b = await gateway.scanner.registerClockConsumer('b');
+    await gateway.scanner.ackClock(a.consumer.id, (await viewer.getClock()).time);
     const restarted = await admin.controlClock({ action: 'restart', startDate: day(50) });
     expect(restarted).toMatchObject({ state: 'lockstep', date: day(50), restarted: true, consumers: [{ acked: false }, { acked: false }] });
-    await gateway.client.ackClock(b.consumer.id, spx[50].time);
+    await gateway.scanner.ackClock(b.consumer.id, spx[50].time);
     expect((await viewer.getClock()).date).toBe(day(50));
-    await gateway.client.ackClock(a.consumer.id, spx[50].time);
+    await gateway.scanner.ackClock(a.consumer.id, spx[50].time);
     expect((await viewer.getClock()).date).toBe(day(51));
 
     expect(await admin.controlClock({ action: 'pause' })).toMatchObject({ state: 'paused' });
-    expect(await refusal(gateway.client.ackClock(a.consumer.id, spx[51].time))).toEqual({
+    expect(await refusal(gateway.scanner.ackClock(a.consumer.id, spx[51].time))).toEqual({
       status: 409,
       body: { error: 'conflict', message: 'the clock is paused, not in lockstep: acknowledgements count only in lockstep' },
     });

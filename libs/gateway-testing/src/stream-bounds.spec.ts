@@ -56,7 +56,7 @@ describe('WebSocket bounds', () => {
       await waitFor(() => extra.closed !== undefined);
       expect(extra.closed).toEqual({ code: 4429, reason: 'too many connections: at most 16 per principal' });
       expect(open.every((c) => c.socket.readyState === WebSocket.OPEN)).toBe(true);
-      const service = connect(gateway.serviceToken);
+      const service = connect(gateway.tokens.scanner);
       await subscribed(service);
       service.socket.close();
     } finally {

@@ -20,11 +20,13 @@ export interface TestMarketClock {
 
 export interface TestGateway {
   url: string;
-  /** The service token of the scanner and mcp-tools (role trader on the paper account "agent"). */
-  serviceToken: string;
+  /** Each service's credential as the gateway is configured with it (SCANNER_TOKEN, MCP_TOOLS_TOKEN, TRADING_AGENT_TOKEN). */
+  tokens: { scanner: string; mcpTools: string; tradingAgent: string };
   admin: { username: string; password: string };
-  /** A client acting with the service token. */
+  /** A client acting with mcp-tools' credential: it trades the paper account "agent". */
   client: GatewayClient;
+  /** A client acting with the scanner's credential: it posts signals and registers lockstep consumers. */
+  scanner: GatewayClient;
   clock: TestMarketClock;
   /** The running gateway, for looking behind the API (database, broker). */
   gateway: Gateway;
@@ -37,7 +39,15 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-const secrets = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'admin-password-1', SERVICE_TOKEN: 'service-token-0123456789', JWT_SECRET: 'jwt-secret-0123456789abcdef' };
+/** The secrets every test gateway runs with (each service's credential apart), for a test or bench that starts one otherwise. */
+export const testGatewaySecrets = {
+  ADMIN_USERNAME: 'admin',
+  ADMIN_PASSWORD: 'admin-password-1',
+  SCANNER_TOKEN: 'scanner-token-0123456789',
+  MCP_TOOLS_TOKEN: 'mcp-tools-token-0123456789',
+  TRADING_AGENT_TOKEN: 'trading-agent-token-0123456789',
+  JWT_SECRET: 'jwt-secret-0123456789abcdef',
+};
 /** One bar per second of the test clock, so advancing by n bars moves it by n seconds. */
 const BARS_PER_SECOND = 1;
 
@@ -51,7 +61,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     LOG_LEVEL: 'silent',
     REPLAY_BARS_PER_SECOND: String(BARS_PER_SECOND),
     ...(options.startDate && { REPLAY_START_DATE: options.startDate }),
-    ...secrets,
+    ...testGatewaySecrets,
     ...options.env,
   });
   let now = Date.now();
@@ -61,9 +71,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   let viewerCreated: Promise<unknown> | undefined;
   return {
     url,
-    serviceToken: config.SERVICE_TOKEN,
+    tokens: { scanner: config.SCANNER_TOKEN, mcpTools: config.MCP_TOOLS_TOKEN, tradingAgent: config.TRADING_AGENT_TOKEN },
     admin: { username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD },
-    client: new GatewayClient({ baseUrl: url, token: config.SERVICE_TOKEN }),
+    client: anonymous.withToken(config.MCP_TOOLS_TOKEN),
+    scanner: anonymous.withToken(config.SCANNER_TOKEN),
     clock: {
       advance: async (bars = 1) => {
         now += (bars * 1000) / BARS_PER_SECOND;

@@ -30,15 +30,17 @@ describe('lone surrogates in text fields', () => {
     ['PUT', '/arena/runs/sample-run', 'body.rankedBy', { ...board, rankedBy: LONE }],
     ['POST', '/auth/login', 'body.username', { username: `ad${LONE}min`, password: 'x' }],
   ] as const)('%s %s with a lone surrogate in %s is a 400 naming it', async (method, path, field, body) => {
-    const refused = await refusal(gateway.client.request(method, path, { body }));
+    // Each route with the service credential that may call it: the scanner posts signals, the trading agent publishes boards.
+    const client = path.startsWith('/arena') ? gateway.client.withToken(gateway.tokens.tradingAgent) : gateway.scanner;
+    const refused = await refusal(client.request(method, path, { body }));
     expect(refused).toMatchObject({ status: 400, body: { error: 'validation_failed' } });
     expect(refused?.body.details?.[0]).toEqual({ field, rule: expect.stringContaining('lone UTF-16 surrogate') });
   });
 
   // No request hook sees a WebSocket message: the contract's schema of the acknowledgement refuses it.
   it('refuses a lockstep acknowledgement over the socket whose signals hold a lone surrogate, naming the field', async () => {
-    const { consumer, clock } = await gateway.client.registerClockConsumer('text-check');
-    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.serviceToken}`);
+    const { consumer, clock } = await gateway.scanner.registerClockConsumer('text-check');
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws?token=${gateway.tokens.scanner}`);
     try {
       await new Promise((resolve) => socket.once('open', resolve));
       const answer = new Promise<{ channel: string; data: { status: number; message: string } }>((resolve) => socket.once('message', (raw) => resolve(JSON.parse(String(raw)))));
@@ -53,7 +55,7 @@ describe('lone surrogates in text fields', () => {
   });
 
   it('still stores text whose surrogates are paired (an emoji)', async () => {
-    const stored = await gateway.client.request('POST', '/signals', { body: { ...signal, id: 'text-emoji', rule: 'close > 1 📈', values: { '📈': 1 } } });
+    const stored = await gateway.scanner.request('POST', '/signals', { body: { ...signal, id: 'text-emoji', rule: 'close > 1 📈', values: { '📈': 1 } } });
     expect(stored).toMatchObject({ id: 'text-emoji', rule: 'close > 1 📈', values: { '📈': 1 } });
   });
 });

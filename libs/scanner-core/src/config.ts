@@ -6,7 +6,11 @@ export const scannerConfigSchema = z.object({
   GATEWAY_URL: urlVar()
     .optional()
     .describe('API gateway base URL; when set the scanner consumes its /ws bar stream and posts signals to it, otherwise it replays bundled data'),
-  SERVICE_TOKEN: z.string().min(1).optional().describe('Static bearer token for the gateway (WebSocket ?token= and signal posts), required with GATEWAY_URL; here it is a trader of no user: it writes no rules'),
+  SCANNER_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe("The scanner's credential at the gateway (the gateway's SCANNER_TOKEN: it reads the /ws bar stream, posts signals, drives the lockstep consumer), required with GATEWAY_URL; here it is a trader of no user: it may set the watchlist, and writes no rules"),
   JWT_SECRET: z
     .string()
     .min(16, 'must be at least 16 characters')
@@ -47,5 +51,5 @@ export const scannerConfigSchema = z.object({
     .describe("With GATEWAY_URL: register as a lockstep consumer of the gateway's clock and acknowledge each step once its bars are scanned and their signals posted, so a lockstep replay waits for the scanner"),
   SIGNAL_POST_BACKOFF_MS: z.coerce.number().int().min(1).max(60_000).default(500).describe('First retry delay for signal posts; doubles per attempt up to 30 s'),
 })
-  .refine((c) => !c.GATEWAY_URL || c.SERVICE_TOKEN, { message: 'is required when GATEWAY_URL is set', path: ['SERVICE_TOKEN'] });
+  .refine((c) => !c.GATEWAY_URL || c.SCANNER_TOKEN, { message: 'is required when GATEWAY_URL is set', path: ['SCANNER_TOKEN'] });
 export type ScannerConfig = z.infer<typeof scannerConfigSchema>;

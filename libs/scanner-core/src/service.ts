@@ -71,7 +71,7 @@ function applyRule(engine: ScanEngine, rule: { id: string; expression: string; o
   return engine.getRule(rule.id)!;
 }
 
-/** Who owns the rules `caller` makes: a trader's username; null (shared) for an admin. A service token names no user: 403. */
+/** Who owns the rules `caller` makes: a trader's username; null (shared) for an admin. SCANNER_TOKEN names no user: 403. */
 function ownerFor(caller: Caller | undefined): string | null {
   if (caller?.role === 'admin') return null;
   if (typeof caller?.username !== 'string') throw new HttpError(403, { error: 'forbidden', message: 'this token names no user to own the rule (a gateway login token does)' });
@@ -141,7 +141,7 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   const service = createService({
     name: 'scanner',
     config,
-    auth: bearerVerifier({ serviceToken: config.SERVICE_TOKEN, jwtSecret: config.JWT_SECRET }),
+    auth: bearerVerifier({ serviceToken: config.SCANNER_TOKEN, serviceTokenVariable: 'SCANNER_TOKEN', jwtSecret: config.JWT_SECRET }),
     openapi: { description: 'Scan rules over the bar feed, and the signals they fire.' },
     // feed and poster are created below, once the logger exists; onClose only runs after that.
     onClose: () => {
@@ -166,7 +166,7 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
   // must not take the scanner out of service); the rule's status, this log line and the gauge report it.
   engine.onRuleDisabled((rule) => log.error({ rule: rule.id, owner: rule.owner, ...rule.disabled }, 'scan rule threw on a bar and was disabled'));
 
-  const gateway = config.GATEWAY_URL && config.SERVICE_TOKEN ? new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN }) : undefined;
+  const gateway = config.GATEWAY_URL && config.SCANNER_TOKEN ? new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SCANNER_TOKEN }) : undefined;
   const poster =
     gateway
       ? new SignalPoster(gateway, log, {
@@ -194,8 +194,8 @@ export function createScanner(config: ScannerConfig, deps: ScannerDeps = {}) {
       : undefined;
   const feed: Feed =
     deps.feed ??
-    (config.GATEWAY_URL && config.SERVICE_TOKEN
-      ? new GatewayFeed(config.GATEWAY_URL, config.SERVICE_TOKEN, log, undefined, lockstep)
+    (config.GATEWAY_URL && config.SCANNER_TOKEN
+      ? new GatewayFeed(config.GATEWAY_URL, config.SCANNER_TOKEN, log, undefined, lockstep)
       : new ReplayFeed(replayProvider(config), config.REPLAY_BARS_PER_SECOND, log));
   service.addReadinessCheck({
     name: 'bar feed',

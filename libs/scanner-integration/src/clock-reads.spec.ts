@@ -24,7 +24,7 @@ jest.setTimeout(120_000);
 describe('indicator reads never reveal bars after the market clock', () => {
   it("consuming the gateway, serves RSI only up to the gateway's clock", async () => {
     const gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2' } });
-    const scanner = scannerWith({ GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken });
+    const scanner = scannerWith({ GATEWAY_URL: gateway.url, SCANNER_TOKEN: gateway.tokens.scanner });
     const seen = recordBars(scanner);
     const address = await scanner.start();
     try {

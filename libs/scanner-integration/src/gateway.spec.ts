@@ -14,7 +14,7 @@ import { readSseSignals } from './sse';
 
 const scannerOn = (gatewayUrl: string, token: string, env: Record<string, string> = {}) =>
   createScanner({
-    ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gatewayUrl, SERVICE_TOKEN: token, SIGNAL_POST_BACKOFF_MS: '5', ...env }),
+    ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gatewayUrl, SCANNER_TOKEN: token, SIGNAL_POST_BACKOFF_MS: '5', ...env }),
     PORT: 0,
   });
 
@@ -36,7 +36,7 @@ describe('scanner with the real gateway', () => {
   it('consumes the /ws bar stream, reconnects after a drop, streams signals over SSE and posts them', async () => {
     // The universe kept small (SPX, the monthly stocks, two synthetic symbols): thousands of bars of each go through the rule.
     const gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2' } });
-    const scanner = scannerOn(gateway.url, gateway.serviceToken);
+    const scanner = scannerOn(gateway.url, gateway.tokens.scanner);
     defaultRules.forEach((rule) => scanner.engine.deleteRule(rule.id));
     scanner.engine.setRule({ id: 'oversold', expression: 'rsi(14) < 30' });
     const seen: Bar[] = [];
@@ -121,9 +121,9 @@ describe('scanner with the real gateway', () => {
     // The gateway is not up yet: posts fail (connection refused) and stay pending.
     const port = await freePort();
     const gatewayUrl = `http://127.0.0.1:${port}`;
-    const serviceToken = 'service-token-0123456789';
+    const scannerToken = 'scanner-token-0123456789';
     const dataDir = mkdtempSync(join(tmpdir(), 'scanner-pending-'));
-    const start = () => scannerOn(gatewayUrl, serviceToken, { SIGNAL_POST_BACKOFF_MS: '60000', DATA_DIR: dataDir });
+    const start = () => scannerOn(gatewayUrl, scannerToken, { SIGNAL_POST_BACKOFF_MS: '60000', DATA_DIR: dataDir });
     const signals: Signal[] = [1, 2, 3].map((n) => ({ id: `pending-${n}`, symbol: 'SPX', rule: 'rsi(14) < 30', time: 1_000_000 + n, close: 100 + n, values: { rsi: 25 } }));
     let gateway: TestGateway | undefined;
     try {
@@ -132,7 +132,7 @@ describe('scanner with the real gateway', () => {
       expect(first.poster()!.pending).toBe(3);
       await first.stop();
 
-      gateway = await startTestGateway({ port, env: { SERVICE_TOKEN: serviceToken } });
+      gateway = await startTestGateway({ port, env: { SCANNER_TOKEN: scannerToken } });
       const second = start();
       try {
         expect(second.poster()!.restored).toBe(3);
@@ -151,9 +151,9 @@ describe('scanner with the real gateway', () => {
     }
   });
 
-  it('requires SERVICE_TOKEN with GATEWAY_URL', () => {
+  it('requires SCANNER_TOKEN with GATEWAY_URL', () => {
     expect(() => parseConfig(scannerConfigSchema, { GATEWAY_URL: 'http://127.0.0.1:8080' })).toThrow(
-      'invalid configuration: SERVICE_TOKEN is not set: is required when GATEWAY_URL is set',
+      'invalid configuration: SCANNER_TOKEN is not set: is required when GATEWAY_URL is set',
     );
   });
 });

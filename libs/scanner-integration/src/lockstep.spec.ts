@@ -26,7 +26,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
         LOG_LEVEL: 'silent',
         HOST: '127.0.0.1',
         GATEWAY_URL: gateway.url,
-        SERVICE_TOKEN: gateway.serviceToken,
+        SCANNER_TOKEN: gateway.tokens.scanner,
         SCANNER_RULES_FILE: join(dir, 'rules.json'),
         SCANNER_LOCKSTEP: 'true',
       }),
@@ -74,7 +74,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
       expect(all.every((s) => s.ruleId === 'up-day' && s.rule === 'close > open' && watchlist.includes(s.symbol))).toBe(true);
 
       // The watchlist over REST: validated, bounded, and only symbols the gateway serves.
-      const put = (symbols: unknown, token = gateway.serviceToken) =>
+      const put = (symbols: unknown, token = gateway.tokens.scanner) =>
         fetch(`${address}/api/v1/watchlist`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ symbols }) });
       const unknown = await put(['SPX', 'NOPE']);
       expect(unknown.status).toBe(400);
@@ -101,7 +101,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
     const last = 330;
     const gateway = await startTestGateway({ startDate: day(first), env: { SYNTHETIC_SYMBOLS: '2' } });
     const scanner = createScanner({
-      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, SCANNER_LOCKSTEP: 'true', SIGNAL_POST_BACKOFF_MS: '5' }),
+      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gateway.url, SCANNER_TOKEN: gateway.tokens.scanner, SCANNER_LOCKSTEP: 'true', SIGNAL_POST_BACKOFF_MS: '5' }),
       PORT: 0,
     });
     ['rsi-oversold', 'golden-cross', 'volume-spike', 'breakout-20'].forEach((id) => scanner.engine.deleteRule(id));
@@ -144,7 +144,7 @@ describe('scanner over a watchlist, in lockstep with the real gateway', () => {
   it("posts the signals a step fires in one batch, and when the gateway refuses a batch, posts it again one by one so only the bad signal is given up", async () => {
     const gateway = await startTestGateway({ env: { SYNTHETIC_SYMBOLS: '2' } });
     const scanner = createScanner({
-      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, SIGNAL_POST_BACKOFF_MS: '5' }),
+      ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', GATEWAY_URL: gateway.url, SCANNER_TOKEN: gateway.tokens.scanner, SIGNAL_POST_BACKOFF_MS: '5' }),
       PORT: 0,
     });
     try {

@@ -6,12 +6,12 @@ import { startTestGateway } from '@tradeyard/gateway-testing';
 import { CompiledRule, type RuleBar } from '@tradeyard/scan-rules';
 import { createScanner, scannerConfigSchema } from '@tradeyard/scanner-core';
 
-const serviceToken = 'service-token-0123456789';
+const scannerToken = 'scanner-token-0123456789';
 const jwtSecret = 'jwt-secret-0123456789abcdef';
 // A very slow replay: these tests feed the engine themselves.
 const newScanner = () =>
   createScanner({
-    ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SERVICE_TOKEN: serviceToken, JWT_SECRET: jwtSecret, REPLAY_BARS_PER_SECOND: '0.001' }),
+    ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SCANNER_TOKEN: scannerToken, JWT_SECRET: jwtSecret, REPLAY_BARS_PER_SECOND: '0.001' }),
     PORT: 0,
   });
 // A symbol no replay dataset has, so the scanner's own (slow) replay never interleaves with these bars.
@@ -81,7 +81,7 @@ describe('traders keep their own rules; the shared rules are an admin\'s', () =>
         await anonymous.withToken(tokens.admin).request('POST', '/users', { body: { username: trader, password: `${trader}-password`, role: 'trader' } });
         tokens[trader] = (await anonymous.login(trader, `${trader}-password`)).token;
       }
-      tokens.service = serviceToken;
+      tokens.service = scannerToken;
     } finally {
       await gateway.close();
     }
@@ -93,7 +93,7 @@ describe('traders keep their own rules; the shared rules are an admin\'s', () =>
     expect(created.statusCode).toBe(201);
     expect(created.json()).toEqual({ id: 'alice-dip', expression: 'rsi(14) < 25', owner: 'alice', status: 'active' });
     expect((await call('admin', 'POST', '/api/v1/rules', { id: 'house', expression: 'close > 1' })).json().owner).toBeNull();
-    // A service token is no admin and names no user to own a rule.
+    // The scanner's own token is no admin and names no user to own a rule.
     expect((await call('service', 'POST', '/api/v1/rules', { id: 'service-made', expression: 'close > 1' })).statusCode).toBe(403);
     const owners = Object.fromEntries((await scanner.app.inject({ method: 'GET', url: '/api/v1/rules' })).json().map((r: { id: string; owner: string | null }) => [r.id, r.owner]));
     expect(owners).toEqual({ 'rsi-oversold': null, 'golden-cross': null, 'volume-spike': null, 'breakout-20': null, 'alice-dip': 'alice', house: null });
@@ -118,7 +118,7 @@ describe('traders keep their own rules; the shared rules are an admin\'s', () =>
     expect(scanner.engine.getRule('rsi-oversold')?.expression).toBe('rsi(14) < 30');
   });
 
-  it('lets the owner change and delete their rule, and an admin any rule; not the service token', async () => {
+  it("lets the owner change and delete their rule, and an admin any rule; not the scanner's own token", async () => {
     expect((await call('alice', 'PUT', '/api/v1/rules/alice-dip', { expression: 'rsi(14) < 20' })).json()).toEqual({ id: 'alice-dip', expression: 'rsi(14) < 20', owner: 'alice', status: 'active' });
     // An admin's change keeps the owner.
     expect((await call('admin', 'PUT', '/api/v1/rules/alice-dip', { expression: 'rsi(14) < 15' })).json().owner).toBe('alice');

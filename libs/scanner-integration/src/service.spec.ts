@@ -12,10 +12,10 @@ import { createScanner, defaultRules, scannerConfigSchema } from '@tradeyard/sca
 import { readSseSignals } from './sse';
 
 // Port 0 (any free port) is not a valid PORT variable, so tests set it after parsing.
-const serviceToken = 'service-token-0123456789';
+const scannerToken = 'scanner-token-0123456789';
 const jwtSecret = 'jwt-secret-0123456789abcdef';
 const config = (env: Record<string, string> = {}) => ({
-  ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SERVICE_TOKEN: serviceToken, JWT_SECRET: jwtSecret, ...env }),
+  ...parseConfig(scannerConfigSchema, { LOG_LEVEL: 'silent', HOST: '127.0.0.1', SCANNER_TOKEN: scannerToken, JWT_SECRET: jwtSecret, ...env }),
   PORT: 0,
 });
 // The shared rules are an admin's: a login token of the gateway's admin, signed with the secret it shares.
@@ -29,7 +29,7 @@ describe('scanner HTTP API', () => {
   const scanner = createScanner(config({ SCANNER_RULES_FILE: rulesFile, REPLAY_BARS_PER_SECOND: '0.001' }));
   afterAll(() => scanner.stop());
 
-  it('takes rule changes only with a gateway JWT of role trader or admin; the service token names no user to own one', async () => {
+  it("takes rule changes only with a gateway JWT of role trader or admin; the scanner's own token names no user to own one", async () => {
     // Tokens from the real gateway's login, sharing the scanner's JWT secret.
     const gateway = await startTestGateway({ env: { JWT_SECRET: jwtSecret } });
     const anonymousClient = new GatewayClient({ baseUrl: gateway.url });
@@ -50,7 +50,7 @@ describe('scanner HTTP API', () => {
     expect(viewer.statusCode).toBe(403);
     expect(viewer.json().message).toBe('requires role trader or admin; this token has role viewer');
     expect((await create(bearer('trader'), 'by-trader')).statusCode).toBe(201);
-    expect((await create({ authorization: `Bearer ${serviceToken}` }, 'by-service')).statusCode).toBe(403);
+    expect((await create({ authorization: `Bearer ${scannerToken}` }, 'by-service')).statusCode).toBe(403);
     expect((await scanner.app.inject({ method: 'PUT', url: '/api/v1/rules/by-trader', payload: { expression: 'close > 2' } })).statusCode).toBe(401);
     expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader' })).statusCode).toBe(401);
     expect((await scanner.app.inject({ method: 'DELETE', url: '/api/v1/rules/by-trader', headers: bearer('admin') })).statusCode).toBe(204);

@@ -17,6 +17,11 @@ export type RouteAuth = Role | 'public' | 'endpoint';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /**
+     * Where an app's verifier gives service credentials scopes (the gateway's), the scope one needs
+     * for this route beyond its role; the app's verifier enforces it, OpenAPI states it.
+     */
+    serviceScope?: string;
   }
 }
 
@@ -82,8 +87,10 @@ declare module 'fastify' {
 }
 
 export interface BearerVerifierOptions {
-  /** The platform's service token (SERVICE_TOKEN). */
+  /** The service's own token (its variable, e.g. SCANNER_TOKEN, is `serviceTokenVariable`), admitted as `serviceCaller`. */
   serviceToken?: string;
+  /** The variable holding `serviceToken`, named when neither it nor JWT_SECRET is configured (default: "a service token"). */
+  serviceTokenVariable?: string;
   /**
    * Who the service token acts as; default role trader, marked `service`: a service's token does
    * what services need (post, acknowledge, run jobs) and no more, so admin routes (an arena run
@@ -136,7 +143,7 @@ export function bearerVerifier(options: BearerVerifierOptions): BearerVerifier {
   const serviceCaller: Caller = options.serviceCaller ?? { role: 'trader', service: true };
   const verifyToken = (token: string | undefined, role: Role): Caller => {
     const admitted = roles.slice(roles.indexOf(role)).join(' or ');
-    if (!options.serviceToken && !verifyJwt) throw denied(401, 'writes are disabled: this service has neither SERVICE_TOKEN nor JWT_SECRET configured');
+    if (!options.serviceToken && !verifyJwt) throw denied(401, `writes are disabled: this service has neither ${options.serviceTokenVariable ?? 'a service token'} nor JWT_SECRET configured`);
     if (!token) throw denied(401, `missing bearer token: ${options.missingTokenHint ?? `send the service token or a gateway login token (role ${admitted})`}`);
     let caller: Caller;
     if (options.serviceToken && sameSecret(token, options.serviceToken)) caller = serviceCaller;

@@ -32,15 +32,15 @@ describe('parseConfig', () => {
   });
 
   it('says a required variable is not set', () => {
-    const required = z.object({ SERVICE_TOKEN: z.string().min(16) });
-    expect(() => parseConfig(required, {})).toThrow('invalid configuration: SERVICE_TOKEN is not set: is required');
+    const required = z.object({ SCANNER_TOKEN: z.string().min(16) });
+    expect(() => parseConfig(required, {})).toThrow('invalid configuration: SCANNER_TOKEN is not set: is required');
   });
 });
 
 describe('secrets in the configuration', () => {
   const secrets = z.object({
     PORT: portVar(8080),
-    SERVICE_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+    SCANNER_TOKEN: z.string().min(16, 'must be at least 16 characters'),
     ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     DATABASE_URL: z.string().regex(/^postgres:\/\//, 'must be a postgres:// URL').optional(),
   });
@@ -54,23 +54,23 @@ describe('secrets in the configuration', () => {
   };
 
   it('names a refused secret and its rule, never its value', () => {
-    expect(problems({ SERVICE_TOKEN: 'undefined' })).toEqual(['invalid configuration: SERVICE_TOKEN is set (value hidden): must be at least 16 characters']);
-    expect(problems({ SERVICE_TOKEN: 'a-real-token-0123456789', ADMIN_PASSWORD: 'hunter2' })).toEqual(['invalid configuration: ADMIN_PASSWORD is set (value hidden): must be at least 8 characters']);
+    expect(problems({ SCANNER_TOKEN: 'undefined' })).toEqual(['invalid configuration: SCANNER_TOKEN is set (value hidden): must be at least 16 characters']);
+    expect(problems({ SCANNER_TOKEN: 'a-real-token-0123456789', ADMIN_PASSWORD: 'hunter2' })).toEqual(['invalid configuration: ADMIN_PASSWORD is set (value hidden): must be at least 8 characters']);
   });
 
   it("shows a URL's password redacted", () => {
-    expect(problems({ SERVICE_TOKEN: 'a-real-token-0123456789', DATABASE_URL: 'mysql://app:s3cret-pass@db/app' })).toEqual([
+    expect(problems({ SCANNER_TOKEN: 'a-real-token-0123456789', DATABASE_URL: 'mysql://app:s3cret-pass@db/app' })).toEqual([
       'invalid configuration: DATABASE_URL is "mysql://app:[REDACTED]@db/app": must be a postgres:// URL',
     ]);
   });
 
   it('refuses published placeholders in production only, naming the variable and the rule', () => {
-    const placeholders = { SERVICE_TOKEN: 'change-me-service-token-at-least-32-chars', DATABASE_URL: 'postgres://tradeyard:tradeyard-dev-password@postgres:5432/tradeyard' };
+    const placeholders = { SCANNER_TOKEN: 'change-me-scanner-token-at-least-32-chars', DATABASE_URL: 'postgres://tradeyard:tradeyard-dev-password@postgres:5432/tradeyard' };
     expect(problems({ ...placeholders, NODE_ENV: 'production' })).toEqual([
-      `invalid configuration: SERVICE_TOKEN is set (value hidden): ${KNOWN_PLACEHOLDER_RULE}`,
+      `invalid configuration: SCANNER_TOKEN is set (value hidden): ${KNOWN_PLACEHOLDER_RULE}`,
       `invalid configuration: DATABASE_URL is "postgres://tradeyard:[REDACTED]@postgres…": ${KNOWN_PLACEHOLDER_RULE}`,
     ]);
     expect(problems(placeholders)).toEqual([]);
-    expect(problems({ SERVICE_TOKEN: 'a-real-token-0123456789', NODE_ENV: 'production' })).toEqual([]);
+    expect(problems({ SCANNER_TOKEN: 'a-real-token-0123456789', NODE_ENV: 'production' })).toEqual([]);
   });
 });

@@ -16,12 +16,13 @@ export interface OpenApiOptions {
   docsPage?: string;
 }
 
-/** The zod schemas as JSON Schema, and a bearer requirement on every route whose config.auth names a role. */
+/** The zod schemas as JSON Schema, and a bearer requirement on every route whose config.auth names a role (and scope). */
 const transform: SwaggerTransform = (input) => {
   const out = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]);
-  const auth = input.route.config?.auth;
+  const { auth, serviceScope } = input.route.config ?? {};
   if (auth === undefined || auth === 'public' || auth === 'endpoint') return out;
-  return { ...out, schema: { ...out.schema, security: [{ bearer: [] }], description: `requires role ${auth} (or the service token)` } };
+  const description = `requires role ${auth}${serviceScope ? `; a service credential needs scope ${serviceScope}` : ''}`;
+  return { ...out, schema: { ...out.schema, security: [{ bearer: [] }], description } };
 };
 
 /** OpenAPI 3 generated from the routes' zod schemas, served at GET /openapi.json (and as Swagger UI when asked). */

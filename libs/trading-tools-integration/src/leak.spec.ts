@@ -28,7 +28,7 @@ beforeAll(async () => {
   await admin.controlClock({ action: 'pause' });
   // A signal dated the day after the clock (posted ahead of it) and one at the clock.
   for (const [id, time] of [['mcp-leak-future', nextDay], ['mcp-leak-present', clockTime]] as const) {
-    await gateway.client.postSignal({ id, symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time, close: 1, values: {} });
+    await gateway.scanner.postSignal({ id, symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time, close: 1, values: {} });
   }
   await gateway.client.placeOrder({ symbol: 'SYN000', side: 'buy', type: 'market', quantity: 2 });
   mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });

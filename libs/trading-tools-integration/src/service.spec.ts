@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createMcpTools, mcpToolsConfigSchema } from '@tradeyard/trading-tools';
 
 // The service is wiring only (the tools are tested in tools.spec.ts): this checks that config
-// reaches the endpoint (auth token) and the gateway client (URL and service token).
+// reaches the endpoint (auth token) and the gateway client (URL and MCP_TOOLS_TOKEN).
 const token = 'test-token-0123456789';
 let mcpUrl: URL;
 let gateway: TestGateway;
@@ -16,7 +16,7 @@ let service: ReturnType<typeof createMcpTools>;
 beforeAll(async () => {
   gateway = await startTestGateway();
   const config = parseConfig(mcpToolsConfigSchema, {
-    PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, MCP_AUTH_TOKEN: token,
+    PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, MCP_TOOLS_TOKEN: gateway.tokens.mcpTools, MCP_AUTH_TOKEN: token,
   });
   service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/calculator-worker.js') });
   mcpUrl = new URL('/mcp', await service.start());
@@ -38,7 +38,7 @@ async function connect(bearer: string) {
 }
 
 describe('mcp-tools service', () => {
-  it('serves the tools with the service token on gateway calls', async () => {
+  it("serves the tools with mcp-tools' credential on gateway calls", async () => {
     const client = await connect(token);
     const result = (await client.callTool({ name: 'get_price', arguments: { symbol: 'spx' } })) as CallToolResult;
     expect(result.structuredContent).toEqual({ symbol: 'SPX', price: 1455.219971, time: 946857600000, date: '2000-01-03' });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   gateway = await startTestGateway();
   admin = (await gateway.signedIn()).admin;
   const config = parseConfig(mcpToolsConfigSchema, {
-    PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken, MCP_AUTH_TOKEN: operatorToken,
+    PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, MCP_TOOLS_TOKEN: gateway.tokens.mcpTools, MCP_AUTH_TOKEN: operatorToken,
   });
   service = createMcpTools({ ...config, PORT: 0 }, { calculatorWorkerFile: join(__dirname, '__fixtures__/calculator-worker.js') });
   mcpUrl = new URL('/mcp', await service.start());
@@ -70,7 +70,7 @@ describe('MCP clients act as themselves', () => {
     await carol.revokeApiToken(made.id);
     // mcp-tools trusts a token's principal for a while (30 s by default): a fresh service asks again.
     const again = createMcpTools(
-      { ...parseConfig(mcpToolsConfigSchema, { PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, SERVICE_TOKEN: gateway.serviceToken }), PORT: 0 },
+      { ...parseConfig(mcpToolsConfigSchema, { PORT: '1', HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_URL: gateway.url, MCP_TOOLS_TOKEN: gateway.tokens.mcpTools }), PORT: 0 },
       { calculatorWorkerFile: join(__dirname, '__fixtures__/calculator-worker.js') },
     );
     const url = new URL('/mcp', await again.start());

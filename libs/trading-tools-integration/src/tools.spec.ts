@@ -14,17 +14,17 @@ const spx = loadSp500().slice(0, 300);
 
 // The real gateway, its replay standing at the 251st bundled day.
 let gateway: TestGateway;
-let serviceToken: string;
+let mcpToolsToken: string;
 let mcpUrl: URL;
 const mcp = Fastify();
 const calculator = new CalculatorPool({ workerFile: join(__dirname, '__fixtures__/calculator-worker.js') });
 
 beforeAll(async () => {
   gateway = await startTestGateway({ startDate: isoDate(spx[250].time) });
-  serviceToken = gateway.serviceToken;
+  mcpToolsToken = gateway.tokens.mcpTools;
   const client = gateway.client;
   // As the scanner posts it: the rule's expression and its id.
-  await client.postSignal({ id: 's1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } });
+  await gateway.scanner.postSignal({ id: 's1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: spx[240].time, close: spx[240].close, values: { rsi: 27.5 } });
   mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: client, calculator }) });
   mcpUrl = new URL('/mcp', await mcp.listen({ port: 0, host: '127.0.0.1' }));
   // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.
@@ -134,8 +134,9 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect(textOf(none)).toBe('get_leaderboard failed: no arena run has published a leaderboard yet');
     const older = sampleArenaBoard({ runId: 'older-run', name: 'An older run' });
     const newest = sampleArenaBoard({ runId: 'newest-run' });
-    await gateway.client.publishArenaBoard(older);
-    await gateway.client.publishArenaBoard(newest);
+    const runner = gateway.client.withToken(gateway.tokens.tradingAgent);
+    await runner.publishArenaBoard(older);
+    await runner.publishArenaBoard(newest);
 
     const board = await call(client, 'get_leaderboard');
     expect(board.isError).toBeFalsy();
@@ -240,7 +241,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const probe = Fastify();
     const deadUrl = await probe.listen({ port: 0, host: '127.0.0.1' });
     await probe.close();
-    const down = new GatewayClient({ baseUrl: deadUrl, token: serviceToken });
+    const down = new GatewayClient({ baseUrl: deadUrl, token: mcpToolsToken });
     const app = Fastify();
     mountMcpEndpoint(app, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: down, calculator }) });
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
@@ -308,7 +309,7 @@ describe('endpoint authentication', () => {
 describe('bounds on every tool', () => {
   it('a tool over its time bound or output size is an error naming the limit', async () => {
     const app = Fastify();
-    const gatewayClient = new GatewayClient({ baseUrl: gateway.url, token: serviceToken });
+    const gatewayClient = new GatewayClient({ baseUrl: gateway.url, token: mcpToolsToken });
     mountMcpEndpoint(app, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gatewayClient, calculator, limits: { maxOutputChars: 2000 } }) });
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const other = new Client({ name: 'bounds', version: '1' });

@@ -4,11 +4,11 @@ import { z } from 'zod';
 export const mcpToolsConfigSchema = z.object({
   ...baseConfigShape(8000),
   GATEWAY_URL: urlVar().default('http://127.0.0.1:8080').describe('Base URL of the API gateway the tools trade through'),
-  SERVICE_TOKEN: z
+  MCP_TOOLS_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
     .optional()
-    .describe("Static bearer token for the gateway (role trader, paper account 'agent'); unset, gateway calls are unauthenticated and the gateway refuses them"),
+    .describe("The credential of mcp-tools at the gateway (the gateway's MCP_TOOLS_TOKEN: it trades the paper account 'agent'), used for MCP_AUTH_TOKEN's holder and, without it, loopback clients; clients with a token of their own use theirs. Unset, those clients' gateway calls are refused"),
   MCP_AUTH_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')

@@ -11,7 +11,7 @@ export interface McpPrincipal extends McpIdentity {
 }
 
 export interface PrincipalAuthOptions {
-  /** The service's own gateway client (SERVICE_TOKEN): what MCP_AUTH_TOKEN's holder and, without it, loopback clients act as. */
+  /** The service's own gateway client (MCP_TOOLS_TOKEN): what MCP_AUTH_TOKEN's holder and, without it, loopback clients act as. */
   service: GatewayClient;
   /** The operator's token for the bundled trading agent; unset, loopback clients without a token act as the service. */
   mcpAuthToken?: string;

@@ -21,9 +21,9 @@ export function createMcpTools(config: McpToolsConfig, deps: McpToolsDeps) {
     openapi: { description: 'The MCP endpoint (Streamable HTTP, stateless) at POST /mcp; the tools are listed by MCP tools/list.' },
     onClose: () => calculator.close(),
   });
-  const gateway = new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.SERVICE_TOKEN });
+  const gateway = new GatewayClient({ baseUrl: config.GATEWAY_URL, token: config.MCP_TOOLS_TOKEN });
   if (!config.MCP_AUTH_TOKEN) service.log.warn('MCP_AUTH_TOKEN is not set: clients without a token are served from loopback only (peer address, Host and Origin), as the service account');
-  if (!config.SERVICE_TOKEN) service.log.warn('SERVICE_TOKEN is not set: MCP_AUTH_TOKEN and loopback clients cannot trade');
+  if (!config.MCP_TOOLS_TOKEN) service.log.warn('MCP_TOOLS_TOKEN is not set: MCP_AUTH_TOKEN and loopback clients cannot trade');
   // /mcp checks its own clients: each acts as the gateway principal of its own token (principals.ts).
   declareRouteAuth(service.app, 'endpoint', (app) =>
     mountMcpEndpoint(app, {

@@ -34,7 +34,7 @@ export const TOOL_TIMEOUT_MS = 15_000;
 export const MAX_TOOL_OUTPUT_CHARS = 512 * 1024;
 
 export interface TradingToolsOptions {
-  /** Gateway client carrying the service token (the 'agent' paper account). */
+  /** Gateway client carrying the client's own credential (or mcp-tools' MCP_TOOLS_TOKEN, the 'agent' paper account). */
   gateway: GatewayClient;
   /** Evaluates `calculate` expressions off the main thread, bounded in time and memory. */
   calculator: Pick<CalculatorPool, 'calculate'>;

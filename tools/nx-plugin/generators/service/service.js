@@ -101,7 +101,7 @@ const devService = ({ name, port, constantName }) => `  ${name}:
     build: { context: ., dockerfile: docker/Dockerfile, args: { APP: ${name}, PORT: ${port} } }
     image: \${REGISTRY:-ghcr.io}/\${IMAGE_OWNER:-tradeyard}/tradeyard-${name}:\${IMAGE_TAG:-dev}
     environment:
-      <<: *secrets
+      <<: *env
     volumes:
       - ${name}-data:/data
     ports:

@@ -7,6 +7,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFi
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -28,9 +29,28 @@ const startNode = process.env.TRADEYARD_START_NODE || process.execPath;
 // meets them as an idle one does. How fast things are is the benchmarks' business.
 const STARTUP_DEADLINE_MS = 180_000;
 
+/** Resolves whether nothing listens on 127.0.0.1:port (binding it and letting go). */
+const portFree = (port) =>
+  new Promise((resolveFree) => {
+    const server = createServer()
+      .once('error', () => resolveFree(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+
+/**
+ * The first TRADEYARD_PORT_OFFSET from `from` on (in steps of 10) at which every service's port is
+ * free, so that another test run on this machine (a second clone's `npm test`) takes other ports.
+ */
+async function freePortOffset(from) {
+  for (let offset = from; offset < from + 1000; offset += 10) {
+    if ((await Promise.all(services.map((s) => portFree(s.port + offset)))).every(Boolean)) return offset;
+  }
+  throw new Error(`no offset from ${from} to ${from + 1000} leaves the four service ports free`);
+}
+
 test('npm start: four services healthy, trading end to end, SIGINT stops every process', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-start-'));
-  const offset = 300;
+  const offset = await freePortOffset(3000);
   const port = (name) => services.find((s) => s.name === name).port + offset;
   assert.deepEqual(await Promise.all(services.map((s) => healthy(s.port + offset))), services.map(() => false), 'another process answers on the test ports');
   const version = execFileSync(startNode, ['--version'], { encoding: 'utf8' }).trim();
@@ -183,7 +203,7 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
 
 test('npm start: secrets from the environment are used, a killed service is restarted while the others keep answering', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-supervise-'));
-  const offset = 400;
+  const offset = await freePortOffset(4000);
   const port = (name) => services.find((s) => s.name === name).port + offset;
   const fromEnv = { ADMIN_PASSWORD: 'admin-password-from-env', MCP_AUTH_TOKEN: 'mcp-token-from-env' };
   // A service of another run on these ports would pass every health check below without this.

@@ -19,13 +19,16 @@ export function agentSymbols(env) {
 }
 
 /** The four services; `secrets` are the ones each reads: a service is given no other's credential. */
+// `needs`: the services it calls from its first second, which npm start has ready before it starts
+// this one (so it comes up without a burst of connection warnings).
 export const services = [
-  { name: 'api-gateway', port: 8080, secrets: ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET'] },
-  { name: 'scanner', port: 8081, secrets: ['SCANNER_TOKEN', 'JWT_SECRET'] },
-  { name: 'mcp-tools', port: 8000, secrets: ['MCP_TOOLS_TOKEN', 'MCP_AUTH_TOKEN'] },
+  { name: 'api-gateway', port: 8080, needs: [], secrets: ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SCANNER_TOKEN', 'MCP_TOOLS_TOKEN', 'TRADING_AGENT_TOKEN', 'JWT_SECRET'] },
+  { name: 'scanner', port: 8081, needs: ['api-gateway'], secrets: ['SCANNER_TOKEN', 'JWT_SECRET'] },
+  { name: 'mcp-tools', port: 8000, needs: ['api-gateway'], secrets: ['MCP_TOOLS_TOKEN', 'MCP_AUTH_TOKEN'] },
   {
     name: 'trading-agent',
     port: 8082,
+    needs: ['api-gateway', 'mcp-tools'],
     secrets: ['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'TRADING_AGENT_TOKEN', 'JWT_SECRET', 'MCP_AUTH_TOKEN'],
     defaults: (env) => {
       const symbols = agentSymbols(env);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: builds the four services (Nx cache makes this quick after the first run) and
 // runs them as child processes on embedded defaults (PGlite, in-process fan-out, bundled
-// market replay). Secrets set in the environment are used as they are; the missing ones are
+// market replay), the gateway first and the others once it is ready.
+// Secrets set in the environment are used as they are; the missing ones are
 // generated on first run, printed once and kept in DATA_DIR/dev-secrets.json.
 // Logs go to DATA_DIR/logs/<service>.log; warnings and errors are echoed here.
 // A service that exits is restarted with exponential backoff (1 s, 2 s, 4 s … 30 s; back to
@@ -112,9 +113,18 @@ async function main() {
       restartTimers.add(timer);
     });
   };
-  services.forEach(launch);
-
   const started = Date.now();
+  // Each service starts once the services it needs answer /ready (services.mjs).
+  const ready = new Map();
+  const readyOf = (name) => {
+    if (!ready.has(name)) ready.set(name, waitFor200(`http://127.0.0.1:${ports[name]}/ready`, 60_000, { intervalMs: 250, stillRunning: () => !stopping }));
+    return ready.get(name);
+  };
+  const launchWhenNeedsReady = async (service) => {
+    if ((await Promise.all((service.needs ?? []).map(readyOf))).every(Boolean)) launch(service);
+    else say(`${service.name} not started: ${service.needs.join(', ')} not ready within 60 s`);
+  };
+  await Promise.all(services.map(launchWhenNeedsReady));
   const results = await Promise.all(services.map((s) =>
       waitFor200(`http://127.0.0.1:${ports[s.name]}/health`, 60_000, { intervalMs: 250, stillRunning: () => !stopping }),
     ),

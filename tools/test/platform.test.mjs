@@ -75,6 +75,11 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
     }
     assert.ok((await Promise.all(ports.map(healthy))).every(Boolean), `not all healthy within ${STARTUP_DEADLINE_MS / 1000} s:\n${output}`);
     assert.match(output, /generated development secrets/);
+    // Each service starts once those it calls are ready, so none finds one not yet listening.
+    while (!output.includes('all services healthy') && Date.now() - started < STARTUP_DEADLINE_MS) await new Promise((r) => setTimeout(r, 250));
+    const startup = output.slice(0, output.indexOf('all services healthy'));
+    assert.ok(startup.length > 0, `npm start never said "all services healthy":\n${output}`);
+    assert.doesNotMatch(startup, /ECONNREFUSED/, 'a service called one that was not listening yet');
     const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
     const gateway = `http://127.0.0.1:${port('api-gateway')}`;
     // mcp-tools' credential reads the account MCP_AUTH_TOKEN's holder (the MCP client below, the live agent) trades.

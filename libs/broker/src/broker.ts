@@ -9,7 +9,7 @@ import { accountConfigSchema, anyProtection, protectionDenial, protectionsOf, ty
 import { GroupCommit, type Outcome } from './group-commit';
 import { iso, optionalText, orderColumns, orderStatusList, positionOf, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
 import {
-  arrive, borrowFee, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
+  arrive, averageFillPrice, borrowFee, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
   type CostModel, type CostSettings, type EngineFill, type EngineOrder, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus,
   type OrderType, type PriceBar, type ReasonCode, type TimeInForce,
 } from '@tradeyard/fill-engine';
@@ -73,7 +73,7 @@ function toOrder(o: OrderRecord): Order {
     reasonCode: o.reasonCode,
     reason: o.reason,
     filledQuantity: fromMicros(o.filledQuantity),
-    avgFillPrice: o.filledQuantity === 0n ? null : fromMicros(divRound(o.filledNotional * MICROS, o.filledQuantity)),
+    avgFillPrice: optionalNumber(averageFillPrice(o.filledValue, o.filledQuantity)),
     fees: fromMicros(o.fees),
     currency: CURRENCY,
     createdAt: o.createdAt,
@@ -234,7 +234,7 @@ export class Broker {
     const now = new Date().toISOString();
     const initialized: OrderRecord = {
       id: idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, ...fields, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null,
-      parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+      parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0,
       reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
     };
     const accepted = transition(initialized, 'accept');
@@ -280,7 +280,7 @@ export class Broker {
         id: orderIdFor(entry.id, exit.kind), accountId: entry.accountId, symbol: entry.symbol, side: entry.side === 'buy' ? 'sell' : 'buy', type: exit.type,
         timeInForce: 'gtc', quantity: entry.filledQuantity, limitPrice: exit.limitPrice, stopPrice: exit.stopPrice, trailAmount: null, trailPercent: null,
         trailAnchor: null, triggered: false, arrivalTime: time, evaluatedThrough: time, takeProfitPrice: null, stopLossPrice: null, parentId: entry.id,
-        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0,
         reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
       };
       const step = transition(initialized, 'accept');

@@ -190,4 +190,15 @@ CREATE INDEX api_tokens_username ON api_tokens (username);
 CREATE INDEX api_tokens_account ON api_tokens (account_id);
 `,
   },
+  // Exact average fill prices (libs/fill-engine averageFillPrice): the sum of quantity × price of
+  // an order's fills, not rounded (12 places hold the product of two 6-place amounts exactly),
+  // restated from the fills. The average stored by 001 has been unused since 003: dropped.
+  {
+    id: '010_order_fill_value',
+    sql: `
+ALTER TABLE orders ADD COLUMN filled_value numeric(40,12) NOT NULL DEFAULT 0;
+UPDATE orders o SET filled_value = f.value FROM (SELECT order_id, sum(quantity * price) AS value FROM fills GROUP BY order_id) f WHERE f.order_id = o.id;
+ALTER TABLE orders DROP COLUMN avg_fill_price;
+`,
+  },
 ];

@@ -1,11 +1,13 @@
 import { outboxStatement, type Queryable, type Row } from '@tradeyard/persistence';
-import { formatMicros, parseMicros } from '@tradeyard/money';
+import { formatMicros, formatMicrosSquared, parseMicros, parseMicrosSquared } from '@tradeyard/money';
 import { openStatuses, type EngineOrder, type OrderJournalEntry, type OrderStatus, type ReasonCode, type TimeInForce } from '@tradeyard/fill-engine';
 import { accountConfigSchema, anyProtection, protectionsOf, type AccountConfig } from './protections';
 import { flat, type PositionState } from './ledger';
 
 /** An order as the broker holds it: amounts in micro-units. */
 export interface OrderRecord extends EngineOrder {
+  /** Stored with every order (orders.filled_value), so always known here. */
+  filledValue: bigint;
   accountId: string;
   symbol: string;
   /** Bracket: the prices of the exit orders the fill of this entry places, and a child's entry. */
@@ -35,7 +37,7 @@ export interface LockedAccount {
 export type HeldPosition = PositionState & { openedAt: number | null };
 
 export const orderColumns = `id, account_id, symbol, side, type, quantity::text AS quantity, limit_price::text AS limit_price, status, reason_code, reason,
-  filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, fees::text AS fees, fill_count,
+  filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, filled_value::text AS filled_value, fees::text AS fees, fill_count,
   reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at,
   time_in_force, stop_price::text AS stop_price, trail_amount::text AS trail_amount, trail_percent::text AS trail_percent,
   trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through,
@@ -72,6 +74,7 @@ export function toRecord(r: Row): OrderRecord {
     reason: (r.reason as string | null) ?? null,
     filledQuantity: parseMicros(r.filled_quantity as string),
     filledNotional: parseMicros(r.filled_notional as string),
+    filledValue: parseMicrosSquared(r.filled_value as string),
     fees: parseMicros(r.fees as string),
     fillCount: Number(r.fill_count),
     reservedCash: parseMicros(r.reserved_cash as string),
@@ -219,6 +222,7 @@ function combine(statements: (Statement & { name: string })[], result: string): 
 /** The columns of an order that change after it is created. */
 const orderState = (o: OrderRecord) => ({
   status: o.status, reason_code: o.reasonCode, reason: o.reason, filled_quantity: formatMicros(o.filledQuantity), filled_notional: formatMicros(o.filledNotional),
+  filled_value: formatMicrosSquared(o.filledValue),
   fees: formatMicros(o.fees), fill_count: o.fillCount, reserved_cash: formatMicros(o.reservedCash), reserved_quantity: formatMicros(o.reservedQuantity),
   updated_at: o.updatedAt, stop_price: optionalText(o.stopPrice), trail_anchor: optionalText(o.trailAnchor), triggered: o.triggered, arrival_time: o.arrivalTime,
   evaluated_through: o.evaluatedThrough,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { divRound, MICROS } from '@tradeyard/money';
 import { fillTerms, volumeCap, type CostModel, type Side } from './costs';
+import { filledValueOf, fillValue } from './average';
 import { transition, type OrderJournalEntry, type OrderState, type ReasonCode } from './order';
 
 export const orderTypes = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'] as const;
@@ -18,7 +19,14 @@ export interface EngineOrder extends OrderState {
   timeInForce: TimeInForce;
   quantity: bigint;
   filledQuantity: bigint;
+  /** Σ of its fills' notionals, each rounded to micro-units as cash moved. */
   filledNotional: bigint;
+  /**
+   * Σ quantity × price of its fills, exact (micro-units squared, fillValue): its average fill price
+   * is averageFillPrice(filledValue, filledQuantity). Optional so that orders built before it
+   * existed still type-check; the engine keeps it from the order's first fill on.
+   */
+  filledValue?: bigint;
   fees: bigint;
   fillCount: number;
   /** limit and stop_limit: the worst price it fills at. */
@@ -187,7 +195,9 @@ function evaluate<T extends EngineOrder>(input: T, bar: PriceBar, costs: CostMod
     const filledQuantity = order.filledQuantity + quantity;
     const step = transition(order, filledQuantity === order.quantity ? 'fill' : 'partial_fill', { fillId: id });
     journal.push(step.entry);
-    order = { ...step.order, filledQuantity, filledNotional: order.filledNotional + fillNotional, fees: order.fees + fee, fillCount: fillNumber };
+    order = {
+      ...step.order, filledQuantity, filledNotional: order.filledNotional + fillNotional, filledValue: filledValueOf(order) + fillValue(quantity, at), fees: order.fees + fee, fillCount: fillNumber,
+    };
     fills.push({ id, orderId: order.id, fillNumber, side: order.side, quantity, price: at, fee, time: bar.time });
   }
   if (arrival && order.timeInForce === 'ioc' && isOpen(order)) {

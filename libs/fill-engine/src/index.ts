@@ -1,3 +1,4 @@
+export * from './average';
 export * from './costs';
 export * from './engine';
 export * from './order';

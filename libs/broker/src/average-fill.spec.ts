@@ -1,19 +1,9 @@
 import { toMicros } from '@tradeyard/money';
 import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
 import fc from 'fast-check';
-import { Broker, type BrokerSettings, type PriceSource } from './broker';
+import { DailyBars } from './__fixtures__/daily-bars';
+import { Broker, type BrokerSettings } from './broker';
 import { gatewayMigrations } from './schema';
-
-/** One symbol whose bars the test sets: the quote is the latest close, resting orders match the whole bar. */
-class OneBar implements PriceSource {
-  latest = { time: Date.UTC(2024, 0, 2), open: 1403.449951, high: 1403.449951, low: 1403.449951, close: 1403.449951, volume: 1_000_000 };
-  price(symbol: string) {
-    return symbol === 'SPX' ? { price: this.latest.close, time: this.latest.time, volume: this.latest.volume } : undefined;
-  }
-  bar(symbol: string) {
-    return symbol === 'SPX' ? this.latest : undefined;
-  }
-}
 
 const settings: BrokerSettings = { startingCash: 1e9, feeBps: 0, feeFixed: 0, slippageBps: 0, maxOrderNotional: 0, maxPositionNotional: 0, allowShort: false };
 
@@ -36,7 +26,9 @@ describe('average fill price of the paper broker on PGlite', () => {
   afterAll(() => db?.close());
 
   it('reports a single fill at 1,403.449951 as exactly that, placed and read back', async () => {
-    const broker = new Broker(db, new OneBar(), settings);
+    const bars = new DailyBars();
+    bars.next(1403.449951, 1403.449951, 1403.449951, 1403.449951);
+    const broker = new Broker(db, bars, settings);
     const id = `avg-${++account}`;
     const { order } = await broker.placeOrder(id, { symbol: 'SPX', side: 'buy', quantity: 0.3 });
     expect(order).toMatchObject({ status: 'filled', filledQuantity: 0.3, avgFillPrice: 1403.449951 });
@@ -45,7 +37,7 @@ describe('average fill price of the paper broker on PGlite', () => {
   });
 
   it('reports the exact quantity-weighted average of partial fills over several bars, rounded once', async () => {
-    const bars = new OneBar();
+    const bars = new DailyBars();
     // At most a tenth of each bar's volume fills: an order fills over several bars, at several prices.
     const broker = new Broker(db, bars, { ...settings, volumeLimit: 0.1, slippageBps: 7 });
     const price = fc.integer({ min: 1, max: 3_000_000_000 }).map((n) => n / 1e6);
@@ -56,7 +48,7 @@ describe('average fill price of the paper broker on PGlite', () => {
         bars.latest = { ...bars.latest, open: steps[0].price, high: steps[0].price, low: steps[0].price, close: steps[0].price, volume: steps[0].volume };
         const { order } = await broker.placeOrder(id, { symbol: 'SPX', side: 'buy', quantity });
         for (const step of steps.slice(1)) {
-          bars.latest = { time: bars.latest.time + 86_400_000, open: step.price, high: step.price, low: step.price, close: step.price, volume: step.volume };
+          bars.next(step.price, step.price, step.price, step.price, step.volume);
           await broker.matchRestingOrders('SPX');
         }
         const fills = await db.query<{ quantity: string; price: string }>('SELECT quantity::text AS quantity, price::text AS price FROM fills WHERE order_id = $1', [order.id]);

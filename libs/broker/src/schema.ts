@@ -201,4 +201,20 @@ UPDATE orders o SET filled_value = f.value FROM (SELECT order_id, sum(quantity *
 ALTER TABLE orders DROP COLUMN avg_fill_price;
 `,
   },
+  // Orders strategies know from Lean and nautilus_trader (libs/fill-engine): market-on-open and
+  // market-on-close, good-till-date (the start of its last UTC date, as ms; required with gtd
+  // alone), and one-cancels-other groups (the orders of a group share oco_group_id).
+  {
+    id: '011_order_types_gtd_auctions_oco',
+    sql: `
+ALTER TABLE orders DROP CONSTRAINT orders_type_check;
+ALTER TABLE orders ADD CONSTRAINT orders_type_check CHECK (type IN ('market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close'));
+ALTER TABLE orders DROP CONSTRAINT orders_time_in_force_check;
+ALTER TABLE orders ADD CONSTRAINT orders_time_in_force_check CHECK (time_in_force IN ('day', 'gtc', 'ioc', 'fok', 'gtd'));
+ALTER TABLE orders ADD COLUMN good_till_date bigint;
+ALTER TABLE orders ADD CONSTRAINT orders_good_till_date_check CHECK ((time_in_force = 'gtd') = (good_till_date IS NOT NULL));
+ALTER TABLE orders ADD COLUMN oco_group_id uuid;
+CREATE INDEX orders_oco_group ON orders (oco_group_id) WHERE oco_group_id IS NOT NULL;
+`,
+  },
 ];

@@ -186,13 +186,14 @@ export const placeOcoSchema = z
   .superRefine(({ orders }, ctx) => {
     const [first] = orders;
     const firstTif = first?.timeInForce ?? 'gtc';
+    const rests = (tif: string) => tif !== 'ioc' && tif !== 'fok';
     orders.forEach((order, index) => {
       const tif = order.timeInForce ?? 'gtc';
       const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['orders', index, field], message });
-      if (tif === 'ioc' || tif === 'fok') issue('timeInForce', 'must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades');
+      if (!rests(tif)) return issue('timeInForce', 'must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades');
       if (index === 0) return;
       if (order.symbol !== first.symbol) issue('symbol', `must be ${first.symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`);
-      else if (tif !== firstTif || order.expireDate !== first.expireDate) {
+      else if (rests(firstTif) && (tif !== firstTif || order.expireDate !== first.expireDate)) {
         issue(tif !== firstTif ? 'timeInForce' : 'expireDate', `must be the same as the group's first order's (${firstTif}${first.expireDate ? ` ${first.expireDate}` : ''}): the orders of a group expire together`);
       }
     });

@@ -1,4 +1,4 @@
-import { GatewayClient, GatewayError } from '@tradeyard/gateway-contract';
+import type { GatewayClient, GatewayError } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { startTestGateway, type TestGateway } from './test-gateway';
 
@@ -12,12 +12,6 @@ const badRequest = (field: string, rule: string) => ({ status: 400, body: { erro
 /** A 400 the broker answers (what only it can check, e.g. against the market date): its rule names the field within the body. */
 const refusedByBroker = (field: string, rule: string) => ({ status: 400, body: { error: 'validation_failed', message: `${field}: ${rule}`, details: [{ field: `body.${field}`, rule: `${field}: ${rule}` }] } });
 
-async function traderOf(gateway: TestGateway, username: string): Promise<GatewayClient> {
-  const { admin } = await gateway.signedIn();
-  await admin.request('POST', '/users', { body: { username, password: 'trader-pass-1', role: 'trader' } });
-  const anonymous = new GatewayClient({ baseUrl: gateway.url });
-  return anonymous.withToken((await anonymous.login(username, 'trader-pass-1')).token);
-}
 
 describe('order types over REST: good-till-date, market-on-open, market-on-close, one-cancels-other', () => {
   // 2000-02-09 closes at 1,411.709961 and 2000-02-10 opens at 1,411.699951: the next open is not the quote.
@@ -32,8 +26,8 @@ describe('order types over REST: good-till-date, market-on-open, market-on-close
   const events = async (id: string) => (await trader.getOrderEvents(id)).map((e) => [e.event, e.to, e.reasonCode]);
   beforeAll(async () => {
     gateway = await startTestGateway({ startDate: isoDate(spx[26].time) });
-    trader = await traderOf(gateway, 'auctioneer');
-    other = await traderOf(gateway, 'bystander');
+    trader = await gateway.trader('auctioneer');
+    other = await gateway.trader('bystander');
   }, 120_000);
   afterAll(() => gateway.close());
 

@@ -173,7 +173,8 @@ export class Broker {
    */
   async placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
     const { fields, hashed } = this.orderFields(input);
-    const quote = this.quoteFor(input.symbol, fields, 'symbol', 'expireDate');
+    const quote = this.quoteOf(input.symbol, 'symbol');
+    refuseLapsedDate(fields, quote, 'expireDate');
     const requestHash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
     return this.placements.submit({ accountId, idempotencyKey, requestHash, quote, fields });
   }
@@ -211,17 +212,10 @@ export class Broker {
     return { fields, hashed: [input.symbol, input.side, type, timeInForce, ...prices, ...(goodTillDate === null ? [] : [goodTillDate])] };
   }
 
-  /**
-   * The quote an order arrives at; an unknown symbol, or a good-till-date before the market date
-   * (the quote's UTC date), is refused naming the field.
-   */
-  private quoteFor(symbol: string, fields: OrderFields, symbolField: string, dateField: string): Quote {
+  /** The quote an order of `symbol` arrives at; an unknown symbol is refused naming the field. */
+  private quoteOf(symbol: string, field: string): Quote {
     const quote = this.prices.price(symbol);
-    if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${symbol} is not traded here`, symbolField);
-    if (fields.goodTillDate !== null && fields.goodTillDate < Date.parse(`${utcDate(quote.time)}T00:00:00Z`)) {
-      const rule = `${utcDate(fields.goodTillDate)} is before the market date ${utcDate(quote.time)}: a good-till-date order must be good through the market's current date or later`;
-      throw new BrokerError('invalid', 'validation_failed', `${dateField}: ${rule}`, dateField);
-    }
+    if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${symbol} is not traded here`, field);
     return quote;
   }
 
@@ -305,13 +299,13 @@ export class Broker {
     if (inputs.length < 2) throw new BrokerError('invalid', 'validation_failed', 'orders: must hold at least 2 orders: a one-cancels-other group links two or more', 'orders');
     const legs = inputs.map((input, index) => this.orderFields(input, `orders.${index}.`));
     const { symbol } = legs[0].fields;
+    const quote = this.quoteOf(symbol, 'orders.0.symbol');
     legs.forEach(({ fields }, index) => {
       // One symbol: the group's reservation is held by one order, in that symbol's cash and shares.
       const field = `orders.${index}.symbol`;
       if (fields.symbol !== symbol) throw new BrokerError('invalid', 'validation_failed', `${field}: must be ${symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`, field);
-      this.quoteFor(symbol, fields, field, `orders.${index}.expireDate`);
+      refuseLapsedDate(fields, quote, `orders.${index}.expireDate`);
     });
-    const quote = this.quoteFor(symbol, legs[0].fields, 'orders.0.symbol', 'orders.0.expireDate');
     const requestHash = createHash('sha256').update(JSON.stringify(['oco', ...legs.map((leg) => leg.hashed)])).digest('hex');
     const { result, publishes } = await this.db.transaction(async (tx) => {
       const work = await UnitOfWork.open(tx, {
@@ -329,6 +323,8 @@ export class Broker {
   /** Checks and applies a one-cancels-other group inside its transaction. */
   private async placeGroup(work: UnitOfWork, accountId: string, key: string | undefined, requestHash: string, quote: Quote, legs: OrderFields[]): Promise<PlaceOcoResult> {
     const existing = replayOf(work, accountId, key, requestHash);
+    // An order stored before request hashes were kept matches any request: only a group's is its group.
+    if (existing?.ocoGroupId === null) throw keyReused(key!, existing.id);
     if (existing) {
       const rows = await work.tx.query(`SELECT ${orderColumns} FROM orders WHERE oco_group_id = $1 ORDER BY created_at, id`, [existing.ocoGroupId]);
       return { group: { groupId: existing.ocoGroupId!, orders: rows.map((row) => toOrder(toRecord(row))) }, replayed: true };
@@ -883,15 +879,23 @@ function newOrder(id: string, accountId: string, fields: OrderFields, createdAt:
  */
 function replayOf(work: UnitOfWork, accountId: string, idempotencyKey: string | undefined, requestHash: string): OrderRecord | undefined {
   const existing = idempotencyKey ? work.keyedOrder(accountId, idempotencyKey) : undefined;
-  if (existing?.requestHash && existing.requestHash !== requestHash) {
-    throw new BrokerError(
-      'idempotency_mismatch',
-      'idempotency_key_reused',
-      `idempotency key "${idempotencyKey}" was already used for a different order (${existing.order.id}); use a new key for a new order`,
-      'Idempotency-Key',
-    );
-  }
+  if (existing?.requestHash && existing.requestHash !== requestHash) throw keyReused(idempotencyKey!, existing.order.id);
   return existing?.order;
+}
+
+const keyReused = (idempotencyKey: string, orderId: string) =>
+  new BrokerError(
+    'idempotency_mismatch',
+    'idempotency_key_reused',
+    `idempotency key "${idempotencyKey}" was already used for a different order (${orderId}); use a new key for a new order`,
+    'Idempotency-Key',
+  );
+
+/** Refuses, naming the field, a good-till-date before the market date (the UTC date of the quote the order arrives at). */
+function refuseLapsedDate(fields: OrderFields, quote: Quote, field: string) {
+  if (fields.goodTillDate === null || fields.goodTillDate >= Date.parse(`${utcDate(quote.time)}T00:00:00Z`)) return;
+  const rule = `${utcDate(fields.goodTillDate)} is before the market date ${utcDate(quote.time)}: a good-till-date order must be good through the market's current date or later`;
+  throw new BrokerError('invalid', 'validation_failed', `${field}: ${rule}`, field);
 }
 
 /** A gtd order's expireDate (YYYY-MM-DD) as the time (ms) its UTC date starts; missing or not a real date, refused. */

@@ -1,4 +1,4 @@
-import { affordableQuantity, arrive, costModel, orderIdFor, quoteBar, type CostModel, type EngineFill, type EngineOrder } from '@tradeyard/fill-engine';
+import { affordableQuantity, arrive, averageFillPrice, costModel, fillValue, orderIdFor, quoteBar, type CostModel, type EngineFill, type EngineOrder } from '@tradeyard/fill-engine';
 import type { Bar } from '@tradeyard/market-data';
 import { isoDate } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
@@ -11,9 +11,9 @@ import { type BacktestOptions, backtestOptionsSchema, type BacktestSettings } fr
 export interface Trade {
   entryTime: string;
   exitTime: string;
-  /** Average fill price of the buys, slippage included. */
+  /** Average fill price of the buys, slippage included (libs/fill-engine averageFillPrice: exact, rounded once). */
   entryPrice: number;
-  /** Average fill price of the sells; for a trade still open, the last close. */
+  /** Average fill price of the sells, as entryPrice; for a trade still open, the last close. */
   exitPrice: number;
   /** Largest position held during the trade. */
   quantity: number;
@@ -55,15 +55,18 @@ export interface BacktestResult extends BacktestSummary {
   time: Float64Array;
 }
 
-/** The round trip in progress: what was bought and sold since the position opened. */
+/**
+ * The round trip in progress: what was bought and sold since the position opened. Quantities and
+ * values (quantity × price, libs/fill-engine fillValue) are exact, for the average prices.
+ */
 export interface OpenTrade {
   entryIndex: number;
-  bought: number;
+  bought: bigint;
   boughtCost: number;
-  boughtNotional: number;
-  sold: number;
+  boughtValue: bigint;
+  sold: bigint;
   soldProceeds: number;
-  soldNotional: number;
+  soldValue: bigint;
   maxQuantity: number;
 }
 
@@ -102,7 +105,7 @@ export function sizeOrder(
 /** A market order accepted for the fill engine. */
 export const marketOrder = (id: string, side: 'buy' | 'sell', quantity: bigint): EngineOrder => ({
   id, status: 'accepted', reasonCode: null, reason: null, side, type: 'market', timeInForce: 'gtc', quantity, filledQuantity: 0n,
-  filledNotional: 0n, fees: 0n, fillCount: 0, limitPrice: null, stopPrice: null, trailAmount: null, trailPercent: null, trailAnchor: null,
+  filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0, limitPrice: null, stopPrice: null, trailAmount: null, trailPercent: null, trailAnchor: null,
   triggered: false, arrivalTime: null, evaluatedThrough: null,
 });
 
@@ -144,25 +147,25 @@ export class BacktestLedger {
   book(i: number, f: BookedFill): void {
     const exactNotional = notional(f.quantity, f.price);
     const fillNotional = fromMicros(exactNotional);
-    const quantity = fromMicros(f.quantity);
+    const value = fillValue(f.quantity, f.price);
     const fee = fromMicros(f.fee);
     this.fees += f.fee;
     if (f.side === 'buy') {
       this.cash -= exactNotional + f.fee;
       this.shares += f.quantity;
-      const trade = (this.trade ??= { entryIndex: i, bought: 0, boughtCost: 0, boughtNotional: 0, sold: 0, soldProceeds: 0, soldNotional: 0, maxQuantity: 0 });
-      trade.bought += quantity;
+      const trade = (this.trade ??= { entryIndex: i, bought: 0n, boughtCost: 0, boughtValue: 0n, sold: 0n, soldProceeds: 0, soldValue: 0n, maxQuantity: 0 });
+      trade.bought += f.quantity;
       trade.boughtCost += fillNotional + fee;
-      trade.boughtNotional += fillNotional;
+      trade.boughtValue += value;
       if (fromMicros(this.shares) > trade.maxQuantity) trade.maxQuantity = fromMicros(this.shares);
     } else {
       this.cash += exactNotional - f.fee;
       this.shares -= f.quantity;
       const trade = this.trade;
       if (trade) {
-        trade.sold += quantity;
+        trade.sold += f.quantity;
         trade.soldProceeds += fillNotional - fee;
-        trade.soldNotional += fillNotional;
+        trade.soldValue += value;
         if (this.shares === 0n) this.close(i, 0, false);
       }
     }
@@ -320,8 +323,8 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
       tradeLog.push({
         entryTime: isoDate(time[t.entryIndex]),
         exitTime: isoDate(time[exitIndex]),
-        entryPrice: t.boughtNotional / t.bought,
-        exitPrice: isOpen ? close[exitIndex] : t.soldNotional / t.sold,
+        entryPrice: fromMicros(averageFillPrice(t.boughtValue, t.bought)!),
+        exitPrice: isOpen ? close[exitIndex] : fromMicros(averageFillPrice(t.soldValue, t.sold)!),
         quantity: t.maxQuantity,
         pnl,
         return: pnl / t.boughtCost,

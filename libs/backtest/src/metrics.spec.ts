@@ -116,6 +116,12 @@ describe('fees, slippage and whole shares', () => {
     expect(result.tradeLog[0].pnl).toBeCloseTo(1170.28596 - 1000, 9);
   });
 
+  it('gives a trade the exact average price of its fills: a fractional buy at 1,403.449951 entered at exactly that', () => {
+    // 1000 / 1,403.449951 = 0.712530… shares: their notional, rounded to micro-units, over the quantity is not the price.
+    const result = runBacktest(bars([[1403.449951, 1403.449951], [1403.449951, 1500], [1511.123457, 1500]]), scripted([1, 0, 0]), { initialCash: 1000 });
+    expect(result.tradeLog[0]).toMatchObject({ entryPrice: 1403.449951, exitPrice: 1511.123457, open: false });
+  });
+
   it('rejects a target outside [0, 1] naming the strategy and the bar', () => {
     expect(() => runBacktest(series, scripted([0, 1.5]))).toThrow('strategy scripted answered 1.5 at bar 1: target exposure must be between 0 and 1');
   });

@@ -2,12 +2,14 @@ import { costModel, fillFee } from '@tradeyard/fill-engine';
 import { notional, toMicros } from '@tradeyard/money';
 import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
 import fc from 'fast-check';
+import type { PlaceOrder } from '@tradeyard/gateway-contract';
 import { Broker, type BrokerSettings, type PriceSource } from './broker';
 import { BrokerError } from '@tradeyard/fill-engine';
 import { gatewayMigrations } from './schema';
 
 /**
- * Random sequences of orders of every type and time in force (brackets included), cancels, bars
+ * Random sequences of orders of every type and time in force (brackets and one-cancels-other
+ * groups included), cancels, bars
  * and broker restarts (a new Broker over the same database) against one account. After every
  * step the ledger must be exact and safe: stored state equal to its recomputation from the fills,
  * cash = initial + realized − cost basis to the micro-unit (hence equity = initial + realized +
@@ -50,11 +52,18 @@ const quantity = fc.integer({ min: 1, max: 300_000_000 }).map((n) => n / 1e7);
 const factor = fc.integer({ min: 8_000_000, max: 12_500_000 }).map((n) => n / 1e7);
 const symbol = fc.constantFrom('AAA', 'AAA', 'AAA', 'BBB');
 const side = fc.constantFrom('buy' as const, 'sell' as const);
-const timeInForce = fc.constantFrom('gtc' as const, 'gtc' as const, 'day' as const, 'ioc' as const, 'fok' as const);
-const type = fc.constantFrom('market' as const, 'limit' as const, 'limit' as const, 'stop' as const, 'stop_limit' as const, 'trailing_stop' as const);
+const timeInForce = fc.constantFrom('gtc' as const, 'gtc' as const, 'day' as const, 'ioc' as const, 'fok' as const, 'gtd' as const, 'gtd' as const);
+const type = fc.constantFrom(
+  'market' as const, 'limit' as const, 'limit' as const, 'stop' as const, 'stop_limit' as const, 'trailing_stop' as const, 'market_on_open' as const, 'market_on_close' as const,
+);
+// gtd: good through the market date plus this many days.
+const days = fc.constantFrom(0, 0, 1);
+const order = { type, side, quantity, factor, factor2: factor, timeInForce, days, trail: fc.integer({ min: 1, max: 20 }) };
 const action = fc.oneof(
-  fc.record({ kind: fc.constant('order' as const), type, symbol, side, quantity, factor, factor2: factor, timeInForce, trail: fc.integer({ min: 1, max: 20 }), bracket: fc.boolean() }),
-  fc.record({ kind: fc.constant('order' as const), type, symbol, side, quantity, factor, factor2: factor, timeInForce, trail: fc.integer({ min: 1, max: 20 }), bracket: fc.boolean() }),
+  fc.record({ kind: fc.constant('order' as const), symbol, ...order, bracket: fc.boolean() }),
+  fc.record({ kind: fc.constant('order' as const), symbol, ...order, bracket: fc.boolean() }),
+  // A one-cancels-other group: its orders share the symbol and the first one's time in force.
+  fc.record({ kind: fc.constant('oco' as const), symbol, orders: fc.array(fc.record(order), { minLength: 2, maxLength: 3 }) }),
   // A buy of nearly all the cash, to press against buying power and reservations.
   fc.record({ kind: fc.constant('sweep' as const), symbol, share: fc.integer({ min: 900_000, max: 1_000_000 }).map((n) => n / 1e6) }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
@@ -92,14 +101,15 @@ describe('Broker properties on PGlite', () => {
     const groups = new Map<string, { symbol: string; cash: bigint; shares: bigint }>();
     for (const o of open) {
       const remaining = toMicros(o.quantity) - toMicros(o.filledQuantity);
-      const group = groups.get(o.parentId ?? o.id) ?? { symbol: o.symbol, cash: 0n, shares: 0n };
+      const link = o.parentId ?? o.ocoGroupId ?? o.id;
+      const group = groups.get(link) ?? { symbol: o.symbol, cash: 0n, shares: 0n };
       if (o.side === 'sell') group.shares = remaining > group.shares ? remaining : group.shares;
       else if (o.limitPrice !== null) {
         const buyNotional = notional(remaining, toMicros(o.limitPrice));
         const needed = buyNotional + fillFee(costs, remaining, buyNotional);
         group.cash = needed > group.cash ? needed : group.cash;
       }
-      groups.set(o.parentId ?? o.id, group);
+      groups.set(link, group);
     }
     const committedCash = [...groups.values()].reduce((sum, g) => sum + g.cash, 0n);
     expect(stored.cash).toBeGreaterThanOrEqual(committedCash);
@@ -112,15 +122,30 @@ describe('Broker properties on PGlite', () => {
     expect(micros(portfolio.equity)).toBe(micros(portfolio.initialCash) + micros(portfolio.realizedPnl) + micros(portfolio.unrealizedPnl));
   }
 
-  async function place(broker: Broker, prices: MovingPrices, accountId: string, a: Extract<Action, { kind: 'order' }>) {
-    const price = prices.prices.get(a.symbol)!;
+  /** An order as the API takes it: the prices its type needs, a gtd date, and gtc for an auction order. */
+  function request(prices: MovingPrices, symbol: string, a: Omit<Extract<Action, { kind: 'order' }>, 'kind' | 'symbol' | 'bracket'>, timeInForce = a.timeInForce): PlaceOrder {
+    const price = prices.prices.get(symbol)!;
     const limitPrice = round7(price * a.factor);
     const stopPrice = round7(price * a.factor2);
     const fields =
       a.type === 'limit' ? { limitPrice } : a.type === 'stop' ? { stopPrice } : a.type === 'stop_limit' ? { stopPrice, limitPrice } : a.type === 'trailing_stop' ? { trailPercent: a.trail } : {};
+    if (a.type === 'market_on_open' || a.type === 'market_on_close') return { symbol, side: a.side, type: a.type, quantity: a.quantity };
+    const expireDate = timeInForce === 'gtd' ? new Date(prices.time + a.days * 86_400_000).toISOString().slice(0, 10) : undefined;
+    return { symbol, side: a.side, type: a.type, quantity: a.quantity, timeInForce, expireDate, ...fields };
+  }
+
+  async function place(broker: Broker, prices: MovingPrices, accountId: string, a: Extract<Action, { kind: 'order' }>) {
+    const price = prices.prices.get(a.symbol)!;
     // A bracket on a buy entry: take-profit above the price, stop-loss below.
     const bracket = a.bracket && a.side === 'buy' ? { takeProfitPrice: round7(price * 1.05), stopLossPrice: round7(price * 0.95) } : {};
-    await broker.placeOrder(accountId, { symbol: a.symbol, side: a.side, type: a.type, quantity: a.quantity, timeInForce: a.timeInForce, ...fields, ...bracket });
+    await broker.placeOrder(accountId, { ...request(prices, a.symbol, a), ...bracket });
+  }
+
+  /** A group's orders rest together: one time in force (no ioc or fok) and date, as the API requires. */
+  async function placeGroup(broker: Broker, prices: MovingPrices, accountId: string, a: Extract<Action, { kind: 'oco' }>) {
+    const first = a.orders[0].timeInForce;
+    const timeInForce = first === 'ioc' || first === 'fok' ? 'gtc' : first;
+    await broker.placeOcoOrders(accountId, a.orders.map((o) => request(prices, a.symbol, { ...o, days: a.orders[0].days }, timeInForce)));
   }
 
   it('keeps the ledger exact and never oversells, overspends or goes below zero cash', async () => {
@@ -133,6 +158,7 @@ describe('Broker properties on PGlite', () => {
         for (const a of actions) {
           try {
             if (a.kind === 'order') await place(broker, prices, accountId, a);
+            else if (a.kind === 'oco') await placeGroup(broker, prices, accountId, a);
             else if (a.kind === 'sweep') {
               const { cash } = await broker.portfolio(accountId);
               const quantity = Math.floor(((cash * a.share) / prices.prices.get(a.symbol)!) * 1e6) / 1e6;
@@ -156,6 +182,8 @@ describe('Broker properties on PGlite', () => {
           for (const e of await broker.orderEvents(accountId, o.id)) seen.set(e.to, (seen.get(e.to) ?? 0) + 1);
           seen.set(o.type, (seen.get(o.type) ?? 0) + 1);
           if (o.parentId) seen.set('bracket exit', (seen.get('bracket exit') ?? 0) + 1);
+          if (o.ocoGroupId) seen.set(`oco ${o.reasonCode ?? o.status}`, (seen.get(`oco ${o.reasonCode ?? o.status}`) ?? 0) + 1);
+          if (o.timeInForce === 'gtd') seen.set(`gtd ${o.status}`, (seen.get(`gtd ${o.status}`) ?? 0) + 1);
         }
         // Without position limits, what was accepted can fill: reservations hold the cash and shares
         // it needs. Only a buy with no limit can be rejected, when a bar gaps past its reservation.
@@ -165,7 +193,10 @@ describe('Broker properties on PGlite', () => {
       { numRuns: 100 },
     );
     // The sequences reached every status, type and bracket these settings can produce, so the checks saw them all.
-    const kinds = ['accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'bracket exit'];
+    const kinds = [
+      'accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close',
+      'bracket exit', 'oco filled', 'oco cancelled_by_oco', 'oco denied_oco_group', 'gtd filled',
+    ];
     expect(kinds.filter((kind) => !seen.get(kind))).toEqual([]);
   }, 600_000);
 });

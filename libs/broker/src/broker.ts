@@ -1,4 +1,4 @@
-import type { Fill, Order, OrdersQuery, PlaceOrder, Portfolio, Position } from '@tradeyard/gateway-contract';
+import { calendarDateSchema, type Fill, type OcoGroup, type Order, type OrdersQuery, type PlaceOrder, type Portfolio, type Position } from '@tradeyard/gateway-contract';
 import { isConnectionError, type Database } from '@tradeyard/persistence';
 import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { createHash, randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import { accountConfigSchema, anyProtection, protectionDenial, protectionsOf, ty
 import { GroupCommit, type Outcome } from './group-commit';
 import { iso, optionalText, orderColumns, orderStatusList, positionOf, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
 import {
-  arrive, borrowFee, BrokerError, costModel, fillFee, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
+  arrive, averageFillPrice, borrowFee, BrokerError, cancelLinked, costModel, endsGroup, fillFee, groupEndedBy, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
   type CostModel, type CostSettings, type EngineFill, type EngineOrder, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus,
   type OrderType, type PriceBar, type ReasonCode, type TimeInForce,
 } from '@tradeyard/fill-engine';
@@ -69,11 +69,13 @@ function toOrder(o: OrderRecord): Order {
     takeProfitPrice: optionalNumber(o.takeProfitPrice),
     stopLossPrice: optionalNumber(o.stopLossPrice),
     parentId: o.parentId,
+    expireDate: o.goodTillDate === null ? null : utcDate(o.goodTillDate),
+    ocoGroupId: o.ocoGroupId,
     status: o.status as Order['status'],
     reasonCode: o.reasonCode,
     reason: o.reason,
     filledQuantity: fromMicros(o.filledQuantity),
-    avgFillPrice: o.filledQuantity === 0n ? null : fromMicros(divRound(o.filledNotional * MICROS, o.filledQuantity)),
+    avgFillPrice: optionalNumber(averageFillPrice(o.filledValue, o.filledQuantity)),
     fees: fromMicros(o.fees),
     currency: CURRENCY,
     createdAt: o.createdAt,
@@ -82,18 +84,31 @@ function toOrder(o: OrderRecord): Order {
 }
 
 const optionalNumber = (v: bigint | null) => (v === null ? null : fromMicros(v));
+/** The UTC date (YYYY-MM-DD) of a market time: the market date. */
+const utcDate = (time: number) => new Date(time).toISOString().slice(0, 10);
 const shown = (micros: bigint) => fromMicros(micros).toFixed(2);
 
 type PlaceResult = { order: Order; replayed: boolean };
+type PlaceOcoResult = { group: OcoGroup; replayed: boolean };
+
+/** What a request sets of an order, checked and rounded as the broker stores it. */
+type OrderFields = Pick<
+  OrderRecord,
+  'symbol' | 'side' | 'type' | 'timeInForce' | 'quantity' | 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfitPrice' | 'stopLossPrice' | 'goodTillDate'
+>;
+type Quote = { price: number; time: number; volume?: number };
 
 /** A validated order request waiting for its placement transaction. */
 interface Placement {
   accountId: string;
   idempotencyKey: string | undefined;
   requestHash: string;
-  quote: { price: number; time: number; volume?: number };
-  fields: Pick<OrderRecord, 'symbol' | 'side' | 'type' | 'timeInForce' | 'quantity' | 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfitPrice' | 'stopLossPrice'>;
+  quote: Quote;
+  fields: OrderFields;
 }
+
+/** Auction order types: they trade once, in their auction, so they take no time in force but gtc. */
+const auctionTypes: readonly OrderType[] = ['market_on_open', 'market_on_close'];
 
 /**
  * The paper broker and portfolio ledger. Every state change of an account happens in one
@@ -157,29 +172,51 @@ export class Broker {
    * with a DependencyUnavailableError (503, retry).
    */
   async placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
+    const { fields, hashed } = this.orderFields(input);
+    const quote = this.quoteOf(input.symbol, 'symbol');
+    refuseLapsedDate(fields, quote, 'expireDate');
+    const requestHash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
+    return this.placements.submit({ accountId, idempotencyKey, requestHash, quote, fields });
+  }
+
+  /**
+   * An order request checked and rounded as the broker stores it (a bad field refused naming it,
+   * after `prefix`: an order of a group is `orders.N.`), and its normalized form for the request
+   * hash of an idempotency key.
+   */
+  private orderFields(input: PlaceOrder, prefix = ''): { fields: OrderFields; hashed: unknown[] } {
+    const invalid = (field: string, rule: string) => new BrokerError('invalid', 'validation_failed', `${prefix}${field}: ${rule}`, `${prefix}${field}`);
     const type: OrderType = input.type ?? 'market';
     const timeInForce: TimeInForce = input.timeInForce ?? 'gtc';
-    const quantity = storedAmount(input.quantity, 'quantity')!;
-    const limitPrice = storedAmount(input.limitPrice, 'limitPrice');
-    const stopPrice = storedAmount(input.stopPrice, 'stopPrice');
-    const trailAmount = storedAmount(input.trailAmount, 'trailAmount');
-    const trailPercent = storedAmount(input.trailPercent, 'trailPercent');
+    const amount = (value: number | undefined, field: string) => storedAmount(value, `${prefix}${field}`);
+    const quantity = amount(input.quantity, 'quantity')!;
+    const limitPrice = amount(input.limitPrice, 'limitPrice');
+    const stopPrice = amount(input.stopPrice, 'stopPrice');
+    const trailAmount = amount(input.trailAmount, 'trailAmount');
+    const trailPercent = amount(input.trailPercent, 'trailPercent');
     if (trailPercent !== null && trailPercent >= 100n * MICROS) {
-      throw new BrokerError('invalid', 'validation_failed', `trailPercent ${input.trailPercent} must be below 100`, 'trailPercent');
+      throw new BrokerError('invalid', 'validation_failed', `${prefix}trailPercent ${input.trailPercent} must be below 100`, `${prefix}trailPercent`);
     }
-    const takeProfitPrice = storedAmount(input.takeProfitPrice, 'takeProfitPrice');
-    const stopLossPrice = storedAmount(input.stopLossPrice, 'stopLossPrice');
+    const takeProfitPrice = amount(input.takeProfitPrice, 'takeProfitPrice');
+    const stopLossPrice = amount(input.stopLossPrice, 'stopLossPrice');
     if (takeProfitPrice !== null && stopLossPrice !== null && (input.side === 'buy' ? takeProfitPrice <= stopLossPrice : takeProfitPrice >= stopLossPrice)) {
       const rule = input.side === 'buy' ? 'above' : 'below';
-      throw new BrokerError('invalid', 'validation_failed', `takeProfitPrice ${input.takeProfitPrice} must be ${rule} stopLossPrice ${input.stopLossPrice} for a ${input.side} entry`, 'takeProfitPrice');
+      throw new BrokerError('invalid', 'validation_failed', `${prefix}takeProfitPrice ${input.takeProfitPrice} must be ${rule} stopLossPrice ${input.stopLossPrice} for a ${input.side} entry`, `${prefix}takeProfitPrice`);
     }
-    const quote = this.prices.price(input.symbol);
-    if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${input.symbol} is not traded here`, 'symbol');
-    const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.symbol, input.side, type, timeInForce, ...[quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice].map(optionalText)]))
-      .digest('hex');
-    const fields = { symbol: input.symbol, side: input.side, type, timeInForce, quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice };
-    return this.placements.submit({ accountId, idempotencyKey, requestHash, quote, fields });
+    if (auctionTypes.includes(type) && timeInForce !== 'gtc') throw invalid('timeInForce', `must be gtc or omitted for a ${type} order: it trades once, in its auction`);
+    if (timeInForce !== 'gtd' && input.expireDate !== undefined) throw invalid('expireDate', 'must be omitted unless timeInForce is gtd');
+    const goodTillDate = timeInForce === 'gtd' ? marketDate(input.expireDate, invalid) : null;
+    const fields = { symbol: input.symbol, side: input.side, type, timeInForce, quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice, goodTillDate };
+    // A date only with gtd: the hash of every other request is what it was before dates existed.
+    const prices = [quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice].map(optionalText);
+    return { fields, hashed: [input.symbol, input.side, type, timeInForce, ...prices, ...(goodTillDate === null ? [] : [goodTillDate])] };
+  }
+
+  /** The quote an order of `symbol` arrives at; an unknown symbol is refused naming the field. */
+  private quoteOf(symbol: string, field: string): Quote {
+    const quote = this.prices.price(symbol);
+    if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${symbol} is not traded here`, field);
+    return quote;
   }
 
   /**
@@ -217,49 +254,115 @@ export class Broker {
   /** Checks and applies one placement inside a placement transaction. */
   private async place(work: UnitOfWork, { accountId, idempotencyKey, requestHash, quote, fields }: Placement): Promise<PlaceResult> {
     const book = work.book(accountId);
-    if (idempotencyKey) {
-      const existing = work.keyedOrder(accountId, idempotencyKey);
-      if (existing) {
-        if (existing.requestHash && existing.requestHash !== requestHash) {
-          throw new BrokerError(
-            'idempotency_mismatch',
-            'idempotency_key_reused',
-            `idempotency key "${idempotencyKey}" was already used for a different order (${existing.order.id}); use a new key for a new order`,
-            'Idempotency-Key',
-          );
-        }
-        return { order: toOrder(existing.order), replayed: true };
-      }
+    const existing = replayOf(work, accountId, idempotencyKey, requestHash);
+    if (existing) return { order: toOrder(existing), replayed: true };
+    const initialized = newOrder(idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, fields, new Date().toISOString(), null);
+    const { accepted, outcome, denial } = this.arrival(book, initialized, quote);
+    let events: BrokerEvent[];
+    if (denial) {
+      const step = transition(initialized, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
+      work.insertOrder(step.order, [step.entry], idempotencyKey ?? null, requestHash);
+      events = [{ channel: 'orders', accountId, data: toOrder(step.order) }];
+    } else {
+      // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
+      const market = toMicros(quote.price);
+      const order = { ...accepted.order, ...this.reservation(accepted.order, market, book.account.allowShort) };
+      work.insertOrder(order, [accepted.entry], idempotencyKey ?? null, requestHash);
+      events = await this.applyMatch(work, order, outcome, book, market);
     }
-    const now = new Date().toISOString();
-    const initialized: OrderRecord = {
-      id: idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, ...fields, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null,
-      parentId: null, status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
-      reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
-    };
+    work.publish(events);
+    return { order: events.find((e) => e.channel === 'orders')!.data as Order, replayed: false };
+  }
+
+  /** An order's evaluation at the quote it arrives at (accepted), and the pre-trade check that denies it, if one does. */
+  private arrival(book: AccountBook, initialized: OrderRecord, quote: Quote) {
     const accepted = transition(initialized, 'accept');
     const market = toMicros(quote.price);
     const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
     const position = book.position(initialized.symbol);
     const checkPrice = this.checkPrice(outcome, market);
-    const denial = this.riskCheck(book, initialized, position, checkPrice) ?? this.marginCheck(book, initialized, position, checkPrice) ?? this.protectionCheck(book, initialized, position, checkPrice, quote.time);
-    let order: OrderRecord;
-    let journal: OrderJournalEntry[];
-    if (denial) {
-      const step = transition(initialized, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
-      order = step.order;
-      journal = [step.entry];
-    } else {
-      // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
-      order = { ...accepted.order, ...this.reservation(accepted.order, market, book.account.allowShort) };
-      journal = [accepted.entry];
+    const denial =
+      this.riskCheck(book, initialized, position, checkPrice) ?? this.marginCheck(book, initialized, position, checkPrice) ?? this.protectionCheck(book, initialized, position, checkPrice, quote.time);
+    return { accepted, outcome, denial };
+  }
+
+  /**
+   * Places a one-cancels-other group (README "One-cancels-other"): two or more orders of one
+   * symbol, accepted or denied together, linked so that the first to trade (a partial fill
+   * included) or to close cancels the others in the same transaction. Each is checked as an order
+   * alone would be; the first holds what the group needs, the largest of what each would hold,
+   * since only one of them can trade. With an idempotency key the group is named by it, and a
+   * retry returns the group as it is now (`replayed`). A bad field is refused naming it
+   * (`orders.N.field`).
+   */
+  async placeOcoOrders(accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string): Promise<PlaceOcoResult> {
+    if (inputs.length < 2) throw new BrokerError('invalid', 'validation_failed', 'orders: must hold at least 2 orders: a one-cancels-other group links two or more', 'orders');
+    const legs = inputs.map((input, index) => this.orderFields(input, `orders.${index}.`));
+    const { symbol } = legs[0].fields;
+    const quote = this.quoteOf(symbol, 'orders.0.symbol');
+    legs.forEach(({ fields }, index) => {
+      // One symbol: the group's reservation is held by one order, in that symbol's cash and shares.
+      const field = `orders.${index}.symbol`;
+      if (fields.symbol !== symbol) throw new BrokerError('invalid', 'validation_failed', `${field}: must be ${symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`, field);
+      refuseLapsedDate(fields, quote, `orders.${index}.expireDate`);
+    });
+    const requestHash = createHash('sha256').update(JSON.stringify(['oco', ...legs.map((leg) => leg.hashed)])).digest('hex');
+    const { result, publishes } = await this.db.transaction(async (tx) => {
+      const work = await UnitOfWork.open(tx, {
+        accounts: [accountId], startingCash: formatMicros(toMicros(this.settings.startingCash)), allowShort: this.settings.allowShort, trading: true,
+        keys: idempotencyKey ? [[accountId, idempotencyKey]] : [],
+      });
+      const placed = await this.placeGroup(work, accountId, idempotencyKey, requestHash, quote, legs.map((leg) => leg.fields));
+      await work.flush();
+      return { result: placed, publishes: work.publishes };
+    });
+    if (publishes) this.committed();
+    return result;
+  }
+
+  /** Checks and applies a one-cancels-other group inside its transaction. */
+  private async placeGroup(work: UnitOfWork, accountId: string, key: string | undefined, requestHash: string, quote: Quote, legs: OrderFields[]): Promise<PlaceOcoResult> {
+    const existing = replayOf(work, accountId, key, requestHash);
+    // An order stored before request hashes were kept matches any request: only a group's is its group.
+    if (existing?.ocoGroupId === null) throw keyReused(key!, existing.id);
+    if (existing) {
+      const rows = await work.tx.query(`SELECT ${orderColumns} FROM orders WHERE oco_group_id = $1 ORDER BY created_at, id`, [existing.ocoGroupId]);
+      return { group: { groupId: existing.ocoGroupId!, orders: rows.map((row) => toOrder(toRecord(row))) }, replayed: true };
     }
-    work.insertOrder(order, journal, idempotencyKey ?? null, requestHash);
-    const events = denial
-      ? [{ channel: 'orders' as const, accountId, data: toOrder(order) }]
-      : await this.applyMatch(work, order, { ...outcome, order: { ...outcome.order, accountId, symbol: order.symbol } as OrderRecord }, book, market);
+    const book = work.book(accountId);
+    const first = key ? orderIdFor(accountId, key) : randomUUID();
+    const groupId = key ? orderIdFor(first, 'oco') : randomUUID();
+    const idOf = (index: number) => (index === 0 ? first : key ? orderIdFor(first, `oco/${index}`) : randomUUID());
+    // A millisecond apart: resting orders match oldest first, so each bar evaluates the group in the order given.
+    const created = Date.now();
+    const orders = legs.map((fields, index) => newOrder(idOf(index), accountId, fields, new Date(created + index).toISOString(), groupId));
+    const arrivals = orders.map((order) => this.arrival(book, order, quote));
+    const insert = (order: OrderRecord, journal: OrderJournalEntry[], index: number) => work.insertOrder(order, journal, index === 0 ? (key ?? null) : null, index === 0 ? requestHash : null);
+    const refused = arrivals.findIndex((a) => a.denial);
+    const events: BrokerEvent[] = [];
+    if (refused >= 0) {
+      // The group is one decision: an order the checks deny denies the others with it.
+      const why = { code: 'oco_group' as const, reason: `order ${orders[refused].id} of its one-cancels-other group was denied: ${arrivals[refused].denial!.reason}` };
+      orders.forEach((order, index) => {
+        const denial = arrivals[index].denial ?? why;
+        const step = transition(order, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
+        insert(step.order, [step.entry], index);
+        events.push({ channel: 'orders', accountId, data: toOrder(step.order) });
+      });
+    } else {
+      const market = toMicros(quote.price);
+      const held = arrivals.map((a) => this.reservation(a.accepted.order, market, book.account.allowShort));
+      const largest = (amounts: bigint[]) => amounts.reduce((a, b) => (b > a ? b : a), 0n);
+      const groupHolds = { reservedCash: largest(held.map((h) => h.reservedCash)), reservedQuantity: largest(held.map((h) => h.reservedQuantity)) };
+      arrivals.forEach((a, index) => insert({ ...a.accepted.order, ...(index === 0 ? groupHolds : {}) }, [a.accepted.entry], index));
+      for (const [index, a] of arrivals.entries()) {
+        const current = work.latest(orders[index]);
+        // An order before it that traded on arrival ended the group: this one never arrives.
+        if (openStatuses.includes(current.status)) events.push(...(await this.applyMatch(work, current, a.outcome, book, market)));
+      }
+    }
     work.publish(events);
-    return { order: events.find((e) => e.channel === 'orders')!.data as Order, replayed: false };
+    return { group: { groupId, orders: orders.map((order) => toOrder(work.latest(order))) }, replayed: false };
   }
 
   /**
@@ -279,8 +382,8 @@ export class Broker {
       const initialized: OrderRecord = {
         id: orderIdFor(entry.id, exit.kind), accountId: entry.accountId, symbol: entry.symbol, side: entry.side === 'buy' ? 'sell' : 'buy', type: exit.type,
         timeInForce: 'gtc', quantity: entry.filledQuantity, limitPrice: exit.limitPrice, stopPrice: exit.stopPrice, trailAmount: null, trailPercent: null,
-        trailAnchor: null, triggered: false, arrivalTime: time, evaluatedThrough: time, takeProfitPrice: null, stopLossPrice: null, parentId: entry.id,
-        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0,
+        trailAnchor: null, triggered: false, arrivalTime: time, evaluatedThrough: time, takeProfitPrice: null, stopLossPrice: null, parentId: entry.id, goodTillDate: null, ocoGroupId: null,
+        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0,
         reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
       };
       const step = transition(initialized, 'accept');
@@ -291,16 +394,18 @@ export class Broker {
     return events;
   }
 
-  /** One cancels the other: the open siblings of a bracket exit that traded or was cancelled. */
-  private async cancelSiblings(work: UnitOfWork, order: OrderRecord, why: string): Promise<BrokerEvent[]> {
-    const rows = await work.tx.query(`SELECT ${orderColumns} FROM orders WHERE parent_id = $1 AND id <> $2 AND status IN ${orderStatusList}`, [order.parentId, order.id]);
+  /**
+   * Ends the group of an order that traded or closed (libs/fill-engine src/oco.ts): the other open
+   * exits of its bracket are cancelled (cancelled_by_bracket), or the other open orders of its
+   * one-cancels-other group (cancelled_by_oco), in this transaction. An order alone has none.
+   */
+  private async endGroup(work: UnitOfWork, order: OrderRecord): Promise<BrokerEvent[]> {
+    const [code, link] = order.parentId !== null ? (['cancelled_by_bracket', 'bracket'] as const) : (['cancelled_by_oco', 'one-cancels-other group'] as const);
     const events: BrokerEvent[] = [];
-    for (const row of rows) {
-      const sibling = work.latest(toRecord(row));
-      if (!openStatuses.includes(sibling.status)) continue;
-      const step = transition(sibling, 'cancel', { reasonCode: 'cancelled_by_bracket', reason: why });
-      const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      work.save(cancelled, [step.entry]);
+    for (const linked of await work.linkedOrders(order)) {
+      const { order: next, journal } = cancelLinked(linked, code, groupEndedBy(order, link));
+      const cancelled = { ...next, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
+      work.save(cancelled, journal);
       events.push({ channel: 'orders', accountId: cancelled.accountId, data: toOrder(cancelled) });
     }
     return events;
@@ -497,8 +602,7 @@ export class Broker {
     else if (outcome.fills.length) Object.assign(after, this.reservation(after, market, account.allowShort));
     else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
     work.save(after, outcome.journal);
-    const related: BrokerEvent[] = [];
-    if (after.parentId !== null && outcome.fills.length) related.push(...(await this.cancelSiblings(work, after, `the other exit of its bracket traded (order ${after.id})`)));
+    const related = endsGroup(before, outcome) ? await this.endGroup(work, after) : [];
     const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
     if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...this.placeBracketExits(work, after, book, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0));
     return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
@@ -575,7 +679,7 @@ export class Broker {
     // Limit orders the bar's range cannot reach are left out; every other open order may trigger, trail or expire.
     const candidates = await this.db.query(
       `SELECT id, account_id FROM orders WHERE status IN ${orderStatusList} AND symbol = $1 AND
-        (type <> 'limit' OR time_in_force = 'day' OR (side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $3)) ORDER BY created_at, id`,
+        (type <> 'limit' OR time_in_force IN ('day', 'gtd') OR (side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $3)) ORDER BY created_at, id`,
       [symbol, formatMicros(bar.low), formatMicros(bar.high)],
     );
     let filled = 0;
@@ -595,7 +699,7 @@ export class Broker {
           const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
           const rejected = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
           work.save(rejected, [step.entry]);
-          events = [{ channel: 'orders', accountId, data: toOrder(rejected) }];
+          events = [{ channel: 'orders', accountId, data: toOrder(rejected) }, ...(await this.endGroup(work, rejected))];
         } else {
           events = await this.applyMatch(work, resting, outcome, book, bar.close);
         }
@@ -621,8 +725,7 @@ export class Broker {
       const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
       work.save(cancelled, [step.entry]);
       const order = toOrder(cancelled);
-      const siblings = cancelled.parentId === null ? [] : await this.cancelSiblings(work, cancelled, `the other exit of its bracket was cancelled (order ${cancelled.id})`);
-      work.publish([{ channel: 'orders', accountId, data: order }, ...siblings]);
+      work.publish([{ channel: 'orders', accountId, data: order }, ...(await this.endGroup(work, cancelled))]);
       await work.flush();
       return order;
     });
@@ -760,6 +863,47 @@ export interface LedgerState {
 /** A signed quantity only reduces the position held: the other side, and no more than held. */
 function reduces(held: bigint, signed: bigint): boolean {
   return held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
+}
+
+/** A new order, initialized: in memory only, until the broker accepts or denies it. */
+function newOrder(id: string, accountId: string, fields: OrderFields, createdAt: string, ocoGroupId: string | null): OrderRecord {
+  return {
+    id, accountId, ...fields, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null, parentId: null, ocoGroupId, status: 'initialized',
+    reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0, reservedCash: 0n, reservedQuantity: 0n, createdAt, updatedAt: createdAt,
+  };
+}
+
+/**
+ * The order an idempotency key already placed (in its latest state), or undefined for a new key; a
+ * key reused for a different request is an idempotency_mismatch.
+ */
+function replayOf(work: UnitOfWork, accountId: string, idempotencyKey: string | undefined, requestHash: string): OrderRecord | undefined {
+  const existing = idempotencyKey ? work.keyedOrder(accountId, idempotencyKey) : undefined;
+  if (existing?.requestHash && existing.requestHash !== requestHash) throw keyReused(idempotencyKey!, existing.order.id);
+  return existing?.order;
+}
+
+const keyReused = (idempotencyKey: string, orderId: string) =>
+  new BrokerError(
+    'idempotency_mismatch',
+    'idempotency_key_reused',
+    `idempotency key "${idempotencyKey}" was already used for a different order (${orderId}); use a new key for a new order`,
+    'Idempotency-Key',
+  );
+
+/** Refuses, naming the field, a good-till-date before the market date (the UTC date of the quote the order arrives at). */
+function refuseLapsedDate(fields: OrderFields, quote: Quote, field: string) {
+  if (fields.goodTillDate === null || fields.goodTillDate >= Date.parse(`${utcDate(quote.time)}T00:00:00Z`)) return;
+  const rule = `${utcDate(fields.goodTillDate)} is before the market date ${utcDate(quote.time)}: a good-till-date order must be good through the market's current date or later`;
+  throw new BrokerError('invalid', 'validation_failed', `${field}: ${rule}`, field);
+}
+
+/** A gtd order's expireDate (YYYY-MM-DD) as the time (ms) its UTC date starts; missing or not a real date, refused. */
+function marketDate(date: string | undefined, invalid: (field: string, rule: string) => BrokerError): number {
+  if (date === undefined) throw invalid('expireDate', 'is required for timeInForce gtd');
+  const parsed = calendarDateSchema.safeParse(date);
+  if (!parsed.success) throw invalid('expireDate', parsed.error.issues[0].message);
+  return Date.parse(`${date}T00:00:00Z`);
 }
 
 /** An optional amount as the broker will store it: rounded to micro-units, refused (naming the field) when that is 0 or less. */

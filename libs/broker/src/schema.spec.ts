@@ -22,6 +22,8 @@ describe('migration 003_order_lifecycle on an existing ledger', () => {
     await order('00000000-0000-4000-8000-000000000004', 'sell', 'limit', 3, 200, 'new');
     await order('00000000-0000-4000-8000-000000000005', 'buy', 'market', 1000, null, 'rejected');
     await order('00000000-0000-4000-8000-000000000006', 'buy', 'limit', 1, 10, 'cancelled');
+    // The old broker stored a filled order's quantity and its average price (a price slightly off the fill's, as averages of rounded notionals were).
+    await db.query(`UPDATE orders SET filled_quantity = quantity, avg_fill_price = CASE side WHEN 'buy' THEN 100.000001 ELSE 109.999999 END WHERE status = 'filled'`);
     await db.query(`INSERT INTO fills (id, order_id, account_id, symbol, side, quantity, price, fee, time) VALUES
       ('10000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 'old', 'SPX', 'buy', 10, 100, 1, 1),
       ('10000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000002', 'old', 'SPX', 'sell', 4, 110, 1, 2)`);
@@ -34,6 +36,8 @@ describe('migration 003_order_lifecycle on an existing ledger', () => {
     expect(Object.fromEntries(orders.map((o) => [o.id.slice(-1), [o.status, o.reasonCode]]))).toEqual({
       '1': ['filled', null], '2': ['filled', null], '3': ['accepted', null], '4': ['accepted', null], '5': ['rejected', 'migrated_legacy'], '6': ['cancelled', 'cancelled_by_account'],
     });
+    // 010 restates each order's exact fill value from its fills: the averages are the fill prices, not the stored ones.
+    expect(Object.fromEntries(orders.map((o) => [o.id.slice(-1), o.avgFillPrice]))).toEqual({ '1': 100, '2': 110, '3': null, '4': null, '5': null, '6': null });
     const portfolio = await broker.portfolio('old');
     expect(portfolio).toMatchObject({ cash: 9438, feesPaid: 2, realizedPnl: 38, unrealizedPnl: 120, equity: 10_158 });
     expect(portfolio.equity).toBe(portfolio.initialCash + portfolio.realizedPnl + portfolio.unrealizedPnl);

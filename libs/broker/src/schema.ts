@@ -190,4 +190,31 @@ CREATE INDEX api_tokens_username ON api_tokens (username);
 CREATE INDEX api_tokens_account ON api_tokens (account_id);
 `,
   },
+  // Exact average fill prices (libs/fill-engine averageFillPrice): the sum of quantity × price of
+  // an order's fills, not rounded (12 places hold the product of two 6-place amounts exactly),
+  // restated from the fills. The average stored by 001 has been unused since 003: dropped.
+  {
+    id: '010_order_fill_value',
+    sql: `
+ALTER TABLE orders ADD COLUMN filled_value numeric(40,12) NOT NULL DEFAULT 0;
+UPDATE orders o SET filled_value = f.value FROM (SELECT order_id, sum(quantity * price) AS value FROM fills GROUP BY order_id) f WHERE f.order_id = o.id;
+ALTER TABLE orders DROP COLUMN avg_fill_price;
+`,
+  },
+  // Orders strategies know from Lean and nautilus_trader (libs/fill-engine): market-on-open and
+  // market-on-close, good-till-date (the start of its last UTC date, as ms; required with gtd
+  // alone), and one-cancels-other groups (the orders of a group share oco_group_id).
+  {
+    id: '011_order_types_gtd_auctions_oco',
+    sql: `
+ALTER TABLE orders DROP CONSTRAINT orders_type_check;
+ALTER TABLE orders ADD CONSTRAINT orders_type_check CHECK (type IN ('market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close'));
+ALTER TABLE orders DROP CONSTRAINT orders_time_in_force_check;
+ALTER TABLE orders ADD CONSTRAINT orders_time_in_force_check CHECK (time_in_force IN ('day', 'gtc', 'ioc', 'fok', 'gtd'));
+ALTER TABLE orders ADD COLUMN good_till_date bigint;
+ALTER TABLE orders ADD CONSTRAINT orders_good_till_date_check CHECK ((time_in_force = 'gtd') = (good_till_date IS NOT NULL));
+ALTER TABLE orders ADD COLUMN oco_group_id uuid;
+CREATE INDEX orders_oco_group ON orders (oco_group_id) WHERE oco_group_id IS NOT NULL;
+`,
+  },
 ];

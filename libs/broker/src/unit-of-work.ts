@@ -1,17 +1,21 @@
 import { outboxStatement, type Queryable, type Row } from '@tradeyard/persistence';
-import { formatMicros, parseMicros } from '@tradeyard/money';
+import { formatMicros, formatMicrosSquared, parseMicros, parseMicrosSquared } from '@tradeyard/money';
 import { openStatuses, type EngineOrder, type OrderJournalEntry, type OrderStatus, type ReasonCode, type TimeInForce } from '@tradeyard/fill-engine';
 import { accountConfigSchema, anyProtection, protectionsOf, type AccountConfig } from './protections';
 import { flat, type PositionState } from './ledger';
 
 /** An order as the broker holds it: amounts in micro-units. */
 export interface OrderRecord extends EngineOrder {
+  /** Stored with every order (orders.filled_value), so always known here. */
+  filledValue: bigint;
   accountId: string;
   symbol: string;
   /** Bracket: the prices of the exit orders the fill of this entry places, and a child's entry. */
   takeProfitPrice: bigint | null;
   stopLossPrice: bigint | null;
   parentId: string | null;
+  goodTillDate: number | null;
+  ocoGroupId: string | null;
   reservedCash: bigint;
   reservedQuantity: bigint;
   createdAt: string;
@@ -35,11 +39,11 @@ export interface LockedAccount {
 export type HeldPosition = PositionState & { openedAt: number | null };
 
 export const orderColumns = `id, account_id, symbol, side, type, quantity::text AS quantity, limit_price::text AS limit_price, status, reason_code, reason,
-  filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, fees::text AS fees, fill_count,
+  filled_quantity::text AS filled_quantity, filled_notional::text AS filled_notional, filled_value::text AS filled_value, fees::text AS fees, fill_count,
   reserved_cash::text AS reserved_cash, reserved_quantity::text AS reserved_quantity, request_hash, created_at, updated_at,
   time_in_force, stop_price::text AS stop_price, trail_amount::text AS trail_amount, trail_percent::text AS trail_percent,
   trail_anchor::text AS trail_anchor, triggered, arrival_time, evaluated_through,
-  take_profit_price::text AS take_profit_price, stop_loss_price::text AS stop_loss_price, parent_id`;
+  take_profit_price::text AS take_profit_price, stop_loss_price::text AS stop_loss_price, parent_id, good_till_date, oco_group_id`;
 export const orderStatusList = `(${openStatuses.map((s) => `'${s}'`).join(', ')})`;
 
 const optionalMicros = (v: unknown) => (v === null || v === undefined ? null : parseMicros(v as string));
@@ -67,11 +71,14 @@ export function toRecord(r: Row): OrderRecord {
     takeProfitPrice: optionalMicros(r.take_profit_price),
     stopLossPrice: optionalMicros(r.stop_loss_price),
     parentId: r.parent_id === null || r.parent_id === undefined ? null : String(r.parent_id),
+    goodTillDate: optionalTime(r.good_till_date),
+    ocoGroupId: r.oco_group_id === null || r.oco_group_id === undefined ? null : String(r.oco_group_id),
     status: r.status as OrderStatus,
     reasonCode: (r.reason_code as ReasonCode | null) ?? null,
     reason: (r.reason as string | null) ?? null,
     filledQuantity: parseMicros(r.filled_quantity as string),
     filledNotional: parseMicros(r.filled_notional as string),
+    filledValue: parseMicrosSquared(r.filled_value as string),
     fees: parseMicros(r.fees as string),
     fillCount: Number(r.fill_count),
     reservedCash: parseMicros(r.reserved_cash as string),
@@ -85,14 +92,20 @@ export function positionOf(r: Row): PositionState {
   return { quantity: parseMicros(r.quantity as string), cost: parseMicros(r.cost as string), realizedPnl: parseMicros(r.realized_pnl as string) };
 }
 
-/** What the open orders of one symbol and one bracket (or of none) hold back from the rest of their account. */
+/**
+ * The group an order is linked in, whose orders trade one at most and so reserve once: a bracket
+ * exit's entry, or a one-cancels-other group; null for an order alone.
+ */
+export const linkOf = (o: { parentId: string | null; ocoGroupId: string | null }): string | null => o.parentId ?? o.ocoGroupId;
+
+/** What the open orders of one symbol and one linked group (or of none) hold back from the rest of their account. */
 interface Reservation {
   symbol: string;
-  parentId: string | null;
+  linkId: string | null;
   cash: bigint;
   quantity: bigint;
 }
-const reservationKey = (o: { symbol: string; parentId: string | null }) => `${o.symbol}\u0000${o.parentId ?? ''}`;
+const reservationKey = (o: { symbol: string; linkId: string | null }) => `${o.symbol}\u0000${o.linkId ?? ''}`;
 const holds = (o: OrderRecord) => openStatuses.includes(o.status) && (o.reservedCash > 0n || o.reservedQuantity > 0n);
 
 /**
@@ -132,18 +145,20 @@ export class AccountBook {
 
   /**
    * Cash and shares of `symbol` reserved by the account's open orders other than `order` and,
-   * for a bracket exit, its siblings (the pair reserves once).
+   * for a linked order (a bracket exit, an order of a one-cancels-other group), the rest of its
+   * group (a group reserves once).
    */
   reservedBesides(order: OrderRecord): { cash: bigint; quantity: bigint } {
+    const link = linkOf(order);
     let cash = 0n;
     let quantity = 0n;
     for (const r of this.reservations.values()) {
-      if (order.parentId !== null && r.parentId === order.parentId) continue;
+      if (link !== null && r.linkId === link) continue;
       cash += r.cash;
       if (r.symbol === order.symbol) quantity += r.quantity;
     }
-    // A stored open order outside a bracket is in its symbol's total: take its own share out.
-    if (order.parentId === null && holds(order)) return { cash: cash - order.reservedCash, quantity: quantity - order.reservedQuantity };
+    // A stored open order alone is in its symbol's total: take its own share out.
+    if (link === null && holds(order)) return { cash: cash - order.reservedCash, quantity: quantity - order.reservedQuantity };
     return { cash, quantity };
   }
 
@@ -151,8 +166,8 @@ export class AccountBook {
   track(before: OrderRecord | undefined, after: OrderRecord) {
     for (const [order, sign] of [[before, -1n], [after, 1n]] as const) {
       if (!order || !holds(order)) continue;
-      const key = reservationKey(order);
-      const total = this.reservations.get(key) ?? { symbol: order.symbol, parentId: order.parentId, cash: 0n, quantity: 0n };
+      const key = reservationKey({ symbol: order.symbol, linkId: linkOf(order) });
+      const total = this.reservations.get(key) ?? { symbol: order.symbol, linkId: linkOf(order), cash: 0n, quantity: 0n };
       this.reservations.set(key, { ...total, cash: total.cash + sign * order.reservedCash, quantity: total.quantity + sign * order.reservedQuantity });
     }
   }
@@ -219,6 +234,7 @@ function combine(statements: (Statement & { name: string })[], result: string): 
 /** The columns of an order that change after it is created. */
 const orderState = (o: OrderRecord) => ({
   status: o.status, reason_code: o.reasonCode, reason: o.reason, filled_quantity: formatMicros(o.filledQuantity), filled_notional: formatMicros(o.filledNotional),
+  filled_value: formatMicrosSquared(o.filledValue),
   fees: formatMicros(o.fees), fill_count: o.fillCount, reserved_cash: formatMicros(o.reservedCash), reserved_quantity: formatMicros(o.reservedQuantity),
   updated_at: o.updatedAt, stop_price: optionalText(o.stopPrice), trail_anchor: optionalText(o.trailAnchor), triggered: o.triggered, arrival_time: o.arrivalTime,
   evaluated_through: o.evaluatedThrough,
@@ -278,9 +294,10 @@ export class UnitOfWork {
         `SELECT
           CASE WHEN $4 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'symbol', symbol, 'quantity', quantity::text, 'cost', cost::text,
             'realized_pnl', realized_pnl::text, 'opened_at', opened_at)) FROM positions WHERE account_id = ANY($1::text[])) END AS positions,
-          CASE WHEN $4 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'symbol', symbol, 'parent_id', parent_id, 'cash', cash, 'quantity', quantity))
-            FROM (SELECT account_id, symbol, parent_id, sum(reserved_cash)::text AS cash, sum(reserved_quantity)::text AS quantity FROM orders
-            WHERE account_id = ANY($1::text[]) AND status IN ${orderStatusList} AND (reserved_cash > 0 OR reserved_quantity > 0) GROUP BY account_id, symbol, parent_id) r) END AS reservations,
+          CASE WHEN $4 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'symbol', symbol, 'link_id', link_id, 'cash', cash, 'quantity', quantity))
+            FROM (SELECT account_id, symbol, coalesce(parent_id, oco_group_id) AS link_id, sum(reserved_cash)::text AS cash, sum(reserved_quantity)::text AS quantity FROM orders
+            WHERE account_id = ANY($1::text[]) AND status IN ${orderStatusList} AND (reserved_cash > 0 OR reserved_quantity > 0)
+            GROUP BY account_id, symbol, coalesce(parent_id, oco_group_id)) r) END AS reservations,
           CASE WHEN $4 AND $5 THEN (SELECT json_agg(json_build_object('account_id', account_id, 'peak', peak)) FROM
             (SELECT account_id, max(equity)::text AS peak FROM equity_history WHERE account_id = ANY($1::text[]) GROUP BY account_id) p) END AS peaks,
           (SELECT json_agg(row_to_json(o)) FROM (
@@ -293,7 +310,7 @@ export class UnitOfWork {
         positions.get(String(p.account_id))!.set(String(p.symbol), { ...positionOf(p), openedAt: p.opened_at === null ? null : Number(p.opened_at) });
       }
       for (const r of (state.reservations ?? []) as Row[]) {
-        const reservation = { symbol: String(r.symbol), parentId: r.parent_id === null ? null : String(r.parent_id), cash: parseMicros(r.cash as string), quantity: parseMicros(r.quantity as string) };
+        const reservation = { symbol: String(r.symbol), linkId: r.link_id === null ? null : String(r.link_id), cash: parseMicros(r.cash as string), quantity: parseMicros(r.quantity as string) };
         reservations.get(String(r.account_id))!.set(reservationKey(reservation), reservation);
       }
       for (const p of (state.peaks ?? []) as Row[]) peaks.set(String(p.account_id), parseMicros(p.peak as string));
@@ -329,6 +346,20 @@ export class UnitOfWork {
   latest(order: OrderRecord): OrderRecord {
     if (!this.read.has(order.id) && !this.created.has(order.id)) this.read.set(order.id, order);
     return this.created.get(order.id)?.order ?? this.updated.get(order.id) ?? this.read.get(order.id)!;
+  }
+
+  /**
+   * The other open orders linked with `order` (its bracket's other exits, the rest of its
+   * one-cancels-other group), in their latest state: those stored and those created in this
+   * transaction.
+   */
+  async linkedOrders(order: OrderRecord): Promise<OrderRecord[]> {
+    const link = linkOf(order);
+    if (link === null) return [];
+    const rows = await this.tx.query(`SELECT ${orderColumns} FROM orders WHERE (parent_id = $1 OR oco_group_id = $1) AND id <> $2 AND status IN ${orderStatusList}`, [link, order.id]);
+    const linked = new Map(rows.map((row) => [String(row.id), this.latest(toRecord(row))]));
+    for (const { order: created } of this.created.values()) if (created.id !== order.id && linkOf(created) === link) linked.set(created.id, created);
+    return [...linked.values()].filter((o) => openStatuses.includes(o.status));
   }
 
   /** A new order, as its first status, with its journal entries. */
@@ -371,7 +402,7 @@ export class UnitOfWork {
       id: o.id, account_id: o.accountId, idempotency_key: idempotencyKey, request_hash: requestHash, symbol: o.symbol, side: o.side, type: o.type,
       quantity: formatMicros(o.quantity), limit_price: optionalText(o.limitPrice), currency: 'USD', created_at: o.createdAt, time_in_force: o.timeInForce,
       trail_amount: optionalText(o.trailAmount), trail_percent: optionalText(o.trailPercent), take_profit_price: optionalText(o.takeProfitPrice),
-      stop_loss_price: optionalText(o.stopLossPrice), parent_id: o.parentId, ...orderState(o),
+      stop_loss_price: optionalText(o.stopLossPrice), parent_id: o.parentId, good_till_date: o.goodTillDate, oco_group_id: o.ocoGroupId, ...orderState(o),
     }));
     add('new_orders', created, (rows) => insertRows('orders', Object.keys(rows[0]), rows));
     add('changed_orders', [...this.updated.values()].map((o) => ({ id: o.id, ...orderState(o) })), (rows) => updateRows('orders', 'id', Object.keys(rows[0]).slice(1), rows));

@@ -101,6 +101,55 @@ describe('fill engine', () => {
     expect(matchBar(sameDay.order, bar(2, 80, 80, 80, 80), none).order).toMatchObject({ status: 'expired', reasonCode: 'expired_day' });
   });
 
+  it('keeps a good-till-date order through its date and expires it on the first bar of a later date', () => {
+    const gtd = arrived(order({ type: 'limit', limitPrice: m(90), timeInForce: 'gtd', goodTillDate: day(2) })).order;
+    const onItsDate = matchBar(gtd, bar(2, 95, 96, 94, 95), none);
+    expect(onItsDate.order.status).toBe('accepted');
+    const lateThatDay = matchBar(onItsDate.order, { ...bar(2, 91, 92, 91, 91), time: day(2) + 3_600_000 }, none);
+    expect(lateThatDay.order.status).toBe('accepted');
+    // The next date's bar would fill it (it opens through the limit), but the order expired before it.
+    const after = matchBar(lateThatDay.order, bar(3, 80, 80, 80, 80), none);
+    expect(after.fills).toEqual([]);
+    expect(after.order).toMatchObject({ status: 'expired', reasonCode: 'expired_gtd', reason: 'a good-till-date order expires after its date, 2020-01-02' });
+    expect(after.journal.map((e) => [e.event, e.from, e.to])).toEqual([['expire', 'accepted', 'expired']]);
+    expect(fillsOf(matchBar(gtd, bar(2, 89, 89, 85, 86), none))).toEqual([[89, 10, 0]]); // within its date it fills as a limit
+  });
+
+  it('fills market-on-open at the open of the next session, never at the quote it arrived at', () => {
+    const costs = costModel({ slippageBps: 10 });
+    const moo = arrived(order({ type: 'market_on_open' }), 100, costs);
+    expect(moo.fills).toEqual([]);
+    expect(moo.order).toMatchObject({ status: 'accepted', arrivalTime: day(1) });
+    // A later bar of the same UTC date is the same session: it waits.
+    const sameDay = matchBar(moo.order, { ...bar(1, 101, 103, 99, 102), time: day(1) + 3_600_000 }, costs);
+    expect(sameDay.fills).toEqual([]);
+    // The next session's first bar: its open (moved by slippage), whatever the range does after.
+    const open = matchBar(sameDay.order, bar(2, 104, 110, 90, 95), costs);
+    expect(fillsOf(open)).toEqual([[104.104, 10, 0]]);
+    expect(open.order.status).toBe('filled');
+  });
+
+  it('fills market-on-close at the close of the next bar the clock reveals, never at the close it arrived at', () => {
+    const moc = arrived(order({ side: 'sell', type: 'market_on_close' }), 100);
+    expect(moc.fills).toEqual([]);
+    // The bar it arrived in is not evaluated again: its close was the quote, already past.
+    expect(matchBar(moc.order, bar(1, 100, 100, 100, 100), none).fills).toEqual([]);
+    const close = matchBar(moc.order, bar(2, 97, 99, 93, 98.5), none);
+    expect(fillsOf(close)).toEqual([[98.5, 10, 0]]);
+    expect(close.fills[0].time).toBe(day(2));
+  });
+
+  it('expires what the volume limit leaves of an auction order: market-on-open and market-on-close trade once', () => {
+    const capped = costModel({ volumeLimit: 0.5 });
+    for (const [type, code, price] of [['market_on_open', 'expired_at_open', 101], ['market_on_close', 'expired_at_close', 103]] as const) {
+      const resting = arrived(order({ type }), 100, capped).order;
+      const auction = matchBar(resting, bar(2, 101, 104, 100, 103, 8), capped);
+      expect(fillsOf(auction)).toEqual([[price, 4, 0]]);
+      expect(auction.journal.map((e) => [e.event, e.to, e.reasonCode])).toEqual([['partial_fill', 'partially_filled', null], ['expire', 'expired', code]]);
+      expect(auction.order).toMatchObject({ filledQuantity: m(4), status: 'expired' });
+    }
+  });
+
   it('skips a bar it has already evaluated and passes closed orders through', () => {
     const resting = arrived(order({ type: 'limit', limitPrice: m(95) })).order;
     expect(matchBar(resting, { ...bar(1, 90, 90, 90, 90) }, none).fills).toEqual([]); // the arrival bar itself

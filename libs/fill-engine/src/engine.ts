@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { divRound, MICROS } from '@tradeyard/money';
 import { fillTerms, volumeCap, type CostModel, type Side } from './costs';
+import { filledValueOf, fillValue } from './average';
 import { transition, type OrderJournalEntry, type OrderState, type ReasonCode } from './order';
 
-export const orderTypes = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'] as const;
+/** market_on_open / market_on_close: auction orders that fill at the next session's open / the next bar's close (README "Timing"). */
+export const orderTypes = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close'] as const;
 export type OrderType = (typeof orderTypes)[number];
-export const timesInForce = ['day', 'gtc', 'ioc', 'fok'] as const;
+/** gtd: good till the market date in `goodTillDate`. */
+export const timesInForce = ['day', 'gtc', 'ioc', 'fok', 'gtd'] as const;
 export type TimeInForce = (typeof timesInForce)[number];
 
 /**
@@ -18,7 +21,14 @@ export interface EngineOrder extends OrderState {
   timeInForce: TimeInForce;
   quantity: bigint;
   filledQuantity: bigint;
+  /** Σ of its fills' notionals, each rounded to micro-units as cash moved. */
   filledNotional: bigint;
+  /**
+   * Σ quantity × price of its fills, exact (micro-units squared, fillValue): its average fill price
+   * is averageFillPrice(filledValue, filledQuantity). Optional so that orders built before it
+   * existed still type-check; the engine keeps it from the order's first fill on.
+   */
+  filledValue?: bigint;
   fees: bigint;
   fillCount: number;
   /** limit and stop_limit: the worst price it fills at. */
@@ -35,6 +45,14 @@ export interface EngineOrder extends OrderState {
   /** The time of the quote it arrived at, and of the last bar it was evaluated against. */
   arrivalTime: number | null;
   evaluatedThrough: number | null;
+  /**
+   * gtd: the last market date it is good for, as the time (ms) that UTC date starts; it expires on
+   * the first bar of a later date. Optional, as the fields below: orders built before they existed
+   * still type-check.
+   */
+  goodTillDate?: number | null;
+  /** One-cancels-other: the group it belongs to (src/oco.ts); once one order of a group trades or closes, the others are cancelled. */
+  ocoGroupId?: string | null;
 }
 
 /** A price point: a bar (open, high, low, close) or a quote (all four equal). Volume null: unknown. */
@@ -89,6 +107,7 @@ export const fillId = (orderId: string, fillNumber: number): string => nameUuid(
 export const orderIdFor = (accountId: string, clientKey: string): string => nameUuid(`${accountId}/order/${clientKey}`);
 
 const isBuy = (o: EngineOrder) => o.side === 'buy';
+const utcDay = (time: number) => Math.floor(time / 86_400_000);
 
 /** The trigger of a trailing stop: the anchor moved back by the trail. */
 function trailingTrigger(order: EngineOrder, anchor: bigint): bigint {
@@ -135,7 +154,36 @@ function execution(order: EngineOrder, bar: PriceBar): { price?: bigint; trigger
       const within = buy ? at <= order.limitPrice! : at >= order.limitPrice!;
       return { price: within ? at : undefined, triggered: true };
     }
+    // Auctions never trade at the quote they arrive at (a close already past): market-on-open at
+    // the open of the first bar of a later UTC date (the next session), market-on-close at the
+    // close of the first bar after arrival (the next close the clock reveals).
+    case 'market_on_open':
+      return { price: order.arrivalTime === null || utcDay(bar.time) > utcDay(order.arrivalTime) ? bar.open : undefined, triggered: false };
+    case 'market_on_close':
+      return { price: order.arrivalTime === null || bar.time > order.arrivalTime ? bar.close : undefined, triggered: false };
   }
+}
+
+/** The auction an order type trades in, and the reason code of a remainder it leaves (the volume limit): it expires with the auction. */
+const auctions: Partial<Record<OrderType, { code: ReasonCode; reason: string }>> = {
+  market_on_open: { code: 'expired_at_open', reason: 'market-on-open: the quantity the volume limit left at the open was cancelled' },
+  market_on_close: { code: 'expired_at_close', reason: 'market-on-close: the quantity the volume limit left at the close was cancelled' },
+};
+
+/**
+ * Why an order's time in force ends it before the bar at `time` trades, if it does: a day order on
+ * the first bar of a later UTC date than its arrival, a good-till-date order on the first bar of a
+ * later date than its own.
+ */
+function expiry(order: EngineOrder, time: number): { code: ReasonCode; reason: string } | undefined {
+  if (order.timeInForce === 'day' && order.arrivalTime !== null && utcDay(time) > utcDay(order.arrivalTime)) {
+    return { code: 'expired_day', reason: 'a day order expires at the end of the trading day it was placed on' };
+  }
+  const until = order.goodTillDate;
+  if (order.timeInForce === 'gtd' && until !== null && until !== undefined && utcDay(time) > utcDay(until)) {
+    return { code: 'expired_gtd', reason: `a good-till-date order expires after its date, ${new Date(until).toISOString().slice(0, 10)}` };
+  }
+  return undefined;
 }
 
 /** Closed orders are passed through unchanged. */
@@ -150,7 +198,7 @@ function expire<T extends EngineOrder>(order: T, journal: OrderJournalEntry[], r
 /**
  * One evaluation of an open order against a price point. `arrival` is the quote the order
  * arrives at (time in force ioc and fok act there; a trailing stop takes its anchor there);
- * otherwise it is a later bar (a day order expires on the first bar of a later UTC date; a bar
+ * otherwise it is a later bar (day and gtd orders expire on the first bar after their date; a bar
  * at or before the last one evaluated is skipped, so evaluating the same bar twice is harmless).
  */
 function evaluate<T extends EngineOrder>(input: T, bar: PriceBar, costs: CostModel, arrival: boolean): MatchResult<T> {
@@ -160,9 +208,8 @@ function evaluate<T extends EngineOrder>(input: T, bar: PriceBar, costs: CostMod
   if (!isOpen(order)) return { order, fills, journal };
   if (!arrival) {
     if (order.evaluatedThrough !== null && bar.time <= order.evaluatedThrough) return { order, fills, journal };
-    if (order.timeInForce === 'day' && order.arrivalTime !== null && utcDay(bar.time) > utcDay(order.arrivalTime)) {
-      return { order: expire(order, journal, 'expired_day', 'a day order expires at the end of the trading day it was placed on'), fills, journal };
-    }
+    const ended = expiry(order, bar.time);
+    if (ended) return { order: expire(order, journal, ended.code, ended.reason), fills, journal };
   } else {
     order = { ...order, arrivalTime: bar.time };
     if (order.type === 'trailing_stop') order = { ...order, trailAnchor: bar.close, stopPrice: trailingTrigger(order, bar.close) };
@@ -187,12 +234,16 @@ function evaluate<T extends EngineOrder>(input: T, bar: PriceBar, costs: CostMod
     const filledQuantity = order.filledQuantity + quantity;
     const step = transition(order, filledQuantity === order.quantity ? 'fill' : 'partial_fill', { fillId: id });
     journal.push(step.entry);
-    order = { ...step.order, filledQuantity, filledNotional: order.filledNotional + fillNotional, fees: order.fees + fee, fillCount: fillNumber };
+    order = {
+      ...step.order, filledQuantity, filledNotional: order.filledNotional + fillNotional, filledValue: filledValueOf(order) + fillValue(quantity, at), fees: order.fees + fee, fillCount: fillNumber,
+    };
     fills.push({ id, orderId: order.id, fillNumber, side: order.side, quantity, price: at, fee, time: bar.time });
   }
   if (arrival && order.timeInForce === 'ioc' && isOpen(order)) {
     order = expire(order, journal, 'expired_ioc', 'immediate-or-cancel: the quantity not filled on arrival was cancelled');
   }
+  const auction = auctions[order.type];
+  if (auction && price !== undefined && isOpen(order)) order = expire(order, journal, auction.code, auction.reason);
   // A trailing stop that did not fire follows the market: the anchor takes the bar's best price.
   if (order.type === 'trailing_stop' && isOpen(order) && !order.triggered) {
     const best = isBuy(order) ? (bar.low < order.trailAnchor! ? bar.low : order.trailAnchor!) : bar.high > order.trailAnchor! ? bar.high : order.trailAnchor!;
@@ -200,8 +251,6 @@ function evaluate<T extends EngineOrder>(input: T, bar: PriceBar, costs: CostMod
   }
   return { order, fills, journal };
 }
-
-const utcDay = (time: number) => Math.floor(time / 86_400_000);
 
 /**
  * An accepted order at the quote it arrives at (the latest price when it is placed): a market

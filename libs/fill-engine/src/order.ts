@@ -59,11 +59,16 @@ export const reasonCodes = [
   'rejected_insufficient_position',
   'rejected_margin',
   'rejected_margin_call',
+  'denied_oco_group',
   'cancelled_by_account',
   'cancelled_by_bracket',
+  'cancelled_by_oco',
   'expired_day',
   'expired_ioc',
   'expired_fok',
+  'expired_gtd',
+  'expired_at_open',
+  'expired_at_close',
   'migrated_legacy',
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];

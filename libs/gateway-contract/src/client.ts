@@ -11,6 +11,7 @@ import {
   clockSchema,
   equityHistorySchema,
   loginResponseSchema,
+  ocoGroupSchema,
   orderEventListSchema,
   orderListSchema,
   orderSchema,
@@ -26,6 +27,7 @@ import {
   type BarsQuery,
   type ClockControl,
   type OrdersQuery,
+  type PlaceOco,
   type PlaceOrder,
   type Signal,
   type SignalsQuery,
@@ -165,6 +167,10 @@ export class GatewayClient {
   }
   placeOrder(order: PlaceOrder, idempotencyKey?: string) {
     return this.request('POST', '/orders', { body: order, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}, response: orderSchema });
+  }
+  /** A one-cancels-other group: the first of its orders to trade or close cancels the others. */
+  placeOcoOrders(group: PlaceOco, idempotencyKey?: string) {
+    return this.request('POST', '/orders/oco', { body: group, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}, response: ocoGroupSchema });
   }
   cancelOrder(id: string) {
     return this.request('DELETE', `/orders/${encodeURIComponent(id)}`, { response: orderSchema });

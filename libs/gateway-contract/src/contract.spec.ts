@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { GatewayClient, GatewayError } from './client';
-import { placeOrderSchema, signalSchema } from './schemas';
+import { placeOcoSchema, placeOrderSchema, signalSchema } from './schemas';
 
 describe('placeOrderSchema', () => {
   it('defaults to a market order and requires a limit price only for limit orders', () => {
@@ -23,6 +23,33 @@ describe('placeOrderSchema', () => {
     expect(issues({ type: 'trailing_stop', trailPercent: 100 })).toEqual([['trailPercent', 'must be below 100']]);
     expect(issues({ type: 'market', trailAmount: 2 })).toEqual([['trailAmount', 'must be omitted for a market order']]);
     expect(issues({ timeInForce: 'week' })?.[0][0]).toBe('timeInForce');
+  });
+
+  it('takes an expiry date with gtd only, and no time in force but gtc with an auction order', () => {
+    const issues = (body: object) => placeOrderSchema.safeParse({ symbol: 'SPX', side: 'buy', quantity: 1, ...body }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues({ type: 'limit', limitPrice: 90, timeInForce: 'gtd', expireDate: '2000-03-01' })).toBeUndefined();
+    expect(issues({ type: 'market_on_open' })).toBeUndefined();
+    expect(issues({ type: 'market_on_close', timeInForce: 'gtc' })).toBeUndefined();
+    expect(issues({ type: 'limit', limitPrice: 90, timeInForce: 'gtd' })).toEqual([['expireDate', 'is required for timeInForce gtd']]);
+    expect(issues({ timeInForce: 'day', expireDate: '2000-03-01' })).toEqual([['expireDate', 'must be omitted unless timeInForce is gtd']]);
+    expect(issues({ timeInForce: 'gtd', expireDate: '2000-02-30' })).toEqual([['expireDate', 'must be a real calendar date']]);
+    expect(issues({ type: 'market_on_close', timeInForce: 'day' })).toEqual([['timeInForce', 'must be gtc or omitted for a market_on_close order: it trades once, in its auction']]);
+    expect(issues({ type: 'market_on_open', limitPrice: 5 })).toEqual([['limitPrice', 'must be omitted for a market_on_open order']]);
+  });
+
+  it('links two or more resting orders of one symbol in a one-cancels-other group', () => {
+    const takeProfit = { symbol: 'SPX', side: 'sell', type: 'limit', quantity: 1, limitPrice: 110 };
+    const stopLoss = { symbol: 'SPX', side: 'sell', type: 'stop', quantity: 1, stopPrice: 90 };
+    const issues = (orders: object[]) => placeOcoSchema.safeParse({ orders }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues([takeProfit, stopLoss])).toBeUndefined();
+    expect(issues([takeProfit])).toEqual([['orders', 'must hold at least 2 orders: a one-cancels-other group links two or more']]);
+    expect(issues(Array(11).fill(takeProfit))).toEqual([['orders', 'must hold at most 10 orders']]);
+    expect(issues([takeProfit, { ...stopLoss, symbol: 'AAPL' }])).toEqual([['orders.1.symbol', "must be SPX, the symbol of the group's first order: a one-cancels-other group trades one symbol"]]);
+    expect(issues([takeProfit, { ...stopLoss, timeInForce: 'ioc' }])?.[0]).toEqual(['orders.1.timeInForce', 'must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades']);
+    expect(issues([takeProfit, { ...stopLoss, timeInForce: 'day' }])).toEqual([['orders.1.timeInForce', "must be the same as the group's first order's (gtc): the orders of a group expire together"]]);
+    const gtd = { timeInForce: 'gtd', expireDate: '2000-03-01' };
+    expect(issues([{ ...takeProfit, ...gtd }, { ...stopLoss, ...gtd, expireDate: '2000-03-02' }])).toEqual([['orders.1.expireDate', "must be the same as the group's first order's (gtd 2000-03-01): the orders of a group expire together"]]);
+    expect(issues([takeProfit, { ...stopLoss, stopPrice: undefined }])).toEqual([['orders.1.stopPrice', 'is required for a stop order']]);
   });
 
   it('names the rule a bad quantity breaks', () => {

@@ -108,8 +108,8 @@ export type BarsQuery = z.infer<typeof barsQuerySchema>;
 
 export const sideSchema = z.enum(['buy', 'sell']);
 /** See libs/broker/README.md ("Orders") for how each type and time in force fills. */
-export const orderTypeSchema = z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']);
-export const timeInForceSchema = z.enum(['day', 'gtc', 'ioc', 'fok']);
+export const orderTypeSchema = z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close']);
+export const timeInForceSchema = z.enum(['day', 'gtc', 'ioc', 'fok', 'gtd']);
 /**
  * accepted (open, may rest), partially_filled (open), filled, cancelled, expired, denied (refused
  * before trading), rejected (refused after it was accepted). See libs/broker/README.md.
@@ -124,7 +124,11 @@ const priceFieldsOf = {
   stop: ['stopPrice'],
   stop_limit: ['stopPrice', 'limitPrice'],
   trailing_stop: [],
+  market_on_open: [],
+  market_on_close: [],
 } as const;
+/** Auction orders trade once, in the auction they name: they take no time in force but gtc. */
+const auctionTypes: readonly string[] = ['market_on_open', 'market_on_close'];
 
 export const placeOrderSchema = z
   .object({
@@ -136,7 +140,12 @@ export const placeOrderSchema = z
     stopPrice: orderNumberSchema.optional().describe('stop and stop_limit: the price that triggers the order'),
     trailAmount: orderNumberSchema.optional().describe('trailing_stop: the trail as an amount of price (or give trailPercent)'),
     trailPercent: orderNumberSchema.max(99.999999, 'must be below 100').optional().describe('trailing_stop: the trail as a percent of the best price since placement'),
-    timeInForce: timeInForceSchema.optional().describe('day, gtc (default), ioc (fill what can be at once, expire the rest), fok (fill all at once or expire)'),
+    timeInForce: timeInForceSchema
+      .optional()
+      .describe('day, gtc (default), ioc (fill what can be at once, expire the rest), fok (fill all at once or expire), gtd (good till expireDate)'),
+    expireDate: calendarDateSchema
+      .optional()
+      .describe('gtd: the last market date (YYYY-MM-DD) the order is good for, not before the market clock\'s date; it expires on the first bar after it'),
     takeProfitPrice: orderNumberSchema.optional().describe('Bracket: once this entry fills, a limit order on the other side at this price'),
     stopLossPrice: orderNumberSchema.optional().describe('Bracket: once this entry fills, a stop order on the other side at this price; the two exits cancel each other'),
   })
@@ -152,8 +161,44 @@ export const placeOrderSchema = z
       ctx.addIssue({ code: 'custom', path: ['trailAmount'], message: 'a trailing_stop order takes exactly one of trailAmount and trailPercent' });
     }
     if (order.type !== 'trailing_stop') for (const field of trails) ctx.addIssue({ code: 'custom', path: [field], message: `must be omitted for a ${order.type} order` });
+    if (order.timeInForce === 'gtd' && order.expireDate === undefined) ctx.addIssue({ code: 'custom', path: ['expireDate'], message: 'is required for timeInForce gtd' });
+    if (order.timeInForce !== 'gtd' && order.expireDate !== undefined) ctx.addIssue({ code: 'custom', path: ['expireDate'], message: 'must be omitted unless timeInForce is gtd' });
+    if (auctionTypes.includes(order.type) && (order.timeInForce ?? 'gtc') !== 'gtc') {
+      ctx.addIssue({ code: 'custom', path: ['timeInForce'], message: `must be gtc or omitted for a ${order.type} order: it trades once, in its auction` });
+    }
   });
 export type PlaceOrder = z.input<typeof placeOrderSchema>;
+
+/** Most orders one one-cancels-other group links. */
+export const MAX_OCO_ORDERS = 10;
+/**
+ * POST /api/v1/orders/oco: two or more orders of one symbol linked so that the first to trade (a
+ * partial fill included) or to close cancels the others (libs/broker/README.md "One-cancels-other").
+ * They rest together: same time in force (no ioc or fok) and expiry date.
+ */
+export const placeOcoSchema = z
+  .strictObject({
+    orders: z
+      .array(placeOrderSchema, { error: 'must be an array of orders' })
+      .min(2, 'must hold at least 2 orders: a one-cancels-other group links two or more')
+      .max(MAX_OCO_ORDERS, `must hold at most ${MAX_OCO_ORDERS} orders`),
+  })
+  .superRefine(({ orders }, ctx) => {
+    const [first] = orders;
+    const firstTif = first?.timeInForce ?? 'gtc';
+    const rests = (tif: string) => tif !== 'ioc' && tif !== 'fok';
+    orders.forEach((order, index) => {
+      const tif = order.timeInForce ?? 'gtc';
+      const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['orders', index, field], message });
+      if (!rests(tif)) return issue('timeInForce', 'must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades');
+      if (index === 0) return;
+      if (order.symbol !== first.symbol) issue('symbol', `must be ${first.symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`);
+      else if (rests(firstTif) && (tif !== firstTif || order.expireDate !== first.expireDate)) {
+        issue(tif !== firstTif ? 'timeInForce' : 'expireDate', `must be the same as the group's first order's (${firstTif}${first.expireDate ? ` ${first.expireDate}` : ''}): the orders of a group expire together`);
+      }
+    });
+  });
+export type PlaceOco = z.input<typeof placeOcoSchema>;
 
 export const orderSchema = z.object({
   id: validText(),
@@ -170,6 +215,8 @@ export const orderSchema = z.object({
   takeProfitPrice: z.number().nullable().optional(),
   stopLossPrice: z.number().nullable().optional(),
   parentId: validText().nullable().optional().describe('For a bracket exit: the entry order that placed it'),
+  expireDate: validText().nullable().optional().describe('gtd: the last market date it is good for'),
+  ocoGroupId: validText().nullable().optional().describe('The one-cancels-other group it belongs to (POST /api/v1/orders/oco)'),
   status: orderStatusSchema,
   reasonCode: validText().nullable().describe('Stable code of why the order was denied, rejected or cancelled, e.g. denied_buying_power'),
   reason: validText().nullable().describe('Why the order was denied, rejected or cancelled, with the numbers'),
@@ -182,6 +229,9 @@ export const orderSchema = z.object({
 });
 export type Order = z.infer<typeof orderSchema>;
 export const orderListSchema = z.array(orderSchema);
+/** A one-cancels-other group as placed: its id and its orders, in the order given. */
+export const ocoGroupSchema = z.object({ groupId: validText(), orders: orderListSchema });
+export type OcoGroup = z.infer<typeof ocoGroupSchema>;
 
 /** One entry of an order's journal: a status change, the event that made it, and why. */
 export const orderEventSchema = z.object({

@@ -129,6 +129,58 @@ if (chromiumMissing) {
       await page.close();
     }, 60_000);
 
+    it('places market-on-open, good-till-date and one-cancels-other orders through the form, marking a refused date', async () => {
+      const page = await logIn('admin', 'admin-password-1');
+      // Paused: the orders rest while the test reads them.
+      await admin.controlClock({ action: 'pause' });
+      try {
+        const topRows = (count: number) =>
+          page.$$eval('#orders tbody tr', (rows, n) => rows.slice(0, n).map((row) => [...row.children].slice(2, 7).map((cell) => cell.textContent)), count);
+        await page.selectOption('#order select[name=type]', 'market_on_open');
+        await page.selectOption('#order select[name=side]', 'buy');
+        await page.fill('#order input[name=quantity]', '1');
+        await page.fill('#order input[name=takeProfitPrice]', '');
+        await page.fill('#order input[name=stopLossPrice]', '');
+        await page.click('#place');
+        await page.waitForFunction(`document.querySelector('#orders tbody tr td:nth-child(4)').textContent === 'market on open'`, undefined, { timeout: 10_000 });
+        expect(await topRows(1)).toEqual([['buy', 'market on open', '1', '', 'accepted']]);
+
+        // The date shows with good-till-date only; one before the market date is refused and marked.
+        await page.selectOption('#order select[name=type]', 'limit');
+        await page.fill('#order input[name=limitPrice]', '1');
+        expect(await page.isVisible('#order input[name=expireDate]')).toBe(false);
+        await page.selectOption('#order select[name=timeInForce]', 'gtd');
+        expect(await page.isVisible('#order input[name=expireDate]')).toBe(true);
+        const today = new Date(gateway.hub.time()).toISOString().slice(0, 10);
+        await page.fill('#order input[name=expireDate]', '2003-12-31');
+        await page.click('#place');
+        await page.waitForSelector(`#error:text("expireDate: 2003-12-31 is before the market date ${today}")`);
+        expect(await page.getAttribute('#order input[name=expireDate]', 'aria-invalid')).toBe('true');
+        await page.fill('#order input[name=expireDate]', today);
+        await page.click('#place');
+        await page.waitForFunction(`document.querySelector('#orders tbody tr td:nth-child(6)').textContent.includes('until')`, undefined, { timeout: 10_000 });
+        expect(await topRows(1)).toEqual([['buy', 'limit', '1', `limit 1 · until ${today}`, 'accepted']]);
+        expect(await page.getAttribute('#order input[name=expireDate]', 'aria-invalid')).toBeNull();
+
+        // A group: a buy limit below the market and a buy stop far above, collected, then placed at once.
+        await page.selectOption('#order select[name=timeInForce]', 'gtc');
+        await page.click('#oco-add');
+        await page.selectOption('#order select[name=type]', 'stop');
+        await page.fill('#order input[name=stopPrice]', String(Math.round(gateway.hub.quote('SPX')!.price * 3)));
+        await page.click('#oco-add');
+        expect(await page.textContent('#oco-legs')).toBe('2 in the group: buy limit, buy stop');
+        await page.click('#oco-place');
+        await page.waitForFunction(`document.querySelector('#orders tbody tr td:nth-child(4)').textContent === 'stop (oco)'`, undefined, { timeout: 10_000 });
+        expect((await topRows(2)).map((row) => [row[1], row[4]])).toEqual([['stop (oco)', 'accepted'], ['limit (oco)', 'accepted']]);
+        expect(await page.isVisible('#oco-place')).toBe(false);
+        expect(await page.textContent('#error')).toBe('');
+        await page.screenshot({ path: screenshot('order-types'), fullPage: true });
+      } finally {
+        await admin.controlClock({ action: 'resume' });
+        await page.close();
+      }
+    }, 60_000);
+
     const shownSymbols = (page: Page) => page.$$eval('#quotes tbody tr[data-symbol]', (rows) => rows.map((row) => row.getAttribute('data-symbol')));
     it('lists the whole universe in the watchlist and filters it by symbol or name', async () => {
       const page = await logIn('admin', 'admin-password-1');

@@ -92,14 +92,16 @@ export const dashboardHtml = `<!doctype html>
   <form id="order" class="order" novalidate>
    <div><select name="symbol" aria-label="symbol"></select><select name="side" aria-label="side"><option>buy</option><option>sell</option></select>
     <input name="quantity" type="number" step="any" min="0" value="1" aria-label="quantity" style="width:6rem"></div>
-   <div><select name="type" aria-label="order type"><option value="market">market</option><option value="limit">limit</option><option value="stop">stop</option><option value="stop_limit">stop-limit</option><option value="trailing_stop">trailing stop</option></select>
-    <select name="timeInForce" aria-label="time in force"><option value="gtc">gtc</option><option value="day">day</option><option value="ioc">ioc</option><option value="fok">fok</option></select></div>
+   <div><select name="type" aria-label="order type"><option value="market">market</option><option value="limit">limit</option><option value="stop">stop</option><option value="stop_limit">stop-limit</option><option value="trailing_stop">trailing stop</option><option value="market_on_open">market on open</option><option value="market_on_close">market on close</option></select>
+    <select name="timeInForce" aria-label="time in force"><option value="gtc">gtc</option><option value="day">day</option><option value="ioc">ioc</option><option value="fok">fok</option><option value="gtd">good till date</option></select>
+    <label data-for="expireDate" hidden>until <input name="expireDate" type="date"></label></div>
    <div><label data-for="stopPrice" hidden>stop <input name="stopPrice" type="number" step="any" min="0"></label>
     <label data-for="limitPrice" hidden>limit <input name="limitPrice" type="number" step="any" min="0"></label>
     <label data-for="trail" hidden>trail <input name="trail" type="number" step="any" min="0"> <select name="trailBy" aria-label="trail by"><option value="trailAmount">amount</option><option value="trailPercent">%</option></select></label></div>
    <div>bracket <label>take profit <input name="takeProfitPrice" type="number" step="any" min="0"></label>
     <label>stop loss <input name="stopLossPrice" type="number" step="any" min="0"></label></div>
-   <div><button id="place">Place</button> <span id="error" role="alert"></span></div></form></section>
+   <div><button id="place">Place</button> <button id="oco-add" type="button" title="Collect this order into a one-cancels-other group">Add to OCO</button>
+    <button id="oco-place" type="button" hidden>Place OCO group</button> <span id="oco-legs"></span> <span id="error" role="alert"></span></div></form></section>
  <section><h2>Positions</h2><div id="cash"></div><table id="positions"><thead><tr><th>symbol</th><th>qty</th><th>avg</th><th>price</th><th>unrealized</th><th>realized</th></tr></thead><tbody></tbody></table></section>
  <section><h2>Equity</h2><div id="chart" style="height:240px"></div></section>
  <section><h2>Orders</h2><table id="orders"><thead><tr><th>time</th><th>symbol</th><th>side</th><th>type</th><th>qty</th><th>price</th><th>status</th><th>fill</th><th></th></tr></thead><tbody></tbody></table></section>

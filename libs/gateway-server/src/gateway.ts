@@ -21,8 +21,10 @@ import {
   loginResponseSchema,
   orderEventListSchema,
   orderListSchema,
+  ocoGroupSchema,
   orderSchema,
   ordersQuerySchema,
+  placeOcoSchema,
   placeOrderSchema,
   portfolioSchema,
   quoteDtoSchema,
@@ -419,6 +421,23 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       const key = request.headers['idempotency-key'];
       const result = await brokerCall(() => broker.placeOrder(principalOf(request).accountId, request.body, key));
       return reply.code(result.replayed ? 200 : 201).send(result.order);
+    },
+  );
+  app.post(
+    '/api/v1/orders/oco',
+    {
+      config: { auth: 'trader', rateLimit: orderLimit },
+      schema: {
+        tags: ['orders'],
+        description: 'A one-cancels-other group: the first of its orders to trade (a partial fill included) or to close cancels the others.',
+        body: placeOcoSchema,
+        headers: orderHeaders,
+        response: { 200: ocoGroupSchema, 201: ocoGroupSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await brokerCall(() => broker.placeOcoOrders(principalOf(request).accountId, request.body.orders, request.headers['idempotency-key']));
+      return reply.code(result.replayed ? 200 : 201).send(result.group);
     },
   );
   app.get(

@@ -1,17 +1,9 @@
-import { GatewayClient, GatewayError } from '@tradeyard/gateway-contract';
+import type { GatewayError } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from './test-gateway';
 
 // The operator's short-selling policy and the margin of shorts, against the real gateway: what
 // ALLOW_SHORT forbids no account setting allows, and a short needs margin.
 const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (err: GatewayError) => ({ status: err.status, body: err.body }));
-
-/** A trader user of its own (its own paper account), logged in. */
-async function traderOf(gateway: TestGateway, username: string): Promise<GatewayClient> {
-  const { admin } = await gateway.signedIn();
-  await admin.request('POST', '/users', { body: { username, password: 'trader-pass-1', role: 'trader' } });
-  const anonymous = new GatewayClient({ baseUrl: gateway.url });
-  return anonymous.withToken((await anonymous.login(username, 'trader-pass-1')).token);
-}
 
 describe('short selling: the operator policy wins and shorts need margin', () => {
   describe('with ALLOW_SHORT unset (false)', () => {
@@ -22,7 +14,7 @@ describe('short selling: the operator policy wins and shorts need margin', () =>
     afterAll(() => gateway.close());
 
     it('refuses a trader opting into short selling with a 400 naming body.allowShort and the policy, and denies the short', async () => {
-      const trader = await traderOf(gateway, 'shorter');
+      const trader = await gateway.trader('shorter');
       const rule = "allowShort: must not be true: the operator's policy (ALLOW_SHORT=false) forbids short selling on every account";
       expect(await refusal(trader.updateAccountSettings({ allowShort: true }))).toEqual({
         status: 400, body: { error: 'validation_failed', message: rule, details: [{ field: 'body.allowShort', rule }] },
@@ -44,7 +36,7 @@ describe('short selling: the operator policy wins and shorts need margin', () =>
     afterAll(() => gateway.close());
 
     it('denies a short beyond the initial margin with denied_margin and fills one within it', async () => {
-      const trader = await traderOf(gateway, 'margined');
+      const trader = await gateway.trader('margined');
       const { initialCash } = await trader.getPortfolio();
       const { price } = await gateway.client.getQuote('SPX');
       // The reproduction: 1,000 SPX on a 100,000 account is many times what its equity carries.
@@ -56,7 +48,7 @@ describe('short selling: the operator policy wins and shorts need margin', () =>
     });
 
     it('lets a trader opt out', async () => {
-      const trader = await traderOf(gateway, 'cautious');
+      const trader = await gateway.trader('cautious');
       expect(await trader.updateAccountSettings({ allowShort: false })).toEqual({ allowShort: false });
       expect(await trader.placeOrder({ symbol: 'SPX', side: 'sell', quantity: 1 })).toMatchObject({ status: 'denied', reasonCode: 'denied_insufficient_position' });
     });

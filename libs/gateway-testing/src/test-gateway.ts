@@ -34,6 +34,8 @@ export interface TestGateway {
   requestCount(method: string, route: string): Promise<number>;
   /** Clients logged in as the admin and as a viewer user "watcher" (created on the first call). */
   signedIn(): Promise<{ admin: GatewayClient; viewer: GatewayClient }>;
+  /** A new trader user of this name (its own paper account), logged in. */
+  trader(username: string): Promise<GatewayClient>;
   /** Idempotency keys of the orders of an account, oldest first. */
   idempotencyKeys(accountId?: string): Promise<(string | null)[]>;
   close(): Promise<void>;
@@ -93,6 +95,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       const admin = anonymous.withToken((await anonymous.login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)).token);
       await (viewerCreated ??= admin.request('POST', '/users', { body: { username: 'watcher', password: 'watcher-pass-1', role: 'viewer' } }));
       return { admin, viewer: anonymous.withToken((await anonymous.login('watcher', 'watcher-pass-1')).token) };
+    },
+    trader: async (username) => {
+      const admin = anonymous.withToken((await anonymous.login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)).token);
+      await admin.request('POST', '/users', { body: { username, password: 'trader-pass-1', role: 'trader' } });
+      return anonymous.withToken((await anonymous.login(username, 'trader-pass-1')).token);
     },
     idempotencyKeys: async (accountId = 'agent') =>
       (await gateway.db.query<{ key: string | null }>('SELECT idempotency_key AS key FROM orders WHERE account_id = $1 ORDER BY created_at, id', [accountId])).map((r) => r.key),

@@ -1,4 +1,4 @@
-import { divRound, formatMicros, fromMicros, notional, parseMicros, roundQuantity, toMicros } from './money';
+import { divRound, formatMicros, formatMicrosSquared, fromMicros, notional, parseMicros, parseMicrosSquared, roundQuantity, toMicros } from './money';
 
 describe('money', () => {
   it('reads a number as written and rounds to micro-units, halves away from zero', () => {
@@ -27,6 +27,14 @@ describe('money', () => {
     expect(formatMicros(-1n)).toBe('-0.000001');
     expect(parseMicros('12.5')).toBe(12_500_000n);
     expect(fromMicros(100_000n)).toBe(0.1);
+  });
+
+  it('stores and reads back exact products (micro-units squared) with twelve places', () => {
+    const product = 300_000n * 1_403_449_951n; // 0.3 × 1,403.449951, not rounded
+    expect(formatMicrosSquared(product)).toBe('421.034985300000');
+    for (const value of [0n, 1n, -1n, product, 10n ** 30n + 7n]) expect(parseMicrosSquared(formatMicrosSquared(value))).toBe(value);
+    expect(parseMicrosSquared('421.0349853')).toBe(product);
+    expect(() => parseMicrosSquared('1.0000000000001')).toThrow('not a stored amount');
   });
 
   it('rounds a quantity the way the broker stores it', () => {

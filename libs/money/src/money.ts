@@ -51,22 +51,42 @@ export function toMicros(value: number): bigint {
 /** Micro-units as the nearest JavaScript number (exact for every value below 2^53 micro-units). */
 export const fromMicros = (micros: bigint): number => Number(micros) / 1e6;
 
-/** Micro-units as a decimal string with six places, the form numeric(24,6) columns take and give. */
-export function formatMicros(micros: bigint): string {
-  const negative = micros < 0n;
-  const abs = negative ? -micros : micros;
-  return `${negative ? '-' : ''}${abs / MICROS}.${(abs % MICROS).toString().padStart(6, '0')}`;
+/** The stored decimals: micro-units (6 places) and their squares (12), each scale and pattern made once (the broker formats and reads thousands a second). */
+const scales = { 6: MICROS, 12: MICROS * MICROS } as const;
+const fixedPatterns = { 6: /^(-?)(\d+)(?:\.(\d{0,6}))?$/, 12: /^(-?)(\d+)(?:\.(\d{0,12}))?$/ } as const;
+
+/** An integer of 10^-places units as a decimal string with that many places. */
+function formatFixed(units: bigint, places: 6 | 12): string {
+  const scale = scales[places];
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  return `${negative ? '-' : ''}${abs / scale}.${(abs % scale).toString().padStart(places, '0')}`;
 }
 
-/** A numeric column read as text (`::text`) back to micro-units, exactly. */
-export function parseMicros(text: string | null | undefined): bigint {
+/** A decimal string of at most `places` places back to an integer of 10^-places units, exactly. */
+function parseFixed(text: string | null | undefined, places: 6 | 12): bigint {
   if (text === null || text === undefined) return 0n;
-  const match = /^(-?)(\d+)(?:\.(\d{0,6}))?$/.exec(text.trim());
+  const match = fixedPatterns[places].exec(text.trim());
   if (!match) throw new RangeError(`not a stored amount: ${text}`);
   const [, sign, whole, fraction = ''] = match;
-  const magnitude = BigInt(whole) * MICROS + BigInt(fraction.padEnd(6, '0'));
+  const magnitude = BigInt(whole) * scales[places] + BigInt(fraction.padEnd(places, '0'));
   return sign === '-' ? -magnitude : magnitude;
 }
+
+/** Micro-units as a decimal string with six places, the form numeric(24,6) columns take and give. */
+export const formatMicros = (micros: bigint): string => formatFixed(micros, 6);
+
+/** A numeric column read as text (`::text`) back to micro-units, exactly. */
+export const parseMicros = (text: string | null | undefined): bigint => parseFixed(text, 6);
+
+/**
+ * An exact product of two amounts (quantity × price before any rounding: micro-units squared) as
+ * a decimal string with twelve places, the form a numeric(40,12) column takes and gives.
+ */
+export const formatMicrosSquared = (value: bigint): string => formatFixed(value, 12);
+
+/** A numeric(40,12) column read as text back to micro-units squared, exactly. */
+export const parseMicrosSquared = (text: string | null | undefined): bigint => parseFixed(text, 12);
 
 /** quantity × price in micro-units of cash, rounded by the rule. */
 export const notional = (quantity: bigint, price: bigint): bigint => divRound(quantity * price, MICROS);

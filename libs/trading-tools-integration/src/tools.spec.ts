@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { GatewayClient, orderSchema, portfolioSchema } from '@tradeyard/gateway-contract';
+import { GatewayClient, ocoGroupSchema, orderSchema, portfolioSchema } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { sampleArenaBoard, startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import Fastify from 'fastify';
@@ -54,7 +54,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
   it('lists every tool with a description, an input schema and an output schema', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['buy', 'calculate', 'cancel_order', 'get_clock', 'get_history', 'get_leaderboard', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'search_signals', 'sell'],
+      ['buy', 'calculate', 'cancel_order', 'get_clock', 'get_history', 'get_leaderboard', 'get_orders', 'get_portfolio', 'get_price', 'list_symbols', 'place_oco', 'search_signals', 'sell'],
     );
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(40);
@@ -62,7 +62,9 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     }
     const buy = tools.find((t) => t.name === 'buy')!;
     expect(buy.inputSchema.required).toEqual(['symbol', 'quantity']);
-    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'clientOrderId']);
+    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'expireDate', 'clientOrderId']);
+    expect((buy.inputSchema.properties!.type as { enum: string[] }).enum).toEqual(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close']);
+    expect(tools.find((t) => t.name === 'place_oco')!.inputSchema.required).toEqual(['symbol', 'orders']);
     // get_history offers exactly the intervals the gateway serves.
     const history = tools.find((t) => t.name === 'get_history')!;
     expect((history.inputSchema.properties!.interval as { enum: string[] }).enum).toEqual(['1m', '5m', '15m', '1h', '4h', '1d', '1w', '1M']);
@@ -210,6 +212,35 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect(textOf(again)).toBe(`cancel_order failed: order ${id} is cancelled; cancel is not allowed from cancelled [gateway 409 illegal_transition]`);
   });
 
+  it('places a one-cancels-other exit pair on the shares held, and an auction and a good-till-date order', async () => {
+    const result = await call(client, 'place_oco', {
+      symbol: 'spx',
+      orders: [{ side: 'sell', quantity: 6, limitPrice: 5000 }, { side: 'sell', quantity: 6, stopPrice: 1 }],
+      clientOrderId: 'exits-1',
+    });
+    expect(result.isError).toBeFalsy();
+    const group = ocoGroupSchema.parse(result.structuredContent);
+    expect(group.orders.map((o) => [o.type, o.side, o.status, o.ocoGroupId])).toEqual([['limit', 'sell', 'accepted', group.groupId], ['stop', 'sell', 'accepted', group.groupId]]);
+    expect(JSON.parse(textOf(result))).toEqual(group);
+    // Cancelling one cancels the other: the six shares are free again for the tests after this one.
+    await call(client, 'cancel_order', { orderId: group.orders[1].id });
+    const cancelled = (await call(client, 'get_orders', { status: 'cancelled', limit: 2 })).structuredContent!.orders as { id: string; reasonCode: string }[];
+    expect(cancelled.map((o) => [o.id, o.reasonCode])).toEqual([[group.orders[1].id, 'cancelled_by_account'], [group.orders[0].id, 'cancelled_by_oco']]);
+
+    const auction = await call(client, 'buy', { symbol: 'SPX', quantity: 1, type: 'market_on_open' });
+    expect(auction.structuredContent).toMatchObject({ type: 'market_on_open', status: 'accepted', avgFillPrice: null });
+    const gtd = await call(client, 'buy', { symbol: 'SPX', quantity: 1, limitPrice: 1, timeInForce: 'gtd', expireDate: isoDate(spx[260].time) });
+    expect(gtd.structuredContent).toMatchObject({ type: 'limit', timeInForce: 'gtd', expireDate: isoDate(spx[260].time), status: 'accepted' });
+    for (const placed of [auction, gtd]) await call(client, 'cancel_order', { orderId: (placed.structuredContent as { id: string }).id });
+
+    const late = await call(client, 'buy', { symbol: 'SPX', quantity: 1, limitPrice: 1, timeInForce: 'gtd', expireDate: isoDate(spx[249].time) });
+    expect(late.isError).toBe(true);
+    expect(textOf(late)).toContain(`expireDate: ${isoDate(spx[249].time)} is before the market date ${isoDate(spx[250].time)}`);
+    const single = await call(client, 'place_oco', { symbol: 'SPX', orders: [{ side: 'sell', quantity: 1, limitPrice: 5000 }] });
+    expect(single.isError).toBe(true);
+    expect(textOf(single)).toMatch(/must hold at least 2 orders at orders/);
+  });
+
   it('reports a denied order as a tool error with the reason code and the broker reason', async () => {
     const result = await call(client, 'buy', { symbol: 'SPX', quantity: 1_000_000 });
     expect(result.isError).toBe(true);
@@ -280,7 +311,7 @@ describe('endpoint authentication', () => {
     const url = new URL('/mcp', await app.listen({ port: 0, host: '127.0.0.1' }));
     const local = new Client({ name: 'local', version: '1' });
     await local.connect(new StreamableHTTPClientTransport(url));
-    expect((await local.listTools()).tools.length).toBe(12);
+    expect((await local.listTools()).tools.length).toBe(13);
     await local.close();
     // A DNS-rebinding page reaches the loopback port under its own name: Host and Origin say so.
     const port = url.port;

@@ -5,7 +5,9 @@ import {
   arenaRunIdSchema,
   GatewayClient,
   GatewayError,
+  MAX_OCO_ORDERS,
   calendarDateSchema,
+  ocoGroupSchema,
   clockSchema,
   orderNumberSchema,
   orderTypeSchema,
@@ -58,12 +60,17 @@ const orderInput = {
   quantity: orderNumber('Number of shares; fractions are allowed'),
   type: orderTypeSchema
     .optional()
-    .describe('market, limit, stop, stop_limit or trailing_stop; omitted, it follows from the prices given: limitPrice → limit, stopPrice → stop, both → stop_limit, a trail → trailing_stop, none → market'),
+    .describe(
+      'market, limit, stop, stop_limit, trailing_stop, market_on_open (fills at the next session\'s open) or market_on_close (fills at the next bar\'s close); omitted, it follows from the prices given: limitPrice → limit, stopPrice → stop, both → stop_limit, a trail → trailing_stop, none → market',
+    ),
   limitPrice: orderNumber('Limit price (limit, stop_limit); omit for a market order that fills at the current price').optional(),
   stopPrice: orderNumber('Trigger price (stop, stop_limit): a sell stop fires when the price falls to it, a buy stop when it rises to it').optional(),
   trailAmount: orderNumber('trailing_stop: the trail as an amount of price behind the best price since placement').optional(),
   trailPercent: orderNumber('trailing_stop: the trail as a percent (below 100) of the best price since placement').optional(),
-  timeInForce: timeInForceSchema.optional().describe('gtc (default: rests until filled or cancelled), day, ioc (fill what can be now, expire the rest), fok (fill all now or nothing)'),
+  timeInForce: timeInForceSchema
+    .optional()
+    .describe('gtc (default: rests until filled or cancelled), day, ioc (fill what can be now, expire the rest), fok (fill all now or nothing), gtd (rests through expireDate)'),
+  expireDate: dateInput('gtd: the last market date (YYYY-MM-DD) the order is good for, not before the market clock\'s date').optional(),
   clientOrderId: validText()
     .min(1, 'must not be empty')
     .max(100, 'must be at most 100 characters')
@@ -281,11 +288,45 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
     );
   }
 
+  // One order of a group: its side and the prices buy and sell take; symbol, time in force and date are the group's.
+  const { quantity, type, limitPrice, stopPrice, trailAmount, trailPercent } = orderInput;
+  const legInput = { side: z.enum(['buy', 'sell']).describe('buy or sell'), quantity, type, limitPrice, stopPrice, trailAmount, trailPercent };
+  server.registerTool(
+    'place_oco',
+    {
+      title: 'Place one-cancels-other orders',
+      description:
+        'Places two to ten resting orders of one symbol as a one-cancels-other group: the first of them to fill (even partly) or to close cancels the others at once, so at most one trades. E.g. a take-profit sell limit above the price with a stop-loss sell stop below it, or a breakout buy stop above with a buy limit below. The group holds the cash or shares of its largest order once. Returns the group id and its orders; if any order is denied (e.g. not enough cash or shares), all are, and it is an error with the reason.',
+      inputSchema: {
+        symbol: symbolInput,
+        orders: z
+          .array(z.object(legInput))
+          .min(2, 'must hold at least 2 orders')
+          .max(MAX_OCO_ORDERS, `must hold at most ${MAX_OCO_ORDERS} orders`)
+          .describe('The orders of the group, in the order a bar that reaches several of them fills them'),
+        timeInForce: z.enum(['gtc', 'day', 'gtd']).optional().describe('How long the whole group rests: gtc (default), day, or gtd (through expireDate)'),
+        expireDate: orderInput.expireDate,
+        clientOrderId: orderInput.clientOrderId,
+      },
+      outputSchema: ocoGroupSchema.shape,
+      annotations: { destructiveHint: false, idempotentHint: false },
+    },
+    ({ symbol, orders, timeInForce, expireDate, clientOrderId }) =>
+      guarded('place_oco', async () => {
+        const group = { orders: orders.map(({ type, ...fields }) => ({ ...fields, symbol, type: type ?? impliedType(fields), timeInForce, expireDate })) };
+        const placed = await gateway.placeOcoOrders(group, clientOrderId ? `mcp-${clientOrderId}` : randomUUID());
+        const denied = placed.orders.find((o) => o.status === 'denied' && o.reasonCode !== 'denied_oco_group');
+        if (denied) return { ...toolError(`place_oco denied (${denied.reasonCode ?? 'no code'}): ${denied.reason ?? 'no reason given'}`), structuredContent: placed };
+        return ok(placed);
+      }),
+  );
+
   server.registerTool(
     'cancel_order',
     {
       title: 'Cancel order',
-      description: 'Cancels an open (status new) limit order by its id; filled or already cancelled orders cannot be cancelled.',
+      description:
+        'Cancels an open order (accepted or partially filled) by its id; cancelling one order of a one-cancels-other group or one exit of a bracket cancels the others with it. Filled or already closed orders cannot be cancelled.',
       inputSchema: { orderId: validText().min(1, 'must not be empty').max(100).describe('Order id returned by buy, sell or get_orders') },
       outputSchema: orderSchema.shape,
     },

@@ -20,7 +20,7 @@ CREATE INDEX signals_rule_id_time ON signals (rule_id, time);
   { id: '009_signals_posted_by', sql: 'ALTER TABLE signals ADD COLUMN posted_by text;' },
   {
     // Signals stored before posted_by was kept (null) stay as they were: null never equals another poster.
-    id: '010_signals_id_per_poster',
+    id: '012_signals_id_per_poster',
     sql: `
 ALTER TABLE signals DROP CONSTRAINT signals_pkey;
 ALTER TABLE signals ADD CONSTRAINT signals_posted_by_id UNIQUE (posted_by, id);

@@ -83,9 +83,26 @@ export function sizeOrder(
   costs: CostModel,
   wholeShares: boolean,
 ): { side: 'buy' | 'sell'; quantity: bigint } | undefined {
+  return sizeToTarget(target, cash + notional(shares, price), cash, shares, price, costs, wholeShares);
+}
+
+/**
+ * The order that takes a position of `shares` to `target` × `equity` at market price `price`: a
+ * portfolio's sizing, where equity counts every position. A buy never spends more than `cash`
+ * (fees and slippage included); a target of 0 sells the whole position.
+ */
+export function sizeToTarget(
+  target: number,
+  equity: bigint,
+  cash: bigint,
+  shares: bigint,
+  price: bigint,
+  costs: CostModel,
+  wholeShares: boolean,
+): { side: 'buy' | 'sell'; quantity: bigint } | undefined {
   // 0 and 1 (every signal strategy's targets) skip the decimal parse: a grid sizes hundreds of thousands of orders.
   const targetMicros = target === 1 ? MICROS : target === 0 ? 0n : toMicros(target);
-  let desired = divRound(targetMicros * (cash + notional(shares, price)), price);
+  let desired = divRound(targetMicros * equity, price);
   if (wholeShares) desired -= desired % MICROS;
   if (desired > shares) {
     // Never spend more cash than there is: the largest buy whose cost and fees fit.

@@ -1,0 +1,4 @@
+export * from './data';
+export * from './engine';
+export * from './ledger';
+export * from './orders';

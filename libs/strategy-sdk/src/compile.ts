@@ -18,6 +18,8 @@ export interface CompiledStrategy {
   readonly definition: AnyStrategyDefinition;
   readonly name: string;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The parameters as indicators and decide see them (for a probe run, a view that records each read). */
+  readonly paramsForStrategy: Readonly<Record<string, ParamValue>>;
   readonly rebalance: Rebalance;
   /** The declared universe, or 'all' (the engine's market decides). */
   readonly universe: readonly string[] | 'all';
@@ -64,10 +66,11 @@ function planIndicators(definition: AnyStrategyDefinition, params: Readonly<Reco
  * of 0 from a parameter) throws a StrategyDefinitionError naming it.
  */
 export function compileStrategy(definition: AnyStrategyDefinition, rawParams: Readonly<Record<string, unknown>> = {}, options: CompileOptions = {}): CompiledStrategy {
-  const params = paramsView(parseParams(definition.params, rawParams), options.reads);
+  const params = parseParams(definition.params, rawParams);
+  const paramsForStrategy = paramsView(params, options.reads);
   let indicators: PlannedIndicator[];
   try {
-    indicators = planIndicators(definition, params);
+    indicators = planIndicators(definition, paramsForStrategy);
   } catch (err) {
     if (err instanceof StrategyDefinitionError || !(err instanceof RangeError)) throw err;
     throw new StrategyDefinitionError('indicators', err.message);
@@ -77,6 +80,7 @@ export function compileStrategy(definition: AnyStrategyDefinition, rawParams: Re
     definition,
     name: definition.name,
     params,
+    paramsForStrategy,
     rebalance: definition.rebalance,
     universe: definition.universe,
     indicators,

@@ -35,7 +35,7 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
     readonly state: JsonObject = {},
   ) {
     this.symbols = market.symbols;
-    this.params = strategy.params;
+    this.params = strategy.paramsForStrategy;
     this.isSymbol = (symbol) => market.indexOf(symbol) >= 0;
     this.ind = Object.freeze(
       Object.fromEntries(strategy.indicators.map(({ name }, j) => [name, (symbol: string, barsAgo = 0) => market.history(symbol).indicator(j, barsAgo)])),

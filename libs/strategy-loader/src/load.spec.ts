@@ -56,8 +56,11 @@ import { sep } from 'node:path';
     expect(file).toBe(path);
     expect(definition.name).toBe('momentum-rotation');
     expect(compileStrategy(definition, { lookback: 90 }).warmup).toBe(91);
-    expect((globalThis as Record<string, unknown>).loaderProbe).toEqual({ defineStrategy, p, half: 4, sep: '/' });
-    expect((globalThis as Record<string, { defineStrategy: unknown }>).loaderProbe.defineStrategy).toBe(defineStrategy);
+    const probe = (globalThis as unknown as { loaderProbe: { defineStrategy: unknown; p: unknown } }).loaderProbe;
+    expect(probe).toEqual({ defineStrategy, p, half: 4, sep: '/' });
+    // The very functions of this process's SDK, not a copy.
+    expect(probe.defineStrategy).toBe(defineStrategy);
+    expect(probe.p).toBe(p);
   });
 
   it('loads a JavaScript file, and an edited file anew', async () => {

@@ -1,7 +1,6 @@
 import {
   type backtestOptionsSchema,
   type BacktestSummary,
-  type GridOutcome,
   renderHtmlReport,
   runBacktest,
   runGridInline,
@@ -13,7 +12,7 @@ import {
 import { isPoolWorker, JobQueue, serveWorkerTasks, WorkerPool } from '@tradeyard/runtime-util';
 import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
 import type { z } from 'zod';
-import { type DataSource, loadDataSource } from './data';
+import { bestBySharpe, type DataSource, type GridOutput, loadDataSource } from '@tradeyard/backtest-runner';
 
 type Options = z.infer<typeof backtestOptionsSchema>;
 
@@ -24,25 +23,12 @@ export type AgentTask =
   | { kind: 'walk-forward'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options; walk: WalkForwardSettings };
 
 export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; reportHtml: string };
-// A type rather than an interface so that it fits the job response schema's record.
-export type GridOutput = {
-  symbol: string;
-  bars: number;
-  runs: GridOutcome[];
-  best: (GridOutcome & { by: 'sharpe' }) | null;
-};
 export type AgentTaskOutput = BacktestOutput | GridOutput | WalkForwardResult;
 
 const WORKER_KIND = 'tradeyard-agent-jobs';
 
 /** True inside a job worker thread of the trading agent. */
 export const isAgentJobWorker = () => isPoolWorker(WORKER_KIND);
-
-/** The best run of a grid by Sharpe, or null when no run could run. */
-export function bestBySharpe(runs: GridOutcome[]): GridOutput['best'] {
-  const best = runs.filter((r) => r.summary).sort((a, b) => b.summary!.sharpe - a.summary!.sharpe)[0];
-  return best ? { by: 'sharpe', ...best } : null;
-}
 
 function runTask(task: AgentTask, progress: (done: number, total: number) => void): AgentTaskOutput {
   const columns = loadDataSource(task.data);

@@ -4,7 +4,7 @@ import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/marke
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
 import { buyAndHold, smaCross } from '@tradeyard/strategies';
 import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition } from '@tradeyard/strategy';
-import { portfolioData, priceMicros, runPortfolio, type PortfolioData, type PortfolioResult, type PortfolioRunOptions } from './index';
+import { portfolioData, priceMicros, runPortfolio, sliceByTime, type PortfolioData, type PortfolioResult, type PortfolioRunOptions } from './index';
 
 const costs = { feePerTrade: 1, feePerShare: 0.005, feeBps: 1, feeMinimum: 1.5, slippageBps: 5 };
 const sp500 = loadSp500();
@@ -94,6 +94,23 @@ describe('portfolio backtest: exact shared cash', () => {
     expect(wantA).toBe(11_111_100n);
     expect(result.ledger.cash >= 0n).toBe(true);
     expect(result.ledger.cash).toBeLessThan(toMicros(7));
+  });
+});
+
+describe('portfolio backtest: point in time', () => {
+  it('decides the same on data cut at any date as on the whole history up to that date (batch indicators leak nothing)', () => {
+    const decisionsOf = (data: PortfolioData) => {
+      const made: string[] = [];
+      run(data, momentum, { lookback: 20 }, { onDecision: (time, decisions) => made.push(`${time} ${JSON.stringify(decisions)}`) });
+      return made;
+    };
+    const whole = decisionsOf(stocksAndSpx);
+    expect(whole.length).toBeGreaterThan(200);
+    for (const cut of ['2003-06-15', '2008-10-01', '2012-02-29']) {
+      const truncated = decisionsOf(sliceByTime(stocksAndSpx, -Infinity, Date.parse(`${cut}T00:00:00Z`)));
+      expect(truncated).toEqual(whole.slice(0, truncated.length));
+      expect(whole[truncated.length]).toBeDefined(); // the cut removed later decisions, and only those
+    }
   });
 });
 

@@ -35,6 +35,8 @@ export interface PortfolioRunOptions extends Partial<PortfolioSettings> {
   end?: number;
   /** The strategy's state at the start (default {}); the result carries it at the end. */
   state?: JsonObject;
+  /** Called with every decision the strategy makes, at the close it makes it (a look-ahead check compares them across truncated data). */
+  onDecision?: (time: number, decisions: readonly Decision[]) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -119,12 +121,14 @@ class PortfolioRun {
   }
 
   /** One traded step: the open (orders arrive, rest, fill), the close (bars revealed, equity marked), the decision. */
-  step(s: number, trading: boolean): number {
-    if (trading && (this.pendingTargets > 0 || this.book.active > 0)) this.open(s);
+  step(s: number, onDecision?: PortfolioRunOptions['onDecision']): number {
+    if (this.pendingTargets > 0 || this.book.active > 0) this.open(s);
     this.reveal(s);
     const equity = this.ledger.equity((k) => this.prices.close[k][this.market.histories[k].count - 1]);
     this.lastEquity = fromMicros(equity);
-    if (trading) for (const decision of this.driver.step()) this.apply(decision);
+    const decisions = this.driver.step();
+    if (decisions.length > 0) onDecision?.(this.market.clock.now, decisions);
+    for (const decision of decisions) this.apply(decision);
     return this.lastEquity;
   }
 
@@ -266,7 +270,7 @@ export function strategyData(data: PortfolioData, strategy: Pick<CompiledStrateg
  * every order through libs/fill-engine, an exact ledger, equity marked at every step.
  */
 export function runPortfolio(input: PortfolioData, strategy: CompiledStrategy, options: PortfolioRunOptions = {}): PortfolioResult {
-  const { start = 0, end, state = {}, onProgress, ...rest } = options;
+  const { start = 0, end, state = {}, onDecision, onProgress, ...rest } = options;
   const settings = portfolioOptionsSchema.parse(rest);
   const data = strategyData(input, strategy);
   const steps = data.calendar.times.length;
@@ -278,7 +282,7 @@ export function runPortfolio(input: PortfolioData, strategy: CompiledStrategy, o
   const equity = new Float64Array(stop - start);
   let exposed = 0;
   for (let s = start; s < stop; s++) {
-    equity[s - start] = run.step(s, true);
+    equity[s - start] = run.step(s, onDecision);
     if (run.ledger.held.length > 0) exposed++;
     if (onProgress && (s - start) % 1024 === 1023) onProgress(s - start + 1, stop - start);
   }

@@ -11,7 +11,7 @@ export const strategiesConfigShape = {
     .string()
     .min(1, 'must not be empty')
     .optional()
-    .describe('A folder of strategy files (.ts, .js) written with @tradeyard/strategy: each is a strategy the backtest command and the HTTP API name by its name'),
+    .describe('A folder of strategy files (.ts, .js) written with @tradeyard/strategy, each found by the name it declares (backtest --strategy=NAME)'),
 };
 
 /** A strategy a name stands for: one of the four built-in single-symbol strategies, or an SDK strategy from a file. */

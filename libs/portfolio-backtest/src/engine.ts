@@ -72,7 +72,7 @@ export interface PortfolioResult extends PortfolioSummary {
 }
 
 /** The order ids of a decision (libs/fill-engine orderIdFor on the backtest account), as a live run names them. */
-const orderKey = (strategy: string, time: number, symbol: string, index?: number, clientId?: string) =>
+export const orderKey = (strategy: string, time: number, symbol: string, index?: number, clientId?: string) =>
   clientId !== undefined ? `${strategy}#${clientId}` : `${strategy}@${time}/${symbol}${index === undefined ? '' : `/${index}`}`;
 
 /**

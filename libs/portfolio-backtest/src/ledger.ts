@@ -1,4 +1,4 @@
-import type { OpenTrade } from '@tradeyard/backtest';
+import type { OpenTrade, Trade } from '@tradeyard/backtest';
 import type { EngineFill } from '@tradeyard/fill-engine';
 import { isoDate } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
@@ -9,24 +9,9 @@ export interface PortfolioFill extends EngineFill {
   reason: string | null;
 }
 
-/** One round trip of one symbol: from the fill that opens a position to the fill that closes it (or the end). */
-export interface PortfolioTrade {
+/** One round trip of one symbol (libs/backtest's Trade: from the fill that opens a position to the fill that closes it, or the end), with the symbol and the reason tags of the decisions that opened and closed it. */
+export interface PortfolioTrade extends Trade {
   symbol: string;
-  entryTime: string;
-  exitTime: string;
-  /** Average fill price of the buys, slippage included. */
-  entryPrice: number;
-  /** Average fill price of the sells; for a trade still open, the last close. */
-  exitPrice: number;
-  /** Largest position held during the trade. */
-  quantity: number;
-  /** Sell proceeds net of fees plus the open position at the last close, minus buy costs with fees. */
-  pnl: number;
-  return: number;
-  /** The symbol's bars from entry to exit, both included. */
-  bars: number;
-  open: boolean;
-  /** The reason tag of the decision that opened the trade, and of the one that closed it. */
   reason: string | null;
   exitReason: string | null;
 }

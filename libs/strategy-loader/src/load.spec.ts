@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileStrategy, defineStrategy, p } from '@tradeyard/strategy';
@@ -15,21 +15,8 @@ const write = (name: string, text: string) => {
   return path;
 };
 
-const momentum = `import { defineStrategy, p } from '@tradeyard/strategy';
-export default defineStrategy({
-  name: 'momentum-rotation',
-  params: { lookback: p.int(20, 250, 120), top: p.int(1, 5, 2) },
-  rebalance: 'monthly',
-  indicators: (q, i) => ({ mom: i.roc('close', q.lookback) }),
-  decide(ctx) {
-    const ranked = ctx.universe
-      .filter((s) => ctx.ind.mom(s) > 0)
-      .sort((a, b) => ctx.ind.mom(b) - ctx.ind.mom(a))
-      .slice(0, ctx.params.top);
-    return ctx.targets(Object.fromEntries(ranked.map((s) => [s, 1 / ctx.params.top])));
-  },
-});
-`;
+// The issue-22 file, as the examples folder holds it.
+const momentum = readFileSync(join(__dirname, '../../../examples/strategies/momentum-rotation.ts'), 'utf8');
 
 const failure = async (path: string) => {
   try {
@@ -74,7 +61,7 @@ import { sep } from 'node:path';
     ['bad-key.ts', momentum.replace("rebalance: 'monthly'", "rebalance: 'daily'"), 'rebalance: must be one of bar, weekly, monthly'],
     ['bad-param.ts', momentum.replace('p.int(20, 250, 120)', 'p.int(20, 250, 500)'), 'params.lookback: default 500 must be between 20 and 250'],
     ['typo.ts', momentum.replace('rebalance:', 'rebalence:'), 'rebalence: is not a key of a strategy'],
-    ['syntax.ts', momentum.replace('decide(ctx) {', 'decide(ctx) {{'), 'line 13:4: Unexpected ","'],
+    ['syntax.ts', momentum.replace('decide(ctx) {', 'decide(ctx) {{'), 'line 20:4: Unexpected ","'],
     ['no-default.ts', momentum.replace('export default ', 'export const strategy = '), "default export: must be a strategy: export default defineStrategy({ ... }) from '@tradeyard/strategy'"],
     ['throws.ts', `${momentum}\nthrow new Error('no data for this idea');\n`, 'load: no data for this idea'],
     ['unknown-import.ts', `import { x } from 'no-such-package';\nconsole.log(x);\n${momentum}`, 'line 1:19: Could not resolve "no-such-package"'],

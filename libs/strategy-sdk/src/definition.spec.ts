@@ -1,17 +1,14 @@
 import { compileStrategy, defineStrategy, gridValues, p, ParamsError, parseParams, StrategyDefinitionError } from './index';
 
-/** The file of issue 22, as a user writes it. */
+/** A user's strategy (examples/strategies holds the issue-22 rotation; this one buys weakness). */
 const momentumRotation = defineStrategy({
-  name: 'momentum-rotation',
+  name: 'dip-rotation',
   params: { lookback: p.int(20, 250, 120), top: p.int(1, 5, 2) },
   rebalance: 'monthly',
-  indicators: (q, i) => ({ mom: i.roc('close', q.lookback) }),
-  decide(ctx) {
-    const ranked = ctx.universe
-      .filter((s) => ctx.ind.mom(s) > 0)
-      .sort((a, b) => ctx.ind.mom(b) - ctx.ind.mom(a))
-      .slice(0, ctx.params.top);
-    return ctx.targets(Object.fromEntries(ranked.map((s) => [s, 1 / ctx.params.top])));
+  indicators: (q, i) => ({ drop: i.roc('close', q.lookback) }),
+  decide: (ctx) => {
+    const weakest = [...ctx.universe].sort((a, b) => ctx.ind.drop(a) - ctx.ind.drop(b)).slice(0, ctx.params.top);
+    return ctx.targets(Object.fromEntries(weakest.map((s) => [s, 1 / ctx.params.top])));
   },
 });
 
@@ -26,11 +23,11 @@ const definitionError = (make: () => unknown) => {
 };
 
 describe('defineStrategy', () => {
-  it('fills the defaults of the issue-22 file and derives its warm-up from the declarations', () => {
-    expect(momentumRotation).toMatchObject({ name: 'momentum-rotation', rebalance: 'monthly', universe: 'all', interval: '1d' });
+  it('fills the defaults and derives the warm-up from the declarations', () => {
+    expect(momentumRotation).toMatchObject({ name: 'dip-rotation', rebalance: 'monthly', universe: 'all', interval: '1d' });
     const compiled = compileStrategy(momentumRotation, { lookback: 90 });
     expect(compiled.params).toEqual({ lookback: 90, top: 2 });
-    expect(compiled.indicators.map((i) => [i.name, i.spec.key])).toEqual([['mom', 'roc(close,90)']]);
+    expect(compiled.indicators.map((i) => [i.name, i.spec.key])).toEqual([['drop', 'roc(close,90)']]);
     expect(compiled.warmup).toBe(91); // ROC(90) needs 91 bars
     expect(compileStrategy(defineStrategy({ ...momentumRotation, warmup: 300 })).warmup).toBe(300);
   });

@@ -64,6 +64,13 @@ const checkField = (field: PriceField) => {
   if (!priceFields.includes(field)) throw new RangeError(`source must be one of ${priceFields.join(', ')}, got ${JSON.stringify(field)}`);
 };
 
+/** A rolling extreme of one field (libs/indicators Highest, Lowest). */
+function extreme(kind: 'highest' | 'lowest', source: PriceField, period: number): IndicatorSpec {
+  checkField(source);
+  checkPeriod(period);
+  return fieldIndicator(`${kind}(${source},${period})`, period, source, () => (kind === 'highest' ? new Highest(period) : new Lowest(period)));
+}
+
 /** Bands of a Bollinger indicator, lines of a MACD. */
 export type BollingerBand = 'middle' | 'upper' | 'lower';
 export type MacdLine = 'line' | 'signal' | 'histogram';
@@ -98,17 +105,9 @@ export const indicatorCatalog = {
     return fieldIndicator(`rsi(${source},${period})`, period + 1, source, () => new Rsi(period));
   },
   /** Highest value of the last `period` bars, this one included. Warm-up: period. */
-  highest: (source: PriceField, period: number): IndicatorSpec => {
-    checkField(source);
-    checkPeriod(period);
-    return fieldIndicator(`highest(${source},${period})`, period, source, () => new Highest(period));
-  },
+  highest: (source: PriceField, period: number): IndicatorSpec => extreme('highest', source, period),
   /** Lowest value of the last `period` bars, this one included. Warm-up: period. */
-  lowest: (source: PriceField, period: number): IndicatorSpec => {
-    checkField(source);
-    checkPeriod(period);
-    return fieldIndicator(`lowest(${source},${period})`, period, source, () => new Lowest(period));
-  },
+  lowest: (source: PriceField, period: number): IndicatorSpec => extreme('lowest', source, period),
   /** One band of Bollinger bands: SMA(period) ± multiplier × population standard deviation. Warm-up: period. */
   bollinger: (source: PriceField, period = 20, multiplier = 2, band: BollingerBand = 'middle'): IndicatorSpec => {
     checkField(source);

@@ -50,24 +50,23 @@ function replay(strategy: CompiledStrategy, bySymbol: ReadonlyMap<string, readon
   return decisions;
 }
 
-const momentum = defineStrategy({
-  name: 'momentum-rotation',
-  params: { lookback: p.int(20, 250, 120), top: p.int(1, 5, 2) },
+/** A rotation that reads two indicators, one of them some bars back. */
+const rotation = defineStrategy({
+  name: 'trend-rotation',
+  params: { lookback: p.int(5, 250, 60), top: p.int(1, 5, 2) },
   rebalance: 'monthly',
-  indicators: (q, i) => ({ mom: i.roc('close', q.lookback) }),
+  indicators: (q, i) => ({ change: i.roc('close', q.lookback), average: i.ema('close', q.lookback) }),
   decide(ctx) {
-    const ranked = ctx.universe
-      .filter((s) => ctx.ind.mom(s) > 0)
-      .sort((a, b) => ctx.ind.mom(b) - ctx.ind.mom(a))
-      .slice(0, ctx.params.top);
-    return ctx.targets(Object.fromEntries(ranked.map((s) => [s, 1 / ctx.params.top])), { reason: 'top-momentum' });
+    const rising = ctx.universe.filter((s) => ctx.bars(s).close() > ctx.ind.average(s) && ctx.ind.change(s) > ctx.ind.change(s, 1));
+    const chosen = rising.sort((a, b) => ctx.ind.change(b) - ctx.ind.change(a)).slice(0, ctx.params.top);
+    return ctx.targets(Object.fromEntries(chosen.map((s) => [s, 1 / ctx.params.top])), { reason: 'trend' });
   },
 });
 
 describe('one strategy, two runtimes', () => {
   it('decides the same on batch series revealed bar by bar as on streaming indicators fed live (SPX daily + five monthly stocks)', () => {
     const market = new Map<string, Bar[]>([['SPX', loadSp500()], ...groupBySymbol(loadStocks())]);
-    const strategy = compileStrategy(momentum, { lookback: 20, top: 2 });
+    const strategy = compileStrategy(rotation, { lookback: 20, top: 2 });
     const backtest = replay(strategy, market, 'reveal');
     const live = replay(strategy, market, 'append');
     expect(backtest.length).toBeGreaterThan(200); // one decision a month once warm

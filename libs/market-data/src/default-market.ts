@@ -25,9 +25,10 @@ export function syntheticOnSp500Days(options: { seed: number; symbols: number })
 
 /**
  * Every symbol of the default market `npm start` replays, by symbol, oldest bar first: SPX daily
- * (2000-2020), the five monthly stocks (2000-2010) and the synthetic universe on SPX's days —
- * 106 symbols with the defaults. Each keeps its own calendar.
+ * (2000-2020), the five monthly stocks (2000-2010, by name) and the synthetic universe on SPX's
+ * days — 106 symbols with the defaults. Each keeps its own calendar.
  */
 export function defaultMarketBars(synthetic: { seed: number; symbols: number } = DEFAULT_SYNTHETIC): Map<string, Bar[]> {
-  return new Map([['SPX', loadSp500()], ...groupBySymbol(loadStocks()), ...syntheticOnSp500Days(synthetic)]);
+  const stocks = [...groupBySymbol(loadStocks())].sort(([a], [b]) => a.localeCompare(b));
+  return new Map([['SPX', loadSp500()], ...stocks, ...syntheticOnSp500Days(synthetic)]);
 }

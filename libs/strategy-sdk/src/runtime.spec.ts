@@ -189,6 +189,15 @@ describe('schedule, state and parameter reads', () => {
     expect(counts).toEqual([1, 2, 3]);
   });
 
+  it.each([
+    [(state: Record<string, unknown>) => (state.when = new Date(0)), 'ctx.state.when: a Date object is not a JSON value (the state must hold JSON values only)'],
+    [(state: Record<string, unknown>) => (state.list = [1, undefined]), 'ctx.state.list[1]: undefined is not a JSON value (the state must hold JSON values only)'],
+    [(state: Record<string, unknown>) => (state.ratio = 1 / 0), 'ctx.state.ratio: Infinity is not a JSON number (the state must hold JSON values only)'],
+  ])('refuses a state that is not JSON, naming where (%#)', (change, message) => {
+    const strategy = compileStrategy(defineStrategy({ name: 'stateful', decide: (ctx) => void change(ctx.state) }));
+    expect(() => replay(strategy, daily, 'reveal')).toThrow(`strategy stateful at 2024-01-01: ${message}`);
+  });
+
   it('records which parameters indicators and decide read, so a sweep of one never read can be refused', () => {
     const reads = new Set<string>();
     const strategy = defineStrategy({

@@ -78,6 +78,23 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
   }
 }
 
+/** What is not JSON in a state (a path and why), or undefined: live runs persist the state as JSON after each decision. */
+function notJson(value: unknown, path: string, seen: Set<unknown>): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path}: ${value} is not a JSON number`;
+  if (typeof value !== 'object') return `${path}: ${value === undefined ? 'undefined' : `a ${typeof value}`} is not a JSON value`;
+  if (seen.has(value)) return `${path}: refers back to itself`;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `${path}: a ${proto?.constructor?.name ?? 'class'} object is not a JSON value`;
+  seen.add(value);
+  for (const [key, item] of Object.entries(value)) {
+    const problem = notJson(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
+    if (problem) return problem;
+  }
+  seen.delete(value);
+  return undefined;
+}
+
 /** A decision that breaks a rule (or decide threw): when, and what. */
 export class StrategyRuntimeError extends Error {
   constructor(
@@ -118,6 +135,8 @@ export class StrategyDriver {
     try {
       const decisions = decisionsOf(this.strategy.decide(this.context.at(ready)));
       for (const d of decisions) if (typeof d !== 'object' || d === null || (d.kind !== 'targets' && d.kind !== 'orders')) throw new DecisionError('decide', 'must return ctx.targets(...), ctx.orders(...), ctx.cancel(...), a list of them, or nothing');
+      const problem = notJson(this.context.state, 'state', new Set());
+      if (problem) throw new DecisionError(`ctx.${problem.slice(0, problem.indexOf(':'))}`, `${problem.slice(problem.indexOf(':') + 2)} (the state must hold JSON values only)`);
       return decisions;
     } catch (err) {
       throw new StrategyRuntimeError(this.strategy.name, now, err);

@@ -92,6 +92,8 @@ class PortfolioRun {
   private pendingTargets = 0;
   private lastEquity = 0;
   private readonly clientIds = new Set<string>();
+  /** Symbol k's latest close in micro-units: how equity marks it (one function for every step). */
+  readonly latestClose = (k: number): bigint => this.prices.close[k][this.market.histories[k].count - 1];
 
   constructor(
     readonly data: PortfolioData,
@@ -124,8 +126,7 @@ class PortfolioRun {
   step(s: number, onDecision?: PortfolioRunOptions['onDecision']): number {
     if (this.pendingTargets > 0 || this.book.active > 0) this.open(s);
     this.reveal(s);
-    const equity = this.ledger.equity((k) => this.prices.close[k][this.market.histories[k].count - 1]);
-    this.lastEquity = fromMicros(equity);
+    this.lastEquity = fromMicros(this.ledger.equity(this.latestClose));
     const decisions = this.driver.step();
     if (decisions.length > 0) onDecision?.(this.market.clock.now, decisions);
     for (const decision of decisions) this.apply(decision);
@@ -292,8 +293,7 @@ export function runPortfolio(input: PortfolioData, strategy: CompiledStrategy, o
 
 function resultOf(run: PortfolioRun, data: PortfolioData, settings: PortfolioSettings, equity: Float64Array, exposed: number, start: number, stop: number, state: JsonObject): PortfolioResult {
   const { ledger, market, book, strategy } = run;
-  const prices = microPrices(data);
-  const exact = ledger.equity((k) => prices.close[k][market.histories[k].count - 1]);
+  const exact = ledger.equity(run.latestClose);
   ledger.finish(
     (k) => market.histories[k].count - 1,
     (k) => market.histories[k].close(),

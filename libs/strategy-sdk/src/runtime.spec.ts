@@ -4,6 +4,7 @@ import {
   defineStrategy,
   MarketHistory,
   p,
+  periodOf,
   StrategyDriver,
   unionCalendar,
   type CompiledStrategy,
@@ -171,6 +172,13 @@ describe('schedule, state and parameter reads', () => {
   ] as const)('decides %s on the first step of each period', (rebalance, first) => {
     const strategy = compileStrategy(defineStrategy({ name: 'sched', rebalance, decide: (ctx) => ctx.targets({}) }));
     expect(replay(strategy, daily, 'reveal').map(([date]) => date).slice(0, 3)).toEqual(first);
+  });
+
+  it('counts calendar months without a Date, as Date counts them', () => {
+    for (let time = Date.UTC(1899, 0, 1); time < Date.UTC(2101, 0, 1); time += 86_400_000 * 0.75) {
+      const date = new Date(time);
+      expect(periodOf('monthly', time)).toBe(date.getUTCFullYear() * 12 + date.getUTCMonth());
+    }
   });
 
   it('keeps ctx.state between decisions', () => {

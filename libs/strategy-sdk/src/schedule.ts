@@ -2,12 +2,28 @@ import type { Rebalance } from './definition';
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Months since year 0 of a day count since 1970-01-01 (UTC), by the civil-from-days algorithm
+ * (H. Hinnant): no Date object, as it runs on every step of a backtest.
+ */
+function monthIndex(days: number): number {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shifted = Math.floor((5 * dayOfYear + 2) / 153); // months from March
+  const month = shifted < 10 ? shifted + 2 : shifted - 10; // 0 = January
+  const year = yearOfEra + era * 400 + (month < 2 ? 1 : 0);
+  return year * 12 + month;
+}
+
 /** The period a time falls in: each bar its own, the ISO week (Monday first, UTC), or the calendar month (UTC). */
 export function periodOf(rebalance: Rebalance, time: number): number {
   if (rebalance === 'bar') return time;
-  if (rebalance === 'weekly') return Math.floor((Math.floor(time / DAY_MS) + 3) / 7); // 1970-01-01 was a Thursday
-  const date = new Date(time);
-  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+  const days = Math.floor(time / DAY_MS);
+  if (rebalance === 'weekly') return Math.floor((days + 3) / 7); // 1970-01-01 was a Thursday
+  return monthIndex(days);
 }
 
 /**

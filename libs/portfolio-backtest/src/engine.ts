@@ -90,6 +90,8 @@ class PortfolioRun {
   private readonly pendingTag: (string | null)[];
   private readonly pendingDecidedAt: Float64Array;
   private pendingTargets = 0;
+  /** Symbols whose target buys wait for the step's sells (reused every step). */
+  private readonly buys: number[] = [];
   private lastEquity = 0;
   private readonly clientIds = new Set<string>();
   /** Symbol k's latest close in micro-units: how equity marks it (one function for every step). */
@@ -141,7 +143,8 @@ class PortfolioRun {
   private open(s: number): void {
     const { start, symbolAt } = this.data.calendar;
     let equity: bigint | undefined;
-    const buys: number[] = [];
+    const buys = this.buys;
+    buys.length = 0;
     for (let at = start[s]; at < start[s + 1]; at++) {
       const k = symbolAt[at];
       if (Number.isNaN(this.pendingTarget[k])) continue;

@@ -1,4 +1,5 @@
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
+import { symbolSchema } from '@tradeyard/market-data';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { backtestOptionsSchema, type BarColumns, expandStrategyGrid, type ProgressStream } from '@tradeyard/backtest';
@@ -175,6 +176,10 @@ function sdkBacktest(definition: AnyStrategyDefinition, args: string[], io: Comm
   checkDates(str('from'), str('to'));
   const symbolsArg = str('symbols');
   const chosen = symbolsArg === undefined || symbolsArg === 'all' ? undefined : symbolsArg.split(',');
+  for (const symbol of chosen ?? []) {
+    const valid = symbolSchema.safeParse(symbol);
+    if (!valid.success) throw new UsageError(`--symbols: "${symbol}" ${valid.error.issues[0].message}`);
+  }
   const declared = definition.universe === 'all' ? undefined : definition.universe;
   let data;
   try {

@@ -2,7 +2,6 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupBySymbol, loadSp500, loadStocks } from '@tradeyard/market-data';
-import { fromMicros, notional, parseMicros, toMicros } from '@tradeyard/money';
 import { runBacktestCommand } from './backtest-command';
 
 /*
@@ -19,7 +18,11 @@ const dir = mkdtempSync(join(tmpdir(), 'examples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const bars = new Map([['SPX', loadSp500()], ...groupBySymbol(loadStocks())]);
-const lastClose = (symbol: string) => toMicros(bars.get(symbol)!.at(-1)!.close);
+// The ledger identity computed apart from libs/money: six-decimal strings as integers of
+// micro-units, and a position's value as shares × price rounded half up (all amounts are positive).
+const micros = (text: string) => BigInt(text.replace('.', ''));
+const value = (shares: bigint, price: bigint) => (shares * price + 500_000n) / 1_000_000n;
+const lastClose = (symbol: string) => BigInt(Math.round(bars.get(symbol)!.at(-1)!.close * 1e6)); // closes have at most six decimals
 
 async function backtest(file: string) {
   let stderr = '';
@@ -45,11 +48,11 @@ describe('examples/strategies', () => {
     const result = await backtest(file);
     expect(result.trades).toBeGreaterThan(3);
     expect(result.symbols).toHaveLength(6);
-    let equity = parseMicros(result.ledger.cash);
-    for (const [symbol, shares] of Object.entries(result.ledger.shares as Record<string, string>)) equity += notional(parseMicros(shares), lastClose(symbol));
-    expect(result.ledger.equity).toBe(`${equity / 1_000_000n}.${(equity % 1_000_000n).toString().padStart(6, '0')}`);
-    expect(result.finalEquity).toBe(fromMicros(equity));
-    expect(parseMicros(result.ledger.cash) >= 0n).toBe(true);
+    let equity = micros(result.ledger.cash);
+    for (const [symbol, shares] of Object.entries(result.ledger.shares as Record<string, string>)) equity += value(micros(shares), lastClose(symbol));
+    expect(micros(result.ledger.equity)).toBe(equity);
+    expect(result.finalEquity).toBe(Number(equity) / 1e6);
+    expect(micros(result.ledger.cash) >= 0n).toBe(true);
   });
 
   it('bracket-breakout places its exits through explicit orders: take-profits and stop-losses that cancel each other', async () => {

@@ -92,6 +92,7 @@ export default defineStrategy({ name: 'idle', params: { used: p.int(1, 3, 1), id
     [['--params=[1]'], '--params: must be a JSON object of parameter values, e.g. {"lookback":90}'],
     [['--grid=speed'], '--grid: speed is not a parameter of momentum-rotation (it declares lookback, top)'],
     [['--symbols=SPX,NOPE'], '--symbols: no bars for NOPE (the data holds 106 symbols)'],
+    [['--symbols=SPX,spx'], '--symbols: "spx" must be 1-20 characters: capital letters, digits, dot, dash or underscore'],
     [['--fast=5'], '--fast: is not a known argument'],
     [['--lookback=60,90', '--report=x.html'], '--report: only for a single backtest, not a grid'],
     [['--from=2030-01-01'], '--from: no bars in the chosen dates'],

@@ -1,15 +1,25 @@
-import { runBacktest, toColumns } from '@tradeyard/backtest';
 import { costModel, affordableQuantity } from '@tradeyard/fill-engine';
 import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
-import { buyAndHold, smaCross } from '@tradeyard/strategies';
 import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition } from '@tradeyard/strategy';
-import { momentumRotation as momentum } from '@tradeyard/strategy-examples';
 import { portfolioData, priceMicros, runPortfolio, sliceByTime, type PortfolioData, type PortfolioResult, type PortfolioRunOptions } from './index';
 
 const costs = { feePerTrade: 1, feePerShare: 0.005, feeBps: 1, feeMinimum: 1.5, slippageBps: 5 };
 const sp500 = loadSp500();
 const stocksAndSpx = portfolioData(new Map<string, Bar[]>([['SPX', sp500], ...groupBySymbol(loadStocks())]));
+
+/** Monthly: the strongest symbols by rate of change, weighted in proportion to it, with a reason tag. */
+const momentum = defineStrategy({
+  name: 'weighted-momentum',
+  params: { lookback: p.int(5, 250, 60), top: p.int(1, 6, 3) },
+  rebalance: 'monthly',
+  indicators: (q, i) => ({ roc: i.roc('close', q.lookback) }),
+  decide(ctx) {
+    const strongest = ctx.universe.filter((s) => ctx.ind.roc(s) > 0).sort((a, b) => ctx.ind.roc(b) - ctx.ind.roc(a)).slice(0, ctx.params.top);
+    const total = strongest.reduce((sum, s) => sum + ctx.ind.roc(s), 0);
+    return ctx.targets(Object.fromEntries(strongest.map((s) => [s, ctx.ind.roc(s) / total])), { reason: 'strength' });
+  },
+});
 
 const run = (data: PortfolioData, definition: AnyStrategyDefinition, params: Record<string, unknown> = {}, options: PortfolioRunOptions = {}) =>
   runPortfolio(data, compileStrategy(definition, params), options);
@@ -52,6 +62,7 @@ describe('portfolio backtest: exact shared cash', () => {
     const result = run(stocksAndSpx, momentum, { lookback: 20, top: 2 }, costs);
     expect(result.fills.length).toBeGreaterThan(100);
     expect(new Set(result.fills.map((f) => f.symbol)).size).toBe(6);
+    expect(result.tradeLog.every((t) => t.reason === 'strength')).toBe(true);
     const rebuilt = rebuild(stocksAndSpx, result);
     expect(rebuilt.equity.map(fromMicros)).toEqual(Array.from(result.equity));
     expect(rebuilt.lowestCash >= 0n).toBe(true);
@@ -97,44 +108,6 @@ describe('portfolio backtest: point in time', () => {
       expect(truncated).toEqual(whole.slice(0, truncated.length));
       expect(whole[truncated.length]).toBeDefined(); // the cut removed later decisions, and only those
     }
-  });
-});
-
-describe('portfolio backtest: one symbol equals the single-symbol engine', () => {
-  const spx = portfolioData(new Map([['SPX', sp500]]));
-  // Both strategies answer targets only when their exposure changes, as the single-symbol engine trades.
-  const sdkBuyAndHold = defineStrategy({ name: 'buy-and-hold', decide: (ctx) => (ctx.portfolio.positions.SPX ? undefined : ctx.targets({ SPX: 1 })) });
-  const sdkSmaCross = defineStrategy({
-    name: 'sma-cross',
-    params: { fast: p.int(1, 500, 50), slow: p.int(2, 1000, 200) },
-    warmup: 1,
-    indicators: (q, i) => ({ fast: i.sma('close', q.fast), slow: i.sma('close', q.slow) }),
-    decide(ctx) {
-      const target = ctx.ind.fast('SPX') > ctx.ind.slow('SPX') ? 1 : 0;
-      if (target === (ctx.state.target ?? 0)) return;
-      ctx.state.target = target;
-      return ctx.targets({ SPX: target });
-    },
-  });
-
-  it.each([
-    ['buy-and-hold', sdkBuyAndHold, {}, buyAndHold()],
-    ['sma-cross(50,200)', sdkSmaCross, { fast: 50, slow: 200 }, smaCross(50, 200)],
-  ] as const)('%s: the same fills, trades and final ledger to the micro-unit', (_name, definition, params, old) => {
-    const sdk = run(spx, definition, params, costs);
-    const single = runBacktest(toColumns(sp500), old, costs);
-    const fillOf = (f: { side: string; quantity: bigint; price: bigint; fee: bigint; time: number }) => [f.side, f.quantity, f.price, f.fee, f.time];
-    expect(sdk.fills.map(fillOf)).toEqual(single.fills.map(fillOf));
-    expect(sdk.fills.length).toBeGreaterThan(0);
-    expect(sdk.ledger.cash).toBe(single.ledger.cash);
-    expect(sdk.ledger.shares.SPX).toBe(single.ledger.shares);
-    expect(sdk.ledger.equity).toBe(single.ledger.equity);
-    expect(sdk.tradeLog.map(({ entryTime, exitTime, quantity, open }) => ({ entryTime, exitTime, quantity, open }))).toEqual(
-      single.tradeLog.map(({ entryTime, exitTime, quantity, open }) => ({ entryTime, exitTime, quantity, open })),
-    );
-    // The single-symbol engine marks equity from floats (cash + shares × close); this one exactly: equal to a micro-unit.
-    sdk.equity.forEach((e, i) => expect(Math.abs(e - single.equity[i])).toBeLessThanOrEqual(1e-6));
-    expect(sdk.exposure).toBe(single.exposure);
   });
 });
 

@@ -1,6 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isStrategyDefinition, registeredSdk, SDK_GLOBAL, StrategyDefinitionError, type AnyStrategyDefinition } from '@tradeyard/strategy';
 
@@ -33,7 +35,7 @@ function sdkModuleSource(): string {
   return `const sdk = globalThis[Symbol.for(${JSON.stringify(SDK_GLOBAL)})];\nexport const { ${names.join(', ')} } = sdk;\n`;
 }
 
-// `import()` written in a function body: Jest's CommonJS transform would turn a plain import() into require(), which cannot load a data: URL.
+// `import()` written in a function body: the CommonJS transforms (Jest's, the app bundle's) would turn a plain import() into require().
 const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>;
 
 type Esbuild = typeof import('esbuild');
@@ -55,7 +57,7 @@ function loadEsbuild(): Esbuild | null {
 }
 
 /**
- * Bundles a strategy file with esbuild into one ES module: TypeScript stripped, its relative
+ * Bundles a strategy file with esbuild into one CommonJS module: TypeScript stripped, its relative
  * imports and packages inlined, node: built-ins left to Node, and `@tradeyard/strategy` mapped to a
  * virtual module that reads this process's SDK instance.
  */
@@ -64,7 +66,7 @@ async function bundle(build: Esbuild['build'], file: string): Promise<string> {
     entryPoints: [file],
     bundle: true,
     write: false,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     logLevel: 'silent',
@@ -116,7 +118,11 @@ async function importNatively(file: string): Promise<Record<string, unknown>> {
   return importModule(`${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`);
 }
 
-/** Evaluates the file's module: esbuild's bundle as a data: URL, else Node's own loader. */
+/**
+ * Evaluates the file's module: esbuild's bundle, written to a temporary file and required (the
+ * module system of the caller runs it: Node's in the app, Jest's in a spec, so it sees the same
+ * global SDK registry), else Node's own loader. The temporary file goes at once.
+ */
 async function evaluate(file: string): Promise<Record<string, unknown>> {
   const build = loadEsbuild()?.build;
   if (!build) return importNatively(file);
@@ -126,7 +132,15 @@ async function evaluate(file: string): Promise<Record<string, unknown>> {
   } catch (err) {
     throw buildError(file, err);
   }
-  return importModule(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+  const temporary = join(tmpdir(), `tradeyard-strategy-${randomUUID()}.js`);
+  writeFileSync(temporary, code);
+  const load = nodeModule.createRequire(__filename);
+  try {
+    return load(temporary) as Record<string, unknown>;
+  } finally {
+    delete load.cache[temporary];
+    rmSync(temporary, { force: true });
+  }
 }
 
 /**

@@ -41,7 +41,7 @@ const selections = new WeakMap<PortfolioData, Map<string, PortfolioData>>();
  */
 export function selectSymbols(data: PortfolioData, symbols: readonly string[]): PortfolioData {
   const missing = symbols.filter((s) => !data.symbols.includes(s));
-  if (missing.length) throw new RangeError(`no bars for ${missing.join(', ')} (the data holds ${data.symbols.length} symbols)`);
+  if (missing.length) throw new RangeError(`no bars for ${missing.join(', ')} (the data holds ${data.symbols.length} symbol${data.symbols.length === 1 ? '' : 's'})`);
   let byKey = selections.get(data);
   if (!byKey) selections.set(data, (byKey = new Map()));
   const key = symbols.join(',');

@@ -7,7 +7,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AgentConfig } from './config';
-import { DataError, dataSourceSchema, loadDataSource } from './data';
+import { DataError, dataSourceSchema, loadDataSource } from '@tradeyard/backtest-runner';
 import { type AgentJobOptions, type AgentTask, type BacktestOutput, createAgentJobs } from './jobs';
 
 export const backtestRequestSchema = z.strictObject({

@@ -1,30 +1,29 @@
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { symbolSchema } from '@tradeyard/market-data';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { backtestOptionsSchema, type BarColumns, expandStrategyGrid, type ProgressStream } from '@tradeyard/backtest';
 import {
-  backtestOptionsSchema,
-  backtestRobustness,
-  type BarColumns,
-  expandStrategyGrid,
-  gridHeatmap,
-  type GridOutcome,
-  progressBar,
-  type ProgressStream,
-  renderHtmlReport,
-  runBacktest,
-  runGrid,
-  runWalkForward,
-  summarize,
-  walkForwardSchema,
-} from '@tradeyard/backtest';
-import { heatmapText, robustnessText } from '@tradeyard/performance';
+  DataError,
+  gridSpecSchema,
+  loadCsvBars,
+  loadPortfolioData,
+  runBuiltin,
+  runGridSpec,
+  runSdk,
+  type RunOutput,
+  sliceByDate,
+  sp500Columns,
+  writeOutput,
+} from '@tradeyard/backtest-runner';
+import { portfolioOptionsSchema } from '@tradeyard/portfolio-backtest';
 import { parseConfig, ConfigError } from '@tradeyard/service-kit';
-import { createStrategy, describeIssues, issueText, strategySpecSchema } from '@tradeyard/strategies';
-import { z } from 'zod';
+import { issueText, strategyNames, strategySpecSchema } from '@tradeyard/strategies';
+import type { AnyStrategyDefinition } from '@tradeyard/strategy';
+import { isStrategyPath, resolveStrategy, StrategyLoadError, StrategyRegistry } from '@tradeyard/strategy-loader';
+import type { z } from 'zod';
 import { agentConfigSchema } from './config';
-import { DataError, loadCsvBars, sliceByDate, sp500Columns } from './data';
-import { bestBySharpe } from './jobs';
+import { camel, checkStrategyParams, kebab, numberArg, paramFlags, parseFlags, parseStrategyParams, parseWalk, UsageError, walkOptions } from './strategy-args';
 
 export interface CommandIo {
   stdout: ProgressStream;
@@ -32,31 +31,23 @@ export interface CommandIo {
   env: Record<string, string | undefined>;
   /** The script grid worker threads start: the bundle itself in production. */
   workerFile: string;
+  /** Where relative strategy paths start (default: the process's working directory). */
+  cwd?: string;
 }
 
 export const BACKTEST_USAGE =
-  'usage: main.js backtest [--data=sp500|FILE.csv] [--symbol=SYM] [--from=YYYY-MM-DD] [--to=YYYY-MM-DD] ' +
-  '--strategy=buy-and-hold|sma-cross|rsi-reversion|breakout [--fast=N --slow=N | --period=N --buy-below=X --sell-above=X | ' +
-  '--entry-period=N --exit-period=N] (a comma list runs a grid) [--initial-cash=X] [--whole-shares] [--fee-per-trade=X] ' +
-  '[--fee-bps=X] [--slippage-bps=X] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html] ' +
+  'usage: main.js backtest --strategy=buy-and-hold|sma-cross|rsi-reversion|breakout|NAME|FILE.ts [--data=sp500|market|FILE.csv] [--symbol=SYM] ' +
+  '[--symbols=SYM,SYM,...|all] [--from=YYYY-MM-DD] [--to=YYYY-MM-DD] [--fast=N --slow=N | --period=N --buy-below=X --sell-above=X | ' +
+  '--entry-period=N --exit-period=N] [--params=JSON] [--PARAM=X] [--grid=PARAM,...|all] (a comma list runs a grid) [--initial-cash=X] [--whole-shares] ' +
+  '[--fee-per-trade=X] [--fee-bps=X] [--slippage-bps=X] [--volume-limit=X] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html] ' +
   '[--train-bars=N --test-bars=N [--step-bars=N] [--metric=sharpe|sortino|totalReturn|cagr|maxDrawdown|winRate]] (walk-forward over the grid)';
 export const WORKER_USAGE = 'usage: main.js backtest-worker [--spec=FILE.json]   (else BACKTEST_SPEC_FILE, else BACKTEST_SPEC as JSON)';
 
-/** A bad command-line argument: exit 2 with a line naming it and the usage. */
-class UsageError extends Error {}
-
-const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-const STRATEGY_PARAMS = ['fast', 'slow', 'period', 'buy-below', 'sell-above', 'entry-period', 'exit-period'] as const;
+const BUILTIN_PARAMS = ['fast', 'slow', 'period', 'buy-below', 'sell-above', 'entry-period', 'exit-period'] as const;
 const NUMBER_OPTIONS = ['initial-cash', 'fee-per-trade', 'fee-bps', 'slippage-bps', 'bars-per-year'] as const;
-const WALK_OPTIONS = ['train-bars', 'test-bars', 'step-bars', 'metric'] as const;
-
-const numberArg = (flag: string, text: string) => {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag}: must be a number, got "${text}"`);
-  return n;
-};
+/** Options of strategies written with @tradeyard/strategy only. */
+const SDK_OPTIONS = ['symbols', 'params', 'grid', 'volume-limit'] as const;
+const COMMON = ['data', 'symbol', 'from', 'to', 'strategy', 'out', 'report', 'workers', ...NUMBER_OPTIONS, ...walkOptions, ...SDK_OPTIONS] as const;
 
 /** Node's parseArgs errors quote the option; keep just that and say what is wrong with it. */
 function usageFromParseError(err: Error): UsageError {
@@ -67,11 +58,39 @@ function usageFromParseError(err: Error): UsageError {
   return new UsageError(`${option}: ${err.message.replace(/^Option '[^']+' /, '')}`);
 }
 
-function loadData(data: string, symbol: string | undefined, from?: string, to?: string): BarColumns {
+/** Parses --name=value options (strings, and --whole-shares); a bad one is a UsageError naming it. */
+function parseOptionArgs(args: string[], names: readonly string[]): (k: string) => string | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { ...Object.fromEntries(names.map((s) => [s, { type: 'string' as const }])), 'whole-shares': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw usageFromParseError(err as Error);
+  }
+  return (k: string) => (k === 'whole-shares' ? (values[k] ? 'true' : undefined) : (values[k] as string | undefined));
+}
+
+/** The --strategy value, read before the rest: which options exist depends on the strategy. */
+function strategyArg(args: string[]): string | undefined {
+  const { tokens } = parseArgs({ args, strict: false, allowPositionals: true, tokens: true });
+  const token = tokens.filter((t) => t.kind === 'option' && t.name === 'strategy').at(-1);
+  return token?.kind === 'option' ? token.value : undefined;
+}
+
+const checkDates = (from: string | undefined, to: string | undefined) => {
   for (const [flag, value] of [['from', from], ['to', to]] as const) {
     const date = value === undefined ? undefined : calendarDateSchema.safeParse(value);
     if (date && !date.success) throw new UsageError(`--${flag}: ${date.error.issues[0].message}, got "${value}"`);
   }
+};
+
+/** One symbol's bars for a built-in strategy: the bundled S&P 500 or a CSV file. */
+function loadColumns(data: string, symbol: string | undefined, from?: string, to?: string): BarColumns {
+  checkDates(from, to);
   try {
     if (data === 'sp500') return sliceByDate(sp500Columns(), from, to);
     if (/\.csv$/i.test(data)) return sliceByDate(loadCsvBars(data, symbol), from, to);
@@ -82,36 +101,6 @@ function loadData(data: string, symbol: string | undefined, from?: string, to?: 
   throw new UsageError(`--data: must be sp500 or the path of a .csv file, got "${data}"`);
 }
 
-/** The walk-forward windows when --train-bars or --test-bars is given, naming the flag of a bad one. */
-function parseWalk(str: (k: string) => string | undefined) {
-  if (str('train-bars') === undefined && str('test-bars') === undefined) {
-    const stray = WALK_OPTIONS.find((flag) => str(flag) !== undefined);
-    if (stray) throw new UsageError(`--${stray}: only with --train-bars and --test-bars (a walk-forward)`);
-    return undefined;
-  }
-  const raw: Record<string, unknown> = {};
-  for (const flag of WALK_OPTIONS) {
-    const value = str(flag);
-    if (value !== undefined) raw[camel(flag)] = flag === 'metric' ? value : numberArg(flag, value);
-  }
-  const parsed = walkForwardSchema.safeParse(raw);
-  if (!parsed.success) {
-    const first = describeIssues(parsed.error)[0];
-    throw new UsageError(`--${first.field === '(body)' ? 'train-bars' : kebab(first.field)}: ${first.rule}`);
-  }
-  return parsed.data;
-}
-
-/** Validates backtest options, naming the command-line flag of a bad one. */
-function parseOptions(raw: Record<string, unknown>) {
-  const parsed = backtestOptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const first = describeIssues(parsed.error)[0];
-    throw new UsageError(`--${kebab(first.field)}: ${first.rule}`);
-  }
-  return parsed.data;
-}
-
 /** The message for a strategy spec that fails validation, in command-line terms. */
 function specUsageError(spec: Record<string, unknown>, error: z.ZodError): UsageError {
   const first = error.issues[0];
@@ -120,136 +109,104 @@ function specUsageError(spec: Record<string, unknown>, error: z.ZodError): Usage
   return new UsageError(`${field === 'name' ? '--strategy' : `--${kebab(field)}`}: ${first.message}`);
 }
 
-function writeOutput(path: string, text: string) {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+/** Backtest options from their flags (volume terms only for SDK strategies). */
+function optionsFrom<T extends z.ZodType>(schema: T, str: (k: string) => string | undefined, extra: readonly string[] = []): z.output<T> {
+  const numeric = [...NUMBER_OPTIONS, ...extra].flatMap((flag) => (str(flag) === undefined ? [] : [[camel(flag), numberArg(flag, str(flag)!)]]));
+  return parseFlags(schema, { ...Object.fromEntries(numeric), ...(str('whole-shares') ? { wholeShares: true } : {}) }, 'initial-cash');
 }
 
-/** Runs a grid on worker threads with a progress bar on a terminal. */
-async function runGridWithProgress(columns: BarColumns, specs: Array<Record<string, unknown>>, options: z.infer<typeof backtestOptionsSchema>, workers: number | undefined, io: CommandIo) {
-  const bar = progressBar(`grid ${specs.length} runs`, io.stdout);
-  const runs = await runGrid(
-    { datasets: [columns], jobs: specs.map((strategy) => ({ dataset: 0, strategy })), options },
-    { workerFile: io.workerFile, workers, onProgress: bar.update },
-  );
-  bar.done(specs.length);
-  return runs;
+function workersFrom(str: (k: string) => string | undefined): number | undefined {
+  const text = str('workers');
+  const workers = text === undefined ? undefined : numberArg('workers', text);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError('--workers: must be a whole number of at least 1');
+  return workers;
 }
 
-/** Grid output: every run's metrics (or why it could not run), the best run by Sharpe and the Sharpe heatmap of the first two parameters it varies. */
-function gridJson(columns: BarColumns, runs: GridOutcome[]) {
-  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs), heatmap: gridHeatmap(runs) };
-}
-
-const oneLine = (s: { strategy: string; symbol: string; bars: number; totalReturn: number; cagr: number; sharpe: number; maxDrawdown: number; trades: number }) =>
-  `${s.strategy} on ${s.symbol} (${s.bars} bars): return ${(s.totalReturn * 100).toFixed(2)}%, CAGR ${(s.cagr * 100).toFixed(2)}%, ` +
-  `Sharpe ${s.sharpe.toFixed(3)}, max drawdown ${(s.maxDrawdown * 100).toFixed(2)}%, ${s.trades} trades\n`;
-
-async function backtest(args: string[], io: CommandIo): Promise<number> {
-  const strings = ['data', 'symbol', 'from', 'to', 'strategy', 'out', 'report', 'workers', ...STRATEGY_PARAMS, ...NUMBER_OPTIONS, ...WALK_OPTIONS] as const;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { ...Object.fromEntries(strings.map((s) => [s, { type: 'string' as const }])), 'whole-shares': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw usageFromParseError(err as Error);
+/** Writes a run's output: warnings to stderr, the HTML report, the JSON to --out (and one line to stdout) or to stdout. */
+function emit(output: RunOutput, str: (k: string) => string | undefined, io: CommandIo): number {
+  for (const warning of output.warnings) io.stderr.write(`backtest: warning: ${warning}\n`);
+  const report = str('report');
+  if (report && output.html) writeOutput(report, output.html);
+  const text = JSON.stringify(output.json, null, 2) + '\n';
+  const out = str('out');
+  if (!out) io.stdout.write(text);
+  else {
+    writeOutput(out, text);
+    io.stdout.write(output.line(out));
   }
-  const str = (k: string) => values[k] as string | undefined;
+  return 0;
+}
+
+/** A built-in single-symbol strategy, with its own flags (--fast, --slow, ...), as the command always ran it. */
+async function builtinBacktest(args: string[], io: CommandIo): Promise<number> {
+  const str = parseOptionArgs(args, [...COMMON, ...BUILTIN_PARAMS]);
   const name = str('strategy');
   if (!name) throw new UsageError('--strategy: is required');
-
+  const sdkOnly = SDK_OPTIONS.find((flag) => str(flag) !== undefined);
+  if (sdkOnly) throw new UsageError(`--${sdkOnly}: only for strategies written with @tradeyard/strategy (${name} is a built-in single-symbol strategy)`);
   const spec: Record<string, unknown> = { name };
-  for (const flag of STRATEGY_PARAMS) {
+  for (const flag of BUILTIN_PARAMS) {
     const value = str(flag);
     if (value === undefined) continue;
     const list = value.split(',').map((v) => numberArg(flag, v));
     spec[camel(flag)] = list.length > 1 ? list : list[0];
   }
-  const options = parseOptions({
-    ...Object.fromEntries(NUMBER_OPTIONS.flatMap((flag) => (str(flag) === undefined ? [] : [[camel(flag), numberArg(flag, str(flag)!)]]))),
-    ...(values['whole-shares'] ? { wholeShares: true } : {}),
-  });
-  const workersArg = str('workers');
-  const workers = workersArg === undefined ? undefined : numberArg('workers', workersArg);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError('--workers: must be a whole number of at least 1');
-
+  const options = optionsFrom(backtestOptionsSchema, str);
+  const workers = workersFrom(str);
   const specs = expandStrategyGrid(spec);
   const checked = specs.map((s) => strategySpecSchema.safeParse(s));
   if (checked.every((c) => !c.success)) throw specUsageError(specs[0], (checked[0] as { error: z.ZodError }).error);
-  const out = str('out');
-  const report = str('report');
-  if (specs.length > 1 && report) throw new UsageError('--report: only for a single backtest, not a grid');
-  const columns = loadData(str('data') ?? 'sp500', str('symbol'), str('from'), str('to'));
-
+  if (specs.length > 1 && str('report')) throw new UsageError('--report: only for a single backtest, not a grid');
+  const columns = loadColumns(str('data') ?? 'sp500', str('symbol'), str('from'), str('to'));
   const walk = parseWalk(str);
-  if (walk) {
-    if (report) throw new UsageError('--report: only for a single backtest, not a walk-forward');
-    const bar = progressBar(`walk-forward ${specs.length} candidates`, io.stdout);
-    if (walk.trainBars + walk.testBars > columns.length) {
-      throw new UsageError(`--train-bars: trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the bars of the data (${columns.length})`);
-    }
-    const result = runWalkForward({ data: columns, strategies: specs, options, walk, onProgress: bar.update });
-    bar.done(1);
-    const text = JSON.stringify(result, null, 2) + '\n';
-    if (!out) {
-      io.stdout.write(text);
-      return 0;
-    }
-    writeOutput(out, text);
-    const oos = result.outOfSample;
-    io.stdout.write(
-      `walk-forward of ${result.candidates} candidates over ${result.windows.length} windows written to ${out}; out of sample ${oos.from}..${oos.to}: ` +
-        `return ${(oos.totalReturn * 100).toFixed(2)}%, Sharpe ${oos.sharpe.toFixed(3)}, max drawdown ${(oos.maxDrawdown * 100).toFixed(2)}%, ${oos.trades} trades\n`,
-    );
-    return 0;
+  if (walk && str('report')) throw new UsageError('--report: only for a single backtest, not a walk-forward');
+  if (walk && walk.trainBars + walk.testBars > columns.length) {
+    throw new UsageError(`--train-bars: trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the bars of the data (${columns.length})`);
   }
-
-  if (specs.length > 1) {
-    const json = gridJson(columns, await runGridWithProgress(columns, specs, options, workers, io));
-    const text = JSON.stringify(json, null, 2) + '\n';
-    if (out) {
-      writeOutput(out, text);
-      const failed = json.runs.filter((r) => r.error).length;
-      io.stdout.write(`${json.runs.length} runs (${failed} invalid) written to ${out}; best by Sharpe: ${json.best ? oneLine(json.best.summary!) : 'none\n'}`);
-      if (json.heatmap) io.stdout.write(heatmapText(json.heatmap) + '\n');
-    } else io.stdout.write(text);
-    return 0;
-  }
-
-  const bar = progressBar('backtest', io.stdout);
-  const result = runBacktest(columns, createStrategy(checked[0].data!), { ...options, onProgress: bar.update });
-  bar.done(result.bars);
-  const robustness = backtestRobustness(result);
-  const text = JSON.stringify({ ...summarize(result), tradeLog: result.tradeLog, robustness }, null, 2) + '\n';
-  if (report) writeOutput(report, renderHtmlReport(result, robustness));
-  if (out) {
-    writeOutput(out, text);
-    io.stdout.write(oneLine(result) + '\n' + robustnessText(robustness));
-  } else io.stdout.write(text);
-  return 0;
+  return emit(await runBuiltin({ specs, columns, options, walk, workers }, io), str, io);
 }
 
-/** A grid spec for the worker mode; see the app README. */
-export const gridSpecSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dot, dash or underscore').optional(),
-  data: z
-    .strictObject({
-      source: z.string().min(1).describe('sp500 or the path of a .csv file'),
-      symbol: z.string().optional(),
-      from: z.string().optional(),
-      to: z.string().optional(),
-    })
-    .default({ source: 'sp500' }),
-  strategies: z
-    .array(z.looseObject({ name: z.string({ error: 'must be a strategy name' }) }))
-    .min(1, 'must list at least one strategy'),
-  options: z.record(z.string(), z.unknown()).default({}),
-  workers: z.number().int().min(1).optional(),
-});
+/** A strategy written with @tradeyard/strategy: its declared parameters are flags too (--lookback=60,90). */
+function sdkBacktest(definition: AnyStrategyDefinition, args: string[], io: CommandIo): number {
+  const flags = paramFlags(definition, [...COMMON, 'whole-shares']);
+  const str = parseOptionArgs(args, [...COMMON, ...flags.keys()]);
+  const { params, flagOf } = parseStrategyParams(definition, flags, str);
+  checkStrategyParams(definition, params, flagOf);
+  const options = optionsFrom(portfolioOptionsSchema, str, ['volume-limit']);
+  checkDates(str('from'), str('to'));
+  const symbolsArg = str('symbols');
+  const chosen = symbolsArg === undefined || symbolsArg === 'all' ? undefined : symbolsArg.split(',');
+  for (const symbol of chosen ?? []) {
+    const valid = symbolSchema.safeParse(symbol);
+    if (!valid.success) throw new UsageError(`--symbols: "${symbol}" ${valid.error.issues[0].message}`);
+  }
+  const declared = definition.universe === 'all' ? undefined : definition.universe;
+  let data;
+  try {
+    data = loadPortfolioData({ source: str('data') ?? 'market', symbol: str('symbol'), symbols: chosen ?? (symbolsArg === 'all' ? undefined : declared), from: str('from'), to: str('to') });
+  } catch (err) {
+    if (err instanceof DataError) throw new UsageError(`--${err.field}: ${err.message}`);
+    throw err;
+  }
+  const walk = parseWalk(str);
+  const grid = Object.values(params).some((v) => v === '*' || (Array.isArray(v) && v.length > 1));
+  if ((walk || grid) && str('report')) throw new UsageError(`--report: only for a single backtest, not a ${walk ? 'walk-forward' : 'grid'}`);
+  const steps = data.calendar.times.length;
+  if (walk && walk.trainBars + walk.testBars > steps) throw new UsageError(`--train-bars: trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the steps of the data (${steps})`);
+  return emit(runSdk({ definition, params, data, symbolsChosen: symbolsArg !== undefined, options, walk }, io), str, io);
+}
+
+/** What --strategy names: a built-in, a file path, or a strategy of STRATEGIES_DIR. */
+async function backtest(args: string[], io: CommandIo): Promise<number> {
+  const ref = strategyArg(args);
+  if (ref === undefined || (strategyNames as readonly string[]).includes(ref)) return builtinBacktest(args, io);
+  if (!isStrategyPath(ref)) {
+    const registry = await StrategyRegistry.load(io.env.STRATEGIES_DIR);
+    if (!registry.get(ref)) throw new UsageError(`--strategy: must be one of ${registry.names().join(', ')} or the path of a strategy file`);
+  }
+  const entry = await resolveStrategy(ref, { strategiesDir: io.env.STRATEGIES_DIR, cwd: io.cwd });
+  return entry.kind === 'builtin' ? builtinBacktest(args, io) : sdkBacktest(entry.definition, args, io);
+}
 
 function readGridSpec(args: string[], env: Record<string, string | undefined>): { text: string; origin: string } {
   let values: { spec?: string };
@@ -297,27 +254,22 @@ async function backtestWorker(args: string[], io: CommandIo): Promise<number> {
   const spec = parsed.data;
   const options = backtestOptionsSchema.safeParse(spec.options);
   if (!options.success) throw new UsageError(`${origin}: ${issueText(options.error, 'options')}`);
-  const columns = loadData(spec.data.source, spec.data.symbol, spec.data.from, spec.data.to);
-  const specs = spec.strategies.flatMap((s) => expandStrategyGrid(s));
-
-  const startedAt = new Date();
-  const runs = await runGridWithProgress(columns, specs, options.data, spec.workers, io);
-  const finishedAt = new Date();
-  const name = spec.name ?? `grid-${startedAt.toISOString().replace(/[:.]/g, '-')}`;
-  const path = join(dataDir, 'backtests', `${name}.json`);
-  const json = { name, data: spec.data, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), ...gridJson(columns, runs) };
-  writeOutput(path, JSON.stringify(json, null, 2) + '\n');
-  io.stdout.write(`${runs.length} runs (${runs.filter((r) => r.error).length} invalid) in ${(finishedAt.getTime() - startedAt.getTime()) / 1000}s written to ${path}\n`);
+  const columns = loadColumns(spec.data.source, spec.data.symbol, spec.data.from, spec.data.to);
+  io.stdout.write(await runGridSpec(spec, columns, options.data, dataDir, io));
   return 0;
 }
 
-/** Runs `backtest` or `backtest-worker`; returns the exit code (2 for a bad argument). */
+/** Runs `backtest` or `backtest-worker`; returns the exit code (2 for a bad argument or strategy file). */
 export async function runBacktestCommand(command: 'backtest' | 'backtest-worker', args: string[], io: CommandIo): Promise<number> {
   try {
     return command === 'backtest' ? await backtest(args, io) : await backtestWorker(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`${command}: ${err.message}\n${command === 'backtest' ? BACKTEST_USAGE : WORKER_USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof StrategyLoadError) {
+      io.stderr.write(`${command}: ${err.message}\n`);
       return 2;
     }
     io.stderr.write(`${command} failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,12 +1,14 @@
 import { liveAgentConfigShape } from '@tradeyard/agent-live';
 import { arenaServiceConfigShape } from '@tradeyard/arena';
 import { baseConfigShape } from '@tradeyard/service-kit';
+import { strategiesConfigShape } from '@tradeyard/strategy-loader';
 import { z } from 'zod';
 
 export const agentConfigSchema = z.object({
   ...baseConfigShape(8082),
   ...liveAgentConfigShape,
   ...arenaServiceConfigShape,
+  ...strategiesConfigShape,
   JWT_SECRET: z
     .string()
     .min(16, 'must be at least 16 characters')

@@ -2,8 +2,6 @@ import {
   type backtestOptionsSchema,
   backtestRobustness,
   type BacktestSummary,
-  gridHeatmap,
-  type GridOutcome,
   renderHtmlReport,
   runBacktest,
   runGridInline,
@@ -12,11 +10,11 @@ import {
   type WalkForwardResult,
   type WalkForwardSettings,
 } from '@tradeyard/backtest';
-import type { RobustnessReport, SensitivityHeatmap } from '@tradeyard/performance';
+import type { RobustnessReport } from '@tradeyard/performance';
 import { isPoolWorker, JobQueue, serveWorkerTasks, WorkerPool } from '@tradeyard/runtime-util';
 import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
 import type { z } from 'zod';
-import { type DataSource, loadDataSource } from './data';
+import { type DataSource, gridOutput, type GridOutput, loadDataSource } from '@tradeyard/backtest-runner';
 
 type Options = z.infer<typeof backtestOptionsSchema>;
 
@@ -27,27 +25,12 @@ export type AgentTask =
   | { kind: 'walk-forward'; strategies: Array<Record<string, unknown>>; data: DataSource; options: Options; walk: WalkForwardSettings };
 
 export type BacktestOutput = BacktestSummary & { tradeLog: ReturnType<typeof runBacktest>['tradeLog']; robustness: RobustnessReport; reportHtml: string };
-// A type rather than an interface so that it fits the job response schema's record.
-export type GridOutput = {
-  symbol: string;
-  bars: number;
-  runs: GridOutcome[];
-  best: (GridOutcome & { by: 'sharpe' }) | null;
-  /** Sharpe over the first two parameters the grid varies; null when it varies fewer. */
-  heatmap: SensitivityHeatmap | null;
-};
 export type AgentTaskOutput = BacktestOutput | GridOutput | WalkForwardResult;
 
 const WORKER_KIND = 'tradeyard-agent-jobs';
 
 /** True inside a job worker thread of the trading agent. */
 export const isAgentJobWorker = () => isPoolWorker(WORKER_KIND);
-
-/** The best run of a grid by Sharpe, or null when no run could run. */
-export function bestBySharpe(runs: GridOutcome[]): GridOutput['best'] {
-  const best = runs.filter((r) => r.summary).sort((a, b) => b.summary!.sharpe - a.summary!.sharpe)[0];
-  return best ? { by: 'sharpe', ...best } : null;
-}
 
 function runTask(task: AgentTask, progress: (done: number, total: number) => void): AgentTaskOutput {
   const columns = loadDataSource(task.data);
@@ -65,7 +48,7 @@ function runTask(task: AgentTask, progress: (done: number, total: number) => voi
     progress(index + 1, task.strategies.length);
     return { ...outcome, job: index };
   });
-  return { symbol: columns.symbol, bars: columns.length, runs, best: bestBySharpe(runs), heatmap: gridHeatmap(runs) };
+  return gridOutput(columns, runs);
 }
 
 /** The worker side: the bundle re-enters as a job worker (see main.ts). */

@@ -70,6 +70,34 @@ export interface OpenTrade {
   maxQuantity: number;
 }
 
+/** A round trip opened at bar `entryIndex`, nothing booked yet. */
+export const openTrade = (entryIndex: number): OpenTrade => ({ entryIndex, bought: 0n, boughtCost: 0, boughtValue: 0n, sold: 0n, soldProceeds: 0, soldValue: 0n, maxQuantity: 0 });
+
+/** Books a fill into its round trip: buys add to its cost, sells to its proceeds; `position` is the shares held after the fill. */
+export function bookIntoTrade(trade: OpenTrade, fill: { side: 'buy' | 'sell'; quantity: bigint; price: bigint; fee: bigint }, position: bigint): void {
+  const amount = fromMicros(notional(fill.quantity, fill.price));
+  const value = fillValue(fill.quantity, fill.price);
+  const fee = fromMicros(fill.fee);
+  if (fill.side === 'buy') {
+    trade.bought += fill.quantity;
+    trade.boughtCost += amount + fee;
+    trade.boughtValue += value;
+    trade.maxQuantity = Math.max(trade.maxQuantity, fromMicros(position));
+  } else {
+    trade.sold += fill.quantity;
+    trade.soldProceeds += amount - fee;
+    trade.soldValue += value;
+  }
+}
+
+/** A round trip's average buy and sell prices (exact, rounded once); a trade still open exits at `lastClose`. */
+export function tradePrices(trade: OpenTrade, lastClose?: number): { entryPrice: number; exitPrice: number } {
+  return {
+    entryPrice: fromMicros(averageFillPrice(trade.boughtValue, trade.bought)!),
+    exitPrice: lastClose ?? fromMicros(averageFillPrice(trade.soldValue, trade.sold)!),
+  };
+}
+
 /** The account the backtest's orders are named in (libs/fill-engine orderIdFor), as the paper broker names them. */
 export const BACKTEST_ACCOUNT = 'backtest';
 
@@ -88,9 +116,26 @@ export function sizeOrder(
   costs: CostModel,
   wholeShares: boolean,
 ): { side: 'buy' | 'sell'; quantity: bigint } | undefined {
+  return sizeToTarget(target, cash + notional(shares, price), cash, shares, price, costs, wholeShares);
+}
+
+/**
+ * The order that takes a position of `shares` to `target` × `equity` at market price `price`: a
+ * portfolio's sizing, where equity counts every position. A buy never spends more than `cash`
+ * (fees and slippage included); a target of 0 sells the whole position.
+ */
+export function sizeToTarget(
+  target: number,
+  equity: bigint,
+  cash: bigint,
+  shares: bigint,
+  price: bigint,
+  costs: CostModel,
+  wholeShares: boolean,
+): { side: 'buy' | 'sell'; quantity: bigint } | undefined {
   // 0 and 1 (every signal strategy's targets) skip the decimal parse: a grid sizes hundreds of thousands of orders.
   const targetMicros = target === 1 ? MICROS : target === 0 ? 0n : toMicros(target);
-  let desired = divRound(targetMicros * (cash + notional(shares, price)), price);
+  let desired = divRound(targetMicros * equity, price);
   if (wholeShares) desired -= desired % MICROS;
   if (desired > shares) {
     // Never spend more cash than there is: the largest buy whose cost and fees fit.
@@ -146,26 +191,16 @@ export class BacktestLedger {
 
   book(i: number, f: BookedFill): void {
     const exactNotional = notional(f.quantity, f.price);
-    const fillNotional = fromMicros(exactNotional);
-    const value = fillValue(f.quantity, f.price);
-    const fee = fromMicros(f.fee);
     this.fees += f.fee;
     if (f.side === 'buy') {
       this.cash -= exactNotional + f.fee;
       this.shares += f.quantity;
-      const trade = (this.trade ??= { entryIndex: i, bought: 0n, boughtCost: 0, boughtValue: 0n, sold: 0n, soldProceeds: 0, soldValue: 0n, maxQuantity: 0 });
-      trade.bought += f.quantity;
-      trade.boughtCost += fillNotional + fee;
-      trade.boughtValue += value;
-      if (fromMicros(this.shares) > trade.maxQuantity) trade.maxQuantity = fromMicros(this.shares);
+      bookIntoTrade((this.trade ??= openTrade(i)), f, this.shares);
     } else {
       this.cash += exactNotional - f.fee;
       this.shares -= f.quantity;
-      const trade = this.trade;
-      if (trade) {
-        trade.sold += f.quantity;
-        trade.soldProceeds += fillNotional - fee;
-        trade.soldValue += value;
+      if (this.trade) {
+        bookIntoTrade(this.trade, f, this.shares);
         if (this.shares === 0n) this.close(i, 0, false);
       }
     }
@@ -323,8 +358,7 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
       tradeLog.push({
         entryTime: isoDate(time[t.entryIndex]),
         exitTime: isoDate(time[exitIndex]),
-        entryPrice: fromMicros(averageFillPrice(t.boughtValue, t.bought)!),
-        exitPrice: isOpen ? close[exitIndex] : fromMicros(averageFillPrice(t.soldValue, t.sold)!),
+        ...tradePrices(t, isOpen ? close[exitIndex] : undefined),
         quantity: t.maxQuantity,
         pnl,
         return: pnl / t.boughtCost,

@@ -27,52 +27,75 @@ import { metricDirection, type WalkForwardMetric } from './walk-forward';
 const pct = formatPercent;
 const num = formatNumber;
 
+/** What a self-contained run report shows: a title, a metrics table, the curves and a trade table. */
+export interface RunHtml {
+  title: string;
+  metrics: Array<[string, string]>;
+  time: ArrayLike<number>;
+  equity: ArrayLike<number>;
+  initialCash: number;
+  /** Trade table: header cells, then one row of cells per trade (escaped here). */
+  tradeColumns: string[];
+  trades: string[][];
+  /** The robustness section (backtestRobustness, portfolio runs alike), shown after the curves when given. */
+  robustness?: RobustnessReport;
+}
+
 /**
- * A self-contained HTML report (no scripts, no network): metrics, the equity curve, the
- * drawdown curve (drawn as negative fractions below the running peak), the robustness section
- * when given (backtestRobustness) and the trade log.
+ * A self-contained HTML report (no scripts, no network): metrics, the equity curve, the drawdown
+ * curve (drawn as negative fractions below the running peak) and the trade log.
  */
-export function renderHtmlReport(result: BacktestResult, robustness?: RobustnessReport): string {
-  const drawdown = drawdownSeries(result.equity, result.initialCash).map((d) => -d);
-  const rows: Array<[string, string]> = [
-    ['Strategy', result.strategy],
-    ['Symbol', result.symbol],
-    ['Period', `${result.from} to ${result.to} (${result.bars} bars)`],
-    ['Initial cash', num(result.initialCash)],
-    ['Final equity', num(result.finalEquity)],
-    ['Total return', pct(result.totalReturn)],
-    ['CAGR', pct(result.cagr)],
-    ['Sharpe', num(result.sharpe, 3)],
-    ['Sortino', num(result.sortino, 3)],
-    ['Annualised volatility', pct(result.volatility)],
-    ['Max drawdown', pct(result.maxDrawdown)],
-    ['Trades', String(result.trades)],
-    ['Win rate', pct(result.winRate)],
-    ['Exposure', pct(result.exposure)],
-    ['Fees paid', num(result.fees)],
-  ];
-  const trades = result.tradeLog
-    .map(
-      (t) =>
-        `<tr><td>${t.entryTime}</td><td>${t.exitTime}${t.open ? ' (open)' : ''}</td><td>${num(t.entryPrice)}</td><td>${num(t.exitPrice)}</td><td>${num(t.quantity, 4)}</td><td>${num(t.pnl)}</td><td>${pct(t.return)}</td><td>${t.bars}</td></tr>`,
-    )
-    .join('\n');
+export function renderRunHtml(run: RunHtml): string {
+  const drawdown = drawdownSeries(Float64Array.from(run.equity), run.initialCash).map((d) => -d);
+  const cells = (tag: string, values: string[]) => values.map((v) => `<${tag}>${escapeHtml(v)}</${tag}>`).join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Backtest ${escapeHtml(result.strategy)} on ${escapeHtml(result.symbol)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Backtest ${escapeHtml(run.title)}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 </head><body>
-<h1>Backtest: ${escapeHtml(result.strategy)} on ${escapeHtml(result.symbol)}</h1>
+<h1>Backtest: ${escapeHtml(run.title)}</h1>
 <p>Decisions at a bar's close fill at the next bar's open; equity marked at each close.</p>
-<table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-${svgLineChart('Equity', [{ label: 'Equity', time: result.time, values: result.equity, colour: '#1f77b4' }], (v) => num(v, 0))}
-${svgLineChart('Drawdown', [{ label: 'Drawdown', time: result.time, values: drawdown, colour: '#d62728' }], (v) => pct(v), { area: true })}
-${robustness ? robustnessHtml(robustness) : ''}
+<table>${run.metrics.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
+${svgLineChart('Equity', [{ label: 'Equity', time: run.time, values: run.equity, colour: '#1f77b4' }], (v) => num(v, 0))}
+${svgLineChart('Drawdown', [{ label: 'Drawdown', time: run.time, values: drawdown, colour: '#d62728' }], (v) => pct(v), { area: true })}
+${run.robustness ? robustnessHtml(run.robustness) : ''}
 <h2>Trades</h2>
-<table><tr><th>Entry</th><th>Exit</th><th>Entry price</th><th>Exit price</th><th>Quantity</th><th>P&amp;L</th><th>Return</th><th>Bars</th></tr>
-${trades}
+<table><tr>${cells('th', run.tradeColumns)}</tr>
+${run.trades.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}
 </table>
 </body></html>
 `;
+}
+
+/** The metrics every run report lists, from a run's summary. */
+export function metricRows(s: { initialCash: number; finalEquity: number; totalReturn: number; cagr: number; sharpe: number; sortino: number; volatility: number; maxDrawdown: number; trades: number; winRate: number; exposure: number; fees: number }): Array<[string, string]> {
+  return [
+    ['Initial cash', num(s.initialCash)],
+    ['Final equity', num(s.finalEquity)],
+    ['Total return', pct(s.totalReturn)],
+    ['CAGR', pct(s.cagr)],
+    ['Sharpe', num(s.sharpe, 3)],
+    ['Sortino', num(s.sortino, 3)],
+    ['Annualised volatility', pct(s.volatility)],
+    ['Max drawdown', pct(s.maxDrawdown)],
+    ['Trades', String(s.trades)],
+    ['Win rate', pct(s.winRate)],
+    ['Exposure', pct(s.exposure)],
+    ['Fees paid', num(s.fees)],
+  ];
+}
+
+/** The HTML report of a single-symbol backtest (renderRunHtml), with its robustness section when given (backtestRobustness). */
+export function renderHtmlReport(result: BacktestResult, robustness?: RobustnessReport): string {
+  return renderRunHtml({
+    title: `${result.strategy} on ${result.symbol}`,
+    metrics: [['Strategy', result.strategy], ['Symbol', result.symbol], ['Period', `${result.from} to ${result.to} (${result.bars} bars)`], ...metricRows(result)],
+    time: result.time,
+    equity: result.equity,
+    initialCash: result.initialCash,
+    tradeColumns: ['Entry', 'Exit', 'Entry price', 'Exit price', 'Quantity', 'P&L', 'Return', 'Bars'],
+    trades: result.tradeLog.map((t) => [t.entryTime, `${t.exitTime}${t.open ? ' (open)' : ''}`, num(t.entryPrice), num(t.exitPrice), num(t.quantity, 4), num(t.pnl), pct(t.return), String(t.bars)]),
+    robustness,
+  });
 }
 
 export interface BacktestReportOptions extends ReportOptions {

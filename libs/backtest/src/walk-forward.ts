@@ -74,8 +74,6 @@ export type WalkForwardResult = {
 export const metricDirection = (metric: WalkForwardMetric): 'higher' | 'lower' => (metric === 'maxDrawdown' ? 'lower' : 'higher');
 const better = (metric: WalkForwardMetric, a: number, b: number) => (metricDirection(metric) === 'lower' ? a < b : a > b);
 
-const range = (data: BarColumns, start: number, end: number): BarRange => ({ from: isoDate(data.time[start]), to: isoDate(data.time[end - 1]), bars: end - start });
-
 /**
  * A strategy that sees every bar (its indicators warm up) but stays flat until the close of bar
  * `from`: the decision there fills at the next open, the first bar of the test window.
@@ -91,70 +89,77 @@ function flatUntil(strategy: Strategy, from: number): Strategy {
   };
 }
 
+/** A candidate's run on the test window of a walk-forward: its equity from the close before the window, and its trades. */
+export interface WalkForwardTestRun {
+  /** Equity at the close of the last train bar (initialCash: flat there), then at each test bar's close. */
+  equity: Float64Array;
+  trades: number;
+  winRate: number;
+  fees: number;
+}
+
+/** What a walk-forward needs of an engine: the bars' times, and train and test runs of a candidate. */
+export interface WalkForwardEngine<C> {
+  /** Bar (or step) times of the data. */
+  time: ArrayLike<number>;
+  candidates: Array<{ raw: Record<string, unknown>; value: C }>;
+  invalid: WalkForwardResult['invalid'];
+  settings: Pick<BacktestSettings, 'initialCash' | 'barsPerYear'>;
+  walk: WalkForwardSettings;
+  /** The candidate's metrics trading bars [start, end) from flat. */
+  train(candidate: C, start: number, end: number): Record<WalkForwardMetric, number>;
+  /** The candidate trading the test window [trainEnd, end) from flat, its first order filled at trainEnd's open. */
+  test(candidate: C, start: number, trainEnd: number, end: number): WalkForwardTestRun;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /**
- * Walk-forward optimisation over rolling windows: on each train window every spec of the grid
- * runs (a grid on shared series where it can, grid.ts runGridJob) and the best by `metric` is
- * chosen; that spec then trades the following test window out of sample. The train window
- * starts at bar s, the test window follows it, and s moves by stepBars while a whole test
- * window fits. Train runs start flat on the train bars alone; a test run starts flat with
- * initialCash and its strategy sees the train bars first (warm indicators, no trades), so its
- * first fill can come at the test window's first open. A position open at a test window's end is
- * valued at its last close (as a backtest's last bar), and the next window starts from that equity;
- * with stepBars > testBars the bars between test windows are not traded.
+ * Walk-forward optimisation over rolling windows, for any engine: on each train window every
+ * candidate runs and the best by `metric` is chosen; that candidate then trades the following test
+ * window out of sample. The train window starts at bar s, the test window follows it, and s moves
+ * by stepBars while a whole test window fits. A position open at a test window's end is valued at
+ * its last close (as a backtest's last bar), and the next window starts from that equity; with
+ * stepBars > testBars the bars between test windows are not traded.
  */
-export function runWalkForward(input: WalkForwardInput): WalkForwardResult {
-  const walk = walkForwardSchema.parse(input.walk);
-  const settings = backtestOptionsSchema.parse(input.options ?? {});
-  const { data } = input;
+export function walkForward<C>(engine: WalkForwardEngine<C>): Omit<WalkForwardResult, 'symbol'> {
+  const { time, candidates, walk, settings } = engine;
   const { trainBars, testBars, metric } = walk;
   const stepBars = walk.stepBars ?? testBars;
-  if (trainBars + testBars > data.length) {
-    throw new RangeError(`trainBars + testBars (${trainBars + testBars}) must be at most the bars of the data (${data.length})`);
-  }
-  const candidates: Array<{ raw: Record<string, unknown>; spec: StrategySpecInput }> = [];
-  const invalid: WalkForwardResult['invalid'] = [];
-  for (const raw of input.strategies) {
-    const parsed = strategySpecSchema.safeParse(raw);
-    if (parsed.success) candidates.push({ raw, spec: parsed.data });
-    else invalid.push({ strategy: raw, error: issueText(parsed.error) });
+  if (trainBars + testBars > time.length) {
+    throw new RangeError(`trainBars + testBars (${trainBars + testBars}) must be at most the bars of the data (${time.length})`);
   }
   if (candidates.length === 0) throw new RangeError('strategies: no valid strategy spec to choose from');
-
   const starts: number[] = [];
-  for (let s = 0; s + trainBars + testBars <= data.length; s += stepBars) starts.push(s);
+  for (let s = 0; s + trainBars + testBars <= time.length; s += stepBars) starts.push(s);
   const total = starts.length * (candidates.length + 1);
   let done = 0;
-
   const windows: WalkForwardWindow[] = [];
   const equity: number[] = [settings.initialCash];
   let carried = settings.initialCash;
   let trades = 0;
   let fees = 0;
+  const range = (start: number, end: number): BarRange => ({ from: isoDate(time[start]), to: isoDate(time[end - 1]), bars: end - start });
   for (const s of starts) {
     const trainEnd = s + trainBars;
     const testEnd = trainEnd + testBars;
-    const train = sliceColumns(data, s, trainEnd);
-    let best: { raw: Record<string, unknown>; score: number } | undefined;
-    for (const { raw, spec } of candidates) {
-      const score = runGridJob(train, spec, settings)[metric];
-      if (!best || better(metric, score, best.score)) best = { raw, score };
-      input.onProgress?.(++done, total);
+    let best: { raw: Record<string, unknown>; value: C; score: number } | undefined;
+    for (const candidate of candidates) {
+      const score = engine.train(candidate.value, s, trainEnd)[metric];
+      if (!best || better(metric, score, best.score)) best = { ...candidate, score };
+      engine.onProgress?.(++done, total);
     }
     const chosen = best!;
-    // Train and test bars in one run, flat until the close of the last train bar.
-    const run = runBacktest(sliceColumns(data, s, testEnd), flatUntil(createStrategy(strategySpecSchema.parse(chosen.raw)), trainBars - 1), settings);
-    input.onProgress?.(++done, total);
-    // The test window's curve from the close before it (initialCash: still flat there).
-    const testCurve = run.equity.subarray(trainBars - 1);
-    const testMetrics = equityMetrics(testCurve, settings.initialCash, settings.barsPerYear);
+    const run = engine.test(chosen.value, s, trainEnd, testEnd);
+    engine.onProgress?.(++done, total);
+    const testMetrics = equityMetrics(run.equity, settings.initialCash, settings.barsPerYear);
     const scale = carried / settings.initialCash;
-    for (let t = 1; t < testCurve.length; t++) equity.push(testCurve[t] * scale);
+    for (let t = 1; t < run.equity.length; t++) equity.push(run.equity[t] * scale);
     carried = equity[equity.length - 1];
     trades += run.trades;
     fees += run.fees;
     windows.push({
-      train: range(data, s, trainEnd),
-      test: range(data, trainEnd, testEnd),
+      train: range(s, trainEnd),
+      test: range(trainEnd, testEnd),
       chosen: chosen.raw,
       trainScore: chosen.score,
       testResult: {
@@ -171,18 +176,17 @@ export function runWalkForward(input: WalkForwardInput): WalkForwardResult {
   const first = starts[0] + trainBars;
   const last = starts[starts.length - 1] + trainBars + testBars;
   return {
-    symbol: data.symbol,
     metric,
     trainBars,
     testBars,
     stepBars,
     candidates: candidates.length,
-    invalid,
+    invalid: engine.invalid,
     windows,
     outOfSample: {
       ...equityMetrics(Float64Array.from(equity), settings.initialCash, settings.barsPerYear),
-      from: isoDate(data.time[first]),
-      to: isoDate(data.time[last - 1]),
+      from: isoDate(time[first]),
+      to: isoDate(time[last - 1]),
       bars: equity.length - 1,
       initialCash: settings.initialCash,
       trades,
@@ -190,4 +194,38 @@ export function runWalkForward(input: WalkForwardInput): WalkForwardResult {
     },
     equity,
   };
+}
+
+/**
+ * Walk-forward of the built-in strategies over one symbol (walkForward): train runs use a grid on
+ * shared series where they can (grid.ts runGridJob) and start flat on the train bars alone; a test
+ * run starts flat with initialCash and its strategy sees the train bars first (warm indicators, no
+ * trades), so its first fill can come at the test window's first open.
+ */
+export function runWalkForward(input: WalkForwardInput): WalkForwardResult {
+  const walk = walkForwardSchema.parse(input.walk);
+  const settings = backtestOptionsSchema.parse(input.options ?? {});
+  const { data } = input;
+  const candidates: Array<{ raw: Record<string, unknown>; value: StrategySpecInput }> = [];
+  const invalid: WalkForwardResult['invalid'] = [];
+  for (const raw of input.strategies) {
+    const parsed = strategySpecSchema.safeParse(raw);
+    if (parsed.success) candidates.push({ raw, value: parsed.data });
+    else invalid.push({ strategy: raw, error: issueText(parsed.error) });
+  }
+  const result = walkForward({
+    time: data.time,
+    candidates,
+    invalid,
+    settings,
+    walk,
+    onProgress: input.onProgress,
+    train: (spec, start, end) => runGridJob(sliceColumns(data, start, end), spec, settings),
+    test(spec, start, trainEnd, end) {
+      // Train and test bars in one run, flat until the close of the last train bar.
+      const run = runBacktest(sliceColumns(data, start, end), flatUntil(createStrategy(strategySpecSchema.parse(spec)), trainEnd - start - 1), settings);
+      return { equity: run.equity.subarray(trainEnd - start - 1), trades: run.trades, winRate: run.winRate, fees: run.fees };
+    },
+  });
+  return { symbol: data.symbol, ...result };
 }

@@ -5,6 +5,8 @@ export * from './ema';
 export * from './extremum';
 export * from './macd';
 export * from './period';
+export * from './roc';
 export * from './rsi';
+export * from './series';
 export * from './sma';
 export * from './vwap';

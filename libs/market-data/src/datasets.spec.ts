@@ -1,3 +1,4 @@
+import { defaultMarketBars } from './default-market';
 import { barSchema, isoDate } from './bar';
 import { loadSp500 } from './datasets';
 
@@ -27,5 +28,17 @@ describe('bundled S&P 500 history', () => {
       expect(barSchema.safeParse(bars[i]).success).toBe(true);
       if (i > 0) expect(bars[i].time).toBeGreaterThan(bars[i - 1].time);
     }
+  });
+});
+
+describe('defaultMarketBars', () => {
+  it('holds the 106 symbols npm start replays, each on its own calendar, the synthetic ones on SPX days', () => {
+    const market = defaultMarketBars();
+    expect(market.size).toBe(106);
+    expect([...market.keys()].slice(0, 7)).toEqual(['SPX', 'AAPL', 'AMZN', 'GOOG', 'IBM', 'MSFT', 'SYN000']);
+    const spxDays = market.get('SPX')!.map((b) => b.time);
+    expect(market.get('SYN042')!.map((b) => b.time)).toEqual(spxDays);
+    expect(market.get('AAPL')!.length).toBeLessThan(200); // monthly
+    expect(defaultMarketBars().get('SYN000')).toBe(market.get('SYN000')); // built once per process
   });
 });

@@ -1,6 +1,7 @@
 export * from './bar';
 export * from './bundled';
 export * from './datasets';
+export * from './default-market';
 export * from './import';
 export * from './provider';
 export * from './replay';

@@ -10,7 +10,7 @@ import {
   loadSp500,
   loadStocks,
   type MarketDataProvider,
-  syntheticUniverse,
+  syntheticOnSp500Days,
 } from '@tradeyard/market-data';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,8 +29,7 @@ export function bundledFeeds(): SymbolFeed[] {
   return [{ symbol: 'SPX', name: 'S&P 500 index', source: 'replay:sp500', interval: '1d', bars: loadSp500() }, ...stocks];
 }
 
-// Generating 100 symbols x 5,105 days takes a noticeable part of a second; a process (or a test
-// worker starting several gateways) builds each universe once. Replay bars are never mutated.
+// syntheticOnSp500Days builds each universe once per process; the feeds around it once too.
 const syntheticCache = new Map<string, SymbolFeed[]>();
 
 /** The seeded synthetic universe SYN000.. on the S&P 500's trading days, so it shares SPX's clock. */
@@ -38,8 +37,7 @@ export function syntheticFeeds(options: { seed: number; symbols: number }): Symb
   const key = `${options.seed}:${options.symbols}`;
   const cached = syntheticCache.get(key);
   if (cached) return cached;
-  const times = loadSp500().map((b) => b.time);
-  const feeds = [...syntheticUniverse({ seed: options.seed, symbols: options.symbols, bars: times.length, times })].map(([symbol, bars]) => ({
+  const feeds = [...syntheticOnSp500Days(options)].map(([symbol, bars]) => ({
     symbol,
     name: `Synthetic stock ${symbol.slice(3)} (seed ${options.seed})`,
     source: `synthetic:${options.seed}`,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type BarColumns, sliceColumns, toColumns } from '@tradeyard/backtest';
-import { BarImportError, barSchema, importBars, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
+import { BarImportError, barSchema, defaultMarketBars, importBars, loadSp500, symbolSchema, type Bar } from '@tradeyard/market-data';
+import { portfolioData, selectSymbols, sliceByTime, type PortfolioData } from '@tradeyard/portfolio-backtest';
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { z } from 'zod';
 
@@ -19,7 +20,15 @@ export const dataSourceSchema = z.discriminatedUnion(
 );
 export type DataSource = z.infer<typeof dataSourceSchema>;
 
-export class DataError extends Error {}
+/** Bars that cannot be had: the message says why; `field` is the input at fault. */
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly field: 'data' | 'symbols' | 'from' = 'data',
+  ) {
+    super(message);
+  }
+}
 
 let sp500: BarColumns | undefined;
 /** The bundled S&P 500 history as columns, built once per process. */
@@ -71,4 +80,40 @@ export function loadCsvBars(path: string, symbol?: string): BarColumns {
     if (bars[i].time <= bars[i - 1].time) throw new DataError(`${path} line ${lines[i]}: time must be later than the row before (oldest first, no duplicates)`);
   }
   return toColumns(bars);
+}
+
+let market: PortfolioData | undefined;
+/** The default market (libs/market-data defaultMarketBars: SPX, the five monthly stocks, the synthetic universe) as portfolio data, built once per process. */
+export const defaultMarketData = () => (market ??= portfolioData(defaultMarketBars()));
+
+/** Where a portfolio backtest's bars come from: the default market, the bundled S&P 500 alone, or a .csv file of one symbol. */
+export interface PortfolioSource {
+  /** `market` (default), `sp500` or the path of a .csv file. */
+  source: string;
+  /** The symbol of a .csv file's bars (default: its file name). */
+  symbol?: string;
+  /** Symbols to trade (default: all the source holds). */
+  symbols?: readonly string[];
+  from?: string;
+  to?: string;
+}
+
+/** The bars of a portfolio backtest; a DataError names what is wrong (an unknown symbol, no bars in the dates, a bad file). */
+export function loadPortfolioData(request: PortfolioSource): PortfolioData {
+  let data: PortfolioData;
+  if (request.source === 'market') data = defaultMarketData();
+  else if (request.source === 'sp500') data = portfolioData([sp500Columns()]);
+  else if (/\.csv$/i.test(request.source)) data = portfolioData([loadCsvBars(request.source, request.symbol)]);
+  else throw new DataError(`must be market, sp500 or the path of a .csv file, got "${request.source}"`);
+  const day = (date: string | undefined, end: boolean) => (date === undefined ? (end ? Infinity : -Infinity) : Date.parse(`${date}T00:00:00Z`));
+  const attempt = (field: DataError['field'], change: () => PortfolioData) => {
+    try {
+      data = change();
+    } catch (err) {
+      throw new DataError((err as Error).message, field);
+    }
+  };
+  if (request.symbols) attempt('symbols', () => selectSymbols(data, request.symbols!));
+  if (request.from !== undefined || request.to !== undefined) attempt('from', () => sliceByTime(data, day(request.from, false), day(request.to, true)));
+  return data;
 }

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'backtest-runner', preset: '../../jest.preset.js' };

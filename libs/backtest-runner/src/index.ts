@@ -1,0 +1,4 @@
+export * from './builtin';
+export * from './data';
+export * from './grid-spec';
+export * from './sdk';

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'portfolio-backtest', preset: '../../jest.preset.js' };

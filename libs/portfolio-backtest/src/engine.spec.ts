@@ -1,0 +1,203 @@
+import { costModel, affordableQuantity } from '@tradeyard/fill-engine';
+import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
+import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
+import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition } from '@tradeyard/strategy';
+import { portfolioData, priceMicros, runPortfolio, sliceByTime, type PortfolioData, type PortfolioResult, type PortfolioRunOptions } from './index';
+
+const costs = { feePerTrade: 1, feePerShare: 0.005, feeBps: 1, feeMinimum: 1.5, slippageBps: 5 };
+const sp500 = loadSp500();
+const stocksAndSpx = portfolioData(new Map<string, Bar[]>([['SPX', sp500], ...groupBySymbol(loadStocks())]));
+
+/** Monthly: the strongest symbols by rate of change, weighted in proportion to it, with a reason tag. */
+const momentum = defineStrategy({
+  name: 'weighted-momentum',
+  params: { lookback: p.int(5, 250, 60), top: p.int(1, 6, 3) },
+  rebalance: 'monthly',
+  indicators: (q, i) => ({ roc: i.roc('close', q.lookback) }),
+  decide(ctx) {
+    const strongest = ctx.universe.filter((s) => ctx.ind.roc(s) > 0).sort((a, b) => ctx.ind.roc(b) - ctx.ind.roc(a)).slice(0, ctx.params.top);
+    const total = strongest.reduce((sum, s) => sum + ctx.ind.roc(s), 0);
+    return ctx.targets(Object.fromEntries(strongest.map((s) => [s, ctx.ind.roc(s) / total])), { reason: 'strength' });
+  },
+});
+
+const run = (data: PortfolioData, definition: AnyStrategyDefinition, params: Record<string, unknown> = {}, options: PortfolioRunOptions = {}) =>
+  runPortfolio(data, compileStrategy(definition, params), options);
+
+/**
+ * The account rebuilt from the result's fills alone, step by step: cash and shares after each
+ * step's fills, and equity as cash + Σ notional(shares, latest close) in micro-units.
+ */
+function rebuild(data: PortfolioData, result: PortfolioResult) {
+  const shares = new Map<string, bigint>();
+  const lastClose = new Map<string, bigint>();
+  let cash = toMicros(result.initialCash);
+  let lowestCash = cash;
+  let fill = 0;
+  const equity: bigint[] = [];
+  const { times, start, symbolAt } = data.calendar;
+  const cursor = data.symbols.map(() => 0);
+  for (let s = 0; s < times.length; s++) {
+    for (; fill < result.fills.length && result.fills[fill].time <= times[s]; fill++) {
+      const f = result.fills[fill];
+      const amount = notional(f.quantity, f.price);
+      cash += f.side === 'buy' ? -(amount + f.fee) : amount - f.fee;
+      shares.set(f.symbol, (shares.get(f.symbol) ?? 0n) + (f.side === 'buy' ? f.quantity : -f.quantity));
+      if (cash < lowestCash) lowestCash = cash;
+      expect(shares.get(f.symbol)! >= 0n).toBe(true);
+    }
+    for (let at = start[s]; at < start[s + 1]; at++) {
+      const k = symbolAt[at];
+      lastClose.set(data.symbols[k], toMicros(data.columns[k].close[cursor[k]++]));
+    }
+    let total = cash;
+    for (const [symbol, held] of shares) total += notional(held, lastClose.get(symbol)!);
+    equity.push(total);
+  }
+  return { cash, shares, equity, lowestCash };
+}
+
+describe('portfolio backtest: exact shared cash', () => {
+  it('marks equity = cash + Σ shares × latest close to the micro-unit at every step, and never spends cash it has not (rotation over SPX and the five stocks)', () => {
+    const result = run(stocksAndSpx, momentum, { lookback: 20, top: 2 }, costs);
+    expect(result.fills.length).toBeGreaterThan(100);
+    expect(new Set(result.fills.map((f) => f.symbol)).size).toBe(6);
+    expect(result.tradeLog.every((t) => t.reason === 'strength')).toBe(true);
+    const rebuilt = rebuild(stocksAndSpx, result);
+    expect(rebuilt.equity.map(fromMicros)).toEqual(Array.from(result.equity));
+    expect(rebuilt.lowestCash >= 0n).toBe(true);
+    expect(rebuilt.cash).toBe(result.ledger.cash);
+    expect(result.ledger.equity).toBe(rebuilt.equity.at(-1));
+    expect(result.finalEquity).toBe(fromMicros(result.ledger.equity));
+  });
+
+  it('sizes targets exactly: weight × equity at the open / open, in micro-shares, buys capped by the cash left', () => {
+    const day = (n: number) => Date.UTC(2024, 0, 1 + n);
+    const data = portfolioData(
+      new Map([
+        ['A', [0, 1, 2].map((n) => ({ symbol: 'A', time: day(n), open: 30, high: 30, low: 30, close: 30, volume: 0 }))],
+        ['B', [0, 1, 2].map((n) => ({ symbol: 'B', time: day(n), open: 7, high: 7, low: 7, close: 7, volume: 0 }))],
+      ]),
+    );
+    const split = defineStrategy({ name: 'split', rebalance: 'monthly', decide: (ctx) => ctx.targets({ A: 1 / 3, B: 2 / 3 }) });
+    const result = run(data, split, {}, { initialCash: 1000, feePerTrade: 1 });
+    const cash = toMicros(1000);
+    const wantA = divRound(toMicros(1 / 3) * cash, toMicros(30)); // 333333 × 1000e6 / 30e6 micro-shares
+    expect(result.fills.map((f) => [f.symbol, f.quantity])).toEqual([
+      ['A', wantA],
+      // B's target is 2/3 of the same equity, but only the cash left after A (and two fees) can be spent.
+      ['B', affordableQuantity(costModel({ feeFixed: 1 }), cash - notional(wantA, toMicros(30)) - MICROS, toMicros(7))],
+    ]);
+    expect(wantA).toBe(11_111_100n);
+    expect(result.ledger.cash >= 0n).toBe(true);
+    expect(result.ledger.cash).toBeLessThan(toMicros(7));
+  });
+});
+
+describe('portfolio backtest: point in time', () => {
+  it('decides the same on data cut at any date as on the whole history up to that date (batch indicators leak nothing)', () => {
+    const decisionsOf = (data: PortfolioData) => {
+      const made: string[] = [];
+      run(data, momentum, { lookback: 20 }, { onDecision: (time, decisions) => made.push(`${time} ${JSON.stringify(decisions)}`) });
+      return made;
+    };
+    const whole = decisionsOf(stocksAndSpx);
+    expect(whole.length).toBeGreaterThan(200);
+    for (const cut of ['2003-06-15', '2008-10-01', '2012-02-29']) {
+      const truncated = decisionsOf(sliceByTime(stocksAndSpx, -Infinity, Date.parse(`${cut}T00:00:00Z`)));
+      expect(truncated).toEqual(whole.slice(0, truncated.length));
+      expect(whole[truncated.length]).toBeDefined(); // the cut removed later decisions, and only those
+    }
+  });
+});
+
+describe('portfolio backtest: calendars', () => {
+  const day = (n: number) => Date.UTC(2024, 0, 1 + n);
+  const bar = (symbol: string, n: number, price: number): Bar => ({ symbol, time: day(n), open: price, high: price, low: price, close: price, volume: 0 });
+  // A has a bar every day, B only on days 0, 2 and 5.
+  const data = portfolioData(
+    new Map([
+      ['A', [0, 1, 2, 3, 4, 5].map((n) => bar('A', n, 10 + n))],
+      ['B', [bar('B', 0, 50), bar('B', 2, 60), bar('B', 5, 80)]],
+    ]),
+  );
+
+  it('trades a symbol only on its own bars, and marks equity with its latest close meanwhile', () => {
+    // Day 0: 40/60; day 3 (B has no bar): everything into A and B to 0; B's shares wait for its next bar (day 5).
+    const shift = defineStrategy({ name: 'shift', decide: (ctx) => (ctx.date === '2024-01-01' ? ctx.targets({ A: 0.4, B: 0.6 }) : ctx.date === '2024-01-04' ? ctx.targets({ A: 1, B: 0 }) : undefined) });
+    const result = run(data, shift, {}, { initialCash: 1000 });
+    expect(result.fills.map((f) => `${new Date(f.time).toISOString().slice(8, 10)} ${f.symbol} ${f.side} ${fromMicros(f.quantity)}`)).toEqual([
+      '02 A buy 36.363636', // day 1 open 11: 400 / 11
+      '03 B buy 10', // B's next bar is day 2, at 60: 600 / 60
+      // Day 4's open: A's target (all of equity) finds no cash, B's shares are not sold yet: a
+      // symbol trades only on its own bars, so B's sell waits for day 5 and A's target is spent.
+      '06 B sell 10',
+    ]);
+    const rebuilt = rebuild(data, result);
+    expect(rebuilt.equity.map(fromMicros)).toEqual(Array.from(result.equity));
+    // Day 3's close: A at 13; B has no bar that day and is marked at its day-2 close, 60.
+    expect(result.equity[3]).toBe(fromMicros(toMicros(1000) - notional(36_363_636n, toMicros(11)) - notional(10_000_000n, toMicros(60)) + notional(36_363_636n, toMicros(13)) + notional(10_000_000n, toMicros(60))));
+  });
+});
+
+describe('portfolio backtest: explicit orders', () => {
+  const day = (n: number) => Date.UTC(2024, 0, 1 + n);
+  const ohlc = (symbol: string, n: number, o: number, h: number, l: number, c: number): Bar => ({ symbol, time: day(n), open: o, high: h, low: l, close: c, volume: 1000 });
+  const data = portfolioData(
+    new Map([
+      [
+        'A',
+        [ohlc('A', 0, 100, 100, 100, 100), ohlc('A', 1, 100, 101, 99, 100), ohlc('A', 2, 100, 104, 99, 103), ohlc('A', 3, 103, 111, 102, 110), ohlc('A', 4, 110, 110, 90, 95)],
+      ],
+    ]),
+  );
+
+  it('places a bracket: the entry fills at the next open, the take-profit fills when reached and cancels the stop-loss', () => {
+    const bracket = defineStrategy({
+      name: 'bracket',
+      decide: (ctx) => (ctx.date === '2024-01-01' ? ctx.orders([{ symbol: 'A', side: 'buy', quantity: 10, takeProfit: 108, stopLoss: 95 }], { reason: 'breakout' }) : undefined),
+    });
+    const result = run(data, bracket, {}, { initialCash: 10_000 });
+    expect(result.orders.map((o) => [o.type, o.side, o.status, o.reasonCode, o.avgFillPrice, o.reason])).toEqual([
+      ['market', 'buy', 'filled', null, 100, 'breakout'],
+      ['limit', 'sell', 'filled', null, 108, 'breakout'],
+      ['stop', 'sell', 'cancelled', 'cancelled_by_bracket', null, 'breakout'],
+    ]);
+    expect(result.tradeLog).toEqual([expect.objectContaining({ symbol: 'A', entryPrice: 100, exitPrice: 108, pnl: 80, reason: 'breakout', exitReason: 'breakout', open: false })]);
+    expect(result.ledger.cash).toBe(toMicros(10_080));
+  });
+
+  it('denies a sell of shares not held and a market buy beyond the cash, and rejects a resting buy the cash no longer covers', () => {
+    const greedy = defineStrategy({
+      name: 'greedy',
+      decide(ctx) {
+        if (ctx.date !== '2024-01-01') return;
+        return ctx.orders([
+          { symbol: 'A', side: 'sell', quantity: 1 },
+          { symbol: 'A', side: 'buy', quantity: 200 },
+          { symbol: 'A', side: 'buy', quantity: 60, type: 'limit', limitPrice: 99.5, clientId: 'dip-1' },
+          { symbol: 'A', side: 'buy', quantity: 60, type: 'limit', limitPrice: 99.5, clientId: 'dip-2' },
+        ]);
+      },
+    });
+    const result = run(data, greedy, {}, { initialCash: 10_000 });
+    expect(result.orders.map((o) => [o.clientId, o.status, o.reasonCode])).toEqual([
+      [null, 'denied', 'denied_insufficient_position'],
+      [null, 'denied', 'denied_buying_power'],
+      ['dip-1', 'filled', null],
+      ['dip-2', 'rejected', 'rejected_buying_power'],
+    ]);
+    expect(result.ledger.cash).toBe(toMicros(10_000 - 60 * 99.5));
+  });
+
+  it('fills what the volume cap allows at each bar and rests the rest', () => {
+    const buy = defineStrategy({ name: 'big', decide: (ctx) => (ctx.date === '2024-01-01' ? ctx.orders([{ symbol: 'A', side: 'buy', quantity: 250 }]) : undefined) });
+    const result = run(data, buy, {}, { initialCash: 100_000, volumeLimit: 0.1 });
+    expect(result.fills.map((f) => fromMicros(f.quantity))).toEqual([100, 100, 50]);
+    expect(result.orders[0]).toMatchObject({ status: 'filled', filledQuantity: 250, avgFillPrice: (100 * 100 + 100 * 100 + 50 * 103) / 250 });
+  });
+
+  it('priceMicros converts as toMicros does', () => {
+    for (const v of [0.1, 1403.449951, 1e-7, 123.4567895, 2.5e-6, 99999.9999995, ...stocksAndSpx.columns[0].close.slice(0, 500)]) expect(priceMicros(v)).toBe(toMicros(v));
+  });
+});

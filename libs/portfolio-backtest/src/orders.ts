@@ -1,0 +1,282 @@
+import {
+  arrive,
+  buyCost,
+  matchBar,
+  orderIdFor,
+  transition,
+  type CostModel,
+  type EngineFill,
+  type EngineOrder,
+  type MatchResult,
+  type OrderType,
+  type PriceBar,
+  type ReasonCode,
+  type TimeInForce,
+} from '@tradeyard/fill-engine';
+import { divRound, fromMicros, MICROS } from '@tradeyard/money';
+import type { OpenOrderView } from '@tradeyard/strategy';
+import type { PortfolioFill, PortfolioLedger } from './ledger';
+
+/** An order of a portfolio backtest: the fill engine's order, with what the portfolio adds. */
+export interface BacktestOrder extends EngineOrder {
+  /** The symbol's index in the run. */
+  symbol: number;
+  clientId: string | null;
+  /** The reason tag of the decision that placed it. */
+  tag: string | null;
+  /** A bracket exit: its entry's id. */
+  parentId: string | null;
+  /** A bracket entry: the prices of its exits. */
+  takeProfit: bigint | null;
+  stopLoss: bigint | null;
+  /** Placed by a targets decision: the next targets decision for its symbol cancels what is left of it. */
+  target: boolean;
+  /** Σ quantity × price of its fills (micro-units squared): the exact average fill price divides it once. */
+  fillValue: bigint;
+  /** When the decision that placed it was made. */
+  decidedAt: number;
+}
+
+/** An order as a result lists it: final state, amounts as numbers. */
+export interface PortfolioOrder {
+  id: string;
+  clientId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: OrderType;
+  timeInForce: TimeInForce;
+  quantity: number;
+  filledQuantity: number;
+  /** The exact quantity-weighted average of the fills, rounded once; null without fills. */
+  avgFillPrice: number | null;
+  fees: number;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  status: string;
+  reasonCode: string | null;
+  /** Why the status is what it is (expired, denied, rejected, cancelled). */
+  statusReason: string | null;
+  /** The reason tag of the decision that placed it. */
+  reason: string | null;
+  parentId: string | null;
+  decidedAt: string;
+}
+
+/** What a new order starts as: initialized, nothing filled. */
+export function newOrder(
+  fields: Pick<BacktestOrder, 'id' | 'symbol' | 'side' | 'type' | 'timeInForce' | 'quantity' | 'clientId' | 'tag' | 'target' | 'decidedAt'> &
+    Partial<Pick<BacktestOrder, 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfit' | 'stopLoss' | 'parentId' | 'goodTillDate'>>,
+): BacktestOrder {
+  return {
+    status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0, limitPrice: null, stopPrice: null,
+    trailAmount: null, trailPercent: null, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null, parentId: null, takeProfit: null,
+    stopLoss: null, fillValue: 0n, ...fields,
+  };
+}
+
+const isOpen = (o: EngineOrder) => o.status === 'accepted' || o.status === 'partially_filled';
+
+/**
+ * The orders of a portfolio backtest and what they do to its ledger, the way the paper broker
+ * treats them: an order waits for the next bar of its symbol, arrives at that bar's open (accepted
+ * or denied by the pre-trade checks, then matched by the fill engine at that quote), and what is
+ * left rests and is matched against each later bar. A fill the account cannot take (a buy beyond
+ * the cash, a sell beyond the shares: no shorting) rejects the order instead. Bracket entries place
+ * their exits once they stop trading; the exits cancel each other. Every status change goes
+ * through the fill engine's transition table.
+ */
+export class OrderBook {
+  /** Orders decided, waiting for their symbol's next bar. */
+  private readonly pending: BacktestOrder[][];
+  /** Orders resting (accepted or partially filled). */
+  private readonly resting: BacktestOrder[][];
+  /** Every order that stopped (filled, cancelled, expired, denied, rejected). */
+  readonly done: BacktestOrder[] = [];
+  readonly fills: PortfolioFill[] = [];
+  /** Orders pending or resting: the engine skips the order work while there are none. */
+  active = 0;
+
+  constructor(
+    private readonly symbols: readonly string[],
+    private readonly ledger: PortfolioLedger,
+    private readonly costs: CostModel,
+  ) {
+    this.pending = symbols.map(() => []);
+    this.resting = symbols.map(() => []);
+  }
+
+  /** Queues an order for its symbol's next bar. */
+  submit(order: BacktestOrder): void {
+    this.pending[order.symbol].push(order);
+    this.active++;
+  }
+
+  /** Orders of symbol k waiting or resting. */
+  hasOrders(k: number): boolean {
+    return this.pending[k].length > 0 || this.resting[k].length > 0;
+  }
+
+  /**
+   * Places the orders waiting for symbol k at its bar's open (`quote`): each is accepted or denied,
+   * then arrives at the quote; what is left rests.
+   */
+  arriveAll(k: number, barIndex: number, quote: PriceBar): void {
+    const waiting = this.pending[k];
+    if (waiting.length === 0) return;
+    this.pending[k] = [];
+    this.active -= waiting.length;
+    for (const order of waiting) this.place(order, barIndex, quote);
+  }
+
+  /** Places one order now, at the quote of symbol k's bar `barIndex` (the engine's sized target orders). */
+  place(order: BacktestOrder, barIndex: number, quote: PriceBar): void {
+    const denial = this.denial(order, quote.open);
+    if (denial) {
+      this.finish(transition(order, 'deny', denial).order);
+      return;
+    }
+    const accepted = transition(order, 'accept').order;
+    this.apply(accepted, arrive(accepted, quote, this.costs), barIndex);
+  }
+
+  /** Matches the orders resting on symbol k against its bar `barIndex`. */
+  matchAll(k: number, barIndex: number, bar: PriceBar): void {
+    for (const order of [...this.resting[k]]) {
+      // A sibling's fill in this loop may have cancelled it already.
+      if (this.resting[k].includes(order)) this.apply(order, matchBar(order, bar, this.costs), barIndex);
+    }
+  }
+
+  /** Cancels open orders by id or clientId (or all); orders still waiting are dropped unplaced. */
+  cancel(which: readonly string[] | 'all', why: string): void {
+    const selected = (o: BacktestOrder) => which === 'all' || which.includes(o.id) || (o.clientId !== null && which.includes(o.clientId));
+    for (let k = 0; k < this.symbols.length; k++) {
+      const kept = this.pending[k].filter((o) => !selected(o));
+      this.active -= this.pending[k].length - kept.length;
+      this.pending[k] = kept;
+      for (const order of this.resting[k].filter(selected)) this.cancelResting(order, 'cancelled_by_account', why);
+    }
+  }
+
+  /** Cancels what is left of symbol k's target orders (a new targets decision re-sizes it). */
+  cancelTargets(k: number): void {
+    const kept = this.pending[k].filter((o) => !o.target);
+    this.active -= this.pending[k].length - kept.length;
+    this.pending[k] = kept;
+    for (const order of this.resting[k].filter((o) => o.target)) this.cancelResting(order, 'cancelled_by_account', 'a new targets decision re-sized the position');
+  }
+
+  /** The open orders (waiting ones as `initialized`), for the strategy's portfolio view. */
+  openOrders(): OpenOrderView[] {
+    const view = (o: BacktestOrder): OpenOrderView => ({
+      id: o.id, clientId: o.clientId, symbol: this.symbols[o.symbol], side: o.side, type: o.type, timeInForce: o.timeInForce, quantity: fromMicros(o.quantity),
+      filledQuantity: fromMicros(o.filledQuantity), limitPrice: o.limitPrice === null ? null : fromMicros(o.limitPrice), stopPrice: o.stopPrice === null ? null : fromMicros(o.stopPrice),
+      status: o.status, reason: o.tag, parentId: o.parentId,
+    });
+    return [...this.resting.flat(), ...this.pending.flat()].map(view);
+  }
+
+  /** Pre-trade checks at arrival: no short sale, no market buy beyond the cash. */
+  private denial(order: BacktestOrder, price: bigint): { reasonCode: ReasonCode; reason: string } | undefined {
+    const held = this.ledger.shares[order.symbol];
+    if (order.side === 'sell' && order.quantity > held) {
+      return { reasonCode: 'denied_insufficient_position', reason: `sell of ${fromMicros(order.quantity)} exceeds the ${fromMicros(held)} held (no short selling)` };
+    }
+    if (order.side === 'buy' && order.type === 'market' && buyCost(this.costs, price, order.quantity, null) > this.ledger.cash) {
+      return { reasonCode: 'denied_buying_power', reason: `buy of ${fromMicros(order.quantity)} at ${fromMicros(price)} costs more than the cash ${fromMicros(this.ledger.cash)}` };
+    }
+    return undefined;
+  }
+
+  /** Takes the fill engine's result for an order: its fills go to the ledger unless the account cannot take one, which rejects the order. */
+  private apply(before: BacktestOrder, result: MatchResult<BacktestOrder>, barIndex: number): void {
+    const refusal = result.fills.map((f) => this.refusal(before.symbol, f)).find(Boolean);
+    let order = refusal ? transition(before, 'reject', refusal).order : result.order;
+    for (const fill of refusal ? [] : result.fills) {
+      this.ledger.book(order.symbol, barIndex, fill, order.tag);
+      this.fills.push({ ...fill, symbol: this.symbols[order.symbol], reason: order.tag });
+      order = { ...order, fillValue: order.fillValue + fill.quantity * fill.price };
+    }
+    const resting = this.resting[order.symbol];
+    const at = resting.indexOf(before);
+    if (isOpen(order)) {
+      if (at >= 0) resting[at] = order;
+      else {
+        resting.push(order);
+        this.active++;
+      }
+    } else {
+      if (at >= 0) {
+        resting.splice(at, 1);
+        this.active--;
+      }
+      this.finish(order);
+    }
+    if (order.parentId !== null && !refusal && result.fills.length > 0) this.cancelSiblings(order, `the other exit of its bracket traded (order ${order.id})`);
+  }
+
+  /** Why the account cannot take a fill, or undefined. */
+  private refusal(k: number, fill: EngineFill): { reasonCode: ReasonCode; reason: string } | undefined {
+    if (fill.side === 'sell' && fill.quantity > this.ledger.shares[k]) {
+      return { reasonCode: 'rejected_insufficient_position', reason: `a fill of ${fromMicros(fill.quantity)} exceeds the ${fromMicros(this.ledger.shares[k])} held` };
+    }
+    if (fill.side === 'buy' && divRound(fill.quantity * fill.price, MICROS) + fill.fee > this.ledger.cash) {
+      return { reasonCode: 'rejected_buying_power', reason: `a fill of ${fromMicros(fill.quantity)} at ${fromMicros(fill.price)} costs more than the cash ${fromMicros(this.ledger.cash)}` };
+    }
+    return undefined;
+  }
+
+  /** An order that stopped; a bracket entry that traded places its exits. */
+  private finish(order: BacktestOrder): void {
+    this.done.push(order);
+    if ((order.takeProfit !== null || order.stopLoss !== null) && order.filledQuantity > 0n) this.placeExits(order);
+  }
+
+  /**
+   * A bracket entry's exits, as the paper broker places them: a take-profit limit and a stop-loss
+   * stop on the other side for the filled quantity, good till cancelled, resting from the entry's
+   * last fill and matched from the next bar; one cancels the other.
+   */
+  private placeExits(entry: BacktestOrder): void {
+    const side = entry.side === 'buy' ? 'sell' : 'buy';
+    const exits = [
+      { kind: 'take_profit', type: 'limit' as const, limitPrice: entry.takeProfit, stopPrice: null },
+      { kind: 'stop_loss', type: 'stop' as const, limitPrice: null, stopPrice: entry.stopLoss },
+    ].filter((e) => e.limitPrice !== null || e.stopPrice !== null);
+    for (const exit of exits) {
+      const child = newOrder({
+        id: orderIdFor(entry.id, exit.kind), symbol: entry.symbol, side, type: exit.type, timeInForce: 'gtc', quantity: entry.filledQuantity, clientId: null,
+        tag: entry.tag, target: false, decidedAt: entry.decidedAt, limitPrice: exit.limitPrice, stopPrice: exit.stopPrice, parentId: entry.id,
+      });
+      const accepted = transition(child, 'accept').order;
+      this.resting[entry.symbol].push({ ...accepted, arrivalTime: entry.evaluatedThrough, evaluatedThrough: entry.evaluatedThrough });
+      this.active++;
+    }
+  }
+
+  private cancelResting(order: BacktestOrder, reasonCode: ReasonCode, why: string): void {
+    const resting = this.resting[order.symbol];
+    const at = resting.indexOf(order);
+    if (at < 0) return;
+    resting.splice(at, 1);
+    this.active--;
+    this.finish(transition(order, 'cancel', { reasonCode, reason: why }).order);
+    if (order.parentId !== null) this.cancelSiblings(order, `the other exit of its bracket was cancelled (order ${order.id})`);
+  }
+
+  /** One cancels the other: the open siblings of a bracket exit. */
+  private cancelSiblings(order: BacktestOrder, why: string): void {
+    for (const sibling of this.resting[order.symbol].filter((o) => o.parentId === order.parentId && o.id !== order.id)) this.cancelResting(sibling, 'cancelled_by_bracket', why);
+  }
+}
+
+/** An order's final state as a result lists it. */
+export function orderRecord(o: BacktestOrder, symbols: readonly string[], isoDate: (time: number) => string): PortfolioOrder {
+  const price = (v: bigint | null) => (v === null ? null : fromMicros(v));
+  return {
+    id: o.id, clientId: o.clientId, symbol: symbols[o.symbol], side: o.side, type: o.type, timeInForce: o.timeInForce, quantity: fromMicros(o.quantity),
+    filledQuantity: fromMicros(o.filledQuantity), avgFillPrice: o.filledQuantity === 0n ? null : fromMicros(divRound(o.fillValue, o.filledQuantity)), fees: fromMicros(o.fees),
+    limitPrice: price(o.limitPrice), stopPrice: price(o.stopPrice), status: o.status, reasonCode: o.reasonCode, statusReason: o.reason, reason: o.tag, parentId: o.parentId,
+    decidedAt: isoDate(o.decidedAt),
+  };
+}

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'strategy-loader', preset: '../../jest.preset.js' };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'strategy-sdk', preset: '../../jest.preset.js' };

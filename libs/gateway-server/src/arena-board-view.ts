@@ -31,7 +31,10 @@ function curveOf(agent) {
   figure.dataset.agent = agent;
   figure.innerHTML = '<figcaption></figcaption><div class="curve"></div>';
   // autoSize: the chart follows its box, so the grid of curves reflows with the page.
-  const chart = LightweightCharts.createChart(figure.querySelector('.curve'), { ...chartOptions, autoSize: true, timeScale: { ...chartOptions.timeScale, timeVisible: false } });
+  const chart = LightweightCharts.createChart(figure.querySelector('.curve'), {
+    ...chartOptions, autoSize: true, timeScale: { ...chartOptions.timeScale, timeVisible: false },
+    localization: { priceFormatter: (price) => Math.round(price).toLocaleString('en-US') },
+  });
   const benchmark = chart.addSeries(LightweightCharts.LineSeries, { color: '#8b949e', lineWidth: 1, lineStyle: LightweightCharts.LineStyle.Dashed, priceLineVisible: false, lastValueVisible: false });
   const line = chart.addSeries(LightweightCharts.LineSeries, { color: '#58a6ff', lineWidth: 2 });
   return { figure, chart, line, benchmark };
@@ -53,7 +56,7 @@ function renderCurves(b) {
     c.line.setData(points);
     c.benchmark.setData(benchmark);
     c.chart.timeScale().fitContent();
-    c.figure.querySelector('figcaption').textContent = row.agent + ' · ' + formatValue(row.statistics.totalReturn, 'percent') + (benchmark.length ? ' (dashed: buy-and-hold)' : '');
+    c.figure.querySelector('figcaption').textContent = row.agent + ' · ' + formatValue(row.statistics.totalReturn, 'percent');
     c.figure.dataset.points = String(points.length);
     $('#curves').append(c.figure); // in rank order
   }

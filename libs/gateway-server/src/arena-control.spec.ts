@@ -17,13 +17,17 @@ describe('arena start and stop forwarded to the trading agent', () => {
   let handle: Handler;
   const seen: Array<{ method?: string; url?: string; authorization?: string; body: string }> = [];
   let adminToken: string;
+  /** A JSON answer of the gateway: a login's or token's answer has a token, an error its fields. */
+  const json = async (res: Response) => (await res.json()) as { token: string } & Record<string, unknown>;
+  const login = async (username: string, password: string) =>
+    (await json(await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) }))).token;
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await fetch(`${url}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await json(res) };
   };
   const answerJson = (status: number, data: unknown): Handler => (_request, _body, response) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
 
@@ -41,8 +45,6 @@ describe('arena start and stop forwarded to the trading agent', () => {
     const config = parseConfig(gatewayConfigSchema, { HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...secrets, SYNTHETIC_SYMBOLS: '1', TRADING_AGENT_URL: agentUrl, TRADING_AGENT_TIMEOUT_MS: '2000' });
     gateway = await createGateway({ ...config, PORT: 0 }, { database: await openDatabase({}) });
     url = await gateway.start();
-    const login = async (username: string, password: string) =>
-      (await (await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()).token as string;
     adminToken = await login('admin', secrets.ADMIN_PASSWORD);
     expect((await call('POST', '/users', adminToken, { username: 'watcher', password: 'watcher-pass-1', role: 'viewer' })).status).toBe(201);
   }, 120_000);
@@ -79,7 +81,7 @@ describe('arena start and stop forwarded to the trading agent', () => {
   });
 
   it('refuses a viewer, an admin’s API token, a body that is not an object and one over 256 KB, forwarding none of them', async () => {
-    const viewer = (await (await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'watcher', password: 'watcher-pass-1' }) })).json()).token;
+    const viewer = await login('watcher', 'watcher-pass-1');
     for (const [method, path] of [['POST', '/arena/runs'], ['DELETE', '/arena/runs/run-1'], ['GET', '/arena/config-schema']]) {
       expect((await call(method, path, viewer, method === 'POST' ? {} : undefined)).status).toBe(403);
     }

@@ -24,16 +24,18 @@ function schemaField(schema, name, required, changed) {
   const variants = variantsOf(schema);
   if (variants) return unionField(variants, name, changed);
   if (schema.const !== undefined) return { el: null, read: () => schema.const };
-  if (schema.type === 'object') return objectField(schema, name, changed);
+  if (schema.type === 'object') return objectField(schema, name, changed, required);
   if (schema.type === 'array') return schema.items.type === 'object' || variantsOf(schema.items) ? listField(schema, name, changed) : textListField(name, required);
   return inputField(schema, name, required);
 }
-function objectField(schema, name, changed) {
-  const required = new Set(schema.required || []);
-  const fields = Object.entries(schema.properties || {}).map(([key, s]) => [key, schemaField(s, key, required.has(key), changed)]);
+function objectField(schema, name, changed, required) {
+  const requiredKeys = new Set(schema.required || []);
+  const fields = Object.entries(schema.properties || {}).map(([key, s]) => [key, schemaField(s, key, requiredKeys.has(key), changed)]);
   const controls = fields.map(([, f]) => f.el).filter(Boolean);
-  // Unnamed (the config itself, a variant inside its union): no frame of its own.
-  const box = name === null ? el('div', { class: 'fields' }, controls) : el('fieldset', { class: 'field' }, [el('legend', {}, [name]), ...controls, errorSlot()]);
+  // Unnamed (the config itself, a variant inside its union): no frame of its own. An optional one is left out when left empty.
+  const box = name === null
+    ? el('div', { class: 'fields' }, controls)
+    : el('fieldset', { class: 'field' }, [el('legend', {}, [name + (required ? '' : ' (optional)')]), ...controls, errorSlot()]);
   return {
     el: box,
     read(path) {
@@ -128,7 +130,7 @@ function schemaForm(schema, container) {
   let root;
   // Paths move when items come and go: reading the form again marks every field with its own.
   const changed = () => root.read('');
-  root = objectField(schema, null, changed);
+  root = objectField(schema, null, changed, true);
   container.replaceChildren(root.el);
   changed();
   const clear = () => {

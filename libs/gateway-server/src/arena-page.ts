@@ -18,8 +18,8 @@ function renderRuns() {
     const stop = isAdmin() && r.status === 'running'
       ? ' <button data-stop="' + esc(r.runId) + '"' + (stopping.has(r.runId) ? ' disabled>Stopping…' : '>Stop') + '</button>' : '';
     return '<tr data-run="' + esc(r.runId) + '" data-status="' + esc(r.status) + '"' + (r.runId === chosen ? ' class="chosen"' : '') + '><td>' + esc(r.name) +
-      '<div class="dates">' + esc(r.from) + ' to ' + esc(r.to) + '</div></td><td>' + esc(r.status) + stop + '</td><td class="progress">' + bar +
-      '<span>' + esc(r.stepsDone) + total + '</span></td></tr>';
+      '<div class="dates">' + esc(r.from) + ' to ' + esc(r.to) + '</div></td><td class="progress"><div class="state">' + esc(r.status) + stop + '</div>' + bar +
+      '<span class="steps">' + esc(r.stepsDone) + total + '</span></td></tr>';
   }).join('');
 }
 async function refreshRuns() {
@@ -127,17 +127,18 @@ export const arenaPageHtml = `<!doctype html>
  main{display:grid;grid-template-columns:minmax(280px,1fr) minmax(0,3fr);gap:1rem;padding:1rem;align-items:start}
  @media (max-width:900px){main{grid-template-columns:minmax(0,1fr)}}
  .side{display:flex;flex-direction:column;gap:1rem;min-width:0}
- section{background:#161b22;border:1px solid #30363d;border-radius:6px;padding:.8rem;min-width:0;overflow-wrap:anywhere}
+ section{background:#161b22;border:1px solid #30363d;border-radius:6px;padding:.8rem;min-width:0;overflow-wrap:break-word}
  table{width:100%;border-collapse:collapse} td,th{padding:.25rem .45rem;text-align:right;border-bottom:1px solid #21262d}
  #runs td,#runs th{text-align:left;vertical-align:top} #runs tr[data-run]{cursor:pointer} #runs tr.chosen{background:#1f2a37}
- #runs .dates{color:#9da7b1;font-size:.8rem} #runs progress{width:4.5rem;vertical-align:middle} #runs td.progress{white-space:nowrap}
- .table-wrap{overflow-x:auto;max-width:100%} #board th{white-space:normal;vertical-align:bottom;min-width:4rem;overflow-wrap:normal} #board td{white-space:nowrap}
+ #runs .dates{color:#9da7b1;font-size:.8rem} #runs progress{width:5rem;vertical-align:middle;margin-right:.3rem} #runs td.progress{white-space:nowrap;width:1%}
+ #runs .state{margin-bottom:.2rem} #runs .state button{margin-left:.4rem;padding:0 .5rem}
+ .table-wrap{overflow-x:auto;max-width:100%} #board th{white-space:normal;vertical-align:bottom;min-width:5.5rem;overflow-wrap:normal} #board td{white-space:nowrap}
  #board td:nth-child(-n+3),#board th:nth-child(-n+3){text-align:left}
  #board td:nth-child(2),#board th:nth-child(2){position:sticky;left:0;background:#161b22;z-index:1}
  th.ranked{color:#58a6ff} tr.benchmark td{font-style:italic;color:#9da7b1;border-top:2px solid #30363d}
  #curves{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,260px),1fr));gap:.8rem}
  figure{margin:0;min-width:0} figcaption{font-size:.85rem;margin-bottom:.2rem} .curve{height:170px}
- #comparisons{padding-left:1.2rem} #comparisons li{margin:.3rem 0} .luck{color:#d29922} .skill{color:#3fb950} #meta,#method{color:#9da7b1;margin-bottom:.6rem}
+ #comparisons{padding-left:1.2rem} #comparisons li{margin:.3rem 0} .luck{color:#d29922} .skill{color:#3fb950} #meta,#method,#curves-note{color:#9da7b1;margin-bottom:.6rem}
  #board-error,#login-error,#runs-error,#start-error,.field-error{color:#f85149} input,select,button{font:inherit;padding:.2rem .4rem;max-width:100%}
  summary{cursor:pointer;font-weight:600} #start-form fieldset{border:1px solid #30363d;border-radius:4px;margin:.4rem 0;padding:.3rem .6rem;min-width:0}
  #start-form label.field{display:flex;flex-wrap:wrap;gap:.2rem .5rem;align-items:center;margin:.3rem 0}
@@ -152,13 +153,15 @@ export const arenaPageHtml = `<!doctype html>
  <div class="side">
   <section id="start-section" hidden><details id="start"><summary>Start a run</summary>
    <form id="start-form" novalidate><div id="config-fields"></div>
-    <div class="actions"><button id="start-button">Start</button> <span id="start-status" role="status"></span></div><div id="start-error" role="alert"></div></form></details></section>
-  <section><h2>Runs</h2><table id="runs"><thead><tr><th>run</th><th>status</th><th>steps</th></tr></thead><tbody></tbody></table>
+    <div class="actions"><button id="start-button">Start</button> <span id="start-status" role="status"></span></div></form></details>
+   <div id="start-error" role="alert"></div></section>
+  <section><h2>Runs</h2><table id="runs"><thead><tr><th>run</th><th>progress</th></tr></thead><tbody></tbody></table>
    <p id="no-runs" hidden>No arena run has published a board yet.</p><div id="runs-error" role="alert"></div></section>
  </div>
  <section><h2 id="board-title">Leaderboard</h2><div id="meta"></div><div id="board-error" role="alert"></div>
   <div class="table-wrap"><table id="board"><thead></thead><tbody></tbody></table></div>
-  <h2 style="margin-top:1rem">Equity</h2><div id="curves"></div><p id="no-curves" hidden>No equity yet.</p>
+  <h2 style="margin-top:1rem">Equity</h2><div id="curves-note">Each agent's equity (solid) over buy-and-hold of the same symbols (dashed).</div><div id="curves"></div>
+  <p id="no-curves" hidden>No equity yet.</p>
   <h2 style="margin-top:1rem">Is each difference more than luck?</h2><div id="method"></div><ul id="comparisons"></ul></section>
 </main>
 <script src="/assets/lightweight-charts.js"></script>

@@ -8,8 +8,10 @@ export const pageBasics = String.raw`
 const $ = (s) => document.querySelector(s);
 let token = sessionStorage.getItem('token');
 const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+// A JSON content type only with a body: the gateway refuses an empty one announced as JSON (a DELETE).
 async function api(method, path, body, headers = {}) {
-  const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
+  const json = body === undefined ? {} : { 'content-type': 'application/json' };
+  const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, ...json, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { status: res.status, details: data.details || [] });
   return data;

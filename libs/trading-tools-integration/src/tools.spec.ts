@@ -148,7 +148,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     expect(lines[3]).toBe('- #1: sma-cross (rule): Total return 42.13 %, Sharpe 0.61, Max drawdown 23.20 %, Trades 48, Fees 120.50');
     expect(lines[6]).toBe('- benchmark, not ranked: buy-and-hold (benchmark): Total return 9.54 %, Sharpe 0.21, Max drawdown 56.78 %, Trades 1, Fees —');
     // Each verdict once, its numbers rounded; the method once for all of them.
-    expect(lines.slice(8)).toEqual([
+    expect(lines.slice(7)).toEqual([
       'Is each difference more than luck? By paired stationary bootstrap of the annualised Sharpe difference (2000 resamples, mean block 10 bars):',
       '- sma-cross vs gpt-local: Sharpe difference 0.0014 (95% interval \u22120.88 to 0.91): not distinguishable from luck',
       '- gpt-local vs rsi-revert: Sharpe difference 0.63 (95% interval 0.12 to 1.10): distinguishable from luck',

@@ -57,6 +57,8 @@ export function serviceEnv(service, { ports, secrets, dataDir, baseEnv }) {
     DATA_DIR: join(dataDir, service.name),
     GATEWAY_URL: url('api-gateway'),
     MCP_URL: `${url('mcp-tools')}/mcp`,
+    // The gateway forwards the arena page's start and stop to the trading agent.
+    TRADING_AGENT_URL: url('trading-agent'),
   };
 }
 

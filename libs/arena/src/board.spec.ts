@@ -31,6 +31,34 @@ describe('arena board', () => {
     expect(board.rows[3].statistics.finalEquity).toBeCloseTo(500 * 15.9 / 10 + 500, 9);
   });
 
+  it("carries each row's equity curve, sampled to at most 500 points with its first, last, lowest and highest kept", () => {
+    const long = Array.from({ length: 5105 }, (_, i) => Date.UTC(2000, 0, 3) + i * DAY);
+    const wave = (i: number) => 1000 * (1 + 0.3 * Math.sin(i / 200)) + i * 0.01;
+    const board = buildBoard({
+      ...input(),
+      agents: [{ name: 'wave', kind: 'rule', accountId: 'arena:r1:wave', equity: long.map((time, i) => ({ time, equity: wave(i) })), fills: [] }],
+      symbols: ['A'],
+      benchmark: { time: long, closes: [long.map((_, i) => 10 + i * 0.01)] },
+    });
+    const [agent, benchmark] = board.rows;
+    for (const row of [agent, benchmark]) {
+      expect(row.equity!.length).toBeGreaterThan(300);
+      expect(row.equity!.length).toBeLessThanOrEqual(500);
+      expect(row.equity![0].time).toBe(long[0]);
+      expect(row.equity!.at(-1)!.time).toBe(long.at(-1));
+      expect(row.equity!.every((p, k) => k === 0 || p.time > row.equity![k - 1].time)).toBe(true);
+    }
+    const values = long.map((_, i) => wave(i));
+    const shown = agent.equity!.map((p) => p.equity);
+    expect(Math.max(...shown)).toBeCloseTo(Math.max(...values), 2);
+    expect(Math.min(...shown)).toBeCloseTo(Math.min(...values), 2);
+    expect(benchmark.equity!.at(-1)!.equity).toBeCloseTo(benchmark.statistics.finalEquity!, 2);
+    // A short run keeps every point; an agent that never took a turn has none.
+    const short = buildBoard(input());
+    expect(short.rows[0].equity).toEqual(curve((i) => 1000 * 1.001 ** i).map((p) => ({ time: p.time, equity: Math.round(p.equity * 100) / 100 })));
+    expect(short.rows.find((r) => r.agent === 'idle')!.equity).toEqual([]);
+  });
+
   it('says for each adjacent pair and against the benchmark whether the difference is luck', () => {
     const board = buildBoard(input());
     expect(board.comparisons.map((c) => [c.first, c.second])).toEqual([['steady', 'noisy'], ['steady', 'buy-and-hold'], ['noisy', 'buy-and-hold']]);

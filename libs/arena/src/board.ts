@@ -1,5 +1,5 @@
-import type { ArenaBoard } from '@tradeyard/gateway-contract';
-import { performanceReport, rankRuns, renderComparisonHtml, STATISTICS, type PerformanceReport, type StatisticKey, type TradeInput } from '@tradeyard/performance';
+import { ARENA_EQUITY_POINTS, type ArenaBoard } from '@tradeyard/gateway-contract';
+import { performanceReport, rankRuns, renderComparisonHtml, sampleIndices, STATISTICS, type PerformanceReport, type StatisticKey, type TradeInput } from '@tradeyard/performance';
 
 export interface ArenaFill {
   /** Market time of the fill (ms since the epoch). */
@@ -100,6 +100,13 @@ export function equalWeightBenchmark(prices: BenchmarkPrices, startingCash: numb
 
 const columns = STATISTICS.map(({ key, label, format, better }) => ({ key, label, format, better }));
 
+/**
+ * A report's equity curve as the board carries it for charts: at most ARENA_EQUITY_POINTS points
+ * (each bucket's first, lowest and highest, so no peak or trough disappears), in cents.
+ */
+const equityCurve = (report: PerformanceReport) =>
+  sampleIndices(report.series.equity, ARENA_EQUITY_POINTS).map((i) => ({ time: report.series.time[i], equity: Math.round(report.series.equity[i] * 100) / 100 }));
+
 function agentReport(agent: AgentResult, input: BoardInput): PerformanceReport | undefined {
   if (agent.equity.length === 0) return undefined;
   const lastClose = new Map<string, number>();
@@ -168,9 +175,10 @@ export function buildBoard(input: BoardInput): ArenaBoard {
         kind: agent.kind,
         accountId: agent.accountId,
         statistics: report ? statisticsOf(report) : Object.fromEntries(columns.map(({ key }) => [key, null])),
+        equity: report ? equityCurve(report) : [],
       };
     }),
-    ...(benchmarkReport ? [{ rank: null, agent: BENCHMARK_NAME, kind: 'benchmark' as const, statistics: statisticsOf(benchmarkReport) }] : []),
+    ...(benchmarkReport ? [{ rank: null, agent: BENCHMARK_NAME, kind: 'benchmark' as const, statistics: statisticsOf(benchmarkReport), equity: equityCurve(benchmarkReport) }] : []),
   ].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
   return {
     runId: input.runId,

@@ -38,13 +38,14 @@ const symbolsSchema = z.array(symbolSchema).min(1, 'must name at least one symbo
 /** Over history: the clock restarts at `from` and steps one bar when every agent has taken its turn, up to `to`. */
 const historyMarketSchema = z
   .strictObject({ symbols: symbolsSchema, from: calendarDateSchema, to: calendarDateSchema })
-  .refine((m) => m.to > m.from, { path: ['to'], error: 'must be after from' });
+  .refine((m) => m.to > m.from, { path: ['to'], error: 'must be after from' })
+  .meta({ title: 'over history' });
 /** Live: agents act at every bar the running clock releases, `steps` times (default: until stopped). */
 const liveMarketSchema = z.strictObject({
   live: z.literal(true),
   symbols: symbolsSchema,
   steps: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional(),
-});
+}).meta({ title: 'live' });
 
 /**
  * The costs every agent trades under. They are the gateway's (FEE_BPS, FEE_PER_SHARE,
@@ -87,6 +88,9 @@ export const arenaConfigSchema = z
   });
 export type ArenaConfig = z.infer<typeof arenaConfigSchema>;
 export type ArenaConfigInput = z.input<typeof arenaConfigSchema>;
+
+/** The config as JSON Schema (what a client may send, defaults included): the arena page builds its start form from it. */
+export const arenaConfigJsonSchema = () => z.toJSONSchema(arenaConfigSchema, { io: 'input' });
 
 /** Each LLM agent's apiKeyVar and baseUrl the operator's policy refuses, by key path. */
 export function modelAccessIssues(agents: readonly ArenaAgent[], policy: ModelAccessPolicy): Array<{ path: [string, number, string]; rule: string }> {

@@ -37,7 +37,7 @@ export interface ArenaRunOptions {
   replayOf?: string;
   /** Default: a fresh one from the config's name (newRunId). */
   runId?: string;
-  /** Publish the board every this many steps (and at the end); default 50. */
+  /** Publish the board after the first step, every this many steps and at the end; default 50. */
   publishEvery?: number;
 }
 
@@ -70,6 +70,9 @@ export interface ArenaRun {
 
 /** Longest an arena agent's API token lives (revoked when its run ends, however it ends). */
 const AGENT_TOKEN_SECONDS = 7 * 24 * 3600;
+
+/** Between full boards, the progress of the last one (steps, date) is republished this often at most, for watchers. */
+const PROGRESS_EVERY_MS = 1000;
 
 /** Revokes the API tokens made for the agents of run `runId`. */
 async function revokeAgentTokens(admin: GatewayClient, runId: string) {
@@ -170,8 +173,10 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const board = (): ArenaBoard => buildBoard(boardInput());
 
   let published: ArenaBoard | null = null;
+  let publishedAt = 0;
   const publish = async (current: ArenaBoard) => {
     published = current;
+    publishedAt = Date.now();
     await writeFile(join(outDir, 'board.json'), JSON.stringify(current, null, 2));
     try {
       await (options.publisher ?? admin).publishArenaBoard(current);
@@ -356,7 +361,13 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     await recordCloses(clock.time);
     await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
     state.stepsDone = step;
-    if (step % (options.publishEvery ?? 50) === 0) await publish(board());
+    // The run shows on the board list after its first step; statistics are computed every publishEvery
+    // steps (the bootstrap is the costly part), the progress of the last board at most every second.
+    if (step === 1 || step % (options.publishEvery ?? 50) === 0) await publish(board());
+    else if (published && Date.now() - publishedAt >= PROGRESS_EVERY_MS) {
+      const { stepsDone, stepsTotal, currentDate } = state;
+      await publish({ ...published, stepsDone, stepsTotal, currentDate, updatedAt: Date.now() });
+    }
   }
 
   async function lockstep() {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ArenaConfigError, arenaConfigSchemaFor, parseArenaConfigText } from './config';
+import { ArenaConfigError, arenaConfigJsonSchema, arenaConfigSchemaFor, parseArenaConfigText } from './config';
 import { commaList, PLATFORM_SECRET_VARS, type ModelAccessPolicy } from './model-access';
 import { resolveProbe, startArena, type ResolvedProbe } from './probe';
 import { newRunId, readRecording, type ArenaRun } from './runner';
@@ -91,8 +91,9 @@ const runView = z.object({
 
 /**
  * POST /api/v1/arena/runs (a config: 202 and the run's id), GET /api/v1/arena/runs/:id (status and
- * the board so far), DELETE /api/v1/arena/runs/:id (stops it after the current step). One run at
- * a time: the market clock is the gateway's one. Starting and stopping need admin.
+ * the board so far), DELETE /api/v1/arena/runs/:id (stops it after the current step), GET
+ * /api/v1/arena/config-schema (the config as JSON Schema, for forms). One run at a time: the
+ * market clock is the gateway's one. Starting and stopping need admin.
  */
 export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
   const runs = new Map<string, ArenaRun>();
@@ -103,7 +104,9 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
     return { id: runId, ...status, board: run.board() };
   };
   const modelAccess = modelAccessPolicy(config);
+  const configJsonSchema = arenaConfigJsonSchema();
   const routes: FastifyPluginAsyncZod = async (scope) => {
+    scope.get('/api/v1/arena/config-schema', { config: { auth: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } }, async () => configJsonSchema);
     scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaConfigSchemaFor(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
       const running = [...runs.values()].find((r) => r.status().status === 'running');
       if (running) throw new HttpError(409, { error: 'conflict', message: `arena run ${running.runId} is running on the market clock; stop it first (DELETE /api/v1/arena/runs/${running.runId})` });

@@ -26,6 +26,9 @@ export const arenaColumnSchema = z.object({
   better: z.enum(['higher', 'lower']),
 });
 
+/** Points of each row's equity curve a board carries at most: enough for a chart, small enough to publish often. */
+export const ARENA_EQUITY_POINTS = 500;
+
 export const arenaBoardRowSchema = z.object({
   /** 1 for the best; null for the benchmark row (buy-and-hold), which is not ranked. */
   rank: z.number().int().positive().nullable(),
@@ -35,6 +38,8 @@ export const arenaBoardRowSchema = z.object({
   accountId: validText().optional(),
   /** Keys are the board's column keys; null where a statistic is undefined (no trades, no model...). */
   statistics: validTextRecord(z.number().nullable()),
+  /** The row's equity curve (market time in ms), sampled to at most ARENA_EQUITY_POINTS with every peak and trough kept; absent on boards published before it was. */
+  equity: z.array(z.object({ time: z.number().int(), equity: z.number() })).max(ARENA_EQUITY_POINTS).optional(),
 });
 
 /** Whether two rows' difference in the ranked statistic is distinguishable from luck. */
@@ -108,7 +113,9 @@ export const arenaBoardSchema = z.object({
 });
 export type ArenaBoard = z.infer<typeof arenaBoardSchema>;
 
-export const arenaRunSummarySchema = arenaBoardSchema.pick({ runId: true, name: true, status: true, mode: true, from: true, to: true, currentDate: true, updatedAt: true });
+export const arenaRunSummarySchema = arenaBoardSchema.pick({
+  runId: true, name: true, status: true, mode: true, from: true, to: true, currentDate: true, stepsDone: true, stepsTotal: true, updatedAt: true,
+});
 export const arenaRunListSchema = z.array(arenaRunSummarySchema);
 
 /**

@@ -45,7 +45,8 @@ export class ArenaStore {
   async list(): Promise<z.infer<typeof arenaRunSummarySchema>[]> {
     const rows = await this.db.query<{ summary: unknown }>(
       `SELECT jsonb_build_object('runId', run_id, 'name', board->'name', 'status', board->'status', 'mode', board->'mode', 'from', board->'from',
-              'to', board->'to', 'currentDate', board->'currentDate', 'updatedAt', board->'updatedAt') AS summary
+              'to', board->'to', 'currentDate', board->'currentDate', 'stepsDone', board->'stepsDone', 'stepsTotal', board->'stepsTotal',
+              'updatedAt', board->'updatedAt') AS summary
        FROM arena_runs ORDER BY updated_at DESC, run_id DESC`,
     );
     return rows.map((r) => arenaRunSummarySchema.parse(typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary));

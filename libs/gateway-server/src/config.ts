@@ -100,6 +100,16 @@ export const gatewayConfigSchema = z.object({
     .max(3_600_000, 'must be at most 3600000 (an hour)')
     .default(30_000)
     .describe('A registered clock consumer that has not acknowledged (in lockstep) or registered or acknowledged at all (outside it) for this long is dropped (and logged), so a dead one does not stall the market'),
+  TRADING_AGENT_URL: urlVar()
+    .default('http://127.0.0.1:8082')
+    .describe("The trading agent the arena page starts and stops runs on: POST /api/v1/arena/runs and DELETE /api/v1/arena/runs/:id are forwarded to it with the admin's login token, which it verifies with the same JWT_SECRET"),
+  TRADING_AGENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(600_000, 'must be at most 600000 (ten minutes)')
+    .default(30_000)
+    .describe('Longest a call forwarded to the trading agent may take (stopping a run waits for its current step); then the gateway answers 504'),
   ARENA_MAX_RUNS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(1000).describe('Arena runs whose leaderboards the gateway keeps; the least recently updated are dropped beyond it'),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(6000).describe('Order requests per minute per client'),
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20).describe('Login attempts per minute per client address'),

@@ -11,16 +11,9 @@ const chartFile = 'lightweight-charts.standalone.production.js';
 export const chartLibrary = () => readFileSync(packageAsset(join('assets', chartFile), 'lightweight-charts', join('dist', chartFile)), 'utf8');
 
 
-/** What every part of the page script uses besides pageBasics: number format, the REST call, the charts' look. */
+/** What every part of the page script uses besides pageBasics (the REST call, the charts' look): the number format. */
 const pageHelpers = String.raw`
 const fmt = (n) => (n === null || n === undefined ? '' : Number(n).toLocaleString(undefined, { maximumFractionDigits: 2 }));
-async function api(method, path, body, headers = {}) {
-  const res = await fetch('/api/v1' + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { details: data.details || [] });
-  return data;
-}
-const chartOptions = { layout: { background: { color: '#161b22' }, textColor: '#d8dee4' }, grid: { vertLines: { color: '#21262d' }, horzLines: { color: '#21262d' } }, timeScale: { timeVisible: true, secondsVisible: false } };
 `;
 
 /** Login, then the parts in order, then the one WebSocket that feeds them. */

@@ -48,6 +48,7 @@ import { admitRole, bearerToken, bearerVerifier, createService, createLogger, Ht
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
+import { arenaControl } from './arena-control';
 import { arenaPageHtml } from './arena-page';
 import { ArenaStore, arenaMigrations } from './arena-store';
 import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
@@ -531,6 +532,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       return arena.publish(request.body);
     },
   );
+  await app.register(arenaControl, { tradingAgentUrl: config.TRADING_AGENT_URL, timeoutMs: config.TRADING_AGENT_TIMEOUT_MS });
   app.get('/api/v1/arena/runs', { config: { auth: 'viewer' }, schema: { tags: ['arena'], response: { 200: arenaRunListSchema } } }, async () => arena.list());
   app.get(
     '/api/v1/arena/runs/:id',

@@ -31,7 +31,7 @@ describe('arena leaderboards over REST', () => {
     await runner.publishArenaBoard(finished);
     expect(await viewer.getArenaBoard('sample-run')).toEqual(finished);
     expect(await viewer.listArenaRuns()).toEqual([
-      { runId: 'sample-run', name: finished.name, status: 'finished', mode: 'lockstep', from: '2000-01-03', to: '2020-04-17', currentDate: '2020-04-17', updatedAt: finished.updatedAt },
+      { runId: 'sample-run', name: finished.name, status: 'finished', mode: 'lockstep', from: '2000-01-03', to: '2020-04-17', currentDate: '2020-04-17', stepsDone: 5105, stepsTotal: 5105, updatedAt: finished.updatedAt },
     ]);
   });
 
@@ -87,6 +87,7 @@ describe('arena leaderboards over REST', () => {
     ['a negative starting cash', '/arena/runs/sample-run', { ...sampleArenaBoard(), startingCash: -1 }, 'body.startingCash', undefined],
     ['too many rows', '/arena/runs/sample-run', { ...sampleArenaBoard(), rows: Array.from({ length: 101 }, () => sampleArenaBoard().rows[0]) }, 'body.rows', undefined],
     ['a row without an agent', '/arena/runs/sample-run', { ...sampleArenaBoard(), rows: [{ ...sampleArenaBoard().rows[0], agent: '' }] }, 'body.rows.0.agent', undefined],
+    ['an equity curve of more than 500 points', '/arena/runs/sample-run', { ...sampleArenaBoard(), rows: [{ ...sampleArenaBoard().rows[0], equity: Array.from({ length: 501 }, (_, i) => ({ time: i, equity: 1 })) }] }, 'body.rows.0.equity', undefined],
   ])('answers %s with a 400 naming the field', async (_what, path, body, field, rule) => {
     const refused = await refusal(admin.request('PUT', path, { body }));
     expect(refused).toMatchObject({ status: 400, body: { error: 'validation_failed' } });

@@ -1,5 +1,5 @@
 import { formatValue } from './html';
-import { bootstrapSettings, sharpeDifferenceInterval, type RankingOptions } from './ranking';
+import { bootstrapSettings, sharpeDifferenceInterval, sharpeVerdict, type RankingOptions } from './ranking';
 import type { PerformanceReport } from './report';
 import { statisticInfo, type StatisticKey } from './statistics';
 import { escapeHtml } from './svg';
@@ -49,14 +49,11 @@ export function memorizationGap(real: PerformanceReport, synthetic: PerformanceR
   const shared = Math.min(real.series.returns.length, disguised.series.returns.length);
   const { difference, interval } = sharpeDifferenceInterval(real.series.returns.subarray(0, shared), disguised.series.returns.subarray(0, shared), real.barsPerYear, settings);
   const distinguishable = interval !== null && (interval[0] > 0 || interval[1] < 0);
-  const level = `${Math.round(settings.confidence * 100)}%`;
   const verdict =
     interval === null
       ? `${real.name} vs ${disguised.name}: not distinguishable from luck (only ${shared} paired bar returns): no sign of recall`
-      : `${real.name} vs ${disguised.name}: Sharpe difference ${difference.toFixed(2)}, ${level} interval [${interval[0].toFixed(2)}, ${interval[1].toFixed(2)}]: ${
-          distinguishable
-            ? 'distinguishable from luck: the agent trades the same prices differently under the real name and dates, a sign it recalls the history'
-            : 'not distinguishable from luck: no sign it recalls the history'
+      : `${sharpeVerdict(real.name, disguised.name, difference, interval, settings.confidence)}: ${
+          distinguishable ? 'the agent trades the same prices differently under the real name and dates, a sign it recalls the history' : 'no sign it recalls the history'
         }`;
   return {
     names: { real: real.name, synthetic: synthetic.name, disguised: disguised.name },

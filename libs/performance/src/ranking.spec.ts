@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { mulberry32 } from '@tradeyard/runtime-util';
-import { rankRuns } from './ranking';
+import { rankRuns, sharpeVerdict } from './ranking';
 import { performanceReport, type PerformanceReport } from './report';
 
 const day = (i: number) => Date.UTC(2015, 0, 1 + i);
@@ -31,11 +31,27 @@ describe('rankRuns', () => {
     const [first, second] = ranking.comparisons;
     expect(first).toMatchObject({ first: 'strong', distinguishable: true });
     expect(first.interval![0]).toBeGreaterThan(0);
-    expect(first.verdict).toMatch(/^strong vs weak.*: Sharpe difference \d+\.\d\d, 95% interval \[\d+\.\d\d, \d+\.\d\d\]: distinguishable from luck$/);
+    expect(first.verdict).toMatch(/^strong vs weak( twin)?: Sharpe difference \d+\.\d\d \(95% interval \d+\.\d\d to \d+\.\d\d\): distinguishable from luck$/);
     expect(second.distinguishable).toBe(false);
     expect(second.interval![0]).toBeLessThan(0);
     expect(second.interval![1]).toBeGreaterThan(0);
     expect(second.verdict).toContain('not distinguishable');
+  });
+
+  it('writes each verdict once, its numbers rounded as people read them', () => {
+    expect(sharpeVerdict('a', 'b', 0.0013853549236125832, [-0.8787422506815571, 0.9113853549236125], 0.95)).toBe(
+      'a vs b: Sharpe difference 0.0014 (95% interval \u22120.88 to 0.91): not distinguishable from luck',
+    );
+    expect(sharpeVerdict('a', 'b', 1.23456, [0.04321, 2.5], 0.9)).toBe('a vs b: Sharpe difference 1.23 (90% interval 0.043 to 2.50): distinguishable from luck');
+    // What rounds to zero is written without a sign.
+    expect(sharpeVerdict('a', 'b', -1e-9, [-12.345, -0.00001], 0.95)).toBe('a vs b: Sharpe difference 0.0000 (95% interval \u221212.35 to 0.0000): distinguishable from luck');
+    const { comparisons } = rankRuns([strong, weak, twin], undefined, { seed: 7, iterations: 500 });
+    for (const c of comparisons) {
+      expect(c.verdict).toBe(sharpeVerdict(c.first, c.second, c.sharpeDifference, c.interval!, 0.95));
+      // Each number once, none with more than four decimals.
+      expect(c.verdict.match(/\d+\.\d+/g)).toHaveLength(3);
+      expect(c.verdict).not.toMatch(/\d\.\d{5}/);
+    }
   });
 
   it('a run against itself differs by exactly 0 and is not distinguishable', () => {

@@ -3,6 +3,7 @@ import type { PerformanceReport } from './report';
 import { bootstrapIndices } from './resample';
 import { statisticInfo, type StatisticKey } from './statistics';
 import { quantileSorted } from './stats';
+import { readableNumber } from './svg';
 
 export interface RankingOptions {
   /** The statistic to rank by; default sharpe. */
@@ -124,7 +125,18 @@ export function bootstrapSettings(options: Omit<RankingOptions, 'statistic'>): R
   return settings;
 }
 
-const fixed = (x: number) => x.toFixed(2);
+/**
+ * A luck verdict on two runs' Sharpe difference, written once with its numbers rounded as people
+ * read them: "a vs b: Sharpe difference 0.0014 (95% interval −0.88 to 0.91): not distinguishable
+ * from luck". The raw numbers stay in the comparison beside it.
+ */
+export function sharpeVerdict(first: string, second: string, difference: number, interval: [number, number], confidence: number): string {
+  const distinguishable = interval[0] > 0 || interval[1] < 0;
+  const level = `${Math.round(confidence * 100)}%`;
+  return `${first} vs ${second}: Sharpe difference ${readableNumber(difference)} (${level} interval ${readableNumber(interval[0])} to ${readableNumber(interval[1])}): ${
+    distinguishable ? 'distinguishable from luck' : 'not distinguishable from luck'
+  }`;
+}
 
 /**
  * Ranks runs by a statistic (best first; ties and missing values last, in input order) and says
@@ -149,7 +161,6 @@ export function rankRuns(reports: PerformanceReport[], benchmark?: PerformanceRe
     sharpe: report.statistics.sharpe,
     probabilisticSharpe: report.statistics.probabilisticSharpe,
   });
-  const level = `${Math.round(settings.confidence * 100)}%`;
   const compare = (first: PerformanceReport, second: PerformanceReport): LuckComparison => {
     const [a, b] = pairedReturns(first, second);
     const { difference, interval } = sharpeDifferenceInterval(a, b, first.barsPerYear, settings);
@@ -157,9 +168,7 @@ export function rankRuns(reports: PerformanceReport[], benchmark?: PerformanceRe
     const verdict =
       interval === null
         ? `${first.name} vs ${second.name}: not distinguishable from luck (only ${a.length} shared bar returns)`
-        : `${first.name} vs ${second.name}: Sharpe difference ${fixed(difference)}, ${level} interval [${fixed(interval[0])}, ${fixed(interval[1])}]: ${
-            distinguishable ? 'distinguishable from luck' : 'not distinguishable from luck (the interval contains 0)'
-          }`;
+        : sharpeVerdict(first.name, second.name, difference, interval, settings.confidence);
     return { first: first.name, second: second.name, sharpeDifference: difference, interval, sharedBars: a.length, distinguishable, verdict };
   };
   const comparisons: LuckComparison[] = [];

@@ -8,6 +8,16 @@ const PAD = { left: 70, right: 12, top: 12, bottom: 24 };
 export const formatPercent = (x: number) => `${(x * 100).toFixed(2)}%`;
 /** A number with thousands separators and a fixed number of decimals. */
 export const formatNumber = (x: number, digits = 2) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/**
+ * A statistic as people read it in a sentence: two significant digits, from two to four decimals
+ * (0.0013853 -> "0.0014", -0.8787 -> "−0.88", 12.345 -> "12.35"), a typographic minus, and no
+ * minus on what rounds to zero.
+ */
+export function readableNumber(x: number): string {
+  const decimals = x === 0 ? 2 : Math.min(4, Math.max(2, 1 - Math.floor(Math.log10(Math.abs(x)))));
+  const text = x.toFixed(decimals);
+  return Number(text) === 0 ? text.replace('-', '') : text.replace('-', '\u2212');
+}
 
 /** Escapes text for HTML content and attribute values. */
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

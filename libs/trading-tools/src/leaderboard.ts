@@ -2,7 +2,7 @@ import { formatArenaValue, type ArenaBoard } from '@tradeyard/gateway-contract';
 
 /**
  * An arena board as text a model or a person reads: the run, the ranking with every column's
- * statistic (benchmark marked, not ranked), and each comparison's verdict on luck.
+ * statistic (benchmark marked, not ranked), and each comparison's verdict on luck, once.
  */
 export function leaderboardText(board: ArenaBoard): string {
   const label = (key: string) => board.columns.find((c) => c.key === key)?.label ?? key;
@@ -20,11 +20,10 @@ export function leaderboardText(board: ArenaBoard): string {
     lines.push(`- ${place}: ${row.agent} (${row.kind}): ${statistics}`);
   }
   if (board.comparisons.length) {
-    lines.push('Is each difference more than luck?');
-    for (const c of board.comparisons) {
-      const interval = c.interval ? `, interval [${c.interval[0]}, ${c.interval[1]}]` : '';
-      lines.push(`- ${c.first} vs ${c.second}: difference ${c.difference}${interval} by ${c.method}: ${c.verdict}`);
-    }
+    // The verdict names the pair and its rounded numbers (the raw ones are in the structured board): one line each, the method once.
+    const methods = [...new Set(board.comparisons.map((c) => c.method))];
+    lines.push(`Is each difference more than luck? By ${methods.join('; ')}:`);
+    for (const c of board.comparisons) lines.push(`- ${c.verdict}`);
   }
   if (board.error) lines.push(`Note: ${board.error}`);
   return lines.join('\n');

@@ -256,7 +256,9 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
         const id = runId ?? (await gateway.listArenaRuns())[0]?.runId;
         if (!id) return toolError('get_leaderboard failed: no arena run has published a leaderboard yet');
         const board = await gateway.getArenaBoard(id);
-        return { content: [{ type: 'text', text: leaderboardText(board) }], structuredContent: board };
+        // The equity curves are for charts (hundreds of points a row): a model reads the statistics.
+        const rows = board.rows.map(({ equity: _equity, ...row }) => row);
+        return { content: [{ type: 'text', text: leaderboardText(board) }], structuredContent: { ...board, rows } };
       }),
   );
 

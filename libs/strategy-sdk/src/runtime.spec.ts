@@ -174,6 +174,21 @@ describe('schedule, state and parameter reads', () => {
     expect(replay(strategy, daily, 'reveal').map(([date]) => date).slice(0, 3)).toEqual(first);
   });
 
+  it('resumes its schedule: a driver told when it last decided does not decide again in that period (a live run after a restart)', () => {
+    const strategy = compileStrategy(defineStrategy({ name: 'sched', rebalance: 'monthly', decide: (ctx) => ctx.targets({}) }));
+    const first = new StrategyDriver(strategy, MarketHistory.streaming(['A'], strategy), emptyPortfolio);
+    const resumed = new StrategyDriver(strategy, MarketHistory.streaming(['A'], strategy), emptyPortfolio, {}, day(0));
+    const decidedOn = (driver: StrategyDriver) =>
+      daily.get('A')!.flatMap((b) => {
+        driver.market.histories[0].append(b);
+        driver.market.clock.now = b.time;
+        return driver.step().length ? [isoDate(b.time)] : [];
+      });
+    expect(decidedOn(first)).toEqual(['2024-01-01', '2024-02-01', '2024-03-01']);
+    expect(first.decidedAt).toBe(Date.UTC(2024, 2, 1));
+    expect(decidedOn(resumed)).toEqual(['2024-02-01', '2024-03-01']);
+  });
+
   it('counts calendar months without a Date, as Date counts them', () => {
     for (let time = Date.UTC(1899, 0, 1); time < Date.UTC(2101, 0, 1); time += 86_400_000 * 0.75) {
       const date = new Date(time);

@@ -116,14 +116,22 @@ export class StrategyDriver {
   readonly context: DecisionContext;
   private readonly schedule: RebalanceSchedule;
 
+  /** `decidedAt`: when the strategy last decided, for a live run resuming after a restart (its period does not decide again). */
   constructor(
     readonly strategy: CompiledStrategy,
     readonly market: MarketHistory,
     portfolio: () => PortfolioView,
     state: JsonObject = {},
+    decidedAt?: number,
   ) {
     this.context = new DecisionContext(strategy, market, portfolio, state);
     this.schedule = new RebalanceSchedule(strategy.rebalance);
+    if (decidedAt !== undefined) this.schedule.done(decidedAt);
+  }
+
+  /** When the strategy last decided (undefined: not yet). */
+  get decidedAt(): number | undefined {
+    return this.schedule.decidedAt;
   }
 
   step(): readonly Decision[] {

@@ -33,6 +33,8 @@ export function periodOf(rebalance: Rebalance, time: number): number {
  */
 export class RebalanceSchedule {
   private decided = NaN;
+  /** When the last decision was made (a live run persists it, so a restart does not decide twice in a period). */
+  decidedAt: number | undefined;
 
   constructor(readonly rebalance: Rebalance) {}
 
@@ -44,5 +46,6 @@ export class RebalanceSchedule {
   /** Records the decision made at `time`. */
   done(time: number): void {
     this.decided = periodOf(this.rebalance, time);
+    this.decidedAt = time;
   }
 }

@@ -62,7 +62,7 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     }
     const buy = tools.find((t) => t.name === 'buy')!;
     expect(buy.inputSchema.required).toEqual(['symbol', 'quantity']);
-    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'expireDate', 'clientOrderId']);
+    expect(Object.keys(buy.inputSchema.properties!)).toEqual(['symbol', 'quantity', 'type', 'limitPrice', 'stopPrice', 'trailAmount', 'trailPercent', 'timeInForce', 'expireDate', 'takeProfitPrice', 'stopLossPrice', 'clientOrderId']);
     expect((buy.inputSchema.properties!.type as { enum: string[] }).enum).toEqual(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close']);
     expect(tools.find((t) => t.name === 'place_oco')!.inputSchema.required).toEqual(['symbol', 'orders']);
     // get_history offers exactly the intervals the gateway serves.
@@ -245,6 +245,17 @@ describe('trading tools over Streamable HTTP with the SDK client', () => {
     const single = await call(client, 'place_oco', { symbol: 'SPX', orders: [{ side: 'sell', quantity: 1, limitPrice: 5000 }] });
     expect(single.isError).toBe(true);
     expect(textOf(single)).toMatch(/must hold at least 2 orders at orders/);
+  });
+
+  it('places a bracket: once the entry fills, its take-profit and stop-loss exits rest on the other side', async () => {
+    const entry = await call(client, 'buy', { symbol: 'SPX', quantity: 2, takeProfitPrice: 5000, stopLossPrice: 1 });
+    expect(entry.structuredContent).toMatchObject({ type: 'market', status: 'filled', takeProfitPrice: 5000, stopLossPrice: 1 });
+    const id = (entry.structuredContent as { id: string }).id;
+    const open = ((await call(client, 'get_orders', { status: 'accepted' })).structuredContent!.orders as Array<{ id: string; type: string; side: string; quantity: number; parentId: string }>).filter((o) => o.parentId === id);
+    expect(open.map((o) => [o.type, o.side, o.quantity]).sort()).toEqual([['limit', 'sell', 2], ['stop', 'sell', 2]]);
+    // Cancelling one exit cancels the other; then the two shares go, so the account is as the next tests expect.
+    await call(client, 'cancel_order', { orderId: open[0].id });
+    await call(client, 'sell', { symbol: 'SPX', quantity: 2 });
   });
 
   it('reports a denied order as a tool error with the reason code and the broker reason', async () => {

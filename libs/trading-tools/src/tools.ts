@@ -71,6 +71,8 @@ const orderInput = {
     .optional()
     .describe('gtc (default: rests until filled or cancelled), day, ioc (fill what can be now, expire the rest), fok (fill all now or nothing), gtd (rests through expireDate)'),
   expireDate: dateInput('gtd: the last market date (YYYY-MM-DD) the order is good for, not before the market clock\'s date').optional(),
+  takeProfitPrice: orderNumber('Bracket: once this order fills, a limit order on the other side at this price (e.g. a buy\'s take-profit above the price)').optional(),
+  stopLossPrice: orderNumber('Bracket: once this order fills, a stop order on the other side at this price; the two exits cancel each other').optional(),
   clientOrderId: validText()
     .min(1, 'must not be empty')
     .max(100, 'must be at most 100 characters')
@@ -275,7 +277,7 @@ export function createTradingMcpServer({ gateway, calculator, version = '0.1.0',
         return ok(placed);
       });
   const orderDescription = (side: 'buy' | 'sell') =>
-    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without prices it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it; stopPrice, stopPrice with limitPrice, and trailAmount or trailPercent make stop, stop-limit and trailing-stop orders (${side === 'sell' ? 'e.g. a stop-loss below the price' : 'e.g. a breakout entry above the price'}); timeInForce says how long it rests. Returns the order with status (filled, accepted while it rests, denied), filled quantity, average fill price and fees. A denied order (e.g. not enough cash${side === 'sell' ? ' or free shares' : ''}) is an error with its reason code and the reason.`;
+    `${side === 'buy' ? 'Buys' : 'Sells'} shares on the paper account through the gateway's broker. Without prices it is a market order that fills at the current price; with limitPrice it rests until the price ${side === 'buy' ? 'falls to' : 'rises to'} it; stopPrice, stopPrice with limitPrice, and trailAmount or trailPercent make stop, stop-limit and trailing-stop orders (${side === 'sell' ? 'e.g. a stop-loss below the price' : 'e.g. a breakout entry above the price'}); timeInForce says how long it rests; takeProfitPrice and stopLossPrice make it a bracket (its exits rest once it fills and cancel each other). Returns the order with status (filled, accepted while it rests, denied), filled quantity, average fill price and fees. A denied order (e.g. not enough cash${side === 'sell' ? ' or free shares' : ''}) is an error with its reason code and the reason.`;
   for (const side of ['buy', 'sell'] as const) {
     server.registerTool(
       side,

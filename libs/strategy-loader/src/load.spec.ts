@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileStrategy, defineStrategy, p } from '@tradeyard/strategy';
-import { loadStrategyFile, resolveStrategy, StrategyLoadError, StrategyRegistry } from './index';
+import { loadStrategyFile, resolveSdkStrategy, resolveStrategy, StrategyLoadError, StrategyRegistry, strategyRefSchema } from './index';
 
 // A folder outside the repository, as a user's own.
 const dir = mkdtempSync(join(tmpdir(), 'strategy-loader-'));
@@ -103,5 +103,38 @@ describe('strategy registry', () => {
   it('answers an unknown name with the known ones', async () => {
     await expect(resolveStrategy('macd')).rejects.toThrow('macd: strategy: must be one of buy-and-hold, sma-cross, rsi-reversion, breakout or the path of a strategy file');
     await expect(StrategyRegistry.load(join(dir, 'nope'))).rejects.toThrow(`${join(dir, 'nope')}: STRATEGIES_DIR: cannot be read (ENOENT)`);
+  });
+});
+
+describe('resolveSdkStrategy: file:PATH or a name, with the run’s parameters', () => {
+  it('loads file:PATH (relative to cwd) or a name of STRATEGIES_DIR and compiles it with the parameters', async () => {
+    const strategies = join(dir, 'resolve');
+    write('resolve/rotation.ts', momentum);
+    const byPath = await resolveSdkStrategy('file:resolve/rotation.ts', { lookback: 60 }, { cwd: dir });
+    expect(byPath).toMatchObject({ name: 'momentum-rotation', file: join(strategies, 'rotation.ts') });
+    expect(byPath.strategy.params).toEqual({ lookback: 60, top: 2 });
+    expect(byPath.strategy.warmup).toBe(61);
+    // file: always means a path, even without a folder or an extension.
+    write('rotation', momentum);
+    expect((await resolveSdkStrategy('file:rotation', {}, { cwd: dir })).file).toBe(join(dir, 'rotation'));
+    expect((await resolveSdkStrategy('momentum-rotation', {}, { strategiesDir: strategies })).strategy.params).toEqual({ lookback: 120, top: 2 });
+  });
+
+  it.each([
+    ['file:resolve/rotation.ts', { lookback: 500 }, `${join(dir, 'resolve/rotation.ts')}: params.lookback: must be at most 250`],
+    ['file:resolve/rotation.ts', { lookbak: 50 }, `${join(dir, 'resolve/rotation.ts')}: params.lookbak: is not a parameter of this strategy (it declares lookback, top)`],
+    ['file:resolve/missing.ts', {}, `${join(dir, 'resolve/missing.ts')}: file: cannot be read (ENOENT)`],
+    ['sma-cross', {}, 'sma-cross: strategy: sma-cross is a built-in strategy of one symbol, not one written with @tradeyard/strategy'],
+    ['macd', {}, 'macd: strategy: must be one of buy-and-hold, sma-cross, rsi-reversion, breakout, momentum-rotation or the path of a strategy file'],
+  ])('%s %j stops with one line naming the file (or the name), the key and the rule', async (ref, params, message) => {
+    write('resolve/rotation.ts', momentum);
+    await expect(resolveSdkStrategy(ref, params, { cwd: dir, strategiesDir: join(dir, 'resolve') })).rejects.toThrow(message);
+  });
+
+  it('tells a reference from anything else', () => {
+    expect(strategyRefSchema.safeParse('file:/x/y.ts').success).toBe(true);
+    expect(strategyRefSchema.safeParse('momentum-rotation').success).toBe(true);
+    expect(strategyRefSchema.safeParse('file:').success).toBe(false);
+    expect(strategyRefSchema.safeParse('../up.ts').success).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { strategyNames, type StrategyName } from '@tradeyard/strategies';
-import type { AnyStrategyDefinition } from '@tradeyard/strategy';
+import { compileStrategy, ParamsError, StrategyDefinitionError, type AnyStrategyDefinition, type CompiledStrategy } from '@tradeyard/strategy';
 import { z } from 'zod';
 import { loadStrategyFile, StrategyLoadError } from './load';
 
@@ -75,4 +75,46 @@ export async function resolveStrategy(ref: string, options: { strategiesDir?: st
   const entry = registry.get(ref);
   if (!entry) throw new StrategyLoadError(ref, 'strategy', `must be one of ${registry.names().join(', ')} or the path of a strategy file`);
   return entry;
+}
+
+/** What marks a strategy reference (AGENT_STRATEGY, an arena agent of kind strategy) as a file path rather than a name. */
+export const STRATEGY_FILE_PREFIX = 'file:';
+export const isStrategyFileRef = (ref: string): boolean => ref.startsWith(STRATEGY_FILE_PREFIX);
+const STRATEGY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A strategy reference: `file:PATH` of a strategy file, or the name a strategy declares (a built-in's, or one of STRATEGIES_DIR). */
+export const strategyRefSchema = z
+  .string({ error: 'must be a string' })
+  .refine((ref) => (isStrategyFileRef(ref) ? ref.length > STRATEGY_FILE_PREFIX.length : STRATEGY_NAME.test(ref)), {
+    error: 'must be file:PATH of a strategy file or the name of a strategy (1-64 letters, digits, dot, dash or underscore)',
+  });
+
+/** An SDK strategy a reference stands for, bound to a run's parameters. */
+export interface ResolvedSdkStrategy {
+  name: string;
+  /** The file it was loaded from. */
+  file: string;
+  strategy: CompiledStrategy;
+}
+
+/**
+ * Loads the SDK strategy of a reference (`file:PATH`, relative to `cwd`; or a name of
+ * `strategiesDir`) and compiles it with `params`. Every failure is a StrategyLoadError whose one
+ * line names the file (or the reference), the key and the rule: `params.lookback: must be at most 250`.
+ */
+export async function resolveSdkStrategy(ref: string, params: Readonly<Record<string, unknown>>, options: { strategiesDir?: string; cwd?: string } = {}): Promise<ResolvedSdkStrategy> {
+  let entry: StrategyEntry;
+  if (isStrategyFileRef(ref)) {
+    const path = ref.slice(STRATEGY_FILE_PREFIX.length);
+    const { file, definition } = await loadStrategyFile(isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path));
+    entry = { kind: 'file', name: definition.name, file, definition };
+  } else entry = await resolveStrategy(ref, { strategiesDir: options.strategiesDir });
+  if (entry.kind === 'builtin') throw new StrategyLoadError(ref, 'strategy', `${ref} is a built-in strategy of one symbol, not one written with @tradeyard/strategy`);
+  try {
+    return { name: entry.name, file: entry.file, strategy: compileStrategy(entry.definition, params) };
+  } catch (err) {
+    if (err instanceof ParamsError) throw new StrategyLoadError(entry.file, `params.${err.param}`, err.rule);
+    if (err instanceof StrategyDefinitionError) throw new StrategyLoadError(entry.file, err.key, err.rule);
+    throw err;
+  }
 }

@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<number | undefined> {
     // Registers /api/v1/runs on the app, so it must come before start(); the first cycle runs at
     // once and, while mcp-tools is not up yet, records an error and retries on the next one.
     const live = startLiveAgent(config, { log: agent.log, app: agent.app });
+    // An SDK strategy that cannot load or breaks a rule stops the loop, not the service: /ready says why.
+    agent.addReadinessCheck({ name: 'live-agent', check: () => live.readiness() });
     agent.app.addHook('onClose', () => live.stop());
   }
   await agent.start();

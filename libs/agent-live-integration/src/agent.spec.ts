@@ -114,9 +114,13 @@ describe('live agent, rule-based', () => {
   it('names a bad AGENT_STRATEGY and the rule it breaks', () => {
     const parse = (value: string) => () => parseConfig(liveAgentConfigSchema, { AGENT_STRATEGY: value });
     expect(parse('{"name":"sma-cross","fast":50,"slow":20}')).toThrow('AGENT_STRATEGY is "{\\"name\\":\\"sma-cross\\",\\"fast\\":50,\\"slow\\":20}": fast: fast must be less than slow');
-    expect(parse('martingale')).toThrow(ConfigError);
-    expect(parse('{oops')).toThrow('must be a strategy name or valid JSON');
+    expect(parse('no such strategy!')).toThrow(ConfigError);
+    expect(parse('no such strategy!')).toThrow('must be file:PATH of a strategy file or the name of a strategy');
+    expect(parse('{oops')).toThrow('must be a strategy name, file:PATH or valid JSON');
     expect(parseConfig(liveAgentConfigSchema, {}).AGENT_STRATEGY).toEqual({ name: 'sma-cross', fast: 10, slow: 30 });
+    // Anything else names an SDK strategy (a file, or a strategy of STRATEGIES_DIR), loaded and checked at start.
+    expect(parseConfig(liveAgentConfigSchema, { AGENT_STRATEGY: 'martingale' }).AGENT_STRATEGY).toEqual({ ref: 'martingale', params: {} });
+    expect(parseConfig(liveAgentConfigSchema, { AGENT_STRATEGY: '{"name":"file:./rotation.ts","lookback":90}' }).AGENT_STRATEGY).toEqual({ ref: 'file:./rotation.ts', params: { lookback: 90 } });
   });
 });
 

@@ -1,16 +1,19 @@
 import type { Bar } from '@tradeyard/market-data';
 import type { Order, Portfolio, QuoteDto, Signal } from '@tradeyard/gateway-contract';
 import { fromMicros, toMicros } from '@tradeyard/money';
-import { createStrategy, type StrategySpec } from '@tradeyard/strategies';
+import { createStrategy } from '@tradeyard/strategies';
+import { resolveSdkStrategy } from '@tradeyard/strategy-loader';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { LiveAgentConfig } from './config';
+import { isSdkStrategy, type AgentStrategy, type LiveAgentConfig, type SdkStrategyRef } from './config';
 import { decideWithLlm } from './llm';
 import { McpToolsClient } from './mcp-tools-client';
 import { registerRunRoutes } from './routes';
 import { RunLog } from './run-log';
+import { LiveStrategy } from './strategy-runner';
+import { fileStateStore } from './strategy-state';
 
 /** Bars replayed through a fresh strategy each cycle: enough warm-up for the longest default (SMA 200). */
 export const HISTORY_BARS = 500;
@@ -21,12 +24,17 @@ const MIN_TRADE_SHARE = 0.01;
 
 export interface LiveAgentStatus {
   runId: string;
-  mode: 'rule-based' | 'llm';
+  /** strategy: an SDK strategy (AGENT_STRATEGY=file:... or a STRATEGIES_DIR name) decides on each new bar. */
+  mode: 'rule-based' | 'llm' | 'strategy';
   modeReason: string;
-  strategy: StrategySpec;
+  strategy: AgentStrategy;
   symbols: string[];
   cycles: number;
+  /** An SDK strategy's steps: the bars of the market clock it decided on since the agent started. */
+  steps?: number;
   running: boolean;
+  /** Why the loop stopped: an SDK strategy that failed to load, or one whose decision broke a rule. */
+  error?: string;
 }
 
 export interface LiveAgentHandle {
@@ -35,6 +43,8 @@ export interface LiveAgentHandle {
   runCycle(): Promise<void>;
   /** Stops scheduling, lets the current cycle finish, records run_end and closes the MCP client. */
   stop(): Promise<void>;
+  /** The agent's /ready check: throws why the loop stopped (an SDK strategy that failed), else reports its mode. */
+  readiness(): string;
 }
 
 /**
@@ -61,8 +71,9 @@ export function planTrade(input: { exposure: number; equity: number; symbolCount
 
 /**
  * Starts the live paper-trading loop: every AGENT_INTERVAL_MS, for each symbol, read price, history,
- * signals and portfolio through the MCP tools, decide (rule-based strategy, or the model in LLM
- * mode) and place orders through the tools. Everything is recorded under DATA_DIR/agent-runs/.
+ * signals and portfolio through the MCP tools, decide (a built-in rule-based strategy, or the model
+ * in LLM mode) and place orders through the tools. An SDK strategy (AGENT_STRATEGY=file:... or a
+ * STRATEGIES_DIR name) instead decides on each new bar of the market clock (LiveStrategy). Everything is recorded under DATA_DIR/agent-runs/.
  * With `app`, GET /api/v1/runs and /api/v1/runs/:id are registered on it.
  */
 export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app?: FastifyInstance; autoStart?: boolean }): LiveAgentHandle {
@@ -71,16 +82,57 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   const runLog = new RunLog(runsDir, runId);
   const tools = new McpToolsClient(config.MCP_URL, config.MCP_AUTH_TOKEN);
-  const mode = config.OPENAI_API_KEY ? 'llm' : 'rule-based';
+  const sdkRef = isSdkStrategy(config.AGENT_STRATEGY) ? config.AGENT_STRATEGY : undefined;
+  const builtin = isSdkStrategy(config.AGENT_STRATEGY) ? undefined : config.AGENT_STRATEGY;
+  const mode = config.OPENAI_API_KEY ? 'llm' : sdkRef ? 'strategy' : 'rule-based';
   const modeReason = config.OPENAI_API_KEY
     ? `decisions by ${config.OPENAI_MODEL} at ${config.OPENAI_API_BASE}, at most ${config.AGENT_MAX_STEP} steps each`
-    : `OPENAI_API_KEY is not set: decisions by the ${config.AGENT_STRATEGY.name} strategy`;
-  const state = { cycles: 0, running: true };
-  const status = (): LiveAgentStatus => ({ runId, mode, modeReason, strategy: config.AGENT_STRATEGY, symbols: config.AGENT_SYMBOLS, ...state });
+    : sdkRef
+      ? `OPENAI_API_KEY is not set: decisions by the strategy ${sdkRef.ref} on each new bar of the market clock`
+      : `OPENAI_API_KEY is not set: decisions by the ${builtin!.name} strategy`;
+  const state: { cycles: number; running: boolean; symbols: string[]; error?: string } = { cycles: 0, running: true, symbols: config.AGENT_SYMBOLS };
+  let sdk: LiveStrategy | undefined;
+  const status = (): LiveAgentStatus => ({ runId, mode, modeReason, strategy: config.AGENT_STRATEGY, ...state, ...(sdk ? { steps: sdk.steps } : {}) });
 
   log.info({ runId, mode, strategy: config.AGENT_STRATEGY, symbols: config.AGENT_SYMBOLS, mcp: config.MCP_URL }, `live agent runs ${mode}: ${modeReason}`);
   runLog.record('run_start', { runId, mode, modeReason, strategy: config.AGENT_STRATEGY, symbols: config.AGENT_SYMBOLS, intervalMs: config.AGENT_INTERVAL_MS });
   if (deps.app) registerRunRoutes(deps.app, runsDir, status);
+
+  /** Stops the loop for good with one logged error (a strategy that cannot load or decided against a rule); /ready says why. */
+  const stopLoop = (message: string) => {
+    state.running = false;
+    state.error = message;
+    clearTimeout(timer);
+    log.error({ runId, strategy: config.AGENT_STRATEGY }, `live agent stopped: ${message}`);
+  };
+
+  /** Loads the SDK strategy once: its file, its parameters, its state in DATA_DIR; a failure stops the loop naming the file, the key and the rule. */
+  let loading: Promise<LiveStrategy | undefined> | undefined;
+  const loadSdk = (ref: SdkStrategyRef) =>
+    (loading ??= resolveSdkStrategy(ref.ref, ref.params, { strategiesDir: config.STRATEGIES_DIR }).then(
+      ({ name, file, strategy }) => {
+        state.symbols = strategy.universe === 'all' ? config.AGENT_SYMBOLS : [...strategy.universe];
+        const record = (type: 'decision' | 'error', fields: Record<string, unknown>) => runLog.record(type, { cycle: state.cycles, ...fields });
+        sdk = new LiveStrategy({ strategy, symbols: state.symbols, tools, store: fileStateStore(config.DATA_DIR, name), record });
+        log.info({ runId, strategy: name, file, params: strategy.params, symbols: state.symbols, instance: sdk.instance }, `live agent trades ${name} (${file})`);
+        return sdk;
+      },
+      (err: unknown) => {
+        const message = (err as Error).message;
+        runLog.record('error', { cycle: state.cycles, step: 'load', message, stopped: true });
+        stopLoop(message);
+        return undefined;
+      },
+    ));
+
+  /** An SDK strategy's cycle: decide on each new bar; a strategy that fails stops the loop, a tool that fails is retried next cycle. */
+  async function strategyCycle(cycle: number, ref: SdkStrategyRef) {
+    const strategy = await loadSdk(ref);
+    if (!strategy) return;
+    const { orders } = await strategy.cycle();
+    for (const placed of orders) if (placed.order) recordOrder(cycle, placed.order, placed.reason);
+    if (strategy.failure) stopLoop(strategy.failure);
+  }
 
   const failed = (cycle: number, step: string, err: unknown, symbol?: string) => {
     const message = (err as Error)?.message ?? String(err);
@@ -88,8 +140,8 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
     runLog.record('error', { cycle, step, symbol, message });
   };
 
-  const recordOrder = (cycle: number, order: Order) => {
-    runLog.record('order', { cycle, order });
+  const recordOrder = (cycle: number, order: Order, reason?: string | null) => {
+    runLog.record('order', { cycle, order, ...(reason ? { reason } : {}) });
     if (order.filledQuantity > 0) {
       runLog.record('fill', { cycle, orderId: order.id, symbol: order.symbol, side: order.side, quantity: order.filledQuantity, price: order.avgFillPrice, fees: order.fees });
     }
@@ -103,7 +155,7 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
 
     // Replaying the window through a fresh instance makes each decision depend only on the
     // history the tools return, so a restarted agent decides exactly as a long-running one.
-    const strategy = createStrategy(config.AGENT_STRATEGY);
+    const strategy = createStrategy(builtin!);
     let exposure = 0;
     for (const bar of bars) exposure = strategy.onBar(bar);
     const held = portfolio.positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
@@ -144,12 +196,16 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
   }
 
   let current: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
   const runCycle = () => {
     current = current.then(async () => {
+      if (state.error) return;
       const cycle = ++state.cycles;
       runLog.record('cycle', { cycle });
       if (mode === 'llm') {
         await decideByModel(cycle).catch((err) => failed(cycle, 'llm', err));
+      } else if (sdkRef) {
+        await strategyCycle(cycle, sdkRef).catch((err) => failed(cycle, 'strategy', err));
       } else {
         for (const symbol of config.AGENT_SYMBOLS) await tradeSymbol(cycle, symbol).catch((err) => failed(cycle, 'trade', err, symbol));
       }
@@ -160,7 +216,6 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
     return current;
   };
 
-  let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (!state.running) return;
     const started = Date.now();
@@ -174,6 +229,10 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
   return {
     status,
     runCycle,
+    readiness: () => {
+      if (state.error) throw new Error(`the live agent stopped: ${state.error}`);
+      return 'ok';
+    },
     stop: () =>
       (stopping ??= (async () => {
         state.running = false;

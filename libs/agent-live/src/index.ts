@@ -4,3 +4,6 @@ export * from './llm';
 export * from './mcp-tools-client';
 export * from './routes';
 export * from './run-log';
+export * from './strategy-orders';
+export * from './strategy-runner';
+export * from './strategy-state';

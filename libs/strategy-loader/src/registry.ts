@@ -11,7 +11,7 @@ export const strategiesConfigShape = {
     .string()
     .min(1, 'must not be empty')
     .optional()
-    .describe('A folder of strategy files (.ts, .js) written with @tradeyard/strategy, each found by the name it declares (backtest --strategy=NAME)'),
+    .describe('A folder of strategy files (.ts, .js) written with @tradeyard/strategy, each found by the name it declares: backtest --strategy=NAME, AGENT_STRATEGY=NAME, an arena agent {"kind":"strategy","strategy":"NAME"}'),
 };
 
 /** A strategy a name stands for: one of the four built-in single-symbol strategies, or an SDK strategy from a file. */

@@ -63,7 +63,7 @@ if (chromiumMissing) {
       // The form is the config's schema: the market's kinds, an agent's kinds and a rule agent's strategies, defaults filled.
       await page.waitForSelector(field('agents.0.strategy'));
       expect(await page.$$eval(`${field('market')} > legend > select option`, (options) => options.map((o) => o.textContent))).toEqual(['over history', 'live']);
-      expect(await page.$$eval(`${field('agents.0')} > legend > select option`, (options) => options.map((o) => o.textContent))).toEqual(['rule', 'llm']);
+      expect(await page.$$eval(`${field('agents.0')} > legend > select option`, (options) => options.map((o) => o.textContent))).toEqual(['rule', 'llm', 'strategy']);
       expect(await page.$$eval(`${field('agents.0.strategy')} > legend > select option`, (options) => options.map((o) => o.textContent))).toEqual(['buy-and-hold', 'sma-cross', 'rsi-reversion', 'breakout']);
       expect(await page.inputValue(`${field('startingCash')} input`)).toBe('100000');
 

@@ -14,7 +14,7 @@ export interface ArenaFill {
 /** What the runner observed of one agent: its equity at each step's clock and its fills. */
 export interface AgentResult {
   name: string;
-  kind: 'rule' | 'llm';
+  kind: 'rule' | 'llm' | 'strategy';
   accountId: string;
   equity: Array<{ time: number; equity: number }>;
   fills: ArenaFill[];

@@ -22,6 +22,7 @@ describe('arena config', () => {
     expect(parseArenaConfig(valid)).toMatchObject({ seed: 1, startingCash: 100_000, costs: {}, agents: [{ strategy: { name: 'sma-cross' } }, { maxSteps: 10 }] });
     expect(parseArenaConfig({ ...valid, market: { live: true, symbols: ['SPX'], steps: 10 } }).market).toEqual({ live: true, symbols: ['SPX'], steps: 10 });
     expect(parseArenaConfig({ ...valid, probe: { symbol: 'SPX' } }).probe).toEqual({ symbol: 'SPX' });
+    expect(parseArenaConfig({ ...valid, agents: [{ kind: 'strategy', name: 'rotation', strategy: 'momentum-rotation' }] }).agents).toEqual([{ kind: 'strategy', name: 'rotation', strategy: 'momentum-rotation', params: {} }]);
   });
 
   it.each([
@@ -30,9 +31,11 @@ describe('arena config', () => {
     [{ ...valid, agents: [valid.agents[0], { ...valid.agents[1], baseUrl: 'ftp://x' }] }, 'agents.1.baseUrl: must be an http(s) URL'],
     [{ ...valid, agents: [{ kind: 'rule', name: 'a', strategy: { name: 'sma-cross', fast: 50, slow: 20 } }] }, 'agents.0.strategy.fast: fast must be less than slow'],
     [{ ...valid, agents: [valid.agents[0], valid.agents[0]] }, 'agents.1.name: must be unique; sma is named twice'],
-    [{ ...valid, agents: [{ kind: 'robot', name: 'r' }] }, 'agents.0.kind: kind must be rule or llm'],
+    [{ ...valid, agents: [{ kind: 'robot', name: 'r' }] }, 'agents.0.kind: kind must be rule, llm or strategy'],
     [{ ...valid, agents: [{ ...valid.agents[0], name: 'has space' }] }, 'agents.0.name: must be 1-40 letters, digits, dash or underscore'],
     [{ ...valid, market: { symbols: ['SPX'], from: '2001-06-29', to: '2001-01-02' } }, 'market.to: must be after from'],
+    [{ ...valid, agents: [{ kind: 'strategy', name: 's', strategy: '../rotation.ts' }] }, 'agents.0.strategy: must be file:PATH of a strategy file or the name of a strategy (1-64 letters, digits, dot, dash or underscore)'],
+    [{ ...valid, agents: [{ kind: 'strategy', name: 's', strategy: 'rotation', params: [90] }] }, 'agents.0.params: must be an object of parameter values'],
     [{ ...valid, startingCash: -5 }, 'startingCash: must be greater than 0'],
     [{ ...valid, costs: { feeBps: -1 } }, 'costs.feeBps: must be 0 or more'],
     [{ ...valid, extra: 1 }, '(config): Unrecognized key: "extra"'],

@@ -1,6 +1,7 @@
 import { calendarDateSchema } from '@tradeyard/gateway-contract';
 import { symbolSchema } from '@tradeyard/market-data';
 import { strategySpecSchema } from '@tradeyard/strategies';
+import { isStrategyFileRef, strategyRefSchema } from '@tradeyard/strategy-loader';
 import { z } from 'zod';
 import { apiKeyVarRefusal, baseUrlRefusal, type ModelAccessPolicy } from './model-access';
 
@@ -29,9 +30,22 @@ const llmAgentSchema = z.strictObject({
   pricePerMillionTokens: nonNegative.optional(),
 });
 
-export const arenaAgentSchema = z.discriminatedUnion('kind', [ruleAgentSchema, llmAgentSchema], { error: 'kind must be rule or llm' });
+const strategyAgentSchema = z.strictObject({
+  kind: z.literal('strategy'),
+  name: agentNameSchema,
+  /**
+   * A strategy written with @tradeyard/strategy: the name of one in STRATEGIES_DIR, or `file:PATH`
+   * (only in a config file given on the command line, relative to its folder; never over HTTP).
+   */
+  strategy: strategyRefSchema,
+  /** Its parameters, checked against its declarations when the run starts. */
+  params: z.record(z.string(), z.unknown(), { error: 'must be an object of parameter values' }).default({}),
+});
+
+export const arenaAgentSchema = z.discriminatedUnion('kind', [ruleAgentSchema, llmAgentSchema, strategyAgentSchema], { error: 'kind must be rule, llm or strategy' });
 export type ArenaAgent = z.infer<typeof arenaAgentSchema>;
 export type LlmArenaAgent = z.infer<typeof llmAgentSchema>;
+export type StrategyArenaAgent = z.infer<typeof strategyAgentSchema>;
 
 const symbolsSchema = z.array(symbolSchema).min(1, 'must name at least one symbol').max(50, 'must name at most 50 symbols');
 
@@ -105,6 +119,19 @@ export function modelAccessIssues(agents: readonly ArenaAgent[], policy: ModelAc
 export const arenaConfigSchemaFor = (policy: ModelAccessPolicy) =>
   arenaConfigSchema.superRefine((config, ctx) => {
     for (const issue of modelAccessIssues(config.agents, policy)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.rule });
+  });
+
+/**
+ * The arena config as the HTTP API takes it: the operator's policy, and strategies by name only —
+ * a `file:` path would let a caller run any file the service can read as code.
+ */
+export const arenaApiConfigSchema = (policy: ModelAccessPolicy) =>
+  arenaConfigSchemaFor(policy).superRefine((config, ctx) => {
+    config.agents.forEach((agent, index) => {
+      if (agent.kind === 'strategy' && isStrategyFileRef(agent.strategy)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', index, 'strategy'], message: 'must be the name of a strategy in STRATEGIES_DIR: the HTTP API runs no file paths or code' });
+      }
+    });
   });
 
 /**

@@ -6,3 +6,4 @@ export * from './model-gateway';
 export * from './probe';
 export * from './runner';
 export * from './service';
+export * from './strategies';

@@ -1,4 +1,4 @@
-import { decideWithLlm, McpToolsClient, planTrade, readRunEvents, RunLog, HISTORY_BARS } from '@tradeyard/agent-live';
+import { decideWithLlm, LiveStrategy, McpToolsClient, memoryStateStore, planTrade, readRunEvents, RunLog, HISTORY_BARS } from '@tradeyard/agent-live';
 import { arenaRunIdSchema, type ArenaBoard, type GatewayClient, type Order, type Portfolio } from '@tradeyard/gateway-contract';
 import { isoDate, type Bar } from '@tradeyard/market-data';
 import { createStrategy, type Strategy } from '@tradeyard/strategies';
@@ -12,9 +12,10 @@ import { ArenaConfigError, isLive, parseArenaConfig, readModelApiKeys, type Aren
 import { barsBetween, peekAt } from './market';
 import type { ModelAccessPolicy } from './model-access';
 import { ModelGateway, type ModelExchange } from './model-gateway';
+import { loadArenaStrategies, type ArenaStrategies } from './strategies';
 
 /** Events of OUT/run.jsonl. */
-export type ArenaEventType = 'run_start' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
+export type ArenaEventType = 'run_start' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'decision' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
 
 export interface ArenaRunOptions {
   config: ArenaConfig;
@@ -39,6 +40,9 @@ export interface ArenaRunOptions {
   runId?: string;
   /** Publish the board after the first step, every this many steps and at the end; default 50. */
   publishEvery?: number;
+  /** The strategies of agents of kind strategy, loaded already (the route and the command check them first); else loaded at the start from their names in `strategiesDir` or their file paths. */
+  strategies?: ArenaStrategies;
+  strategiesDir?: string;
 }
 
 export interface ArenaRunStatus {
@@ -107,6 +111,8 @@ interface AgentState {
   apiKey?: string;
   /** A rule agent's strategy per symbol, fed each bar once, and the exposure it last gave. */
   strategies: Map<string, { strategy: Strategy; exposure: number; lastBarTime: number }>;
+  /** An agent of kind strategy: its SDK strategy trading through the agent's tools. */
+  live?: LiveStrategy;
   /** A rule agent's portfolio as last read; undefined once it placed orders (read again next turn). */
   portfolio?: Portfolio;
   /** Orders still open (resting), by id, with what of them is already recorded as fills. */
@@ -269,6 +275,21 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
   }
 
+  /**
+   * An agent of kind strategy: its LiveStrategy reads the new bar, decides as a backtest would and
+   * places the orders; the equity of the turn is the account as read before it acted. A strategy
+   * that fails holds from then on (its error is recorded once).
+   */
+  async function strategyTurn(agent: AgentState, date: string, time: number) {
+    const live = agent.live!;
+    const failedBefore = live.failure;
+    const cycle = await live.cycle();
+    const portfolio = cycle.portfolio ?? (await agent.tools.call<Portfolio>('get_portfolio'));
+    recordTurn(agent, date, time, portfolio.equity, portfolio.cash);
+    for (const placed of cycle.orders) if (placed.order) recordOrder(agent, placed.order, time);
+    if (live.failure && !failedBefore) log.error({ runId, agent: agent.spec.name }, `arena agent ${agent.spec.name} stopped: ${live.failure}`);
+  }
+
   async function llmTurn(agent: AgentState, date: string, time: number) {
     const spec = agent.spec as Extract<ArenaAgent, { kind: 'llm' }>;
     const decision = await decideWithLlm({ baseURL: agent.modelUrl!, apiKey: agent.apiKey!, model: spec.model, maxSteps: spec.maxSteps }, agent.tools, [
@@ -295,6 +316,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     try {
       await settleOpenOrders(agent, time);
       if (agent.spec.kind === 'rule') await ruleTurn(agent, date, time);
+      else if (agent.spec.kind === 'strategy') await strategyTurn(agent, date, time);
       else {
         const portfolio = await agent.tools.call<Portfolio>('get_portfolio');
         recordTurn(agent, date, time, portfolio.equity, portfolio.cash);
@@ -321,6 +343,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     runLog.record('run_start', { runId, name: config.name, replayOf: recording?.runId ?? null, mode: live ? 'live' : 'lockstep' });
     // A replay serves recorded replies: it reads no key and reaches no model endpoint.
     const apiKeys = recording ? undefined : readModelApiKeys(config, options.modelAccess ?? { platformUrls: [options.mcpUrl] }, options.env);
+    const strategies = options.strategies ?? (config.agents.some((a) => a.kind === 'strategy') ? await loadArenaStrategies(config, { strategiesDir: options.strategiesDir }) : new Map());
     for (const spec of config.agents) {
       const accountId = `arena:${runId}:${spec.name}`;
       // The agent's own credential, valid for its account alone: it cannot trade another agent's.
@@ -332,6 +355,13 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
         ),
         result: { name: spec.name, kind: spec.kind, accountId, equity: [], fills: [] },
       };
+      if (spec.kind === 'strategy') {
+        const strategy = strategies.get(spec.name)!;
+        agent.live = new LiveStrategy({
+          strategy, symbols: strategy.universe === 'all' ? config.market.symbols : strategy.universe, tools: agent.tools, store: memoryStateStore(spec.name), costs: config.costs,
+          record: (type, fields) => runLog.record(type, { agent: spec.name, step, ...fields }),
+        });
+      }
       if (spec.kind === 'llm') {
         const source = recording
           ? { mode: 'replay' as const, recorded: recording.exchanges.get(spec.name) ?? [], recordedRunId: recording.runId, runId }

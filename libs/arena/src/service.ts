@@ -3,14 +3,15 @@ import { HttpError, urlVar, validationFailed } from '@tradeyard/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ArenaConfigError, arenaConfigJsonSchema, arenaConfigSchemaFor, parseArenaConfigText } from './config';
+import { arenaApiConfigSchema, ArenaConfigError, arenaConfigJsonSchema, parseArenaConfigText, type ArenaConfig } from './config';
 import { commaList, PLATFORM_SECRET_VARS, type ModelAccessPolicy } from './model-access';
 import { resolveProbe, startArena, type ResolvedProbe } from './probe';
 import { newRunId, readRecording, type ArenaRun } from './runner';
+import { loadArenaStrategies, withStrategyPaths, type ArenaStrategies } from './strategies';
 
 /** The arena runner's variables; the trading-agent app spreads this shape into its config schema. */
 export const arenaServiceConfigShape = {
@@ -56,6 +57,8 @@ export interface ArenaServiceConfig {
   PORT?: number;
   MCP_URL: string;
   DATA_DIR: string;
+  /** Where agents of kind strategy are found by name. */
+  STRATEGIES_DIR?: string;
 }
 
 /** The operator's limits on LLM agents: the allow-lists, and the platform's own addresses as the service knows them. */
@@ -107,7 +110,7 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
   const configJsonSchema = arenaConfigJsonSchema();
   const routes: FastifyPluginAsyncZod = async (scope) => {
     scope.get('/api/v1/arena/config-schema', { config: { auth: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } }, async () => configJsonSchema);
-    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaConfigSchemaFor(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
+    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaApiConfigSchema(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
       const running = [...runs.values()].find((r) => r.status().status === 'running');
       if (running) throw new HttpError(409, { error: 'conflict', message: `arena run ${running.runId} is running on the market clock; stop it first (DELETE /api/v1/arena/runs/${running.runId})` });
       let admin: GatewayClient;
@@ -116,9 +119,11 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
       } catch (err) {
         throw new HttpError(503, { error: 'unavailable', message: `cannot act as the gateway admin: ${(err as Error).message}` });
       }
-      // A probe the gateway cannot serve is the caller's to fix: 400 before the run starts.
+      // A probe the gateway cannot serve, or a strategy not found or given bad parameters, is the caller's to fix: 400 before the run starts.
       let probe: ResolvedProbe | undefined;
+      let strategies: ArenaStrategies;
       try {
+        strategies = await loadArenaStrategies(request.body, { strategiesDir: config.STRATEGIES_DIR });
         if (request.body.probe) probe = await resolveProbe(admin, request.body);
       } catch (err) {
         if (err instanceof ArenaConfigError) throw new HttpError(400, validationFailed(err.issues.map((i) => ({ ...i, field: `body.${i.field}` }))));
@@ -126,7 +131,7 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
       }
       const runId = newRunId(request.body.name);
       const outDir = join(config.DATA_DIR, 'arena', runId);
-      const run = startArena({ config: request.body, runId, outDir, mcpUrl: config.MCP_URL, admin, publisher: boardPublisher(config), env: process.env, modelAccess, log }, probe);
+      const run = startArena({ config: request.body, runId, outDir, mcpUrl: config.MCP_URL, admin, publisher: boardPublisher(config), env: process.env, modelAccess, log, strategies, strategiesDir: config.STRATEGIES_DIR }, probe);
       runs.set(run.runId, run);
       return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
     });
@@ -166,13 +171,17 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
     io.stderr.write(`no arena config: give --config or --replay, or set ARENA_CONFIG\n${ARENA_USAGE}\n`);
     return 2;
   }
-  let arenaConfig;
+  let arenaConfig: ArenaConfig;
   let probe: ResolvedProbe | undefined;
+  let strategies: ArenaStrategies;
   const modelAccess = modelAccessPolicy(io.config);
   const admin = await adminClient(io.config);
   try {
     if (values.replay) arenaConfig = (await readRecording(values.replay)).config;
     else arenaConfig = parseArenaConfigText(values.config ? await readFile(values.config, 'utf8') : io.config.ARENA_CONFIG!, modelAccess);
+    // A strategy's file: path in a config file is relative to the file's folder (in ARENA_CONFIG, to the working directory).
+    arenaConfig = withStrategyPaths(arenaConfig, values.config ? dirname(resolve(values.config)) : process.cwd());
+    strategies = await loadArenaStrategies(arenaConfig, { strategiesDir: io.config.STRATEGIES_DIR });
     if (arenaConfig.probe) probe = await resolveProbe(admin, arenaConfig);
   } catch (err) {
     io.stderr.write(`${err instanceof ArenaConfigError ? `${source}: ` : ''}${(err as Error).message}\n`);
@@ -181,7 +190,7 @@ export async function runArenaCommand(args: string[], io: { stdout: { write(text
   const runId = newRunId(arenaConfig.name);
   const outDir = values.out ?? join(io.config.DATA_DIR, 'arena', runId);
   const run = startArena(
-    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, publisher: boardPublisher(io.config), env: process.env, modelAccess, log: io.log, replayOf: values.replay },
+    { config: arenaConfig, runId, outDir, mcpUrl: io.config.MCP_URL, admin, publisher: boardPublisher(io.config), env: process.env, modelAccess, log: io.log, replayOf: values.replay, strategies },
     probe,
   );
   const stop = () => void run.stop();

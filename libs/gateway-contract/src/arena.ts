@@ -33,7 +33,7 @@ export const arenaBoardRowSchema = z.object({
   /** 1 for the best; null for the benchmark row (buy-and-hold), which is not ranked. */
   rank: z.number().int().positive().nullable(),
   agent: validText().min(1).max(80),
-  kind: z.enum(['rule', 'llm', 'benchmark']),
+  kind: z.enum(['rule', 'llm', 'strategy', 'benchmark']),
   /** The gateway account the agent traded (absent for the benchmark). */
   accountId: validText().optional(),
   /** Keys are the board's column keys; null where a statistic is undefined (no trades, no model...). */

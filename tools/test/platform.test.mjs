@@ -3,7 +3,7 @@
 // Needs the four bundles built (`nx run-many -t build`), which `npm test` does first.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -289,6 +289,63 @@ test('npm start: secrets from the environment are used, a killed service is rest
     }
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('npm start: the live agent paper-trades a strategy file from a folder outside the repository (AGENT_STRATEGY=file:...) for 20 steps', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-strategy-'));
+  const home = mkdtempSync(join(tmpdir(), 'tradeyard-my-strategies-'));
+  const file = join(home, 'momentum-rotation.ts');
+  copyFileSync(join(root, 'examples/strategies/momentum-rotation.ts'), file);
+  const offset = await freePortOffset(5000);
+  const port = (name) => services.find((s) => s.name === name).port + offset;
+  assert.deepEqual(await Promise.all(services.map((s) => healthy(s.port + offset))), services.map(() => false), 'another process answers on the test ports');
+  const child = spawn(process.execPath, [join(root, 'tools/start/start.mjs')], {
+    cwd: root,
+    // A 20-bar lookback warms up within seconds of the replay's first day; each cycle steps the bars released since the last.
+    env: { ...process.env, DATA_DIR: dataDir, TRADEYARD_PORT_OFFSET: String(offset), TRADEYARD_SKIP_BUILD: '1', REPLAY_BARS_PER_SECOND: '5', AGENT_INTERVAL_MS: '250', AGENT_STRATEGY: JSON.stringify({ name: `file:${file}`, lookback: 20 }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const agent = `http://127.0.0.1:${port('trading-agent')}`;
+  const getJson = async (url) => (await fetch(url)).json();
+  try {
+    const started = Date.now();
+    while (!(await healthy(port('trading-agent'))) && Date.now() - started < STARTUP_DEADLINE_MS) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(await healthy(port('trading-agent')), `the trading agent is not healthy within ${STARTUP_DEADLINE_MS / 1000} s:\n${output}`);
+    let current = {};
+    let orders = [];
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      ({ current } = await getJson(`${agent}/api/v1/runs`));
+      orders = (await getJson(`${agent}/api/v1/runs/${current.runId}?type=order`)).events ?? [];
+      if (current.error || (current.steps >= 20 && orders.length > 0)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(current.error, undefined, `the strategy stopped:\n${output}`);
+    assert.equal(current.mode, 'strategy');
+    assert.ok(current.steps >= 20, `${current.steps} steps in 120 s (${current.cycles} cycles)`);
+    assert.ok(orders.length > 0, `no order in ${current.steps} steps`);
+    // npm start's symbols (SPX and five synthetic stocks) are the rotation's universe; its orders are on the gateway.
+    assert.deepEqual(current.symbols, ['SPX', 'SYN000', 'SYN001', 'SYN002', 'SYN003', 'SYN004']);
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
+    const order = await (await fetch(`http://127.0.0.1:${port('api-gateway')}/api/v1/orders/${orders[0].order.id}`, { headers: { authorization: `Bearer ${secrets.MCP_TOOLS_TOKEN}` } })).json();
+    assert.equal(order.status, 'filled', JSON.stringify(order));
+    const ready = await fetch(`${agent}/ready`);
+    assert.equal(ready.status, 200, await ready.text());
+    assert.match(readFileSync(join(dataDir, 'trading-agent', 'strategy-state', 'momentum-rotation.json'), 'utf8'), /"lastStep":\d+/);
+    child.kill('SIGINT');
+    assert.equal(await new Promise((r) => child.on('exit', r)), 0, output);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 12_000))]);
+    }
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   }
 });
 

@@ -48,6 +48,18 @@ async function freePortOffset(from) {
   throw new Error(`no offset from ${from} to ${from + 1000} leaves the four service ports free`);
 }
 
+/**
+ * Stops an `npm start` a test left running: SIGTERM first, so it stops its services rather than
+ * leaving them orphaned, then SIGKILL if it is still there after 12 s.
+ */
+async function stopNpmStart(child) {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 12_000))]);
+  }
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
 test('npm start: four services healthy, trading end to end, SIGINT stops every process', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tradeyard-start-'));
   const offset = await freePortOffset(3000);
@@ -282,12 +294,7 @@ test('npm start: secrets from the environment are used, a killed service is rest
     assert.doesNotMatch(output, /still running after 9 s: killed/);
     assert.deepEqual(await Promise.all(ports.map(healthy)), [false, false, false, false], 'a service outlived SIGTERM');
   } finally {
-    // SIGTERM first, so npm start stops its services rather than leaving them orphaned.
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 12_000))]);
-    }
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stopNpmStart(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
@@ -339,11 +346,7 @@ test('npm start: the live agent paper-trades a strategy file from a folder outsi
     child.kill('SIGINT');
     assert.equal(await new Promise((r) => child.on('exit', r)), 0, output);
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 12_000))]);
-    }
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stopNpmStart(child);
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   }

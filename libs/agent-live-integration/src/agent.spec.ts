@@ -4,34 +4,29 @@ import type { Order } from '@tradeyard/gateway-contract';
 import { startTestGateway, waitFor, type TestGateway } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { bearerVerifier, ConfigError, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
-import { calculate, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveAgentConfigSchema, readRunEvents, sizeOrder, startLiveAgent, TOOL_DATA_RULE } from '@tradeyard/agent-live';
 import conversation from './__fixtures__/llm-conversation.json';
 import { startChatCompletions } from './chat-completions-server';
+import { mcpToken, startMcpTools } from './__fixtures__/mcp-tools';
 
-const mcpToken = 'mcp-token-0123456789abcd';
 const spx = loadSp500().slice(0, 400);
 const log = createLogger('agent-test', 'silent');
-// The agent never calls calculate here; its bounds (worker threads) are tested in trading-tools.
-const calculator = { calculate: async (expression: string) => calculate(expression) };
 /** The service the agent's run routes are mounted on in production: the kit's, with its schemas and route auth. */
 const agentApp = () => createService({ name: 'agent-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({}) }).app;
 
 let gateway: TestGateway;
-let mcp: FastifyInstance;
+let mcp: Awaited<ReturnType<typeof startMcpTools>>;
 let mcpUrl: string;
 let dataDir: string;
 
 beforeEach(async () => {
   // The real gateway, its replay standing at the 101st bundled day until the test advances it.
   gateway = await startTestGateway({ startDate: isoDate(spx[100].time) });
-  mcp = Fastify();
-  mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
-  mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  mcp = await startMcpTools(gateway);
+  mcpUrl = mcp.url;
   dataDir = mkdtempSync(join(tmpdir(), 'agent-live-'));
   // The real gateway starts an in-memory PostgreSQL (PGlite): seconds, more on a busy machine.
 }, 120_000);

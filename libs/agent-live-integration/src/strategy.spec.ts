@@ -7,17 +7,14 @@ import { portfolioData, runPortfolio } from '@tradeyard/portfolio-backtest';
 import { bearerVerifier, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
 import { compileStrategy, type Decision } from '@tradeyard/strategy';
 import { loadStrategyFile } from '@tradeyard/strategy-loader';
-import { calculate, createTradingMcpServer, mountMcpEndpoint, sharedTokenAuth } from '@tradeyard/trading-tools';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveAgentConfigSchema, readRunEvents, startLiveAgent, strategyHistoryBars, type LiveAgentHandle } from '@tradeyard/agent-live';
+import { mcpToken, startMcpTools } from './__fixtures__/mcp-tools';
 
-const mcpToken = 'mcp-token-0123456789abcd';
 const spx = loadSp500();
 const log = createLogger('agent-test', 'silent');
-const calculator = { calculate: async (expression: string) => calculate(expression) };
 const examples = join(__dirname, '../../../examples/strategies');
 /** 2001-05-21, when two of the symbols have risen over 60 bars: twenty steps from here reach into June, so a monthly strategy decides twice. */
 const START = 348;
@@ -27,16 +24,15 @@ const NEXT_MONTH = day(spx.findIndex((_bar, i) => i > START && day(i).slice(0, 7
 const SYMBOLS = ['SPX', 'SYN000', 'SYN001', 'SYN002'];
 
 let gateway: TestGateway;
-let mcp: FastifyInstance;
+let mcp: Awaited<ReturnType<typeof startMcpTools>>;
 let mcpUrl: string;
 /** Outside the repository, as a user's own folder: the strategy files and the agent's DATA_DIR. */
 let home: string;
 
 beforeEach(async () => {
   gateway = await startTestGateway({ startDate: isoDate(spx[START].time), env: { SYNTHETIC_SYMBOLS: '3' } });
-  mcp = Fastify();
-  mountMcpEndpoint(mcp, { authenticate: sharedTokenAuth(mcpToken), createServer: () => createTradingMcpServer({ gateway: gateway.client, calculator }) });
-  mcpUrl = `${await mcp.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  mcp = await startMcpTools(gateway);
+  mcpUrl = mcp.url;
   home = mkdtempSync(join(tmpdir(), 'agent-strategy-'));
 }, 120_000);
 afterEach(async () => {

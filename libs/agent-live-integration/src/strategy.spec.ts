@@ -7,7 +7,7 @@ import { portfolioData, runPortfolio } from '@tradeyard/portfolio-backtest';
 import { bearerVerifier, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
 import { compileStrategy, type Decision } from '@tradeyard/strategy';
 import { loadStrategyFile } from '@tradeyard/strategy-loader';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveAgentConfigSchema, readRunEvents, startLiveAgent, strategyHistoryBars, type LiveAgentHandle } from '@tradeyard/agent-live';
@@ -179,12 +179,20 @@ describe('live agent, an SDK strategy file', () => {
       expect(agent.status()).toMatchObject({ running: false, error: message, cycles: 1 });
       expect(() => agent.readiness()).toThrow(`the live agent stopped: ${message}`);
     }
+    // A state file it cannot read is no crash either: it stops, naming the file.
+    const stateFile = join(home, 'data', 'strategy-state', 'momentum-rotation.json');
+    mkdirSync(join(stateFile, '..'), { recursive: true });
+    writeFileSync(stateFile, '{half a state');
+    const agent = agentFor(`file:${file}`);
+    await agent.runCycle();
+    await agent.stop();
+    expect(agent.status().error).toMatch(new RegExp(`^${stateFile}: is not the JSON a live strategy saves \\(.*\\); move it away to start afresh$`));
     expect(await gateway.client.getOrders({ limit: 10 })).toEqual([]);
   }, 120_000);
 
   it('finds a strategy by its name in STRATEGIES_DIR', async () => {
     const dir = join(home, 'strategies');
-    (await import('node:fs')).mkdirSync(dir);
+    mkdirSync(dir);
     copyFileSync(join(examples, 'equal-weight-monthly.ts'), join(dir, 'equal-weight-monthly.ts'));
     const agent = agentFor('equal-weight-monthly', { STRATEGIES_DIR: dir });
     await trade(agent, 2);

@@ -109,21 +109,21 @@ export function startLiveAgent(config: LiveAgentConfig, deps: { log: Logger; app
   /** Loads the SDK strategy once: its file, its parameters, its state in DATA_DIR; a failure stops the loop naming the file, the key and the rule. */
   let loading: Promise<LiveStrategy | undefined> | undefined;
   const loadSdk = (ref: SdkStrategyRef) =>
-    (loading ??= resolveSdkStrategy(ref.ref, ref.params, { strategiesDir: config.STRATEGIES_DIR }).then(
-      ({ name, file, strategy }) => {
+    (loading ??= (async () => {
+      try {
+        const { name, file, strategy } = await resolveSdkStrategy(ref.ref, ref.params, { strategiesDir: config.STRATEGIES_DIR });
         state.symbols = strategy.universe === 'all' ? config.AGENT_SYMBOLS : [...strategy.universe];
         const record = (type: 'decision' | 'error', fields: Record<string, unknown>) => runLog.record(type, { cycle: state.cycles, ...fields });
         sdk = new LiveStrategy({ strategy, symbols: state.symbols, tools, store: fileStateStore(config.DATA_DIR, name), record });
         log.info({ runId, strategy: name, file, params: strategy.params, symbols: state.symbols, instance: sdk.instance }, `live agent trades ${name} (${file})`);
         return sdk;
-      },
-      (err: unknown) => {
+      } catch (err) {
         const message = (err as Error).message;
-        runLog.record('error', { cycle: state.cycles, step: 'load', message, stopped: true });
+        runLog.record('error', { cycle: state.cycles, stage: 'load', message, stopped: true });
         stopLoop(message);
         return undefined;
-      },
-    ));
+      }
+    })());
 
   /** An SDK strategy's cycle: decide on each new bar; a strategy that fails stops the loop, a tool that fails is retried next cycle. */
   async function strategyCycle(cycle: number, ref: SdkStrategyRef) {

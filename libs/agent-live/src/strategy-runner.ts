@@ -24,7 +24,7 @@ export interface LiveStrategyOptions {
   store: StrategyStateStore;
   /** The costs targets are sized with (the gateway's, when known); default none. */
   costs?: Partial<CostSettings>;
-  /** Run-log events: a decision made, a warning, a step that failed. */
+  /** Run-log events: a decision made; an error (`stage`: clock, get_history, bars, decide, order; `stopped` when the strategy failed). */
   record(type: 'decision' | 'error', fields: Record<string, unknown>): void;
 }
 
@@ -115,7 +115,7 @@ export class LiveStrategy {
     }
     if (clock.epoch === this.seen.epoch && clock.time === this.seen.time) return false;
     if (clock.epoch !== this.seen.epoch || clock.time < this.seen.time) {
-      this.options.record('error', { step: 'clock', message: `the market clock went back to ${clock.date} (epoch ${clock.epoch}): ${this.options.strategy.name} warms up again from the history there` });
+      this.options.record('error', { stage: 'clock', message: `the market clock went back to ${clock.date} (epoch ${clock.epoch}): ${this.options.strategy.name} warms up again from the history there` });
       this.reset();
       this.lastStep = undefined;
     }
@@ -132,7 +132,7 @@ export class LiveStrategy {
         const { bars } = await this.options.tools.call<{ bars: Bar[] }>('get_history', args);
         fresh.set(symbol, bars.filter((b) => last === undefined || b.time > last));
       } catch (err) {
-        this.options.record('error', { step: 'get_history', symbol, message: (err as Error).message });
+        this.options.record('error', { stage: 'get_history', symbol, message: (err as Error).message });
       }
     }
     return fresh;
@@ -156,7 +156,7 @@ export class LiveStrategy {
         if (late && !this.lateWarned.has(symbol)) {
           this.lateWarned.add(symbol);
           this.options.record('error', {
-            step: 'bars', symbol,
+            stage: 'bars', symbol,
             message: `${symbol}'s bar of ${isoDate(bar.time)} came after the clock had passed it (its interval is coarser than the clock's step): live, a symbol is in the ready set only on steps at its bars' times, so ${symbol} will not be`,
           });
         }
@@ -187,7 +187,7 @@ export class LiveStrategy {
         decisions = this.driver.step();
       } catch (err) {
         this.failure = (err as Error).message;
-        this.options.record('error', { step: 'decide', date: isoDate(time), message: this.failure, stopped: true });
+        this.options.record('error', { stage: 'decide', date: isoDate(time), message: this.failure, stopped: true });
         return [];
       }
       if (decisions.length === 0) continue;
@@ -211,7 +211,7 @@ export class LiveStrategy {
     });
     for (const p of placed) {
       if (p.order) this.saved.orders[p.order.id] = { clientId: p.clientId, reason: p.reason };
-      if (p.error) this.options.record('error', { step: 'order', message: p.error, args: p.args });
+      if (p.error) this.options.record('error', { stage: 'order', message: p.error, args: p.args });
     }
     return placed;
   }

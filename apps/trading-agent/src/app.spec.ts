@@ -191,7 +191,7 @@ describe('trading-agent backtest API', () => {
     const res = await agent.app.inject('/openapi.json');
     expect(res.statusCode).toBe(200);
     const { paths } = res.json();
-    expect(Object.keys(paths).sort()).toEqual(['/api/v1/arena/runs', '/api/v1/arena/runs/{id}', '/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs/{id}', '/api/v1/walk-forwards', '/health', '/metrics', '/ready']);
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/arena/config-schema', '/api/v1/arena/runs', '/api/v1/arena/runs/{id}', '/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs/{id}', '/api/v1/walk-forwards', '/health', '/metrics', '/ready']);
     const backtestBody = paths['/api/v1/backtests'].post.requestBody.content['application/json'].schema;
     expect(backtestBody).toMatchObject({ required: ['strategy'], properties: { strategy: expect.anything(), data: expect.anything(), options: expect.anything() } });
     expect(paths['/api/v1/grids'].post.requestBody.content['application/json'].schema.properties.strategy.description).toMatch(/parameters may be lists/);

@@ -1,6 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
-import websocket from '@fastify/websocket';
-import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
+import { Broker, BrokerError } from '@tradeyard/broker';
 import {
   ACCOUNT_HEADER,
   accountSettingsSchema,
@@ -43,23 +41,27 @@ import {
 } from '@tradeyard/gateway-contract';
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { ClockConflictError, type MarketHub, openMarket, UnknownConsumerError, UnsupportedIntervalError } from '@tradeyard/market-hub';
-import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { admitRole, bearerToken, bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed, type Role } from '@tradeyard/service-kit';
+import type { Database } from '@tradeyard/persistence';
+import { admitRole, bearerToken, bearerVerifier, createService, HttpError, validationFailed, type Role } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import { z } from 'zod';
 import { arenaPageHtml } from './arena-page';
-import { ArenaStore, arenaMigrations } from './arena-store';
+import { ArenaStore } from './arena-store';
 import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
 import { checkLogin, ensureUser, type Principal } from './auth';
 import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
-import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf, serviceCredentials } from './service-credentials';
 import { refuseScannerRuleClaims } from './signal-authorship';
-import { insertSignals, searchSignals, signalMigrations } from './signal-store';
-import { registerWebSocket, WS_MAX_PAYLOAD_BYTES } from './ws';
+import { insertSignals, searchSignals } from './signal-store';
+import { registerWebSocket } from './ws';
+import { eventBus } from './plugins/app/bus';
+import { gatewayConfig } from './plugins/app/config';
+import { database } from './plugins/app/database';
+import { rateLimits } from './plugins/external/rate-limit';
+import { webSockets } from './plugins/external/websocket';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
@@ -110,18 +112,31 @@ function marketReadiness(status: ReturnType<MarketHub['status']>): string | unde
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
 export async function createGateway(config: GatewayConfig, dependencies: GatewayDependencies = {}) {
   const now = dependencies.now ?? Date.now;
-  // Dependencies log before the service exists; the same name and level as the service's logger.
-  const depLog = createLogger('api-gateway', config.LOG_LEVEL);
-  const db: Database =
-    dependencies.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog }));
-  await migrate(db, [...gatewayMigrations, ...signalMigrations, ...arenaMigrations]);
-  await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
+  const service = createService({
+    name: 'api-gateway',
+    config,
+    // API tokens are looked up in the database; login tokens and service credentials are checked here.
+    // A service credential writes only through routes that name a scope it holds (config.serviceScope).
+    auth: async (request, role) => {
+      const token = bearerToken(request);
+      const caller = token?.startsWith(API_TOKEN_PREFIX) ? await apiTokens.admit(token, role) : verifyToken(token, role);
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        admitServiceScope(caller, request.routeOptions.config.serviceScope, `${request.method} ${request.routeOptions.url}`);
+      }
+      request.caller = caller;
+    },
+    openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
+    // The plugins open the database, migrate it and read the market's history: as long as that takes.
+    pluginTimeoutMs: 0,
+  });
+  const { app } = service;
+  await app.register(gatewayConfig, { config });
+  await app.register(database, { database: dependencies.database, log: service.log });
+  await app.register(eventBus, { log: service.log });
+  const { db, bus, relay } = app;
   await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
 
-  const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
-  // Events reach the bus only through the outbox, written in the transaction of the change.
-  const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
   /**
    * Stores the caller's signals (each id of theirs once, recording who posted them) once it may post them, and
    * wakes the relay for the new ones; answers the new ones. REST and the lockstep ack both store through it.
@@ -142,9 +157,10 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     binance: { baseUrl: config.BINANCE_BASE_URL, streamUrl: config.BINANCE_STREAM_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
     alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
     venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },
-    log: depLog,
+    log: service.log,
   });
   const { hub } = market;
+  app.addReadinessCheck({ name: 'market', check: () => marketReadiness(hub.status()) });
   // A replay's clock is stored and controllable; a live venue's is the wall clock.
   let clockEpoch = market.clock?.view().epoch;
   const onClockChange = (view: OwnedClock) => {
@@ -154,7 +170,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     }
     ws.broadcastClock(view);
   };
-  const clockStore = market.clock && new ClockStore(db, market.clock, onClockChange, depLog);
+  const clockStore = market.clock && new ClockStore(db, market.clock, onClockChange, service.log);
   await clockStore?.init();
   const liveClock = (): OwnedClock => {
     const time = hub.time();
@@ -200,6 +216,12 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   let ticker: NodeJS.Timeout | undefined;
   let clockRefresher: NodeJS.Timeout | undefined;
   let closing = false;
+  app.addHook('onClose', async () => {
+    closing = true;
+    clearTimeout(ticker);
+    clearInterval(clockRefresher);
+    market.stop();
+  });
   // A service's credential acts as its service principal; the kit's bearer verifier admits a login
   // token, whose claims are the principal itself; each route names its role in config.auth.
   const serviceCaller = serviceCallerOf(config);
@@ -211,48 +233,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   };
   const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
   const apiTokens = new ApiTokenStore(db);
-  const service = createService({
-    name: 'api-gateway',
-    config,
-    // API tokens are looked up in the database; login tokens and service credentials are checked here.
-    // A service credential writes only through routes that name a scope it holds (config.serviceScope).
-    auth: async (request, role) => {
-      const token = bearerToken(request);
-      const caller = token?.startsWith(API_TOKEN_PREFIX) ? await apiTokens.admit(token, role) : verifyToken(token, role);
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        admitServiceScope(caller, request.routeOptions.config.serviceScope, `${request.method} ${request.routeOptions.url}`);
-      }
-      request.caller = caller;
-    },
-    openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
-    readiness: [
-      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
-      ...(bus instanceof RedisBus ? [{ name: 'redis', check: () => bus.ping() }] : []),
-      { name: 'market', check: () => marketReadiness(hub.status()) },
-    ],
-    onClose: async () => {
-      closing = true;
-      clearTimeout(ticker);
-      clearInterval(clockRefresher);
-      market.stop();
-      await relay.stop();
-      await bus.close();
-      await db.close();
-    },
-  });
-  const { app } = service;
-  // A Redis client error means the shared store is down: 503 with Retry-After, not a 500.
-  recogniseUnavailable(app, redisUnavailable);
-  await app.register(rateLimit, {
-    global: false,
-    ...(bus instanceof RedisBus ? { redis: bus.client } : {}),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: 'rate_limited',
-      message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-    }),
-  });
-  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
+  await app.register(rateLimits);
+  await app.register(webSockets);
 
   // A credential acts on its own account only: the account header may name it (an arena agent's
   // token names its arena account), and any other value is refused, never silently ignored.
@@ -576,7 +558,6 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
   };
   app.addHook('onReady', async () => {
-    relay.start();
     market.start();
     // One tick per bar at the clock's current speed (20 ms to 1 s apart): the speed may change at any time.
     const period = () => Math.max(20, Math.min(1000, 1000 / (market.clock?.current.barsPerSecond ?? config.REPLAY_BARS_PER_SECOND)));

@@ -40,7 +40,7 @@ import {
   type OrderEventEntry,
 } from '@tradeyard/gateway-contract';
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
-import { ClockConflictError, type MarketHub, openMarket, UnknownConsumerError, UnsupportedIntervalError } from '@tradeyard/market-hub';
+import { UnsupportedIntervalError } from '@tradeyard/market-hub';
 import type { Database } from '@tradeyard/persistence';
 import { admitRole, bearerToken, bearerVerifier, createService, HttpError, validationFailed, type Role } from '@tradeyard/service-kit';
 import type { FastifyRequest } from 'fastify';
@@ -50,7 +50,8 @@ import { arenaPageHtml } from './arena-page';
 import { ArenaStore } from './arena-store';
 import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
 import { checkLogin, ensureUser, type Principal } from './auth';
-import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
+import { clockSeenBy } from './plugins/app/market/clock-store';
+import { market } from './plugins/app/market';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
 import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf, serviceCredentials } from './service-credentials';
@@ -99,16 +100,6 @@ export interface GatewayDependencies {
   now?: () => number;
 }
 
-/**
- * /ready's market check: not ready while no symbol has a bar; degraded (ready, with the note)
- * while a live venue fails and its symbols are served stale.
- */
-function marketReadiness(status: ReturnType<MarketHub['status']>): string | undefined {
-  if (status.withData === 0) throw new Error(`no market data yet for any of ${status.symbols} symbols${status.stale.length ? `: ${status.stale[0].error}` : ''}`);
-  if (status.stale.length) return `degraded: ${status.stale.length} of ${status.symbols} symbols stale (${status.stale[0].symbol}: ${status.stale[0].error})`;
-  return undefined;
-}
-
 /** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
 export async function createGateway(config: GatewayConfig, dependencies: GatewayDependencies = {}) {
   const now = dependencies.now ?? Date.now;
@@ -134,8 +125,9 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   await app.register(database, { database: dependencies.database, log: service.log });
   await app.register(eventBus, { log: service.log });
   const { db, bus, relay } = app;
-  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
-  const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
+  await app.register(market, { now, log: service.log });
+  const gatewayMarket = app.marketOf();
+  const { hub } = gatewayMarket;
 
   /**
    * Stores the caller's signals (each id of theirs once, recording who posted them) once it may post them, and
@@ -147,34 +139,6 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     const stored = await insertSignals(db, signals, caller.username);
     if (stored.length) relay.nudge();
     return stored;
-  };
-  const market = openMarket({
-    provider: config.MARKET_PROVIDER,
-    replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
-    synthetic: { seed: config.SYNTHETIC_SEED, symbols: config.SYNTHETIC_SYMBOLS },
-    filesDir: config.MARKET_FILES_DIR,
-    probe: config.MARKET_PROBE,
-    binance: { baseUrl: config.BINANCE_BASE_URL, streamUrl: config.BINANCE_STREAM_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
-    alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
-    venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },
-    log: service.log,
-  });
-  const { hub } = market;
-  app.addReadinessCheck({ name: 'market', check: () => marketReadiness(hub.status()) });
-  // A replay's clock is stored and controllable; a live venue's is the wall clock.
-  let clockEpoch = market.clock?.view().epoch;
-  const onClockChange = (view: OwnedClock) => {
-    if (view.epoch !== clockEpoch) {
-      clockEpoch = view.epoch;
-      hub.skipReleased();
-    }
-    ws.broadcastClock(view);
-  };
-  const clockStore = market.clock && new ClockStore(db, market.clock, onClockChange, service.log);
-  await clockStore?.init();
-  const liveClock = (): OwnedClock => {
-    const time = hub.time();
-    return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0, consumers: [], dropped: [] };
   };
   // The symbols with open orders, read when a tick needs them and kept until an order may have
   // changed: a commit of this gateway's broker (every order change writes its event and calls
@@ -213,15 +177,6 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   // Users get their paper account at login or creation; a service that trades has its account from the start.
   for (const { principal } of serviceCredentials) if (principal.scopes.includes('trade')) await broker.ensureAccount(principal.accountId);
 
-  let ticker: NodeJS.Timeout | undefined;
-  let clockRefresher: NodeJS.Timeout | undefined;
-  let closing = false;
-  app.addHook('onClose', async () => {
-    closing = true;
-    clearTimeout(ticker);
-    clearInterval(clockRefresher);
-    market.stop();
-  });
   // A service's credential acts as its service principal; the kit's bearer verifier admits a login
   // token, whose claims are the principal itself; each route names its role in config.auth.
   const serviceCaller = serviceCallerOf(config);
@@ -298,35 +253,12 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   );
 
   app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async (request) =>
-    clockSeenBy(clockStore?.view() ?? liveClock(), principalOf(request)),
+    clockSeenBy(gatewayMarket.view(), principalOf(request)),
   );
-  /** The replay's clock store; a live venue's wall clock has none to control or wait for. */
-  const replayClock = () => {
-    if (!clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${config.MARKET_PROVIDER} market runs on the wall clock; only a replay's clock can be controlled` });
-    return clockStore;
-  };
-  /** Runs a clock operation, answering its refusals as 404 (no consumer of the caller's), 403 (another's, shown to an admin) or 409 (not now), and releases the step it moved to at once. */
-  const clockCall = async <T>(fn: (store: ClockStore) => Promise<T>): Promise<T> => {
-    const store = replayClock();
-    const before = store.view().time;
-    let result: T;
-    try {
-      result = await fn(store);
-    } catch (err) {
-      if (err instanceof ClockConflictError) throw new HttpError(409, { error: 'conflict', message: err.message });
-      const consumerRule = [{ field: 'params.id', rule: 'must be a lockstep consumer registered with this credential' }];
-      if (err instanceof UnknownConsumerError) throw new HttpError(404, { error: 'not_found', message: err.message, details: consumerRule });
-      if (err instanceof ForeignConsumerError) throw new HttpError(403, { error: 'forbidden', message: err.message, details: consumerRule });
-      throw err;
-    }
-    // A lockstep step completed by this call: its bars go out now, not at the next timer tick.
-    if (store.view().time !== before) await tick();
-    return result;
-  };
   app.post(
     '/api/v1/clock',
     { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
-    async (request) => clockCall((store) => store.control(request.body, principalOf(request))),
+    async (request) => gatewayMarket.operate((store) => store.control(request.body, principalOf(request))),
   );
   // Lockstep consumers are admins' and the services' whose credential holds the clock scope (the
   // scanner's): a trader's consumer could stall a lockstep clock by never acknowledging. The consumer
@@ -344,18 +276,18 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
           details: [{ field: 'headers.authorization', rule: LOCKSTEP_CONSUMER_RULE }],
         });
       }
-      return reply.code(201).send(await clockCall((store) => store.register(request.body.name, caller)));
+      return reply.code(201).send(await gatewayMarket.operate((store) => store.register(request.body.name, caller)));
     },
   );
   app.post(
     '/api/v1/clock/consumers/:id/ack',
     { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
-    async (request) => clockCall((store) => store.ack(request.params.id, request.body.time, principalOf(request))),
+    async (request) => gatewayMarket.operate((store) => store.ack(request.params.id, request.body.time, principalOf(request))),
   );
   app.delete(
     '/api/v1/clock/consumers/:id',
     { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
-    async (request) => clockCall((store) => store.deregister(request.params.id, principalOf(request))),
+    async (request) => gatewayMarket.operate((store) => store.deregister(request.params.id, principalOf(request))),
   );
 
   app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () => hub.symbolInfo());
@@ -530,7 +462,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     bus,
     (token) => verifyToken(token, 'viewer'),
     (message, principal) =>
-      clockCall(async (store) => {
+      gatewayMarket.operate(async (store) => {
         admitServiceScope(principal, 'clock', 'acknowledge lockstep steps');
         // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
         if (message.signals) await storeSignals(message.signals, principal, (index) => `signals.${index}`);
@@ -541,50 +473,29 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       }),
     () => hub.time(),
   );
-
-  /** Releases due bars to subscribers and fills resting limit orders they cross. */
-  const tick = async () => {
-    const events = hub.tick();
-    events.forEach(ws.broadcastMarket);
-    const bars: Bar[] = events.flatMap((e) => (e.channel === 'bars' ? [e.data] : []));
-    if (bars.length) ws.broadcastStep(clockStore?.view() ?? liveClock(), bars);
-    // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
-    // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
-    if (events.length === 0) return;
-    const withOrders = await (openOrderSymbols ??= broker.symbolsWithOpenOrders().catch((err: unknown) => {
-      ordersChanged();
-      throw err;
-    }));
-    await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
-  };
-  app.addHook('onReady', async () => {
-    market.start();
-    // One tick per bar at the clock's current speed (20 ms to 1 s apart): the speed may change at any time.
-    const period = () => Math.max(20, Math.min(1000, 1000 / (market.clock?.current.barsPerSecond ?? config.REPLAY_BARS_PER_SECOND)));
-    const loop = () => {
-      tick()
-        .catch((err) => service.log.error({ err }, 'market tick failed'))
-        .finally(() => {
-          if (!closing) ticker = setTimeout(loop, period());
-        });
-    };
-    ticker = setTimeout(loop, period());
-    if (clockStore) {
-      // Another replica's change to the clock reaches this one within a second.
-      // Lockstep consumers that stopped acknowledging are dropped here, at most a second after their timeout.
-      clockRefresher = setInterval(
-        () =>
-          clockStore
-            .refresh()
-            .then(ordersChanged)
-            .then(() => clockStore.expire(config.CLOCK_CONSUMER_TIMEOUT_MS))
-            .catch((err) => service.log.error({ err }, 'reading the market clock failed')),
-        1000,
-      );
-    }
+  gatewayMarket.listen({
+    clockChanged: ws.broadcastClock,
+    released: (events) => {
+      events.forEach(ws.broadcastMarket);
+      const bars: Bar[] = events.flatMap((e) => (e.channel === 'bars' ? [e.data] : []));
+      if (bars.length) ws.broadcastStep(gatewayMarket.view(), bars);
+    },
+  });
+  gatewayMarket.listen({
+    settle: async (events) => {
+      // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
+      // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
+      const withOrders = await (openOrderSymbols ??= broker.symbolsWithOpenOrders().catch((err: unknown) => {
+        ordersChanged();
+        throw err;
+      }));
+      await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
+    },
+    refreshed: ordersChanged,
   });
 
-  return { ...service, db, broker, hub, market, clockStore, bus, relay, tick };
+
+  return { ...service, db, broker, hub, market: gatewayMarket.feed, clockStore: gatewayMarket.clockStore, bus, relay, tick: () => gatewayMarket.tick() };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from './auth';
 import type { EventBus, SharedEvent } from './bus';
-import { clockSeenBy, type OwnedClock } from './clock-store';
+import { clockSeenBy, type OwnedClock } from './plugins/app/market/clock-store';
 import { isSamePrincipal } from './ownership';
 
 /**

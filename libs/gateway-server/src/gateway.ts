@@ -1,4 +1,3 @@
-import { Broker, BrokerError } from '@tradeyard/broker';
 import {
   ACCOUNT_HEADER,
   accountSettingsSchema,
@@ -51,18 +50,19 @@ import { ArenaStore } from './arena-store';
 import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
 import { checkLogin, ensureUser, type Principal } from './auth';
 import { clockSeenBy } from './plugins/app/market/clock-store';
-import { market } from './plugins/app/market';
+import { marketPlugin } from './plugins/app/market';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
-import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf, serviceCredentials } from './service-credentials';
+import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf } from './service-credentials';
 import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals } from './signal-store';
 import { registerWebSocket } from './ws';
-import { eventBus } from './plugins/app/bus';
-import { gatewayConfig } from './plugins/app/config';
-import { database } from './plugins/app/database';
-import { rateLimits } from './plugins/external/rate-limit';
-import { webSockets } from './plugins/external/websocket';
+import { busPlugin } from './plugins/app/bus';
+import { configPlugin } from './plugins/app/config';
+import { databasePlugin } from './plugins/app/database';
+import { rateLimitPlugin } from './plugins/external/rate-limit';
+import { websocketPlugin } from './plugins/external/websocket';
+import { brokerCall, brokerPlugin } from './plugins/app/broker';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
@@ -89,8 +89,6 @@ const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
 /** The caller the kit's route auth admitted (a role route always has one), as the gateway's principal. */
 const principalOf = (request: FastifyRequest): Principal => request.caller as unknown as Principal;
 
-/** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
-const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
 
 /** What a caller may supply instead of the gateway opening it from the config (tests do). */
 export interface GatewayDependencies {
@@ -121,11 +119,11 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     pluginTimeoutMs: 0,
   });
   const { app } = service;
-  await app.register(gatewayConfig, { config });
-  await app.register(database, { database: dependencies.database, log: service.log });
-  await app.register(eventBus, { log: service.log });
+  await app.register(configPlugin, { config });
+  await app.register(databasePlugin, { database: dependencies.database, log: service.log });
+  await app.register(busPlugin, { log: service.log });
   const { db, bus, relay } = app;
-  await app.register(market, { now, log: service.log });
+  await app.register(marketPlugin, { now, log: service.log });
   const gatewayMarket = app.marketOf();
   const { hub } = gatewayMarket;
 
@@ -140,42 +138,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     if (stored.length) relay.nudge();
     return stored;
   };
-  // The symbols with open orders, read when a tick needs them and kept until an order may have
-  // changed: a commit of this gateway's broker (every order change writes its event and calls
-  // back), an order or fill event of another replica on the shared bus, or the clock refresh each
-  // second (replicas sharing a database without Redis). A tick then costs no query; a replica that
-  // learns of another's order late still fills it, since the replica that took it ticks too.
-  let openOrderSymbols: Promise<Set<string>> | undefined;
-  const ordersChanged = () => {
-    openOrderSymbols = undefined;
-  };
-  bus.subscribe((event) => {
-    if (event.channel === 'orders' || event.channel === 'fills') ordersChanged();
-  });
-  const broker = new Broker(
-    db,
-    hub,
-    {
-      startingCash: config.PAPER_STARTING_CASH,
-      feeBps: config.FEE_BPS,
-      feeFixed: config.FEE_FIXED,
-      slippageBps: config.SLIPPAGE_BPS,
-      feePerShare: config.FEE_PER_SHARE,
-      feeMinimum: config.FEE_MINIMUM,
-      priceImpact: config.SLIPPAGE_PRICE_IMPACT,
-      volumeLimit: config.VOLUME_LIMIT,
-      maxOrderNotional: config.MAX_ORDER_NOTIONAL,
-      maxPositionNotional: config.MAX_POSITION_NOTIONAL,
-      allowShort: config.ALLOW_SHORT === 'true',
-      shortMargin: { initial: config.SHORT_INITIAL_MARGIN, maintenance: config.SHORT_MAINTENANCE_MARGIN },
-    },
-    () => {
-      ordersChanged();
-      relay.nudge();
-    },
-  );
-  // Users get their paper account at login or creation; a service that trades has its account from the start.
-  for (const { principal } of serviceCredentials) if (principal.scopes.includes('trade')) await broker.ensureAccount(principal.accountId);
+  await app.register(brokerPlugin);
+  const { broker } = app;
 
   // A service's credential acts as its service principal; the kit's bearer verifier admits a login
   // token, whose claims are the principal itself; each route names its role in config.auth.
@@ -188,8 +152,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   };
   const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
   const apiTokens = new ApiTokenStore(db);
-  await app.register(rateLimits);
-  await app.register(webSockets);
+  await app.register(rateLimitPlugin);
+  await app.register(websocketPlugin);
 
   // A credential acts on its own account only: the account header may name it (an arena agent's
   // token names its arena account), and any other value is refused, never silently ignored.
@@ -204,18 +168,6 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     });
   });
   registerApiTokenRoutes(app, apiTokens, (accountId) => broker.ensureAccount(accountId));
-
-  const brokerCall = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof BrokerError) {
-        const details = err.field ? [{ field: err.field === 'Idempotency-Key' ? 'headers.idempotency-key' : `body.${err.field}`, rule: err.message }] : undefined;
-        throw new HttpError(brokerErrorStatus[err.kind], { error: err.code, message: err.message, ...(details && { details }) });
-      }
-      throw err;
-    }
-  };
 
   app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
   app.get('/arena', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(arenaPageHtml));
@@ -481,20 +433,6 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       if (bars.length) ws.broadcastStep(gatewayMarket.view(), bars);
     },
   });
-  gatewayMarket.listen({
-    settle: async (events) => {
-      // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
-      // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
-      const withOrders = await (openOrderSymbols ??= broker.symbolsWithOpenOrders().catch((err: unknown) => {
-        ordersChanged();
-        throw err;
-      }));
-      await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
-    },
-    refreshed: ordersChanged,
-  });
-
-
   return { ...service, db, broker, hub, market: gatewayMarket.feed, clockStore: gatewayMarket.clockStore, bus, relay, tick: () => gatewayMarket.tick() };
 }
 

@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 /** The event bus and the outbox relay that alone publishes to it: events reach the bus only through the outbox, written in the transaction of the change. */
-const busPlugin: FastifyPluginAsync<{ log: Logger }> = async (app, { log }) => {
+const registerBus: FastifyPluginAsync<{ log: Logger }> = async (app, { log }) => {
   const { REDIS_URL } = app.config;
   const bus: EventBus = REDIS_URL ? RedisBus.connect(REDIS_URL, log) : new InProcessBus();
   const relay = new OutboxRelay(app.db, (payload) => bus.publish(payload as SharedEvent), { log });
@@ -30,4 +30,4 @@ const busPlugin: FastifyPluginAsync<{ log: Logger }> = async (app, { log }) => {
   });
 };
 
-export const eventBus = fp(busPlugin, { name: 'bus', fastify: '5.x', dependencies: ['database'] });
+export const busPlugin = fp(registerBus, { name: 'bus', fastify: '5.x', dependencies: ['database'] });

@@ -9,9 +9,9 @@ declare module 'fastify' {
   }
 }
 
-const configPlugin: FastifyPluginAsync<{ config: GatewayConfig }> = async (app, { config }) => {
+const registerConfig: FastifyPluginAsync<{ config: GatewayConfig }> = async (app, { config }) => {
   app.decorate('config', config);
 };
 
 /** The configuration every other plugin and route reads. */
-export const gatewayConfig = fp(configPlugin, { name: 'gateway-config', fastify: '5.x' });
+export const configPlugin = fp(registerConfig, { name: 'gateway-config', fastify: '5.x' });

@@ -25,7 +25,7 @@ export interface DatabaseOptions {
  * it closes last: every plugin after it has stopped using it by then (onClose hooks run in
  * reverse order of registration).
  */
-const databasePlugin: FastifyPluginAsync<DatabaseOptions> = async (app, options) => {
+const registerDatabase: FastifyPluginAsync<DatabaseOptions> = async (app, options) => {
   const { config } = app;
   const db = options.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: options.log }));
   await migrate(db, [...gatewayMigrations, ...signalMigrations, ...arenaMigrations]);
@@ -35,4 +35,4 @@ const databasePlugin: FastifyPluginAsync<DatabaseOptions> = async (app, options)
   app.addHook('onClose', () => db.close());
 };
 
-export const database = fp(databasePlugin, { name: 'database', fastify: '5.x', dependencies: ['gateway-config'] });
+export const databasePlugin = fp(registerDatabase, { name: 'database', fastify: '5.x', dependencies: ['gateway-config'] });

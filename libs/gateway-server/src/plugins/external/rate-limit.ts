@@ -7,7 +7,7 @@ import { RedisBus } from '../../bus';
  * @fastify/rate-limit, for the routes that set `config.rateLimit` (orders, logins): counts are kept
  * in the bus's Redis when there is one, so every replica counts the same client together.
  */
-const rateLimitPlugin: FastifyPluginAsync = async (app) => {
+const registerRateLimit: FastifyPluginAsync = async (app) => {
   const { bus } = app;
   await app.register(rateLimit, {
     global: false,
@@ -20,4 +20,4 @@ const rateLimitPlugin: FastifyPluginAsync = async (app) => {
   });
 };
 
-export const rateLimits = fp(rateLimitPlugin, { name: 'rate-limits', fastify: '5.x', dependencies: ['bus'] });
+export const rateLimitPlugin = fp(registerRateLimit, { name: 'rate-limits', fastify: '5.x', dependencies: ['bus'] });

@@ -4,8 +4,8 @@ import fp from 'fastify-plugin';
 import { WS_MAX_PAYLOAD_BYTES } from '../../ws';
 
 /** @fastify/websocket, for the /ws route: a client's message is bounded by WS_MAX_PAYLOAD_BYTES (else closed with 1009). */
-const websocketPlugin: FastifyPluginAsync = async (app) => {
+const registerWebSockets: FastifyPluginAsync = async (app) => {
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 };
 
-export const webSockets = fp(websocketPlugin, { name: 'websockets', fastify: '5.x' });
+export const websocketPlugin = fp(registerWebSockets, { name: 'websockets', fastify: '5.x' });

@@ -44,7 +44,7 @@ function marketReadiness(status: ReturnType<MarketHub['status']>): string | unde
 }
 
 /** Opens the configured market; its replay starts where the first start of this database put it. */
-const marketPlugin: FastifyPluginAsync<MarketPluginOptions> = async (app, { now, log }) => {
+const registerMarket: FastifyPluginAsync<MarketPluginOptions> = async (app, { now, log }) => {
   const { config, db } = app;
   await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
   const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
@@ -74,4 +74,4 @@ const marketPlugin: FastifyPluginAsync<MarketPluginOptions> = async (app, { now,
   app.addHook('onClose', async () => market.stop());
 };
 
-export const market = fp(marketPlugin, { name: 'market', fastify: '5.x', dependencies: ['database'] });
+export const marketPlugin = fp(registerMarket, { name: 'market', fastify: '5.x', dependencies: ['database'] });

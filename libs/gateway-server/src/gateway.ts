@@ -1,7 +1,5 @@
 import {
-  ACCOUNT_HEADER,
   accountSettingsSchema,
-  API_TOKEN_PREFIX,
   arenaBoardSchema,
   arenaRunIdSchema,
   arenaRunListSchema,
@@ -14,8 +12,6 @@ import {
   clockSchema,
   consumerParamsSchema,
   equityHistorySchema,
-  loginRequestSchema,
-  loginResponseSchema,
   orderEventListSchema,
   orderListSchema,
   ocoGroupSchema,
@@ -27,7 +23,6 @@ import {
   quoteDtoSchema,
   quoteListSchema,
   registerConsumerSchema,
-  roleSchema,
   signalBatchResponseSchema,
   signalBatchSchema,
   signalListSchema,
@@ -41,19 +36,16 @@ import {
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { UnsupportedIntervalError } from '@tradeyard/market-hub';
 import type { Database } from '@tradeyard/persistence';
-import { admitRole, bearerToken, bearerVerifier, createService, HttpError, validationFailed, type Role } from '@tradeyard/service-kit';
-import type { FastifyRequest } from 'fastify';
-import { createSigner } from 'fast-jwt';
+import { createService, HttpError, validationFailed } from '@tradeyard/service-kit';
 import { z } from 'zod';
 import { arenaPageHtml } from './arena-page';
 import { ArenaStore } from './arena-store';
-import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
-import { checkLogin, ensureUser, type Principal } from './auth';
+import { principalOf, type Principal } from './auth';
 import { clockSeenBy } from './plugins/app/market/clock-store';
 import { marketPlugin } from './plugins/app/market';
 import type { GatewayConfig } from './config';
 import { chartLibrary, dashboardHtml } from './dashboard';
-import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf } from './service-credentials';
+import { admitServiceScope, holdsScope } from './service-credentials';
 import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals } from './signal-store';
 import { registerWebSocket } from './ws';
@@ -62,21 +54,13 @@ import { configPlugin } from './plugins/app/config';
 import { databasePlugin } from './plugins/app/database';
 import { rateLimitPlugin } from './plugins/external/rate-limit';
 import { websocketPlugin } from './plugins/external/websocket';
+import { authPlugin } from './plugins/app/auth';
+import { userRoutes } from './routes/users';
 import { brokerCall, brokerPlugin } from './plugins/app/broker';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
 const symbolParams = z.object({ symbol: symbolSchema });
-const newUserSchema = z.strictObject({
-  username: z
-    .string()
-    .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 lowercase letters, digits, dot, dash or underscore')
-    // A user's paper account is their name: one named so would trade the account of mcp-tools' credential.
-    .refine((name) => name !== MCP_TOOLS_ACCOUNT, `must not be ${MCP_TOOLS_ACCOUNT}, the paper account of mcp-tools' credential`),
-  password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
-  role: roleSchema,
-});
-const newUserResponseSchema = z.object({ username: z.string(), role: roleSchema });
 const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
 const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
 
@@ -86,8 +70,6 @@ const LOCKSTEP_CONSUMER_RULE = "must be an admin's credential or a service crede
 /** A board of the largest size its schema allows (2,000 symbols, 100 rows, 200 columns) fits in 4 MB. */
 const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
 
-/** The caller the kit's route auth admitted (a role route always has one), as the gateway's principal. */
-const principalOf = (request: FastifyRequest): Principal => request.caller as unknown as Principal;
 
 
 /** What a caller may supply instead of the gateway opening it from the config (tests do). */
@@ -104,16 +86,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const service = createService({
     name: 'api-gateway',
     config,
-    // API tokens are looked up in the database; login tokens and service credentials are checked here.
-    // A service credential writes only through routes that name a scope it holds (config.serviceScope).
-    auth: async (request, role) => {
-      const token = bearerToken(request);
-      const caller = token?.startsWith(API_TOKEN_PREFIX) ? await apiTokens.admit(token, role) : verifyToken(token, role);
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        admitServiceScope(caller, request.routeOptions.config.serviceScope, `${request.method} ${request.routeOptions.url}`);
-      }
-      request.caller = caller;
-    },
+    // The auth plugin (plugins/app/auth) checks each route's credential.
+    auth: (request, role) => request.server.authenticate(request, role),
     openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
     // The plugins open the database, migrate it and read the market's history: as long as that takes.
     pluginTimeoutMs: 0,
@@ -122,6 +96,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   await app.register(configPlugin, { config });
   await app.register(databasePlugin, { database: dependencies.database, log: service.log });
   await app.register(busPlugin, { log: service.log });
+  await app.register(rateLimitPlugin);
+  await app.register(websocketPlugin);
   const { db, bus, relay } = app;
   await app.register(marketPlugin, { now, log: service.log });
   const gatewayMarket = app.marketOf();
@@ -139,69 +115,16 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
     return stored;
   };
   await app.register(brokerPlugin);
+  await app.register(authPlugin);
   const { broker } = app;
 
-  // A service's credential acts as its service principal; the kit's bearer verifier admits a login
-  // token, whose claims are the principal itself; each route names its role in config.auth.
-  const serviceCaller = serviceCallerOf(config);
-  const verifier = bearerVerifier({ jwtSecret: config.JWT_SECRET, missingTokenHint: 'log in at POST /api/v1/auth/login' });
-  const verifyToken = (token: string | undefined, role: Role): GatewayCaller => {
-    const service = serviceCaller(token);
-    // A service principal's `service` and `scopes` are this gateway's: a JWT's claims are signed by it and never carry them.
-    return (service ? admitRole({ ...service }, role) : verifier.verifyToken(token, role)) as GatewayCaller;
-  };
-  const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
-  const apiTokens = new ApiTokenStore(db);
-  await app.register(rateLimitPlugin);
-  await app.register(websocketPlugin);
-
-  // A credential acts on its own account only: the account header may name it (an arena agent's
-  // token names its arena account), and any other value is refused, never silently ignored.
-  app.addHook('onRequest', async (request) => {
-    const header = request.headers[ACCOUNT_HEADER];
-    const caller = request.caller as GatewayCaller | undefined;
-    if (header === undefined || caller === undefined || header === caller.accountId) return;
-    throw new HttpError(403, {
-      error: 'forbidden',
-      message: `headers.${ACCOUNT_HEADER}: this credential acts on account ${caller.accountId} only; an arena agent trades with the API token issued for its account`,
-      details: [{ field: `headers.${ACCOUNT_HEADER}`, rule: `must be ${caller.accountId}, the account of this credential` }],
-    });
-  });
-  registerApiTokenRoutes(app, apiTokens, (accountId) => broker.ensureAccount(accountId));
+  await app.register(userRoutes);
 
   app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
   app.get('/arena', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(arenaPageHtml));
   const charts = chartLibrary();
   app.get('/assets/lightweight-charts.js', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),
-  );
-
-  app.post(
-    '/api/v1/auth/login',
-    {
-      config: { auth: 'public', rateLimit: { max: config.RATE_LIMIT_LOGINS_PER_MINUTE, timeWindow: '1 minute' } },
-      schema: { tags: ['auth'], body: loginRequestSchema, response: { 200: loginResponseSchema } },
-    },
-    async (request) => {
-      const { username, password } = request.body;
-      const principal = await checkLogin(db, username, password);
-      if (!principal) throw new HttpError(401, { error: 'unauthorized', message: 'wrong username or password' });
-      await broker.ensureAccount(principal.accountId);
-      return { token: signToken({ ...principal }), role: principal.role, expiresIn: config.JWT_TTL_SECONDS };
-    },
-  );
-
-  app.post(
-    '/api/v1/users',
-    { config: { auth: 'admin' }, schema: { tags: ['auth'], body: newUserSchema, response: { 201: newUserResponseSchema } } },
-    async (request, reply) => {
-      const user = request.body;
-      if (!(await ensureUser(db, user.username, user.password, user.role))) {
-        throw new HttpError(409, { error: 'conflict', message: `user ${user.username} already exists` });
-      }
-      await broker.ensureAccount(user.username);
-      return reply.code(201).send({ username: user.username, role: user.role });
-    },
   );
 
   app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async (request) =>
@@ -412,7 +335,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const ws = registerWebSocket(
     app,
     bus,
-    (token) => verifyToken(token, 'viewer'),
+    (token) => app.verifyToken(token, 'viewer'),
     (message, principal) =>
       gatewayMarket.operate(async (store) => {
         admitServiceScope(principal, 'clock', 'acknowledge lockstep steps');

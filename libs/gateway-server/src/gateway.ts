@@ -38,13 +38,11 @@ import { UnsupportedIntervalError } from '@tradeyard/market-hub';
 import type { Database } from '@tradeyard/persistence';
 import { createService, HttpError, validationFailed } from '@tradeyard/service-kit';
 import { z } from 'zod';
-import { arenaPageHtml } from './arena-page';
 import { ArenaStore } from './arena-store';
 import { principalOf, type Principal } from './auth';
 import { clockSeenBy } from './plugins/app/market/clock-store';
 import { marketPlugin } from './plugins/app/market';
 import type { GatewayConfig } from './config';
-import { chartLibrary, dashboardHtml } from './dashboard';
 import { admitServiceScope, holdsScope } from './service-credentials';
 import { refuseScannerRuleClaims } from './signal-authorship';
 import { insertSignals, searchSignals } from './signal-store';
@@ -56,6 +54,7 @@ import { rateLimitPlugin } from './plugins/external/rate-limit';
 import { websocketPlugin } from './plugins/external/websocket';
 import { authPlugin } from './plugins/app/auth';
 import { userRoutes } from './routes/users';
+import { pageRoutes } from './routes/pages';
 import { brokerCall, brokerPlugin } from './plugins/app/broker';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
@@ -120,12 +119,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
 
   await app.register(userRoutes);
 
-  app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
-  app.get('/arena', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(arenaPageHtml));
-  const charts = chartLibrary();
-  app.get('/assets/lightweight-charts.js', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),
-  );
+  await app.register(pageRoutes);
 
   app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async (request) =>
     clockSeenBy(gatewayMarket.view(), principalOf(request)),

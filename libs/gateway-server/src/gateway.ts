@@ -1,46 +1,10 @@
-import {
-  accountSettingsSchema,
-  arenaBoardSchema,
-  arenaRunIdSchema,
-  arenaRunListSchema,
-  barListSchema,
-  barsQuerySchema,
-  clockAckSchema,
-  clockConsumerResponseSchema,
-  clockControlResponseSchema,
-  clockControlSchema,
-  clockSchema,
-  consumerParamsSchema,
-  equityHistorySchema,
-  orderEventListSchema,
-  orderListSchema,
-  ocoGroupSchema,
-  orderSchema,
-  ordersQuerySchema,
-  placeOcoSchema,
-  placeOrderSchema,
-  portfolioSchema,
-  quoteDtoSchema,
-  quoteListSchema,
-  registerConsumerSchema,
-  signalBatchResponseSchema,
-  signalBatchSchema,
-  signalListSchema,
-  postedSignalSchema,
-  signalSchema,
-  signalsQuerySchema,
-  type PostedSignal,
-  symbolListSchema,
-  type OrderEventEntry,
-} from '@tradeyard/gateway-contract';
-import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
-import { UnsupportedIntervalError } from '@tradeyard/market-hub';
+import { accountSettingsSchema, arenaBoardSchema, arenaRunIdSchema, arenaRunListSchema, equityHistorySchema, orderEventListSchema, orderListSchema, ocoGroupSchema, orderSchema, ordersQuerySchema, placeOcoSchema, placeOrderSchema, portfolioSchema, signalBatchResponseSchema, signalBatchSchema, signalListSchema, postedSignalSchema, signalSchema, signalsQuerySchema, type PostedSignal, type OrderEventEntry } from '@tradeyard/gateway-contract';
+import { type Bar } from '@tradeyard/market-data';
 import type { Database } from '@tradeyard/persistence';
 import { createService, HttpError, validationFailed } from '@tradeyard/service-kit';
 import { z } from 'zod';
 import { ArenaStore } from './arena-store';
 import { principalOf, type Principal } from './auth';
-import { clockSeenBy } from './plugins/app/market/clock-store';
 import { marketPlugin } from './plugins/app/market';
 import type { GatewayConfig } from './config';
 import { admitServiceScope, holdsScope } from './service-credentials';
@@ -55,21 +19,17 @@ import { websocketPlugin } from './plugins/external/websocket';
 import { authPlugin } from './plugins/app/auth';
 import { userRoutes } from './routes/users';
 import { pageRoutes } from './routes/pages';
+import { clockRoutes } from './routes/clock';
+import { marketDataRoutes } from './routes/market';
 import { brokerCall, brokerPlugin } from './plugins/app/broker';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
 const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
-const symbolParams = z.object({ symbol: symbolSchema });
 const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
 const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
 
-/** Who may register a lockstep consumer (POST /api/v1/clock/consumers). */
-const LOCKSTEP_CONSUMER_RULE = "must be an admin's credential or a service credential whose scopes include clock (the scanner's)";
-
 /** A board of the largest size its schema allows (2,000 symbols, 100 rows, 200 columns) fits in 4 MB. */
 const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
-
-
 
 /** What a caller may supply instead of the gateway opening it from the config (tests do). */
 export interface GatewayDependencies {
@@ -121,75 +81,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
 
   await app.register(pageRoutes);
 
-  app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async (request) =>
-    clockSeenBy(gatewayMarket.view(), principalOf(request)),
-  );
-  app.post(
-    '/api/v1/clock',
-    { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
-    async (request) => gatewayMarket.operate((store) => store.control(request.body, principalOf(request))),
-  );
-  // Lockstep consumers are admins' and the services' whose credential holds the clock scope (the
-  // scanner's): a trader's consumer could stall a lockstep clock by never acknowledging. The consumer
-  // id answered at registration is what its acknowledgements and deregistration name. A consumer
-  // belongs to the principal that registered it: only it acknowledges; it or an admin deregisters.
-  app.post(
-    '/api/v1/clock/consumers',
-    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], body: registerConsumerSchema, response: { 201: clockConsumerResponseSchema } } },
-    async (request, reply) => {
-      const caller = principalOf(request);
-      if (caller.role !== 'admin' && !holdsScope(caller, 'clock')) {
-        throw new HttpError(403, {
-          error: 'forbidden',
-          message: 'a trader cannot register lockstep consumers: one that never acknowledged would stall the market clock for everyone',
-          details: [{ field: 'headers.authorization', rule: LOCKSTEP_CONSUMER_RULE }],
-        });
-      }
-      return reply.code(201).send(await gatewayMarket.operate((store) => store.register(request.body.name, caller)));
-    },
-  );
-  app.post(
-    '/api/v1/clock/consumers/:id/ack',
-    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
-    async (request) => gatewayMarket.operate((store) => store.ack(request.params.id, request.body.time, principalOf(request))),
-  );
-  app.delete(
-    '/api/v1/clock/consumers/:id',
-    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
-    async (request) => gatewayMarket.operate((store) => store.deregister(request.params.id, principalOf(request))),
-  );
-
-  app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () => hub.symbolInfo());
-
-  const known = (symbol: string) => {
-    if (!hub.has(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; GET /api/v1/symbols lists the ${hub.symbols().length} known` });
-    return symbol;
-  };
-  // One request for the whole universe (the dashboard's watchlist), instead of one per symbol.
-  app.get('/api/v1/quotes', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: quoteListSchema } } }, async () =>
-    hub.symbols().flatMap((symbol) => hub.quote(symbol) ?? []),
-  );
-  app.get(
-    '/api/v1/quotes/:symbol',
-    { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, response: { 200: quoteDtoSchema } } },
-    async (request) => {
-      const quote = hub.quote(known(request.params.symbol));
-      if (!quote) throw new HttpError(404, { error: 'not_found', message: `${request.params.symbol} has no closed bar yet as of the market clock (${isoDate(hub.time())})` });
-      return quote;
-    },
-  );
-  app.get(
-    '/api/v1/bars/:symbol',
-    { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, querystring: barsQuerySchema.strict(), response: { 200: barListSchema } } },
-    async (request) => {
-      try {
-        return hub.bars(known(request.params.symbol), request.query);
-      } catch (err) {
-        if (err instanceof UnsupportedIntervalError) throw new HttpError(400, validationFailed([{ field: 'query.interval', rule: err.message }]));
-        throw err;
-      }
-    },
-  );
+  await app.register(clockRoutes);
+  await app.register(marketDataRoutes);
 
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
   // database, and their events wait in the outbox. Logins stay limited: they answer 503 instead.

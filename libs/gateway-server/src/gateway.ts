@@ -1,4 +1,4 @@
-import { accountSettingsSchema, arenaBoardSchema, arenaRunIdSchema, arenaRunListSchema, equityHistorySchema, orderEventListSchema, orderListSchema, ocoGroupSchema, orderSchema, ordersQuerySchema, placeOcoSchema, placeOrderSchema, portfolioSchema, signalBatchResponseSchema, signalBatchSchema, signalListSchema, postedSignalSchema, signalSchema, signalsQuerySchema, type PostedSignal, type OrderEventEntry } from '@tradeyard/gateway-contract';
+import { arenaBoardSchema, arenaRunIdSchema, arenaRunListSchema, signalBatchResponseSchema, signalBatchSchema, signalListSchema, postedSignalSchema, signalSchema, signalsQuerySchema, type PostedSignal } from '@tradeyard/gateway-contract';
 import { type Bar } from '@tradeyard/market-data';
 import type { Database } from '@tradeyard/persistence';
 import { createService, HttpError, validationFailed } from '@tradeyard/service-kit';
@@ -21,12 +21,11 @@ import { userRoutes } from './routes/users';
 import { pageRoutes } from './routes/pages';
 import { clockRoutes } from './routes/clock';
 import { marketDataRoutes } from './routes/market';
-import { brokerCall, brokerPlugin } from './plugins/app/broker';
+import { orderRoutes } from './routes/orders';
+import { portfolioRoutes } from './routes/portfolio';
+import { brokerPlugin } from './plugins/app/broker';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
-const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
-const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
-const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
 
 /** A board of the largest size its schema allows (2,000 symbols, 100 rows, 200 columns) fits in 4 MB. */
 const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
@@ -84,82 +83,8 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   await app.register(clockRoutes);
   await app.register(marketDataRoutes);
 
-  // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
-  // database, and their events wait in the outbox. Logins stay limited: they answer 503 instead.
-  const orderLimit = { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute', skipOnError: true };
-  app.post(
-    '/api/v1/orders',
-    {
-      config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit },
-      schema: { tags: ['orders'], body: placeOrderSchema, headers: orderHeaders, response: { 200: orderSchema, 201: orderSchema } },
-    },
-    async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      const result = await brokerCall(() => broker.placeOrder(principalOf(request).accountId, request.body, key));
-      return reply.code(result.replayed ? 200 : 201).send(result.order);
-    },
-  );
-  app.post(
-    '/api/v1/orders/oco',
-    {
-      config: { auth: 'trader', rateLimit: orderLimit },
-      schema: {
-        tags: ['orders'],
-        description: 'A one-cancels-other group: the first of its orders to trade (a partial fill included) or to close cancels the others.',
-        body: placeOcoSchema,
-        headers: orderHeaders,
-        response: { 200: ocoGroupSchema, 201: ocoGroupSchema },
-      },
-    },
-    async (request, reply) => {
-      const result = await brokerCall(() => broker.placeOcoOrders(principalOf(request).accountId, request.body.orders, request.headers['idempotency-key']));
-      return reply.code(result.replayed ? 200 : 201).send(result.group);
-    },
-  );
-  app.get(
-    '/api/v1/orders',
-    { config: { auth: 'viewer' }, schema: { tags: ['orders'], querystring: ordersQuerySchema.strict(), response: { 200: orderListSchema } } },
-    async (request) => broker.listOrders(principalOf(request).accountId, request.query),
-  );
-  app.get(
-    '/api/v1/orders/:id',
-    { config: { auth: 'viewer' }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
-    async (request) => brokerCall(() => broker.getOrder(principalOf(request).accountId, request.params.id)),
-  );
-  app.get(
-    '/api/v1/orders/:id/events',
-    { config: { auth: 'viewer' }, schema: { tags: ['orders'], params: idParams, response: { 200: orderEventListSchema } } },
-    // The broker's type lets `to` be 'initialized' (a state no event enters); the serializer checks each entry against the contract.
-    async (request) => (await brokerCall(() => broker.orderEvents(principalOf(request).accountId, request.params.id))) as OrderEventEntry[],
-  );
-  app.delete(
-    '/api/v1/orders/:id',
-    { config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
-    async (request) => brokerCall(() => broker.cancelOrder(principalOf(request).accountId, request.params.id)),
-  );
-
-  app.get('/api/v1/portfolio', { config: { auth: 'viewer' }, schema: { tags: ['portfolio'], response: { 200: portfolioSchema } } }, async (request) =>
-    brokerCall(() => broker.portfolio(principalOf(request).accountId)),
-  );
-  app.get('/api/v1/portfolio/equity', { config: { auth: 'viewer' }, schema: { tags: ['portfolio'], response: { 200: equityHistorySchema } } }, async (request) => {
-    const { accountId } = principalOf(request);
-    const current = await brokerCall(() => broker.portfolio(accountId));
-    const history = await broker.equityHistory(accountId);
-    // Points are stamped with market time (the fills' and the clock's), so the chart lines up with fills.
-    return [...history, { time: hub.time(), equity: current.equity }];
-  });
-
-  // Short selling, borrow fee and protections of the caller's own account; the broker enforces them.
-  app.get(
-    '/api/v1/account/settings',
-    { config: { auth: 'viewer' }, schema: { tags: ['account'], response: { 200: accountSettingsSchema } } },
-    async (request) => brokerCall(() => broker.accountConfig(principalOf(request).accountId)),
-  );
-  app.put(
-    '/api/v1/account/settings',
-    { config: { auth: 'trader', serviceScope: 'trade' }, schema: { tags: ['account'], body: accountSettingsSchema, response: { 200: accountSettingsSchema } } },
-    async (request) => brokerCall(() => broker.configureAccount(principalOf(request).accountId, request.body)),
-  );
+  await app.register(orderRoutes);
+  await app.register(portfolioRoutes);
 
   app.post(
     '/api/v1/signals',

@@ -1,15 +1,13 @@
-import { arenaBoardSchema, arenaRunIdSchema, arenaRunListSchema, signalBatchResponseSchema, signalBatchSchema, signalListSchema, postedSignalSchema, signalSchema, signalsQuerySchema, type PostedSignal } from '@tradeyard/gateway-contract';
+import { arenaBoardSchema, arenaRunIdSchema, arenaRunListSchema } from '@tradeyard/gateway-contract';
 import { type Bar } from '@tradeyard/market-data';
 import type { Database } from '@tradeyard/persistence';
 import { createService, HttpError, validationFailed } from '@tradeyard/service-kit';
 import { z } from 'zod';
 import { ArenaStore } from './arena-store';
-import { principalOf, type Principal } from './auth';
+import { principalOf } from './auth';
 import { marketPlugin } from './plugins/app/market';
 import type { GatewayConfig } from './config';
 import { admitServiceScope, holdsScope } from './service-credentials';
-import { refuseScannerRuleClaims } from './signal-authorship';
-import { insertSignals, searchSignals } from './signal-store';
 import { registerWebSocket } from './ws';
 import { busPlugin } from './plugins/app/bus';
 import { configPlugin } from './plugins/app/config';
@@ -23,6 +21,8 @@ import { clockRoutes } from './routes/clock';
 import { marketDataRoutes } from './routes/market';
 import { orderRoutes } from './routes/orders';
 import { portfolioRoutes } from './routes/portfolio';
+import { signalRoutes } from './routes/signals';
+import { signalsPlugin } from './plugins/app/signals';
 import { brokerPlugin } from './plugins/app/broker';
 
 const arenaRunParams = z.object({ id: arenaRunIdSchema });
@@ -61,19 +61,9 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   const gatewayMarket = app.marketOf();
   const { hub } = gatewayMarket;
 
-  /**
-   * Stores the caller's signals (each id of theirs once, recording who posted them) once it may post them, and
-   * wakes the relay for the new ones; answers the new ones. REST and the lockstep ack both store through it.
-   */
-  const storeSignals = async (signals: readonly PostedSignal[], caller: Principal, fieldOf: (index: number) => string) => {
-    admitServiceScope(caller, 'signals', 'post signals');
-    refuseScannerRuleClaims(caller, signals, fieldOf);
-    const stored = await insertSignals(db, signals, caller.username);
-    if (stored.length) relay.nudge();
-    return stored;
-  };
   await app.register(brokerPlugin);
   await app.register(authPlugin);
+  await app.register(signalsPlugin);
   const { broker } = app;
 
   await app.register(userRoutes);
@@ -86,30 +76,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
   await app.register(orderRoutes);
   await app.register(portfolioRoutes);
 
-  app.post(
-    '/api/v1/signals',
-    { config: { auth: 'trader', serviceScope: 'signals' }, schema: { tags: ['signals'], body: postedSignalSchema, response: { 200: signalSchema, 201: signalSchema } } },
-    async (request, reply) => {
-      const [stored] = await storeSignals([request.body], principalOf(request), () => 'body');
-      // Already stored by this caller (an id of theirs posted again): answered as posted.
-      return stored ? reply.code(201).send(stored) : reply.code(200).send(request.body);
-    },
-  );
-  app.post(
-    '/api/v1/signals/batch',
-    { config: { auth: 'trader', serviceScope: 'signals' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
-    async (request) => {
-      const { signals } = request.body;
-      const stored = (await storeSignals(signals, principalOf(request), (index) => `body.signals.${index}`)).length;
-      return { stored, duplicates: signals.length - stored };
-    },
-  );
-  app.get(
-    '/api/v1/signals',
-    { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
-    // Point in time: a signal dated after the clock (one posted ahead of it) is not served until the clock reaches it.
-    async (request) => searchSignals(db, { ...request.query, to: Math.min(request.query.to ?? Infinity, hub.time()) }),
-  );
+  await app.register(signalRoutes);
 
   // Arena leaderboards: the runner (the trading agent's credential, or an admin) publishes, viewers read.
   const arena = new ArenaStore(db, config.ARENA_MAX_RUNS);
@@ -152,7 +119,7 @@ export async function createGateway(config: GatewayConfig, dependencies: Gateway
       gatewayMarket.operate(async (store) => {
         admitServiceScope(principal, 'clock', 'acknowledge lockstep steps');
         // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
-        if (message.signals) await storeSignals(message.signals, principal, (index) => `signals.${index}`);
+        if (message.signals) await app.storeSignals(message.signals, principal, (index) => `signals.${index}`);
         return store.ack(message.consumer, message.time, principal);
       }).catch((err: unknown) => {
         if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');

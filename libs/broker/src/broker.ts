@@ -1,21 +1,24 @@
-import type { Fill, OcoGroup, Order, OrdersQuery, PlaceOrder, Portfolio, Position } from '@tradeyard/gateway-contract';
+import type { Fill, OcoGroup, Order, OrdersQuery, PlaceOrder, Portfolio } from '@tradeyard/gateway-contract';
 import { isConnectionError, type Database } from '@tradeyard/persistence';
 import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { createHash, randomUUID } from 'node:crypto';
-import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
-import { divRound, formatMicros, fromMicros, notional, parseMicros, toMicros } from '@tradeyard/money';
+import { applyFill, cashAfterFill } from './ledger';
+import { divRound, formatMicros, fromMicros, toMicros } from '@tradeyard/money';
 import { protectionsOf, type AccountConfig } from './protections';
 import { GroupCommit, type Outcome } from './group-commit';
-import { iso, orderColumns, orderStatusList, positionOf, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
-import { arrive, borrowFee, BrokerError, cancelLinked, endsGroup, groupEndedBy, matchBar, openStatuses, orderIdFor, quoteBar, transition, type EngineFill, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus, type PriceBar, type ReasonCode } from '@tradeyard/fill-engine';
+import { orderColumns, orderStatusList, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
+import { arrive, borrowFee, BrokerError, endsGroup, matchBar, openStatuses, orderIdFor, quoteBar, transition, type EngineFill, type MatchResult, type OrderJournalEntry, type PriceBar } from '@tradeyard/fill-engine';
 import { accountConfig, configureAccount, ensureAccount } from './account-settings';
 import { brokerContext, CURRENCY, type BrokerContext, type BrokerEvent, type BrokerSettings, type PriceSource } from './context';
 import { newOrder, orderFields, quoteOf, refuseLapsedDate, type OrderFields, type Quote } from './order-request';
 import { toOrder } from './order-view';
 import { checkPrice, marginCheck, protectionCheck, riskCheck } from './pre-trade-checks';
-import { equityOf, fee, marketPrice, reservation } from './valuation';
+import { equityOf, fee, reservation } from './valuation';
+import { cancelOrder, endGroup } from './cancellation';
+import { equityHistory, getOrder, listOrders, orderEvents, portfolio, recompute, storedState, type LedgerState } from './queries';
 
 export { CURRENCY, type BrokerEvent, type BrokerSettings, type PriceSource } from './context';
+export type { LedgerState } from './queries';
 
 type PlaceResult = { order: Order; replayed: boolean };
 type PlaceOcoResult = { group: OcoGroup; replayed: boolean };
@@ -261,23 +264,6 @@ export class Broker {
     return events;
   }
 
-  /**
-   * Ends the group of an order that traded or closed (libs/fill-engine src/oco.ts): the other open
-   * exits of its bracket are cancelled (cancelled_by_bracket), or the other open orders of its
-   * one-cancels-other group (cancelled_by_oco), in this transaction. An order alone has none.
-   */
-  private async endGroup(work: UnitOfWork, order: OrderRecord): Promise<BrokerEvent[]> {
-    const [code, link] = order.parentId !== null ? (['cancelled_by_bracket', 'bracket'] as const) : (['cancelled_by_oco', 'one-cancels-other group'] as const);
-    const events: BrokerEvent[] = [];
-    for (const linked of await work.linkedOrders(order)) {
-      const { order: next, journal } = cancelLinked(linked, code, groupEndedBy(order, link));
-      const cancelled = { ...next, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      work.save(cancelled, journal);
-      events.push({ channel: 'orders', accountId: cancelled.accountId, data: toOrder(cancelled) });
-    }
-    return events;
-  }
-
   configureAccount(accountId: string, input: unknown): Promise<AccountConfig> {
     return configureAccount(this.ctx, accountId, input);
   }
@@ -323,7 +309,7 @@ export class Broker {
     else if (outcome.fills.length) Object.assign(after, reservation(this.ctx, after, market, account.allowShort));
     else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
     work.save(after, outcome.journal);
-    const related = endsGroup(before, outcome) ? await this.endGroup(work, after) : [];
+    const related = endsGroup(before, outcome) ? await endGroup(work, after) : [];
     const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
     if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...this.placeBracketExits(work, after, book, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0));
     return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
@@ -404,7 +390,7 @@ export class Broker {
           const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
           const rejected = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
           work.save(rejected, [step.entry]);
-          events = [{ channel: 'orders', accountId, data: toOrder(rejected) }, ...(await this.endGroup(work, rejected))];
+          events = [{ channel: 'orders', accountId, data: toOrder(rejected) }, ...(await endGroup(work, rejected))];
         } else {
           events = await this.applyMatch(work, resting, outcome, book, bar.close);
         }
@@ -420,149 +406,39 @@ export class Broker {
     return filled;
   }
 
-  /** Cancels an open order; cancelling an order in any other status is an illegal transition. */
-  async cancelOrder(accountId: string, orderId: string): Promise<Order> {
-    const result = await this.ctx.db.transaction(async (tx) => {
-      const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.ctx.settings.allowShort, trading: false, orderIds: [orderId] });
-      const found = work.order(orderId);
-      if (!found || found.accountId !== accountId) throw new BrokerError('not_found', 'not_found', `no order ${orderId} in account ${accountId}`);
-      const step = transition(found, 'cancel', { reasonCode: 'cancelled_by_account', reason: 'cancelled by the account' });
-      const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      work.save(cancelled, [step.entry]);
-      const order = toOrder(cancelled);
-      work.publish([{ channel: 'orders', accountId, data: order }, ...(await this.endGroup(work, cancelled))]);
-      await work.flush();
-      return order;
-    });
-    this.ctx.committed();
-    return result;
+  cancelOrder(accountId: string, orderId: string): Promise<Order> {
+    return cancelOrder(this.ctx, accountId, orderId);
   }
 
-  async getOrder(accountId: string, orderId: string): Promise<Order> {
-    const [row] = await this.ctx.db.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND account_id = $2`, [orderId, accountId]);
-    if (!row) throw new BrokerError('not_found', 'not_found', `no order ${orderId} in account ${accountId}`);
-    return toOrder(toRecord(row));
+  getOrder(accountId: string, orderId: string): Promise<Order> {
+    return getOrder(this.ctx, accountId, orderId);
   }
 
-  /** The journal of one order: every status change in the order it happened, with its time. */
-  async orderEvents(accountId: string, orderId: string): Promise<(OrderJournalEntry & { createdAt: string })[]> {
-    await this.getOrder(accountId, orderId);
-    const rows = await this.ctx.db.query(
-      'SELECT order_id, event, from_status, to_status, reason_code, reason, fill_id, created_at FROM order_events WHERE order_id = $1 AND account_id = $2 ORDER BY seq',
-      [orderId, accountId],
-    );
-    return rows.map((r) => ({
-      orderId: String(r.order_id),
-      event: r.event as OrderEvent,
-      from: r.from_status as OrderStatus,
-      to: r.to_status as OrderStatus,
-      reasonCode: (r.reason_code as ReasonCode | null) ?? null,
-      reason: (r.reason as string | null) ?? null,
-      fillId: r.fill_id === null ? null : String(r.fill_id),
-      createdAt: iso(r.created_at),
-    }));
+  orderEvents(accountId: string, orderId: string): Promise<(OrderJournalEntry & { createdAt: string })[]> {
+    return orderEvents(this.ctx, accountId, orderId);
   }
 
-  async listOrders(accountId: string, query: OrdersQuery = {}): Promise<Order[]> {
-    const rows = await this.ctx.db.query(
-      `SELECT ${orderColumns} FROM orders WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR symbol = $3)
-       ORDER BY created_at DESC, id LIMIT $4`,
-      [accountId, query.status ?? null, query.symbol ?? null, query.limit ?? 100],
-    );
-    return rows.map((r) => toOrder(toRecord(r)));
+  listOrders(accountId: string, query: OrdersQuery = {}): Promise<Order[]> {
+    return listOrders(this.ctx, accountId, query);
   }
 
-  async portfolio(accountId: string): Promise<Portfolio> {
-    const [account] = await this.ctx.db.query('SELECT initial_cash::text AS initial_cash, cash::text AS cash, fees_paid::text AS fees_paid FROM accounts WHERE id = $1', [accountId]);
-    if (!account) throw new BrokerError('not_found', 'not_found', `no paper account ${accountId}`);
-    const rows = await this.ctx.db.query(
-      'SELECT symbol, quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1 ORDER BY symbol',
-      [accountId],
-    );
-    let realized = 0n;
-    let unrealized = 0n;
-    let positionsValue = 0n;
-    const positions: Position[] = [];
-    for (const r of rows) {
-      const symbol = String(r.symbol);
-      const position = positionOf(r);
-      realized += position.realizedPnl;
-      // Closed positions keep their realized P&L in the total but are not listed.
-      if (position.quantity === 0n) continue;
-      const price = marketPrice(this.ctx, symbol) ?? averagePrice(position);
-      const marketValue = notional(position.quantity, price);
-      positionsValue += marketValue;
-      unrealized += marketValue - position.cost;
-      positions.push({
-        symbol,
-        quantity: fromMicros(position.quantity),
-        avgPrice: fromMicros(averagePrice(position)),
-        costBasis: fromMicros(position.cost),
-        marketPrice: fromMicros(price),
-        marketValue: fromMicros(marketValue),
-        unrealizedPnl: fromMicros(marketValue - position.cost),
-        realizedPnl: fromMicros(position.realizedPnl),
-      });
-    }
-    const cash = parseMicros(account.cash as string);
-    return {
-      accountId,
-      currency: CURRENCY,
-      initialCash: fromMicros(parseMicros(account.initial_cash as string)),
-      cash: fromMicros(cash),
-      positionsValue: fromMicros(positionsValue),
-      equity: fromMicros(cash + positionsValue),
-      realizedPnl: fromMicros(realized),
-      unrealizedPnl: fromMicros(unrealized),
-      feesPaid: fromMicros(parseMicros(account.fees_paid as string)),
-      positions,
-    };
+  portfolio(accountId: string): Promise<Portfolio> {
+    return portfolio(this.ctx, accountId);
   }
 
-  async equityHistory(accountId: string, limit = 1000): Promise<{ time: number; equity: number }[]> {
-    const rows = await this.ctx.db.query(
-      'SELECT time, equity::float8 AS equity FROM (SELECT time, equity, seq FROM equity_history WHERE account_id = $1 ORDER BY seq DESC LIMIT $2) t ORDER BY seq',
-      [accountId, limit],
-    );
-    return rows.map((r) => ({ time: Number(r.time), equity: Number(r.equity) }));
+  equityHistory(accountId: string, limit = 1000): Promise<{ time: number; equity: number }[]> {
+    return equityHistory(this.ctx, accountId, limit);
   }
 
-  /** Cash, fees paid and positions recomputed from the account's fills alone, in the order they happened. */
-  async recompute(accountId: string): Promise<LedgerState> {
-    const [account] = await this.ctx.db.query('SELECT initial_cash::text AS initial_cash FROM accounts WHERE id = $1', [accountId]);
-    const fills = await this.ctx.db.query(
-      'SELECT symbol, side, quantity::text AS quantity, price::text AS price, fee::text AS fee FROM fills WHERE account_id = $1 ORDER BY seq',
-      [accountId],
-    );
-    let cash = account ? parseMicros(account.initial_cash as string) : toMicros(this.ctx.settings.startingCash);
-    let feesPaid = 0n;
-    const positions: Record<string, PositionState> = {};
-    for (const f of fills) {
-      const side = f.side as 'buy' | 'sell';
-      const [quantity, price, fee] = [parseMicros(f.quantity as string), parseMicros(f.price as string), parseMicros(f.fee as string)];
-      cash = cashAfterFill(cash, side, quantity, price, fee);
-      feesPaid += fee;
-      positions[String(f.symbol)] = applyFill(positions[String(f.symbol)] ?? flat(), side, quantity, price, fee);
-    }
-    return { cash, feesPaid, positions };
+  /** Cash, fees paid and positions recomputed from the account's fills alone. */
+  recompute(accountId: string): Promise<LedgerState> {
+    return recompute(this.ctx, accountId);
   }
 
   /** The stored cash, fees paid and positions, in the shape recompute() returns. */
-  async storedState(accountId: string): Promise<LedgerState> {
-    const [account] = await this.ctx.db.query('SELECT cash::text AS cash, fees_paid::text AS fees_paid FROM accounts WHERE id = $1', [accountId]);
-    const rows = await this.ctx.db.query('SELECT symbol, quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1', [accountId]);
-    return {
-      cash: account ? parseMicros(account.cash as string) : toMicros(this.ctx.settings.startingCash),
-      feesPaid: parseMicros(account?.fees_paid as string | undefined),
-      positions: Object.fromEntries(rows.map((r) => [String(r.symbol), positionOf(r)])),
-    };
+  storedState(accountId: string): Promise<LedgerState> {
+    return storedState(this.ctx, accountId);
   }
-}
-
-export interface LedgerState {
-  cash: bigint;
-  feesPaid: bigint;
-  positions: Record<string, PositionState>;
 }
 
 /**

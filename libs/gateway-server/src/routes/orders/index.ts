@@ -29,7 +29,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/orders/oco',
     {
-      config: { auth: 'trader', rateLimit: orderLimit },
+      config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit },
       schema: {
         tags: ['orders'],
         description: 'A one-cancels-other group: the first of its orders to trade (a partial fill included) or to close cancels the others.',

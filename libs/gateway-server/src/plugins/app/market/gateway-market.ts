@@ -77,7 +77,7 @@ export class GatewayMarket {
   }
 
   /** The replay's clock store; a live venue's wall clock is refused with 409. */
-  replayClock(): ClockStore {
+  private replayClock(): ClockStore {
     if (!this.clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${this.options.provider} market runs on the wall clock; only a replay's clock can be controlled` });
     return this.clockStore;
   }

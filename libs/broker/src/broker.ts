@@ -1,114 +1,18 @@
-import { calendarDateSchema, type Fill, type OcoGroup, type Order, type OrdersQuery, type PlaceOrder, type Portfolio, type Position } from '@tradeyard/gateway-contract';
-import { isConnectionError, type Database } from '@tradeyard/persistence';
-import { DependencyUnavailableError } from '@tradeyard/runtime-util';
-import { createHash, randomUUID } from 'node:crypto';
-import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
-import { divRound, formatMicros, fromMicros, MICROS, notional, parseMicros, toMicros, type Currency } from '@tradeyard/money';
-import { DEFAULT_SHORT_MARGIN, marginDenial, type ShortMargin } from './margin';
-import { accountConfigSchema, anyProtection, protectionDenial, protectionsOf, type AccountConfig } from './protections';
-import { GroupCommit, type Outcome } from './group-commit';
-import { iso, optionalText, orderColumns, orderStatusList, positionOf, toRecord, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
-import {
-  arrive, averageFillPrice, borrowFee, BrokerError, cancelLinked, costModel, endsGroup, fillFee, groupEndedBy, matchBar, openStatuses, orderIdFor, quoteBar, restingPrice, transition,
-  type CostModel, type CostSettings, type EngineFill, type EngineOrder, type MatchResult, type OrderEvent, type OrderJournalEntry, type OrderStatus,
-  type OrderType, type PriceBar, type ReasonCode, type TimeInForce,
-} from '@tradeyard/fill-engine';
+import type { OrdersQuery, Order, PlaceOrder, Portfolio } from '@tradeyard/gateway-contract';
+import type { OrderJournalEntry } from '@tradeyard/fill-engine';
+import type { Database } from '@tradeyard/persistence';
+import { accountConfig, configureAccount, ensureAccount } from './account-settings';
+import { cancelOrder } from './cancellation';
+import { brokerContext, type BrokerContext, type BrokerSettings, type PriceSource } from './context';
+import type { GroupCommit } from './group-commit';
+import { placementQueue, placeOcoOrders, placeOrder, type PlaceOcoResult, type Placement, type PlaceResult } from './placement';
+import type { AccountConfig } from './protections';
+import { equityHistory, getOrder, listOrders, orderEvents, portfolio, recompute, storedState, type LedgerState } from './queries';
+import { matchRestingOrders, symbolsWithOpenOrders } from './settlement';
+import { fee } from './valuation';
 
-export interface PriceSource {
-  /** The current price of a symbol (the latest close), or undefined when the symbol is unknown. */
-  price(symbol: string): { price: number; time: number; volume?: number } | undefined;
-  /**
-   * The latest bar of a symbol, when the source has bars: resting orders are matched against its
-   * whole range (src/README "Fill timing"). Without it they are matched against the price alone.
-   */
-  bar?(symbol: string): { time: number; open: number; high: number; low: number; close: number; volume: number } | undefined;
-}
-
-/** Costs (libs/fill-engine): the fields beyond fees in bps, a fixed fee and slippage in bps default to 0. */
-export interface BrokerSettings extends Partial<CostSettings> {
-  startingCash: number;
-  feeBps: number;
-  feeFixed: number;
-  slippageBps: number;
-  /** Largest notional of one order; 0 means no limit. */
-  maxOrderNotional: number;
-  /** Largest notional of one position after a fill; 0 means no limit. */
-  maxPositionNotional: number;
-  /** The operator's short-selling policy: false forbids shorts on every account (no account setting overrides it); true lets each account opt out. */
-  allowShort: boolean;
-  /** Margin of short positions (src/margin.ts); default DEFAULT_SHORT_MARGIN (Reg T 50 %, maintenance 30 %). */
-  shortMargin?: ShortMargin;
-  /**
-   * Group commit of placements (README "Throughput"): the most orders one transaction takes
-   * (default 256) and the most that may wait for one (default 4096; beyond it a placement is
-   * refused at once as overloaded).
-   */
-  maxBatch?: number;
-  maxQueued?: number;
-}
-
-/** The currency of every account, price and amount of this broker. */
-export const CURRENCY: Currency = 'USD';
-
-/** What the broker publishes after a commit, through the outbox (see libs/persistence/src/outbox.ts). */
-export type BrokerEvent = { channel: 'orders'; accountId: string; data: Order } | { channel: 'fills'; accountId: string; data: Fill };
-
-function toOrder(o: OrderRecord): Order {
-  return {
-    id: o.id,
-    accountId: o.accountId,
-    symbol: o.symbol,
-    side: o.side,
-    type: o.type,
-    quantity: fromMicros(o.quantity),
-    limitPrice: optionalNumber(o.limitPrice),
-    stopPrice: optionalNumber(o.stopPrice),
-    trailAmount: optionalNumber(o.trailAmount),
-    trailPercent: optionalNumber(o.trailPercent),
-    timeInForce: o.timeInForce,
-    takeProfitPrice: optionalNumber(o.takeProfitPrice),
-    stopLossPrice: optionalNumber(o.stopLossPrice),
-    parentId: o.parentId,
-    expireDate: o.goodTillDate === null ? null : utcDate(o.goodTillDate),
-    ocoGroupId: o.ocoGroupId,
-    status: o.status as Order['status'],
-    reasonCode: o.reasonCode,
-    reason: o.reason,
-    filledQuantity: fromMicros(o.filledQuantity),
-    avgFillPrice: optionalNumber(averageFillPrice(o.filledValue, o.filledQuantity)),
-    fees: fromMicros(o.fees),
-    currency: CURRENCY,
-    createdAt: o.createdAt,
-    updatedAt: o.updatedAt,
-  };
-}
-
-const optionalNumber = (v: bigint | null) => (v === null ? null : fromMicros(v));
-/** The UTC date (YYYY-MM-DD) of a market time: the market date. */
-const utcDate = (time: number) => new Date(time).toISOString().slice(0, 10);
-const shown = (micros: bigint) => fromMicros(micros).toFixed(2);
-
-type PlaceResult = { order: Order; replayed: boolean };
-type PlaceOcoResult = { group: OcoGroup; replayed: boolean };
-
-/** What a request sets of an order, checked and rounded as the broker stores it. */
-type OrderFields = Pick<
-  OrderRecord,
-  'symbol' | 'side' | 'type' | 'timeInForce' | 'quantity' | 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfitPrice' | 'stopLossPrice' | 'goodTillDate'
->;
-type Quote = { price: number; time: number; volume?: number };
-
-/** A validated order request waiting for its placement transaction. */
-interface Placement {
-  accountId: string;
-  idempotencyKey: string | undefined;
-  requestHash: string;
-  quote: Quote;
-  fields: OrderFields;
-}
-
-/** Auction order types: they trade once, in their auction, so they take no time in force but gtc. */
-const auctionTypes: readonly OrderType[] = ['market_on_open', 'market_on_close'];
+export { CURRENCY, type BrokerEvent, type BrokerSettings, type PriceSource } from './context';
+export type { LedgerState } from './queries';
 
 /**
  * The paper broker and portfolio ledger. Every state change of an account happens in one
@@ -121,795 +25,88 @@ const auctionTypes: readonly OrderType[] = ['market_on_open', 'market_on_close']
  * written to the outbox in that same transaction; `committed` is called after a commit that
  * wrote some, so the relay can publish them at once. Every status change goes through the
  * transition table of libs/fill-engine. Amounts are exact micro-units (libs/money).
+ *
+ * This class is the broker's face; each capability is a module of its own: placement.ts (orders
+ * and one-cancels-other groups, with order-request.ts), settlement.ts (fills of resting orders,
+ * bracket exits), cancellation.ts, queries.ts, account-settings.ts, and the checks an order
+ * passes (pre-trade-checks.ts: risk limits, margin, the account's protections; valuation.ts).
  */
 export class Broker {
-  private readonly costs: CostModel;
-  private readonly maxOrderNotional: bigint;
-  private readonly maxPositionNotional: bigint;
+  private readonly ctx: BrokerContext;
   private readonly placements: GroupCommit<Placement, PlaceResult>;
 
-  constructor(
-    private readonly db: Database,
-    private readonly prices: PriceSource,
-    private readonly settings: BrokerSettings,
-    private readonly committed: () => void = () => undefined,
-  ) {
-    const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, shortMargin: _margin, maxBatch = 256, maxQueued = 4096, ...costs } = settings;
-    this.costs = costModel(costs);
-    this.maxOrderNotional = toMicros(settings.maxOrderNotional);
-    this.maxPositionNotional = toMicros(settings.maxPositionNotional);
-    this.placements = new GroupCommit((batch) => this.placeBatch(batch), { maxBatch, maxQueued }, (queued) =>
-      // A 503 with Retry-After through the services' error handler, like any dependency that cannot take more work now.
-      new DependencyUnavailableError('order placement', `${queued} orders are already waiting to be placed; retry in a moment`, 1),
-      // A database that is down fails every order of the batch alike: trying each alone would only multiply the wait.
-      (error) => !(error instanceof DependencyUnavailableError) && !isConnectionError(error),
-    );
+  constructor(db: Database, prices: PriceSource, settings: BrokerSettings, committed: () => void = () => undefined) {
+    this.ctx = brokerContext(db, prices, settings, committed);
+    this.placements = placementQueue(this.ctx);
   }
 
-  async ensureAccount(accountId: string): Promise<void> {
-    await this.db.query('INSERT INTO accounts (id, initial_cash, cash, currency) VALUES ($1, $2, $2, $3) ON CONFLICT (id) DO NOTHING', [
-      accountId,
-      formatMicros(toMicros(this.settings.startingCash)),
-      CURRENCY,
-    ]);
+  ensureAccount(accountId: string): Promise<void> {
+    return ensureAccount(this.ctx, accountId);
   }
 
   /** The fee of a fill of `quantity` with this notional (libs/fill-engine's cost model). */
   fee(quantity: bigint, fillNotional: bigint): bigint {
-    return fillFee(this.costs, quantity, fillNotional);
+    return fee(this.ctx, quantity, fillNotional);
   }
 
-  /**
-   * Places an order. The fill engine (libs/fill-engine) evaluates it at the current quote: a
-   * market order or a marketable limit fills there, moved against the trade by slippage; ioc and
-   * fok act; what is left rests as `accepted` (or `partially_filled`) until a later bar fills,
-   * triggers or expires it, reserving cash (buys) or shares (sells). An order that fails a
-   * pre-trade check is recorded as `denied` with a reason code. With an idempotency key the
-   * order's id is derived from the account and the key, a retry with the same request returns
-   * the original order (`replayed`), and a different request under the same key is an
-   * `idempotency_mismatch` error. The request is validated here; the order then waits for the
-   * next placement transaction (group commit), and when more than `maxQueued` wait it is refused
-   * with a DependencyUnavailableError (503, retry).
-   */
-  async placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
-    const { fields, hashed } = this.orderFields(input);
-    const quote = this.quoteOf(input.symbol, 'symbol');
-    refuseLapsedDate(fields, quote, 'expireDate');
-    const requestHash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
-    return this.placements.submit({ accountId, idempotencyKey, requestHash, quote, fields });
+  /** Places an order (placement.ts placeOrder): filled, resting, or denied with a reason code; an idempotency key makes a retry answer the original. */
+  placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
+    return placeOrder(this.ctx, this.placements, accountId, input, idempotencyKey);
   }
 
-  /**
-   * An order request checked and rounded as the broker stores it (a bad field refused naming it,
-   * after `prefix`: an order of a group is `orders.N.`), and its normalized form for the request
-   * hash of an idempotency key.
-   */
-  private orderFields(input: PlaceOrder, prefix = ''): { fields: OrderFields; hashed: unknown[] } {
-    const invalid = (field: string, rule: string) => new BrokerError('invalid', 'validation_failed', `${prefix}${field}: ${rule}`, `${prefix}${field}`);
-    const type: OrderType = input.type ?? 'market';
-    const timeInForce: TimeInForce = input.timeInForce ?? 'gtc';
-    const amount = (value: number | undefined, field: string) => storedAmount(value, `${prefix}${field}`);
-    const quantity = amount(input.quantity, 'quantity')!;
-    const limitPrice = amount(input.limitPrice, 'limitPrice');
-    const stopPrice = amount(input.stopPrice, 'stopPrice');
-    const trailAmount = amount(input.trailAmount, 'trailAmount');
-    const trailPercent = amount(input.trailPercent, 'trailPercent');
-    if (trailPercent !== null && trailPercent >= 100n * MICROS) {
-      throw new BrokerError('invalid', 'validation_failed', `${prefix}trailPercent ${input.trailPercent} must be below 100`, `${prefix}trailPercent`);
-    }
-    const takeProfitPrice = amount(input.takeProfitPrice, 'takeProfitPrice');
-    const stopLossPrice = amount(input.stopLossPrice, 'stopLossPrice');
-    if (takeProfitPrice !== null && stopLossPrice !== null && (input.side === 'buy' ? takeProfitPrice <= stopLossPrice : takeProfitPrice >= stopLossPrice)) {
-      const rule = input.side === 'buy' ? 'above' : 'below';
-      throw new BrokerError('invalid', 'validation_failed', `${prefix}takeProfitPrice ${input.takeProfitPrice} must be ${rule} stopLossPrice ${input.stopLossPrice} for a ${input.side} entry`, `${prefix}takeProfitPrice`);
-    }
-    if (auctionTypes.includes(type) && timeInForce !== 'gtc') throw invalid('timeInForce', `must be gtc or omitted for a ${type} order: it trades once, in its auction`);
-    if (timeInForce !== 'gtd' && input.expireDate !== undefined) throw invalid('expireDate', 'must be omitted unless timeInForce is gtd');
-    const goodTillDate = timeInForce === 'gtd' ? marketDate(input.expireDate, invalid) : null;
-    const fields = { symbol: input.symbol, side: input.side, type, timeInForce, quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice, goodTillDate };
-    // A date only with gtd: the hash of every other request is what it was before dates existed.
-    const prices = [quantity, limitPrice, stopPrice, trailAmount, trailPercent, takeProfitPrice, stopLossPrice].map(optionalText);
-    return { fields, hashed: [input.symbol, input.side, type, timeInForce, ...prices, ...(goodTillDate === null ? [] : [goodTillDate])] };
+  /** Places a one-cancels-other group (placement.ts placeOcoOrders). */
+  placeOcoOrders(accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string): Promise<PlaceOcoResult> {
+    return placeOcoOrders(this.ctx, accountId, inputs, idempotencyKey);
   }
 
-  /** The quote an order of `symbol` arrives at; an unknown symbol is refused naming the field. */
-  private quoteOf(symbol: string, field: string): Quote {
-    const quote = this.prices.price(symbol);
-    if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${symbol} is not traded here`, field);
-    return quote;
+  symbolsWithOpenOrders(): Promise<Set<string>> {
+    return symbolsWithOpenOrders(this.ctx);
   }
 
-  /**
-   * One placement transaction for a batch of orders: every account of the batch locked (sorted,
-   * once), each order checked and applied in arrival order against the state the ones before it
-   * left, then everything written at once. An idempotency mismatch refuses its order before it
-   * changes anything, so the batch goes on; any other error rolls the batch back and the group
-   * commit places its orders one by one.
-   */
-  private async placeBatch(batch: Placement[]): Promise<Outcome<PlaceResult>[]> {
-    const { outcomes, publishes } = await this.db.transaction(async (tx) => {
-      const work = await UnitOfWork.open(tx, {
-        accounts: batch.map((p) => p.accountId),
-        startingCash: formatMicros(toMicros(this.settings.startingCash)),
-        allowShort: this.settings.allowShort,
-        trading: true,
-        keys: batch.flatMap((p) => (p.idempotencyKey ? [[p.accountId, p.idempotencyKey] as [string, string]] : [])),
-      });
-      const outcomes: Outcome<PlaceResult>[] = [];
-      for (const placement of batch) {
-        try {
-          outcomes.push({ value: await this.place(work, placement) });
-        } catch (error) {
-          if (!(error instanceof BrokerError && error.kind === 'idempotency_mismatch')) throw error;
-          outcomes.push({ error });
-        }
-      }
-      await work.flush();
-      return { outcomes, publishes: work.publishes };
-    });
-    if (publishes) this.committed();
-    return outcomes;
+  /** Evaluates the open orders of a symbol against its latest bar (settlement.ts); returns how many filled. */
+  matchRestingOrders(symbol: string): Promise<number> {
+    return matchRestingOrders(this.ctx, symbol);
   }
 
-  /** Checks and applies one placement inside a placement transaction. */
-  private async place(work: UnitOfWork, { accountId, idempotencyKey, requestHash, quote, fields }: Placement): Promise<PlaceResult> {
-    const book = work.book(accountId);
-    const existing = replayOf(work, accountId, idempotencyKey, requestHash);
-    if (existing) return { order: toOrder(existing), replayed: true };
-    const initialized = newOrder(idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, fields, new Date().toISOString(), null);
-    const { accepted, outcome, denial } = this.arrival(book, initialized, quote);
-    let events: BrokerEvent[];
-    if (denial) {
-      const step = transition(initialized, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
-      work.insertOrder(step.order, [step.entry], idempotencyKey ?? null, requestHash);
-      events = [{ channel: 'orders', accountId, data: toOrder(step.order) }];
-    } else {
-      // Inserted as accepted; the fills and any expiry of the arrival are applied to that row.
-      const market = toMicros(quote.price);
-      const order = { ...accepted.order, ...this.reservation(accepted.order, market, book.account.allowShort) };
-      work.insertOrder(order, [accepted.entry], idempotencyKey ?? null, requestHash);
-      events = await this.applyMatch(work, order, outcome, book, market);
-    }
-    work.publish(events);
-    return { order: events.find((e) => e.channel === 'orders')!.data as Order, replayed: false };
+  cancelOrder(accountId: string, orderId: string): Promise<Order> {
+    return cancelOrder(this.ctx, accountId, orderId);
   }
 
-  /** An order's evaluation at the quote it arrives at (accepted), and the pre-trade check that denies it, if one does. */
-  private arrival(book: AccountBook, initialized: OrderRecord, quote: Quote) {
-    const accepted = transition(initialized, 'accept');
-    const market = toMicros(quote.price);
-    const outcome = arrive(accepted.order, quoteBar(quote.time, market, quote.volume === undefined ? null : toMicros(quote.volume)), this.costs);
-    const position = book.position(initialized.symbol);
-    const checkPrice = this.checkPrice(outcome, market);
-    const denial =
-      this.riskCheck(book, initialized, position, checkPrice) ?? this.marginCheck(book, initialized, position, checkPrice) ?? this.protectionCheck(book, initialized, position, checkPrice, quote.time);
-    return { accepted, outcome, denial };
+  getOrder(accountId: string, orderId: string): Promise<Order> {
+    return getOrder(this.ctx, accountId, orderId);
   }
 
-  /**
-   * Places a one-cancels-other group (README "One-cancels-other"): two or more orders of one
-   * symbol, accepted or denied together, linked so that the first to trade (a partial fill
-   * included) or to close cancels the others in the same transaction. Each is checked as an order
-   * alone would be; the first holds what the group needs, the largest of what each would hold,
-   * since only one of them can trade. With an idempotency key the group is named by it, and a
-   * retry returns the group as it is now (`replayed`). A bad field is refused naming it
-   * (`orders.N.field`).
-   */
-  async placeOcoOrders(accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string): Promise<PlaceOcoResult> {
-    if (inputs.length < 2) throw new BrokerError('invalid', 'validation_failed', 'orders: must hold at least 2 orders: a one-cancels-other group links two or more', 'orders');
-    const legs = inputs.map((input, index) => this.orderFields(input, `orders.${index}.`));
-    const { symbol } = legs[0].fields;
-    const quote = this.quoteOf(symbol, 'orders.0.symbol');
-    legs.forEach(({ fields }, index) => {
-      // One symbol: the group's reservation is held by one order, in that symbol's cash and shares.
-      const field = `orders.${index}.symbol`;
-      if (fields.symbol !== symbol) throw new BrokerError('invalid', 'validation_failed', `${field}: must be ${symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`, field);
-      refuseLapsedDate(fields, quote, `orders.${index}.expireDate`);
-    });
-    const requestHash = createHash('sha256').update(JSON.stringify(['oco', ...legs.map((leg) => leg.hashed)])).digest('hex');
-    const { result, publishes } = await this.db.transaction(async (tx) => {
-      const work = await UnitOfWork.open(tx, {
-        accounts: [accountId], startingCash: formatMicros(toMicros(this.settings.startingCash)), allowShort: this.settings.allowShort, trading: true,
-        keys: idempotencyKey ? [[accountId, idempotencyKey]] : [],
-      });
-      const placed = await this.placeGroup(work, accountId, idempotencyKey, requestHash, quote, legs.map((leg) => leg.fields));
-      await work.flush();
-      return { result: placed, publishes: work.publishes };
-    });
-    if (publishes) this.committed();
-    return result;
+  orderEvents(accountId: string, orderId: string): Promise<(OrderJournalEntry & { createdAt: string })[]> {
+    return orderEvents(this.ctx, accountId, orderId);
   }
 
-  /** Checks and applies a one-cancels-other group inside its transaction. */
-  private async placeGroup(work: UnitOfWork, accountId: string, key: string | undefined, requestHash: string, quote: Quote, legs: OrderFields[]): Promise<PlaceOcoResult> {
-    const existing = replayOf(work, accountId, key, requestHash);
-    // An order stored before request hashes were kept matches any request: only a group's is its group.
-    if (existing?.ocoGroupId === null) throw keyReused(key!, existing.id);
-    if (existing) {
-      const rows = await work.tx.query(`SELECT ${orderColumns} FROM orders WHERE oco_group_id = $1 ORDER BY created_at, id`, [existing.ocoGroupId]);
-      return { group: { groupId: existing.ocoGroupId!, orders: rows.map((row) => toOrder(toRecord(row))) }, replayed: true };
-    }
-    const book = work.book(accountId);
-    const first = key ? orderIdFor(accountId, key) : randomUUID();
-    const groupId = key ? orderIdFor(first, 'oco') : randomUUID();
-    const idOf = (index: number) => (index === 0 ? first : key ? orderIdFor(first, `oco/${index}`) : randomUUID());
-    // A millisecond apart: resting orders match oldest first, so each bar evaluates the group in the order given.
-    const created = Date.now();
-    const orders = legs.map((fields, index) => newOrder(idOf(index), accountId, fields, new Date(created + index).toISOString(), groupId));
-    const arrivals = orders.map((order) => this.arrival(book, order, quote));
-    const insert = (order: OrderRecord, journal: OrderJournalEntry[], index: number) => work.insertOrder(order, journal, index === 0 ? (key ?? null) : null, index === 0 ? requestHash : null);
-    const refused = arrivals.findIndex((a) => a.denial);
-    const events: BrokerEvent[] = [];
-    if (refused >= 0) {
-      // The group is one decision: an order the checks deny denies the others with it.
-      const why = { code: 'oco_group' as const, reason: `order ${orders[refused].id} of its one-cancels-other group was denied: ${arrivals[refused].denial!.reason}` };
-      orders.forEach((order, index) => {
-        const denial = arrivals[index].denial ?? why;
-        const step = transition(order, 'deny', { reasonCode: `denied_${denial.code}`, reason: denial.reason });
-        insert(step.order, [step.entry], index);
-        events.push({ channel: 'orders', accountId, data: toOrder(step.order) });
-      });
-    } else {
-      const market = toMicros(quote.price);
-      const held = arrivals.map((a) => this.reservation(a.accepted.order, market, book.account.allowShort));
-      const largest = (amounts: bigint[]) => amounts.reduce((a, b) => (b > a ? b : a), 0n);
-      const groupHolds = { reservedCash: largest(held.map((h) => h.reservedCash)), reservedQuantity: largest(held.map((h) => h.reservedQuantity)) };
-      arrivals.forEach((a, index) => insert({ ...a.accepted.order, ...(index === 0 ? groupHolds : {}) }, [a.accepted.entry], index));
-      for (const [index, a] of arrivals.entries()) {
-        const current = work.latest(orders[index]);
-        // An order before it that traded on arrival ended the group: this one never arrives.
-        if (openStatuses.includes(current.status)) events.push(...(await this.applyMatch(work, current, a.outcome, book, market)));
-      }
-    }
-    work.publish(events);
-    return { group: { groupId, orders: orders.map((order) => toOrder(work.latest(order))) }, replayed: false };
+  listOrders(accountId: string, query: OrdersQuery = {}): Promise<Order[]> {
+    return listOrders(this.ctx, accountId, query);
   }
 
-  /**
-   * The exits of a bracket entry that has stopped trading with a filled quantity: a take-profit
-   * limit and a stop-loss stop on the other side for that quantity, one cancels the other. They
-   * start resting at the entry's last fill and are evaluated from the next bar. The pair
-   * reserves once: the first child holds the shares (or cash), the second none.
-   */
-  private placeBracketExits(work: UnitOfWork, entry: OrderRecord, book: AccountBook, time: number): BrokerEvent[] {
-    const events: BrokerEvent[] = [];
-    const exits = [
-      { kind: 'take_profit', type: 'limit' as const, limitPrice: entry.takeProfitPrice, stopPrice: null },
-      { kind: 'stop_loss', type: 'stop' as const, limitPrice: null, stopPrice: entry.stopLossPrice },
-    ].filter((e) => e.limitPrice !== null || e.stopPrice !== null);
-    const now = new Date().toISOString();
-    for (const [index, exit] of exits.entries()) {
-      const initialized: OrderRecord = {
-        id: orderIdFor(entry.id, exit.kind), accountId: entry.accountId, symbol: entry.symbol, side: entry.side === 'buy' ? 'sell' : 'buy', type: exit.type,
-        timeInForce: 'gtc', quantity: entry.filledQuantity, limitPrice: exit.limitPrice, stopPrice: exit.stopPrice, trailAmount: null, trailPercent: null,
-        trailAnchor: null, triggered: false, arrivalTime: time, evaluatedThrough: time, takeProfitPrice: null, stopLossPrice: null, parentId: entry.id, goodTillDate: null, ocoGroupId: null,
-        status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0,
-        reservedCash: 0n, reservedQuantity: 0n, createdAt: now, updatedAt: now,
-      };
-      const step = transition(initialized, 'accept');
-      const child = { ...step.order, ...(index === 0 ? this.reservation(step.order, exit.limitPrice ?? exit.stopPrice!, book.account.allowShort) : {}) };
-      work.insertOrder(child, [step.entry], null, null);
-      events.push({ channel: 'orders', accountId: child.accountId, data: toOrder(child) });
-    }
-    return events;
+  portfolio(accountId: string): Promise<Portfolio> {
+    return portfolio(this.ctx, accountId);
   }
 
-  /**
-   * Ends the group of an order that traded or closed (libs/fill-engine src/oco.ts): the other open
-   * exits of its bracket are cancelled (cancelled_by_bracket), or the other open orders of its
-   * one-cancels-other group (cancelled_by_oco), in this transaction. An order alone has none.
-   */
-  private async endGroup(work: UnitOfWork, order: OrderRecord): Promise<BrokerEvent[]> {
-    const [code, link] = order.parentId !== null ? (['cancelled_by_bracket', 'bracket'] as const) : (['cancelled_by_oco', 'one-cancels-other group'] as const);
-    const events: BrokerEvent[] = [];
-    for (const linked of await work.linkedOrders(order)) {
-      const { order: next, journal } = cancelLinked(linked, code, groupEndedBy(order, link));
-      const cancelled = { ...next, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      work.save(cancelled, journal);
-      events.push({ channel: 'orders', accountId: cancelled.accountId, data: toOrder(cancelled) });
-    }
-    return events;
+  equityHistory(accountId: string, limit = 1000): Promise<{ time: number; equity: number }[]> {
+    return equityHistory(this.ctx, accountId, limit);
   }
 
-  /**
-   * The price the pre-trade checks use: a fill's price when the evaluation filled, else the
-   * price the resting order reserves at (for a buy, the higher of the two when both apply).
-   */
-  private checkPrice(outcome: MatchResult<EngineOrder>, market: bigint): bigint {
-    const resting = restingPrice(outcome.order, market);
-    const filled = outcome.fills[0]?.price;
-    if (filled === undefined) return resting;
-    return outcome.order.side === 'buy' && resting > filled && openStatuses.includes(outcome.order.status) ? resting : filled;
-  }
-
-  /**
-   * Sets an account's short selling, borrow rate and protections (src/protections.ts); fields
-   * not given keep their value. Bad values are refused naming the field. Returns the whole config.
-   */
-  async configureAccount(accountId: string, input: unknown): Promise<AccountConfig> {
-    const parsed = accountConfigSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
-      throw new BrokerError('invalid', 'validation_failed', `${field}: ${issue.message}`, field);
-    }
-    // Operator policy wins: no account, whoever asks, opts into what ALLOW_SHORT=false forbids.
-    if (parsed.data.allowShort && !this.settings.allowShort) {
-      throw new BrokerError('invalid', 'validation_failed', "allowShort: must not be true: the operator's policy (ALLOW_SHORT=false) forbids short selling on every account", 'allowShort');
-    }
-    await this.ensureAccount(accountId);
-    return this.db.transaction(async (tx) => {
-      const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: false });
-      const config = { ...work.book(accountId).account.config, ...parsed.data };
-      await tx.query('UPDATE accounts SET config = $2 WHERE id = $1', [accountId, JSON.stringify(config)]);
-      return config;
-    });
-  }
-
-  async accountConfig(accountId: string): Promise<AccountConfig> {
-    const [row] = await this.db.query('SELECT config FROM accounts WHERE id = $1', [accountId]);
-    if (!row) throw new BrokerError('not_found', 'not_found', `no paper account ${accountId}`);
-    return accountConfigSchema.parse(typeof row.config === 'string' ? JSON.parse(row.config) : row.config);
-  }
-
-  /**
-   * The account's protections (src/protections.ts) for an order that passed the risk checks.
-   * The day's start is the equity at the account's first order of that market day (UTC date of
-   * the quote).
-   */
-  private protectionCheck(book: AccountBook, order: OrderRecord, position: PositionState, price: bigint, time: number) {
-    const { account } = book;
-    const protections = protectionsOf(account.config);
-    if (!anyProtection(protections)) return undefined;
-    const held = position.quantity;
-    const signed = order.side === 'buy' ? order.quantity : -order.quantity;
-    const reducing = reduces(held, signed);
-    if (reducing) return undefined;
-    const equity = this.equityOf(book);
-    const peaks = [account.initialCash, book.peakEquity, equity];
-    const day = Math.floor(time / 86_400_000);
-    if (account.dayNumber !== day) {
-      Object.assign(account, { dayNumber: day, dayStartEquity: equity });
-      book.changed = true;
-    }
-    const after = held + signed;
-    const denial = protectionDenial(protections, {
-      reducing,
-      equity,
-      peakEquity: peaks.reduce((a, b) => (b > a ? b : a)),
-      dayStartEquity: account.dayStartEquity,
-      time,
-      cooldownUntil: account.cooldownUntil,
-      opensPosition: held === 0n,
-      openPositions: book.allPositions().filter(([, p]) => p.quantity !== 0n).length,
-      positionNotional: notional(after < 0n ? -after : after, price),
-    });
-    return denial && { code: denial.code, reason: denial.reason };
-  }
-
-  /**
-   * The short-margin rule (src/margin.ts) for an order at `price`: equity and short value now at
-   * market prices, and after the order's open quantity filled at `price` with its fee. Accounts
-   * without shorts skip it unless the order opens or adds to one.
-   */
-  private marginCheck(book: AccountBook, order: OrderRecord, position: PositionState, price: bigint) {
-    const held = position.quantity;
-    const quantity = order.quantity - order.filledQuantity;
-    const signed = order.side === 'buy' ? quantity : -quantity;
-    const after = held + signed;
-    const increasesShort = after < 0n && after < held;
-    const shortValue = this.shortValueOf(book);
-    if (shortValue === 0n && !increasesShort) return undefined;
-    const equity = this.equityOf(book);
-    const valueHere = this.marketValue(order.symbol, position);
-    // The fill moves cash and position value by the same notional at `price`: equity changes by the revaluation of what is held, and the fee.
-    const equityAfter = equity - valueHere + notional(held, price) - this.fee(quantity, notional(quantity, price));
-    const shortValueAfter = shortValue - (held < 0n ? -valueHere : 0n) + (after < 0n ? notional(-after, price) : 0n);
-    const margin = this.settings.shortMargin ?? DEFAULT_SHORT_MARGIN;
-    return marginDenial(margin, { reducing: reduces(held, signed), increasesShort, equity, shortValue, equityAfter, shortValueAfter });
-  }
-
-  /** The market value of every short position of the account, as a positive amount. */
-  private shortValueOf(book: AccountBook): bigint {
-    return book.allPositions().reduce((sum, [symbol, position]) => (position.quantity < 0n ? sum - this.marketValue(symbol, position) : sum), 0n);
-  }
-
-  /**
-   * What a resting order holds back: a buy the cash for its open quantity at its resting price
-   * (libs/fill-engine `restingPrice`: the limit when it has one, else its trigger or the quote)
-   * and the fee; a sell its shares, and the part of its fee its proceeds would not cover (a
-   * fixed fee on a tiny sale). A limit is the worst price the order fills at, so the reservation
-   * covers every fill; a stop or trailing stop without a limit can gap past its trigger, and is
-   * checked again when it fills.
-   */
-  private reservation(order: OrderRecord, market: bigint, allowShort: boolean): { reservedCash: bigint; reservedQuantity: bigint } {
-    const open = order.quantity - order.filledQuantity;
-    const reservedCash = this.cashNeeded(order.side, open, notional(open, restingPrice(order, market)));
-    return { reservedCash, reservedQuantity: order.side === 'sell' && !allowShort ? open : 0n };
-  }
-
-  /** The cash a fill takes from the account: a buy's notional and fee, a sell's fee beyond its proceeds. */
-  private cashNeeded(side: 'buy' | 'sell', quantity: bigint, fillNotional: bigint): bigint {
-    const fee = this.fee(quantity, fillNotional);
-    if (side === 'buy') return fillNotional + fee;
-    return fee > fillNotional ? fee - fillNotional : 0n;
-  }
-
-  /**
-   * Why an order may not trade at `price`, or undefined when it may. Cash and shares reserved by
-   * the account's other open orders are not available to it.
-   */
-  private riskCheck(book: AccountBook, order: OrderRecord, position: PositionState, price: bigint): { code: 'order_notional' | 'position_notional' | 'buying_power' | 'insufficient_position'; reason: string } | undefined {
-    const { cash, allowShort } = book.account;
-    const quantity = order.quantity - order.filledQuantity;
-    const orderNotional = notional(quantity, price);
-    if (this.maxOrderNotional > 0n && orderNotional > this.maxOrderNotional) {
-      return { code: 'order_notional', reason: `order notional ${shown(orderNotional)} exceeds the limit of ${this.settings.maxOrderNotional}` };
-    }
-    const held = position.quantity;
-    const reserved = book.reservedBesides(order);
-    const available = cash - reserved.cash;
-    const needed = this.cashNeeded(order.side, quantity, orderNotional);
-    if (needed > available) return { code: 'buying_power', reason: `insufficient buying power: needs ${shown(needed)}, available ${shown(available)}` };
-    if (order.side === 'sell' && !allowShort) {
-      const free = held - reserved.quantity;
-      if (quantity > free) {
-        return { code: 'insufficient_position', reason: `selling ${fromMicros(quantity)} ${order.symbol} but ${fromMicros(free)} of ${fromMicros(held)} held are free (short selling is not enabled)` };
-      }
-    }
-    const after = held + (order.side === 'buy' ? quantity : -quantity);
-    const afterNotional = notional(after < 0n ? -after : after, price);
-    if (this.maxPositionNotional > 0n && afterNotional > this.maxPositionNotional) {
-      return { code: 'position_notional', reason: `position notional ${shown(afterNotional)} would exceed the limit of ${this.settings.maxPositionNotional}` };
-    }
-    return undefined;
-  }
-
-  /**
-   * Applies one evaluation of the fill engine to the unit of work: each fill's row (its id
-   * derived from the order and the fill's number), cash, fees paid, position and an equity point;
-   * then the order (its reservation recomputed while it stays open) and its journal. Returns the
-   * events to publish.
-   */
-  private async applyMatch(work: UnitOfWork, before: OrderRecord, outcome: MatchResult<OrderRecord>, book: AccountBook, market: bigint): Promise<BrokerEvent[]> {
-    const { accountId, symbol, side } = before;
-    const { account } = book;
-    const events: BrokerEvent[] = [];
-    let position = book.position(symbol);
-    let borrowFees = 0n;
-    for (const engineFill of outcome.fills) {
-      const f = { ...engineFill, fee: engineFill.fee + this.borrowOnCover(account, position, side, engineFill) };
-      borrowFees += f.fee - engineFill.fee;
-      work.addFill({ id: f.id, order: before, quantity: f.quantity, price: f.price, fee: f.fee, time: f.time, fillNumber: f.fillNumber });
-      account.cash = cashAfterFill(account.cash, side, f.quantity, f.price, f.fee);
-      book.feesPaid += f.fee;
-      book.changed = true;
-      const held = position.quantity;
-      const next = applyFill(position, side, f.quantity, f.price, f.fee);
-      // A position opens (or flips) at this fill's market time; a closed one has no open time.
-      const openedAt = next.quantity === 0n ? null : held === 0n || held < 0n !== next.quantity < 0n ? f.time : position.openedAt;
-      if (held !== 0n && next.quantity === 0n) this.countTrade(book, next.realizedPnl - position.realizedPnl, f.time);
-      position = { ...next, openedAt };
-      book.setPosition(symbol, position);
-      // At the fill's market time, not the wall's: the equity chart lines up with the fills.
-      work.addEquityPoint(book, f.time, this.equityOf(book));
-      const fill: Fill = { id: f.id, orderId: before.id, accountId, symbol, side, quantity: fromMicros(f.quantity), price: fromMicros(f.price), fee: fromMicros(f.fee), currency: CURRENCY, time: f.time };
-      events.push({ channel: 'fills', accountId, data: fill });
-    }
-    const after: OrderRecord = { ...outcome.order, fees: outcome.order.fees + borrowFees, accountId, symbol, createdAt: before.createdAt, updatedAt: new Date().toISOString() };
-    // The open quantity changes only with a fill: without one the reservation stands (a bracket's second exit holds none).
-    if (!openStatuses.includes(after.status)) Object.assign(after, { reservedCash: 0n, reservedQuantity: 0n });
-    else if (outcome.fills.length) Object.assign(after, this.reservation(after, market, account.allowShort));
-    else Object.assign(after, { reservedCash: before.reservedCash, reservedQuantity: before.reservedQuantity });
-    work.save(after, outcome.journal);
-    const related = endsGroup(before, outcome) ? await this.endGroup(work, after) : [];
-    const entryDone = openStatuses.includes(before.status) && !openStatuses.includes(after.status) && after.filledQuantity > 0n;
-    if (entryDone && (after.takeProfitPrice !== null || after.stopLossPrice !== null)) related.push(...this.placeBracketExits(work, after, book, outcome.fills.at(-1)?.time ?? after.evaluatedThrough ?? 0));
-    return [{ channel: 'orders', accountId, data: toOrder(after) }, ...events, ...related];
-  }
-
-  /** The borrow fee a buy fill pays for the part of a short it covers (0 for anything else). */
-  private borrowOnCover(account: AccountBook['account'], position: HeldPosition, side: 'buy' | 'sell', fill: EngineFill): bigint {
-    const rate = toMicros(account.config.borrowRateBps ?? 0);
-    if (side !== 'buy' || position.quantity >= 0n || rate === 0n || position.openedAt === null) return 0n;
-    const short = -position.quantity;
-    const covered = fill.quantity < short ? fill.quantity : short;
-    return borrowFee(covered === short ? position.cost : divRound(position.cost * covered, short), rate, fill.time - position.openedAt);
-  }
-
-  /**
-   * Counts a closed trade for the cooldown protection: a trade whose closing fill realized a loss
-   * (fees included) extends the losing streak, any other ends it; at the account's limit the
-   * streak starts a cooldown of cooldownMinutes from the fill's market time.
-   */
-  private countTrade(book: AccountBook, realized: bigint, time: number) {
-    const { account } = book;
-    const { cooldownAfterLosses, cooldownMinutes } = protectionsOf(account.config);
-    if (cooldownAfterLosses === 0) return;
-    let streak = realized < 0n ? account.losingStreak + 1 : 0;
-    let until = account.cooldownUntil;
-    if (streak >= cooldownAfterLosses) {
-      until = time + cooldownMinutes * 60_000;
-      streak = 0;
-    }
-    Object.assign(account, { losingStreak: streak, cooldownUntil: until });
-    book.changed = true;
-  }
-
-  /** The market price of a symbol in micro-units, or undefined when it has none. */
-  private marketPrice(symbol: string): bigint | undefined {
-    const quote = this.prices.price(symbol);
-    return quote ? toMicros(quote.price) : undefined;
-  }
-
-  /** Cash plus the market value of every position (a position without a price counts at cost). */
-  private equityOf(book: AccountBook): bigint {
-    return book.allPositions().reduce((sum, [symbol, position]) => sum + this.marketValue(symbol, position), book.account.cash);
-  }
-
-  private marketValue(symbol: string, position: PositionState): bigint {
-    const price = this.marketPrice(symbol);
-    return price === undefined ? position.cost : notional(position.quantity, price);
-  }
-
-  /** The latest bar of a symbol as the fill engine takes it: the source's bar, else its quote as a one-price bar. */
-  private latestBar(symbol: string): PriceBar | undefined {
-    const bar = this.prices.bar?.(symbol);
-    if (bar) return { time: bar.time, open: toMicros(bar.open), high: toMicros(bar.high), low: toMicros(bar.low), close: toMicros(bar.close), volume: toMicros(bar.volume) };
-    const quote = this.prices.price(symbol);
-    return quote && quoteBar(quote.time, toMicros(quote.price), quote.volume === undefined ? null : toMicros(quote.volume));
-  }
-
-  /** Symbols with at least one open order: only they can fill when their bar moves (one query for the whole universe). */
-  async symbolsWithOpenOrders(): Promise<Set<string>> {
-    const rows = await this.db.query<{ symbol: string }>(`SELECT DISTINCT symbol FROM orders WHERE status IN ${orderStatusList}`);
-    return new Set(rows.map((row) => row.symbol));
-  }
-
-  /**
-   * Evaluates every open order of a symbol against its latest bar (the fill engine: limits the
-   * range reaches, stops it triggers, trailing stops it moves, day orders it expires), oldest
-   * first, each in its own transaction. A fill that no longer passes the risk checks (a stop that
-   * gapped past its reservation, a position limit) rejects the order instead. Returns the number
-   * of orders filled.
-   */
-  async matchRestingOrders(symbol: string): Promise<number> {
-    const bar = this.latestBar(symbol);
-    if (!bar) return 0;
-    // Limit orders the bar's range cannot reach are left out; every other open order may trigger, trail or expire.
-    const candidates = await this.db.query(
-      `SELECT id, account_id FROM orders WHERE status IN ${orderStatusList} AND symbol = $1 AND
-        (type <> 'limit' OR time_in_force IN ('day', 'gtd') OR (side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $3)) ORDER BY created_at, id`,
-      [symbol, formatMicros(bar.low), formatMicros(bar.high)],
-    );
-    let filled = 0;
-    for (const candidate of candidates) {
-      const accountId = String(candidate.account_id);
-      const order = await this.db.transaction(async (tx) => {
-        const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: true, orderIds: [String(candidate.id)] });
-        const resting = work.order(String(candidate.id));
-        if (!resting || !openStatuses.includes(resting.status)) return undefined; // cancelled meanwhile
-        const outcome = matchBar(resting, bar, this.costs);
-        if (outcome.order === resting) return undefined; // this bar was already evaluated
-        const book = work.book(accountId);
-        const [position, price] = [book.position(resting.symbol), outcome.fills[0]?.price];
-        const refusal = price === undefined ? undefined : (this.riskCheck(book, resting, position, price) ?? this.marginCheck(book, resting, position, price));
-        let events: BrokerEvent[];
-        if (refusal) {
-          const step = transition(resting, 'reject', { reasonCode: `rejected_${refusal.code}`, reason: refusal.reason });
-          const rejected = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-          work.save(rejected, [step.entry]);
-          events = [{ channel: 'orders', accountId, data: toOrder(rejected) }, ...(await this.endGroup(work, rejected))];
-        } else {
-          events = await this.applyMatch(work, resting, outcome, book, bar.close);
-        }
-        work.publish(events);
-        await work.flush();
-        return events.find((e) => e.channel === 'orders')?.data as Order | undefined;
-      });
-      if (order) {
-        this.committed();
-        if (order.status === 'filled') filled++;
-      }
-    }
-    return filled;
-  }
-
-  /** Cancels an open order; cancelling an order in any other status is an illegal transition. */
-  async cancelOrder(accountId: string, orderId: string): Promise<Order> {
-    const result = await this.db.transaction(async (tx) => {
-      const work = await UnitOfWork.open(tx, { accounts: [accountId], allowShort: this.settings.allowShort, trading: false, orderIds: [orderId] });
-      const found = work.order(orderId);
-      if (!found || found.accountId !== accountId) throw new BrokerError('not_found', 'not_found', `no order ${orderId} in account ${accountId}`);
-      const step = transition(found, 'cancel', { reasonCode: 'cancelled_by_account', reason: 'cancelled by the account' });
-      const cancelled = { ...step.order, reservedCash: 0n, reservedQuantity: 0n, updatedAt: new Date().toISOString() };
-      work.save(cancelled, [step.entry]);
-      const order = toOrder(cancelled);
-      work.publish([{ channel: 'orders', accountId, data: order }, ...(await this.endGroup(work, cancelled))]);
-      await work.flush();
-      return order;
-    });
-    this.committed();
-    return result;
-  }
-
-  async getOrder(accountId: string, orderId: string): Promise<Order> {
-    const [row] = await this.db.query(`SELECT ${orderColumns} FROM orders WHERE id = $1 AND account_id = $2`, [orderId, accountId]);
-    if (!row) throw new BrokerError('not_found', 'not_found', `no order ${orderId} in account ${accountId}`);
-    return toOrder(toRecord(row));
-  }
-
-  /** The journal of one order: every status change in the order it happened, with its time. */
-  async orderEvents(accountId: string, orderId: string): Promise<(OrderJournalEntry & { createdAt: string })[]> {
-    await this.getOrder(accountId, orderId);
-    const rows = await this.db.query(
-      'SELECT order_id, event, from_status, to_status, reason_code, reason, fill_id, created_at FROM order_events WHERE order_id = $1 AND account_id = $2 ORDER BY seq',
-      [orderId, accountId],
-    );
-    return rows.map((r) => ({
-      orderId: String(r.order_id),
-      event: r.event as OrderEvent,
-      from: r.from_status as OrderStatus,
-      to: r.to_status as OrderStatus,
-      reasonCode: (r.reason_code as ReasonCode | null) ?? null,
-      reason: (r.reason as string | null) ?? null,
-      fillId: r.fill_id === null ? null : String(r.fill_id),
-      createdAt: iso(r.created_at),
-    }));
-  }
-
-  async listOrders(accountId: string, query: OrdersQuery = {}): Promise<Order[]> {
-    const rows = await this.db.query(
-      `SELECT ${orderColumns} FROM orders WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR symbol = $3)
-       ORDER BY created_at DESC, id LIMIT $4`,
-      [accountId, query.status ?? null, query.symbol ?? null, query.limit ?? 100],
-    );
-    return rows.map((r) => toOrder(toRecord(r)));
-  }
-
-  async portfolio(accountId: string): Promise<Portfolio> {
-    const [account] = await this.db.query('SELECT initial_cash::text AS initial_cash, cash::text AS cash, fees_paid::text AS fees_paid FROM accounts WHERE id = $1', [accountId]);
-    if (!account) throw new BrokerError('not_found', 'not_found', `no paper account ${accountId}`);
-    const rows = await this.db.query(
-      'SELECT symbol, quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1 ORDER BY symbol',
-      [accountId],
-    );
-    let realized = 0n;
-    let unrealized = 0n;
-    let positionsValue = 0n;
-    const positions: Position[] = [];
-    for (const r of rows) {
-      const symbol = String(r.symbol);
-      const position = positionOf(r);
-      realized += position.realizedPnl;
-      // Closed positions keep their realized P&L in the total but are not listed.
-      if (position.quantity === 0n) continue;
-      const marketPrice = this.marketPrice(symbol) ?? averagePrice(position);
-      const marketValue = notional(position.quantity, marketPrice);
-      positionsValue += marketValue;
-      unrealized += marketValue - position.cost;
-      positions.push({
-        symbol,
-        quantity: fromMicros(position.quantity),
-        avgPrice: fromMicros(averagePrice(position)),
-        costBasis: fromMicros(position.cost),
-        marketPrice: fromMicros(marketPrice),
-        marketValue: fromMicros(marketValue),
-        unrealizedPnl: fromMicros(marketValue - position.cost),
-        realizedPnl: fromMicros(position.realizedPnl),
-      });
-    }
-    const cash = parseMicros(account.cash as string);
-    return {
-      accountId,
-      currency: CURRENCY,
-      initialCash: fromMicros(parseMicros(account.initial_cash as string)),
-      cash: fromMicros(cash),
-      positionsValue: fromMicros(positionsValue),
-      equity: fromMicros(cash + positionsValue),
-      realizedPnl: fromMicros(realized),
-      unrealizedPnl: fromMicros(unrealized),
-      feesPaid: fromMicros(parseMicros(account.fees_paid as string)),
-      positions,
-    };
-  }
-
-  async equityHistory(accountId: string, limit = 1000): Promise<{ time: number; equity: number }[]> {
-    const rows = await this.db.query(
-      'SELECT time, equity::float8 AS equity FROM (SELECT time, equity, seq FROM equity_history WHERE account_id = $1 ORDER BY seq DESC LIMIT $2) t ORDER BY seq',
-      [accountId, limit],
-    );
-    return rows.map((r) => ({ time: Number(r.time), equity: Number(r.equity) }));
-  }
-
-  /** Cash, fees paid and positions recomputed from the account's fills alone, in the order they happened. */
-  async recompute(accountId: string): Promise<LedgerState> {
-    const [account] = await this.db.query('SELECT initial_cash::text AS initial_cash FROM accounts WHERE id = $1', [accountId]);
-    const fills = await this.db.query(
-      'SELECT symbol, side, quantity::text AS quantity, price::text AS price, fee::text AS fee FROM fills WHERE account_id = $1 ORDER BY seq',
-      [accountId],
-    );
-    let cash = account ? parseMicros(account.initial_cash as string) : toMicros(this.settings.startingCash);
-    let feesPaid = 0n;
-    const positions: Record<string, PositionState> = {};
-    for (const f of fills) {
-      const side = f.side as 'buy' | 'sell';
-      const [quantity, price, fee] = [parseMicros(f.quantity as string), parseMicros(f.price as string), parseMicros(f.fee as string)];
-      cash = cashAfterFill(cash, side, quantity, price, fee);
-      feesPaid += fee;
-      positions[String(f.symbol)] = applyFill(positions[String(f.symbol)] ?? flat(), side, quantity, price, fee);
-    }
-    return { cash, feesPaid, positions };
+  /** Cash, fees paid and positions recomputed from the account's fills alone. */
+  recompute(accountId: string): Promise<LedgerState> {
+    return recompute(this.ctx, accountId);
   }
 
   /** The stored cash, fees paid and positions, in the shape recompute() returns. */
-  async storedState(accountId: string): Promise<LedgerState> {
-    const [account] = await this.db.query('SELECT cash::text AS cash, fees_paid::text AS fees_paid FROM accounts WHERE id = $1', [accountId]);
-    const rows = await this.db.query('SELECT symbol, quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1', [accountId]);
-    return {
-      cash: account ? parseMicros(account.cash as string) : toMicros(this.settings.startingCash),
-      feesPaid: parseMicros(account?.fees_paid as string | undefined),
-      positions: Object.fromEntries(rows.map((r) => [String(r.symbol), positionOf(r)])),
-    };
+  storedState(accountId: string): Promise<LedgerState> {
+    return storedState(this.ctx, accountId);
   }
-}
 
-export interface LedgerState {
-  cash: bigint;
-  feesPaid: bigint;
-  positions: Record<string, PositionState>;
-}
+  configureAccount(accountId: string, input: unknown): Promise<AccountConfig> {
+    return configureAccount(this.ctx, accountId, input);
+  }
 
-/** A signed quantity only reduces the position held: the other side, and no more than held. */
-function reduces(held: bigint, signed: bigint): boolean {
-  return held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
-}
-
-/** A new order, initialized: in memory only, until the broker accepts or denies it. */
-function newOrder(id: string, accountId: string, fields: OrderFields, createdAt: string, ocoGroupId: string | null): OrderRecord {
-  return {
-    id, accountId, ...fields, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null, parentId: null, ocoGroupId, status: 'initialized',
-    reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, filledValue: 0n, fees: 0n, fillCount: 0, reservedCash: 0n, reservedQuantity: 0n, createdAt, updatedAt: createdAt,
-  };
-}
-
-/**
- * The order an idempotency key already placed (in its latest state), or undefined for a new key; a
- * key reused for a different request is an idempotency_mismatch.
- */
-function replayOf(work: UnitOfWork, accountId: string, idempotencyKey: string | undefined, requestHash: string): OrderRecord | undefined {
-  const existing = idempotencyKey ? work.keyedOrder(accountId, idempotencyKey) : undefined;
-  if (existing?.requestHash && existing.requestHash !== requestHash) throw keyReused(idempotencyKey!, existing.order.id);
-  return existing?.order;
-}
-
-const keyReused = (idempotencyKey: string, orderId: string) =>
-  new BrokerError(
-    'idempotency_mismatch',
-    'idempotency_key_reused',
-    `idempotency key "${idempotencyKey}" was already used for a different order (${orderId}); use a new key for a new order`,
-    'Idempotency-Key',
-  );
-
-/** Refuses, naming the field, a good-till-date before the market date (the UTC date of the quote the order arrives at). */
-function refuseLapsedDate(fields: OrderFields, quote: Quote, field: string) {
-  if (fields.goodTillDate === null || fields.goodTillDate >= Date.parse(`${utcDate(quote.time)}T00:00:00Z`)) return;
-  const rule = `${utcDate(fields.goodTillDate)} is before the market date ${utcDate(quote.time)}: a good-till-date order must be good through the market's current date or later`;
-  throw new BrokerError('invalid', 'validation_failed', `${field}: ${rule}`, field);
-}
-
-/** A gtd order's expireDate (YYYY-MM-DD) as the time (ms) its UTC date starts; missing or not a real date, refused. */
-function marketDate(date: string | undefined, invalid: (field: string, rule: string) => BrokerError): number {
-  if (date === undefined) throw invalid('expireDate', 'is required for timeInForce gtd');
-  const parsed = calendarDateSchema.safeParse(date);
-  if (!parsed.success) throw invalid('expireDate', parsed.error.issues[0].message);
-  return Date.parse(`${date}T00:00:00Z`);
-}
-
-/** An optional amount as the broker will store it: rounded to micro-units, refused (naming the field) when that is 0 or less. */
-function storedAmount(value: number | undefined, field: string): bigint | null {
-  if (value === undefined) return null;
-  const micros = toMicros(value);
-  if (micros <= 0n) throw new BrokerError('invalid', 'validation_failed', `${field} ${value} rounds to 0 at the broker's precision; it must be at least 0.000001`, field);
-  return micros;
+  accountConfig(accountId: string): Promise<AccountConfig> {
+    return accountConfig(this.ctx, accountId);
+  }
 }

@@ -1,20 +1,7 @@
-import {
-  API_TOKEN_PREFIX,
-  apiTokenCreatedSchema,
-  apiTokenListSchema,
-  apiTokenRequestSchema,
-  apiTokenSchema,
-  whoAmISchema,
-  type ApiToken,
-  type ApiTokenCreated,
-  type ApiTokenRequest,
-  type Role,
-} from '@tradeyard/gateway-contract';
+import { API_TOKEN_PREFIX, type ApiToken, type ApiTokenCreated, type ApiTokenRequest, type Role } from '@tradeyard/gateway-contract';
 import type { Database } from '@tradeyard/persistence';
-import { admitRole, HttpError, roleReaches, validationFailed, type ServiceApp } from '@tradeyard/service-kit';
-import type { FastifyRequest } from 'fastify';
+import { admitRole, HttpError, roleReaches, validationFailed } from '@tradeyard/service-kit';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Principal } from './auth';
 import type { ServiceName, ServiceScope } from './service-credentials';
 
@@ -55,7 +42,6 @@ const toApiToken = (row: TokenRow): ApiToken => ({
   revokedAt: iso(row.revoked_at),
 });
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
-const forbidden = (message: string) => new HttpError(403, { error: 'forbidden', message });
 
 /**
  * API tokens in the gateway's database: made, listed and revoked per user, verified by their
@@ -140,44 +126,4 @@ export class ApiTokenStore {
     if (!caller) throw new HttpError(401, { error: 'unauthorized', message: 'invalid, expired or revoked API token' });
     return admitRole(caller, role);
   }
-}
-
-const tokenParams = z.object({ id: z.string().uuid('must be a token id (a UUID)') });
-
-/**
- * GET /api/v1/auth/me and the API token routes. A user makes tokens for themself; an admin also
- * for another user (`username`) or for an arena agent's account (`account`, role trader), opening
- * that account with the starting cash as a login opens a user's.
- */
-export function registerApiTokenRoutes(app: ServiceApp, tokens: ApiTokenStore, openAccount: (accountId: string) => Promise<void>): void {
-  const callerOf = (request: FastifyRequest) => request.caller as unknown as GatewayCaller;
-  app.get('/api/v1/auth/me', { config: { auth: 'viewer' }, schema: { tags: ['auth'], response: { 200: whoAmISchema } } }, async (request) => {
-    const { username, role, accountId, service, tokenId } = callerOf(request);
-    return { username, role, accountId, credential: service ? 'service' : tokenId ? 'api-token' : 'login' } as const;
-  });
-  app.post(
-    '/api/v1/tokens',
-    { config: { auth: 'viewer' }, schema: { tags: ['auth'], body: apiTokenRequestSchema, response: { 201: apiTokenCreatedSchema } } },
-    async (request, reply) => {
-      const caller = callerOf(request);
-      const { username, account } = request.body;
-      if ((username !== undefined || account !== undefined) && caller.role !== 'admin') {
-        throw forbidden(`${username !== undefined ? 'username' : 'account'}: only an admin makes tokens for another user or an arena account`);
-      }
-      if (caller.tokenId) throw forbidden('an API token cannot make API tokens: log in (POST /api/v1/auth/login) to make one');
-      if (username !== undefined && account !== undefined) {
-        throw new HttpError(400, validationFailed([{ field: 'body.account', rule: 'give username or account, not both' }]));
-      }
-      const owner: Principal = account !== undefined ? { username: account, role: 'trader', accountId: account } : username !== undefined ? await tokens.userPrincipal(username) : caller;
-      await openAccount(owner.accountId);
-      return reply.code(201).send(await tokens.create(owner, owner.accountId, request.body));
-    },
-  );
-  app.get('/api/v1/tokens', { config: { auth: 'viewer' }, schema: { tags: ['auth'], response: { 200: apiTokenListSchema } } }, async (request) => {
-    const caller = callerOf(request);
-    return tokens.list(caller.role === 'admin' ? undefined : caller.username);
-  });
-  app.delete('/api/v1/tokens/:id', { config: { auth: 'viewer' }, schema: { tags: ['auth'], params: tokenParams, response: { 200: apiTokenSchema } } }, async (request) =>
-    tokens.revoke(request.params.id, callerOf(request)),
-  );
 }

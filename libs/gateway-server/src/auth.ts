@@ -1,5 +1,6 @@
 import type { Role } from '@tradeyard/gateway-contract';
 import type { Database } from '@tradeyard/persistence';
+import type { FastifyRequest } from 'fastify';
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -27,6 +28,9 @@ export interface Principal {
   role: Role;
   accountId: string;
 }
+
+/** The caller the kit's route auth admitted (a role route always has one), as the gateway's principal. */
+export const principalOf = (request: FastifyRequest): Principal => request.caller as unknown as Principal;
 
 export async function ensureUser(db: Database, username: string, password: string, role: Role): Promise<boolean> {
   const rows = await db.query('INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING username', [

@@ -1,94 +1,24 @@
-import rateLimit from '@fastify/rate-limit';
-import websocket from '@fastify/websocket';
-import { Broker, BrokerError, gatewayMigrations } from '@tradeyard/broker';
-import {
-  ACCOUNT_HEADER,
-  accountSettingsSchema,
-  API_TOKEN_PREFIX,
-  arenaBoardSchema,
-  arenaRunIdSchema,
-  arenaRunListSchema,
-  barListSchema,
-  barsQuerySchema,
-  clockAckSchema,
-  clockConsumerResponseSchema,
-  clockControlResponseSchema,
-  clockControlSchema,
-  clockSchema,
-  consumerParamsSchema,
-  equityHistorySchema,
-  loginRequestSchema,
-  loginResponseSchema,
-  orderEventListSchema,
-  orderListSchema,
-  ocoGroupSchema,
-  orderSchema,
-  ordersQuerySchema,
-  placeOcoSchema,
-  placeOrderSchema,
-  portfolioSchema,
-  quoteDtoSchema,
-  quoteListSchema,
-  registerConsumerSchema,
-  roleSchema,
-  signalBatchResponseSchema,
-  signalBatchSchema,
-  signalListSchema,
-  postedSignalSchema,
-  signalSchema,
-  signalsQuerySchema,
-  type PostedSignal,
-  symbolListSchema,
-  type OrderEventEntry,
-} from '@tradeyard/gateway-contract';
-import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
-import { ClockConflictError, type MarketHub, openMarket, UnknownConsumerError, UnsupportedIntervalError } from '@tradeyard/market-hub';
-import { migrate, openDatabase, OutboxRelay, type Database } from '@tradeyard/persistence';
-import { admitRole, bearerToken, bearerVerifier, createService, createLogger, HttpError, recogniseUnavailable, validationFailed, type Role } from '@tradeyard/service-kit';
-import type { FastifyRequest } from 'fastify';
-import { createSigner } from 'fast-jwt';
-import { z } from 'zod';
-import { arenaControl } from './arena-control';
-import { arenaPageHtml } from './arena-page';
-import { ArenaStore, arenaMigrations } from './arena-store';
-import { ApiTokenStore, registerApiTokenRoutes, type GatewayCaller } from './api-tokens';
-import { checkLogin, ensureUser, type Principal } from './auth';
-import { clockSeenBy, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
-import { InProcessBus, RedisBus, redisUnavailable, type EventBus, type SharedEvent } from './bus';
+import type { Database } from '@tradeyard/persistence';
+import { createService } from '@tradeyard/service-kit';
 import type { GatewayConfig } from './config';
-import { chartLibrary, dashboardHtml } from './dashboard';
-import { admitServiceScope, holdsScope, MCP_TOOLS_ACCOUNT, serviceCallerOf, serviceCredentials } from './service-credentials';
-import { refuseScannerRuleClaims } from './signal-authorship';
-import { insertSignals, searchSignals, signalMigrations } from './signal-store';
-import { registerWebSocket, WS_MAX_PAYLOAD_BYTES } from './ws';
-
-const arenaRunParams = z.object({ id: arenaRunIdSchema });
-const idParams = z.object({ id: z.string().uuid('must be an order id (UUID)') });
-const symbolParams = z.object({ symbol: symbolSchema });
-const newUserSchema = z.strictObject({
-  username: z
-    .string()
-    .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 lowercase letters, digits, dot, dash or underscore')
-    // A user's paper account is their name: one named so would trade the account of mcp-tools' credential.
-    .refine((name) => name !== MCP_TOOLS_ACCOUNT, `must not be ${MCP_TOOLS_ACCOUNT}, the paper account of mcp-tools' credential`),
-  password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
-  role: roleSchema,
-});
-const newUserResponseSchema = z.object({ username: z.string(), role: roleSchema });
-const idempotencyKeySchema = z.string().min(1).max(200, 'must be at most 200 characters').optional();
-const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
-
-/** Who may register a lockstep consumer (POST /api/v1/clock/consumers). */
-const LOCKSTEP_CONSUMER_RULE = "must be an admin's credential or a service credential whose scopes include clock (the scanner's)";
-
-/** A board of the largest size its schema allows (2,000 symbols, 100 rows, 200 columns) fits in 4 MB. */
-const ARENA_BOARD_BODY_LIMIT = 4 * 1024 * 1024;
-
-/** The caller the kit's route auth admitted (a role route always has one), as the gateway's principal. */
-const principalOf = (request: FastifyRequest): Principal => request.caller as unknown as Principal;
-
-/** The HTTP status of each kind of broker error; the broker itself knows no HTTP. */
-const brokerErrorStatus: Record<BrokerError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409, idempotency_mismatch: 422 };
+import { authPlugin } from './plugins/app/auth';
+import { brokerPlugin } from './plugins/app/broker';
+import { busPlugin } from './plugins/app/bus';
+import { configPlugin } from './plugins/app/config';
+import { databasePlugin } from './plugins/app/database';
+import { marketPlugin } from './plugins/app/market';
+import { signalsPlugin } from './plugins/app/signals';
+import { rateLimitPlugin } from './plugins/external/rate-limit';
+import { websocketPlugin } from './plugins/external/websocket';
+import { arenaRoutes } from './routes/arena';
+import { clockRoutes } from './routes/clock';
+import { marketDataRoutes } from './routes/market';
+import { orderRoutes } from './routes/orders';
+import { pageRoutes } from './routes/pages';
+import { portfolioRoutes } from './routes/portfolio';
+import { signalRoutes } from './routes/signals';
+import { streamRoutes } from './routes/streams';
+import { userRoutes } from './routes/users';
 
 /** What a caller may supply instead of the gateway opening it from the config (tests do). */
 export interface GatewayDependencies {
@@ -98,514 +28,40 @@ export interface GatewayDependencies {
   now?: () => number;
 }
 
+/** One encapsulated plugin per resource; a new resource is a folder under routes/ and a name here. */
+const routePlugins = [userRoutes, pageRoutes, clockRoutes, marketDataRoutes, orderRoutes, portfolioRoutes, signalRoutes, arenaRoutes, streamRoutes];
+
 /**
- * /ready's market check: not ready while no symbol has a bar; degraded (ready, with the note)
- * while a live venue fails and its symbols are served stale.
+ * Builds the gateway in the layout of Fastify's reference application (fastify/demo): the
+ * third-party plugins (plugins/external), the decorators the app shares (plugins/app), each after
+ * those it uses, then the routes (routes/<resource>). Registered in order rather than loaded from
+ * the folders (@fastify/autoload): the gateway ships as one esbuild bundle.
  */
-function marketReadiness(status: ReturnType<MarketHub['status']>): string | undefined {
-  if (status.withData === 0) throw new Error(`no market data yet for any of ${status.symbols} symbols${status.stale.length ? `: ${status.stale[0].error}` : ''}`);
-  if (status.stale.length) return `degraded: ${status.stale.length} of ${status.symbols} symbols stale (${status.stale[0].symbol}: ${status.stale[0].error})`;
-  return undefined;
-}
-
-/** Builds the gateway: database (migrated), broker, market hub, auth, REST, WebSocket, dashboard. */
 export async function createGateway(config: GatewayConfig, dependencies: GatewayDependencies = {}) {
-  const now = dependencies.now ?? Date.now;
-  // Dependencies log before the service exists; the same name and level as the service's logger.
-  const depLog = createLogger('api-gateway', config.LOG_LEVEL);
-  const db: Database =
-    dependencies.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: depLog }));
-  await migrate(db, [...gatewayMigrations, ...signalMigrations, ...arenaMigrations]);
-  await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
-  await db.query("INSERT INTO settings (key, value) VALUES ('replay_started_at', $1) ON CONFLICT (key) DO NOTHING", [String(now())]);
-  const [{ value: startedAt }] = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'replay_started_at'");
-
-  const bus: EventBus = config.REDIS_URL ? RedisBus.connect(config.REDIS_URL, depLog) : new InProcessBus();
-  // Events reach the bus only through the outbox, written in the transaction of the change.
-  const relay = new OutboxRelay(db, (payload) => bus.publish(payload as SharedEvent), { log: depLog });
-  /**
-   * Stores the caller's signals (each id of theirs once, recording who posted them) once it may post them, and
-   * wakes the relay for the new ones; answers the new ones. REST and the lockstep ack both store through it.
-   */
-  const storeSignals = async (signals: readonly PostedSignal[], caller: Principal, fieldOf: (index: number) => string) => {
-    admitServiceScope(caller, 'signals', 'post signals');
-    refuseScannerRuleClaims(caller, signals, fieldOf);
-    const stored = await insertSignals(db, signals, caller.username);
-    if (stored.length) relay.nudge();
-    return stored;
-  };
-  const market = openMarket({
-    provider: config.MARKET_PROVIDER,
-    replay: { barsPerSecond: config.REPLAY_BARS_PER_SECOND, startDate: config.REPLAY_START_DATE, startedAt: Number(startedAt), now },
-    synthetic: { seed: config.SYNTHETIC_SEED, symbols: config.SYNTHETIC_SYMBOLS },
-    filesDir: config.MARKET_FILES_DIR,
-    probe: config.MARKET_PROBE,
-    binance: { baseUrl: config.BINANCE_BASE_URL, streamUrl: config.BINANCE_STREAM_URL, symbols: config.BINANCE_SYMBOLS, interval: config.BINANCE_INTERVAL },
-    alphavantage: { baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, symbols: config.ALPHAVANTAGE_SYMBOLS },
-    venue: { pollMs: config.VENUE_POLL_SECONDS * 1000, timeoutMs: config.VENUE_TIMEOUT_MS },
-    log: depLog,
-  });
-  const { hub } = market;
-  // A replay's clock is stored and controllable; a live venue's is the wall clock.
-  let clockEpoch = market.clock?.view().epoch;
-  const onClockChange = (view: OwnedClock) => {
-    if (view.epoch !== clockEpoch) {
-      clockEpoch = view.epoch;
-      hub.skipReleased();
-    }
-    ws.broadcastClock(view);
-  };
-  const clockStore = market.clock && new ClockStore(db, market.clock, onClockChange, depLog);
-  await clockStore?.init();
-  const liveClock = (): OwnedClock => {
-    const time = hub.time();
-    return { time, date: isoDate(time), state: 'live', ended: false, barsPerSecond: null, startDate: null, endDate: null, epoch: 0, consumers: [], dropped: [] };
-  };
-  // The symbols with open orders, read when a tick needs them and kept until an order may have
-  // changed: a commit of this gateway's broker (every order change writes its event and calls
-  // back), an order or fill event of another replica on the shared bus, or the clock refresh each
-  // second (replicas sharing a database without Redis). A tick then costs no query; a replica that
-  // learns of another's order late still fills it, since the replica that took it ticks too.
-  let openOrderSymbols: Promise<Set<string>> | undefined;
-  const ordersChanged = () => {
-    openOrderSymbols = undefined;
-  };
-  bus.subscribe((event) => {
-    if (event.channel === 'orders' || event.channel === 'fills') ordersChanged();
-  });
-  const broker = new Broker(
-    db,
-    hub,
-    {
-      startingCash: config.PAPER_STARTING_CASH,
-      feeBps: config.FEE_BPS,
-      feeFixed: config.FEE_FIXED,
-      slippageBps: config.SLIPPAGE_BPS,
-      feePerShare: config.FEE_PER_SHARE,
-      feeMinimum: config.FEE_MINIMUM,
-      priceImpact: config.SLIPPAGE_PRICE_IMPACT,
-      volumeLimit: config.VOLUME_LIMIT,
-      maxOrderNotional: config.MAX_ORDER_NOTIONAL,
-      maxPositionNotional: config.MAX_POSITION_NOTIONAL,
-      allowShort: config.ALLOW_SHORT === 'true',
-      shortMargin: { initial: config.SHORT_INITIAL_MARGIN, maintenance: config.SHORT_MAINTENANCE_MARGIN },
-    },
-    () => {
-      ordersChanged();
-      relay.nudge();
-    },
-  );
-  // Users get their paper account at login or creation; a service that trades has its account from the start.
-  for (const { principal } of serviceCredentials) if (principal.scopes.includes('trade')) await broker.ensureAccount(principal.accountId);
-
-  let ticker: NodeJS.Timeout | undefined;
-  let clockRefresher: NodeJS.Timeout | undefined;
-  let closing = false;
-  // A service's credential acts as its service principal; the kit's bearer verifier admits a login
-  // token, whose claims are the principal itself; each route names its role in config.auth.
-  const serviceCaller = serviceCallerOf(config);
-  const verifier = bearerVerifier({ jwtSecret: config.JWT_SECRET, missingTokenHint: 'log in at POST /api/v1/auth/login' });
-  const verifyToken = (token: string | undefined, role: Role): GatewayCaller => {
-    const service = serviceCaller(token);
-    // A service principal's `service` and `scopes` are this gateway's: a JWT's claims are signed by it and never carry them.
-    return (service ? admitRole({ ...service }, role) : verifier.verifyToken(token, role)) as GatewayCaller;
-  };
-  const signToken = createSigner({ key: config.JWT_SECRET, expiresIn: config.JWT_TTL_SECONDS * 1000 });
-  const apiTokens = new ApiTokenStore(db);
   const service = createService({
     name: 'api-gateway',
     config,
-    // API tokens are looked up in the database; login tokens and service credentials are checked here.
-    // A service credential writes only through routes that name a scope it holds (config.serviceScope).
-    auth: async (request, role) => {
-      const token = bearerToken(request);
-      const caller = token?.startsWith(API_TOKEN_PREFIX) ? await apiTokens.admit(token, role) : verifyToken(token, role);
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        admitServiceScope(caller, request.routeOptions.config.serviceScope, `${request.method} ${request.routeOptions.url}`);
-      }
-      request.caller = caller;
-    },
+    // The auth plugin checks each route's credential (plugins/app/auth).
+    auth: (request, role) => request.server.authenticate(request, role),
     openapi: { description: 'Paper trading, market data, signals. Errors: {error, message, details}.', docsPage: '/docs' },
-    readiness: [
-      { name: 'database', check: async () => void (await db.query('SELECT 1')) },
-      ...(bus instanceof RedisBus ? [{ name: 'redis', check: () => bus.ping() }] : []),
-      { name: 'market', check: () => marketReadiness(hub.status()) },
-    ],
-    onClose: async () => {
-      closing = true;
-      clearTimeout(ticker);
-      clearInterval(clockRefresher);
-      market.stop();
-      await relay.stop();
-      await bus.close();
-      await db.close();
-    },
+    // The plugins open the database, migrate it and read the market's history: as long as that takes.
+    pluginTimeoutMs: 0,
   });
-  const { app } = service;
-  // A Redis client error means the shared store is down: 503 with Retry-After, not a 500.
-  recogniseUnavailable(app, redisUnavailable);
-  await app.register(rateLimit, {
-    global: false,
-    ...(bus instanceof RedisBus ? { redis: bus.client } : {}),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: 'rate_limited',
-      message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-    }),
-  });
-  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
-
-  // A credential acts on its own account only: the account header may name it (an arena agent's
-  // token names its arena account), and any other value is refused, never silently ignored.
-  app.addHook('onRequest', async (request) => {
-    const header = request.headers[ACCOUNT_HEADER];
-    const caller = request.caller as GatewayCaller | undefined;
-    if (header === undefined || caller === undefined || header === caller.accountId) return;
-    throw new HttpError(403, {
-      error: 'forbidden',
-      message: `headers.${ACCOUNT_HEADER}: this credential acts on account ${caller.accountId} only; an arena agent trades with the API token issued for its account`,
-      details: [{ field: `headers.${ACCOUNT_HEADER}`, rule: `must be ${caller.accountId}, the account of this credential` }],
-    });
-  });
-  registerApiTokenRoutes(app, apiTokens, (accountId) => broker.ensureAccount(accountId));
-
-  const brokerCall = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof BrokerError) {
-        const details = err.field ? [{ field: err.field === 'Idempotency-Key' ? 'headers.idempotency-key' : `body.${err.field}`, rule: err.message }] : undefined;
-        throw new HttpError(brokerErrorStatus[err.kind], { error: err.code, message: err.message, ...(details && { details }) });
-      }
-      throw err;
-    }
-  };
-
-  app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml));
-  app.get('/arena', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(arenaPageHtml));
-  const charts = chartLibrary();
-  app.get('/assets/lightweight-charts.js', { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(charts),
-  );
-
-  app.post(
-    '/api/v1/auth/login',
-    {
-      config: { auth: 'public', rateLimit: { max: config.RATE_LIMIT_LOGINS_PER_MINUTE, timeWindow: '1 minute' } },
-      schema: { tags: ['auth'], body: loginRequestSchema, response: { 200: loginResponseSchema } },
-    },
-    async (request) => {
-      const { username, password } = request.body;
-      const principal = await checkLogin(db, username, password);
-      if (!principal) throw new HttpError(401, { error: 'unauthorized', message: 'wrong username or password' });
-      await broker.ensureAccount(principal.accountId);
-      return { token: signToken({ ...principal }), role: principal.role, expiresIn: config.JWT_TTL_SECONDS };
-    },
-  );
-
-  app.post(
-    '/api/v1/users',
-    { config: { auth: 'admin' }, schema: { tags: ['auth'], body: newUserSchema, response: { 201: newUserResponseSchema } } },
-    async (request, reply) => {
-      const user = request.body;
-      if (!(await ensureUser(db, user.username, user.password, user.role))) {
-        throw new HttpError(409, { error: 'conflict', message: `user ${user.username} already exists` });
-      }
-      await broker.ensureAccount(user.username);
-      return reply.code(201).send({ username: user.username, role: user.role });
-    },
-  );
-
-  app.get('/api/v1/clock', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: clockSchema } } }, async (request) =>
-    clockSeenBy(clockStore?.view() ?? liveClock(), principalOf(request)),
-  );
-  /** The replay's clock store; a live venue's wall clock has none to control or wait for. */
-  const replayClock = () => {
-    if (!clockStore) throw new HttpError(409, { error: 'conflict', message: `the ${config.MARKET_PROVIDER} market runs on the wall clock; only a replay's clock can be controlled` });
-    return clockStore;
-  };
-  /** Runs a clock operation, answering its refusals as 404 (no consumer of the caller's), 403 (another's, shown to an admin) or 409 (not now), and releases the step it moved to at once. */
-  const clockCall = async <T>(fn: (store: ClockStore) => Promise<T>): Promise<T> => {
-    const store = replayClock();
-    const before = store.view().time;
-    let result: T;
-    try {
-      result = await fn(store);
-    } catch (err) {
-      if (err instanceof ClockConflictError) throw new HttpError(409, { error: 'conflict', message: err.message });
-      const consumerRule = [{ field: 'params.id', rule: 'must be a lockstep consumer registered with this credential' }];
-      if (err instanceof UnknownConsumerError) throw new HttpError(404, { error: 'not_found', message: err.message, details: consumerRule });
-      if (err instanceof ForeignConsumerError) throw new HttpError(403, { error: 'forbidden', message: err.message, details: consumerRule });
-      throw err;
-    }
-    // A lockstep step completed by this call: its bars go out now, not at the next timer tick.
-    if (store.view().time !== before) await tick();
-    return result;
-  };
-  app.post(
-    '/api/v1/clock',
-    { config: { auth: 'admin' }, schema: { tags: ['market'], body: clockControlSchema, response: { 200: clockControlResponseSchema } } },
-    async (request) => clockCall((store) => store.control(request.body, principalOf(request))),
-  );
-  // Lockstep consumers are admins' and the services' whose credential holds the clock scope (the
-  // scanner's): a trader's consumer could stall a lockstep clock by never acknowledging. The consumer
-  // id answered at registration is what its acknowledgements and deregistration name. A consumer
-  // belongs to the principal that registered it: only it acknowledges; it or an admin deregisters.
-  app.post(
-    '/api/v1/clock/consumers',
-    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], body: registerConsumerSchema, response: { 201: clockConsumerResponseSchema } } },
-    async (request, reply) => {
-      const caller = principalOf(request);
-      if (caller.role !== 'admin' && !holdsScope(caller, 'clock')) {
-        throw new HttpError(403, {
-          error: 'forbidden',
-          message: 'a trader cannot register lockstep consumers: one that never acknowledged would stall the market clock for everyone',
-          details: [{ field: 'headers.authorization', rule: LOCKSTEP_CONSUMER_RULE }],
-        });
-      }
-      return reply.code(201).send(await clockCall((store) => store.register(request.body.name, caller)));
-    },
-  );
-  app.post(
-    '/api/v1/clock/consumers/:id/ack',
-    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, body: clockAckSchema, response: { 200: clockConsumerResponseSchema } } },
-    async (request) => clockCall((store) => store.ack(request.params.id, request.body.time, principalOf(request))),
-  );
-  app.delete(
-    '/api/v1/clock/consumers/:id',
-    { config: { auth: 'trader', serviceScope: 'clock' }, schema: { tags: ['market'], params: consumerParamsSchema, response: { 200: clockSchema } } },
-    async (request) => clockCall((store) => store.deregister(request.params.id, principalOf(request))),
-  );
-
-  app.get('/api/v1/symbols', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: symbolListSchema } } }, async () => hub.symbolInfo());
-
-  const known = (symbol: string) => {
-    if (!hub.has(symbol)) throw new HttpError(404, { error: 'not_found', message: `unknown symbol ${symbol}; GET /api/v1/symbols lists the ${hub.symbols().length} known` });
-    return symbol;
-  };
-  // One request for the whole universe (the dashboard's watchlist), instead of one per symbol.
-  app.get('/api/v1/quotes', { config: { auth: 'viewer' }, schema: { tags: ['market'], response: { 200: quoteListSchema } } }, async () =>
-    hub.symbols().flatMap((symbol) => hub.quote(symbol) ?? []),
-  );
-  app.get(
-    '/api/v1/quotes/:symbol',
-    { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, response: { 200: quoteDtoSchema } } },
-    async (request) => {
-      const quote = hub.quote(known(request.params.symbol));
-      if (!quote) throw new HttpError(404, { error: 'not_found', message: `${request.params.symbol} has no closed bar yet as of the market clock (${isoDate(hub.time())})` });
-      return quote;
-    },
-  );
-  app.get(
-    '/api/v1/bars/:symbol',
-    { config: { auth: 'viewer' }, schema: { tags: ['market'], params: symbolParams, querystring: barsQuerySchema.strict(), response: { 200: barListSchema } } },
-    async (request) => {
-      try {
-        return hub.bars(known(request.params.symbol), request.query);
-      } catch (err) {
-        if (err instanceof UnsupportedIntervalError) throw new HttpError(400, validationFailed([{ field: 'query.interval', rule: err.message }]));
-        throw err;
-      }
-    },
-  );
-
-  // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
-  // database, and their events wait in the outbox. Logins stay limited: they answer 503 instead.
-  const orderLimit = { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute', skipOnError: true };
-  app.post(
-    '/api/v1/orders',
-    {
-      config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit },
-      schema: { tags: ['orders'], body: placeOrderSchema, headers: orderHeaders, response: { 200: orderSchema, 201: orderSchema } },
-    },
-    async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      const result = await brokerCall(() => broker.placeOrder(principalOf(request).accountId, request.body, key));
-      return reply.code(result.replayed ? 200 : 201).send(result.order);
-    },
-  );
-  app.post(
-    '/api/v1/orders/oco',
-    {
-      config: { auth: 'trader', rateLimit: orderLimit },
-      schema: {
-        tags: ['orders'],
-        description: 'A one-cancels-other group: the first of its orders to trade (a partial fill included) or to close cancels the others.',
-        body: placeOcoSchema,
-        headers: orderHeaders,
-        response: { 200: ocoGroupSchema, 201: ocoGroupSchema },
-      },
-    },
-    async (request, reply) => {
-      const result = await brokerCall(() => broker.placeOcoOrders(principalOf(request).accountId, request.body.orders, request.headers['idempotency-key']));
-      return reply.code(result.replayed ? 200 : 201).send(result.group);
-    },
-  );
-  app.get(
-    '/api/v1/orders',
-    { config: { auth: 'viewer' }, schema: { tags: ['orders'], querystring: ordersQuerySchema.strict(), response: { 200: orderListSchema } } },
-    async (request) => broker.listOrders(principalOf(request).accountId, request.query),
-  );
-  app.get(
-    '/api/v1/orders/:id',
-    { config: { auth: 'viewer' }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
-    async (request) => brokerCall(() => broker.getOrder(principalOf(request).accountId, request.params.id)),
-  );
-  app.get(
-    '/api/v1/orders/:id/events',
-    { config: { auth: 'viewer' }, schema: { tags: ['orders'], params: idParams, response: { 200: orderEventListSchema } } },
-    // The broker's type lets `to` be 'initialized' (a state no event enters); the serializer checks each entry against the contract.
-    async (request) => (await brokerCall(() => broker.orderEvents(principalOf(request).accountId, request.params.id))) as OrderEventEntry[],
-  );
-  app.delete(
-    '/api/v1/orders/:id',
-    { config: { auth: 'trader', serviceScope: 'trade', rateLimit: orderLimit }, schema: { tags: ['orders'], params: idParams, response: { 200: orderSchema } } },
-    async (request) => brokerCall(() => broker.cancelOrder(principalOf(request).accountId, request.params.id)),
-  );
-
-  app.get('/api/v1/portfolio', { config: { auth: 'viewer' }, schema: { tags: ['portfolio'], response: { 200: portfolioSchema } } }, async (request) =>
-    brokerCall(() => broker.portfolio(principalOf(request).accountId)),
-  );
-  app.get('/api/v1/portfolio/equity', { config: { auth: 'viewer' }, schema: { tags: ['portfolio'], response: { 200: equityHistorySchema } } }, async (request) => {
-    const { accountId } = principalOf(request);
-    const current = await brokerCall(() => broker.portfolio(accountId));
-    const history = await broker.equityHistory(accountId);
-    // Points are stamped with market time (the fills' and the clock's), so the chart lines up with fills.
-    return [...history, { time: hub.time(), equity: current.equity }];
-  });
-
-  // Short selling, borrow fee and protections of the caller's own account; the broker enforces them.
-  app.get(
-    '/api/v1/account/settings',
-    { config: { auth: 'viewer' }, schema: { tags: ['account'], response: { 200: accountSettingsSchema } } },
-    async (request) => brokerCall(() => broker.accountConfig(principalOf(request).accountId)),
-  );
-  app.put(
-    '/api/v1/account/settings',
-    { config: { auth: 'trader', serviceScope: 'trade' }, schema: { tags: ['account'], body: accountSettingsSchema, response: { 200: accountSettingsSchema } } },
-    async (request) => brokerCall(() => broker.configureAccount(principalOf(request).accountId, request.body)),
-  );
-
-  app.post(
-    '/api/v1/signals',
-    { config: { auth: 'trader', serviceScope: 'signals' }, schema: { tags: ['signals'], body: postedSignalSchema, response: { 200: signalSchema, 201: signalSchema } } },
-    async (request, reply) => {
-      const [stored] = await storeSignals([request.body], principalOf(request), () => 'body');
-      // Already stored by this caller (an id of theirs posted again): answered as posted.
-      return stored ? reply.code(201).send(stored) : reply.code(200).send(request.body);
-    },
-  );
-  app.post(
-    '/api/v1/signals/batch',
-    { config: { auth: 'trader', serviceScope: 'signals' }, schema: { tags: ['signals'], body: signalBatchSchema, response: { 200: signalBatchResponseSchema } } },
-    async (request) => {
-      const { signals } = request.body;
-      const stored = (await storeSignals(signals, principalOf(request), (index) => `body.signals.${index}`)).length;
-      return { stored, duplicates: signals.length - stored };
-    },
-  );
-  app.get(
-    '/api/v1/signals',
-    { config: { auth: 'viewer' }, schema: { tags: ['signals'], querystring: signalsQuerySchema.strict(), response: { 200: signalListSchema } } },
-    // Point in time: a signal dated after the clock (one posted ahead of it) is not served until the clock reaches it.
-    async (request) => searchSignals(db, { ...request.query, to: Math.min(request.query.to ?? Infinity, hub.time()) }),
-  );
-
-  // Arena leaderboards: the runner (the trading agent's credential, or an admin) publishes, viewers read.
-  const arena = new ArenaStore(db, config.ARENA_MAX_RUNS);
-  app.put(
-    '/api/v1/arena/runs/:id',
-    {
-      config: { auth: 'trader', serviceScope: 'arena' },
-      bodyLimit: ARENA_BOARD_BODY_LIMIT,
-      schema: { tags: ['arena'], params: arenaRunParams, body: arenaBoardSchema, response: { 200: arenaBoardSchema } },
-    },
-    async (request) => {
-      // Traders may not publish: only the runner (a credential holding the arena scope) and admins write the shared board.
-      const caller = principalOf(request);
-      if (caller.role !== 'admin' && !holdsScope(caller, 'arena')) {
-        throw new HttpError(403, { error: 'forbidden', message: "publishing an arena board needs the admin role or the trading agent's credential (TRADING_AGENT_TOKEN)" });
-      }
-      if (request.body.runId !== request.params.id) {
-        throw new HttpError(400, validationFailed([{ field: 'body.runId', rule: `must equal the run id in the path (${request.params.id})` }]));
-      }
-      return arena.publish(request.body);
-    },
-  );
-  await app.register(arenaControl, { tradingAgentUrl: config.TRADING_AGENT_URL, timeoutMs: config.TRADING_AGENT_TIMEOUT_MS });
-  app.get('/api/v1/arena/runs', { config: { auth: 'viewer' }, schema: { tags: ['arena'], response: { 200: arenaRunListSchema } } }, async () => arena.list());
-  app.get(
-    '/api/v1/arena/runs/:id',
-    { config: { auth: 'viewer' }, schema: { tags: ['arena'], params: arenaRunParams, response: { 200: arenaBoardSchema } } },
-    async (request) => {
-      const board = await arena.get(request.params.id);
-      if (!board) throw new HttpError(404, { error: 'not_found', message: `no arena run ${request.params.id}; GET /api/v1/arena/runs lists them` });
-      return board;
-    },
-  );
-
-  // The WebSocket checks its own clients: browsers cannot send an authorization header, so ?token=.
-  const ws = registerWebSocket(
-    app,
-    bus,
-    (token) => verifyToken(token, 'viewer'),
-    (message, principal) =>
-      clockCall(async (store) => {
-        admitServiceScope(principal, 'clock', 'acknowledge lockstep steps');
-        // The step's signals are stored before its acknowledgement counts: whoever reads at the next step sees them.
-        if (message.signals) await storeSignals(message.signals, principal, (index) => `signals.${index}`);
-        return store.ack(message.consumer, message.time, principal);
-      }).catch((err: unknown) => {
-        if (!(err instanceof HttpError)) service.log.error({ err }, 'a lockstep acknowledgement over the WebSocket failed');
-        throw err;
-      }),
-    () => hub.time(),
-  );
-
-  /** Releases due bars to subscribers and fills resting limit orders they cross. */
-  const tick = async () => {
-    const events = hub.tick();
-    events.forEach(ws.broadcastMarket);
-    const bars: Bar[] = events.flatMap((e) => (e.channel === 'bars' ? [e.data] : []));
-    if (bars.length) ws.broadcastStep(clockStore?.view() ?? liveClock(), bars);
-    // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
-    // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
-    if (events.length === 0) return;
-    const withOrders = await (openOrderSymbols ??= broker.symbolsWithOpenOrders().catch((err: unknown) => {
-      ordersChanged();
-      throw err;
-    }));
-    await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
-  };
-  app.addHook('onReady', async () => {
-    relay.start();
-    market.start();
-    // One tick per bar at the clock's current speed (20 ms to 1 s apart): the speed may change at any time.
-    const period = () => Math.max(20, Math.min(1000, 1000 / (market.clock?.current.barsPerSecond ?? config.REPLAY_BARS_PER_SECOND)));
-    const loop = () => {
-      tick()
-        .catch((err) => service.log.error({ err }, 'market tick failed'))
-        .finally(() => {
-          if (!closing) ticker = setTimeout(loop, period());
-        });
-    };
-    ticker = setTimeout(loop, period());
-    if (clockStore) {
-      // Another replica's change to the clock reaches this one within a second.
-      // Lockstep consumers that stopped acknowledging are dropped here, at most a second after their timeout.
-      clockRefresher = setInterval(
-        () =>
-          clockStore
-            .refresh()
-            .then(ordersChanged)
-            .then(() => clockStore.expire(config.CLOCK_CONSUMER_TIMEOUT_MS))
-            .catch((err) => service.log.error({ err }, 'reading the market clock failed')),
-        1000,
-      );
-    }
-  });
-
-  return { ...service, db, broker, hub, market, clockStore, bus, relay, tick };
+  const { app, log } = service;
+  await app.register(configPlugin, { config });
+  await app.register(databasePlugin, { database: dependencies.database, log });
+  await app.register(busPlugin, { log });
+  // The third-party plugins come after the bus, whose Redis the rate limiter counts in.
+  await app.register(rateLimitPlugin);
+  await app.register(websocketPlugin);
+  await app.register(marketPlugin, { now: dependencies.now ?? Date.now, log });
+  await app.register(brokerPlugin);
+  await app.register(authPlugin);
+  await app.register(signalsPlugin);
+  for (const routes of routePlugins) await app.register(routes);
+  const { db, bus, relay, broker } = app;
+  const market = app.marketOf();
+  return { ...service, db, broker, hub: market.hub, market: market.feed, clockStore: market.clockStore, bus, relay, tick: () => market.tick() };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;

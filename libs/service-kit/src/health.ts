@@ -11,6 +11,13 @@ export interface ReadinessCheck {
   check: () => Promise<string | void> | string | void;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Adds a check /ready runs (Service.addReadinessCheck, for a plugin that opens a dependency). */
+    addReadinessCheck(check: ReadinessCheck): void;
+  }
+}
+
 export interface HealthOptions {
   service: string;
   version: string;
@@ -23,6 +30,7 @@ export interface HealthOptions {
 /** GET /health (liveness: the process answers) and GET /ready (every dependency answers, each bounded). */
 const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, options) => {
   const startedAt = Date.now();
+  app.decorate('addReadinessCheck', (check: ReadinessCheck) => void options.checks.push(check));
   app.get('/health', { config: { auth: 'public' } }, async () => ({
     status: 'ok',
     service: options.service,

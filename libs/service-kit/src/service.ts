@@ -40,6 +40,11 @@ export interface ServiceOptions {
   onClose?: () => Promise<void> | void;
   /** Time one readiness check may take before /ready reports it as down (default 2 s). */
   readinessTimeoutMs?: number;
+  /**
+   * Longest one plugin may take to load (Fastify's pluginTimeout, default 10 s); 0 waits for ever,
+   * as a service needs whose plugins open its dependencies (the gateway's database and migrations).
+   */
+  pluginTimeoutMs?: number;
   /** Time allowed for a graceful stop before the process exits anyway. */
   shutdownTimeoutMs?: number;
   /** Where the JSON log lines go; default stdout (tests read them from a stream). */
@@ -103,6 +108,7 @@ export function createService(options: ServiceOptions): Service {
     // bytes (slowloris) cannot hold a connection open; answers and long-lived streams (SSE,
     // WebSocket) are not bounded by it.
     requestTimeout: REQUEST_TIMEOUT_MS,
+    ...(options.pluginTimeoutMs !== undefined && { pluginTimeout: options.pluginTimeoutMs }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

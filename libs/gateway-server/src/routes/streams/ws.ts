@@ -5,16 +5,11 @@ import type { MarketEvent } from '@tradeyard/market-hub';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { Principal } from './auth';
-import type { EventBus, SharedEvent } from './bus';
-import { clockSeenBy, type OwnedClock } from './clock-store';
-import { isSamePrincipal } from './ownership';
+import type { Principal } from '../../auth';
+import type { EventBus, SharedEvent } from '../../bus';
+import { clockSeenBy, type OwnedClock } from '../../plugins/app/market/clock-store';
+import { isSamePrincipal } from '../../ownership';
 
-/**
- * Largest message a client may send (ws closes the socket with 1009 beyond it): the REST body
- * limit, since a lockstep acknowledgement carries its step's signals as POST /api/v1/signals/batch would.
- */
-export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Open sockets one principal may hold; the next is closed with 4429. */
 export const WS_MAX_CONNECTIONS_PER_PRINCIPAL = 16;
 /** Unsent bytes a client may have queued: one that reads slower than the market moves is dropped rather than buffered without bound (it may reconnect). */

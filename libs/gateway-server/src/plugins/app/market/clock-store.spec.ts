@@ -2,7 +2,7 @@ import { gatewayMigrations } from '@tradeyard/broker';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { ReplayClock, UnknownConsumerError, type SymbolFeed } from '@tradeyard/market-hub';
 import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
-import type { Principal } from './auth';
+import type { Principal } from '../../../auth';
 import { ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
 
 const spx = loadSp500();

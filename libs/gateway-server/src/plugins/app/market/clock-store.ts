@@ -4,8 +4,8 @@ import { ClockConflictError, UnknownConsumerError, type ClockOperation, type Con
 import type { Database } from '@tradeyard/persistence';
 import type { Logger } from '@tradeyard/service-kit';
 import { z } from 'zod';
-import type { Principal } from './auth';
-import { isSamePrincipal, ownerOf } from './ownership';
+import type { Principal } from '../../../auth';
+import { isSamePrincipal, ownerOf } from '../../../ownership';
 
 /** The `settings` row holding the replay clock's state, shared by every replica. */
 export const CLOCK_SETTING = 'market_clock';

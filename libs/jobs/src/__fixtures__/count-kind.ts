@@ -1,0 +1,24 @@
+import type { JobKind } from '../kinds';
+
+/** A job kind for the queue's tests: chunk k counts to units[k], 1 ms of busy work a unit; `fail` fails that chunk. */
+export interface CountInput {
+  units: number[];
+  fail?: number;
+}
+
+export const countKind: JobKind<CountInput, { chunk: number; counted: number }> = {
+  plan: (input) => input.units,
+  run(input, chunk, progress) {
+    if (input.fail === chunk) throw new Error(`chunk ${chunk} refuses to count`);
+    const units = input.units[chunk];
+    for (let done = 1; done <= units; done++) {
+      const until = Date.now() + 1;
+      while (Date.now() < until) {
+        // busy: a stand-in for CPU-bound work
+      }
+      if (done % 10 === 0 || done === units) progress(done, units);
+    }
+    return { chunk, counted: units };
+  },
+  merge: (_input, outputs) => ({ chunks: outputs, counted: outputs.reduce((sum, o) => sum + o.counted, 0) }),
+};

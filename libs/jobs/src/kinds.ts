@@ -14,7 +14,7 @@ export interface JobKind<I = unknown, O = unknown> {
   /** Runs chunk `chunk` on a worker thread, reporting progress in units; throws to fail the job. */
   run(input: I, chunk: number, progress: (done: number, total: number) => void): O;
   /** The job's result from every chunk's output in chunk order, on the worker that finished the last one. */
-  merge(input: I, outputs: O[]): Record<string, unknown>;
+  merge(input: I, outputs: O[]): object;
 }
 
 export type JobKinds = Record<string, JobKind>;

@@ -113,10 +113,9 @@ export async function acceptJob(app: FastifyInstance, request: FastifyRequest, r
  */
 export const durableJobs = fp<JobsPluginOptions>(
   async (app, options) => {
-    const jobs = await JobService.open(options.config, options.kinds, options.log, { inMemory: options.inMemory });
+    const jobs = new JobService(options.config, options.kinds, options.log, { inMemory: options.inMemory, workerFile: options.workerFile });
     app.decorate('jobs', jobs);
     app.addHook('onClose', () => jobs.close());
-    await jobs.startWorkers(options.workerFile);
     if (options.routes) await app.register(jobRoutes(options.present ?? ((job) => job)));
   },
   { name: 'tradeyard-durable-jobs', fastify: '5.x' },

@@ -13,8 +13,8 @@ const admin = { owner: 'user:admin', admin: true };
 
 async function open(env: Record<string, string> = {}): Promise<JobService> {
   const config: JobsConfig = jobsConfigSchema.parse({ AGENT_WORKERS: '2', JOBS_HEARTBEAT_SECONDS: '10', ...env });
-  const jobs = await JobService.open(config, { count: countKind }, log, { inMemory: true });
-  await jobs.startWorkers(workerFile);
+  const jobs = new JobService(config, { count: countKind }, log, { inMemory: true, workerFile });
+  await jobs.whenOpen();
   return jobs;
 }
 

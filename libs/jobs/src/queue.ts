@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Database, migrate, openDatabase, type Queryable } from '@tradeyard/persistence';
-import { type WorkerPool, WorkerTaskError } from '@tradeyard/runtime-util';
+import { backoffDelay, DependencyUnavailableError, type WorkerPool, WorkerTaskError } from '@tradeyard/runtime-util';
 import { type Db, fromPglite, type Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { JobsConfig } from './config';
@@ -54,41 +54,53 @@ const onTransaction = (tx: Queryable): Db => ({ executeSql: async (text, values)
 
 const MiB = 1024 * 1024;
 
+interface Opened {
+  db: Database;
+  boss: PgBoss;
+}
+
+export interface JobServiceOptions {
+  /** PGlite in memory instead of DATA_DIR/jobs when DATABASE_URL is unset (tests). */
+  inMemory?: boolean;
+  /** Run chunks here, AGENT_WORKERS at once, on worker threads started from this script; unset: accept and serve jobs only. */
+  workerFile?: string;
+}
+
+/** How long a request waits for the job database to open before it is answered 503. */
+const OPEN_WAIT_MS = 15_000;
+
 /**
  * Durable jobs: submitted by any replica, run in chunks by any worker process on the same database,
  * read (progress, result) and cancelled from any replica. Owned: a principal sees and cancels only
- * their own jobs, an admin every job.
+ * their own jobs, an admin every job. The database opens in the background, again after a failure
+ * (with backoff), so a service whose database is down starts, says so on /ready and answers 503.
  */
 export class JobService {
+  private opened?: Opened;
+  private readonly opening: Promise<void>;
   private pool?: WorkerPool<ChunkTask, unknown>;
   private closed = false;
   /** This worker process, as chunks record it. */
   readonly workerId = `${hostname()}:${process.pid}`;
 
-  private constructor(
-    private readonly db: Database,
-    private readonly boss: PgBoss,
-    private readonly kinds: JobKinds,
+  constructor(
     private readonly config: JobsConfig,
+    private readonly kinds: JobKinds,
     private readonly log: Logger,
-  ) {}
+    private readonly options: JobServiceOptions = {},
+  ) {
+    this.opening = this.openUntilDone();
+  }
 
-  /** Opens the job tables and pg-boss on DATABASE_URL, or on PGlite in DATA_DIR/jobs (`inMemory`: no folder, for tests). */
-  static async open(config: JobsConfig, kinds: JobKinds, log: Logger, options: { inMemory?: boolean } = {}): Promise<JobService> {
-    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: options.inMemory ? undefined : join(config.DATA_DIR, 'jobs'), log });
-    try {
-      await migrate(db, jobMigrations);
-      const boss = await startBoss(db, config, log);
-      return new JobService(db, boss, kinds, config, log);
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
+  /** Resolves once the database and queue are open (and the workers started), or the service closed. */
+  whenOpen(): Promise<void> {
+    return this.opening;
   }
 
   /** The database answers (a readiness check). */
   async ping(): Promise<void> {
-    await this.db.query('SELECT 1');
+    if (!this.opened) throw new Error('the job queue has not opened its database yet');
+    await this.opened.db.query('SELECT 1');
   }
 
   get retryAfterSeconds(): number {
@@ -103,7 +115,8 @@ export class JobService {
     const plan = this.kindOf(kind).plan(input);
     if (plan.length < 1 || plan.length > MAX_CHUNKS) throw new Error(`a ${kind} job planned ${plan.length} chunks; 1 to ${MAX_CHUNKS} are allowed`);
     const id = randomUUID();
-    await this.db.transaction(async (tx) => {
+    const { db, boss } = await this.open();
+    await db.transaction(async (tx) => {
       // One submission of a principal at a time, so two at once cannot both pass the quota.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agent-jobs:${owner}`]);
       const mine = await jobSql.countActive(tx, owner);
@@ -113,37 +126,27 @@ export class JobService {
       if (all >= this.config.JOBS_MAX_ACTIVE) throw new JobQuotaError(`${all} jobs are queued or running; at most ${this.config.JOBS_MAX_ACTIVE} may be at once (JOBS_MAX_ACTIVE): retry later`, this.retryAfterSeconds);
       await jobSql.pruneFinished(tx, owner, KEEP_FINISHED_PER_OWNER);
       await jobSql.insert(tx, { id, owner, kind, input: text, plan });
-      await this.boss.insert(CHUNK_QUEUE, plan.map((_, chunk) => ({ data: { jobId: id, chunk } satisfies ChunkRef })), { db: onTransaction(tx) });
+      await boss.insert(CHUNK_QUEUE, plan.map((_, chunk) => ({ data: { jobId: id, chunk } satisfies ChunkRef })), { db: onTransaction(tx) });
     });
     return (await this.get(id, { owner, admin: false }))!;
   }
 
-  get(id: string, viewer: JobViewer): Promise<JobState | undefined> {
-    return jobSql.get(this.db, id, viewer);
+  async get(id: string, viewer: JobViewer): Promise<JobState | undefined> {
+    return jobSql.get((await this.open()).db, id, viewer);
   }
 
-  list(viewer: JobViewer, limit: number): Promise<JobState[]> {
-    return jobSql.list(this.db, viewer, limit);
+  async list(viewer: JobViewer, limit: number): Promise<JobState[]> {
+    return jobSql.list((await this.open()).db, viewer, limit);
   }
 
   /** Cancels the job: its waiting chunks are skipped, a running one stops at its next progress tick. */
   async cancel(id: string, viewer: JobViewer): Promise<JobState | undefined> {
-    if (!(await jobSql.cancel(this.db, id, viewer))) {
+    if (!(await jobSql.cancel((await this.open()).db, id, viewer))) {
       const job = await this.get(id, viewer);
       if (job) throw new JobNotCancellableError(`job ${id} is ${job.status}; only a queued or running job can be cancelled`);
       return undefined;
     }
     return this.get(id, viewer);
-  }
-
-  /** Takes chunks from the queue, `AGENT_WORKERS` at once, each on a worker thread started from `workerFile`. */
-  async startWorkers(workerFile: string): Promise<void> {
-    const workers = this.config.AGENT_WORKERS;
-    if (workers === 0) return;
-    this.pool = createChunkPool({ workerFile, workers, timeoutMs: this.config.JOBS_CHUNK_TIMEOUT_SECONDS * 1000 });
-    await this.boss.work<ChunkRef>(CHUNK_QUEUE, { localConcurrency: workers, batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => this.runChunk(job));
-    await this.boss.work<ChunkRef>(GAVE_UP_QUEUE, { pollingIntervalSeconds: 5 }, async ([job]) => this.gaveUp(job.data));
-    this.log.info({ workers, worker: this.workerId }, 'job workers started');
   }
 
   /**
@@ -153,10 +156,48 @@ export class JobService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pool) await this.boss.offWork(CHUNK_QUEUE, { wait: false }).catch(() => undefined);
+    const { opened } = this;
+    if (opened && this.pool) await opened.boss.offWork(CHUNK_QUEUE, { wait: false }).catch(() => undefined);
     await this.pool?.close();
-    await this.boss.stop({ graceful: true, timeout: 10_000 }).catch((err: Error) => this.log.warn({ err: err.message }, 'pg-boss did not stop cleanly'));
-    await this.db.close();
+    if (opened) await closeJobStore(opened, this.log);
+  }
+
+  private async openUntilDone(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        const opened = await openJobStore(this.config, this.log, this.options.inMemory);
+        if (this.closed) return closeJobStore(opened, this.log);
+        this.opened = opened;
+        if (this.options.workerFile) await this.startWorkers(opened.boss, this.options.workerFile);
+        return;
+      } catch (err) {
+        const retryMs = backoffDelay(attempt, 1000, 30_000);
+        this.log.warn({ err: err instanceof Error ? err.message : String(err), retryMs }, 'the job queue cannot open its database yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+      }
+    }
+  }
+
+  /** The database and queue once open: a request waits for them a while, then is answered 503. */
+  private async open(): Promise<Opened> {
+    if (!this.opened) await Promise.race([this.opening, new Promise((resolve) => setTimeout(resolve, OPEN_WAIT_MS).unref())]);
+    if (this.opened && !this.closed) return this.opened;
+    throw new DependencyUnavailableError('jobs database', this.closed ? 'the job queue is shut down' : 'the job queue has not opened its database yet');
+  }
+
+  /** The database, for the workers: they run only once it is open. */
+  private get db(): Database {
+    return this.opened!.db;
+  }
+
+  /** Takes chunks from the queue, AGENT_WORKERS at once, each on a worker thread started from `workerFile`. */
+  private async startWorkers(boss: PgBoss, workerFile: string): Promise<void> {
+    const workers = this.config.AGENT_WORKERS;
+    if (workers === 0) return;
+    this.pool ??= createChunkPool({ workerFile, workers, timeoutMs: this.config.JOBS_CHUNK_TIMEOUT_SECONDS * 1000 });
+    await boss.work<ChunkRef>(CHUNK_QUEUE, { localConcurrency: workers, batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => this.runChunk(job));
+    await boss.work<ChunkRef>(GAVE_UP_QUEUE, { pollingIntervalSeconds: 5 }, async ([job]) => this.gaveUp(job.data));
+    this.log.info({ workers, worker: this.workerId }, 'job workers started');
   }
 
   private kindOf(kind: string) {
@@ -229,6 +270,23 @@ export class JobService {
   private tooLarge = (text: string) => Buffer.byteLength(text) > this.config.JOBS_MAX_RESULT_MB * MiB;
   private tooLargeMessage = (text: string, what: string) =>
     `${what} is ${Buffer.byteLength(text)} bytes; a job may store at most ${this.config.JOBS_MAX_RESULT_MB * MiB} (JOBS_MAX_RESULT_MB)`;
+}
+
+/** The job tables and pg-boss on DATABASE_URL, or on PGlite in DATA_DIR/jobs (`inMemory`: no folder). */
+async function openJobStore(config: JobsConfig, log: Logger, inMemory = false): Promise<Opened> {
+  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: inMemory ? undefined : join(config.DATA_DIR, 'jobs'), log });
+  try {
+    await migrate(db, jobMigrations);
+    return { db, boss: await startBoss(db, config, log) };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+async function closeJobStore({ db, boss }: Opened, log: Logger): Promise<void> {
+  await boss.stop({ graceful: true, timeout: 10_000 }).catch((err: Error) => log.warn({ err: err.message }, 'pg-boss did not stop cleanly'));
+  await db.close();
 }
 
 /** pg-boss on the same database: its own pool on PostgreSQL, the one PGlite instance otherwise. */

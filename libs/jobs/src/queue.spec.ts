@@ -52,6 +52,11 @@ describe('durable jobs on PGlite in-process (npm start)', () => {
     expect(done.chunks).toEqual([0, 1, 2].map((chunk) => ({ chunk, status: 'done', worker: jobs.workerId, attempts: 1, done: input.units[chunk], total: input.units[chunk] })));
   });
 
+  it('keeps the input as it was given: the order of its keys too', async () => {
+    const { id } = await jobs.submit(alice.owner, 'count', { units: [1], order: { entryPeriod: 1, exitPeriod: 2, zeta: 3, alpha: 4 } });
+    expect(await reaches(jobs, id, 'done', 'failed')).toMatchObject({ status: 'done', result: { order: ['entryPeriod', 'exitPeriod', 'zeta', 'alpha'] } });
+  });
+
   it('fails the job with its chunk’s error', async () => {
     const { id } = await jobs.submit(alice.owner, 'count', { units: [10, 10], fail: 1 });
     expect(await reaches(jobs, id, 'done', 'failed')).toMatchObject({ status: 'failed', error: 'chunk 1 refuses to count' });

@@ -38,7 +38,8 @@ export interface JobViewer {
 
 /**
  * Jobs and their chunks. The queue (pg-boss) carries only { jobId, chunk }: the input, each chunk's
- * progress and output, and the merged result live here, where every replica reads them.
+ * progress and output, and the merged result live here, where every replica reads them. As `json`,
+ * not `jsonb`: jsonb reorders object keys, and a grid's heatmap axes are its first varied parameters.
  */
 export const jobMigrations: readonly Migration[] = [
   {
@@ -49,8 +50,8 @@ CREATE TABLE IF NOT EXISTS agent_jobs (
   owner text NOT NULL,
   kind text NOT NULL,
   status text NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
-  input jsonb NOT NULL,
-  result jsonb,
+  input json NOT NULL,
+  result json,
   error text,
   created_at timestamptz NOT NULL DEFAULT now(),
   started_at timestamptz,
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS agent_job_chunks (
   attempts integer NOT NULL DEFAULT 0,
   done integer NOT NULL DEFAULT 0,
   total integer NOT NULL DEFAULT 0,
-  output jsonb,
+  output json,
   PRIMARY KEY (job_id, chunk)
 );
 `,
@@ -106,7 +107,7 @@ const chunkState = (row: Row): ChunkState => ({
 
 /**
  * The SQL of jobs, over any Queryable (the database, or one transaction of it). JSON goes in as text
- * (`$n::text::jsonb`) on both drivers: pg would turn an array into a PostgreSQL array.
+ * (`$n::text::json`) on both drivers: pg would turn an array into a PostgreSQL array.
  */
 export const jobSql = {
   async countActive(db: Queryable, owner?: string): Promise<number> {
@@ -118,7 +119,7 @@ export const jobSql = {
   },
 
   async insert(db: Queryable, job: { id: string; owner: string; kind: string; input: string; plan: number[] }): Promise<void> {
-    await db.query(`INSERT INTO agent_jobs (id, owner, kind, status, input) VALUES ($1, $2, $3, 'queued', $4::text::jsonb)`, [job.id, job.owner, job.kind, job.input]);
+    await db.query(`INSERT INTO agent_jobs (id, owner, kind, status, input) VALUES ($1, $2, $3, 'queued', $4::text::json)`, [job.id, job.owner, job.kind, job.input]);
     await db.query(`INSERT INTO agent_job_chunks (job_id, chunk, total) SELECT $1, c - 1, ($2::int[])[c] FROM generate_series(1, cardinality($2::int[])) AS c`, [job.id, job.plan]);
   },
 
@@ -188,7 +189,7 @@ export const jobSql = {
    */
   async finishChunk(db: Queryable, jobId: string, chunk: number, output: string, total: number | undefined): Promise<void> {
     await db.query(
-      `UPDATE agent_job_chunks SET status = 'done', output = $3::text::jsonb, total = coalesce($4::int, total), done = coalesce($4::int, total)
+      `UPDATE agent_job_chunks SET status = 'done', output = $3::text::json, total = coalesce($4::int, total), done = coalesce($4::int, total)
         WHERE job_id = $1 AND chunk = $2 AND status <> 'done'`,
       [jobId, chunk, output, total ?? null],
     );
@@ -207,7 +208,7 @@ export const jobSql = {
 
   /** The job's result, once: only a running job completes, and its chunks' outputs are dropped (the result holds them). */
   async complete(db: Queryable, jobId: string, result: string): Promise<void> {
-    const done = await db.query(`UPDATE agent_jobs SET status = 'done', result = $2::text::jsonb, finished_at = now() WHERE id = $1 AND status = 'running' RETURNING id`, [jobId, result]);
+    const done = await db.query(`UPDATE agent_jobs SET status = 'done', result = $2::text::json, finished_at = now() WHERE id = $1 AND status = 'running' RETURNING id`, [jobId, result]);
     if (done.length > 0) await db.query(`UPDATE agent_job_chunks SET output = NULL WHERE job_id = $1`, [jobId]);
   },
 

@@ -4,6 +4,8 @@ import type { JobKind } from '../kinds';
 export interface CountInput {
   units: number[];
   fail?: number;
+  /** Keys whose order the result reports, as a grid's heatmap axes depend on its parameters' order. */
+  order?: Record<string, number>;
 }
 
 export const countKind: JobKind<CountInput, { chunk: number; counted: number }> = {
@@ -20,5 +22,5 @@ export const countKind: JobKind<CountInput, { chunk: number; counted: number }> 
     }
     return { chunk, counted: units };
   },
-  merge: (_input, outputs) => ({ chunks: outputs, counted: outputs.reduce((sum, o) => sum + o.counted, 0) }),
+  merge: (input, outputs) => ({ chunks: outputs, counted: outputs.reduce((sum, o) => sum + o.counted, 0), order: Object.keys(input.order ?? {}) }),
 };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { countKind, type CountInput } from './__fixtures__/count-kind';
 import { jobsConfigSchema, type JobsConfig } from './config';
-import { JobNotCancellableError, JobQuotaError, JobService } from './queue';
+import { JobInputTooLargeError, JobNotCancellableError, JobQuotaError, JobService } from './queue';
 import type { JobState, JobStatus } from './store';
 
 const workerFile = join(__dirname, '__fixtures__/count-worker.js');
@@ -31,7 +31,7 @@ const reaches = (jobs: JobService, id: string, ...statuses: JobStatus[]) => wait
 describe('durable jobs on PGlite in-process (npm start)', () => {
   let jobs: JobService;
   beforeAll(async () => {
-    jobs = await open({ JOBS_MAX_ACTIVE_PER_USER: '2' });
+    jobs = await open({ JOBS_MAX_ACTIVE_PER_USER: '2', JOBS_MAX_INPUT_MB: '1', JOBS_MAX_RESULT_MB: '1' });
   });
   afterAll(() => jobs.close());
 
@@ -55,6 +55,16 @@ describe('durable jobs on PGlite in-process (npm start)', () => {
   it('keeps the input as it was given: the order of its keys too', async () => {
     const { id } = await jobs.submit(alice.owner, 'count', { units: [1], order: { entryPeriod: 1, exitPeriod: 2, zeta: 3, alpha: 4 } });
     expect(await reaches(jobs, id, 'done', 'failed')).toMatchObject({ status: 'done', result: { order: ['entryPeriod', 'exitPeriod', 'zeta', 'alpha'] } });
+  });
+
+  it('refuses an input past JOBS_MAX_INPUT_MB, and fails a job whose chunk output is past JOBS_MAX_RESULT_MB', async () => {
+    const big = { units: [1], order: { big: 'y'.repeat(1024 * 1024) } as unknown as Record<string, number> };
+    await expect(jobs.submit(alice.owner, 'count', big)).rejects.toThrow(
+      new JobInputTooLargeError(`the job's input is ${JSON.stringify(big).length} bytes; at most 1048576 (JOBS_MAX_INPUT_MB)`),
+    );
+    const { id } = await jobs.submit(alice.owner, 'count', { units: [1], pad: 1024 * 1024 });
+    const output = JSON.stringify({ chunk: 0, counted: 1, pad: 'x'.repeat(1024 * 1024) });
+    expect(await reaches(jobs, id, 'done', 'failed')).toMatchObject({ status: 'failed', error: `chunk 0 is ${output.length} bytes; a job may store at most 1048576 (JOBS_MAX_RESULT_MB)` });
   });
 
   it('fails the job with its chunk’s error', async () => {

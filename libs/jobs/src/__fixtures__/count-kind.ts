@@ -6,9 +6,11 @@ export interface CountInput {
   fail?: number;
   /** Keys whose order the result reports, as a grid's heatmap axes depend on its parameters' order. */
   order?: Record<string, number>;
+  /** Characters of padding each chunk's output carries (a result past the bound). */
+  pad?: number;
 }
 
-export const countKind: JobKind<CountInput, { chunk: number; counted: number }> = {
+export const countKind: JobKind<CountInput, { chunk: number; counted: number; pad?: string }> = {
   plan: (input) => input.units,
   run(input, chunk, progress) {
     if (input.fail === chunk) throw new Error(`chunk ${chunk} refuses to count`);
@@ -20,7 +22,7 @@ export const countKind: JobKind<CountInput, { chunk: number; counted: number }> 
       }
       if (done % 10 === 0 || done === units) progress(done, units);
     }
-    return { chunk, counted: units };
+    return { chunk, counted: units, ...(input.pad ? { pad: 'x'.repeat(input.pad) } : {}) };
   },
   merge: (input, outputs) => ({ chunks: outputs, counted: outputs.reduce((sum, o) => sum + o.counted, 0), order: Object.keys(input.order ?? {}) }),
 };

@@ -3,7 +3,7 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 // Packages that ship only ES modules; Jest on Node 20 cannot require them, so SWC compiles them too.
-const esmOnly = ['cookie', 'content-disposition', 'trading-signals'];
+const esmOnly = ['cookie', 'content-disposition', 'trading-signals', 'pg-boss', 'serialize-error', 'cron-parser', 'rrule-temporal', 'non-error'];
 
 module.exports = {
   testEnvironment: 'node',

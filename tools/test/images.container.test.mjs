@@ -176,7 +176,7 @@ const expectedPackages = {
   'api-gateway': ['fastify', 'pg', '@electric-sql/pglite', 'ioredis'],
   scanner: ['fastify'],
   'mcp-tools': ['fastify', '@modelcontextprotocol/sdk', 'mathjs'],
-  'trading-agent': ['fastify', '@modelcontextprotocol/sdk'],
+  'trading-agent': ['fastify', '@modelcontextprotocol/sdk', 'pg-boss', 'pg', '@electric-sql/pglite'],
 };
 
 test('every image and each of its platforms is signed, with a CycloneDX SBOM of its npm packages and SLSA provenance attached', () => {

@@ -6,19 +6,26 @@ import { join } from 'node:path';
 import { createAgent, type AgentDeps } from './app';
 import { agentConfigSchema } from './config';
 
-// Job workers load main.ts through tsx, as the built bundle re-enters main.js.
-const jobs = (options: Partial<AgentDeps['jobs']> = {}): AgentDeps => ({ jobs: { workerFile: join(__dirname, '__fixtures__/main-worker.js'), ...options } });
+// Job workers load main.ts through tsx, as the built bundle re-enters main.js; jobs on PGlite in memory.
+const jobs = (): AgentDeps => ({ jobs: { workerFile: join(__dirname, '__fixtures__/main-worker.js'), inMemory: true } });
 
 describe('trading-agent backtest API', () => {
   const serviceToken = 'trading-agent-token-0123456789';
   const agent = createAgent(parseConfig(agentConfigSchema, { LOG_LEVEL: 'silent', TRADING_AGENT_TOKEN: serviceToken }), jobs());
+  // PGlite takes seconds to open: the tests start once the job queue is up.
+  beforeAll(async () => {
+    await agent.app.ready();
+    await agent.app.jobs.whenOpen();
+  });
   afterAll(() => agent.stop());
   const post = (payload: unknown, token = serviceToken, url = '/api/v1/backtests') =>
     agent.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as object });
+  /** A GET as the service token, which owns the jobs these tests submit. */
+  const get = (url: string) => agent.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${serviceToken}` } });
   /** Polls the job until it finishes and returns its final state. */
   const finished = async (id: string) => {
     for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((r) => setTimeout(r, 50))) {
-      const job = (await agent.app.inject(`/api/v1/jobs/${id}`)).json();
+      const job = (await get(`/api/v1/jobs/${id}`)).json();
       if (job.status === 'done' || job.status === 'failed') return job;
     }
     throw new Error(`job ${id} did not finish within 60 s`);
@@ -73,9 +80,9 @@ describe('trading-agent backtest API', () => {
     expect(body.tradeLog).toHaveLength(direct.trades);
     expect(body.robustness).toEqual(JSON.parse(JSON.stringify(backtestRobustness(direct))));
 
-    const again = await agent.app.inject({ method: 'GET', url: `/api/v1/backtests/${job.id}` });
+    const again = await get(`/api/v1/backtests/${job.id}`);
     expect(again.json().finalEquity).toBe(direct.finalEquity);
-    const report = await agent.app.inject({ method: 'GET', url: body.report });
+    const report = await get(body.report);
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toContain('text/html');
     expect(report.body).toContain('<svg');
@@ -180,18 +187,19 @@ describe('trading-agent backtest API', () => {
     expect(invalid.json()).toEqual({ error: 'validation_failed', message: 'body: unknown field(s): extra', details: [{ field: 'body', rule: 'unknown field(s): extra' }] });
   });
 
-  it('answers 404 for an unknown backtest or job', async () => {
-    const res = await agent.app.inject({ method: 'GET', url: '/api/v1/backtests/nope/report' });
+  it('answers 404 for an unknown backtest or job, and 401 to a read without credentials', async () => {
+    const res = await get('/api/v1/backtests/nope/report');
     expect(res.statusCode).toBe(404);
     expect(res.json().error).toBe('not_found');
-    expect((await agent.app.inject('/api/v1/jobs/nope')).statusCode).toBe(404);
+    expect((await get('/api/v1/jobs/nope')).statusCode).toBe(404);
+    expect((await agent.app.inject('/api/v1/jobs/nope')).statusCode).toBe(401);
   });
 
   it('serves OpenAPI at /openapi.json listing its routes with their request schemas', async () => {
     const res = await agent.app.inject('/openapi.json');
     expect(res.statusCode).toBe(200);
     const { paths } = res.json();
-    expect(Object.keys(paths).sort()).toEqual(['/api/v1/arena/config-schema', '/api/v1/arena/runs', '/api/v1/arena/runs/{id}', '/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs/{id}', '/api/v1/walk-forwards', '/health', '/metrics', '/ready']);
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/arena/config-schema', '/api/v1/arena/runs', '/api/v1/arena/runs/{id}', '/api/v1/backtests', '/api/v1/backtests/{id}', '/api/v1/backtests/{id}/report', '/api/v1/grids', '/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/walk-forwards', '/health', '/metrics', '/ready']);
     const backtestBody = paths['/api/v1/backtests'].post.requestBody.content['application/json'].schema;
     expect(backtestBody).toMatchObject({ required: ['strategy'], properties: { strategy: expect.anything(), data: expect.anything(), options: expect.anything() } });
     expect(paths['/api/v1/grids'].post.requestBody.content['application/json'].schema.properties.strategy.description).toMatch(/parameters may be lists/);

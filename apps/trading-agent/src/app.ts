@@ -1,14 +1,13 @@
 import { registerArenaRoutes } from '@tradeyard/arena';
 import { backtestOptionsSchema, expandStrategyGrid, walkForwardSchema } from '@tradeyard/backtest';
-import { JobQueueFullError } from '@tradeyard/runtime-util';
-import { bearerVerifier, createService, HttpError, validationFailed } from '@tradeyard/service-kit';
+import { acceptJob, durableJobs, jobViewer } from '@tradeyard/jobs';
+import { bearerVerifier, createService, HttpError, type Service, validationFailed } from '@tradeyard/service-kit';
 import { describeIssues, strategySpecSchema } from '@tradeyard/strategies';
-import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AgentConfig } from './config';
-import { DataError, dataSourceSchema, loadDataSource } from '@tradeyard/backtest-runner';
-import { type AgentJobOptions, type AgentTask, type BacktestOutput, createAgentJobs } from './jobs';
+import { DataError, type DataSource, dataSourceSchema, loadDataSource } from '@tradeyard/backtest-runner';
+import { agentJobKinds, type BacktestOutput, gridChunkRuns, presentJob } from './jobs';
 
 export const backtestRequestSchema = z.strictObject({
   strategy: strategySpecSchema,
@@ -37,27 +36,19 @@ export const walkForwardRequestSchema = z.strictObject({
 });
 
 const jobIdParams = z.object({ id: z.string().max(64) });
-const jobStatus = z.enum(['queued', 'running', 'done', 'failed']);
-const jobAccepted = z.object({ id: z.string(), status: jobStatus, job: z.string() });
-const jobState = z.object({
-  id: z.string(),
-  kind: z.enum(['backtest', 'grid', 'walk-forward']),
-  status: jobStatus,
-  progress: z.object({ done: z.number(), total: z.number() }).optional(),
-  createdAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  result: z.record(z.string(), z.unknown()).optional().describe('a backtest: its metrics, tradeLog and report URL; a grid: runs and best; a walk-forward: windows, outOfSample and equity'),
-  error: z.string().optional(),
-});
+const jobAccepted = z.object({ id: z.string(), status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), job: z.string() });
 
 export interface AgentDeps {
-  /** The job workers (backtests and grids run there, off the HTTP thread); workerFile is the bundle or a fixture. */
-  jobs: AgentJobOptions;
+  jobs: {
+    /** The script chunk worker threads start: the bundle itself (main.js), or a test fixture. */
+    workerFile: string;
+    /** Jobs on PGlite in memory rather than in DATA_DIR/jobs when DATABASE_URL is unset (tests). */
+    inMemory?: boolean;
+  };
 }
 
 /** Checks the data source on the HTTP thread (cheap: a slice of columns) so a bad range is a 400, not a failed job; returns its bars. */
-function checkData(data: AgentTask['data']): number {
+function checkData(data: DataSource): number {
   try {
     return loadDataSource(data).length;
   } catch (err) {
@@ -77,86 +68,82 @@ function checkGrid(strategy: z.infer<typeof gridStrategySchema>): Array<Record<s
   return strategies;
 }
 
+/** The durable job queue on the service: workers unless AGENT_WORKERS=0, the jobs API when `routes`. */
+function withJobs(service: Service, config: AgentConfig, deps: AgentDeps, routes: boolean): void {
+  void service.app.register(durableJobs, { config, kinds: agentJobKinds, workerFile: deps.jobs.workerFile, inMemory: deps.jobs.inMemory, routes, present: presentJob, log: service.log });
+  service.addReadinessCheck({ name: 'jobs database', check: () => service.app.jobs.ping() });
+}
+
+const MiB = 1024 * 1024;
+
+const agentAuth = (config: AgentConfig) => bearerVerifier({ serviceToken: config.TRADING_AGENT_TOKEN, serviceTokenVariable: 'TRADING_AGENT_TOKEN', jwtSecret: config.JWT_SECRET });
+
 export function createAgent(config: AgentConfig, deps: AgentDeps) {
-  const jobs = createAgentJobs(deps.jobs);
   const service = createService({
     name: 'trading-agent',
     config,
-    auth: bearerVerifier({ serviceToken: config.TRADING_AGENT_TOKEN, serviceTokenVariable: 'TRADING_AGENT_TOKEN', jwtSecret: config.JWT_SECRET }),
-    openapi: { description: 'Backtests and parameter grids as jobs on worker threads; the live agent’s runs.' },
-    onClose: () => jobs.close(),
+    auth: agentAuth(config),
+    openapi: { description: 'Backtests, parameter grids and walk-forwards as durable jobs (pg-boss) that any trading-agent worker takes; the live agent’s runs.' },
   });
+  withJobs(service, config, deps, true);
+  const { app } = service;
+  // A job's input is stored whole (inline bars and all): the body may be as large as that bound.
+  const bodyLimit = config.JOBS_MAX_INPUT_MB * MiB;
 
-  const submit = (reply: FastifyReply, task: AgentTask) => {
-    try {
-      const job = jobs.submit(task.kind, task);
-      return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ id: job.id, status: job.status, job: `/api/v1/jobs/${job.id}` });
-    } catch (err) {
-      if (!(err instanceof JobQueueFullError)) throw err;
-      return reply.code(429).header('retry-after', String(err.retryAfterSeconds)).send({ error: 'busy', message: err.message });
-    }
-  };
-
-  /** A job's state for clients: a backtest's report is a link, not HTML inside JSON. */
-  const view = (id: string) => {
-    const job = jobs.get(id);
-    if (!job) throw new HttpError(404, { error: 'not_found', message: `no job ${id} (only the last ${jobs.keepFinished} finished jobs are kept)` });
-    const { result, ...state } = job;
-    if (!result || !('reportHtml' in result)) return { ...state, ...(result ? { result } : {}) };
-    const { reportHtml: _html, ...summary } = result;
-    return { ...state, result: { ...summary, report: `/api/v1/backtests/${id}/report` } };
-  };
-
-  // Starting work needs a trader; reading jobs and results is public, as it was (a report opens from a link).
-  const routes: FastifyPluginAsyncZod = async (app) => {
-    app.post('/api/v1/backtests', { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: backtestRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
+  // Starting work needs a trader; a job and its result are its owner's (and an admin's) to read.
+  const routes: FastifyPluginAsyncZod = async (scope) => {
+    scope.post('/api/v1/backtests', { bodyLimit, config: { auth: 'trader' }, schema: { body: backtestRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
       const { strategy, data, options } = request.body;
       checkData(data);
-      return submit(reply, { kind: 'backtest', strategy, data, options });
+      return acceptJob(app, request, reply, 'backtest', { strategy, data, options });
     });
 
-    app.post('/api/v1/grids', { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: gridRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
+    scope.post('/api/v1/grids', { bodyLimit, config: { auth: 'trader' }, schema: { body: gridRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
       const { strategy, data, options } = request.body;
       const strategies = checkGrid(strategy);
       checkData(data);
-      return submit(reply, { kind: 'grid', strategies, data, options });
+      return acceptJob(app, request, reply, 'grid', { strategies, data, options, chunkRuns: gridChunkRuns(strategies.length, config.JOBS_GRID_CHUNK_RUNS) });
     });
 
-    app.post(
-      '/api/v1/walk-forwards',
-      { bodyLimit: 32 * 1024 * 1024, config: { auth: 'trader' }, schema: { body: walkForwardRequestSchema, response: { 202: jobAccepted } } },
-      async (request, reply) => {
-        const { strategy, walk, data, options } = request.body;
-        const strategies = checkGrid(strategy);
-        const bars = checkData(data);
-        if (walk.trainBars + walk.testBars > bars) {
-          throw new HttpError(400, validationFailed([{ field: 'body.walk', rule: `trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the bars of the data (${bars})` }]));
-        }
-        return submit(reply, { kind: 'walk-forward', strategies, data, options, walk });
-      },
-    );
+    scope.post('/api/v1/walk-forwards', { bodyLimit, config: { auth: 'trader' }, schema: { body: walkForwardRequestSchema, response: { 202: jobAccepted } } }, async (request, reply) => {
+      const { strategy, walk, data, options } = request.body;
+      const strategies = checkGrid(strategy);
+      const bars = checkData(data);
+      if (walk.trainBars + walk.testBars > bars) {
+        throw new HttpError(400, validationFailed([{ field: 'body.walk', rule: `trainBars + testBars (${walk.trainBars + walk.testBars}) must be at most the bars of the data (${bars})` }]));
+      }
+      return acceptJob(app, request, reply, 'walk-forward', { strategies, data, options, walk });
+    });
 
-    app.get('/api/v1/jobs/:id', { config: { auth: 'public' }, schema: { params: jobIdParams, response: { 200: jobState } } }, async (request) => view(request.params.id));
-
-    const backtest = (id: string): BacktestOutput => {
-      const job = jobs.get(id);
-      if (job?.kind !== 'backtest') throw new HttpError(404, { error: 'not_found', message: `no backtest ${id} (only the last ${jobs.keepFinished} finished jobs are kept)` });
+    const backtest = async (id: string, viewer: ReturnType<typeof jobViewer>): Promise<BacktestOutput> => {
+      const job = await app.jobs.get(id, viewer);
+      if (job?.kind !== 'backtest') throw new HttpError(404, { error: 'not_found', message: `no backtest ${id} of yours` });
       if (job.status !== 'done') throw new HttpError(409, { error: 'not_ready', message: `backtest ${id} is ${job.status}${job.error ? `: ${job.error}` : ''}; see /api/v1/jobs/${id}` });
-      return job.result as BacktestOutput;
+      return job.result as unknown as BacktestOutput;
     };
 
-    app.get('/api/v1/backtests/:id', { config: { auth: 'public' }, schema: { params: jobIdParams } }, async (request) => {
-      const { reportHtml: _html, ...summary } = backtest(request.params.id);
+    scope.get('/api/v1/backtests/:id', { config: { auth: 'viewer' }, schema: { params: jobIdParams } }, async (request) => {
+      const { reportHtml: _html, ...summary } = await backtest(request.params.id, jobViewer(request.caller));
       return { id: request.params.id, ...summary };
     });
 
-    app.get('/api/v1/backtests/:id/report', { config: { auth: 'public' }, schema: { params: jobIdParams } }, async (request, reply) =>
-      reply.type('text/html; charset=utf-8').send(backtest(request.params.id).reportHtml),
+    scope.get('/api/v1/backtests/:id/report', { config: { auth: 'viewer' }, schema: { params: jobIdParams } }, async (request, reply) =>
+      reply.type('text/html; charset=utf-8').send((await backtest(request.params.id, jobViewer(request.caller))).reportHtml),
     );
   };
-  void service.app.register(routes);
+  void app.register(routes);
   // Arena runs: POST/GET/DELETE /api/v1/arena/runs (libs/arena); a run still going stops with the service.
-  const arena = registerArenaRoutes(service.app, config, service.log);
-  service.app.addHook('onClose', () => arena.stopAll());
-  return Object.assign(service, { jobs });
+  const arena = registerArenaRoutes(app, config, service.log);
+  app.addHook('onClose', () => arena.stopAll());
+  return service;
+}
+
+/**
+ * `main.js worker`: a process that only runs jobs (the compose `worker` profile, extra Swarm
+ * replicas): no jobs API, no live agent, no arena; /health, /ready and /metrics for its orchestrator.
+ */
+export function createJobWorker(config: AgentConfig, deps: AgentDeps) {
+  const service = createService({ name: 'trading-agent-worker', config, auth: agentAuth(config) });
+  withJobs(service, config, deps, false);
+  return service;
 }

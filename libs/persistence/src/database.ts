@@ -33,6 +33,12 @@ function statement(sql: string, params: unknown[], options?: QueryOptions): Quer
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * The embedded PGlite instance itself (kind 'pglite' only), for a library that drives it through
+   * an adapter of its own (pg-boss's fromPglite): PGlite is one connection, so every user of the
+   * data folder must share this instance.
+   */
+  readonly pglite?: PGliteType;
   /** Runs fn in one transaction (READ COMMITTED); rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -95,18 +101,18 @@ class PostgresDatabase implements Database {
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
   // PGlite is a single connection: transactions are serialized by PGlite itself.
-  constructor(private readonly db: PGliteType) {}
+  constructor(readonly pglite: PGliteType) {}
 
   async query<T extends Row>(sql: string, params: unknown[] = []) {
-    return (await this.db.query<T>(sql, params)).rows;
+    return (await this.pglite.query<T>(sql, params)).rows;
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn({ query: async (sql, params = []) => (await tx.query(sql, params)).rows as never }));
+    return this.pglite.transaction((tx) => fn({ query: async (sql, params = []) => (await tx.query(sql, params)).rows as never }));
   }
 
   close() {
-    return this.db.close();
+    return this.pglite.close();
   }
 }
 

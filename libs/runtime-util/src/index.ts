@@ -2,6 +2,5 @@ export * from './assets';
 export * from './dependency-unavailable';
 export * from './backoff';
 export * from './worker-pool';
-export * from './jobs';
 export * from './random';
 export * from './text';

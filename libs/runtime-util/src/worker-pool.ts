@@ -36,7 +36,7 @@ export interface WorkerPoolOptions {
 /** Why a task did not produce its output; `reason` says which bound or failure it was. */
 export class WorkerTaskError extends Error {
   constructor(
-    readonly reason: 'busy' | 'time' | 'memory' | 'worker' | 'closed' | 'task',
+    readonly reason: 'busy' | 'time' | 'memory' | 'worker' | 'closed' | 'task' | 'cancelled',
     message: string,
   ) {
     super(message);
@@ -48,6 +48,11 @@ export interface TaskCallbacks {
   onStart?: () => void;
   /** Progress the task's handler reported: `done` of `total`. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Aborting it takes a waiting task off the queue, or ends the worker running it (a fresh one
+   * takes its place); either way the task fails with reason 'cancelled'.
+   */
+  signal?: AbortSignal;
 }
 
 type Reply<O> = 'ready' | { progress: [number, number] } | { ok: true; output: O } | { ok: false; message: string };
@@ -128,7 +133,18 @@ export class WorkerPool<I, O> {
       if (this.queue.length >= this.maxQueue) {
         return reject(new WorkerTaskError('busy', `${this.names.pool} busy: ${this.maxQueue} ${this.names.waiting} are already waiting; retry later`));
       }
-      const task: Task<I, O> = { input, resolve, reject, ...callbacks };
+      const { signal } = callbacks;
+      const cancelled = () => new WorkerTaskError('cancelled', `the ${this.names.task} was cancelled`);
+      if (signal?.aborted) return reject(cancelled());
+      const onAbort = () => this.cancel(task, cancelled());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      const task: Task<I, O> = {
+        input,
+        ...callbacks,
+        resolve: (output) => (settled(), resolve(output)),
+        reject: (err) => (settled(), reject(err)),
+      };
       task.waiting = setTimeout(() => {
         const index = this.queue.indexOf(task);
         if (index < 0) return;
@@ -154,6 +170,18 @@ export class WorkerPool<I, O> {
         return slot.worker.terminate();
       }),
     );
+  }
+
+  /** Fails `task` with `why`: off the queue if it waits, else by ending the worker that runs it. */
+  private cancel(task: Task<I, O>, why: WorkerTaskError): void {
+    const index = this.queue.indexOf(task);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      clearTimeout(task.waiting);
+      return task.reject(why);
+    }
+    const slot = this.slots.find((s) => s.task === task);
+    if (slot) this.replace(slot.worker, why);
   }
 
   private shutDown = () => new WorkerTaskError('closed', `${this.names.pool} is shut down`);

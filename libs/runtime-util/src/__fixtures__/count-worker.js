@@ -1,4 +1,4 @@
-// Worker entry for the WorkerPool and JobQueue tests: counts to `count`, reporting progress, and
+// Worker entry for the WorkerPool tests: counts to `count`, reporting progress, and
 // throws when asked to. A plain CJS script, since a worker thread cannot start from a .ts file.
 /* eslint-disable @typescript-eslint/no-require-imports */
 require('tsx/cjs/api').register();

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './kinds';
+export * from './store';
+export * from './queue';
+export * from './plugin';

@@ -201,6 +201,8 @@ describe('schedule, state and parameter reads', () => {
     [(state: Record<string, unknown>) => (state.when = new Date(0)), 'ctx.state.when: a Date object is not a JSON value (the state must hold JSON values only)'],
     [(state: Record<string, unknown>) => (state.list = [1, undefined]), 'ctx.state.list[1]: undefined is not a JSON value (the state must hold JSON values only)'],
     [(state: Record<string, unknown>) => (state.ratio = 1 / 0), 'ctx.state.ratio: Infinity is not a JSON number (the state must hold JSON values only)'],
+    [(state: Record<string, unknown>) => (state.deep = { list: [{ ok: 1 }, { fn: () => 1 }] }), 'ctx.state.deep.list[1].fn: a function is not a JSON value (the state must hold JSON values only)'],
+    [(state: Record<string, unknown>) => (state.loop = { back: state }), 'ctx.state.loop.back: refers back to itself (the state must hold JSON values only)'],
   ])('refuses a state that is not JSON, naming where (%#)', (change, message) => {
     const strategy = compileStrategy(defineStrategy({ name: 'stateful', decide: (ctx) => void change(ctx.state) }));
     expect(() => replay(strategy, daily, 'reveal')).toThrow(`strategy stateful at 2024-01-01: ${message}`);

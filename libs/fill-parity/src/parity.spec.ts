@@ -4,7 +4,7 @@ import { costModel, type CostSettings } from '@tradeyard/fill-engine';
 import { loadSp500 } from '@tradeyard/market-data';
 import { formatMicros, fromMicros, notional, toMicros } from '@tradeyard/money';
 import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
-import { breakout, smaCross, type Strategy } from '@tradeyard/strategies';
+import { createStrategy, type Strategy } from '@tradeyard/strategies';
 
 /*
  * Parity of the one fill engine: a strategy backtested over the bundled S&P 500 history, and the
@@ -78,9 +78,9 @@ describe('one fill engine: backtest and paper broker over the S&P 500 history', 
   afterEach(() => db?.close());
 
   it.each([
-    ['sma-cross(50,200)', () => smaCross(50, 200)],
-    ['sma-cross(10,30)', () => smaCross(10, 30)],
-    ['breakout(20,10)', () => breakout(20, 10)],
+    ['sma-cross(50,200)', () => createStrategy({ name: 'sma-cross', fast: 50, slow: 200 })],
+    ['sma-cross(10,30)', () => createStrategy({ name: 'sma-cross', fast: 10, slow: 30 })],
+    ['breakout(20,10)', () => createStrategy({ name: 'breakout', entryPeriod: 20, exitPeriod: 10 })],
   ])('%s makes the same fills and the same final equity', async (_name, make) => {
     const backtest = runBacktest(bars, make(), { feePerTrade: costs.feeFixed, feePerShare: costs.feePerShare, feeBps: costs.feeBps, feeMinimum: costs.feeMinimum, slippageBps: costs.slippageBps });
     const paper = await paperTrade(db, make());

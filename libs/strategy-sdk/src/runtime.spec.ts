@@ -112,6 +112,17 @@ describe('point in time', () => {
     expect(attempt((ctx) => ctx.bars('A').bar(0.5))).toThrow('barsAgo must be a whole number of 0 or more');
     expect(attempt((ctx) => ctx.bars('ZZZ'))).toThrow('ZZZ is not a symbol of the universe');
   });
+
+  it("gives decide no handle on the engine's history: its columns, its count and reveal are out of reach", () => {
+    // What a strategy could reach past the BarHistory type: the backtester's whole columns (every
+    // later bar), or the count and reveal that move the engine itself.
+    const engine = (ctx: StrategyDriver['context']) => {
+      const history = ctx.bars('A') as unknown as Record<string, unknown>;
+      return { columns: history.columns, count: history.count, reveal: history.reveal, append: history.append, frozen: Object.isFrozen(history) };
+    };
+    expect(probe(engine)[0]).toEqual({ columns: undefined, count: undefined, reveal: undefined, append: undefined, frozen: true });
+    expect(probe((ctx) => Object.keys(ctx.bars('A')).sort())).toContainEqual(['bar', 'close', 'current', 'high', 'length', 'low', 'open', 'series', 'symbol', 'time', 'volume']);
+  });
 });
 
 describe('calendars and warm-up', () => {

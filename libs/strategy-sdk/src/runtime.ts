@@ -1,9 +1,9 @@
 import { isoDate } from '@tradeyard/market-data';
 import type { CompiledStrategy } from './compile';
-import type { IndicatorReader, JsonObject, PortfolioView, StrategyContext } from './context';
+import type { BarHistory, IndicatorReader, JsonObject, PortfolioView, StrategyContext } from './context';
 import { checkOrders, checkTargets, decisionsOf, DecisionError, HOLD, reasonSchema, type Decision, type OrderRequest } from './decision';
-import type { IndicatorDecls } from './indicators';
-import type { MarketHistory } from './history';
+import type { IndicatorDecls, PriceField } from './indicators';
+import type { MarketHistory, SymbolHistory } from './history';
 import { RebalanceSchedule } from './schedule';
 
 const checkReason = (reason: string | undefined): string | undefined => {
@@ -12,6 +12,31 @@ const checkReason = (reason: string | undefined): string | undefined => {
   if (!parsed.success) throw new DecisionError('reason', parsed.error.issues[0].message);
   return reason;
 };
+
+/**
+ * What decide may read of a symbol's history: the BarHistory members and nothing else. The
+ * history itself holds the backtester's whole columns (later bars included) and the count and
+ * reveal that move the engine; JavaScript would let a strategy reach them past the type.
+ */
+function readOnly(history: SymbolHistory): BarHistory {
+  return Object.freeze({
+    symbol: history.symbol,
+    get length() {
+      return history.length;
+    },
+    get current() {
+      return history.current;
+    },
+    time: history.time,
+    open: history.open,
+    high: history.high,
+    low: history.low,
+    close: history.close,
+    volume: history.volume,
+    bar: (barsAgo?: number) => history.bar(barsAgo),
+    series: (field: PriceField, count: number) => history.series(field, count),
+  });
+}
 
 /**
  * The point-in-time context decide sees, over a MarketHistory (batch series in a backtest,
@@ -26,6 +51,8 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
   readonly ind: Readonly<Record<string, IndicatorReader>>;
   readonly params: Readonly<Record<string, unknown>>;
   private view: PortfolioView | undefined;
+  /** The read-only view of each symbol's history decide gets (made on first use). */
+  private readonly views: BarHistory[] = [];
   private readonly isSymbol: (symbol: string) => boolean;
 
   constructor(
@@ -50,8 +77,10 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
     return (this.view ??= this.portfolioNow());
   }
 
-  bars(symbol: string) {
-    return this.market.history(symbol);
+  bars(symbol: string): BarHistory {
+    const history = this.market.history(symbol);
+    const k = this.market.indexOf(symbol);
+    return (this.views[k] ??= readOnly(history));
   }
 
   /** Moves the context to a decision at the market's current time with this ready set. */

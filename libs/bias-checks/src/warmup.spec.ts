@@ -1,7 +1,8 @@
 import { groupBySymbol, loadSp500, loadStocks } from '@tradeyard/market-data';
 import { portfolioData } from '@tradeyard/portfolio-backtest';
 import { defineStrategy, p } from '@tradeyard/strategy';
-import { declaredShort, farBack } from './__fixtures__/short-warmup';
+import declaredShort from './__fixtures__/declared-short';
+import farBack from './__fixtures__/far-back';
 import { warmupCheck, warmupText } from './index';
 
 const sp500 = loadSp500();

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const clone = mkdtempSync(join(tmpdir(), 'tradeyard-strategy-generator-'));
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
 const run = (command, args) => execFileSync(command, args, { cwd: clone, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const nx = (...args) => run('npx', ['nx', ...args]);
 /** Runs a command that should fail; returns its output. */

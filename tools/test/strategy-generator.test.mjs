@@ -5,32 +5,19 @@
 // from the command line a user types (`nx run trading-agent:backtest ... --check=lookahead`). A
 // second strategy joins the same project; bad names and folders are refused saying why.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { scratchClone } from './scratch-clone.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const clone = mkdtempSync(join(tmpdir(), 'tradeyard-strategy-generator-'));
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
-const run = (command, args) => execFileSync(command, args, { cwd: clone, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-const nx = (...args) => run('npx', ['nx', ...args]);
-/** Runs a command that should fail; returns its output. */
-const failing = (command, args) => {
-  const result = spawnSync(command, args, { cwd: clone, env, encoding: 'utf8' });
-  assert.notEqual(result.status, 0, `${command} ${args.join(' ')} succeeded`);
-  return result.stdout + result.stderr;
-};
+const { dir: clone, nx, failing, create, remove } = scratchClone('tradeyard-strategy-generator-', { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' });
 
 before(() => {
-  execFileSync('git', ['clone', '--quiet', root, clone]);
-  symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+  create();
   nx('g', '@tradeyard/nx-plugin:strategy', 'mean-revert', '--no-interactive');
 });
 
-after(() => rmSync(clone, { recursive: true, force: true }));
+after(remove);
 
 test('writes the strategy and its spec into strategies/, a project of its own named user-strategies', () => {
   for (const file of ['mean-revert.ts', 'mean-revert.spec.ts', 'project.json', 'jest.config.js', 'tsconfig.json']) assert.ok(existsSync(join(clone, 'strategies', file)), `no strategies/${file}`);

@@ -2,7 +2,7 @@ import { isoDate } from '@tradeyard/market-data';
 import { SeriesCache, sliceByTime, type PortfolioData } from '@tradeyard/portfolio-backtest';
 import type { CompiledStrategy, Decision } from '@tradeyard/strategy';
 import { bySymbol, decisionText, namedSymbols, sameDecision, type SymbolDecision } from './decisions';
-import { checkedData, compiled, runDecisions, valueText, type CheckInput, type Finding } from './run';
+import { checkedData, checkedRun, compiled, runDecisions, valueText, type CheckedRun, type CheckInput, type Finding } from './run';
 
 export interface LookaheadOptions {
   /** Cut dates spread evenly from the first decision to the bar before the last (default 20). */
@@ -11,13 +11,8 @@ export interface LookaheadOptions {
   lastBars?: number;
 }
 
-export interface LookaheadReport {
+export interface LookaheadReport extends CheckedRun {
   check: 'lookahead';
-  strategy: string;
-  params: Record<string, unknown>;
-  symbols: string[];
-  from: string;
-  to: string;
   /** The dates the data was cut at (each a run that ends there). */
   cuts: string[];
   /** Decisions compared (a decision of the full run at or before a cut, once per cut). */
@@ -114,11 +109,7 @@ export function lookaheadCheck(input: CheckInput, options: LookaheadOptions = {}
   }
   return {
     check: 'lookahead',
-    strategy: strategy.name,
-    params: { ...strategy.params },
-    symbols: [...data.symbols],
-    from: isoDate(times[0]),
-    to: isoDate(times[times.length - 1]),
+    ...checkedRun(strategy, data),
     cuts: steps.map((s) => isoDate(times[s])),
     compared,
     findings,

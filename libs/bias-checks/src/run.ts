@@ -1,3 +1,4 @@
+import { isoDate } from '@tradeyard/market-data';
 import { runPortfolio, strategyData, type PortfolioData, type PortfolioSettings } from '@tradeyard/portfolio-backtest';
 import { compileStrategy, type AnyStrategyDefinition, type CompiledStrategy, type Decision } from '@tradeyard/strategy';
 
@@ -25,6 +26,20 @@ export interface Finding {
   against: string;
   /** For a decision: the indicators of its symbol whose values differed there (the likely cause). */
   differing?: string[];
+}
+
+/** What a report says it checked: the strategy, its parameters, the symbols and the dates. */
+export interface CheckedRun {
+  strategy: string;
+  params: Record<string, unknown>;
+  symbols: string[];
+  from: string;
+  to: string;
+}
+
+export function checkedRun(strategy: CompiledStrategy, data: PortfolioData): CheckedRun {
+  const { times } = data.calendar;
+  return { strategy: strategy.name, params: { ...strategy.params }, symbols: [...data.symbols], from: isoDate(times[0]), to: isoDate(times[times.length - 1]) };
 }
 
 /** The strategy compiled for one run (each run compiles afresh, as a new process would; a file's module state is what it is). */

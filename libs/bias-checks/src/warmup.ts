@@ -3,7 +3,7 @@ import { isoDate } from '@tradeyard/market-data';
 import { runPortfolio, SeriesCache, type PortfolioData } from '@tradeyard/portfolio-backtest';
 import { DecisionContext, decisionsOf, MarketHistory, type CompiledStrategy, type Decision, type PortfolioView } from '@tradeyard/strategy';
 import { agree, bySymbol, decisionText, namedSymbols, sameDecision, ACCOUNT } from './decisions';
-import { checkedData, compiled, valueText, type CheckInput, type Finding } from './run';
+import { checkedData, checkedRun, compiled, valueText, type CheckedRun, type CheckInput, type Finding } from './run';
 
 export interface WarmupOptions {
   /** Short histories: each starts this many evenly spaced steps into the data (default 5). */
@@ -21,13 +21,8 @@ export interface IndicatorWarmup {
   agreesFrom: number;
 }
 
-export interface WarmupReport {
+export interface WarmupReport extends CheckedRun {
   check: 'warmup';
-  strategy: string;
-  params: Record<string, unknown>;
-  symbols: string[];
-  from: string;
-  to: string;
   tolerance: number;
   /** The bars a symbol needs before it is ready, as declared (or derived from the indicators). */
   declared: number;
@@ -182,11 +177,7 @@ export function warmupCheck(input: CheckInput, options: WarmupOptions = {}): War
   const differsUntil = Math.max(0, ...results.map((r) => r.differsUntil));
   return {
     check: 'warmup',
-    strategy: strategy.name,
-    params: { ...strategy.params },
-    symbols: [...data.symbols],
-    from: isoDate(times[0]),
-    to: isoDate(times[times.length - 1]),
+    ...checkedRun(strategy, data),
     tolerance,
     declared: strategy.warmup,
     needed: differsUntil > 0 ? Math.max(strategy.warmup, differsUntil + 1) : strategy.warmup,

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { BACKTEST_ACCOUNT, sizeToTarget } from '@tradeyard/backtest';
-import { Broker, gatewayMigrations, type PriceSource } from '@tradeyard/broker';
+import { Broker, type PriceSource } from '@tradeyard/broker';
 import { costModel, type CostSettings } from '@tradeyard/fill-engine';
 import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
 import { formatMicros, fromMicros, notional, toMicros } from '@tradeyard/money';
-import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
+import type { Database } from '@tradeyard/persistence';
 import { orderKey, portfolioData, runPortfolio, type PortfolioResult } from '@tradeyard/portfolio-backtest';
 import { compileStrategy, MarketHistory, StrategyDriver, type AnyStrategyDefinition, type PortfolioView } from '@tradeyard/strategy';
 import { loadStrategyFile } from '@tradeyard/strategy-loader';
+import { databasePerTest } from './broker-database';
 
 /*
  * Parity of the one fill engine over a portfolio: a multi-symbol SDK strategy (the examples users
@@ -135,12 +136,7 @@ async function paperTrade(db: Database, definition: AnyStrategyDefinition, param
 const fillRows = (fills: PortfolioResult['fills']) => fills.map((f) => [f.id, f.symbol, f.side, formatMicros(f.quantity), formatMicros(f.price), formatMicros(f.fee)].join(' '));
 
 describe('one fill engine over a portfolio: backtest and paper broker, SPX and the five monthly stocks', () => {
-  let db: Database;
-  beforeEach(async () => {
-    db = await openDatabase({});
-    await migrate(db, gatewayMigrations);
-  });
-  afterEach(() => db?.close());
+  const database = databasePerTest();
 
   // The rotation over 20 bars: its default 120 are ten years of the monthly stocks' bars.
   it.each([
@@ -149,7 +145,7 @@ describe('one fill engine over a portfolio: backtest and paper broker, SPX and t
   ])('%s %j makes the same fills and the same final equity, exactly', async (file, params) => {
     const { definition } = await loadStrategyFile(join(examples, file));
     const backtest = runPortfolio(data, compileStrategy(definition, params), runOptions);
-    const paper = await paperTrade(db, definition, params);
+    const paper = await paperTrade(database(), definition, params);
     expect(new Set(backtest.fills.map((f) => f.symbol)).size).toBeGreaterThanOrEqual(4);
     expect(backtest.fills.some((f) => f.side === 'sell')).toBe(true);
     expect(paper.fills).toEqual(fillRows(backtest.fills));

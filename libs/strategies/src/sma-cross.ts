@@ -1,8 +1,8 @@
 /*
  * sma-cross: long while the fast simple moving average of closes is above the slow one, flat
  * otherwise (and flat until both exist). On several symbols each one whose fast average is above
- * its slow one holds an equal slice of equity. It decides only when a symbol's signal changes, so a
- * position is not re-sized while its signal holds.
+ * its slow one holds an equal slice of equity. It decides only when that set of symbols changes,
+ * so a position is not re-sized while its signal holds.
  */
 import { defineStrategy, p } from '@tradeyard/strategy';
 
@@ -15,16 +15,10 @@ export default defineStrategy({
     return { fast: i.sma('close', q.fast), slow: i.sma('close', q.slow) };
   },
   decide(ctx) {
-    let changed = false;
-    for (const s of ctx.universe) {
-      const long = ctx.ind.fast(s) > ctx.ind.slow(s);
-      if (long !== (ctx.state[s] === true)) {
-        ctx.state[s] = long;
-        changed = true;
-      }
-    }
-    if (!changed) return;
-    const slice = 1 / ctx.symbols.length;
-    return ctx.targets(Object.fromEntries(ctx.symbols.filter((s) => ctx.state[s] === true).map((s) => [s, slice])));
+    // Each symbol's latest averages (NaN until both exist, which compares false: flat).
+    const long = ctx.symbols.filter((s) => ctx.ind.fast(s) > ctx.ind.slow(s));
+    if (long.join() === (ctx.state.long ?? '')) return;
+    ctx.state.long = long.join();
+    return ctx.targets(Object.fromEntries(long.map((s) => [s, 1 / ctx.symbols.length])));
   },
 });

@@ -16,12 +16,14 @@ export default defineStrategy({
     size: p.float(0.05, 1, 0.2, { step: 0.05 }),
   },
   rebalance: 'bar',
+  // The channel of the bars before this one is read one bar back: one bar more than the indicator needs.
+  warmup: (q) => q.entry + 1,
   indicators: (q, i) => ({ high: i.highest('high', q.entry) }),
   decide(ctx) {
     const busy = new Set(ctx.portfolio.openOrders.map((o) => o.symbol));
     const orders = ctx.universe
       .filter((s) => !ctx.portfolio.positions[s] && !busy.has(s))
-      // The channel of the bars before this one (NaN, so no signal, until there are `entry` of them).
+      // The channel of the bars before this one.
       .filter((s) => ctx.bars(s).close() > ctx.ind.high(s, 1))
       .map((s) => {
         const close = ctx.bars(s).close();

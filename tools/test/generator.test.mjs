@@ -6,44 +6,32 @@
 // them those tests are skipped saying so, and under CI=true they fail instead, as the container
 // tier does.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { scratchClone } from './scratch-clone.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const name = 'quotes-demo';
 const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 const engine = succeeds('docker', ['info']);
 const compose = succeeds('docker', ['compose', 'version']);
-const clone = mkdtempSync(join(tmpdir(), 'tradeyard-generator-'));
 // The image names asserted below are the defaults (.env.container, the compose files), whatever the caller's environment names.
 const imageSettings = ['REGISTRY', 'IMAGE_OWNER', 'IMAGE_TAG'];
 const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !imageSettings.includes(key))), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
-const run = (command, args, options = {}) => execFileSync(command, args, { cwd: clone, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options });
-const nx = (...args) => run('npx', ['nx', ...args]);
-/** Runs a command that should fail; returns its output. */
-const failing = (command, args) => {
-  const result = spawnSync(command, args, { cwd: clone, env, encoding: 'utf8' });
-  assert.notEqual(result.status, 0, `${command} ${args.join(' ')} succeeded`);
-  return result.stdout + result.stderr;
-};
+const { dir: clone, run, nx, failing, create, remove } = scratchClone('tradeyard-generator-', env);
 
 before(() => {
-  execFileSync('git', ['clone', '--quiet', root, clone]);
-  symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+  create();
   nx('g', '@tradeyard/nx-plugin:service', name, '--no-interactive');
   // Committed, so that affected-images sees the generated service as the change since HEAD~1.
   run('git', ['add', '-A']);
   run('git', ['-c', 'user.name=generator test', '-c', 'user.email=generator-test@localhost', 'commit', '--quiet', '-m', `generate ${name}`]);
 });
 
-after(() => rmSync(clone, { recursive: true, force: true }));
+after(remove);
 
 test('refuses a name that is not kebab-case, and a port another app uses, saying why', () => {
   assert.match(failing('npx', ['nx', 'g', '@tradeyard/nx-plugin:service', 'Quotes_Demo', '--no-interactive', '--dry-run']), /"Quotes_Demo" is not kebab-case/);

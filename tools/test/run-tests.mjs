@@ -3,7 +3,7 @@
 //   1. workspace   lint, typecheck, unit and integration tests (Jest; real PostgreSQL/Redis,
 //                  PGlite, loopback HTTP/WebSocket/MCP) and the bundles, for every project
 //   2. platform    npm start (also on the machine's own node under CI), config errors, secrets,
-//                  affected-image detection, workflow lint, the service generator
+//                  affected-image detection, workflow lint, the service and strategy generators
 //   fault          a gateway pair under order load through PostgreSQL and Redis outages
 //   3. container   images built with nx-container, run, health-checked, pushed and pulled
 //                  (needs a Docker engine: `bash tools/container/toolchain.sh` provides one)
@@ -38,7 +38,7 @@ process.stdout.write(`node ${process.version} (${process.execPath})\n`);
 
 // Under CI every task really runs: a result replayed from the Nx cache proves nothing there.
 run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '--outputStyle=static', '--parallel=2', ...(ci ? ['--skip-nx-cache'] : [])]);
-run('platform', process.execPath, ['--test', '--test-concurrency=1', ...['platform', 'delivery', 'generator', 'renovate', 'secrets'].map((name) => `tools/test/${name}.test.mjs`)]);
+run('platform', process.execPath, ['--test', '--test-concurrency=1', ...['platform', 'delivery', 'generator', 'strategy-generator', 'renovate', 'secrets'].map((name) => `tools/test/${name}.test.mjs`)]);
 run('fault', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', 'tools/test/fault.test.mjs']);
 if (engineReachable()) {
   // Node's test runner orders files by name, so the image build (which the compose, deploy and

@@ -4,13 +4,16 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { backtestOptionsSchema, type BarColumns, expandStrategyGrid, type ProgressStream } from '@tradeyard/backtest';
 import {
+  checkNames,
   DataError,
   gridSpecSchema,
   loadCsvBars,
   loadPortfolioData,
   runBuiltin,
+  runCheck,
   runGridSpec,
   runSdk,
+  type CheckOutput,
   type RunOutput,
   sliceByDate,
   sp500Columns,
@@ -18,7 +21,7 @@ import {
 } from '@tradeyard/backtest-runner';
 import { portfolioOptionsSchema } from '@tradeyard/portfolio-backtest';
 import { parseConfig, ConfigError } from '@tradeyard/service-kit';
-import { issueText, strategyNames, strategySpecSchema } from '@tradeyard/strategies';
+import { builtinStrategies, issueText, strategyNames, strategySpecSchema, type StrategyName } from '@tradeyard/strategies';
 import type { AnyStrategyDefinition } from '@tradeyard/strategy';
 import { isStrategyPath, resolveStrategy, StrategyLoadError, StrategyRegistry } from '@tradeyard/strategy-loader';
 import type { z } from 'zod';
@@ -40,13 +43,14 @@ export const BACKTEST_USAGE =
   '[--symbols=SYM,SYM,...|all] [--from=YYYY-MM-DD] [--to=YYYY-MM-DD] [--fast=N --slow=N | --period=N --buy-below=X --sell-above=X | ' +
   '--entry-period=N --exit-period=N] [--params=JSON] [--PARAM=X] [--grid=PARAM,...|all] (a comma list runs a grid) [--initial-cash=X] [--whole-shares] ' +
   '[--fee-per-trade=X] [--fee-bps=X] [--slippage-bps=X] [--volume-limit=X] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html] ' +
-  '[--train-bars=N --test-bars=N [--step-bars=N] [--metric=sharpe|sortino|totalReturn|cagr|maxDrawdown|winRate]] (walk-forward over the grid)';
+  '[--train-bars=N --test-bars=N [--step-bars=N] [--metric=sharpe|sortino|totalReturn|cagr|maxDrawdown|winRate]] (walk-forward over the grid) ' +
+  '[--check=lookahead|warmup] (a bias check of one parameter combination: exit 1 on a finding)';
 export const WORKER_USAGE = 'usage: main.js backtest-worker [--spec=FILE.json]   (else BACKTEST_SPEC_FILE, else BACKTEST_SPEC as JSON)';
 
 const BUILTIN_PARAMS = ['fast', 'slow', 'period', 'buy-below', 'sell-above', 'entry-period', 'exit-period'] as const;
 const NUMBER_OPTIONS = ['initial-cash', 'fee-per-trade', 'fee-bps', 'slippage-bps', 'bars-per-year'] as const;
-/** Options of strategies written with @tradeyard/strategy only. */
-const SDK_OPTIONS = ['symbols', 'params', 'grid', 'volume-limit'] as const;
+/** Options of portfolio runs of strategies written with @tradeyard/strategy (a built-in's name with one of them runs its file so). */
+const SDK_OPTIONS = ['symbols', 'params', 'grid', 'volume-limit', 'check'] as const;
 const COMMON = ['data', 'symbol', 'from', 'to', 'strategy', 'out', 'report', 'workers', ...NUMBER_OPTIONS, ...walkOptions, ...SDK_OPTIONS] as const;
 
 /** Node's parseArgs errors quote the option; keep just that and say what is wrong with it. */
@@ -122,6 +126,27 @@ function workersFrom(str: (k: string) => string | undefined): number | undefined
   return workers;
 }
 
+/** Writes a check's report: its text to stdout, the whole report as JSON to --out; exit 1 on a finding. */
+function emitCheck(output: CheckOutput, str: (k: string) => string | undefined, io: CommandIo): number {
+  const out = str('out');
+  if (out) writeOutput(out, JSON.stringify(output.json, null, 2) + '\n');
+  io.stdout.write(output.text + (out ? `report written to ${out}\n` : ''));
+  return output.found ? 1 : 0;
+}
+
+/** The --check value, or undefined; a check runs one parameter combination, not a grid, walk-forward or report. */
+function checkArg(str: (k: string) => string | undefined, params: Record<string, unknown>) {
+  const check = str('check');
+  if (check === undefined) return undefined;
+  const name = checkNames.find((c) => c === check);
+  if (!name) throw new UsageError(`--check: must be one of ${checkNames.join(', ')}, got "${check}"`);
+  const swept = Object.keys(params).find((p) => params[p] === '*' || Array.isArray(params[p]));
+  if (swept) throw new UsageError(`--check: checks one parameter combination; ${swept} has several values`);
+  const other = ['report', 'train-bars', 'test-bars'].find((flag) => str(flag) !== undefined);
+  if (other) throw new UsageError(`--${other}: not with --check`);
+  return name;
+}
+
 /** Writes a run's output: warnings to stderr, the HTML report, the JSON to --out (and one line to stdout) or to stdout. */
 function emit(output: RunOutput, str: (k: string) => string | undefined, io: CommandIo): number {
   for (const warning of output.warnings) io.stderr.write(`backtest: warning: ${warning}\n`);
@@ -142,8 +167,6 @@ async function builtinBacktest(args: string[], io: CommandIo): Promise<number> {
   const str = parseOptionArgs(args, [...COMMON, ...BUILTIN_PARAMS]);
   const name = str('strategy');
   if (!name) throw new UsageError('--strategy: is required');
-  const sdkOnly = SDK_OPTIONS.find((flag) => str(flag) !== undefined);
-  if (sdkOnly) throw new UsageError(`--${sdkOnly}: only for strategies written with @tradeyard/strategy (${name} is a built-in single-symbol strategy)`);
   const spec: Record<string, unknown> = { name };
   for (const flag of BUILTIN_PARAMS) {
     const value = str(flag);
@@ -188,6 +211,8 @@ function sdkBacktest(definition: AnyStrategyDefinition, args: string[], io: Comm
     if (err instanceof DataError) throw new UsageError(`--${err.field}: ${err.message}`);
     throw err;
   }
+  const check = checkArg(str, params);
+  if (check) return emitCheck(runCheck({ check, definition, params, data, symbolsChosen: symbolsArg !== undefined, options }), str, io);
   const walk = parseWalk(str);
   const grid = Object.values(params).some((v) => v === '*' || (Array.isArray(v) && v.length > 1));
   if ((walk || grid) && str('report')) throw new UsageError(`--report: only for a single backtest, not a ${walk ? 'walk-forward' : 'grid'}`);
@@ -196,9 +221,20 @@ function sdkBacktest(definition: AnyStrategyDefinition, args: string[], io: Comm
   return emit(runSdk({ definition, params, data, symbolsChosen: symbolsArg !== undefined, options, walk }, io), str, io);
 }
 
-/** What --strategy names: a built-in, a file path, or a strategy of STRATEGIES_DIR. */
+/** Whether the arguments give one of `names` (read before the rest, as --strategy is). */
+function hasOption(args: string[], names: readonly string[]): boolean {
+  const { tokens } = parseArgs({ args, strict: false, allowPositionals: true, tokens: true });
+  return tokens.some((t) => t.kind === 'option' && names.includes(t.name));
+}
+
+/**
+ * What --strategy names: a built-in, a file path, or a strategy of STRATEGIES_DIR. A built-in
+ * runs on the single-symbol engine, or as the SDK file it is over a portfolio when an option of
+ * portfolio runs (--symbols, --params, --grid, --volume-limit, --check) is given.
+ */
 async function backtest(args: string[], io: CommandIo): Promise<number> {
   const ref = strategyArg(args);
+  if (ref !== undefined && (strategyNames as readonly string[]).includes(ref) && hasOption(args, SDK_OPTIONS)) return sdkBacktest(builtinStrategies[ref as StrategyName], args, io);
   if (ref === undefined || (strategyNames as readonly string[]).includes(ref)) return builtinBacktest(args, io);
   if (!isStrategyPath(ref)) {
     const registry = await StrategyRegistry.load(io.env.STRATEGIES_DIR);

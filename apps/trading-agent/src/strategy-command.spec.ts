@@ -137,8 +137,16 @@ describe('backtest --strategy=NAME', () => {
     const { code, stdout } = await run(['--strategy=buy-and-hold', '--to=2001-01-01']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ strategy: 'buy-and-hold', symbol: 'SPX' });
-    expect((await run(['--strategy=sma-cross', '--symbols=SPX'])).stderr.split('\n')[0]).toBe(
-      'backtest: --symbols: only for strategies written with @tradeyard/strategy (sma-cross is a built-in single-symbol strategy)',
-    );
+  });
+
+  it('runs a built-in as the SDK file it is over a portfolio when given --symbols: on SPX alone, the single-symbol result', async () => {
+    const single = JSON.parse((await run(['--strategy=sma-cross', '--fast=10', '--slow=30', '--fee-bps=1'])).stdout);
+    const portfolio = await run(['--strategy=sma-cross', '--fast=10', '--slow=30', '--fee-bps=1', '--data=sp500', '--symbols=SPX']);
+    expect(portfolio.stderr).toBe('');
+    const json = JSON.parse(portfolio.stdout);
+    expect(json).toMatchObject({ strategy: 'sma-cross', params: { fast: 10, slow: 30 }, symbols: ['SPX'], trades: single.trades, fees: single.fees });
+    expect(json.finalEquity).toBeCloseTo(single.finalEquity, 6);
+    const two = JSON.parse((await run(['--strategy=sma-cross', '--symbols=SPX,MSFT', '--fast=3', '--slow=6', '--to=2005-12-31'])).stdout);
+    expect(new Set(two.tradeLog.map((t: { symbol: string }) => t.symbol))).toEqual(new Set(['SPX', 'MSFT']));
   });
 });

@@ -1,7 +1,7 @@
 import type { Bar } from '@tradeyard/market-data';
 import { loadSp500 } from '@tradeyard/market-data';
 import { notional, toMicros } from '@tradeyard/money';
-import { buyAndHold } from '@tradeyard/strategies';
+import { createStrategy } from '@tradeyard/strategies';
 import { runBacktest } from './engine';
 
 const bar = (day: number, open: number, close: number): Bar => ({
@@ -17,7 +17,7 @@ const bar = (day: number, open: number, close: number): Bar => ({
 describe('runBacktest', () => {
   it('fills a close-of-bar decision at the next open and marks equity at each close', () => {
     const bars = [bar(0, 10, 10), bar(1, 20, 25), bar(2, 25, 30)];
-    const result = runBacktest(bars, buyAndHold(), { initialCash: 1000 });
+    const result = runBacktest(bars, createStrategy({ name: 'buy-and-hold' }), { initialCash: 1000 });
     // Bought 50 shares at 20 (bar 1 open): equity 1000, 1250, 1500.
     expect(Array.from(result.equity)).toEqual([1000, 1250, 1500]);
     expect(result.finalEquity).toBe(1500);
@@ -26,7 +26,7 @@ describe('runBacktest', () => {
 
   it('buy-and-hold on the S&P 500 earns close[last] / open[1], on the largest micro-share quantity the cash buys', () => {
     const bars = loadSp500();
-    const result = runBacktest(bars, buyAndHold());
+    const result = runBacktest(bars, createStrategy({ name: 'buy-and-hold' }));
     expect(result.bars).toBe(5105);
     // Quantities are micro-units (libs/money): what is left in cash is less than one micro-share's price.
     const cash = toMicros(100_000);
@@ -38,6 +38,6 @@ describe('runBacktest', () => {
   });
 
   it('rejects empty input', () => {
-    expect(() => runBacktest([], buyAndHold())).toThrow('bars must hold at least one bar');
+    expect(() => runBacktest([], createStrategy({ name: 'buy-and-hold' }))).toThrow('bars must hold at least one bar');
   });
 });

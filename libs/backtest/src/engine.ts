@@ -312,6 +312,21 @@ export function summaryOf(name: string, data: BarColumns, settings: BacktestSett
   };
 }
 
+/** A strategy's decide(i) through onBar, with one reused bar object (no allocation per bar). */
+function barByBar(data: BarColumns, strategy: Strategy): (i: number) => number {
+  const { time, open, high, low, close, volume } = data;
+  const view: Bar = { symbol: data.symbol, time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
+  return (i) => {
+    view.time = time[i];
+    view.open = open[i];
+    view.high = high[i];
+    view.low = low[i];
+    view.close = close[i];
+    view.volume = volume[i];
+    return strategy.onBar(view);
+  };
+}
+
 /**
  * Event-driven backtest over one symbol's bars (README.md, "Convention"): the strategy sees
  * each bar at its close and answers a target exposure in [0, 1]; when that target changes,
@@ -327,11 +342,10 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
   const { onProgress, ...rest } = options;
   const settings = backtestOptionsSchema.parse(rest);
   const costs = runCosts(settings);
-  const { time, open, high, low, close, volume } = data;
+  const { time, close } = data;
 
   const tradeLog: Trade[] = [];
   const fills: EngineFill[] = [];
-  const view: Bar = { symbol: data.symbol, time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
   const core = runCore({
     data,
     name: strategy.name,
@@ -339,15 +353,7 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
     costs,
     equity: new Float64Array(n),
     onProgress,
-    decide(i) {
-      view.time = time[i];
-      view.open = open[i];
-      view.high = high[i];
-      view.low = low[i];
-      view.close = close[i];
-      view.volume = volume[i];
-      return strategy.onBar(view);
-    },
+    decide: strategy.overColumns?.(data) ?? barByBar(data, strategy),
     send(decidedAt, at, side, quantity, price) {
       const id = orderIdFor(BACKTEST_ACCOUNT, decisionKey(strategy.name, time[decidedAt]));
       const outcome = arrive(marketOrder(id, side, quantity), quoteBar(time[at], price), costs);

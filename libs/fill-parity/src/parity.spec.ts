@@ -1,10 +1,11 @@
 import { BACKTEST_ACCOUNT, decisionKey, runBacktest, sizeOrder, type BacktestResult } from '@tradeyard/backtest';
-import { Broker, gatewayMigrations, type PriceSource } from '@tradeyard/broker';
+import { Broker, type PriceSource } from '@tradeyard/broker';
 import { costModel, type CostSettings } from '@tradeyard/fill-engine';
 import { loadSp500 } from '@tradeyard/market-data';
 import { formatMicros, fromMicros, notional, toMicros } from '@tradeyard/money';
-import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
-import { breakout, smaCross, type Strategy } from '@tradeyard/strategies';
+import type { Database } from '@tradeyard/persistence';
+import { createStrategy, type Strategy } from '@tradeyard/strategies';
+import { databasePerTest } from './broker-database';
 
 /*
  * Parity of the one fill engine: a strategy backtested over the bundled S&P 500 history, and the
@@ -70,20 +71,15 @@ async function paperTrade(db: Database, strategy: Strategy) {
 
 describe('one fill engine: backtest and paper broker over the S&P 500 history', () => {
   // A database per strategy: the backtest's one account starts fresh each time.
-  let db: Database;
-  beforeEach(async () => {
-    db = await openDatabase({});
-    await migrate(db, gatewayMigrations);
-  });
-  afterEach(() => db?.close());
+  const database = databasePerTest();
 
   it.each([
-    ['sma-cross(50,200)', () => smaCross(50, 200)],
-    ['sma-cross(10,30)', () => smaCross(10, 30)],
-    ['breakout(20,10)', () => breakout(20, 10)],
+    ['sma-cross(50,200)', () => createStrategy({ name: 'sma-cross', fast: 50, slow: 200 })],
+    ['sma-cross(10,30)', () => createStrategy({ name: 'sma-cross', fast: 10, slow: 30 })],
+    ['breakout(20,10)', () => createStrategy({ name: 'breakout', entryPeriod: 20, exitPeriod: 10 })],
   ])('%s makes the same fills and the same final equity', async (_name, make) => {
     const backtest = runBacktest(bars, make(), { feePerTrade: costs.feeFixed, feePerShare: costs.feePerShare, feeBps: costs.feeBps, feeMinimum: costs.feeMinimum, slippageBps: costs.slippageBps });
-    const paper = await paperTrade(db, make());
+    const paper = await paperTrade(database(), make());
     expect(backtest.fills.length).toBeGreaterThan(10);
     expect(paper.fills).toEqual(fillRows(backtest.fills));
     expect(paper.equity).toBe(backtest.ledger.equity);

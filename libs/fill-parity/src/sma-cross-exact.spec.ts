@@ -1,6 +1,6 @@
 import { DirectSma } from '@tradeyard/indicators';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { smaCross } from '@tradeyard/strategies';
+import { createStrategy } from '@tradeyard/strategies';
 import { runBacktest } from '@tradeyard/backtest';
 
 /*
@@ -49,7 +49,7 @@ describe('sma-cross backtest over the whole S&P 500 series', () => {
   it(`trades on the bars the direct computation decides, for ${pairs.length} window pairs`, () => {
     const wrong: string[] = [];
     for (const [fast, slow] of pairs) {
-      const result = runBacktest(bars, smaCross(fast, slow));
+      const result = runBacktest(bars, createStrategy({ name: 'sma-cross', fast, slow }));
       const got = result.tradeLog.map((t) => `${t.entryTime}..${t.exitTime}${t.open ? ' open' : ''}`);
       const expected = expectedTrades(fast, slow);
       if (got.join() !== expected.join()) {

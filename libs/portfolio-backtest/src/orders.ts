@@ -2,6 +2,7 @@ import {
   arrive,
   buyCost,
   matchBar,
+  orderAverageFillPrice,
   orderIdFor,
   transition,
   type CostModel,
@@ -31,8 +32,8 @@ export interface BacktestOrder extends EngineOrder {
   stopLoss: bigint | null;
   /** Placed by a targets decision: the next targets decision for its symbol cancels what is left of it. */
   target: boolean;
-  /** Σ quantity × price of its fills (micro-units squared): the exact average fill price divides it once. */
-  fillValue: bigint;
+  /** Σ quantity × price of its fills (libs/fill-engine fillValue, kept by the fill engine): its average fill price is orderAverageFillPrice. */
+  filledValue: bigint;
   /** When the decision that placed it was made. */
   decidedAt: number;
 }
@@ -70,7 +71,7 @@ export function newOrder(
   return {
     status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0, limitPrice: null, stopPrice: null,
     trailAmount: null, trailPercent: null, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null, parentId: null, takeProfit: null,
-    stopLoss: null, fillValue: 0n, ...fields,
+    stopLoss: null, filledValue: 0n, ...fields,
   };
 }
 
@@ -191,11 +192,10 @@ export class OrderBook {
   /** Takes the fill engine's result for an order: its fills go to the ledger unless the account cannot take one, which rejects the order. */
   private apply(before: BacktestOrder, result: MatchResult<BacktestOrder>, barIndex: number): void {
     const refusal = result.fills.map((f) => this.refusal(before.symbol, f)).find(Boolean);
-    let order = refusal ? transition(before, 'reject', refusal).order : result.order;
+    const order = refusal ? transition(before, 'reject', refusal).order : result.order;
     for (const fill of refusal ? [] : result.fills) {
       this.ledger.book(order.symbol, barIndex, fill, order.tag);
       this.fills.push({ ...fill, symbol: this.symbols[order.symbol], reason: order.tag });
-      order = { ...order, fillValue: order.fillValue + fill.quantity * fill.price };
     }
     const resting = this.resting[order.symbol];
     const at = resting.indexOf(before);
@@ -275,7 +275,7 @@ export function orderRecord(o: BacktestOrder, symbols: readonly string[], isoDat
   const price = (v: bigint | null) => (v === null ? null : fromMicros(v));
   return {
     id: o.id, clientId: o.clientId, symbol: symbols[o.symbol], side: o.side, type: o.type, timeInForce: o.timeInForce, quantity: fromMicros(o.quantity),
-    filledQuantity: fromMicros(o.filledQuantity), avgFillPrice: o.filledQuantity === 0n ? null : fromMicros(divRound(o.fillValue, o.filledQuantity)), fees: fromMicros(o.fees),
+    filledQuantity: fromMicros(o.filledQuantity), avgFillPrice: price(orderAverageFillPrice(o)), fees: fromMicros(o.fees),
     limitPrice: price(o.limitPrice), stopPrice: price(o.stopPrice), status: o.status, reasonCode: o.reasonCode, statusReason: o.reason, reason: o.tag, parentId: o.parentId,
     decidedAt: isoDate(o.decidedAt),
   };

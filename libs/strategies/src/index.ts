@@ -1,3 +1,3 @@
+export * from './builtin';
 export * from './spec';
-export * from './strategies';
 export * from './strategy';

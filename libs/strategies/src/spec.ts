@@ -1,16 +1,21 @@
+import type { ParamSpecs } from '@tradeyard/strategy';
 import { z } from 'zod';
-import { breakout, buyAndHold, rsiReversion, smaCross } from './strategies';
-import type { Strategy } from './strategy';
+import { builtinStrategies } from './builtin';
+import { singleSymbolStrategy, type Strategy } from './strategy';
 
 const period = (what: string) =>
   z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(10_000, `${what} must be at most 10000`);
 const rsiLevel = (what: string) =>
   z.number({ error: `${what} must be a number` }).gt(0, `${what} must be above 0`).lt(100, `${what} must be below 100`);
 
+/** The default a built-in strategy's file declares for a parameter. */
+const declared = (name: keyof typeof builtinStrategies, param: string) => (builtinStrategies[name].params as ParamSpecs)[param].default as number;
+
 /**
- * Every strategy as data: its name and validated parameters (defaults are the textbook
- * ones). The CLI, the HTTP API, parameter grids and the live agent all build strategies
- * from this one schema through createStrategy.
+ * Every built-in strategy as data: its name and validated parameters, with the defaults its file
+ * declares (the textbook ones). The CLI, the HTTP API, parameter grids and the live agent all
+ * build single-symbol strategies from this one schema through createStrategy; the strategies'
+ * own spec checks that its ranges are the ones the files declare.
  */
 export const strategySpecSchema = z.discriminatedUnion(
   'name',
@@ -19,22 +24,22 @@ export const strategySpecSchema = z.discriminatedUnion(
     z
       .strictObject({
         name: z.literal('sma-cross'),
-        fast: period('fast').default(50),
-        slow: period('slow').default(200),
+        fast: period('fast').default(declared('sma-cross', 'fast')),
+        slow: period('slow').default(declared('sma-cross', 'slow')),
       })
       .refine((s) => s.fast < s.slow, { message: 'fast must be less than slow', path: ['fast'] }),
     z
       .strictObject({
         name: z.literal('rsi-reversion'),
-        period: period('period').default(14),
-        buyBelow: rsiLevel('buyBelow').default(30),
-        sellAbove: rsiLevel('sellAbove').default(70),
+        period: period('period').default(declared('rsi-reversion', 'period')),
+        buyBelow: rsiLevel('buyBelow').default(declared('rsi-reversion', 'buyBelow')),
+        sellAbove: rsiLevel('sellAbove').default(declared('rsi-reversion', 'sellAbove')),
       })
       .refine((s) => s.buyBelow < s.sellAbove, { message: 'buyBelow must be less than sellAbove', path: ['buyBelow'] }),
     z.strictObject({
       name: z.literal('breakout'),
-      entryPeriod: period('entryPeriod').default(20),
-      exitPeriod: period('exitPeriod').default(10),
+      entryPeriod: period('entryPeriod').default(declared('breakout', 'entryPeriod')),
+      exitPeriod: period('exitPeriod').default(declared('breakout', 'exitPeriod')),
     }),
   ],
   { error: 'must be one of buy-and-hold, sma-cross, rsi-reversion, breakout' },
@@ -44,19 +49,24 @@ export type StrategySpecInput = z.input<typeof strategySpecSchema>;
 export type StrategyName = StrategySpec['name'];
 export const strategyNames: readonly StrategyName[] = ['buy-and-hold', 'sma-cross', 'rsi-reversion', 'breakout'];
 
-/** A fresh strategy instance (its own streaming state) for a spec; validates the spec first. */
+/** The name a run of a built-in goes by: its name and parameter values, `sma-cross(50,200)` (`buy-and-hold` has none). */
+export function runName(spec: StrategySpec): string {
+  const { name, ...params } = spec;
+  const values = Object.values(params);
+  return values.length === 0 ? name : `${name}(${values.join(',')})`;
+}
+
+/** The name sma-cross(fast, slow) runs under (a grid that decides its crosses itself names runs the same). */
+export const smaCrossName = (fast: number, slow: number) => runName({ name: 'sma-cross', fast, slow });
+
+/**
+ * A fresh single-symbol instance (its own streaming state) of a built-in strategy, from its file
+ * written with @tradeyard/strategy (singleSymbolStrategy); validates the spec first.
+ */
 export function createStrategy(spec: StrategySpecInput): Strategy {
-  const s = strategySpecSchema.parse(spec);
-  switch (s.name) {
-    case 'buy-and-hold':
-      return buyAndHold();
-    case 'sma-cross':
-      return smaCross(s.fast, s.slow);
-    case 'rsi-reversion':
-      return rsiReversion(s.period, s.buyBelow, s.sellAbove);
-    case 'breakout':
-      return breakout(s.entryPeriod, s.exitPeriod);
-  }
+  const parsed = strategySpecSchema.parse(spec);
+  const { name, ...params } = parsed;
+  return singleSymbolStrategy(builtinStrategies[name], params, runName(parsed));
 }
 
 /** A validation failure as the API error `details` the gateway contract uses: which field, which rule. */

@@ -1,10 +1,13 @@
 import type { Bar } from '@tradeyard/market-data';
-import { RollingExtreme } from './rolling-extreme';
+import { defineStrategy } from '@tradeyard/strategy';
+import { builtinStrategies } from './builtin';
 import { createStrategy, describeIssues, strategySpecSchema } from './spec';
+import { singleSymbolStrategy } from './strategy';
 import type { Strategy } from './strategy';
 
 const bar = (close: number, high = close, low = close): Bar => ({ symbol: 'X', time: 0, open: close, high, low, close, volume: 0 });
-const run = (strategy: Strategy, bars: Bar[]) => bars.map((b) => strategy.onBar(b));
+/** The exposures a strategy answers over bars on consecutive days. */
+const run = (strategy: Strategy, bars: Bar[]) => bars.map((b, i) => strategy.onBar({ ...b, time: i * 86_400_000 }));
 
 describe('strategies', () => {
   it('buy-and-hold always wants to be fully invested', () => {
@@ -33,25 +36,38 @@ describe('strategies', () => {
     // bar5 11.2 not above max(12.5, 11.5)
     expect(run(createStrategy({ name: 'breakout', entryPeriod: 2, exitPeriod: 1 }), bars)).toEqual([0, 0, 1, 1, 0, 0]);
   });
+});
 
-  it('rolling highest and lowest match a brute-force window', () => {
-    let seed = 7;
-    const values = Array.from({ length: 500 }, () => ((seed = (seed * 16807) % 2147483647) % 1000) / 10);
-    for (const period of [1, 3, 17]) {
-      const hi = new RollingExtreme(period, true);
-      const lo = new RollingExtreme(period, false);
-      values.forEach((v, i) => {
-        const window = values.slice(Math.max(0, i - period), i);
-        expect(hi.current).toBe(i >= period ? Math.max(...window) : undefined);
-        expect(lo.current).toBe(i >= period ? Math.min(...window) : undefined);
-        hi.update(v);
-        lo.update(v);
-      });
-    }
+describe('single-symbol runs of SDK strategies', () => {
+  const bars = [bar(1), bar(2)];
+
+  it('refuse a strategy that places explicit orders, or reads the portfolio, saying where it can run', () => {
+    const orders = defineStrategy({ name: 'orders', decide: (ctx) => ctx.orders([{ symbol: 'X', side: 'buy', quantity: 1 }]) });
+    expect(() => run(singleSymbolStrategy(orders, {}, 'orders'), bars)).toThrow('orders placed explicit orders: a single-symbol run takes target weights only, run it as a portfolio backtest');
+    const reader = defineStrategy({ name: 'reader', decide: (ctx) => (ctx.portfolio.cash > 0 ? ctx.targets({ X: 1 }) : undefined) });
+    expect(() => run(singleSymbolStrategy(reader, {}, 'reader'), bars)).toThrow('reader reads ctx.portfolio, which a single-symbol run does not give');
+  });
+
+  it('hold their exposure between targets decisions', () => {
+    const everyOther = defineStrategy({ name: 'every-other', decide: (ctx) => (ctx.bars('X').length % 2 === 1 ? ctx.targets({ X: ctx.bars('X').length === 1 ? 0.5 : 0.25 }) : undefined) });
+    expect(run(singleSymbolStrategy(everyOther, {}, 'every-other'), [bar(1), bar(1), bar(1), bar(1)])).toEqual([0.5, 0.5, 0.25, 0.25]);
   });
 });
 
 describe('strategySpecSchema', () => {
+  it('takes exactly the values each strategy file declares (the RSI levels less their ends, which an RSI never crosses)', () => {
+    for (const [name, definition] of Object.entries(builtinStrategies)) {
+      for (const [param, spec] of Object.entries(definition.params)) {
+        // fast < slow: each is tried with the other at the end of its range that lets it take any value.
+        const partner = name === 'sma-cross' ? (param === 'fast' ? { slow: 10_000 } : { fast: 1 }) : {};
+        const ok = (value: number) => strategySpecSchema.safeParse({ name, ...partner, [param]: value }).success;
+        const open = name === 'rsi-reversion' && param !== 'period';
+        expect({ name, param, default: ok(spec.default as number), belowMin: ok(spec.min! - 1), aboveMax: ok(spec.max! + 1) }).toEqual({ name, param, default: true, belowMin: false, aboveMax: false });
+        if (!open) expect({ name, param, min: ok(spec.min!), max: ok(spec.max!) }).toEqual({ name, param, min: true, max: true });
+      }
+    }
+  });
+
   const issues = (input: unknown) => {
     const r = strategySpecSchema.safeParse(input);
     return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

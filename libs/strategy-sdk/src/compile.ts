@@ -1,5 +1,5 @@
 import type { AnyStrategyDefinition, Rebalance } from './definition';
-import { StrategyDefinitionError } from './definition';
+import { StrategyDefinitionError, warmupSchema } from './definition';
 import type { DecisionResult } from './decision';
 import { indicatorCatalog, type IndicatorSpec } from './indicators';
 import { parseParams, type ParamValue } from './params';
@@ -60,6 +60,15 @@ function planIndicators(definition: AnyStrategyDefinition, params: Readonly<Reco
   });
 }
 
+/** The declared warm-up (a number, or its function of the parameters), else the longest indicator warm-up. */
+function warmupOf(definition: AnyStrategyDefinition, params: Readonly<Record<string, ParamValue>>, indicators: readonly PlannedIndicator[]): number {
+  const declared = typeof definition.warmup === 'function' ? definition.warmup(params) : definition.warmup;
+  if (declared === undefined) return indicators.reduce((most, { spec }) => Math.max(most, spec.warmup), 0);
+  const checked = warmupSchema.safeParse(declared);
+  if (!checked.success) throw new StrategyDefinitionError('warmup', `${checked.error.issues[0].message}, got ${JSON.stringify(declared)}`);
+  return checked.data;
+}
+
 /**
  * Binds a definition to a run's parameters: validates them (a ParamsError names the bad one),
  * declares the indicators and derives the warm-up. An indicator whose arguments are bad (a period
@@ -75,7 +84,7 @@ export function compileStrategy(definition: AnyStrategyDefinition, rawParams: Re
     if (err instanceof StrategyDefinitionError || !(err instanceof RangeError)) throw err;
     throw new StrategyDefinitionError('indicators', err.message);
   }
-  const warmup = definition.warmup ?? indicators.reduce((most, { spec }) => Math.max(most, spec.warmup), 0);
+  const warmup = warmupOf(definition, paramsForStrategy, indicators);
   return {
     definition,
     name: definition.name,

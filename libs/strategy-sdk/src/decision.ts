@@ -129,5 +129,8 @@ export function checkOrders(orders: readonly OrderRequest[], isSymbol: (symbol: 
   });
 }
 
-/** A decision as a list (nothing for hold). */
-export const decisionsOf = (result: DecisionResult): readonly Decision[] => (result === undefined ? [] : Array.isArray(result) ? result : [result as Decision]);
+/** No decision: hold. One frozen list, so that a step that holds allocates nothing. */
+export const HOLD: readonly Decision[] = Object.freeze([]);
+
+/** A decision as a list (HOLD for nothing). */
+export const decisionsOf = (result: DecisionResult): readonly Decision[] => (result === undefined ? HOLD : Array.isArray(result) ? result : [result as Decision]);

@@ -32,6 +32,16 @@ describe('defineStrategy', () => {
     expect(compileStrategy(defineStrategy({ ...momentumRotation, warmup: 300 })).warmup).toBe(300);
   });
 
+  it('takes a warm-up as a function of the parameters, checked as a declared one', () => {
+    const previousBar = defineStrategy({ ...momentumRotation, warmup: (q) => q.lookback + 2 });
+    expect(compileStrategy(previousBar, { lookback: 90 }).warmup).toBe(92);
+    const reads = new Set<string>();
+    compileStrategy(previousBar, {}, { reads });
+    expect(reads.has('lookback')).toBe(true);
+    expect(definitionError(() => compileStrategy(defineStrategy({ ...momentumRotation, warmup: (q) => q.lookback / 7 })))).toBe('warmup: must be a whole number, got 17.142857142857142');
+    expect(definitionError(() => defineStrategy({ ...momentumRotation, warmup: '5' as never }))).toBe('warmup: must be a number of bars or a function of the parameters answering one');
+  });
+
   it.each([
     [{ name: 'has space' }, 'name: must be 1-64 letters, digits, dot, dash or underscore'],
     [{ rebalance: 'daily' }, 'rebalance: must be one of bar, weekly, monthly'],

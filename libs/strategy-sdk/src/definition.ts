@@ -23,8 +23,12 @@ export interface StrategyConfig<S extends ParamSpecs, I extends IndicatorDecls> 
   interval?: StrategyInterval;
   /** When decide runs: every bar (default), the first bar of each week, or of each month. */
   rebalance?: Rebalance;
-  /** Bars a symbol needs before it is ready; default: the longest warm-up of the indicators. */
-  warmup?: number;
+  /**
+   * Bars a symbol needs before it is ready, or a function of the parameters answering it (a
+   * decision that reads an indicator one bar back needs one bar more than the indicator); default:
+   * the longest warm-up of the indicators.
+   */
+  warmup?: number | ((q: ParamValues<S>) => number);
   indicators?: (q: ParamValues<S>, i: IndicatorCatalog) => I;
   decide(ctx: StrategyContext<ParamValues<S>, I>): DecisionResult;
 }
@@ -54,6 +58,9 @@ export class StrategyDefinitionError extends TypeError {
 
 const fn = () => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: 'must be a function' });
 
+/** A warm-up in bars: what `warmup` declares or its function answers. */
+export const warmupSchema = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(100_000, 'must be at most 100000');
+
 const configSchema = z.strictObject({
   name: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore'),
   description: z.string({ error: 'must be a string' }).max(500, 'must be at most 500 characters').optional(),
@@ -61,7 +68,7 @@ const configSchema = z.strictObject({
   universe: z.union([z.literal('all'), z.array(symbolSchema).min(1, 'must list at least one symbol')], { error: "must be 'all' or a list of symbols" }).default('all'),
   interval: z.enum(strategyIntervals, { error: `must be one of ${strategyIntervals.join(', ')}` }).default('1d'),
   rebalance: z.enum(rebalanceSchedules, { error: `must be one of ${rebalanceSchedules.join(', ')}` }).default('bar'),
-  warmup: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(100_000, 'must be at most 100000').optional(),
+  warmup: z.union([warmupSchema, fn()], { error: 'must be a number of bars or a function of the parameters answering one' }).optional(),
   indicators: fn().optional(),
   decide: fn(),
 });

@@ -3,9 +3,18 @@ import type { CompiledStrategy } from './compile';
 import type { BarHistory } from './context';
 import type { BarPrices, PriceField, StreamingIndicator } from './indicators';
 
-const fields = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
-type Column = (typeof fields)[number];
+type Column = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume';
 type Columns = Record<Column, Float64Array>;
+
+/** Columns of one symbol, each made by `make` from the old one: an object literal, so reads of its fields stay fast (Object.fromEntries makes a slow dictionary). */
+const columnsOf = (make: (column: Column) => Float64Array): Columns => ({
+  time: make('time'),
+  open: make('open'),
+  high: make('high'),
+  low: make('low'),
+  close: make('close'),
+  volume: make('volume'),
+});
 
 /** The clock every history of a market reads: the current time. */
 export interface MarketClock {
@@ -80,7 +89,13 @@ export class SymbolHistory implements BarHistory {
     if (this.count > 0 && !(bar.time > this.columns.time[this.count - 1])) throw new RangeError(`${this.symbol}: a bar at ${bar.time} is not later than the last one`);
     if (this.count === this.columns.time.length) this.grow();
     const i = this.count;
-    for (const field of fields) this.columns[field][i] = bar[field];
+    const c = this.columns;
+    c.time[i] = bar.time;
+    c.open[i] = bar.open;
+    c.high[i] = bar.high;
+    c.low[i] = bar.low;
+    c.close[i] = bar.close;
+    c.volume[i] = bar.volume;
     for (let j = 0; j < this.streams.length; j++) this.indicators[j][i] = this.streams[j].update(bar);
     this.count++;
   }
@@ -92,7 +107,7 @@ export class SymbolHistory implements BarHistory {
       next.set(old);
       return next;
     };
-    this.columns = Object.fromEntries(fields.map((f) => [f, bigger(this.columns[f])])) as Columns;
+    this.columns = columnsOf((f) => bigger(this.columns[f]));
     this.indicators = this.indicators.map(bigger);
   }
 }
@@ -105,6 +120,7 @@ export class MarketHistory {
   readonly clock: MarketClock = { now: -Infinity };
   readonly histories: SymbolHistory[];
   private readonly index = new Map<string, number>();
+  private lastReady: readonly string[] = [];
 
   private constructor(
     readonly symbols: readonly string[],
@@ -121,7 +137,7 @@ export class MarketHistory {
 
   /** Live: empty histories that take bars as they close, with the strategy's streaming indicators. */
   static streaming(symbols: readonly string[], strategy: Pick<CompiledStrategy, 'indicators'>): MarketHistory {
-    const empty = () => Object.fromEntries(fields.map((f) => [f, new Float64Array(0)])) as Columns;
+    const empty = () => columnsOf(() => new Float64Array(0));
     return new MarketHistory(symbols, (s, _k, clock) => new SymbolHistory(s, empty(), strategy.indicators.map(() => new Float64Array(0)), clock, strategy.indicators.map((i) => i.spec.stream())));
   }
 
@@ -136,11 +152,25 @@ export class MarketHistory {
     return this.histories[k];
   }
 
-  /** The ready set now: symbols with a bar at this time and at least `warmup` bars (at least one), in universe order. */
-  ready(warmup: number): string[] {
+  /**
+   * The ready set now: symbols with a bar at this time and at least `warmup` bars (at least one),
+   * in universe order. The same array as last time while its members are the same (a step makes
+   * no garbage then).
+   */
+  ready(warmup: number): readonly string[] {
     const least = Math.max(1, warmup);
+    const last = this.lastReady;
+    let count = 0;
+    let same = true;
+    for (const h of this.histories) {
+      if (h.count >= least && h.current) {
+        if (same && last[count] !== h.symbol) same = false;
+        count++;
+      }
+    }
+    if (same && count === last.length) return last;
     const out: string[] = [];
     for (const h of this.histories) if (h.count >= least && h.current) out.push(h.symbol);
-    return out;
+    return (this.lastReady = out);
   }
 }

@@ -112,6 +112,17 @@ describe('point in time', () => {
     expect(attempt((ctx) => ctx.bars('A').bar(0.5))).toThrow('barsAgo must be a whole number of 0 or more');
     expect(attempt((ctx) => ctx.bars('ZZZ'))).toThrow('ZZZ is not a symbol of the universe');
   });
+
+  it("gives decide no handle on the engine's history: its columns, its count and reveal are out of reach", () => {
+    // What a strategy could reach past the BarHistory type: the backtester's whole columns (every
+    // later bar), or the count and reveal that move the engine itself.
+    const engine = (ctx: StrategyDriver['context']) => {
+      const history = ctx.bars('A') as unknown as Record<string, unknown>;
+      return { columns: history.columns, count: history.count, reveal: history.reveal, append: history.append, frozen: Object.isFrozen(history) };
+    };
+    expect(probe(engine)[0]).toEqual({ columns: undefined, count: undefined, reveal: undefined, append: undefined, frozen: true });
+    expect(probe((ctx) => Object.keys(ctx.bars('A')).sort())).toContainEqual(['bar', 'close', 'current', 'high', 'length', 'low', 'open', 'series', 'symbol', 'time', 'volume']);
+  });
 });
 
 describe('calendars and warm-up', () => {
@@ -216,6 +227,8 @@ describe('schedule, state and parameter reads', () => {
     [(state: Record<string, unknown>) => (state.when = new Date(0)), 'ctx.state.when: a Date object is not a JSON value (the state must hold JSON values only)'],
     [(state: Record<string, unknown>) => (state.list = [1, undefined]), 'ctx.state.list[1]: undefined is not a JSON value (the state must hold JSON values only)'],
     [(state: Record<string, unknown>) => (state.ratio = 1 / 0), 'ctx.state.ratio: Infinity is not a JSON number (the state must hold JSON values only)'],
+    [(state: Record<string, unknown>) => (state.deep = { list: [{ ok: 1 }, { fn: () => 1 }] }), 'ctx.state.deep.list[1].fn: a function is not a JSON value (the state must hold JSON values only)'],
+    [(state: Record<string, unknown>) => (state.loop = { back: state }), 'ctx.state.loop.back: refers back to itself (the state must hold JSON values only)'],
   ])('refuses a state that is not JSON, naming where (%#)', (change, message) => {
     const strategy = compileStrategy(defineStrategy({ name: 'stateful', decide: (ctx) => void change(ctx.state) }));
     expect(() => replay(strategy, daily, 'reveal')).toThrow(`strategy stateful at 2024-01-01: ${message}`);

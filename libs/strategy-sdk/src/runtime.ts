@@ -1,9 +1,9 @@
 import { isoDate } from '@tradeyard/market-data';
 import type { CompiledStrategy } from './compile';
-import type { IndicatorReader, JsonObject, PortfolioView, StrategyContext } from './context';
-import { checkOrders, checkTargets, decisionsOf, DecisionError, reasonSchema, type Decision, type OrderRequest } from './decision';
-import type { IndicatorDecls } from './indicators';
-import type { MarketHistory } from './history';
+import type { BarHistory, IndicatorReader, JsonObject, PortfolioView, StrategyContext } from './context';
+import { checkOrders, checkTargets, decisionsOf, DecisionError, HOLD, reasonSchema, type Decision, type OrderRequest } from './decision';
+import type { IndicatorDecls, PriceField } from './indicators';
+import type { MarketHistory, SymbolHistory } from './history';
 import { RebalanceSchedule } from './schedule';
 
 const checkReason = (reason: string | undefined): string | undefined => {
@@ -12,6 +12,31 @@ const checkReason = (reason: string | undefined): string | undefined => {
   if (!parsed.success) throw new DecisionError('reason', parsed.error.issues[0].message);
   return reason;
 };
+
+/**
+ * What decide may read of a symbol's history: the BarHistory members and nothing else. The
+ * history itself holds the backtester's whole columns (later bars included) and the count and
+ * reveal that move the engine; JavaScript would let a strategy reach them past the type.
+ */
+function readOnly(history: SymbolHistory): BarHistory {
+  return Object.freeze({
+    symbol: history.symbol,
+    get length() {
+      return history.length;
+    },
+    get current() {
+      return history.current;
+    },
+    time: history.time,
+    open: history.open,
+    high: history.high,
+    low: history.low,
+    close: history.close,
+    volume: history.volume,
+    bar: (barsAgo?: number) => history.bar(barsAgo),
+    series: (field: PriceField, count: number) => history.series(field, count),
+  });
+}
 
 /**
  * The point-in-time context decide sees, over a MarketHistory (batch series in a backtest,
@@ -26,6 +51,8 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
   readonly ind: Readonly<Record<string, IndicatorReader>>;
   readonly params: Readonly<Record<string, unknown>>;
   private view: PortfolioView | undefined;
+  /** The read-only view of each symbol's history decide gets (made on first use). */
+  private readonly views: BarHistory[] = [];
   private readonly isSymbol: (symbol: string) => boolean;
 
   constructor(
@@ -50,8 +77,10 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
     return (this.view ??= this.portfolioNow());
   }
 
-  bars(symbol: string) {
-    return this.market.history(symbol);
+  bars(symbol: string): BarHistory {
+    const history = this.market.history(symbol);
+    const k = this.market.indexOf(symbol);
+    return (this.views[k] ??= readOnly(history));
   }
 
   /** Moves the context to a decision at the market's current time with this ready set. */
@@ -78,22 +107,41 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
   }
 }
 
-/** What is not JSON in a state (a path and why), or undefined: live runs persist the state as JSON after each decision. */
-function notJson(value: unknown, path: string, seen: Set<unknown>): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path}: ${value} is not a JSON number`;
-  if (typeof value !== 'object') return `${path}: ${value === undefined ? 'undefined' : `a ${typeof value}`} is not a JSON value`;
-  if (seen.has(value)) return `${path}: refers back to itself`;
+/** null, a string, a boolean or a finite number (checked inline: most of a state is these). */
+const isJsonScalar = (value: unknown): boolean =>
+  value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+
+/**
+ * Why a value is not JSON, and where below it (`.when`, `.list[1]`), or undefined: live runs
+ * persist the state as JSON after each decision. It runs after every decision, so it allocates
+ * nothing on the way down (`ancestors` is the path of objects, for cycles) and builds the place
+ * only for a failure.
+ */
+function notJson(value: unknown, ancestors: unknown[]): { at: string; why: string } | undefined {
+  if (isJsonScalar(value)) return undefined;
+  if (typeof value === 'number') return { at: '', why: `${value} is not a JSON number` };
+  if (typeof value !== 'object') return { at: '', why: `${value === undefined ? 'undefined' : `a ${typeof value}`} is not a JSON value` };
+  if (ancestors.includes(value)) return { at: '', why: 'refers back to itself' };
+  const isArray = Array.isArray(value);
   const proto = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `${path}: a ${proto?.constructor?.name ?? 'class'} object is not a JSON value`;
-  seen.add(value);
-  for (const [key, item] of Object.entries(value)) {
-    const problem = notJson(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
-    if (problem) return problem;
+  if (!isArray && proto !== Object.prototype && proto !== null) return { at: '', why: `a ${proto?.constructor?.name ?? 'class'} object is not a JSON value` };
+  ancestors.push(value);
+  let problem: { at: string; why: string } | undefined;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (isJsonScalar(item)) continue;
+    problem = notJson(item, ancestors);
+    if (problem) {
+      problem = { at: `${isArray ? `[${key}]` : `.${key}`}${problem.at}`, why: problem.why };
+      break;
+    }
   }
-  seen.delete(value);
-  return undefined;
+  ancestors.pop();
+  return problem;
 }
+
+/** What ctx.targets, ctx.orders and ctx.cancel make (decide may return anything). */
+const isDecision = (d: unknown): boolean => typeof d === 'object' && d !== null && ((d as Decision).kind === 'targets' || (d as Decision).kind === 'orders');
 
 /** A decision that breaks a rule (or decide threw): when, and what. */
 export class StrategyRuntimeError extends Error {
@@ -115,6 +163,8 @@ export class StrategyRuntimeError extends Error {
 export class StrategyDriver {
   readonly context: DecisionContext;
   private readonly schedule: RebalanceSchedule;
+  /** notJson's stack of objects, reused by every check. */
+  private readonly ancestors: unknown[] = [];
 
   /** `decidedAt`: when the strategy last decided, for a live run resuming after a restart (its period does not decide again). */
   constructor(
@@ -136,15 +186,16 @@ export class StrategyDriver {
 
   step(): readonly Decision[] {
     const now = this.market.clock.now;
-    if (!this.schedule.due(now)) return [];
+    if (!this.schedule.due(now)) return HOLD;
     const ready = this.market.ready(this.strategy.warmup);
-    if (ready.length === 0) return [];
+    if (ready.length === 0) return HOLD;
     this.schedule.done(now);
     try {
       const decisions = decisionsOf(this.strategy.decide(this.context.at(ready)));
-      for (const d of decisions) if (typeof d !== 'object' || d === null || (d.kind !== 'targets' && d.kind !== 'orders')) throw new DecisionError('decide', 'must return ctx.targets(...), ctx.orders(...), ctx.cancel(...), a list of them, or nothing');
-      const problem = notJson(this.context.state, 'state', new Set());
-      if (problem) throw new DecisionError(`ctx.${problem.slice(0, problem.indexOf(':'))}`, `${problem.slice(problem.indexOf(':') + 2)} (the state must hold JSON values only)`);
+      // Indexed, not for-of: an iterator per step is garbage a long backtest feels.
+      for (let k = 0; k < decisions.length; k++) if (!isDecision(decisions[k])) throw new DecisionError('decide', 'must return ctx.targets(...), ctx.orders(...), ctx.cancel(...), a list of them, or nothing');
+      const problem = notJson(this.context.state, this.ancestors);
+      if (problem) throw new DecisionError(`ctx.state${problem.at}`, `${problem.why} (the state must hold JSON values only)`);
       return decisions;
     } catch (err) {
       throw new StrategyRuntimeError(this.strategy.name, now, err);

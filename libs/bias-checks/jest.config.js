@@ -1,0 +1,1 @@
+module.exports = { displayName: 'bias-checks', preset: '../../jest.preset.js' };

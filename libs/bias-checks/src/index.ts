@@ -1,0 +1,5 @@
+export * from './decisions';
+export * from './lookahead';
+export * from './run';
+export * from './text';
+export * from './warmup';

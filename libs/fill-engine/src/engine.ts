@@ -7,6 +7,16 @@ import { transition, type OrderJournalEntry, type OrderState, type ReasonCode } 
 /** market_on_open / market_on_close: auction orders that fill at the next session's open / the next bar's close (README "Timing"). */
 export const orderTypes = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close'] as const;
 export type OrderType = (typeof orderTypes)[number];
+/** Which price fields each order type takes: the required ones; every other one must be omitted. */
+export const priceFieldsOf: Readonly<Record<OrderType, readonly ('limitPrice' | 'stopPrice')[]>> = {
+  market: [],
+  limit: ['limitPrice'],
+  stop: ['stopPrice'],
+  stop_limit: ['stopPrice', 'limitPrice'],
+  trailing_stop: [],
+  market_on_open: [],
+  market_on_close: [],
+};
 /** gtd: good till the market date in `goodTillDate`. */
 export const timesInForce = ['day', 'gtc', 'ioc', 'fok', 'gtd'] as const;
 export type TimeInForce = (typeof timesInForce)[number];

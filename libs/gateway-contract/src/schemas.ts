@@ -1,3 +1,4 @@
+import { priceFieldsOf } from '@tradeyard/fill-engine';
 import { barSchema, type Interval, intervalMs, intervalSchema, symbolSchema } from '@tradeyard/market-data';
 import { brokenTextRule } from '@tradeyard/runtime-util';
 import { z } from 'zod';
@@ -117,16 +118,6 @@ export const timeInForceSchema = z.enum(['day', 'gtc', 'ioc', 'fok', 'gtd']);
 export const orderStatusSchema = z.enum(['accepted', 'partially_filled', 'filled', 'cancelled', 'expired', 'denied', 'rejected']);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
-/** Which price fields each order type takes: required ones, and every other one must be omitted. */
-const priceFieldsOf = {
-  market: [],
-  limit: ['limitPrice'],
-  stop: ['stopPrice'],
-  stop_limit: ['stopPrice', 'limitPrice'],
-  trailing_stop: [],
-  market_on_open: [],
-  market_on_close: [],
-} as const;
 /** Auction orders trade once, in the auction they name: they take no time in force but gtc. */
 const auctionTypes: readonly string[] = ['market_on_open', 'market_on_close'];
 

@@ -1,4 +1,4 @@
-import { orderTypes, timesInForce, type OrderType, type TimeInForce } from '@tradeyard/fill-engine';
+import { orderTypes, priceFieldsOf, timesInForce, type OrderType, type TimeInForce } from '@tradeyard/fill-engine';
 import { z } from 'zod';
 
 /** Why a decision was made: a short tag carried by its orders, fills and trades (`top-momentum`). */
@@ -6,16 +6,6 @@ export const reasonSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,63
 
 const price = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`).positive(`${what} must be above 0`);
 
-/** Which price fields each order type takes (as the gateway's order contract): required ones; every other one must be omitted. */
-const priceFieldsOf: Record<OrderType, readonly ('limitPrice' | 'stopPrice')[]> = {
-  market: [],
-  limit: ['limitPrice'],
-  stop: ['stopPrice'],
-  stop_limit: ['stopPrice', 'limitPrice'],
-  trailing_stop: [],
-  market_on_open: [],
-  market_on_close: [],
-};
 
 /**
  * An explicit order a strategy places: every order type, time in force and bracket exit the fill

@@ -3,8 +3,9 @@
 // fixture of a project but in none of its production files. Nx draws the edge all the same, so
 // `nx affected` (and tools/affected-images.mjs) would rebuild that project's image when the
 // imported project changes. Tests that need more than their project's production imports belong
-// in a test-only project (tag type:testing, like libs/scanner-integration). Exits 1 when any
-// non-testing project has such an edge.
+// in a test-only project (tag type:testing, like libs/scanner-integration). An edge to a project the
+// source already reaches through production imports changes nothing `affected` computes, so it is
+// not one. Exits 1 when any non-testing project has such an edge.
 //
 //   node tools/spec-edges.mjs
 import { createRequire } from 'node:module';
@@ -28,10 +29,11 @@ export async function specOnlyEdges() {
   const graph = await createProjectGraphAsync({ exitOnError: true });
   const { projectFileMap } = readFileMapCache().fileMap;
   const globs = testGlobs();
-  const edges = [];
+  const candidates = [];
+  const productionDeps = new Map();
   for (const [project, files] of Object.entries(projectFileMap)) {
-    if (graph.nodes[project]?.data.tags?.includes('type:testing')) continue;
     const production = new Set();
+    productionDeps.set(project, production);
     const fromTests = new Map();
     for (const { file, deps = [] } of files) {
       const isTest = globs.some((glob) => matchesGlob(file, glob));
@@ -43,9 +45,23 @@ export async function specOnlyEdges() {
         else fromTests.set(target, [...(fromTests.get(target) ?? []), file]);
       }
     }
-    for (const [target, testFiles] of fromTests) if (!production.has(target)) edges.push({ source: project, target, files: testFiles });
+    if (graph.nodes[project]?.data.tags?.includes('type:testing')) continue;
+    for (const [target, testFiles] of fromTests) if (!production.has(target)) candidates.push({ source: project, target, files: testFiles });
   }
-  return edges;
+  return candidates.filter((edge) => !reaches(productionDeps, edge.source, edge.target));
+}
+
+/** Whether `from` reaches `to` through production imports alone. */
+function reaches(productionDeps, from, to) {
+  const seen = new Set([from]);
+  const queue = [from];
+  while (queue.length) {
+    for (const next of productionDeps.get(queue.shift()) ?? []) {
+      if (next === to) return true;
+      if (!seen.has(next)) seen.add(next), queue.push(next);
+    }
+  }
+  return false;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -84,7 +84,7 @@ describe('strategy registry', () => {
   };
 
   it('names the built-ins and every strategy file of STRATEGIES_DIR', async () => {
-    const strategies = folder('registry', { 'a.ts': momentum, 'b.js': momentum.replace("'momentum-rotation'", "'equal-weight'"), 'notes.md': '# not a strategy', 'a.spec.ts': 'not loaded' });
+    const strategies = folder('registry', { 'a.ts': momentum, 'b.js': momentum.replace("'momentum-rotation'", "'equal-weight'"), 'notes.md': '# not a strategy', 'a.spec.ts': 'not loaded', 'jest.config.js': 'not loaded' });
     const registry = await StrategyRegistry.load(strategies);
     expect(registry.names()).toEqual(['buy-and-hold', 'sma-cross', 'rsi-reversion', 'breakout', 'momentum-rotation', 'equal-weight']);
     expect(registry.get('equal-weight')).toMatchObject({ kind: 'file', file: join(strategies, 'b.js') });

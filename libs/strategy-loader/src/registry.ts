@@ -17,10 +17,10 @@ export const strategiesConfigShape = {
 /** A strategy a name stands for: one of the four built-in single-symbol strategies, or an SDK strategy from a file. */
 export type StrategyEntry = { kind: 'builtin'; name: StrategyName } | { kind: 'file'; name: string; file: string; definition: AnyStrategyDefinition };
 
-/** Strategy files of a folder: .ts, .mts, .js and .mjs, not declarations or specs, in name order. */
+/** Strategy files of a folder: .ts, .mts, .js and .mjs, not declarations, specs or tool configs (jest.config.js of a generated project), in name order. */
 export const strategyFiles = (dir: string): string[] =>
   readdirSync(dir)
-    .filter((f) => /\.(m?ts|m?js)$/.test(f) && !/\.d\.m?ts$/.test(f) && !/\.(spec|test)\./.test(f))
+    .filter((f) => /\.(m?ts|m?js)$/.test(f) && !/\.d\.m?ts$/.test(f) && !/\.(spec|test)\./.test(f) && !/\.config\.m?[jt]s$/.test(f))
     .sort()
     .map((f) => join(dir, f));
 

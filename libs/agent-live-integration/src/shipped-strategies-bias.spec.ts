@@ -5,7 +5,7 @@ import { portfolioData } from '@tradeyard/portfolio-backtest';
 import { builtinStrategies } from '@tradeyard/strategies';
 import type { AnyStrategyDefinition } from '@tradeyard/strategy';
 import { loadStrategyFile } from '@tradeyard/strategy-loader';
-import { lookaheadCheck, warmupCheck } from './index';
+import { lookaheadCheck, warmupCheck } from '@tradeyard/bias-checks';
 
 /*
  * Every strategy the platform ships (the four built-ins) and every example users copy passes both

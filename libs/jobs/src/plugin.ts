@@ -116,6 +116,11 @@ export const durableJobs = fp<JobsPluginOptions>(
     const jobs = new JobService(options.config, options.kinds, options.log, { inMemory: options.inMemory, workerFile: options.workerFile });
     app.decorate('jobs', jobs);
     app.addHook('onClose', () => jobs.close());
+    // The embedded store (PGlite, no DATABASE_URL) opens before the service listens: opening it is
+    // local work the service needs, and PGlite's WASM holds the event loop for seconds while it
+    // runs, which after listening would leave /health unanswered. PostgreSQL may be down at start,
+    // so that store keeps opening in the background and /ready reports it.
+    if (!options.config.DATABASE_URL) app.addHook('onReady', () => jobs.whenFirstAttempted());
     if (options.routes) await app.register(jobRoutes(options.present ?? ((job) => job)));
   },
   { name: 'tradeyard-durable-jobs', fastify: '5.x' },

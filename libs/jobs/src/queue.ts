@@ -78,6 +78,9 @@ const OPEN_WAIT_MS = 15_000;
 export class JobService {
   private opened?: Opened;
   private readonly opening: Promise<void>;
+  /** Settles after the first attempt to open, whether it opened or not. */
+  private readonly firstAttempt: Promise<void>;
+  private firstAttemptDone = () => {};
   private pool?: WorkerPool<ChunkTask, unknown>;
   private closed = false;
   /** This worker process, as chunks record it. */
@@ -89,7 +92,13 @@ export class JobService {
     private readonly log: Logger,
     private readonly options: JobServiceOptions = {},
   ) {
+    this.firstAttempt = new Promise((resolve) => (this.firstAttemptDone = resolve));
     this.opening = this.openUntilDone();
+  }
+
+  /** Resolves once the first attempt to open the database has ended, opened or not (it retries on its own). */
+  whenFirstAttempted(): Promise<void> {
+    return this.firstAttempt;
   }
 
   /** Resolves once the database and queue are open (and the workers started), or the service closed. */
@@ -163,6 +172,11 @@ export class JobService {
   }
 
   private async openUntilDone(): Promise<void> {
+    await this.openWithRetries();
+    this.firstAttemptDone();
+  }
+
+  private async openWithRetries(): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
       try {
         const opened = await openJobStore(this.config, this.log, this.options.inMemory);
@@ -171,6 +185,7 @@ export class JobService {
         if (this.options.workerFile) await this.startWorkers(opened.boss, this.options.workerFile);
         return;
       } catch (err) {
+        this.firstAttemptDone();
         const retryMs = backoffDelay(attempt, 1000, 30_000);
         this.log.warn({ err: err instanceof Error ? err.message : String(err), retryMs }, 'the job queue cannot open its database yet; retrying');
         await new Promise((resolve) => setTimeout(resolve, retryMs));

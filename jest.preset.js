@@ -14,4 +14,6 @@ module.exports = {
   transformIgnorePatterns: [`^(?!.*/node_modules/(${esmOnly.join('|')})/).*/node_modules/`],
   // Generous: a deadline in a test only catches a hang, and a loaded CI machine is slow, not broken.
   testTimeout: 120_000,
+  // The second names failed tests in `npm test`'s summary (only when run-tests.mjs asks for it).
+  reporters: ['default', require.resolve('./tools/test/jest-failures-reporter.mjs')],
 };

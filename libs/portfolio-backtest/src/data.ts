@@ -76,21 +76,43 @@ export function priceMicros(value: number): bigint {
   return toMicros(value);
 }
 
-/** Opens and closes in micro-units per symbol (the ledger's prices), converted once per dataset. */
-export interface MicroPrices {
-  readonly open: readonly BigInt64Array[];
-  readonly close: readonly BigInt64Array[];
+/** Marks a price not converted yet (prices are positive). */
+const UNCONVERTED = -1n;
+
+/**
+ * Opens and closes in micro-units (the ledger's prices), converted when first asked and kept: a
+ * run reads the closes of the symbols it holds and the opens where orders arrive, a small part of
+ * a wide universe's bars, and converting every bar up front was a sixth of such a run.
+ */
+export class MicroPrices {
+  private readonly opens: BigInt64Array[];
+  private readonly closes: BigInt64Array[];
+
+  constructor(private readonly data: PortfolioData) {
+    const unconverted = () => data.columns.map((c) => new BigInt64Array(c.length).fill(UNCONVERTED));
+    this.opens = unconverted();
+    this.closes = unconverted();
+  }
+
+  /** Symbol k's open at bar i. */
+  open(k: number, i: number): bigint {
+    const v = this.opens[k][i];
+    return v !== UNCONVERTED ? v : (this.opens[k][i] = priceMicros(this.data.columns[k].open[i]));
+  }
+
+  /** Symbol k's close at bar i. */
+  close(k: number, i: number): bigint {
+    const v = this.closes[k][i];
+    return v !== UNCONVERTED ? v : (this.closes[k][i] = priceMicros(this.data.columns[k].close[i]));
+  }
 }
 
 const microCache = new WeakMap<PortfolioData, MicroPrices>();
-const micros = (values: Float64Array) => BigInt64Array.from(values, priceMicros);
 
+/** The data's micro-unit prices, shared by every run over it (a grid's runs convert each price once). */
 export function microPrices(data: PortfolioData): MicroPrices {
   let prices = microCache.get(data);
-  if (!prices) {
-    prices = { open: data.columns.map((c) => micros(c.open)), close: data.columns.map((c) => micros(c.close)) };
-    microCache.set(data, prices);
-  }
+  if (!prices) microCache.set(data, (prices = new MicroPrices(data)));
   return prices;
 }
 

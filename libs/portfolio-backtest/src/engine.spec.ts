@@ -167,6 +167,25 @@ describe('portfolio backtest: explicit orders', () => {
     expect(result.ledger.cash).toBe(toMicros(10_080));
   });
 
+  it('shows decide the account as of each close: cash, equity, the positions held and the orders resting', () => {
+    const seen: unknown[] = [];
+    const watcher = defineStrategy({
+      name: 'watcher',
+      decide(ctx) {
+        const { cash, equity, positions, openOrders } = ctx.portfolio;
+        seen.push({ date: ctx.date, cash, equity, held: Object.keys(positions), A: positions.A && { quantity: positions.A.quantity, avgPrice: positions.A.avgPrice, price: positions.A.price }, resting: openOrders.map((o) => [o.side, o.type, o.quantity]) });
+        if (ctx.date === '2024-01-01') return ctx.orders([{ symbol: 'A', side: 'buy', quantity: 10 }, { symbol: 'A', side: 'sell', type: 'limit', limitPrice: 200, quantity: 5, timeInForce: 'gtc' }]);
+        return undefined;
+      },
+    });
+    run(data, watcher, {}, { initialCash: 10_000 });
+    expect(seen.slice(0, 3)).toEqual([
+      { date: '2024-01-01', cash: 10_000, equity: 10_000, held: [], A: undefined, resting: [] },
+      { date: '2024-01-02', cash: 9_000, equity: 10_000, held: ['A'], A: { quantity: 10, avgPrice: 100, price: 100 }, resting: [['sell', 'limit', 5]] },
+      { date: '2024-01-03', cash: 9_000, equity: 10_030, held: ['A'], A: { quantity: 10, avgPrice: 100, price: 103 }, resting: [['sell', 'limit', 5]] },
+    ]);
+  });
+
   it('denies a sell of shares not held and a market buy beyond the cash, and rejects a resting buy the cash no longer covers', () => {
     const greedy = defineStrategy({
       name: 'greedy',

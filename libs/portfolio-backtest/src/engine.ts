@@ -16,6 +16,7 @@ import {
 } from '@tradeyard/strategy';
 import { z } from 'zod';
 import { microPrices, priceMicros, selectSymbols, SeriesCache, type PortfolioData } from './data';
+import { lazyRecord } from './lazy-record';
 import { PortfolioLedger, type PortfolioFill, type PortfolioTrade } from './ledger';
 import { newOrder, OrderBook, orderRecord, type PortfolioOrder } from './orders';
 
@@ -95,7 +96,7 @@ class PortfolioRun {
   private lastEquity = 0;
   private readonly clientIds = new Set<string>();
   /** Symbol k's latest close in micro-units: how equity marks it (one function for every step). */
-  readonly latestClose = (k: number): bigint => this.prices.close[k][this.market.histories[k].count - 1];
+  readonly latestClose = (k: number): bigint => this.prices.close(k, this.market.histories[k].count - 1);
 
   constructor(
     readonly data: PortfolioData,
@@ -167,7 +168,7 @@ class PortfolioRun {
     const time = this.data.calendar.times[s];
     return this.ledger.equity((k) => {
       const next = this.market.histories[k].count;
-      return this.data.columns[k].time[next] === time ? this.prices.open[k][next] : this.prices.close[k][next - 1];
+      return this.data.columns[k].time[next] === time ? this.prices.open(k, next) : this.prices.close(k, next - 1);
     });
   }
 
@@ -177,7 +178,7 @@ class PortfolioRun {
    */
   private sendTarget(k: number, equity: bigint, side: 'buy' | 'sell'): boolean {
     const next = this.market.histories[k].count;
-    const price = this.prices.open[k][next];
+    const price = this.prices.open(k, next);
     const order = sizeToTarget(this.pendingTarget[k], equity, this.ledger.cash, this.ledger.shares[k], price, this.costs, this.settings.wholeShares);
     if (order && order.side !== side) return false;
     if (order) {
@@ -195,7 +196,7 @@ class PortfolioRun {
   private quote(k: number): PriceBar {
     const next = this.market.histories[k].count;
     const volume = this.data.columns[k].volume[next];
-    return quoteBar(this.data.columns[k].time[next], this.prices.open[k][next], volume > 0 ? priceMicros(volume) : null);
+    return quoteBar(this.data.columns[k].time[next], this.prices.open(k, next), volume > 0 ? priceMicros(volume) : null);
   }
 
   /** Symbol k's next bar, for the orders resting on it. */
@@ -203,7 +204,7 @@ class PortfolioRun {
     const next = this.market.histories[k].count;
     const c = this.data.columns[k];
     const volume = c.volume[next];
-    return { time: c.time[next], open: this.prices.open[k][next], high: priceMicros(c.high[next]), low: priceMicros(c.low[next]), close: this.prices.close[k][next], volume: volume > 0 ? priceMicros(volume) : null };
+    return { time: c.time[next], open: this.prices.open(k, next), high: priceMicros(c.high[next]), low: priceMicros(c.low[next]), close: this.prices.close(k, next), volume: volume > 0 ? priceMicros(volume) : null };
   }
 
   /** Registers a decision made at the current close: it acts from each symbol's next bar. */
@@ -249,17 +250,40 @@ class PortfolioRun {
     });
   }
 
-  /** The account as the strategy sees it at the current close. */
+  /**
+   * The account as the strategy sees it at the current close. Positions and open orders are built
+   * when first read: a strategy that reads only the equity (to size an order) would otherwise pay
+   * for a view of every position and order at each decision.
+   */
   private portfolioView(): PortfolioView {
-    const positions: Record<string, PositionView> = {};
     const equity = this.lastEquity;
-    for (const k of this.ledger.held) {
+    let positions: Readonly<Record<string, PositionView>> | undefined;
+    let openOrders: PortfolioView['openOrders'] | undefined;
+    const positionsNow = () => (positions ??= this.positionsView(equity));
+    const openOrdersNow = () => (openOrders ??= this.book.openOrders());
+    return {
+      cash: fromMicros(this.ledger.cash),
+      equity,
+      get positions() {
+        return positionsNow();
+      },
+      get openOrders() {
+        return openOrdersNow();
+      },
+    };
+  }
+
+  /** The positions held, each made when the strategy reads it. */
+  private positionsView(equity: number): Readonly<Record<string, PositionView>> {
+    const held = () => this.ledger.held.map((k) => this.data.symbols[k]);
+    return lazyRecord(held, (symbol) => {
+      const k = this.market.indexOf(symbol);
+      if (k < 0 || this.ledger.shares[k] === 0n) return undefined;
       const h = this.market.histories[k];
       const quantity = fromMicros(this.ledger.shares[k]);
       const price = h.close();
-      positions[h.symbol] = { symbol: h.symbol, quantity, avgPrice: this.ledger.averagePrice(k), price, value: quantity * price, weight: equity > 0 ? (quantity * price) / equity : 0 };
-    }
-    return { cash: fromMicros(this.ledger.cash), equity, positions, openOrders: this.book.openOrders() };
+      return { symbol, quantity, avgPrice: this.ledger.averagePrice(k), price, value: quantity * price, weight: equity > 0 ? (quantity * price) / equity : 0 };
+    });
   }
 }
 

@@ -164,8 +164,10 @@ describe('arena', () => {
     expect(bad.json().message).toBe('body.agents.1.strategy.fast: fast must be less than slow');
     expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', payload: body })).statusCode).toBe(401);
 
-    const started = await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body });
-    expect(started.statusCode).toBe(202);
+    // Two POSTs at once: one run starts, the other is refused (the guard once let both through).
+    const both = await Promise.all([0, 1].map(() => app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([202, 409]);
+    const started = both.find((r) => r.statusCode === 202)!;
     const { id, run } = started.json();
     expect(run).toBe(`/api/v1/arena/runs/${id}`);
     expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })).statusCode).toBe(409);

@@ -1,6 +1,6 @@
 import { arenaBoardSchema, arenaRunIdSchema, arenaRunStatusSchema, GatewayClient } from '@tradeyard/gateway-contract';
 import { HttpError, urlVar, validationFailed } from '@tradeyard/service-kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -100,6 +100,7 @@ const runView = z.object({
  */
 export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
   const runs = new Map<string, ArenaRun>();
+  let starting = false;
   const view = (id: string) => {
     const run = runs.get(id);
     if (!run) throw new HttpError(404, { error: 'not_found', message: `no arena run ${id} since this service started` });
@@ -113,6 +114,17 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
     scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaApiConfigSchema(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
       const running = [...runs.values()].find((r) => r.status().status === 'running');
       if (running) throw new HttpError(409, { error: 'conflict', message: `arena run ${running.runId} is running on the market clock; stop it first (DELETE /api/v1/arena/runs/${running.runId})` });
+      // The slot is taken before the first await (the login, the strategies, the probe): two POSTs
+      // at once both passed the check above, and the second run's clock restarts broke the first.
+      if (starting) throw new HttpError(409, { error: 'conflict', message: 'another arena run is starting on the market clock; retry once it runs, then stop it first' });
+      starting = true;
+      try {
+        return await startRun(request.body, reply);
+      } finally {
+        starting = false;
+      }
+    });
+    const startRun = async (body: ArenaConfig, reply: FastifyReply) => {
       let admin: GatewayClient;
       try {
         admin = await adminClient(config);
@@ -123,18 +135,18 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
       let probe: ResolvedProbe | undefined;
       let strategies: ArenaStrategies;
       try {
-        strategies = await loadArenaStrategies(request.body, { strategiesDir: config.STRATEGIES_DIR });
-        if (request.body.probe) probe = await resolveProbe(admin, request.body);
+        strategies = await loadArenaStrategies(body, { strategiesDir: config.STRATEGIES_DIR });
+        if (body.probe) probe = await resolveProbe(admin, body);
       } catch (err) {
         if (err instanceof ArenaConfigError) throw new HttpError(400, validationFailed(err.issues.map((i) => ({ ...i, field: `body.${i.field}` }))));
         throw err;
       }
-      const runId = newRunId(request.body.name);
+      const runId = newRunId(body.name);
       const outDir = join(config.DATA_DIR, 'arena', runId);
-      const run = startArena({ config: request.body, runId, outDir, mcpUrl: config.MCP_URL, admin, publisher: boardPublisher(config), env: process.env, modelAccess, log, strategies, strategiesDir: config.STRATEGIES_DIR }, probe);
+      const run = startArena({ config: body, runId, outDir, mcpUrl: config.MCP_URL, admin, publisher: boardPublisher(config), env: process.env, modelAccess, log, strategies, strategiesDir: config.STRATEGIES_DIR }, probe);
       runs.set(run.runId, run);
       return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
-    });
+    };
     scope.get('/api/v1/arena/runs/:id', { config: { auth: 'public' }, schema: { params: runParams, response: { 200: runView } } }, async (request) => view(request.params.id));
     scope.delete('/api/v1/arena/runs/:id', { config: { auth: 'admin' }, schema: { params: runParams, response: { 200: runView } } }, async (request) => {
       await view(request.params.id);

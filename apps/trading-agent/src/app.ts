@@ -84,6 +84,10 @@ export function createAgent(config: AgentConfig, deps: AgentDeps) {
     config,
     auth: agentAuth(config),
     openapi: { description: 'Backtests, parameter grids and walk-forwards as durable jobs (pg-boss) that any trading-agent worker takes; the live agent’s runs.' },
+    // The embedded job store opens before the service listens (libs/jobs), which takes longer
+    // than Fastify's 10 s plugin default under arm64 emulation (the container tier) or on a
+    // loaded machine; the gateway waits for its database the same way.
+    pluginTimeoutMs: 0,
   });
   withJobs(service, config, deps, true);
   const { app } = service;

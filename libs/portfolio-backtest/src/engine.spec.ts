@@ -1,7 +1,7 @@
 import { costModel, affordableQuantity } from '@tradeyard/fill-engine';
 import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
-import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition } from '@tradeyard/strategy';
+import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition, type PortfolioView } from '@tradeyard/strategy';
 import { portfolioData, priceMicros, runPortfolio, sliceByTime, type PortfolioData, type PortfolioResult, type PortfolioRunOptions } from './index';
 
 const costs = { feePerTrade: 1, feePerShare: 0.005, feeBps: 1, feeMinimum: 1.5, slippageBps: 5 };
@@ -184,6 +184,26 @@ describe('portfolio backtest: explicit orders', () => {
       { date: '2024-01-02', cash: 9_000, equity: 10_000, held: ['A'], A: { quantity: 10, avgPrice: 100, price: 100 }, resting: [['sell', 'limit', 5]] },
       { date: '2024-01-03', cash: 9_000, equity: 10_030, held: ['A'], A: { quantity: 10, avgPrice: 100, price: 103 }, resting: [['sell', 'limit', 5]] },
     ]);
+  });
+
+  it('answers a view of the account kept and read after the run as of its own close (the warm-up check replays kept views)', () => {
+    const trader = (keep: (portfolio: PortfolioView) => void) =>
+      defineStrategy({
+        name: 'keeper',
+        decide(ctx) {
+          keep(ctx.portfolio);
+          if (ctx.date === '2024-01-01') return ctx.orders([{ symbol: 'A', side: 'buy', quantity: 10 }, { symbol: 'A', side: 'sell', type: 'limit', limitPrice: 200, quantity: 5 }]);
+          if (ctx.date === '2024-01-03') return ctx.orders([{ symbol: 'A', side: 'sell', quantity: 4 }], { cancel: 'all' });
+          return undefined;
+        },
+      });
+    const readThen: string[] = [];
+    const kept: PortfolioView[] = [];
+    run(data, trader((view) => readThen.push(JSON.stringify(view))), {}, { initialCash: 10_000 });
+    run(data, trader((view) => kept.push(view)), {}, { initialCash: 10_000 });
+    expect(kept.map((view) => JSON.stringify(view))).toEqual(readThen);
+    expect(kept[1].positions.A).toMatchObject({ quantity: 10, price: 100 });
+    expect(kept[1].openOrders).toHaveLength(1);
   });
 
   it('denies a sell of shares not held and a market buy beyond the cash, and rejects a resting buy the cash no longer covers', () => {

@@ -17,7 +17,7 @@ import {
 import { z } from 'zod';
 import { microPrices, priceMicros, selectSymbols, SeriesCache, type PortfolioData } from './data';
 import { lazyRecord } from './lazy-record';
-import { PortfolioLedger, type PortfolioFill, type PortfolioTrade } from './ledger';
+import { averagePriceOf, PortfolioLedger, type PortfolioFill, type PortfolioTrade } from './ledger';
 import { newOrder, OrderBook, orderRecord, type PortfolioOrder } from './orders';
 
 /** Options of a portfolio backtest: those of the single-symbol backtester, and the fill engine's volume terms. */
@@ -251,41 +251,36 @@ class PortfolioRun {
   }
 
   /**
-   * The account as the strategy sees it at the current close. Positions and open orders are built
-   * when first read: a strategy that reads only the equity (to size an order) would otherwise pay
-   * for a view of every position and order at each decision.
+   * The account as the strategy sees it at the current close. Positions are made when read, from
+   * what each needs copied now, so a view kept and read later (the warm-up check replays them)
+   * still answers as of its close; a strategy that reads only the equity (to size an order) no
+   * longer pays for a view of every position at each decision.
    */
   private portfolioView(): PortfolioView {
-    const equity = this.lastEquity;
-    let positions: Readonly<Record<string, PositionView>> | undefined;
-    let openOrders: PortfolioView['openOrders'] | undefined;
-    const positionsNow = () => (positions ??= this.positionsView(equity));
-    const openOrdersNow = () => (openOrders ??= this.book.openOrders());
-    return {
-      cash: fromMicros(this.ledger.cash),
-      equity,
-      get positions() {
-        return positionsNow();
-      },
-      get openOrders() {
-        return openOrdersNow();
-      },
-    };
+    return { cash: fromMicros(this.ledger.cash), equity: this.lastEquity, positions: this.positionsView(this.lastEquity), openOrders: this.book.openOrders() };
   }
 
-  /** The positions held, each made when the strategy reads it. */
   private positionsView(equity: number): Readonly<Record<string, PositionView>> {
-    const held = () => this.ledger.held.map((k) => this.data.symbols[k]);
-    return lazyRecord(held, (symbol) => {
-      const k = this.market.indexOf(symbol);
-      if (k < 0 || this.ledger.shares[k] === 0n) return undefined;
-      const h = this.market.histories[k];
-      const quantity = fromMicros(this.ledger.shares[k]);
-      const price = h.close();
-      return { symbol, quantity, avgPrice: this.ledger.averagePrice(k), price, value: quantity * price, weight: equity > 0 ? (quantity * price) / equity : 0 };
-    });
+    const { held, shares: sharesNow, cost: costNow } = this.ledger;
+    if (held.length === 0) return NO_POSITIONS;
+    const symbols = held.map((k) => this.data.symbols[k]);
+    const shares = held.map((k) => sharesNow[k]);
+    const cost = held.map((k) => costNow[k]);
+    const closes = held.map((k) => this.market.histories[k].close());
+    return lazyRecord(
+      () => symbols,
+      (symbol) => {
+        const j = symbols.indexOf(symbol);
+        if (j < 0) return undefined;
+        const quantity = fromMicros(shares[j]);
+        const price = closes[j];
+        return { symbol, quantity, avgPrice: averagePriceOf(cost[j], shares[j]), price, value: quantity * price, weight: equity > 0 ? (quantity * price) / equity : 0 };
+      },
+    );
   }
 }
+
+const NO_POSITIONS: Readonly<Record<string, PositionView>> = Object.freeze({});
 
 /** The symbols a strategy trades in the data: its declared universe, or every symbol. */
 export function strategyData(data: PortfolioData, strategy: Pick<CompiledStrategy, 'universe'>): PortfolioData {

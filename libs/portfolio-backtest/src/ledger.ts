@@ -20,6 +20,9 @@ interface OpenPosition extends OpenTrade {
   reason: string | null;
 }
 
+/** The average price of a position: its cost over its shares (micro-units), 0 when none are held. */
+export const averagePriceOf = (cost: bigint, shares: bigint): number => (shares === 0n ? 0 : fromMicros(divRound(cost * MICROS, shares)));
+
 /**
  * The exact account of a portfolio run: one cash balance shared by every symbol, shares and the
  * cost of the shares held per symbol, all in micro-units (libs/money), and each symbol's round
@@ -82,7 +85,7 @@ export class PortfolioLedger {
 
   /** Average price paid for symbol k's shares, or 0 when none are held. */
   averagePrice(k: number): number {
-    return this.shares[k] === 0n ? 0 : fromMicros(divRound(this.cost[k] * MICROS, this.shares[k]));
+    return averagePriceOf(this.cost[k], this.shares[k]);
   }
 
   /** Closes every trade still open at the end, valued at each symbol's last close. */

@@ -174,7 +174,11 @@ export class OrderBook {
       filledQuantity: fromMicros(o.filledQuantity), limitPrice: o.limitPrice === null ? null : fromMicros(o.limitPrice), stopPrice: o.stopPrice === null ? null : fromMicros(o.stopPrice),
       status: o.status, reason: o.tag, parentId: o.parentId,
     });
-    return [...this.resting.flat(), ...this.pending.flat()].map(view);
+    if (this.active === 0) return [];
+    const open: OpenOrderView[] = [];
+    for (const orders of this.resting) for (const o of orders) open.push(view(o));
+    for (const orders of this.pending) for (const o of orders) open.push(view(o));
+    return open;
   }
 
   /** Pre-trade checks at arrival: no short sale, no market buy beyond the cash. */

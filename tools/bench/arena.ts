@@ -15,15 +15,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 import { waitFor200 } from '../start/health.mjs';
 import { bundlePath, serviceEnv, services } from '../start/services.mjs';
 
-// The path aliases live in tsconfig.base.json, so the libs load through a tsx namespace that
-// reads it, as the other benches do.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-arena' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-arena');
 const { startTestGateway, testGatewaySecrets } = lib<typeof import('@tradeyard/gateway-testing')>('../../libs/gateway-testing/src/index.ts');
 const { calculate, createTradingMcpServer, gatewayPrincipalAuth, mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
 const { parseArenaConfig, startArenaRun } = lib<typeof import('@tradeyard/arena')>('../../libs/arena/src/index.ts');

@@ -11,14 +11,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { SMA } from 'technicalindicators';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 import type { Bar } from '@tradeyard/market-data';
 
-// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
-// loaded through a tsx namespace that reads it; worker threads re-enter this file the same way.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-backtest' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-backtest');
 const bt = lib<typeof import('@tradeyard/backtest')>('../../libs/backtest/src/index.ts');
 const md = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const st = lib<typeof import('@tradeyard/strategies')>('../../libs/strategies/src/index.ts');

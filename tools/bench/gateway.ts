@@ -4,15 +4,10 @@
  * the HTTP stack on this machine). Goal: quote reads >= half of bare Fastify.
  * Needs the Debian postgresql binaries. Run: npx tsx tools/bench/gateway.ts
  */
-import { resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json, so the project code loads through a tsx namespace
-// that reads it, as the other benches do.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-gateway' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-gateway');
 const { startPostgres, postgresMissing } = lib<typeof import('@tradeyard/persistence')>('../../libs/persistence/src/index.ts');
 const { parseConfig } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 // Fastify too, so the bare server and the gateway share one copy of it (plugins check its symbols).

@@ -17,11 +17,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-grid' });
-const md = tsx.require('../../libs/market-data/src/index.ts', __filename) as typeof import('@tradeyard/market-data');
+const md = workspaceLibs('bench-grid')<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 
 const WINDOWS = { from: 2, to: 100 };
 const SETTINGS = { initialCash: 100_000, feeBps: 10, slippageBps: 5, barsPerYear: 252 };

@@ -5,15 +5,10 @@
  * scaled-integer path) and on the raw GBM doubles (not short decimals: its compensated path).
  * Prints updates per second for both and the ratio. Run: npx tsx tools/bench/indicators.ts
  */
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 import type { Bar } from '@tradeyard/market-data';
 import { ATR, BollingerBands, EMA, RSI, SMA } from 'trading-signals';
-// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
-// loaded through a tsx namespace that reads it, as tools/bench/backtest.ts does.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-indicators' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-indicators');
 const { Atr, Bollinger, Ema, Rsi, Sma } = lib<typeof import('@tradeyard/indicators')>('../../libs/indicators/src/index.ts');
 const { syntheticProvider } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 

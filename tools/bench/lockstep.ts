@@ -12,13 +12,9 @@
  * temporary folder), as compose deploys it, instead of the in-process PGlite of npm start.)
  */
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json, so the project code loads through a tsx namespace that reads it, as the other benches do.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-lockstep' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-lockstep');
 const { openDatabase, startPostgres } = lib<typeof import('@tradeyard/persistence')>('../../libs/persistence/src/index.ts');
 const { createLogger, parseConfig } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 const { createGateway, gatewayConfigSchema } = lib<typeof import('@tradeyard/gateway-server')>('../../libs/gateway-server/src/index.ts');

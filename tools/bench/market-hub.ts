@@ -3,13 +3,9 @@
  * to build it, a full replay of its 5,105 trading days through tick(), and an idle tick.
  * Run: npx tsx tools/bench/market-hub.ts
  */
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// As tools/bench/scan.ts: the libs through a tsx namespace that reads tsconfig.base.json.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-market-hub' });
-const { openMarket } = tsx.require('../../libs/market-hub/src/index.ts', __filename) as typeof import('@tradeyard/market-hub');
+const { openMarket } = workspaceLibs('bench-market-hub')<typeof import('@tradeyard/market-hub')>('../../libs/market-hub/src/index.ts');
 
 let now = 0;
 let started = performance.now();

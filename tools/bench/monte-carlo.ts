@@ -5,13 +5,9 @@
 // into an array of equity points, then max drawdown over it; same PRNG and draws, so the bench
 // checks that it reaches the same percentiles.
 // Run: npx tsx tools/bench/monte-carlo.ts
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json, so the libs load through a tsx namespace that reads it, as tools/bench/backtest.ts does.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-monte-carlo' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-monte-carlo');
 const pf = lib<typeof import('@tradeyard/performance')>('../../libs/performance/src/index.ts');
 const ru = lib<typeof import('@tradeyard/runtime-util')>('../../libs/runtime-util/src/index.ts');
 

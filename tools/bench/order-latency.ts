@@ -9,14 +9,10 @@
 // Run: npx tsx tools/bench/order-latency.ts
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { join } from 'node:path';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json, so the libs load through a tsx namespace that
-// reads it, as the other benches do.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-order-latency' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-order-latency');
 const { parseConfig } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 const { createGateway, gatewayConfigSchema } = lib<typeof import('@tradeyard/gateway-server')>('../../libs/gateway-server/src/index.ts');
 const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../../libs/gateway-contract/src/index.ts');

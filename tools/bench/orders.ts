@@ -11,14 +11,9 @@
 // The machine's load average is printed first: on a shared machine the figures move with it.
 // Run: npx tsx tools/bench/orders.ts   (BENCH_SECONDS=5 by default)
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json, so the libs load through a tsx namespace that
-// reads it, as the other benches do.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-orders' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-orders');
 const persistence = lib<typeof import('@tradeyard/persistence')>('../../libs/persistence/src/index.ts');
 const brokerLib = lib<typeof import('@tradeyard/broker')>('../../libs/broker/src/index.ts');
 

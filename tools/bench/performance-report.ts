@@ -5,14 +5,9 @@
 // size and the ranking's luck verdicts.
 // Run: npx tsx tools/bench/performance-report.ts [OUT.html]   (default /tmp/performance-sp500-3runs.html)
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
-// loaded through a tsx namespace that reads it, as tools/bench/backtest.ts does.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-performance' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-performance');
 const bt = lib<typeof import('@tradeyard/backtest')>('../../libs/backtest/src/index.ts');
 const md = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const pf = lib<typeof import('@tradeyard/performance')>('../../libs/performance/src/index.ts');

@@ -3,14 +3,9 @@
  * median of several runs; baseline in the same run: the same 5 conditions hand-coded on the
  * indicator classes (the floor a rule language could reach). Run: npx tsx tools/bench/scan.ts
  */
-import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-// The path aliases live in tsconfig.base.json (the root tsconfig.json only lists project references), so the libs are
-// loaded through a tsx namespace that reads it, as tools/bench/backtest.ts does.
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-scan' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-scan');
 const { Highest, Rsi, Sma } = lib<typeof import('@tradeyard/indicators')>('../../libs/indicators/src/index.ts');
 const { bundledProvider } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const { scanHistory } = lib<typeof import('@tradeyard/scanner-core')>('../../libs/scanner-core/src/index.ts');

@@ -11,11 +11,9 @@
 // Run: npx tsx tools/bench/strategy.ts   (--part=rotation|two-indicators|grid for one part)
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { register } from 'tsx/cjs/api';
+import { workspaceLibs } from './workspace-libs';
 
-process.env.TSX_TSCONFIG_PATH ??= resolve(__dirname, '../../tsconfig.base.json');
-const tsx = register({ namespace: 'bench-strategy' });
-const lib = <T>(path: string): T => tsx.require(path, __filename);
+const lib = workspaceLibs('bench-strategy');
 const bt = lib<typeof import('@tradeyard/backtest')>('../../libs/backtest/src/index.ts');
 const md = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const st = lib<typeof import('@tradeyard/strategies')>('../../libs/strategies/src/index.ts');

@@ -93,7 +93,8 @@ export class JobService {
     private readonly options: JobServiceOptions = {},
   ) {
     this.firstAttempt = new Promise((resolve) => (this.firstAttemptDone = resolve));
-    this.opening = this.openUntilDone();
+    // The first attempt also ends when the loop does: opened, or closed before it tried.
+    this.opening = this.openUntilDone().finally(() => this.firstAttemptDone());
   }
 
   /** Resolves once the first attempt to open the database has ended, opened or not (it retries on its own). */
@@ -172,11 +173,6 @@ export class JobService {
   }
 
   private async openUntilDone(): Promise<void> {
-    await this.openWithRetries();
-    this.firstAttemptDone();
-  }
-
-  private async openWithRetries(): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
       try {
         const opened = await openJobStore(this.config, this.log, this.options.inMemory);

@@ -14,9 +14,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The package folder of a bundled file: everything up to the package after the last node_modules/. */
+/**
+ * The package folder of a bundled file, relative to the workspace: from the first node_modules/
+ * to the package after the last one. What comes before the first node_modules/ is dropped: a
+ * bundle built in another checkout whose node_modules is a symlink to this one's (the scratch
+ * clones of the container tests) names its inputs through that checkout's path.
+ */
 export function packageDir(input) {
-  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  const match = /(?:^|\/)(node_modules\/(?:.*node_modules\/)?(?:@[^/]+\/)?[^/]+)\//.exec(input);
   return match?.[1];
 }
 

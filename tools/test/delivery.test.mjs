@@ -3,13 +3,15 @@
 // variable the services and the compose files read; both compose files are valid
 // (`docker compose config`, when the docker CLI exists) with .env.example's placeholders;
 // the deploy script parses and explains its usage; the workflow lint reports an action not
-// pinned by commit SHA.
+// pinned by commit SHA; the Nx cache is this checkout's own; the SBOM maps a bundle's inputs
+// to this workspace's packages wherever the bundle was built.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { packageDir } from '../container/sbom.mjs';
 import { unpinnedActions } from './lint-workflows.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,6 +57,22 @@ test('tools/deploy/deploy.sh parses and prints its usage on a bad command', () =
   const result = spawnSync('bash', ['tools/deploy/deploy.sh', 'nonsense'], { cwd: root, encoding: 'utf8', env: { ...process.env, DEPLOY_STATE_DIR: join(root, 'tmp/deploy-usage'), ENV_FILE: '/nonexistent' } });
   assert.equal(result.status, 2);
   assert.match(result.stderr, /pull-and-restart TAG/);
+});
+
+// Nx 23 shares one cache between every checkout of a repository (~/.nx/<id>/cache). A fresh
+// clone under CI then restores outputs another checkout built, paths and all, and a scratch
+// clone's "rebuild" is a cache replay: CI on a new machine is not what ran here.
+test("the Nx cache is the checkout's own (.nx/cache), not shared with other clones", () => {
+  const cacheDir = execFileSync(process.execPath, ['-p', "require('nx/src/utils/cache-directory').cacheDir"], { cwd: root, encoding: 'utf8', env: { ...process.env, NX_CACHE_DIRECTORY: '' } }).trim();
+  assert.equal(cacheDir, join(root, '.nx/cache'));
+});
+
+test("the SBOM names a bundled file's package in this workspace, whichever checkout built the bundle", () => {
+  assert.equal(packageDir('node_modules/zod/v4/core/util.js'), 'node_modules/zod');
+  assert.equal(packageDir('../ci5/node_modules/zod/v4/core/util.js'), 'node_modules/zod');
+  assert.equal(packageDir('/tmp/clone/node_modules/@fastify/cors/index.js'), 'node_modules/@fastify/cors');
+  assert.equal(packageDir('node_modules/a/node_modules/@b/c/dist/x.js'), 'node_modules/a/node_modules/@b/c');
+  assert.equal(packageDir('libs/market-data/src/index.ts'), undefined);
 });
 
 test('.dockerignore allow-lists the bundles and keeps secrets out', () => {

@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DependencyUnavailableError, packageAsset } from '@tradeyard/runtime-util';
+import { mkdirSync } from 'node:fs';
+import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryConfig } from 'pg';
-import type { PGlite as PGliteType, PGliteOptions } from '@electric-sql/pglite';
+import type { PGlite as PGliteType } from '@electric-sql/pglite';
+import { discardCluster, pgliteAssets, saveCluster, savedCluster } from './pglite-cluster';
 
 export type Row = Record<string, unknown>;
 
@@ -116,12 +116,6 @@ class PgliteDatabase implements Database {
   }
 }
 
-/**
- * PGlite's WASM and data files, passed in explicitly because the esbuild CJS bundle has no
- * module URL for PGlite to find them by (images carry them in `pglite/`).
- */
-const pgliteAsset = (file: string) => packageAsset(join('pglite', file), '@electric-sql/pglite', join('dist', file));
-
 export interface DatabaseOptions {
   /** postgres://... ; unset means embedded PGlite. */
   url?: string;
@@ -148,18 +142,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await pool.query('SELECT 1').catch(unavailable);
     return new PostgresDatabase(pool);
   }
-  const { PGlite } = await import('@electric-sql/pglite');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  // The project compiles without the DOM lib, so WebAssembly is reached through globalThis.
-  const compile = (file: string) =>
-    (globalThis as unknown as { WebAssembly: { compile(bytes: Buffer): Promise<PGliteOptions['pgliteWasmModule']> } }).WebAssembly.compile(
-      readFileSync(pgliteAsset(file)),
-    );
-  const db = await PGlite.create({
-    dataDir: options.dataDir,
-    pgliteWasmModule: await compile('pglite.wasm'),
-    initdbWasmModule: await compile('initdb.wasm'),
-    fsBundle: new Blob([readFileSync(pgliteAsset('pglite.data'))]),
-  });
-  return new PgliteDatabase(db);
+  return new PgliteDatabase(await openPglite(options.dataDir));
+}
+
+/** A PGlite database: in a data folder, or in memory from the saved fresh cluster when there is one. */
+async function openPglite(dataDir: string | undefined): Promise<PGliteType> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { options, build } = await pgliteAssets();
+  if (dataDir) return PGlite.create({ ...options, dataDir });
+  const saved = savedCluster(build);
+  if (saved) {
+    try {
+      return await PGlite.create({ ...options, loadDataDir: saved });
+    } catch {
+      discardCluster(build);
+    }
+  }
+  const db = await PGlite.create(options);
+  await saveCluster(build, db);
+  return db;
 }

@@ -97,15 +97,30 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
     assert.doesNotMatch(startup, /ECONNREFUSED/, 'a service called one that was not listening yet');
     const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'));
     const gateway = `http://127.0.0.1:${port('api-gateway')}`;
-    // mcp-tools' credential reads the account MCP_AUTH_TOKEN's holder (the MCP client below, the live agent) trades.
+    // The service credential mcp-tools holds reads the live agent's account (MCP_AUTH_TOKEN's holder).
     const asService = { authorization: `Bearer ${secrets.MCP_TOOLS_TOKEN}` };
     const getJson = async (url, headers = asService) => (await fetch(url, { headers })).json();
+    const post = async (path, body, token) => {
+      const res = await fetch(`${gateway}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      return res.json();
+    };
+    /** A new trader and an API token of theirs: an MCP client acting as them trades their own account. */
+    const traderToken = async (username) => {
+      const admin = (await post('/auth/login', { username: 'admin', password: secrets.ADMIN_PASSWORD })).token;
+      await post('/users', { username, password: `${username}-password-1`, role: 'trader' }, admin);
+      const login = (await post('/auth/login', { username, password: `${username}-password-1` })).token;
+      return { login, api: (await post('/tokens', { label: 'mcp client' }, login)).token };
+    };
 
-    await t.test('an MCP client lists the tools, reads a price, buys and sells, and the gateway shows it', async () => {
+    // Its own account, not the live agent's: the agent spends that account's cash and sells its
+    // shares on its own clock, which a loaded machine lets it do before this client's orders.
+    await t.test('an MCP client lists the tools, reads a price, buys and sells in its own account, and the gateway shows it', async () => {
+      const erin = await traderToken('erin');
+      const asErin = { authorization: `Bearer ${erin.login}` };
       const client = new Client({ name: 'platform-test', version: '1.0.0' });
       await client.connect(
         new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port('mcp-tools')}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer ${secrets.MCP_AUTH_TOKEN}` } },
+          requestInit: { headers: { authorization: `Bearer ${erin.api}` } },
         }),
       );
       try {
@@ -117,18 +132,13 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
         assert.ok(price.structuredContent.price > 0);
         const bought = await client.callTool({ name: 'buy', arguments: { symbol: 'SPX', quantity: 2 } });
         assert.equal(bought.structuredContent.status, 'filled', JSON.stringify(bought));
-        const onGateway = await getJson(`${gateway}/api/v1/orders/${bought.structuredContent.id}`);
+        assert.equal(bought.structuredContent.accountId, 'erin');
+        const onGateway = await getJson(`${gateway}/api/v1/orders/${bought.structuredContent.id}`, asErin);
         assert.equal(onGateway.status, 'filled');
         const sold = await client.callTool({ name: 'sell', arguments: { symbol: 'SPX', quantity: 1 } });
-        if (sold.structuredContent.status !== 'filled') {
-          // The live agent trades this account every second and closes positions exactly, so it may
-          // sell these shares first: a denial is right only then, and must say so.
-          assert.equal(sold.structuredContent.reasonCode, 'denied_insufficient_position', JSON.stringify(sold));
-          const filled = await getJson(`${gateway}/api/v1/orders?symbol=SPX&status=filled&limit=1000`);
-          const soldFirst = filled.filter((o) => o.side === 'sell' && o.createdAt >= bought.structuredContent.createdAt);
-          assert.ok(soldFirst.length > 0, `sell denied although no sell filled since the buy: ${JSON.stringify(sold)}`);
-        }
-        const portfolio = await getJson(`${gateway}/api/v1/portfolio`);
+        assert.equal(sold.structuredContent.status, 'filled', JSON.stringify(sold));
+        const portfolio = await getJson(`${gateway}/api/v1/portfolio`, asErin);
+        assert.deepEqual(portfolio.positions.map((p) => [p.symbol, p.quantity]), [['SPX', 1]]);
         assert.notEqual(portfolio.cash, 100_000, 'the trades did not move the cash');
         const bad = await client.callTool({ name: 'buy', arguments: { symbol: 'SPX', quantity: -1 } });
         assert.equal(bad.isError, true);
@@ -178,14 +188,7 @@ test('npm start: four services healthy, trading end to end, SIGINT stops every p
     });
 
     await t.test("a desktop MCP client runs the tools over stdio (main.js stdio) as the user whose API token it holds", async () => {
-      const post = async (path, body, token) => {
-        const res = await fetch(`${gateway}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-        return res.json();
-      };
-      const admin = (await post('/auth/login', { username: 'admin', password: secrets.ADMIN_PASSWORD })).token;
-      await post('/users', { username: 'dana', password: 'dana-password-1', role: 'trader' }, admin);
-      const dana = (await post('/auth/login', { username: 'dana', password: 'dana-password-1' })).token;
-      const { token } = await post('/tokens', { label: 'claude desktop' }, dana);
+      const { api: token } = await traderToken('dana');
       const client = new Client({ name: 'platform-test-stdio', version: '1.0.0' });
       await client.connect(
         new StdioClientTransport({ command: startNode, args: [bundlePath(root, 'mcp-tools'), 'stdio'], env: { PATH: process.env.PATH, GATEWAY_URL: gateway, TRADEYARD_TOKEN: token }, stderr: 'pipe' }),

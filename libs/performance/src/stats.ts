@@ -1,5 +1,3 @@
-import { erf } from 'mathjs';
-
 /** Arithmetic mean; 0 for no values. */
 export function mean(values: ArrayLike<number>): number {
   let sum = 0;
@@ -48,10 +46,18 @@ export function perBarSharpe(returns: ArrayLike<number>): number {
   return std > 0 ? mean(returns) / std : 0;
 }
 
-/** Standard normal cumulative distribution Φ(x), through mathjs' erf. */
+let erf: (typeof import('mathjs'))['erf'] | undefined;
+
+/**
+ * Standard normal cumulative distribution Φ(x), through mathjs' erf. mathjs is required on the
+ * first call: evaluating it takes about 0.6 s, and every service and test process that links
+ * these statistics without computing one (the gateway, most of its tests) paid it at start.
+ */
 export function normalCdf(x: number): number {
   if (x === Infinity) return 1;
   if (x === -Infinity) return 0;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose (above)
+  erf ??= (require('mathjs') as typeof import('mathjs')).erf;
   return 0.5 * (1 + erf(x / Math.SQRT2));
 }
 

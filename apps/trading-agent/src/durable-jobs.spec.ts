@@ -144,7 +144,7 @@ onPostgres('durable jobs across processes', (server) => {
 
   it('hands the chunk of a worker killed mid-way (kill -9) to another, with the result of an undisturbed run', async () => {
     const strategy = { name: 'breakout', entryPeriod: range(2, 10), exitPeriod: range(2, 10) };
-    const data = longHistory(6);
+    const data = longHistory(3);
     const id = await submit(api, bob, '/api/v1/grids', { strategy, data });
     // A chunk under half done on some worker: kill that worker's process outright.
     const caught = await waitFor(() => api, id, bob, (job) => job.chunks.some((c) => c.status === 'running' && c.done > 0 && c.done < c.total / 2), 'ran a chunk half way');

@@ -206,7 +206,19 @@ export class JobService {
     const workers = this.config.AGENT_WORKERS;
     if (workers === 0) return;
     this.pool ??= createChunkPool({ workerFile, workers, timeoutMs: this.config.JOBS_CHUNK_TIMEOUT_SECONDS * 1000 });
-    await boss.work<ChunkRef>(CHUNK_QUEUE, { localConcurrency: workers, batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => this.runChunk(job));
+    // One pg-boss worker per slot, each told to fetch again as soon as its chunk ends: left alone,
+    // pg-boss waits out its polling interval (30 s while NOTIFY is active) after every chunk shorter
+    // than that, with more chunks ready. It waits only after a fetch that found nothing.
+    for (let slot = 0; slot < workers; slot++) {
+      let slotId = '';
+      slotId = await boss.work<ChunkRef>(CHUNK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+        try {
+          await this.runChunk(job);
+        } finally {
+          boss.notifyWorker(slotId);
+        }
+      });
+    }
     await boss.work<ChunkRef>(GAVE_UP_QUEUE, { pollingIntervalSeconds: 5 }, async ([job]) => this.gaveUp(job.data));
     this.log.info({ workers, worker: this.workerId }, 'job workers started');
   }

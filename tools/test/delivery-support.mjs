@@ -109,6 +109,13 @@ export function testSecrets() {
  */
 export const agentLoopOff = { AGENT_LIVE: 'off' };
 
+/**
+ * The compose files' health grace (HEALTH_START_PERIOD) for the deploy and Swarm tests: their broken
+ * releases never pass a probe and turn unhealthy 10 s + 5 probes after start, not 30 s + 5 probes.
+ * A healthy service still has 35 s to pass one (these gateways take about 10).
+ */
+export const shortHealthGrace = { HEALTH_START_PERIOD: '10s' };
+
 /** Builds the air-gapped postgres/redis stand-ins (skipped when present). */
 export function ensureStandins() {
   execFileSync('bash', ['tools/container/infra-images.sh'], { cwd: root, stdio: 'inherit' });

@@ -14,7 +14,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { agentLoopOff, buyThroughMcp, composeProject, digestRef, docker, ensureStandins, freePort, orderAndPosition, owner, pushBrokenRelease, pushUnsignedRelease, registry, removeLocalTag, repository, run, shortSha, testSecrets, testSigningKey } from './delivery-support.mjs';
+import { agentLoopOff, buyThroughMcp, composeProject, digestRef, docker, ensureStandins, freePort, orderAndPosition, owner, pushBrokenRelease, pushUnsignedRelease, registry, removeLocalTag, repository, run, shortHealthGrace, shortSha, testSecrets, testSigningKey } from './delivery-support.mjs';
 
 const goodTag = `sha-${shortSha()}`;
 const brokenTag = `broken-${shortSha()}-${process.pid}`;
@@ -71,7 +71,7 @@ before(async () => {
   ensureStandins();
   const ports = { GATEWAY_PORT: String(await freePort()), MCP_PORT: String(await freePort()) };
   urls = { gateway: `http://127.0.0.1:${ports.GATEWAY_PORT}`, mcp: `http://127.0.0.1:${ports.MCP_PORT}/mcp` };
-  env = { ...secrets, ...agentLoopOff, ...ports, REGISTRY: registry, IMAGE_OWNER: owner, COMPOSE_PROJECT_NAME: project, COMPOSE_FILES: files.join(':'), DEPLOY_STATE_DIR: stateDir, ENV_FILE: '/nonexistent', HEALTH_TIMEOUT: '120', LOG_LINES: '20', COSIGN_PUBLIC_KEY: testSigningKey().pub };
+  env = { ...secrets, ...agentLoopOff, ...shortHealthGrace, ...ports, REGISTRY: registry, IMAGE_OWNER: owner, COMPOSE_PROJECT_NAME: project, COMPOSE_FILES: files.join(':'), DEPLOY_STATE_DIR: stateDir, ENV_FILE: '/nonexistent', HEALTH_TIMEOUT: '120', LOG_LINES: '20', COSIGN_PUBLIC_KEY: testSigningKey().pub };
   stack = composeProject(project, files, { ...env, IMAGE_TAG: goodTag });
   pushBrokenRelease(goodTag, brokenTag);
   pushUnsignedRelease(goodTag, unsignedTag);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor200 } from '../start/health.mjs';
-import { digestRef, docker, ensureStandins, freePort, owner, pushBrokenRelease, quietly, registry, removeLocalTag, run, sh, shortSha, sleep, testSecrets } from './delivery-support.mjs';
+import { digestRef, docker, ensureStandins, freePort, owner, pushBrokenRelease, quietly, shortHealthGrace, registry, removeLocalTag, run, sh, shortSha, sleep, testSecrets } from './delivery-support.mjs';
 
 const goodTag = `sha-${shortSha()}`;
 const brokenTag = `broken-swarm-${shortSha()}-${process.pid}`;
@@ -26,7 +26,7 @@ before(async () => {
   }
   const ports = { GATEWAY_PORT: String(await freePort()), MCP_PORT: String(await freePort()) };
   gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-  env = { ...testSecrets(), ...ports, REGISTRY: registry, IMAGE_OWNER: owner };
+  env = { ...testSecrets(), ...ports, ...shortHealthGrace, REGISTRY: registry, IMAGE_OWNER: owner };
 });
 
 after(async () => {

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { WorkerPool, WorkerTaskError } from './worker-pool';
 
 type Input = { count: number; fail?: string };
-const pool = (timeoutMs = 5000) =>
+const pool = (timeoutMs = 5000, workers = 1, workerFile = join(__dirname, '__fixtures__/count-worker.js')) =>
   new WorkerPool<Input, { counted: number }>({
     kind: 'test-count',
     names: { pool: 'test pool', task: 'job', waiting: 'jobs' },
-    workerFile: join(__dirname, '__fixtures__/count-worker.js'),
-    workers: 1,
+    workerFile,
+    workers,
     timeoutMs,
     maxQueue: 2,
     maxWaitMs: 60_000,
@@ -26,6 +26,35 @@ describe('WorkerPool', () => {
       expect(progress).toEqual([10, 20, 30, 40, 50]);
       expect(started).toEqual(['first']);
       expect(await failed).toEqual({ reason: 'task', message: 'bad input' });
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
+
+  it('starts no worker before a task needs one, then as many as tasks wait, up to its size', async () => {
+    const workers = pool(5000, 2);
+    try {
+      expect(workers.workersRunning).toBe(0);
+      expect(await workers.run({ count: 10 })).toEqual({ counted: 10 });
+      expect(workers.workersRunning).toBe(1);
+      const three = [workers.run({ count: 10 }), workers.run({ count: 10 }), workers.run({ count: 10 })];
+      expect(workers.workersRunning).toBe(2);
+      expect(await Promise.all(three)).toEqual([{ counted: 10 }, { counted: 10 }, { counted: 10 }]);
+      expect(workers.workersRunning).toBe(2);
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
+
+  it('fails what waits when a worker cannot start, and tries a fresh worker for the next task', async () => {
+    const workers = pool(5000, 1, join(__dirname, '__fixtures__/no-such-worker.js'));
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const failed = await failure(workers.run({ count: 10 }));
+        expect(failed).toMatchObject({ reason: 'worker' });
+        expect(failed?.message).toMatch(/^test pool worker failed to start: /);
+      }
+      expect(workers.workersRunning).toBe(0);
     } finally {
       await workers.close();
     }

@@ -21,7 +21,7 @@ export interface WorkerPoolOptions {
   workerFile: string;
   /** Node options for the workers, e.g. ['--import', 'tsx'] to run TypeScript sources. */
   execArgv?: string[];
-  /** Worker threads running at once (default 2). */
+  /** Worker threads running at once, at most (default 2): each starts when a task first needs it. */
   workers?: number;
   /** Wall time one task may take before its worker is terminated (default 1000 ms). */
   timeoutMs?: number;
@@ -99,12 +99,14 @@ interface Slot<I, O> {
 /**
  * Runs tasks on worker threads, each with a heap cap and a deadline. A worker that runs past its
  * deadline or out of memory is terminated and replaced, and only its own caller gets the error;
- * the others keep their workers. Hand-written over a pool library because the point is exactly
- * this: terminate-and-replace per task, with the limit named in the error.
+ * the others keep their workers. Workers start when tasks wait for them, not with the pool: a
+ * service that never calculates (or runs no job) loads no worker. Hand-written over a pool library
+ * because the point is exactly this: terminate-and-replace per task, with the limit named in the error.
  */
 export class WorkerPool<I, O> {
   private readonly slots: Array<Slot<I, O>> = [];
   private readonly queue: Array<Task<I, O>> = [];
+  private readonly capacity: number;
   readonly timeoutMs: number;
   readonly maxQueue: number;
   private readonly maxHeapMb: number;
@@ -118,12 +120,17 @@ export class WorkerPool<I, O> {
     this.maxHeapMb = options.maxHeapMb ?? 64;
     this.maxQueue = options.maxQueue ?? 64;
     this.maxWaitMs = options.maxWaitMs ?? 10 * this.timeoutMs;
-    for (let i = 0; i < (options.workers ?? 2); i++) this.slots.push({ worker: this.spawn(), ready: false });
+    this.capacity = options.workers ?? 2;
   }
 
   /** Tasks waiting for a worker. */
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Worker threads started or starting. */
+  get workersRunning(): number {
+    return this.slots.length;
   }
 
   /** Resolves with the task's output, or rejects with a WorkerTaskError naming the rule or limit broken. */
@@ -217,28 +224,23 @@ export class WorkerPool<I, O> {
     return worker;
   }
 
-  /** Fails the worker's task (if any) with `why` and puts a fresh worker in its place. */
+  /** Fails the worker's task (if any) with `why` and ends the worker; tasks still waiting get a fresh one. */
   private replace(worker: Worker, why: WorkerTaskError): void {
     const slot = this.slots.find((s) => s.worker === worker);
     if (!slot) return;
-    const { task, ready } = slot;
+    this.slots.splice(this.slots.indexOf(slot), 1);
     clearTimeout(slot.timer);
-    slot.task = undefined;
-    slot.ready = false;
     void worker.terminate();
-    task?.reject(why);
+    slot.task?.reject(why);
     if (this.closed) return;
-    if (ready) {
-      slot.worker = this.spawn();
-      return;
-    }
     // A worker that failed to start (a bad file, a heap too small to load it) fails what waits,
-    // saying why, and is retried after a pause rather than in a loop.
-    for (const waiting of this.queue.splice(0)) {
-      clearTimeout(waiting.waiting);
-      waiting.reject(new WorkerTaskError('worker', `${this.names.pool} worker failed to start: ${why.message}`));
-    }
-    setTimeout(() => !this.closed && slot.worker === worker && (slot.worker = this.spawn()), 1000).unref();
+    // saying why, rather than starting another in a loop; the next task tries again.
+    if (!slot.ready)
+      for (const waiting of this.queue.splice(0)) {
+        clearTimeout(waiting.waiting);
+        waiting.reject(new WorkerTaskError('worker', `${this.names.pool} worker failed to start: ${why.message}`));
+      }
+    this.dispatch();
   }
 
   private release(slot: Slot<I, O>): void {
@@ -251,7 +253,7 @@ export class WorkerPool<I, O> {
     for (const slot of this.slots) {
       if (slot.task || !slot.ready) continue;
       const task = this.queue.shift();
-      if (!task) return;
+      if (!task) break;
       clearTimeout(task.waiting);
       slot.task = task;
       slot.timer = setTimeout(
@@ -261,5 +263,9 @@ export class WorkerPool<I, O> {
       task.onStart?.();
       slot.worker.postMessage(task.input);
     }
+    // Start workers for the tasks that no ready or starting worker will take, up to the pool's size.
+    if (this.closed) return;
+    const starting = this.slots.filter((slot) => !slot.ready).length;
+    for (let n = Math.min(this.queue.length - starting, this.capacity - this.slots.length); n > 0; n--) this.slots.push({ worker: this.spawn(), ready: false });
   }
 }

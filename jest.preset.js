@@ -6,7 +6,7 @@ const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es
 const esmOnly = ['cookie', 'content-disposition', 'trading-signals', 'pg-boss', 'serialize-error', 'cron-parser', 'rrule-temporal', 'non-error'];
 
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: require.resolve('./tools/test/jest-environment.mjs'),
   resolver: '@nx/jest/plugins/resolver',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],

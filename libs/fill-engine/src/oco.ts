@@ -1,5 +1,5 @@
 import type { CostModel } from './costs';
-import { arrive, matchBar, type EngineFill, type EngineOrder, type MatchResult, type PriceBar } from './engine';
+import { arrive, matchBar, type EngineFill, type EngineOrder, type MatchResult, type PriceBar, type TimeInForce } from './engine';
 import { openStatuses, transition, type OrderJournalEntry } from './order';
 
 /**
@@ -10,6 +10,46 @@ import { openStatuses, transition, type OrderJournalEntry } from './order';
  * and the one that traded keeps its remainder open. So at most one order of a group ever trades.
  * The broker (one transaction per order) and `matchBook` (a backtester's book) both apply it.
  */
+
+/** Most orders one one-cancels-other group links. */
+export const MAX_OCO_ORDERS = 10;
+
+/** An order of a group as placed: what the group's rules read. */
+export interface OcoLeg {
+  symbol: string;
+  timeInForce?: TimeInForce;
+  expireDate?: string;
+}
+
+/** A rule an order of a group breaks: its index in the group, the field, and the rule. */
+export interface OcoIssue {
+  index: number;
+  field: 'symbol' | 'timeInForce' | 'expireDate';
+  message: string;
+}
+
+/**
+ * The rules a group's orders keep beyond an order's own, for every place that takes a group (the
+ * gateway's POST /api/v1/orders/oco, a strategy's orders): they trade one symbol and rest together,
+ * so each is day, gtc or gtd (gtc when unset), all the same, with the same expiry date.
+ */
+export function ocoGroupIssues(orders: readonly OcoLeg[]): OcoIssue[] {
+  const [first] = orders;
+  const firstTif = first?.timeInForce ?? 'gtc';
+  const rests = (tif: TimeInForce) => tif !== 'ioc' && tif !== 'fok';
+  const issues: OcoIssue[] = [];
+  orders.forEach((order, index) => {
+    const tif = order.timeInForce ?? 'gtc';
+    const issue = (field: OcoIssue['field'], message: string) => issues.push({ index, field, message });
+    if (!rests(tif)) return issue('timeInForce', 'must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades');
+    if (index === 0) return;
+    if (order.symbol !== first.symbol) issue('symbol', `must be ${first.symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`);
+    else if (rests(firstTif) && (tif !== firstTif || order.expireDate !== first.expireDate)) {
+      issue(tif !== firstTif ? 'timeInForce' : 'expireDate', `must be the same as the group's first order's (${firstTif}${first.expireDate ? ` ${first.expireDate}` : ''}): the orders of a group expire together`);
+    }
+  });
+  return issues;
+}
 
 /** Whether an evaluation from `before` to `result` ends the order's group: it traded, or it closed. */
 export const endsGroup = (before: EngineOrder, result: MatchResult<EngineOrder>): boolean =>

@@ -1,4 +1,4 @@
-import { priceFieldsOf } from '@tradeyard/fill-engine';
+import { MAX_OCO_ORDERS, ocoGroupIssues, priceFieldsOf } from '@tradeyard/fill-engine';
 import { barSchema, type Interval, intervalMs, intervalSchema, symbolSchema } from '@tradeyard/market-data';
 import { brokenTextRule } from '@tradeyard/runtime-util';
 import { z } from 'zod';
@@ -160,12 +160,13 @@ export const placeOrderSchema = z
   });
 export type PlaceOrder = z.input<typeof placeOrderSchema>;
 
-/** Most orders one one-cancels-other group links. */
-export const MAX_OCO_ORDERS = 10;
+/** Most orders one one-cancels-other group links: the fill engine's bound, for the contract's users. */
+export { MAX_OCO_ORDERS };
+
 /**
  * POST /api/v1/orders/oco: two or more orders of one symbol linked so that the first to trade (a
  * partial fill included) or to close cancels the others (libs/broker/README.md "One-cancels-other").
- * They rest together: same time in force (no ioc or fok) and expiry date.
+ * They rest together: same time in force (no ioc or fok) and expiry date (fill-engine ocoGroupIssues).
  */
 export const placeOcoSchema = z
   .strictObject({
@@ -175,19 +176,7 @@ export const placeOcoSchema = z
       .max(MAX_OCO_ORDERS, `must hold at most ${MAX_OCO_ORDERS} orders`),
   })
   .superRefine(({ orders }, ctx) => {
-    const [first] = orders;
-    const firstTif = first?.timeInForce ?? 'gtc';
-    const rests = (tif: string) => tif !== 'ioc' && tif !== 'fok';
-    orders.forEach((order, index) => {
-      const tif = order.timeInForce ?? 'gtc';
-      const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['orders', index, field], message });
-      if (!rests(tif)) return issue('timeInForce', 'must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades');
-      if (index === 0) return;
-      if (order.symbol !== first.symbol) issue('symbol', `must be ${first.symbol}, the symbol of the group's first order: a one-cancels-other group trades one symbol`);
-      else if (rests(firstTif) && (tif !== firstTif || order.expireDate !== first.expireDate)) {
-        issue(tif !== firstTif ? 'timeInForce' : 'expireDate', `must be the same as the group's first order's (${firstTif}${first.expireDate ? ` ${first.expireDate}` : ''}): the orders of a group expire together`);
-      }
-    });
+    for (const { index, field, message } of ocoGroupIssues(orders)) ctx.addIssue({ code: 'custom', path: ['orders', index, field], message });
   });
 export type PlaceOco = z.input<typeof placeOcoSchema>;
 

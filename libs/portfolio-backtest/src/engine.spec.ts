@@ -1,7 +1,7 @@
 import { costModel, affordableQuantity } from '@tradeyard/fill-engine';
 import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
-import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition, type PortfolioView } from '@tradeyard/strategy';
+import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition, type OrderRequest, type PortfolioView } from '@tradeyard/strategy';
 import { portfolioData, priceMicros, runPortfolio, sliceByTime, type PortfolioData, type PortfolioResult, type PortfolioRunOptions } from './index';
 
 const costs = { feePerTrade: 1, feePerShare: 0.005, feeBps: 1, feeMinimum: 1.5, slippageBps: 5 };
@@ -165,6 +165,54 @@ describe('portfolio backtest: explicit orders', () => {
     ]);
     expect(result.tradeLog).toEqual([expect.objectContaining({ symbol: 'A', entryPrice: 100, exitPrice: 108, pnl: 80, reason: 'breakout', exitReason: 'breakout', open: false })]);
     expect(result.ledger.cash).toBe(toMicros(10_080));
+  });
+
+  describe('one-cancels-other groups', () => {
+    const states = (result: PortfolioResult) => result.orders.map((o) => [o.clientId, o.type, o.side, o.status, o.reasonCode, o.avgFillPrice]);
+    /** Buys 10 A at the first close, with a group of sells for them (each 10 unless it says); cancels `cancelOn.ids` at its date. */
+    const exits = (legs: Array<Partial<OrderRequest>>, cancelOn?: { date: string; ids: string[] }) =>
+      defineStrategy({
+        name: 'oco-exits',
+        decide(ctx) {
+          if (ctx.date === '2024-01-01') return ctx.orders([{ symbol: 'A', side: 'buy', quantity: 10, clientId: 'entry' }, ...legs.map((leg) => ({ symbol: 'A', side: 'sell' as const, quantity: 10, ocoGroup: 'exit', ...leg }))]);
+          return ctx.date === cancelOn?.date ? ctx.cancel(cancelOn.ids) : undefined;
+        },
+      });
+
+    it('rests the group with its entry, and the first order to trade cancels the other', () => {
+      const result = run(data, exits([{ type: 'limit', limitPrice: 108, clientId: 'tp' }, { type: 'stop', stopPrice: 95, clientId: 'sl' }]), {}, { initialCash: 10_000 });
+      expect(states(result)).toEqual([
+        ['entry', 'market', 'buy', 'filled', null, 100],
+        ['tp', 'limit', 'sell', 'filled', null, 108],
+        ['sl', 'stop', 'sell', 'cancelled', 'cancelled_by_oco', null],
+      ]);
+      const [, tp, sl] = result.orders;
+      expect(tp.ocoGroupId).toBe(sl.ocoGroupId);
+      expect(tp.ocoGroupId).not.toBeNull();
+      expect(result.orders[0].ocoGroupId).toBeNull();
+      expect(result.ledger.cash).toBe(toMicros(10_080));
+    });
+
+    it('lets only the first order of the group trade on a bar that reaches both, in the order the strategy gave them', () => {
+      // Day 2's range (85-115) reaches the stop at 90 and the limit at 110.
+      const wide = portfolioData(new Map([['A', [ohlc('A', 0, 100, 100, 100, 100), ohlc('A', 1, 100, 101, 99, 100), ohlc('A', 2, 100, 115, 85, 100)]]]));
+      const stopFirst = run(wide, exits([{ type: 'stop', stopPrice: 90, clientId: 'sl' }, { type: 'limit', limitPrice: 110, clientId: 'tp' }]), {}, { initialCash: 10_000 });
+      expect(states(stopFirst).slice(1)).toEqual([['sl', 'stop', 'sell', 'filled', null, 90], ['tp', 'limit', 'sell', 'cancelled', 'cancelled_by_oco', null]]);
+      const limitFirst = run(wide, exits([{ type: 'limit', limitPrice: 110, clientId: 'tp' }, { type: 'stop', stopPrice: 90, clientId: 'sl' }]), {}, { initialCash: 10_000 });
+      expect(states(limitFirst).slice(1)).toEqual([['tp', 'limit', 'sell', 'filled', null, 110], ['sl', 'stop', 'sell', 'cancelled', 'cancelled_by_oco', null]]);
+    });
+
+    it('denies the whole group when the checks deny one of its orders', () => {
+      const result = run(data, exits([{ type: 'limit', limitPrice: 108, clientId: 'tp' }, { type: 'stop', stopPrice: 95, clientId: 'sl', quantity: 20 }]), {}, { initialCash: 10_000 });
+      expect(states(result).slice(1).map((o) => o.slice(0, 5))).toEqual([['tp', 'limit', 'sell', 'denied', 'denied_oco_group'], ['sl', 'stop', 'sell', 'denied', 'denied_insufficient_position']]);
+      expect(result.orders[1].statusReason).toMatch(/^order \S+ of its one-cancels-other group was denied: sell of 20 exceeds the 10 held/);
+    });
+
+    it('cancels the others when the strategy cancels one of the group', () => {
+      const strategy = exits([{ type: 'limit', limitPrice: 120, clientId: 'tp' }, { type: 'stop', stopPrice: 80, clientId: 'sl' }], { date: '2024-01-02', ids: ['tp'] });
+      const result = run(data, strategy, {}, { initialCash: 10_000 });
+      expect(states(result).slice(1).map((o) => o.slice(0, 5))).toEqual([['tp', 'limit', 'sell', 'cancelled', 'cancelled_by_account'], ['sl', 'stop', 'sell', 'cancelled', 'cancelled_by_oco']]);
+    });
   });
 
   it('shows decide the account as of each close: cash, equity, the positions held and the orders resting', () => {

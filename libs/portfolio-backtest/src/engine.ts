@@ -228,7 +228,16 @@ class PortfolioRun {
       this.pendingTarget.fill(NaN);
     }
     this.book.cancel(decision.cancel, 'cancelled by the strategy');
-    decision.orders.forEach((order, index) => this.book.submit(this.explicitOrder(order, index, decision.reason ?? null, time)));
+    // A one-cancels-other group is named after its first order, as the broker names it.
+    const groups = new Map<string, string>();
+    decision.orders.forEach((order, index) => {
+      const placed = this.explicitOrder(order, index, decision.reason ?? null, time);
+      if (order.ocoGroup !== undefined) {
+        if (!groups.has(order.ocoGroup)) groups.set(order.ocoGroup, orderIdFor(placed.id, 'oco'));
+        placed.ocoGroupId = groups.get(order.ocoGroup)!;
+      }
+      this.book.submit(placed);
+    });
   }
 
   private explicitOrder(order: ValidOrder, index: number, reason: string | null, time: number) {

@@ -1,6 +1,7 @@
 import {
   arrive,
   buyCost,
+  groupEndedBy,
   matchBar,
   orderAverageFillPrice,
   orderIdFor,
@@ -60,18 +61,20 @@ export interface PortfolioOrder {
   /** The reason tag of the decision that placed it. */
   reason: string | null;
   parentId: string | null;
+  /** An order of a one-cancels-other group: the group's id. */
+  ocoGroupId: string | null;
   decidedAt: string;
 }
 
 /** What a new order starts as: initialized, nothing filled. */
 export function newOrder(
   fields: Pick<BacktestOrder, 'id' | 'symbol' | 'side' | 'type' | 'timeInForce' | 'quantity' | 'clientId' | 'tag' | 'target' | 'decidedAt'> &
-    Partial<Pick<BacktestOrder, 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfit' | 'stopLoss' | 'parentId' | 'goodTillDate'>>,
+    Partial<Pick<BacktestOrder, 'limitPrice' | 'stopPrice' | 'trailAmount' | 'trailPercent' | 'takeProfit' | 'stopLoss' | 'parentId' | 'goodTillDate' | 'ocoGroupId'>>,
 ): BacktestOrder {
   return {
     status: 'initialized', reasonCode: null, reason: null, filledQuantity: 0n, filledNotional: 0n, fees: 0n, fillCount: 0, limitPrice: null, stopPrice: null,
     trailAmount: null, trailPercent: null, trailAnchor: null, triggered: false, arrivalTime: null, evaluatedThrough: null, parentId: null, takeProfit: null,
-    stopLoss: null, filledValue: 0n, ...fields,
+    stopLoss: null, filledValue: 0n, ocoGroupId: null, ...fields,
   };
 }
 
@@ -84,7 +87,9 @@ const isOpen = (o: EngineOrder) => o.status === 'accepted' || o.status === 'part
  * left rests and is matched against each later bar. A fill the account cannot take (a buy beyond
  * the cash, a sell beyond the shares: no shorting) rejects the order instead. Bracket entries place
  * their exits once they stop trading; the exits cancel each other. Every status change goes
- * through the fill engine's transition table.
+ * through the fill engine's transition table. A one-cancels-other group arrives together (denied
+ * together when one of its orders is), and the first of its orders to trade or to close cancels the
+ * others, as the fill engine's matchBook and the broker do (libs/fill-engine oco.ts).
  */
 export class OrderBook {
   /** Orders decided, waiting for their symbol's next bar. */
@@ -126,7 +131,18 @@ export class OrderBook {
     if (waiting.length === 0) return;
     this.pending[k] = [];
     this.active -= waiting.length;
-    for (const order of waiting) this.place(order, barIndex, quote);
+    for (let i = 0; i < waiting.length; ) {
+      const group = waiting[i].ocoGroupId;
+      if (!group) {
+        this.place(waiting[i++], barIndex, quote);
+        continue;
+      }
+      // A decision submits a group's orders one after another.
+      let end = i + 1;
+      while (end < waiting.length && waiting[end].ocoGroupId === group) end++;
+      this.placeGroup(waiting.slice(i, end), barIndex, quote);
+      i = end;
+    }
   }
 
   /** Places one order now, at the quote of symbol k's bar `barIndex` (the engine's sized target orders). */
@@ -138,6 +154,27 @@ export class OrderBook {
     }
     const accepted = transition(order, 'accept').order;
     this.apply(accepted, arrive(accepted, quote, this.costs), barIndex);
+  }
+
+  /**
+   * Places a one-cancels-other group at the quote, as the broker does: each order is checked as it
+   * would be alone, and one denied denies the others (denied_oco_group); else they arrive in the
+   * order given, and once one has traded or closed the ones after it are cancelled unevaluated.
+   */
+  private placeGroup(orders: readonly BacktestOrder[], barIndex: number, quote: PriceBar): void {
+    const denials = orders.map((order) => this.denial(order, quote.open));
+    const refused = denials.findIndex(Boolean);
+    if (refused >= 0) {
+      const why = { reasonCode: 'denied_oco_group' as const, reason: `order ${orders[refused].id} of its one-cancels-other group was denied: ${denials[refused]!.reason}` };
+      orders.forEach((order, index) => this.finish(transition(order, 'deny', denials[index] ?? why).order));
+      return;
+    }
+    let endedBy: BacktestOrder | undefined;
+    for (const order of orders) {
+      const accepted = transition(order, 'accept').order;
+      if (endedBy) this.finish(transition(accepted, 'cancel', { reasonCode: 'cancelled_by_oco', reason: groupEndedBy(endedBy, 'one-cancels-other group') }).order);
+      else endedBy = this.apply(accepted, arrive(accepted, quote, this.costs), barIndex);
+    }
   }
 
   /** Matches the orders resting on symbol k against its bar `barIndex`. */
@@ -152,7 +189,9 @@ export class OrderBook {
   cancel(which: readonly string[] | 'all', why: string): void {
     const selected = (o: BacktestOrder) => which === 'all' || which.includes(o.id) || (o.clientId !== null && which.includes(o.clientId));
     for (let k = 0; k < this.symbols.length; k++) {
-      const kept = this.pending[k].filter((o) => !selected(o));
+      // A group goes as one: cancelling one of its waiting orders drops the others.
+      const groups = new Set(this.pending[k].filter(selected).map((o) => o.ocoGroupId));
+      const kept = this.pending[k].filter((o) => !selected(o) && !(o.ocoGroupId && groups.has(o.ocoGroupId)));
       this.active -= this.pending[k].length - kept.length;
       this.pending[k] = kept;
       for (const order of this.resting[k].filter(selected)) this.cancelResting(order, 'cancelled_by_account', why);
@@ -172,7 +211,7 @@ export class OrderBook {
     const view = (o: BacktestOrder): OpenOrderView => ({
       id: o.id, clientId: o.clientId, symbol: this.symbols[o.symbol], side: o.side, type: o.type, timeInForce: o.timeInForce, quantity: fromMicros(o.quantity),
       filledQuantity: fromMicros(o.filledQuantity), limitPrice: o.limitPrice === null ? null : fromMicros(o.limitPrice), stopPrice: o.stopPrice === null ? null : fromMicros(o.stopPrice),
-      status: o.status, reason: o.tag, parentId: o.parentId,
+      status: o.status, reason: o.tag, parentId: o.parentId, ocoGroupId: o.ocoGroupId ?? null,
     });
     if (this.active === 0) return [];
     const open: OpenOrderView[] = [];
@@ -193,8 +232,12 @@ export class OrderBook {
     return undefined;
   }
 
-  /** Takes the fill engine's result for an order: its fills go to the ledger unless the account cannot take one, which rejects the order. */
-  private apply(before: BacktestOrder, result: MatchResult<BacktestOrder>, barIndex: number): void {
+  /**
+   * Takes the fill engine's result for an order: its fills go to the ledger unless the account
+   * cannot take one, which rejects the order. Returns the order when it ended its one-cancels-other
+   * group (it traded or closed), whose other open orders it cancelled.
+   */
+  private apply(before: BacktestOrder, result: MatchResult<BacktestOrder>, barIndex: number): BacktestOrder | undefined {
     const refusal = result.fills.map((f) => this.refusal(before.symbol, f)).find(Boolean);
     const order = refusal ? transition(before, 'reject', refusal).order : result.order;
     for (const fill of refusal ? [] : result.fills) {
@@ -216,7 +259,11 @@ export class OrderBook {
       }
       this.finish(order);
     }
-    if (order.parentId !== null && !refusal && result.fills.length > 0) this.cancelSiblings(order, `the other exit of its bracket traded (order ${order.id})`);
+    const traded = !refusal && result.fills.length > 0;
+    if (order.parentId !== null && traded) this.cancelSiblings(order, `the other exit of its bracket traded (order ${order.id})`);
+    if (!order.ocoGroupId || (!traded && isOpen(order))) return undefined;
+    this.endGroup(order);
+    return order;
   }
 
   /** Why the account cannot take a fill, or undefined. */
@@ -264,8 +311,16 @@ export class OrderBook {
     if (at < 0) return;
     resting.splice(at, 1);
     this.active--;
-    this.finish(transition(order, 'cancel', { reasonCode, reason: why }).order);
+    const cancelled = transition(order, 'cancel', { reasonCode, reason: why }).order;
+    this.finish(cancelled);
     if (order.parentId !== null) this.cancelSiblings(order, `the other exit of its bracket was cancelled (order ${order.id})`);
+    if (order.ocoGroupId && reasonCode !== 'cancelled_by_oco') this.endGroup(cancelled);
+  }
+
+  /** One cancels the others: the open orders of `cause`'s one-cancels-other group, which it ended. */
+  private endGroup(cause: BacktestOrder): void {
+    const why = groupEndedBy(cause, 'one-cancels-other group');
+    for (const other of this.resting[cause.symbol].filter((o) => o.ocoGroupId === cause.ocoGroupId && o.id !== cause.id)) this.cancelResting(other, 'cancelled_by_oco', why);
   }
 
   /** One cancels the other: the open siblings of a bracket exit. */
@@ -281,6 +336,6 @@ export function orderRecord(o: BacktestOrder, symbols: readonly string[], isoDat
     id: o.id, clientId: o.clientId, symbol: symbols[o.symbol], side: o.side, type: o.type, timeInForce: o.timeInForce, quantity: fromMicros(o.quantity),
     filledQuantity: fromMicros(o.filledQuantity), avgFillPrice: price(orderAverageFillPrice(o)), fees: fromMicros(o.fees),
     limitPrice: price(o.limitPrice), stopPrice: price(o.stopPrice), status: o.status, reasonCode: o.reasonCode, statusReason: o.reason, reason: o.tag, parentId: o.parentId,
-    decidedAt: isoDate(o.decidedAt),
+    ocoGroupId: o.ocoGroupId ?? null, decidedAt: isoDate(o.decidedAt),
   };
 }

@@ -58,6 +58,8 @@ export interface OpenOrderView {
   readonly reason: string | null;
   /** For a bracket exit, the entry's id. */
   readonly parentId: string | null;
+  /** For an order of a one-cancels-other group, the group's id. */
+  readonly ocoGroupId: string | null;
 }
 
 /** The account as of now: cash and equity marked at the latest closes, positions held, open orders. */

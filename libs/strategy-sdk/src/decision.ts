@@ -1,4 +1,4 @@
-import { orderTypes, priceFieldsOf, timesInForce, type OrderType, type TimeInForce } from '@tradeyard/fill-engine';
+import { MAX_OCO_ORDERS, ocoGroupIssues, orderTypes, priceFieldsOf, timesInForce, type OrderType, type TimeInForce } from '@tradeyard/fill-engine';
 import { z } from 'zod';
 
 /** Why a decision was made: a short tag carried by its orders, fills and trades (`top-momentum`). */
@@ -29,6 +29,13 @@ export const orderRequestSchema = z
     expireDate: z.iso.date('expireDate must be a date YYYY-MM-DD').optional(),
     takeProfit: price('takeProfit').optional(),
     stopLoss: price('stopLoss').optional(),
+    /**
+     * Orders of one decision with the same `ocoGroup` form a one-cancels-other group: the first of
+     * them to trade (a partial fill included) or to close cancels the others, so at most one
+     * trades. Two to ten orders of one symbol that rest together (day, gtc or gtd, the same for
+     * all, with the same expireDate); no bracket exits on them (a bracket is a group of its own).
+     */
+    ocoGroup: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'ocoGroup must be 1-64 letters, digits or . _ : -').optional(),
     /** The strategy's own name for the order, unique in a run, to find it in openOrders and cancel it. */
     clientId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'clientId must be 1-64 letters, digits or . _ : -').optional(),
     /** Overrides the decision's reason for this order. */
@@ -46,6 +53,11 @@ export const orderRequestSchema = z
     const trails = (['trailAmount', 'trailPercent'] as const).filter((field) => order[field] !== undefined);
     if (order.type === 'trailing_stop' && trails.length !== 1) ctx.addIssue({ code: 'custom', path: ['trailAmount'], message: 'a trailing_stop order takes exactly one of trailAmount and trailPercent' });
     if (order.type !== 'trailing_stop') for (const field of trails) ctx.addIssue({ code: 'custom', path: [field], message: `${field} must be omitted for a ${order.type} order` });
+    if (order.ocoGroup !== undefined) {
+      for (const field of ['takeProfit', 'stopLoss'] as const) {
+        if (order[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} must be omitted for an order of a one-cancels-other group (a bracket is a group of its own)` });
+      }
+    }
     if (order.side === 'buy' && order.takeProfit !== undefined && order.stopLoss !== undefined && order.takeProfit <= order.stopLoss) {
       ctx.addIssue({ code: 'custom', path: ['takeProfit'], message: 'takeProfit must be above stopLoss for a buy' });
     }
@@ -107,7 +119,7 @@ export function checkTargets(weights: Readonly<Record<string, number>>, isSymbol
 
 /** Validates explicit orders, naming the order's index and field of the first bad one. */
 export function checkOrders(orders: readonly OrderRequest[], isSymbol: (symbol: string) => boolean): ValidOrder[] {
-  return orders.map((order, index) => {
+  const valid = orders.map((order, index) => {
     const parsed = orderRequestSchema.safeParse(order);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -117,6 +129,23 @@ export function checkOrders(orders: readonly OrderRequest[], isSymbol: (symbol: 
     if (!isSymbol(parsed.data.symbol)) throw new DecisionError(`orders[${index}].symbol`, `${parsed.data.symbol} is not a symbol of the universe`);
     return parsed.data;
   });
+  checkOcoGroups(valid);
+  return valid;
+}
+
+/** The orders of each one-cancels-other group of a decision: 2 to MAX_OCO_ORDERS, keeping the group rules of the broker. */
+function checkOcoGroups(orders: readonly ValidOrder[]): void {
+  const groups = new Map<string, number[]>();
+  orders.forEach(({ ocoGroup }, index) => {
+    if (ocoGroup !== undefined) groups.set(ocoGroup, [...(groups.get(ocoGroup) ?? []), index]);
+  });
+  for (const [group, indices] of groups) {
+    const at = indices[indices.length - 1];
+    if (indices.length < 2) throw new DecisionError(`orders[${at}].ocoGroup`, `group ${group} holds 1 order: a one-cancels-other group links 2 or more`);
+    if (indices.length > MAX_OCO_ORDERS) throw new DecisionError(`orders[${at}].ocoGroup`, `group ${group} holds ${indices.length} orders: at most ${MAX_OCO_ORDERS}`);
+    const [issue] = ocoGroupIssues(indices.map((index) => orders[index]));
+    if (issue) throw new DecisionError(`orders[${indices[issue.index]}].${issue.field}`, issue.message);
+  }
 }
 
 /** No decision: hold. One frozen list, so that a step that holds allocates nothing. */

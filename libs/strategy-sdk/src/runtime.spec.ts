@@ -267,6 +267,27 @@ describe('decisions', () => {
     [(ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'buy', quantity: 1, takeProfit: 9, stopLoss: 11 }]), 'orders[0].takeProfit: takeProfit must be above stopLoss for a buy'],
     [(ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'buy', quantity: 1, price: 3 } as never]), 'orders[0].price: is not a field of an order'],
     [(ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'Q', side: 'buy', quantity: 1 }]), 'orders[0].symbol: Q is not a symbol of the universe'],
+    [(ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'sell', quantity: 1, type: 'limit', limitPrice: 11, ocoGroup: 'exit' }]), 'orders[0].ocoGroup: group exit holds 1 order: a one-cancels-other group links 2 or more'],
+    [
+      (ctx: StrategyDriver['context']) => ctx.orders(Array.from({ length: 11 }, (_, i) => ({ symbol: 'A', side: 'buy' as const, quantity: 1, type: 'limit' as const, limitPrice: 5 + i, ocoGroup: 'ladder' }))),
+      'orders[10].ocoGroup: group ladder holds 11 orders: at most 10',
+    ],
+    [
+      (ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'sell', quantity: 1, type: 'limit', limitPrice: 11, ocoGroup: 'x' }, { symbol: 'B', side: 'sell', quantity: 1, type: 'stop', stopPrice: 9, ocoGroup: 'x' }]),
+      "orders[1].symbol: must be A, the symbol of the group's first order: a one-cancels-other group trades one symbol",
+    ],
+    [
+      (ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'sell', quantity: 1, type: 'limit', limitPrice: 11, ocoGroup: 'x' }, { symbol: 'A', side: 'sell', quantity: 1, type: 'stop', stopPrice: 9, timeInForce: 'day', ocoGroup: 'x' }]),
+      "orders[1].timeInForce: must be the same as the group's first order's (gtc): the orders of a group expire together",
+    ],
+    [
+      (ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'buy', quantity: 1, type: 'limit', limitPrice: 9, timeInForce: 'ioc', ocoGroup: 'x' }, { symbol: 'A', side: 'buy', quantity: 1, type: 'stop', stopPrice: 11, ocoGroup: 'x' }]),
+      'orders[0].timeInForce: must be day, gtc or gtd for an order of a one-cancels-other group: its orders rest until one trades',
+    ],
+    [
+      (ctx: StrategyDriver['context']) => ctx.orders([{ symbol: 'A', side: 'buy', quantity: 1, type: 'limit', limitPrice: 9, takeProfit: 12, ocoGroup: 'x' }]),
+      'orders[0].takeProfit: takeProfit must be omitted for an order of a one-cancels-other group (a bracket is a group of its own)',
+    ],
     [() => ({ buy: 'A' }), 'decide: must return ctx.targets(...), ctx.orders(...), ctx.cancel(...), a list of them, or nothing'],
   ])('a bad decision stops the run naming the date, the field and the rule (%#)', (make, message) => {
     expect(decide(make)).toThrow(`strategy d at 2024-01-01: ${message}`);

@@ -39,8 +39,8 @@ async function backtest(file: string) {
 }
 
 describe('examples/strategies', () => {
-  it('holds the three examples the issue asks for', () => {
-    expect(examples.sort()).toEqual(['bracket-breakout.ts', 'equal-weight-monthly.ts', 'momentum-rotation.ts']);
+  it('holds the three examples the issue asks for, and one that places one-cancels-other groups', () => {
+    expect(examples.sort()).toEqual(['bracket-breakout.ts', 'equal-weight-monthly.ts', 'momentum-rotation.ts', 'range-entry.ts']);
   });
 
   it.each(examples)('%s, copied outside the repository, trades, and ends with equity = cash + positions at the last closes', async (file) => {
@@ -62,5 +62,20 @@ describe('examples/strategies', () => {
     expect(exits.some((o: { type: string; status: string }) => o.type === 'stop' && o.status === 'filled')).toBe(true);
     expect(exits.some((o: { reasonCode: string }) => o.reasonCode === 'cancelled_by_bracket')).toBe(true);
     expect(result.tradeLog.every((t: { reason: string }) => t.reason === 'breakout')).toBe(true);
+  });
+
+  it('range-entry buys on the first of a breakout and a dip: at most one order of each group trades, and it cancels the other', async () => {
+    type GroupOrder = { ocoGroupId: string | null; filledQuantity: number; status: string; reasonCode: string | null };
+    const result = await backtest('range-entry.ts');
+    const groups = new Map<string, GroupOrder[]>();
+    for (const o of result.orders as GroupOrder[]) if (o.ocoGroupId) groups.set(o.ocoGroupId, [...(groups.get(o.ocoGroupId) ?? []), o]);
+    expect(groups.size).toBeGreaterThan(10);
+    const traded = [...groups.values()].filter((orders) => orders.some((o) => o.filledQuantity > 0));
+    expect(traded.length).toBeGreaterThan(3);
+    for (const orders of groups.values()) {
+      expect(orders).toHaveLength(2);
+      expect(orders.filter((o) => o.filledQuantity > 0).length).toBeLessThanOrEqual(1);
+    }
+    for (const orders of traded) expect(orders.find((o) => o.filledQuantity === 0)).toMatchObject({ status: 'cancelled', reasonCode: 'cancelled_by_oco' });
   });
 });

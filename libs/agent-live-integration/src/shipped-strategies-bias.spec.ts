@@ -22,8 +22,8 @@ const strategies: Array<[string, () => Promise<AnyStrategyDefinition>]> = [
 ];
 
 describe('the shipped strategies and the examples pass both checks', () => {
-  it('covers the four built-ins and the three examples', () => {
-    expect(strategies).toHaveLength(7);
+  it('covers the four built-ins and the four examples', () => {
+    expect(strategies).toHaveLength(8);
   });
 
   it.each(strategies)('%s: no look-ahead, and enough warm-up', async (_name, load) => {

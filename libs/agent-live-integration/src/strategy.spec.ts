@@ -144,6 +144,30 @@ describe('live agent, an SDK strategy file', () => {
     expect((await eventsOf(agent, 'order')).every((e) => e.reason === 'breakout')).toBe(true);
   }, 180_000);
 
+  it('places one-cancels-other groups through place_oco: of each group at most one order trades, and it cancels the other', async () => {
+    const file = copyExample('range-entry');
+    const agent = agentFor(JSON.stringify({ name: `file:${file}`, lookback: 5 }));
+    await trade(agent, 20);
+    await agent.stop();
+    expect(await eventsOf(agent, 'error')).toEqual([]);
+    const orders: Order[] = (await gateway.client.getOrders({ limit: 1000 })).reverse();
+    const groups = new Map<string, Order[]>();
+    for (const o of orders) if (o.ocoGroupId) groups.set(o.ocoGroupId, [...(groups.get(o.ocoGroupId) ?? []), o]);
+    // One group per symbol at each of the two monthly decisions.
+    expect(groups.size).toBe(2 * SYMBOLS.length);
+    for (const group of groups.values()) {
+      expect(group.map((o) => [o.side, o.type]).sort()).toEqual([['buy', 'limit'], ['buy', 'stop']]);
+      const traded = group.filter((o) => o.filledQuantity > 0);
+      expect(traded.length).toBeLessThanOrEqual(1);
+      if (traded.length) expect(group.find((o) => o.filledQuantity === 0)).toMatchObject({ status: 'cancelled', reasonCode: 'cancelled_by_oco' });
+    }
+    expect([...groups.values()].some((group) => group.some((o) => o.filledQuantity > 0))).toBe(true);
+    // A group is placed under one idempotency key, named after the strategy's group.
+    const keys = (await gateway.idempotencyKeys()).filter((k) => k?.includes('-oco-'));
+    expect(keys).toHaveLength(groups.size);
+    for (const key of keys) expect(key).toMatch(/^mcp-[0-9a-f]{8}-2001\d{4}-oco-range-(SPX|SYN00[0-2])~range$/);
+  }, 180_000);
+
   it('stops the loop with one logged error on a strategy that throws, and /ready says why; the service keeps answering', async () => {
     const file = join(home, 'thrower.ts');
     writeFileSync(

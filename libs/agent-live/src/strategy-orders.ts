@@ -1,6 +1,6 @@
 import { sizeToTarget } from '@tradeyard/backtest';
 import type { CostModel } from '@tradeyard/fill-engine';
-import type { Order, Portfolio } from '@tradeyard/gateway-contract';
+import type { OcoGroup, Order, Portfolio } from '@tradeyard/gateway-contract';
 import { isoDate } from '@tradeyard/market-data';
 import { fromMicros, toMicros } from '@tradeyard/money';
 import type { Decision, ValidOrder } from '@tradeyard/strategy';
@@ -23,7 +23,8 @@ export interface TimedDecision {
 /** What a cycle's decisions come to, as the backtester treats them: the last target of each symbol, explicit orders, cancels. */
 export interface Plan {
   targets: Map<string, { weight: number; reason: string | null; decidedAt: number }>;
-  orders: Array<{ order: ValidOrder; reason: string | null; decidedAt: number }>;
+  /** `group`: the one-cancels-other group the order belongs to, named apart from other decisions' groups. */
+  orders: Array<{ order: ValidOrder; reason: string | null; decidedAt: number; group: string | null }>;
   cancels: Array<readonly string[] | 'all'>;
 }
 
@@ -34,19 +35,19 @@ export interface Plan {
  */
 export function planOf(decisions: readonly TimedDecision[], symbols: readonly string[]): Plan {
   const plan: Plan = { targets: new Map(), orders: [], cancels: [] };
-  for (const { time, current, decision } of decisions) {
+  decisions.forEach(({ time, current, decision }, index) => {
     const reason = decision.reason ?? null;
     if (decision.kind === 'targets') {
       for (const symbol of symbols) {
         const weight = decision.weights[symbol];
         if (weight !== undefined || current.has(symbol)) plan.targets.set(symbol, { weight: weight ?? 0, reason, decidedAt: time });
       }
-      continue;
+      return;
     }
     if (decision.cancel === 'all') plan.targets.clear();
     if (decision.cancel === 'all' || decision.cancel.length > 0) plan.cancels.push(decision.cancel);
-    for (const order of decision.orders) plan.orders.push({ order, reason: order.reason ?? reason, decidedAt: time });
-  }
+    for (const order of decision.orders) plan.orders.push({ order, reason: order.reason ?? reason, decidedAt: time, group: order.ocoGroup === undefined ? null : `${index}/${order.ocoGroup}` });
+  });
   return plan;
 }
 
@@ -71,11 +72,21 @@ export function strategyOrderKey(prefix: string, decidedAt: number, which: strin
   return (reason === null ? key : `${key}~${reason}`).slice(0, MAX_CLIENT_ORDER_ID);
 }
 
+/** The fields of `fields` that are set: the tools take an absent field, not an undefined one. */
+const definedFields = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+
 /** An explicit SDK order as the buy and sell tools take it (a bracket's takeProfit/stopLoss as the broker's prices). */
 export function orderArguments(order: ValidOrder, clientOrderId: string): Record<string, unknown> {
   const { symbol, quantity, type, limitPrice, stopPrice, trailAmount, trailPercent, timeInForce, expireDate, takeProfit, stopLoss } = order;
   const fields = { symbol, quantity, type, limitPrice, stopPrice, trailAmount, trailPercent, timeInForce, expireDate, takeProfitPrice: takeProfit, stopLossPrice: stopLoss, clientOrderId };
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return definedFields(fields);
+}
+
+/** A one-cancels-other group as the place_oco tool takes it: the symbol, time in force and date are the group's, the rest each order's. */
+export function ocoArguments(orders: readonly ValidOrder[], clientOrderId: string): Record<string, unknown> {
+  const [{ symbol, timeInForce, expireDate }] = orders;
+  const legs = orders.map(({ side, quantity, type, limitPrice, stopPrice, trailAmount, trailPercent }) => definedFields({ side, quantity, type, limitPrice, stopPrice, trailAmount, trailPercent }));
+  return definedFields({ symbol, orders: legs, timeInForce, expireDate, clientOrderId });
 }
 
 /** One order placed (or refused: `error`), with what the strategy named it. */
@@ -134,10 +145,21 @@ export async function executePlan(input: ExecutionInput): Promise<PlacedOrder[]>
     cash += proceeds(done.order);
   }
   let n = 0;
-  for (const { order, reason, decidedAt } of plan.orders) {
-    const which = order.clientId ?? `${++n}-${order.symbol}`;
-    const done = await place(order.side, orderArguments(order, strategyOrderKey(prefix, decidedAt, which, reason)), { reason, decidedAt, clientId: order.clientId ?? null });
-    cash += proceeds(done.order);
+  const groupsPlaced = new Set<string>();
+  for (const { order, reason, decidedAt, group } of plan.orders) {
+    if (group === null) {
+      const which = order.clientId ?? `${++n}-${order.symbol}`;
+      const done = await place(order.side, orderArguments(order, strategyOrderKey(prefix, decidedAt, which, reason)), { reason, decidedAt, clientId: order.clientId ?? null });
+      cash += proceeds(done.order);
+    } else if (!groupsPlaced.has(group)) {
+      groupsPlaced.add(group);
+      const members = plan.orders.filter((o) => o.group === group);
+      const args = ocoArguments(members.map((m) => m.order), strategyOrderKey(prefix, decidedAt, `oco-${order.ocoGroup}`, reason));
+      for (const done of await placeGroup(tools, args, members)) {
+        placed.push(done);
+        cash += proceeds(done.order);
+      }
+    }
   }
   for (const symbol of buys) {
     const target = plan.targets.get(symbol)!;
@@ -147,6 +169,15 @@ export async function executePlan(input: ExecutionInput): Promise<PlacedOrder[]>
     cash += proceeds(done.order);
   }
   return placed;
+}
+
+/** Places a one-cancels-other group through place_oco: one entry per order of it, each with its strategy's name and reason. */
+async function placeGroup(tools: StrategyTools, args: Record<string, unknown>, members: Plan['orders']): Promise<PlacedOrder[]> {
+  const result = await tools.callRaw('place_oco', args);
+  const orders = (result.structuredContent as OcoGroup | undefined)?.orders ?? [];
+  // A refused group is one error, reported on its first order.
+  const error = result.isError ? { error: resultText(result) } : {};
+  return members.map(({ order, reason, decidedAt }, index) => ({ args, reason, decidedAt, clientId: order.clientId ?? null, ...(orders[index] ? { order: orders[index] } : {}), ...(index === 0 ? error : {}) }));
 }
 
 /** The cash an order's fills moved so far: + for a sale, − for a purchase, fees paid either way. */

@@ -232,7 +232,7 @@ export class LiveStrategy {
     const openOrders = open.map((o): OpenOrderView => ({
       id: o.id, clientId: named[o.id]?.clientId ?? null, symbol: o.symbol, side: o.side, type: o.type, timeInForce: o.timeInForce ?? 'gtc', quantity: o.quantity,
       filledQuantity: o.filledQuantity, limitPrice: o.limitPrice, stopPrice: o.stopPrice ?? null, status: o.status,
-      reason: named[o.id]?.reason ?? (o.parentId ? named[o.parentId]?.reason : null) ?? null, parentId: o.parentId ?? null,
+      reason: named[o.id]?.reason ?? (o.parentId ? named[o.parentId]?.reason : null) ?? null, parentId: o.parentId ?? null, ocoGroupId: o.ocoGroupId ?? null,
     }));
     return { cash: portfolio.cash, equity: portfolio.equity, positions, openOrders };
   }

@@ -1,4 +1,5 @@
 import { GatewayClient } from '@tradeyard/gateway-contract';
+import { openDatabase } from '@tradeyard/persistence';
 import { parseConfig } from '@tradeyard/service-kit';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,8 @@ let token: string;
 
 beforeAll(async () => {
   const config = parseConfig(gatewayConfigSchema, { HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'gateway-input-')), ...secrets });
-  gateway = await createGateway({ ...config, PORT: 0 });
+  // An in-memory database: what these tests read is the answers (gateway.spec covers DATA_DIR's).
+  gateway = await createGateway({ ...config, PORT: 0 }, { database: await openDatabase({}) });
   url = await gateway.start();
   token = (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token;
 }, 120_000); // PGlite's start-up alone can pass Jest's 30 s on a loaded machine

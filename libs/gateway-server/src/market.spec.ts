@@ -1,5 +1,6 @@
 import { GatewayClient } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
+import { openDatabase } from '@tradeyard/persistence';
 import { ConfigError, parseConfig } from '@tradeyard/service-kit';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +19,8 @@ const env = (extra: Record<string, string>) => ({ HOST: '127.0.0.1', LOG_LEVEL: 
 
 async function start(extra: Record<string, string>, now?: () => number): Promise<{ gateway: Gateway; client: GatewayClient }> {
   const config = parseConfig(gatewayConfigSchema, env(extra));
-  const gateway = await createGateway({ ...config, PORT: 0 }, { now });
+  // An in-memory database: what these tests read is the market (gateway.spec covers DATA_DIR's).
+  const gateway = await createGateway({ ...config, PORT: 0 }, { now, database: await openDatabase({}) });
   const url = await gateway.start();
   const { token } = await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD);
   return { gateway, client: new GatewayClient({ baseUrl: url, token }) };

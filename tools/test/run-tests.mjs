@@ -37,11 +37,14 @@ const readLines = (file) => {
   }
 };
 
-/** node --test with its usual spec output, and the failed tests' names into the tier's file for the summary. */
-const nodeTest = (tier, ...args) => [
-  ...args,
+/**
+ * node --test with its usual spec output, and the failed tests' names into the tier's file for the
+ * summary; `concurrency` test files at once (one unless a tier says otherwise).
+ */
+const nodeTest = (tier, { concurrency = 1, nodeArgs = [] } = {}) => [
+  ...nodeArgs,
   '--test',
-  '--test-concurrency=1',
+  `--test-concurrency=${concurrency}`,
   '--test-reporter=spec',
   '--test-reporter-destination=stdout',
   '--test-reporter=./tools/test/failures-reporter.mjs',
@@ -63,7 +66,7 @@ run('workspace', 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'b
   TRADEYARD_FAILURES_FILE: join(failuresDir, 'workspace'),
 });
 run('platform', process.execPath, [...nodeTest('platform'), ...['platform', 'delivery', 'generator', 'strategy-generator', 'renovate', 'secrets'].map((name) => `tools/test/${name}.test.mjs`)]);
-run('fault', process.execPath, [...nodeTest('fault', '--import', 'tsx'), 'tools/test/fault.test.mjs']);
+run('fault', process.execPath, [...nodeTest('fault', { nodeArgs: ['--import', 'tsx'] }), 'tools/test/fault.test.mjs']);
 if (engineReachable()) {
   // Node's test runner orders files by name, so the image build (which the compose, deploy and
   // swarm tests run) gets its own call first.
@@ -71,7 +74,13 @@ if (engineReachable()) {
     .filter((f) => f.endsWith('.container.test.mjs') && f !== 'images.container.test.mjs')
     .map((f) => `tools/test/${f}`);
   run('container', process.execPath, [...nodeTest('container'), 'tools/test/images.container.test.mjs']);
-  if (results.at(-1).status === 'passed') run('delivery', process.execPath, [...nodeTest('delivery'), ...rest]);
+  if (results.at(-1).status === 'passed') {
+    // The delivery files (compose, deploy, Swarm) wait on health checks and registries far more
+    // than they compute, and each has its own compose project, tags and ports: they run side by
+    // side, after the stand-in images they share are built once.
+    spawnSync('bash', ['tools/container/infra-images.sh'], { cwd: root, stdio: 'inherit' });
+    run('delivery', process.execPath, [...nodeTest('delivery', { concurrency: rest.length }), ...rest]);
+  }
 } else {
   skip('container', 'no container engine');
 }

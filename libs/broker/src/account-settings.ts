@@ -1,16 +1,13 @@
 import { BrokerError } from '@tradeyard/fill-engine';
 import { formatMicros, toMicros } from '@tradeyard/money';
 import { CURRENCY, type BrokerContext } from './context';
+import { DEFAULT_MARKET, openAccountIn } from './markets';
 import { accountConfigSchema, type AccountConfig } from './protections';
 import { UnitOfWork } from './unit-of-work';
 
-/** Opens a paper account with the starting cash, unless it exists. */
-export async function ensureAccount(ctx: BrokerContext, accountId: string): Promise<void> {
-  await ctx.db.query('INSERT INTO accounts (id, initial_cash, cash, currency) VALUES ($1, $2, $2, $3) ON CONFLICT (id) DO NOTHING', [
-    accountId,
-    formatMicros(toMicros(ctx.settings.startingCash)),
-    CURRENCY,
-  ]);
+/** Opens an account with the starting cash in `market` (default: the default market) unless it exists (markets.ts openAccountIn). */
+export async function ensureAccount(ctx: BrokerContext, accountId: string, market = DEFAULT_MARKET): Promise<void> {
+  await openAccountIn(ctx.db, accountId, market, formatMicros(toMicros(ctx.settings.startingCash)), CURRENCY);
 }
 
 /**

@@ -6,6 +6,7 @@ import { cancelOrder } from './cancellation';
 import { brokerContext, type BrokerContext, type BrokerSettings, type PriceSource } from './context';
 import type { GroupCommit } from './group-commit';
 import { placementQueue, placeOcoOrders, placeOrder, type PlaceOcoResult, type Placement, type PlaceResult } from './placement';
+import { DEFAULT_MARKET, type MarketPrices } from './markets';
 import type { AccountConfig } from './protections';
 import { equityHistory, getOrder, listOrders, orderEvents, portfolio, recompute, storedState, type LedgerState } from './queries';
 import { matchRestingOrders, symbolsWithOpenOrders } from './settlement';
@@ -35,13 +36,23 @@ export class Broker {
   private readonly ctx: BrokerContext;
   private readonly placements: GroupCommit<Placement, PlaceResult>;
 
-  constructor(db: Database, prices: PriceSource, settings: BrokerSettings, committed: () => void = () => undefined) {
+  /**
+   * `prices`: one source (every account trades at it), or each market's by id (markets.ts: an
+   * account trades at the prices of its own market alone).
+   */
+  constructor(db: Database, prices: PriceSource | MarketPrices, settings: BrokerSettings, committed: () => void = () => undefined) {
     this.ctx = brokerContext(db, prices, settings, committed);
     this.placements = placementQueue(this.ctx);
   }
 
-  ensureAccount(accountId: string): Promise<void> {
-    return ensureAccount(this.ctx, accountId);
+  /** Opens an account in `market` (default: the default market) unless it exists; one of another market is a conflict. */
+  ensureAccount(accountId: string, market?: string): Promise<void> {
+    return ensureAccount(this.ctx, accountId, market);
+  }
+
+  /** The market an account trades in (the default market for one not opened yet). */
+  marketOfAccount(accountId: string): Promise<string> {
+    return this.ctx.marketOfAccount(accountId);
   }
 
   /** The fee of a fill of `quantity` with this notional (libs/fill-engine's cost model). */
@@ -50,22 +61,23 @@ export class Broker {
   }
 
   /** Places an order (placement.ts placeOrder): filled, resting, or denied with a reason code; an idempotency key makes a retry answer the original. */
-  placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
-    return placeOrder(this.ctx, this.placements, accountId, input, idempotencyKey);
+  placeOrder(accountId: string, input: PlaceOrder, idempotencyKey?: string, market?: string): Promise<PlaceResult> {
+    return placeOrder(this.ctx, this.placements, accountId, input, idempotencyKey, market);
   }
 
   /** Places a one-cancels-other group (placement.ts placeOcoOrders). */
-  placeOcoOrders(accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string): Promise<PlaceOcoResult> {
-    return placeOcoOrders(this.ctx, accountId, inputs, idempotencyKey);
+  placeOcoOrders(accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string, market?: string): Promise<PlaceOcoResult> {
+    return placeOcoOrders(this.ctx, accountId, inputs, idempotencyKey, market);
   }
 
-  symbolsWithOpenOrders(): Promise<Set<string>> {
-    return symbolsWithOpenOrders(this.ctx);
+  /** The symbols with open orders in `market` (default: the default market). */
+  symbolsWithOpenOrders(market = DEFAULT_MARKET): Promise<Set<string>> {
+    return symbolsWithOpenOrders(this.ctx, market);
   }
 
-  /** Evaluates the open orders of a symbol against its latest bar (settlement.ts); returns how many filled. */
-  matchRestingOrders(symbol: string): Promise<number> {
-    return matchRestingOrders(this.ctx, symbol);
+  /** Evaluates the open orders of a symbol in `market` (default: the default market) against its latest bar there (settlement.ts); returns how many filled. */
+  matchRestingOrders(symbol: string, market = DEFAULT_MARKET): Promise<number> {
+    return matchRestingOrders(this.ctx, market, symbol);
   }
 
   cancelOrder(accountId: string, orderId: string): Promise<Order> {

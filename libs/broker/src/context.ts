@@ -3,6 +3,7 @@ import { costModel, type CostModel, type CostSettings } from '@tradeyard/fill-en
 import { toMicros, type Currency } from '@tradeyard/money';
 import type { Database } from '@tradeyard/persistence';
 import type { ShortMargin } from './margin';
+import { accountMarkets, pricesOfMarkets, type MarketPrices } from './markets';
 
 export interface PriceSource {
   /** The current price of a symbol (the latest close), or undefined when the symbol is unknown. */
@@ -46,7 +47,10 @@ export type BrokerEvent = { channel: 'orders'; accountId: string; data: Order } 
 /** What every capability of the broker (placement, settlement, cancellation, queries, checks) works with. */
 export interface BrokerContext {
   readonly db: Database;
-  readonly prices: PriceSource;
+  /** The prices of a market (throws BrokerError not_found for one the broker does not serve): see markets.ts. */
+  readonly pricesIn: (market: string) => PriceSource;
+  /** The market an account trades in (cached: an account never moves): see markets.ts. */
+  readonly marketOfAccount: (accountId: string) => Promise<string>;
   readonly settings: BrokerSettings;
   readonly costs: CostModel;
   readonly maxOrderNotional: bigint;
@@ -55,11 +59,12 @@ export interface BrokerContext {
   readonly committed: () => void;
 }
 
-export function brokerContext(db: Database, prices: PriceSource, settings: BrokerSettings, committed: () => void): BrokerContext {
+export function brokerContext(db: Database, prices: PriceSource | MarketPrices, settings: BrokerSettings, committed: () => void): BrokerContext {
   const { startingCash: _cash, maxOrderNotional: _order, maxPositionNotional: _position, allowShort: _short, shortMargin: _margin, maxBatch: _batch, maxQueued: _queued, ...costs } = settings;
   return {
     db,
-    prices,
+    pricesIn: pricesOfMarkets(prices),
+    marketOfAccount: accountMarkets(db),
     settings,
     costs: costModel(costs),
     maxOrderNotional: toMicros(settings.maxOrderNotional),

@@ -48,9 +48,9 @@ export function orderFields(input: PlaceOrder, prefix = ''): { fields: OrderFiel
   return { fields, hashed: [input.symbol, input.side, type, timeInForce, ...prices, ...(goodTillDate === null ? [] : [goodTillDate])] };
 }
 
-/** The quote an order of `symbol` arrives at; an unknown symbol is refused naming the field. */
-export function quoteOf(ctx: BrokerContext, symbol: string, field: string): Quote {
-  const quote = ctx.prices.price(symbol);
+/** The quote an order of `symbol` arrives at in `market`; a symbol unknown there is refused naming the field. */
+export function quoteOf(ctx: BrokerContext, market: string, symbol: string, field: string): Quote {
+  const quote = ctx.pricesIn(market).price(symbol);
   if (!quote) throw new BrokerError('invalid', 'unknown_symbol', `symbol ${symbol} is not traded here`, field);
   return quote;
 }

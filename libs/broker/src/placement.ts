@@ -6,6 +6,7 @@ import { DependencyUnavailableError } from '@tradeyard/runtime-util';
 import { createHash, randomUUID } from 'node:crypto';
 import type { BrokerContext, BrokerEvent } from './context';
 import { GroupCommit, type Outcome } from './group-commit';
+import { DEFAULT_MARKET, inMarket, refusedBeforeAnyChange } from './markets';
 import { newOrder, orderFields, quoteOf, refuseLapsedDate, type OrderFields, type Quote } from './order-request';
 import { toOrder } from './order-view';
 import { checkPrice, marginCheck, protectionCheck, riskCheck } from './pre-trade-checks';
@@ -19,6 +20,8 @@ export type PlaceOcoResult = { group: OcoGroup; replayed: boolean };
 /** A validated order request waiting for its placement transaction. */
 export interface Placement {
   accountId: string;
+  /** The market the order was priced in: the account's own (checked in the transaction: inMarket). */
+  market: string;
   idempotencyKey: string | undefined;
   requestHash: string;
   quote: Quote;
@@ -52,12 +55,12 @@ export function placementQueue(ctx: BrokerContext): GroupCommit<Placement, Place
  * next placement transaction (group commit), and when more than `maxQueued` wait it is refused
  * with a DependencyUnavailableError (503, retry).
  */
-export async function placeOrder(ctx: BrokerContext, placements: GroupCommit<Placement, PlaceResult>, accountId: string, input: PlaceOrder, idempotencyKey?: string): Promise<PlaceResult> {
+export async function placeOrder(ctx: BrokerContext, placements: GroupCommit<Placement, PlaceResult>, accountId: string, input: PlaceOrder, idempotencyKey?: string, market = DEFAULT_MARKET): Promise<PlaceResult> {
   const { fields, hashed } = orderFields(input);
-  const quote = quoteOf(ctx, input.symbol, 'symbol');
+  const quote = quoteOf(ctx, market, input.symbol, 'symbol');
   refuseLapsedDate(fields, quote, 'expireDate');
   const requestHash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
-  return placements.submit({ accountId, idempotencyKey, requestHash, quote, fields });
+  return placements.submit({ accountId, market, idempotencyKey, requestHash, quote, fields });
 }
 
 /**
@@ -81,7 +84,7 @@ async function placeBatch(ctx: BrokerContext, batch: Placement[]): Promise<Outco
       try {
         outcomes.push({ value: await place(ctx, work, placement) });
       } catch (error) {
-        if (!(error instanceof BrokerError && error.kind === 'idempotency_mismatch')) throw error;
+        if (!refusedBeforeAnyChange(error)) throw error;
         outcomes.push({ error });
       }
     }
@@ -93,8 +96,8 @@ async function placeBatch(ctx: BrokerContext, batch: Placement[]): Promise<Outco
 }
 
 /** Checks and applies one placement inside a placement transaction. */
-async function place(ctx: BrokerContext, work: UnitOfWork, { accountId, idempotencyKey, requestHash, quote, fields }: Placement): Promise<PlaceResult> {
-  const book = work.book(accountId);
+async function place(ctx: BrokerContext, work: UnitOfWork, { accountId, market, idempotencyKey, requestHash, quote, fields }: Placement): Promise<PlaceResult> {
+  const book = inMarket(work.book(accountId), market);
   const existing = replayOf(work, accountId, idempotencyKey, requestHash);
   if (existing) return { order: toOrder(existing), replayed: true };
   const initialized = newOrder(idempotencyKey ? orderIdFor(accountId, idempotencyKey) : randomUUID(), accountId, fields, new Date().toISOString(), null);
@@ -136,11 +139,11 @@ function arrival(ctx: BrokerContext, book: AccountBook, initialized: OrderRecord
  * retry returns the group as it is now (`replayed`). A bad field is refused naming it
  * (`orders.N.field`).
  */
-export async function placeOcoOrders(ctx: BrokerContext, accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string): Promise<PlaceOcoResult> {
+export async function placeOcoOrders(ctx: BrokerContext, accountId: string, inputs: readonly PlaceOrder[], idempotencyKey?: string, market = DEFAULT_MARKET): Promise<PlaceOcoResult> {
   if (inputs.length < 2) throw new BrokerError('invalid', 'validation_failed', 'orders: must hold at least 2 orders: a one-cancels-other group links two or more', 'orders');
   const legs = inputs.map((input, index) => orderFields(input, `orders.${index}.`));
   const { symbol } = legs[0].fields;
-  const quote = quoteOf(ctx, symbol, 'orders.0.symbol');
+  const quote = quoteOf(ctx, market, symbol, 'orders.0.symbol');
   legs.forEach(({ fields }, index) => {
     // One symbol: the group's reservation is held by one order, in that symbol's cash and shares.
     const field = `orders.${index}.symbol`;
@@ -153,7 +156,7 @@ export async function placeOcoOrders(ctx: BrokerContext, accountId: string, inpu
       accounts: [accountId], startingCash: formatMicros(toMicros(ctx.settings.startingCash)), allowShort: ctx.settings.allowShort, trading: true,
       keys: idempotencyKey ? [[accountId, idempotencyKey]] : [],
     });
-    const placed = await placeGroup(ctx, work, accountId, idempotencyKey, requestHash, quote, legs.map((leg) => leg.fields));
+    const placed = await placeGroup(ctx, work, accountId, market, idempotencyKey, requestHash, quote, legs.map((leg) => leg.fields));
     await work.flush();
     return { result: placed, publishes: work.publishes };
   });
@@ -162,7 +165,8 @@ export async function placeOcoOrders(ctx: BrokerContext, accountId: string, inpu
 }
 
 /** Checks and applies a one-cancels-other group inside its transaction. */
-async function placeGroup(ctx: BrokerContext, work: UnitOfWork, accountId: string, key: string | undefined, requestHash: string, quote: Quote, legs: OrderFields[]): Promise<PlaceOcoResult> {
+async function placeGroup(ctx: BrokerContext, work: UnitOfWork, accountId: string, market: string, key: string | undefined, requestHash: string, quote: Quote, legs: OrderFields[]): Promise<PlaceOcoResult> {
+  inMarket(work.book(accountId), market);
   const existing = replayOf(work, accountId, key, requestHash);
   // An order stored before request hashes were kept matches any request: only a group's is its group.
   if (existing?.ocoGroupId === null) throw keyReused(key!, existing.id);

@@ -75,7 +75,7 @@ export function marginCheck(ctx: BrokerContext, book: AccountBook, order: OrderR
   const shortValue = shortValueOf(ctx, book);
   if (shortValue === 0n && !increasesShort) return undefined;
   const equity = equityOf(ctx, book);
-  const valueHere = marketValue(ctx, order.symbol, position);
+  const valueHere = marketValue(ctx, book.account.market, order.symbol, position);
   // The fill moves cash and position value by the same notional at `price`: equity changes by the revaluation of what is held, and the fee.
   const equityAfter = equity - valueHere + notional(held, price) - fee(ctx, quantity, notional(quantity, price));
   const shortValueAfter = shortValue - (held < 0n ? -valueHere : 0n) + (after < 0n ? notional(-after, price) : 0n);

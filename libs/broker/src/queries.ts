@@ -48,7 +48,7 @@ export async function listOrders(ctx: BrokerContext, accountId: string, query: O
 }
 
 export async function portfolio(ctx: BrokerContext, accountId: string): Promise<Portfolio> {
-  const [account] = await ctx.db.query('SELECT initial_cash::text AS initial_cash, cash::text AS cash, fees_paid::text AS fees_paid FROM accounts WHERE id = $1', [accountId]);
+  const [account] = await ctx.db.query('SELECT market_id, initial_cash::text AS initial_cash, cash::text AS cash, fees_paid::text AS fees_paid FROM accounts WHERE id = $1', [accountId]);
   if (!account) throw new BrokerError('not_found', 'not_found', `no paper account ${accountId}`);
   const rows = await ctx.db.query(
     'SELECT symbol, quantity::text AS quantity, cost::text AS cost, realized_pnl::text AS realized_pnl FROM positions WHERE account_id = $1 ORDER BY symbol',
@@ -64,7 +64,7 @@ export async function portfolio(ctx: BrokerContext, accountId: string): Promise<
     realized += position.realizedPnl;
     // Closed positions keep their realized P&L in the total but are not listed.
     if (position.quantity === 0n) continue;
-    const price = marketPrice(ctx, symbol) ?? averagePrice(position);
+    const price = marketPrice(ctx, String(account.market_id), symbol) ?? averagePrice(position);
     const marketValue = notional(position.quantity, price);
     positionsValue += marketValue;
     unrealized += marketValue - position.cost;

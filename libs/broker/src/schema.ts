@@ -217,4 +217,13 @@ ALTER TABLE orders ADD COLUMN oco_group_id uuid;
 CREATE INDEX orders_oco_group ON orders (oco_group_id) WHERE oco_group_id IS NOT NULL;
 `,
   },
+  // Markets (libs/gateway-server's market plugin): each account trades in one market, the
+  // default one (what npm start replays) unless it was opened in another (an arena run's).
+  {
+    id: '013_account_markets',
+    sql: `
+ALTER TABLE accounts ADD COLUMN market_id text NOT NULL DEFAULT 'default';
+CREATE INDEX accounts_market ON accounts (market_id);
+`,
+  },
 ];

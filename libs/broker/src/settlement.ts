@@ -10,17 +10,18 @@ import { protectionsOf } from './protections';
 import { orderStatusList, UnitOfWork, type AccountBook, type HeldPosition, type OrderRecord } from './unit-of-work';
 import { equityOf, reservation } from './valuation';
 
-/** Symbols with at least one open order: only they can fill when their bar moves (one query for the whole universe). */
-export async function symbolsWithOpenOrders(ctx: BrokerContext): Promise<Set<string>> {
-  const rows = await ctx.db.query<{ symbol: string }>(`SELECT DISTINCT symbol FROM orders WHERE status IN ${orderStatusList}`);
+/** Symbols with at least one open order of an account of `market`: only they can fill when that market's bar moves (one query for its whole universe). */
+export async function symbolsWithOpenOrders(ctx: BrokerContext, market: string): Promise<Set<string>> {
+  const rows = await ctx.db.query<{ symbol: string }>(`SELECT DISTINCT symbol FROM orders WHERE status IN ${orderStatusList} AND account_id IN (SELECT id FROM accounts WHERE market_id = $1)`, [market]);
   return new Set(rows.map((row) => row.symbol));
 }
 
-/** The latest bar of a symbol as the fill engine takes it: the source's bar, else its quote as a one-price bar. */
-function latestBar(ctx: BrokerContext, symbol: string): PriceBar | undefined {
-  const bar = ctx.prices.bar?.(symbol);
+/** The latest bar of a symbol in a market as the fill engine takes it: the source's bar, else its quote as a one-price bar. */
+function latestBar(ctx: BrokerContext, market: string, symbol: string): PriceBar | undefined {
+  const prices = ctx.pricesIn(market);
+  const bar = prices.bar?.(symbol);
   if (bar) return { time: bar.time, open: toMicros(bar.open), high: toMicros(bar.high), low: toMicros(bar.low), close: toMicros(bar.close), volume: toMicros(bar.volume) };
-  const quote = ctx.prices.price(symbol);
+  const quote = prices.price(symbol);
   return quote && quoteBar(quote.time, toMicros(quote.price), quote.volume === undefined ? null : toMicros(quote.volume));
 }
 
@@ -31,14 +32,15 @@ function latestBar(ctx: BrokerContext, symbol: string): PriceBar | undefined {
  * gapped past its reservation, a position limit) rejects the order instead. Returns the number
  * of orders filled.
  */
-export async function matchRestingOrders(ctx: BrokerContext, symbol: string): Promise<number> {
-  const bar = latestBar(ctx, symbol);
+export async function matchRestingOrders(ctx: BrokerContext, market: string, symbol: string): Promise<number> {
+  const bar = latestBar(ctx, market, symbol);
   if (!bar) return 0;
   // Limit orders the bar's range cannot reach are left out; every other open order may trigger, trail or expire.
   const candidates = await ctx.db.query(
     `SELECT id, account_id FROM orders WHERE status IN ${orderStatusList} AND symbol = $1 AND
-      (type <> 'limit' OR time_in_force IN ('day', 'gtd') OR (side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $3)) ORDER BY created_at, id`,
-    [symbol, formatMicros(bar.low), formatMicros(bar.high)],
+      (type <> 'limit' OR time_in_force IN ('day', 'gtd') OR (side = 'buy' AND limit_price >= $2) OR (side = 'sell' AND limit_price <= $3))
+      AND account_id IN (SELECT id FROM accounts WHERE market_id = $4) ORDER BY created_at, id`,
+    [symbol, formatMicros(bar.low), formatMicros(bar.high), market],
   );
   let filled = 0;
   for (const candidate of candidates) {

@@ -3,6 +3,7 @@ import { formatMicros, formatMicrosSquared, parseMicros, parseMicrosSquared } fr
 import { openStatuses, type EngineOrder, type OrderJournalEntry, type OrderStatus, type ReasonCode, type TimeInForce } from '@tradeyard/fill-engine';
 import { accountConfigSchema, anyProtection, protectionsOf, type AccountConfig } from './protections';
 import { flat, type PositionState } from './ledger';
+import { DEFAULT_MARKET } from '@tradeyard/gateway-contract';
 
 /** An order as the broker holds it: amounts in micro-units. */
 export interface OrderRecord extends EngineOrder {
@@ -28,6 +29,8 @@ export interface LockedAccount {
   initialCash: bigint;
   cash: bigint;
   config: AccountConfig;
+  /** The market it trades in: its prices value the account and fill its orders. */
+  market: string;
   allowShort: boolean;
   dayNumber: number | null;
   dayStartEquity: bigint;
@@ -273,7 +276,7 @@ export class UnitOfWork {
   static async open(tx: Queryable, options: OpenOptions): Promise<UnitOfWork> {
     const work = new UnitOfWork(tx);
     const ids = [...new Set(options.accounts)].sort();
-    const lockSql = `SELECT id, initial_cash::text AS initial_cash, cash::text AS cash, config, day_number, day_start_equity::text AS day_start_equity, losing_streak, cooldown_until
+    const lockSql = `SELECT id, market_id, initial_cash::text AS initial_cash, cash::text AS cash, config, day_number, day_start_equity::text AS day_start_equity, losing_streak, cooldown_until
        FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
     const rows = await tx.query(lockSql, [ids], { prepare: true });
     const missing = ids.filter((id) => !rows.some((r) => r.id === id));
@@ -450,6 +453,7 @@ function lockedAccount(id: string, row: Row | undefined, allowShort: boolean): L
     initialCash: parseMicros(row?.initial_cash as string | undefined),
     cash: parseMicros(row?.cash as string | undefined),
     config,
+    market: row?.market_id === undefined ? DEFAULT_MARKET : String(row.market_id),
     // An account's allowShort may narrow the operator's policy, never widen it (one stored before the policy won included).
     allowShort: allowShort && (config.allowShort ?? true),
     dayNumber: row?.day_number === null || row?.day_number === undefined ? null : Number(row.day_number),

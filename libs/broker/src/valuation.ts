@@ -9,25 +9,26 @@ export function fee(ctx: BrokerContext, quantity: bigint, fillNotional: bigint):
   return fillFee(ctx.costs, quantity, fillNotional);
 }
 
-/** The market price of a symbol in micro-units, or undefined when it has none. */
-export function marketPrice(ctx: BrokerContext, symbol: string): bigint | undefined {
-  const quote = ctx.prices.price(symbol);
+/** The price of a symbol in a market, in micro-units, or undefined when it has none. */
+export function marketPrice(ctx: BrokerContext, market: string, symbol: string): bigint | undefined {
+  const quote = ctx.pricesIn(market).price(symbol);
   return quote ? toMicros(quote.price) : undefined;
 }
 
-export function marketValue(ctx: BrokerContext, symbol: string, position: PositionState): bigint {
-  const price = marketPrice(ctx, symbol);
+/** A position of an account of `market` at that market's price (at cost when it has none). */
+export function marketValue(ctx: BrokerContext, market: string, symbol: string, position: PositionState): bigint {
+  const price = marketPrice(ctx, market, symbol);
   return price === undefined ? position.cost : notional(position.quantity, price);
 }
 
 /** Cash plus the market value of every position (a position without a price counts at cost). */
 export function equityOf(ctx: BrokerContext, book: AccountBook): bigint {
-  return book.allPositions().reduce((sum, [symbol, position]) => sum + marketValue(ctx, symbol, position), book.account.cash);
+  return book.allPositions().reduce((sum, [symbol, position]) => sum + marketValue(ctx, book.account.market, symbol, position), book.account.cash);
 }
 
 /** The market value of every short position of the account, as a positive amount. */
 export function shortValueOf(ctx: BrokerContext, book: AccountBook): bigint {
-  return book.allPositions().reduce((sum, [symbol, position]) => (position.quantity < 0n ? sum - marketValue(ctx, symbol, position) : sum), 0n);
+  return book.allPositions().reduce((sum, [symbol, position]) => (position.quantity < 0n ? sum - marketValue(ctx, book.account.market, symbol, position) : sum), 0n);
 }
 
 /** The cash a fill takes from the account: a buy's notional and fee, a sell's fee beyond its proceeds. */

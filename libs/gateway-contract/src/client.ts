@@ -1,6 +1,7 @@
 import { request as undiciRequest } from 'undici';
 import type { z } from 'zod';
 import { arenaBoardSchema, arenaRunListSchema, type ArenaBoard } from './arena';
+import { MARKET_HEADER, marketListSchema, marketSchema, type CreateMarket } from './markets';
 import { apiTokenCreatedSchema, apiTokenListSchema, apiTokenSchema, whoAmISchema, type ApiTokenRequest } from './tokens';
 import {
   accountSettingsSchema,
@@ -80,6 +81,11 @@ export class GatewayClient {
     return new GatewayClient({ ...this.options, token });
   }
 
+  /** This client acting in market `id` (MARKET_HEADER on every request): its clock, data and orders. */
+  inMarket(id: string): GatewayClient {
+    return new GatewayClient({ ...this.options, headers: { ...this.options.headers, [MARKET_HEADER]: id } });
+  }
+
 
   async request<S extends z.ZodType = z.ZodUnknown>(method: string, path: string, init: RequestInit<S> = {}): Promise<z.output<S>> {
     const url = new URL(`/api/v1${path}`, this.options.baseUrl);
@@ -147,6 +153,20 @@ export class GatewayClient {
     return this.request('GET', `/bars/${encodeURIComponent(symbol)}`, { query, response: barListSchema });
   }
   /** The market clock: every answer is as of its time. */
+  listMarkets() {
+    return this.request('GET', '/markets', { response: marketListSchema });
+  }
+  getMarket(id: string) {
+    return this.request('GET', `/markets/${encodeURIComponent(id)}`, { response: marketSchema });
+  }
+  /** A simulated market over a universe and a date range, on a clock of its own (admin or the arena's credential). */
+  createMarket(market: CreateMarket) {
+    return this.request('POST', '/markets', { body: market, response: marketSchema });
+  }
+  /** Archives a simulated market: its clock stops, its accounts stay readable. */
+  archiveMarket(id: string) {
+    return this.request('DELETE', `/markets/${encodeURIComponent(id)}`, { response: marketSchema });
+  }
   getClock() {
     return this.request('GET', '/clock', { response: clockSchema });
   }

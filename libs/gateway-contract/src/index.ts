@@ -2,3 +2,4 @@ export * from './client';
 export * from './schemas';
 export * from './arena';
 export * from './tokens';
+export * from './markets';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { arenaAccountIdSchema } from './arena';
+import { marketIdSchema } from './markets';
 import { roleSchema, validText } from './schemas';
 
 /**
@@ -21,8 +22,10 @@ export const apiTokenRequestSchema = z
     expiresInSeconds: z.number().int().min(60).max(API_TOKEN_MAX_SECONDS).optional().describe('Default: no expiry (revoke it when done)'),
     username: validText().min(1).max(100).optional().describe('Admin only: the user the token acts as (default: yourself)'),
     account: arenaAccountIdSchema.optional().describe("Admin only: an arena agent's account the token is bound to (role trader)"),
+    market: marketIdSchema.optional().describe('With account: the market the account is opened in (default: the default market); an account belongs to one market'),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.market === undefined || r.account !== undefined, { path: ['market'], message: 'must be given with account only: a user’s account lives in the default market' });
 export type ApiTokenRequest = z.infer<typeof apiTokenRequestSchema>;
 
 export const apiTokenSchema = z.object({

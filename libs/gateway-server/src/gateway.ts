@@ -13,6 +13,7 @@ import { websocketPlugin } from './plugins/external/websocket';
 import { arenaRoutes } from './routes/arena';
 import { clockRoutes } from './routes/clock';
 import { marketDataRoutes } from './routes/market';
+import { marketRoutes } from './routes/markets';
 import { orderRoutes } from './routes/orders';
 import { pageRoutes } from './routes/pages';
 import { portfolioRoutes } from './routes/portfolio';
@@ -29,7 +30,7 @@ export interface GatewayDependencies {
 }
 
 /** One encapsulated plugin per resource; a new resource is a folder under routes/ and a name here. */
-const routePlugins = [userRoutes, pageRoutes, clockRoutes, marketDataRoutes, orderRoutes, portfolioRoutes, signalRoutes, arenaRoutes, streamRoutes];
+const routePlugins = [userRoutes, pageRoutes, marketRoutes, clockRoutes, marketDataRoutes, orderRoutes, portfolioRoutes, signalRoutes, arenaRoutes, streamRoutes];
 
 /**
  * Builds the gateway in the layout of Fastify's reference application (fastify/demo): the

@@ -203,6 +203,8 @@ export interface Market {
   hub: MarketHub;
   /** The replay's controllable clock (replay, synthetic, files); live venues run on the wall clock. */
   clock?: ReplayClock;
+  /** The replay's history, symbol by symbol: what simulated markets are cut from (simulatedMarket). */
+  feeds?: readonly SymbolFeed[];
   /** The live venue's poller (binance, alphavantage). */
   poller?: VenuePoller;
   start(): void;
@@ -216,10 +218,7 @@ export interface Market {
  * polled on the wall clock.
  */
 export function openMarket(options: MarketOptions): Market {
-  const replay = (feeds: SymbolFeed[]): Market => {
-    const clock = new ReplayClock(feeds, options.replay);
-    return { hub: new MarketHub(feeds, () => clock.time(), { step: finestInterval(feeds) }), clock, start: () => undefined, stop: () => undefined };
-  };
+  const replay = (feeds: SymbolFeed[]): Market => replayMarket(feeds, options.replay);
   switch (options.provider) {
     case 'replay': {
       const bundled = bundledFeeds();
@@ -253,4 +252,43 @@ export function openMarket(options: MarketOptions): Market {
       return { hub, poller, start: () => poller.start(), stop: () => poller.stop() };
     }
   }
+}
+
+/** A replay over `feeds` on its own clock: its hub is point in time as of that clock. */
+function replayMarket(feeds: SymbolFeed[], options: ReplayClockOptions): Market {
+  const clock = new ReplayClock(feeds, options);
+  return { hub: new MarketHub(feeds, () => clock.time(), { step: finestInterval(feeds) }), clock, feeds, start: () => undefined, stop: () => undefined };
+}
+
+export interface SimulatedMarketOptions {
+  /** The universe, every one a symbol of `history` (in its order when omitted: all of them). */
+  symbols?: readonly string[];
+  /** The first date shown and the last it moves to (YYYY-MM-DD). */
+  from: string;
+  to: string;
+  barsPerSecond: number;
+  now?: () => number;
+}
+
+/**
+ * A market of its own over part of a replay's history (an arena run's): the symbols asked for,
+ * with bars in [from, to] or before it, on a clock of its own that starts paused at `from` and
+ * stands at `to`. It shares the history's bars (no copy), so a market costs its clock and indexes.
+ */
+export function simulatedMarket(history: readonly SymbolFeed[], options: SimulatedMarketOptions): Market {
+  const bySymbol = new Map(history.map((feed) => [feed.symbol, feed]));
+  const unknown = options.symbols?.find((symbol) => !bySymbol.has(symbol));
+  if (unknown) throw new RangeError(`symbols: ${unknown} is not a symbol of this platform's history`);
+  const feeds = (options.symbols ?? history.map((feed) => feed.symbol)).map((symbol) => bySymbol.get(symbol)!);
+  const from = Date.parse(`${options.from}T00:00:00Z`);
+  const to = Date.parse(`${options.to}T23:59:59Z`);
+  if (!feeds.some((feed) => feed.bars.some((bar) => bar.time >= from && bar.time <= to))) {
+    throw new RangeError(`from: no symbol of the universe has a bar between ${options.from} and ${options.to}`);
+  }
+  const now = options.now ?? Date.now;
+  const market = replayMarket(feeds, { barsPerSecond: options.barsPerSecond, startDate: options.from, startedAt: now(), now });
+  const clock = market.clock!;
+  clock.load(clock.apply({ action: 'restart', startDate: options.from, endDate: options.to }));
+  clock.load(clock.apply({ action: 'pause' }));
+  return market;
 }

@@ -44,43 +44,51 @@ const brokerSettings = (config: GatewayConfig): BrokerSettings => ({
 });
 
 /**
- * The broker, and the resting orders it fills on each quote the market releases. Its commits
- * wake the outbox relay, which publishes their order and fill events.
+ * The broker, and the resting orders it fills on each quote a market releases: each account
+ * trades at the prices of its own market (libs/broker markets.ts). Its commits wake the outbox
+ * relay, which publishes their order and fill events.
  */
 const registerBroker: FastifyPluginAsync = async (app) => {
-  const { config, db, bus, relay } = app;
-  const market = app.marketOf();
-  // The symbols with open orders, read when a tick needs them and kept until an order may have
-  // changed: a commit of this gateway's broker (every order change writes its event and calls
-  // back), an order or fill event of another replica on the shared bus, or the clock refresh each
-  // second (replicas sharing a database without Redis). A tick then costs no query; a replica that
-  // learns of another's order late still fills it, since the replica that took it ticks too.
-  let openOrderSymbols: Promise<Set<string>> | undefined;
-  const ordersChanged = () => {
-    openOrderSymbols = undefined;
-  };
+  const { config, db, bus, relay, markets } = app;
+  // Per market, the symbols with open orders, read when a tick needs them and kept until an order
+  // may have changed: a commit of this gateway's broker (every order change writes its event and
+  // calls back), an order or fill event of another replica on the shared bus, or the clock refresh
+  // each second (replicas sharing a database without Redis). A tick then costs no query; a replica
+  // that learns of another's order late still fills it, since the replica that took it ticks too.
+  const openOrderSymbols = new Map<string, Promise<Set<string>>>();
+  const ordersChanged = () => openOrderSymbols.clear();
   bus.subscribe((event) => {
     if (event.channel === 'orders' || event.channel === 'fills') ordersChanged();
   });
-  const broker = new Broker(db, market.hub, brokerSettings(config), () => {
+  const broker = new Broker(db, (market) => markets.get(market)?.hub, brokerSettings(config), () => {
     ordersChanged();
     relay.nudge();
   });
   // Users get their paper account at login or creation; a service that trades has its account from the start.
   for (const { principal } of serviceCredentials) if (principal.scopes.includes('trade')) await broker.ensureAccount(principal.accountId);
   app.decorate('broker', broker);
-  market.listen({
-    // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
-    // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
-    settle: async (events) => {
-      const withOrders = await (openOrderSymbols ??= broker.symbolsWithOpenOrders().catch((err: unknown) => {
-        ordersChanged();
+  const withOpenOrders = (market: string) => {
+    let symbols = openOrderSymbols.get(market);
+    if (!symbols) {
+      symbols = broker.symbolsWithOpenOrders(market).catch((err: unknown) => {
+        openOrderSymbols.delete(market);
         throw err;
-      }));
-      await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol)] : [])));
-    },
-    refreshed: ordersChanged,
-  });
+      });
+      openOrderSymbols.set(market, symbols);
+    }
+    return symbols;
+  };
+  markets.onOpened((market) =>
+    market.listen({
+      // Each symbol whose bar moved has one quote event; of those, only symbols with open orders can
+      // fill. One query for them instead of one per moved symbol (100+ each tick in the universe).
+      settle: async (events) => {
+        const withOrders = await withOpenOrders(market.id);
+        await Promise.all(events.flatMap((e) => (e.channel === 'quotes' && withOrders.has(e.data.symbol) ? [broker.matchRestingOrders(e.data.symbol, market.id)] : [])));
+      },
+      refreshed: ordersChanged,
+    }),
+  );
 };
 
 export const brokerPlugin = fp(registerBroker, { name: 'broker', fastify: '5.x', dependencies: ['bus', 'market'] });

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { arenaMigrations } from '../../arena-store';
 import { ensureUser } from '../../auth';
 import { signalMigrations } from '../../signal-store';
+import { marketMigrations } from './market/market-store';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,7 +29,7 @@ export interface DatabaseOptions {
 const registerDatabase: FastifyPluginAsync<DatabaseOptions> = async (app, options) => {
   const { config } = app;
   const db = options.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR, log: options.log }));
-  await migrate(db, [...gatewayMigrations, ...signalMigrations, ...arenaMigrations]);
+  await migrate(db, [...gatewayMigrations, ...signalMigrations, ...arenaMigrations, ...marketMigrations]);
   await ensureUser(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, 'admin');
   app.decorate('db', db);
   app.addReadinessCheck({ name: 'database', check: async () => void (await db.query('SELECT 1')) });

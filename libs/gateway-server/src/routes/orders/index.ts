@@ -1,6 +1,8 @@
 import { ocoGroupSchema, orderEventListSchema, orderListSchema, orderSchema, ordersQuerySchema, placeOcoSchema, placeOrderSchema, type OrderEventEntry } from '@tradeyard/gateway-contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from '@tradeyard/service-kit';
 import { principalOf } from '../../auth';
 import { brokerCall } from '../../plugins/app/broker';
 
@@ -10,7 +12,13 @@ const orderHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
 
 /** The caller's orders: place (one, or a one-cancels-other group), read, read the journal of, cancel. */
 export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { config, broker } = app;
+  const { config, broker, markets } = app;
+  /** The market an order of this request trades in (the broker checks it is the account's); an archived market's accounts are read only. */
+  const tradingMarket = (request: FastifyRequest): string => {
+    const market = app.marketOf(request).id;
+    if (markets.isArchived(market)) throw new HttpError(409, { error: 'conflict', message: `market ${market} is archived: its accounts are read only` });
+    return market;
+  };
   // Orders keep flowing while Redis (the shared rate-limit store) is down: they need only the
   // database, and their events wait in the outbox. Logins stay limited: they answer 503 instead.
   const orderLimit = { max: config.RATE_LIMIT_ORDERS_PER_MINUTE, timeWindow: '1 minute', skipOnError: true };
@@ -22,7 +30,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const result = await brokerCall(() => broker.placeOrder(principalOf(request).accountId, request.body, key));
+      const result = await brokerCall(() => broker.placeOrder(principalOf(request).accountId, request.body, key, tradingMarket(request)));
       return reply.code(result.replayed ? 200 : 201).send(result.order);
     },
   );
@@ -39,7 +47,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const result = await brokerCall(() => broker.placeOcoOrders(principalOf(request).accountId, request.body.orders, request.headers['idempotency-key']));
+      const result = await brokerCall(() => broker.placeOcoOrders(principalOf(request).accountId, request.body.orders, request.headers['idempotency-key'], tradingMarket(request)));
       return reply.code(result.replayed ? 200 : 201).send(result.group);
     },
   );

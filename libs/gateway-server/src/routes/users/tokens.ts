@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayCaller } from '../../api-tokens';
 import type { Principal } from '../../auth';
+import { brokerCall } from '../../plugins/app/broker';
 
 const tokenParams = z.object({ id: z.string().uuid('must be a token id (a UUID)') });
 const forbidden = (message: string) => new HttpError(403, { error: 'forbidden', message });
@@ -35,7 +36,9 @@ export const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new HttpError(400, validationFailed([{ field: 'body.account', rule: 'give username or account, not both' }]));
       }
       const owner: Principal = account !== undefined ? { username: account, role: 'trader', accountId: account } : username !== undefined ? await tokens.userPrincipal(username) : caller;
-      await broker.ensureAccount(owner.accountId);
+      const market = request.body.market;
+      if (market !== undefined && !app.markets.get(market)) throw new HttpError(400, validationFailed([{ field: 'body.market', rule: `must name a market this gateway serves (no market ${market}; GET /api/v1/markets lists them)` }]));
+      await brokerCall(() => broker.ensureAccount(owner.accountId, market));
       return reply.code(201).send(await tokens.create(owner, owner.accountId, request.body));
     },
   );

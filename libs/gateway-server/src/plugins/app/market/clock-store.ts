@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClockConsumerResponse, ClockControl, ClockControlResponse, ClockDto, LockstepConsumerDto } from '@tradeyard/gateway-contract';
+import { DEFAULT_MARKET, type ClockConsumerResponse, type ClockControl, type ClockControlResponse, type ClockDto, type LockstepConsumerDto } from '@tradeyard/gateway-contract';
 import { ClockConflictError, UnknownConsumerError, type ClockOperation, type ConsumerOwner, type ReplayClock, type ReplayClockState } from '@tradeyard/market-hub';
 import type { Database } from '@tradeyard/persistence';
 import type { Logger } from '@tradeyard/service-kit';
@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { Principal } from '../../../auth';
 import { isSamePrincipal, ownerOf } from '../../../ownership';
 
-/** The `settings` row holding the replay clock's state, shared by every replica. */
-export const CLOCK_SETTING = 'market_clock';
+/** The `settings` row holding a market's replay clock state, shared by every replica: the default market's keeps its first name. */
+export const clockSetting = (market: string) => (market === DEFAULT_MARKET ? 'market_clock' : `market_clock:${market}`);
 
 /** Most lockstep consumers one principal other than an admin (a service credential with the clock scope) holds: it cannot fill the clock's places. */
 export const MAX_CONSUMERS_PER_PRINCIPAL = 4;
@@ -97,17 +97,19 @@ export class ClockStore {
     /** Called when the stored state changes (not as time passes): the WebSocket clock channel. */
     private readonly onChange: (view: OwnedClock) => void,
     private readonly log?: Logger,
+    /** Its settings row (clockSetting). */
+    private readonly setting = clockSetting(DEFAULT_MARKET),
   ) {}
 
   /** Stores the clock's initial state unless one is stored, then adopts the stored one. */
   async init() {
-    await this.db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [CLOCK_SETTING, JSON.stringify(this.clock.current)]);
+    await this.db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [this.setting, JSON.stringify(this.clock.current)]);
     await this.refresh();
   }
 
   /** Adopts the stored state if it changed since the last read. */
   async refresh() {
-    const [row] = await this.db.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [CLOCK_SETTING]);
+    const [row] = await this.db.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [this.setting]);
     if (row) this.adopt(row.value);
   }
 
@@ -118,7 +120,7 @@ export class ClockStore {
     if (!state) {
       const parsed = storedClockSchema.safeParse(JSON.parse(value));
       // A row no gateway wrote: refresh logs this and the clock keeps the state it holds.
-      if (!parsed.success) throw new Error(`settings ${CLOCK_SETTING} is not a clock state: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success) throw new Error(`settings ${this.setting} is not a clock state: ${parsed.error.issues[0]?.message}`);
       state = parsed.data as ReplayClockState;
     }
     const changed = this.stored !== '';
@@ -186,7 +188,7 @@ export class ClockStore {
       const next = this.clock.apply(operation);
       const state = JSON.stringify(next);
       if (state === this.stored) return this.view();
-      const written = await this.db.query('UPDATE settings SET value = $2 WHERE key = $1 AND value = $3 RETURNING key', [CLOCK_SETTING, state, this.stored]);
+      const written = await this.db.query('UPDATE settings SET value = $2 WHERE key = $1 AND value = $3 RETURNING key', [this.setting, state, this.stored]);
       if (written.length) {
         // What this store just wrote needs no parsing back.
         this.adopt(state, next);

@@ -2,7 +2,7 @@ import { isoDate } from '@tradeyard/market-data';
 import { ClockConflictError, UnknownConsumerError, type Market, type MarketEvent, type MarketHub } from '@tradeyard/market-hub';
 import type { Database } from '@tradeyard/persistence';
 import { HttpError, type Logger } from '@tradeyard/service-kit';
-import { ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
+import { clockSetting, ClockStore, ForeignConsumerError, type OwnedClock } from './clock-store';
 
 /** What hears the market (the WebSocket, the broker); listeners are called in the order they were added. */
 export interface MarketListener {
@@ -17,6 +17,8 @@ export interface MarketListener {
 }
 
 export interface GatewayMarketOptions {
+  /** Its id: DEFAULT_MARKET, or a simulated market's (markets table). */
+  id: string;
   /** The market data as opened from the configuration (libs/market-hub openMarket). */
   feed: Market;
   db: Database;
@@ -57,7 +59,11 @@ export class GatewayMarket {
     const { feed } = options;
     this.hub = feed.hub;
     this.epoch = feed.clock?.view().epoch;
-    this.clockStore = feed.clock && new ClockStore(options.db, feed.clock, (view) => this.clockChanged(view), options.log);
+    this.clockStore = feed.clock && new ClockStore(options.db, feed.clock, (view) => this.clockChanged(view), options.log, clockSetting(options.id));
+  }
+
+  get id(): string {
+    return this.options.id;
   }
 
   /** The market data as opened (a live venue's poller included). */

@@ -1,29 +1,32 @@
+import { accountMarkets } from '@tradeyard/broker';
+import { DEFAULT_MARKET, MARKET_HEADER, marketIdSchema } from '@tradeyard/gateway-contract';
 import { openMarket, type MarketHub } from '@tradeyard/market-hub';
-import type { Logger } from '@tradeyard/service-kit';
-import type { FastifyPluginAsync } from 'fastify';
+import { HttpError, validationFailed, type Logger } from '@tradeyard/service-kit';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatewayMarket } from './gateway-market';
+import { MarketRegistry } from './market-registry';
 
 /*
- * The market plugin owns the market: its data, its clock (the stored replay clock, its lockstep
- * consumers, restarts) and the loops that move it. Everything else reaches it through the one
- * accessor `app.marketOf(request)` and hears it through `listen` (the WebSocket, the broker).
+ * The market plugin owns the markets: the default one (its data, its clock: the stored replay
+ * clock, its lockstep consumers, restarts; the loops that move it) and the simulated ones of the
+ * markets table (MarketRegistry), each with a clock of its own. Everything else reaches a market
+ * through `app.marketOf(request)` and hears markets through `app.markets.onOpened` + `listen`.
  *
- * How markets will plug in (issue 23, item 1): this plugin keeps a map of GatewayMarket by id,
- * the default one built here from the configuration and others created over a universe and a
- * date range (each with its own settings row for its clock, and its own loops); `marketOf`
- * resolves the market a request names (one documented path segment or header, the default one
- * otherwise), and listeners are told which market spoke. Routes already ask it per request, so
- * they need no change; nothing outside this folder holds a hub or a clock store of its own.
+ * Which market a request acts on (resolved once per request, before its handler): the one
+ * MARKET_HEADER names; without it, the market of the caller's account (an arena agent's token
+ * acts in its run's market); else the default market.
  */
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /**
-     * The market a request acts on (data, clock, lockstep consumers, replay); without a request,
-     * the default market, the one `npm start` replays. There is one market today: see the header.
-     */
+    /** The market a request acts on (see the header); without a request, the default market. */
     marketOf(request?: FastifyRequest): GatewayMarket;
+    markets: MarketRegistry;
+  }
+  interface FastifyRequest {
+    /** The id of the market this request acts on, resolved before its handler. */
+    marketId?: string;
   }
 }
 
@@ -60,6 +63,7 @@ const registerMarket: FastifyPluginAsync<MarketPluginOptions> = async (app, { no
     log,
   });
   const market = new GatewayMarket({
+    id: DEFAULT_MARKET,
     feed,
     db,
     provider: config.MARKET_PROVIDER,
@@ -68,10 +72,32 @@ const registerMarket: FastifyPluginAsync<MarketPluginOptions> = async (app, { no
     log,
   });
   await market.clockStore?.init();
-  app.decorate('marketOf', () => market);
+  const markets = new MarketRegistry(market, { db, barsPerSecond: config.REPLAY_BARS_PER_SECOND, consumerTimeoutMs: config.CLOCK_CONSUMER_TIMEOUT_MS, now, log });
+  await markets.sync();
+  const accountMarket = accountMarkets(db);
+  app.decorate('markets', markets);
+  app.decorate('marketOf', (request?: FastifyRequest) => (request?.marketId !== undefined && markets.get(request.marketId)) || market);
+  app.decorateRequest('marketId', undefined);
+  app.addHook('preHandler', async (request) => {
+    request.marketId = await requestedMarket(request, markets, accountMarket);
+  });
   app.addReadinessCheck({ name: 'market', check: () => marketReadiness(market.hub.status()) });
-  app.addHook('onReady', async () => market.start());
-  app.addHook('onClose', async () => market.stop());
+  app.addHook('onReady', async () => markets.start());
+  app.addHook('onClose', async () => markets.stop());
 };
+
+/** The market a request names (MARKET_HEADER), else its caller's account's, else the default; an unknown one named is a 404 naming the header. */
+async function requestedMarket(request: FastifyRequest, markets: MarketRegistry, accountMarket: (accountId: string) => Promise<string>): Promise<string> {
+  const named = request.headers[MARKET_HEADER];
+  if (named !== undefined) {
+    const field = `headers.${MARKET_HEADER}`;
+    const id = marketIdSchema.safeParse(named);
+    if (!id.success) throw new HttpError(400, validationFailed([{ field, rule: id.error.issues[0].message }]));
+    if (!markets.get(id.data)) throw new HttpError(404, { error: 'not_found', message: `no market ${id.data}; GET /api/v1/markets lists them`, details: [{ field, rule: 'must name a market this gateway serves' }] });
+    return id.data;
+  }
+  const accountId = (request.caller as { accountId?: string } | undefined)?.accountId;
+  return accountId === undefined ? DEFAULT_MARKET : accountMarket(accountId);
+}
 
 export const marketPlugin = fp(registerMarket, { name: 'market', fastify: '5.x', dependencies: ['database'] });

@@ -37,7 +37,7 @@ export const reportTrades = (result: PortfolioResult): PortfolioTradeInput[] =>
     entryPrice: t.entryPrice,
     exitPrice: t.exitPrice,
     quantity: t.quantity,
-    side: 'long',
+    side: t.side,
     pnl: t.pnl,
     open: t.open,
     symbol: t.symbol,

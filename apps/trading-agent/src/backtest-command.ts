@@ -42,15 +42,20 @@ export const BACKTEST_USAGE =
   'usage: main.js backtest --strategy=buy-and-hold|sma-cross|rsi-reversion|breakout|NAME|FILE.ts [--data=sp500|market|FILE.csv] [--symbol=SYM] ' +
   '[--symbols=SYM,SYM,...|all] [--from=YYYY-MM-DD] [--to=YYYY-MM-DD] [--fast=N --slow=N | --period=N --buy-below=X --sell-above=X | ' +
   '--entry-period=N --exit-period=N] [--params=JSON] [--PARAM=X] [--grid=PARAM,...|all] (a comma list runs a grid) [--initial-cash=X] [--whole-shares] ' +
-  '[--fee-per-trade=X] [--fee-bps=X] [--slippage-bps=X] [--volume-limit=X] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html] ' +
+  '[--fee-per-trade=X] [--fee-bps=X] [--slippage-bps=X] [--volume-limit=X] [--allow-short [--short-initial-margin=X] [--short-maintenance-margin=X]] [--bars-per-year=N] [--workers=N] [--out=FILE.json] [--report=FILE.html] ' +
   '[--train-bars=N --test-bars=N [--step-bars=N] [--metric=sharpe|sortino|totalReturn|cagr|maxDrawdown|winRate]] (walk-forward over the grid) ' +
   '[--check=lookahead|warmup] (a bias check of one parameter combination: exit 1 on a finding)';
 export const WORKER_USAGE = 'usage: main.js backtest-worker [--spec=FILE.json]   (else BACKTEST_SPEC_FILE, else BACKTEST_SPEC as JSON)';
 
 const BUILTIN_PARAMS = ['fast', 'slow', 'period', 'buy-below', 'sell-above', 'entry-period', 'exit-period'] as const;
 const NUMBER_OPTIONS = ['initial-cash', 'fee-per-trade', 'fee-bps', 'slippage-bps', 'bars-per-year'] as const;
-/** Options of portfolio runs of strategies written with @tradeyard/strategy (a built-in's name with one of them runs its file so). */
-const SDK_OPTIONS = ['symbols', 'params', 'grid', 'volume-limit', 'check'] as const;
+/** Numeric options only portfolio runs have. */
+const SDK_NUMBERS = ['volume-limit', 'short-initial-margin', 'short-maintenance-margin'] as const;
+/** Options of portfolio runs of strategies written with @tradeyard/strategy (a built-in's name with one of them, or --allow-short, runs its file so). */
+const SDK_OPTIONS = ['symbols', 'params', 'grid', 'check', ...SDK_NUMBERS] as const;
+/** Flags without a value: every run's, and the portfolio runs' too. */
+const FLAGS = ['whole-shares'] as const;
+const SDK_FLAGS = [...FLAGS, 'allow-short'] as const;
 const COMMON = ['data', 'symbol', 'from', 'to', 'strategy', 'out', 'report', 'workers', ...NUMBER_OPTIONS, ...walkOptions, ...SDK_OPTIONS] as const;
 
 /** Node's parseArgs errors quote the option; keep just that and say what is wrong with it. */
@@ -62,20 +67,20 @@ function usageFromParseError(err: Error): UsageError {
   return new UsageError(`${option}: ${err.message.replace(/^Option '[^']+' /, '')}`);
 }
 
-/** Parses --name=value options (strings, and --whole-shares); a bad one is a UsageError naming it. */
-function parseOptionArgs(args: string[], names: readonly string[]): (k: string) => string | undefined {
+/** Parses --name=value options (strings, and the value-less `flags`, answered as 'true'); a bad one is a UsageError naming it. */
+function parseOptionArgs(args: string[], names: readonly string[], flags: readonly string[] = FLAGS): (k: string) => string | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args,
-      options: { ...Object.fromEntries(names.map((s) => [s, { type: 'string' as const }])), 'whole-shares': { type: 'boolean' } },
+      options: { ...Object.fromEntries(names.map((s) => [s, { type: 'string' as const }])), ...Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])) },
       strict: true,
       allowPositionals: false,
     }));
   } catch (err) {
     throw usageFromParseError(err as Error);
   }
-  return (k: string) => (k === 'whole-shares' ? (values[k] ? 'true' : undefined) : (values[k] as string | undefined));
+  return (k: string) => (flags.includes(k) ? (values[k] ? 'true' : undefined) : (values[k] as string | undefined));
 }
 
 /** The --strategy value, read before the rest: which options exist depends on the strategy. */
@@ -116,7 +121,8 @@ function specUsageError(spec: Record<string, unknown>, error: z.ZodError): Usage
 /** Backtest options from their flags (volume terms only for SDK strategies). */
 function optionsFrom<T extends z.ZodType>(schema: T, str: (k: string) => string | undefined, extra: readonly string[] = []): z.output<T> {
   const numeric = [...NUMBER_OPTIONS, ...extra].flatMap((flag) => (str(flag) === undefined ? [] : [[camel(flag), numberArg(flag, str(flag)!)]]));
-  return parseFlags(schema, { ...Object.fromEntries(numeric), ...(str('whole-shares') ? { wholeShares: true } : {}) }, 'initial-cash');
+  const flags = SDK_FLAGS.flatMap((flag) => (str(flag) ? [[camel(flag), true]] : []));
+  return parseFlags(schema, { ...Object.fromEntries(numeric), ...Object.fromEntries(flags) }, 'initial-cash');
 }
 
 function workersFrom(str: (k: string) => string | undefined): number | undefined {
@@ -191,11 +197,11 @@ async function builtinBacktest(args: string[], io: CommandIo): Promise<number> {
 
 /** A strategy written with @tradeyard/strategy: its declared parameters are flags too (--lookback=60,90). */
 function sdkBacktest(definition: AnyStrategyDefinition, args: string[], io: CommandIo): number {
-  const flags = paramFlags(definition, [...COMMON, 'whole-shares']);
-  const str = parseOptionArgs(args, [...COMMON, ...flags.keys()]);
+  const flags = paramFlags(definition, [...COMMON, ...SDK_FLAGS]);
+  const str = parseOptionArgs(args, [...COMMON, ...flags.keys()], SDK_FLAGS);
   const { params, flagOf } = parseStrategyParams(definition, flags, str);
   checkStrategyParams(definition, params, flagOf);
-  const options = optionsFrom(portfolioOptionsSchema, str, ['volume-limit']);
+  const options = optionsFrom(portfolioOptionsSchema, str, SDK_NUMBERS);
   checkDates(str('from'), str('to'));
   const symbolsArg = str('symbols');
   const chosen = symbolsArg === undefined || symbolsArg === 'all' ? undefined : symbolsArg.split(',');
@@ -230,11 +236,11 @@ function hasOption(args: string[], names: readonly string[]): boolean {
 /**
  * What --strategy names: a built-in, a file path, or a strategy of STRATEGIES_DIR. A built-in
  * runs on the single-symbol engine, or as the SDK file it is over a portfolio when an option of
- * portfolio runs (--symbols, --params, --grid, --volume-limit, --check) is given.
+ * portfolio runs (--symbols, --params, --grid, --volume-limit, --allow-short, --check) is given.
  */
 async function backtest(args: string[], io: CommandIo): Promise<number> {
   const ref = strategyArg(args);
-  if (ref !== undefined && (strategyNames as readonly string[]).includes(ref) && hasOption(args, SDK_OPTIONS)) return sdkBacktest(builtinStrategies[ref as StrategyName], args, io);
+  if (ref !== undefined && (strategyNames as readonly string[]).includes(ref) && hasOption(args, [...SDK_OPTIONS, 'allow-short'])) return sdkBacktest(builtinStrategies[ref as StrategyName], args, io);
   if (ref === undefined || (strategyNames as readonly string[]).includes(ref)) return builtinBacktest(args, io);
   if (!isStrategyPath(ref)) {
     const registry = await StrategyRegistry.load(io.env.STRATEGIES_DIR);

@@ -119,6 +119,22 @@ export default defineStrategy({ name: 'idle', params: { used: p.int(1, 3, 1), id
     expect(code).toBe(1);
     expect(stderr).toBe('backtest failed: strategy leveraged at 2000-01-03: targets: weights must sum to at most 1 (no leverage), got 2\n');
   });
+
+  it('sells short with --allow-short and its margin terms, and refuses a negative weight without it', async () => {
+    const file = join(dir, 'pair.ts');
+    writeFileSync(file, `import { defineStrategy } from '@tradeyard/strategy';\nexport default defineStrategy({ name: 'pair', rebalance: 'monthly', decide: (ctx) => ctx.targets({ SPX: 0.5, MSFT: -0.5 }) });\n`);
+    const args = [`--strategy=${file}`, '--symbols=SPX,MSFT', '--to=2001-12-31'];
+    const { code, stdout, stderr } = await run([...args, '--allow-short', '--short-initial-margin=0.6']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.settings).toMatchObject({ allowShort: true, shortInitialMargin: 0.6, shortMaintenanceMargin: 0.3 });
+    expect(json.tradeLog.some((t: { symbol: string; side: string }) => t.symbol === 'MSFT' && t.side === 'short')).toBe(true);
+    const refused = await run(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('backtest failed: strategy pair at 2000-01-01: targets.MSFT: weight must be 0 or more (long only); a negative weight (a short) needs the run option allowShort\n');
+    expect((await run([...args, '--allow-short', '--short-maintenance-margin=-1'])).stderr.split('\n')[0]).toBe('backtest: --short-maintenance-margin: shortMaintenanceMargin must be 0 or more');
+  });
 });
 
 describe('backtest --strategy=NAME', () => {

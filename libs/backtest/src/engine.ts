@@ -73,16 +73,20 @@ export interface OpenTrade {
 /** A round trip opened at bar `entryIndex`, nothing booked yet. */
 export const openTrade = (entryIndex: number): OpenTrade => ({ entryIndex, bought: 0n, boughtCost: 0, boughtValue: 0n, sold: 0n, soldProceeds: 0, soldValue: 0n, maxQuantity: 0 });
 
-/** Books a fill into its round trip: buys add to its cost, sells to its proceeds; `position` is the shares held after the fill. */
+/**
+ * Books a fill into its round trip: buys add to its cost, sells to its proceeds; `position` is
+ * the shares held after the fill (negative: short, a portfolio run that allows it), whose size
+ * is the trade's largest quantity when it grows.
+ */
 export function bookIntoTrade(trade: OpenTrade, fill: { side: 'buy' | 'sell'; quantity: bigint; price: bigint; fee: bigint }, position: bigint): void {
   const amount = fromMicros(notional(fill.quantity, fill.price));
   const value = fillValue(fill.quantity, fill.price);
   const fee = fromMicros(fill.fee);
+  trade.maxQuantity = Math.max(trade.maxQuantity, Math.abs(fromMicros(position)));
   if (fill.side === 'buy') {
     trade.bought += fill.quantity;
     trade.boughtCost += amount + fee;
     trade.boughtValue += value;
-    trade.maxQuantity = Math.max(trade.maxQuantity, fromMicros(position));
   } else {
     trade.sold += fill.quantity;
     trade.soldProceeds += amount - fee;
@@ -90,13 +94,18 @@ export function bookIntoTrade(trade: OpenTrade, fill: { side: 'buy' | 'sell'; qu
   }
 }
 
-/** A round trip's average buy and sell prices (exact, rounded once); a trade still open exits at `lastClose`. */
-export function tradePrices(trade: OpenTrade, lastClose?: number): { entryPrice: number; exitPrice: number } {
-  return {
-    entryPrice: fromMicros(averageFillPrice(trade.boughtValue, trade.bought)!),
-    exitPrice: lastClose ?? fromMicros(averageFillPrice(trade.soldValue, trade.sold)!),
-  };
+/**
+ * A round trip's average entry and exit prices (exact, rounded once): a long enters by buying and
+ * exits by selling, a short the other way round; a trade still open exits at `lastClose`.
+ */
+export function tradePrices(trade: OpenTrade, lastClose?: number, side: 'long' | 'short' = 'long'): { entryPrice: number; exitPrice: number } {
+  const bought = fromMicros(averageFillPrice(trade.boughtValue, trade.bought) ?? 0n);
+  const sold = fromMicros(averageFillPrice(trade.soldValue, trade.sold) ?? 0n);
+  return side === 'long' ? { entryPrice: bought, exitPrice: lastClose ?? sold } : { entryPrice: sold, exitPrice: lastClose ?? bought };
 }
+
+/** What a round trip put in, its return's base: a long's buy costs, a short's sale proceeds. */
+export const tradeBasis = (trade: OpenTrade, side: 'long' | 'short' = 'long'): number => (side === 'long' ? trade.boughtCost : trade.soldProceeds);
 
 /** The account the backtest's orders are named in (libs/fill-engine orderIdFor), as the paper broker names them. */
 export const BACKTEST_ACCOUNT = 'backtest';
@@ -122,7 +131,9 @@ export function sizeOrder(
 /**
  * The order that takes a position of `shares` to `target` × `equity` at market price `price`: a
  * portfolio's sizing, where equity counts every position. A buy never spends more than `cash`
- * (fees and slippage included); a target of 0 sells the whole position.
+ * (fees and slippage included); a target of 0 closes the whole position. Signed: a negative
+ * target (a portfolio run that allows shorts) is a short of that size, so a sell may cross
+ * through zero into it and a buy covers; whole shares round toward zero, never beyond the target.
  */
 export function sizeToTarget(
   target: number,
@@ -367,7 +378,7 @@ export function runBacktest(bars: readonly Bar[] | BarColumns, strategy: Strateg
         ...tradePrices(t, isOpen ? close[exitIndex] : undefined),
         quantity: t.maxQuantity,
         pnl,
-        return: pnl / t.boughtCost,
+        return: pnl / tradeBasis(t),
         bars: exitIndex - t.entryIndex + 1,
         open: isOpen,
       });

@@ -42,4 +42,11 @@ describe('warmupCheck', () => {
     expect(indicator.agreesFrom).toBeGreaterThan(200);
     expect(indicator.agreesFrom).toBeLessThan(400);
   });
+
+  it('replays a short-selling run with shorts allowed, as the run had them', () => {
+    const hedge = defineStrategy({ name: 'hedge', indicators: (_q, i) => ({ trend: i.sma('close', 20) }), warmup: 20, decide: (ctx) => ctx.targets({ SPX: ctx.bars('SPX').close() > ctx.ind.trend('SPX') ? 0.5 : -0.5 }) });
+    const report = warmupCheck({ data: spx, definition: hedge, options: { allowShort: true } });
+    expect(report.compared).toBeGreaterThan(0);
+    expect(report.findings).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { sliceColumns } from '@tradeyard/backtest';
 import { isoDate } from '@tradeyard/market-data';
 import { runPortfolio, SeriesCache, type PortfolioData } from '@tradeyard/portfolio-backtest';
-import { DecisionContext, decisionsOf, MarketHistory, type CompiledStrategy, type Decision, type PortfolioView } from '@tradeyard/strategy';
+import { DecisionContext, decisionsOf, MarketHistory, type CompiledStrategy, type Decision, type DecisionRules, type PortfolioView } from '@tradeyard/strategy';
 import { agree, bySymbol, decisionText, namedSymbols, sameDecision, ACCOUNT } from './decisions';
 import { checkedData, checkedRun, compiled, valueText, type CheckedRun, type CheckInput, type Finding } from './run';
 
@@ -116,7 +116,7 @@ function differingIndicators(data: PortfolioData, strategy: CompiledStrategy, sh
  * the long run whose ready set the short history shares, asks the strategy again with the same
  * portfolio and state but only the short history; what it answers differently is a finding.
  */
-function compareStart(data: PortfolioData, strategy: CompiledStrategy, records: ReadonlyMap<number, Recorded>, start: number, tolerance: number): StartResult {
+function compareStart(data: PortfolioData, strategy: CompiledStrategy, records: ReadonlyMap<number, Recorded>, start: number, tolerance: number, rules: DecisionRules): StartResult {
   const { times, start: stepStart, symbolAt } = data.calendar;
   const short = shortHistory(data, strategy, start);
   const against = `history from ${isoDate(times[start])}`;
@@ -129,7 +129,7 @@ function compareStart(data: PortfolioData, strategy: CompiledStrategy, records: 
     if (!record) continue;
     const ready = short.market.ready(strategy.warmup);
     if (!sameList(ready, record.universe)) continue;
-    const context = new DecisionContext(strategy, short.market, () => record.portfolio, JSON.parse(record.state));
+    const context = new DecisionContext(strategy, short.market, () => record.portfolio, JSON.parse(record.state), rules);
     let answer: readonly Decision[];
     try {
       answer = decisionsOf(strategy.decide(context.at(ready)));
@@ -173,7 +173,9 @@ export function warmupCheck(input: CheckInput, options: WarmupOptions = {}): War
   const records = new Map<number, Recorded>();
   runPortfolio(data, recording(strategy, records), input.options);
   const startSteps = [...new Set(Array.from({ length: starts }, (_, k) => Math.round(((k + 1) * times.length) / (starts + 1))))].filter((s) => s > 0 && s < times.length);
-  const results = startSteps.map((start) => compareStart(data, compiled(input), records, start, tolerance));
+  // The replay allows what the run allowed (a short-selling run's negative weights).
+  const rules = { allowShort: input.options?.allowShort };
+  const results = startSteps.map((start) => compareStart(data, compiled(input), records, start, tolerance, rules));
   const differsUntil = Math.max(0, ...results.map((r) => r.differsUntil));
   return {
     check: 'warmup',

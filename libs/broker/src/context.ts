@@ -1,8 +1,7 @@
 import type { Fill, Order } from '@tradeyard/gateway-contract';
-import { costModel, type CostModel, type CostSettings } from '@tradeyard/fill-engine';
+import { costModel, type CostModel, type CostSettings, type ShortMargin } from '@tradeyard/fill-engine';
 import { toMicros, type Currency } from '@tradeyard/money';
 import type { Database } from '@tradeyard/persistence';
-import type { ShortMargin } from './margin';
 import { accountMarkets, pricesOfMarkets, type MarketPrices } from './markets';
 
 export interface PriceSource {

@@ -2,7 +2,7 @@ import { MICROS, toMicros } from '@tradeyard/money';
 import { migrate, openDatabase, type Database } from '@tradeyard/persistence';
 import fc from 'fast-check';
 import { Broker, type BrokerSettings, type PriceSource } from './broker';
-import { DEFAULT_SHORT_MARGIN, marginDenial } from './margin';
+import { DEFAULT_SHORT_MARGIN, marginDenial } from '@tradeyard/fill-engine';
 import { gatewayMigrations } from './schema';
 
 /** Two symbols at one price and market time; `at(price)` moves SPX a minute later. */

@@ -1,18 +1,11 @@
-import { openStatuses, restingPrice, type EngineOrder, type MatchResult } from '@tradeyard/fill-engine';
+import { DEFAULT_SHORT_MARGIN, increasesShort, marginDenial, marginInputs, openStatuses, reduces, restingPrice, type EngineOrder, type MatchResult, type PositionState } from '@tradeyard/fill-engine';
 import { fromMicros, notional } from '@tradeyard/money';
 import type { BrokerContext } from './context';
-import type { PositionState } from './ledger';
-import { DEFAULT_SHORT_MARGIN, marginDenial } from './margin';
 import { anyProtection, protectionDenial, protectionsOf } from './protections';
 import type { AccountBook, OrderRecord } from './unit-of-work';
 import { cashNeeded, equityOf, fee, marketValue, shortValueOf } from './valuation';
 
 const shown = (micros: bigint) => fromMicros(micros).toFixed(2);
-
-/** A signed quantity only reduces the position held: the other side, and no more than held. */
-export function reduces(held: bigint, signed: bigint): boolean {
-  return held !== 0n && held < 0n !== signed < 0n && (signed < 0n ? -signed : signed) <= (held < 0n ? -held : held);
-}
 
 /**
  * The price the pre-trade checks use: a fill's price when the evaluation filled, else the
@@ -70,17 +63,11 @@ export function marginCheck(ctx: BrokerContext, book: AccountBook, order: OrderR
   const held = position.quantity;
   const quantity = order.quantity - order.filledQuantity;
   const signed = order.side === 'buy' ? quantity : -quantity;
-  const after = held + signed;
-  const increasesShort = after < 0n && after < held;
   const shortValue = shortValueOf(ctx, book);
-  if (shortValue === 0n && !increasesShort) return undefined;
-  const equity = equityOf(ctx, book);
-  const valueHere = marketValue(ctx, book.account.market, order.symbol, position);
-  // The fill moves cash and position value by the same notional at `price`: equity changes by the revaluation of what is held, and the fee.
-  const equityAfter = equity - valueHere + notional(held, price) - fee(ctx, quantity, notional(quantity, price));
-  const shortValueAfter = shortValue - (held < 0n ? -valueHere : 0n) + (after < 0n ? notional(-after, price) : 0n);
+  if (shortValue === 0n && !increasesShort(held, signed)) return undefined;
+  const before = { equity: equityOf(ctx, book), shortValue, held, valueHere: marketValue(ctx, book.account.market, order.symbol, position) };
   const margin = ctx.settings.shortMargin ?? DEFAULT_SHORT_MARGIN;
-  return marginDenial(margin, { reducing: reduces(held, signed), increasesShort, equity, shortValue, equityAfter, shortValueAfter });
+  return marginDenial(margin, marginInputs(before, signed, price, fee(ctx, quantity, notional(quantity, price))));
 }
 
 /**

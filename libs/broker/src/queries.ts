@@ -1,8 +1,7 @@
 import type { Order, OrdersQuery, Portfolio, Position } from '@tradeyard/gateway-contract';
-import { BrokerError, type OrderEvent, type OrderJournalEntry, type OrderStatus, type ReasonCode } from '@tradeyard/fill-engine';
+import { applyFill, averagePrice, BrokerError, cashAfterFill, flat, type OrderEvent, type PositionState, type OrderJournalEntry, type OrderStatus, type ReasonCode } from '@tradeyard/fill-engine';
 import { fromMicros, notional, parseMicros, toMicros } from '@tradeyard/money';
 import { CURRENCY, type BrokerContext } from './context';
-import { applyFill, averagePrice, cashAfterFill, flat, type PositionState } from './ledger';
 import { toOrder } from './order-view';
 import { iso, orderColumns, positionOf, toRecord } from './unit-of-work';
 import { marketPrice } from './valuation';

@@ -1,9 +1,8 @@
 import type { Fill, Order } from '@tradeyard/gateway-contract';
-import { borrowFee, endsGroup, matchBar, openStatuses, orderIdFor, quoteBar, transition, type EngineFill, type MatchResult, type PriceBar } from '@tradeyard/fill-engine';
+import { applyFill, borrowFee, cashAfterFill, endsGroup, matchBar, openStatuses, orderIdFor, quoteBar, transition, type EngineFill, type MatchResult, type PriceBar } from '@tradeyard/fill-engine';
 import { divRound, formatMicros, fromMicros, toMicros } from '@tradeyard/money';
 import { endGroup } from './cancellation';
 import { CURRENCY, type BrokerContext, type BrokerEvent } from './context';
-import { applyFill, cashAfterFill } from './ledger';
 import { toOrder } from './order-view';
 import { marginCheck, riskCheck } from './pre-trade-checks';
 import { protectionsOf } from './protections';

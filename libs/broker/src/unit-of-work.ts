@@ -1,8 +1,7 @@
 import { outboxStatement, type Queryable, type Row } from '@tradeyard/persistence';
 import { formatMicros, formatMicrosSquared, parseMicros, parseMicrosSquared } from '@tradeyard/money';
-import { openStatuses, type EngineOrder, type OrderJournalEntry, type OrderStatus, type ReasonCode, type TimeInForce } from '@tradeyard/fill-engine';
+import { flat, openStatuses, type EngineOrder, type PositionState, type OrderJournalEntry, type OrderStatus, type ReasonCode, type TimeInForce } from '@tradeyard/fill-engine';
 import { accountConfigSchema, anyProtection, protectionsOf, type AccountConfig } from './protections';
-import { flat, type PositionState } from './ledger';
 import { DEFAULT_MARKET } from '@tradeyard/gateway-contract';
 
 /** An order as the broker holds it: amounts in micro-units. */

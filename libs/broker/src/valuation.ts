@@ -1,7 +1,6 @@
-import { fillFee, restingPrice } from '@tradeyard/fill-engine';
+import { fillFee, restingPrice, type PositionState } from '@tradeyard/fill-engine';
 import { notional, toMicros } from '@tradeyard/money';
 import type { BrokerContext } from './context';
-import type { PositionState } from './ledger';
 import type { AccountBook, OrderRecord } from './unit-of-work';
 
 /** The fee of a fill of `quantity` with this notional (libs/fill-engine's cost model). */

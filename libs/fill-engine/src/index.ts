@@ -3,3 +3,5 @@ export * from './costs';
 export * from './engine';
 export * from './order';
 export * from './oco';
+export * from './margin';
+export * from './position';

@@ -6,7 +6,7 @@ import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/marke
 import { formatMicros, fromMicros, notional, toMicros } from '@tradeyard/money';
 import type { Database } from '@tradeyard/persistence';
 import { orderKey, portfolioData, runPortfolio, type PortfolioResult } from '@tradeyard/portfolio-backtest';
-import { compileStrategy, MarketHistory, StrategyDriver, type AnyStrategyDefinition, type PortfolioView } from '@tradeyard/strategy';
+import { compileStrategy, defineStrategy, MarketHistory, StrategyDriver, type AnyStrategyDefinition, type PortfolioView } from '@tradeyard/strategy';
 import { loadStrategyFile } from '@tradeyard/strategy-loader';
 import { databasePerTest } from './broker-database';
 
@@ -16,6 +16,8 @@ import { databasePerTest } from './broker-database';
  * the five monthly stocks (2000-2010, GOOG from 2004), backtested by libs/portfolio-backtest, and
  * driven order by order through the paper broker (PGlite, in process) on the replayed bars, make the
  * same fills (ids, symbols, sides, quantities, prices, fees) and end with the same exact equity.
+ * A long/short momentum does the same with short selling allowed on both sides (the backtest's
+ * allowShort, the broker's ALLOW_SHORT), its shorts under the one margin rule.
  *
  * The paper driver is a live runner's loop: the strategy file runs on the SDK's StrategyDriver over
  * streaming indicators fed one closed bar at a time; at a symbol's next open its target is sized
@@ -54,8 +56,9 @@ class PaperRun {
   constructor(
     readonly db: Database,
     readonly name: string,
+    allowShort: boolean,
   ) {
-    this.broker = new Broker(db, this.quotes, { startingCash: 100_000, ...costs, maxOrderNotional: 0, maxPositionNotional: 0, allowShort: false });
+    this.broker = new Broker(db, this.quotes, { startingCash: 100_000, ...costs, maxOrderNotional: 0, maxPositionNotional: 0, allowShort });
   }
 
   /** Sends symbol k's target at its open when it is a `side` order; answers whether it was dealt with (a buy waits for the sells). */
@@ -88,11 +91,11 @@ class PaperRun {
   }
 }
 
-async function paperTrade(db: Database, definition: AnyStrategyDefinition, params: Record<string, unknown>) {
+async function paperTrade(db: Database, definition: AnyStrategyDefinition, params: Record<string, unknown>, allowShort = false) {
   const strategy = compileStrategy(definition, params);
   const market = MarketHistory.streaming(data.symbols, strategy);
-  const driver = new StrategyDriver(strategy, market, noPortfolio);
-  const run = new PaperRun(db, strategy.name);
+  const driver = new StrategyDriver(strategy, market, noPortfolio, {}, undefined, { allowShort });
+  const run = new PaperRun(db, strategy.name, allowShort);
   await run.broker.ensureAccount(BACKTEST_ACCOUNT);
   const { times, start, symbolAt } = data.calendar;
   const latest = data.symbols.map(() => -1);
@@ -133,6 +136,21 @@ async function paperTrade(db: Database, definition: AnyStrategyDefinition, param
   return { fills: rows.map((r) => [r.id, r.symbol, r.side, r.quantity, r.price, r.fee].join(' ')), cash: ledger.cash, equity, portfolio: await run.broker.portfolio(BACKTEST_ACCOUNT) };
 }
 
+/**
+ * Monthly long/short momentum: half the equity long the strongest symbol by 20-bar change, half
+ * short the weakest, so targets sell through zero into shorts and buy to cover as ranks change.
+ */
+const longShort = defineStrategy({
+  name: 'long-short-momentum',
+  rebalance: 'monthly',
+  indicators: (_q, i) => ({ roc: i.roc('close', 20) }),
+  decide(ctx) {
+    const ranked = [...ctx.universe].sort((a, b) => ctx.ind.roc(b) - ctx.ind.roc(a));
+    if (ranked.length < 2) return undefined;
+    return ctx.targets({ [ranked[0]]: 0.5, [ranked[ranked.length - 1]]: -0.5 }, { reason: 'long-short' });
+  },
+});
+
 const fillRows = (fills: PortfolioResult['fills']) => fills.map((f) => [f.id, f.symbol, f.side, formatMicros(f.quantity), formatMicros(f.price), formatMicros(f.fee)].join(' '));
 
 describe('one fill engine over a portfolio: backtest and paper broker, SPX and the five monthly stocks', () => {
@@ -148,13 +166,26 @@ describe('one fill engine over a portfolio: backtest and paper broker, SPX and t
     const paper = await paperTrade(database(), definition, params);
     expect(new Set(backtest.fills.map((f) => f.symbol)).size).toBeGreaterThanOrEqual(4);
     expect(backtest.fills.some((f) => f.side === 'sell')).toBe(true);
-    expect(paper.fills).toEqual(fillRows(backtest.fills));
-    expect(paper.cash).toBe(backtest.ledger.cash);
-    expect(paper.equity).toBe(backtest.ledger.equity);
-    expect(paper.portfolio.equity).toBe(fromMicros(backtest.ledger.equity));
-    console.log(
-      `${backtest.strategy}: ${backtest.steps} steps over ${backtest.symbols.length} symbols, ${paper.fills.length} fills identical (ids, symbols, sides, quantities, prices, fees); ` +
-        `final equity backtest ${formatMicros(backtest.ledger.equity)} = paper ${formatMicros(paper.equity)} USD`,
-    );
+    expectSameAccount(backtest, paper);
+  }, 300_000);
+
+  it('a long/short momentum with allowShort (the broker allowing shorts) makes the same fills and the same final equity, exactly', async () => {
+    const backtest = runPortfolio(data, compileStrategy(longShort, {}), { ...runOptions, allowShort: true });
+    const paper = await paperTrade(database(), longShort, {}, true);
+    expect(backtest.tradeLog.filter((t) => t.side === 'short').length).toBeGreaterThan(10);
+    expect(backtest.orders.every((o) => o.status === 'filled')).toBe(true);
+    expectSameAccount(backtest, paper);
   }, 300_000);
 });
+
+/** The backtest and the paper broker made the same fills and hold the same cash and equity, to the micro-unit. */
+function expectSameAccount(backtest: PortfolioResult, paper: Awaited<ReturnType<typeof paperTrade>>) {
+  expect(paper.fills).toEqual(fillRows(backtest.fills));
+  expect(paper.cash).toBe(backtest.ledger.cash);
+  expect(paper.equity).toBe(backtest.ledger.equity);
+  expect(paper.portfolio.equity).toBe(fromMicros(backtest.ledger.equity));
+  console.log(
+    `${backtest.strategy}: ${backtest.steps} steps over ${backtest.symbols.length} symbols, ${paper.fills.length} fills identical (ids, symbols, sides, quantities, prices, fees); ` +
+      `final equity backtest ${formatMicros(backtest.ledger.equity)} = paper ${formatMicros(paper.equity)} USD`,
+  );
+}

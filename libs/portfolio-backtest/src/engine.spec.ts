@@ -1,4 +1,5 @@
 import { costModel, affordableQuantity } from '@tradeyard/fill-engine';
+import fc from 'fast-check';
 import { groupBySymbol, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
 import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
 import { compileStrategy, defineStrategy, p, type AnyStrategyDefinition, type OrderRequest, type PortfolioView } from '@tradeyard/strategy';
@@ -26,7 +27,8 @@ const run = (data: PortfolioData, definition: AnyStrategyDefinition, params: Rec
 
 /**
  * The account rebuilt from the result's fills alone, step by step: cash and shares after each
- * step's fills, and equity as cash + Σ notional(shares, latest close) in micro-units.
+ * step's fills (signed: a run that allows shorts may hold negative shares, else never), and
+ * equity as cash + Σ notional(shares, latest close) in micro-units.
  */
 function rebuild(data: PortfolioData, result: PortfolioResult) {
   const shares = new Map<string, bigint>();
@@ -44,7 +46,7 @@ function rebuild(data: PortfolioData, result: PortfolioResult) {
       cash += f.side === 'buy' ? -(amount + f.fee) : amount - f.fee;
       shares.set(f.symbol, (shares.get(f.symbol) ?? 0n) + (f.side === 'buy' ? f.quantity : -f.quantity));
       if (cash < lowestCash) lowestCash = cash;
-      expect(shares.get(f.symbol)! >= 0n).toBe(true);
+      if (!result.settings.allowShort) expect(shares.get(f.symbol)! >= 0n).toBe(true);
     }
     for (let at = start[s]; at < start[s + 1]; at++) {
       const k = symbolAt[at];
@@ -286,5 +288,150 @@ describe('portfolio backtest: explicit orders', () => {
 
   it('priceMicros converts as toMicros does', () => {
     for (const v of [0.1, 1403.449951, 1e-7, 123.4567895, 2.5e-6, 99999.9999995, ...stocksAndSpx.columns[0].close.slice(0, 500)]) expect(priceMicros(v)).toBe(toMicros(v));
+  });
+});
+
+describe('portfolio backtest: short selling (allowShort)', () => {
+  const day = (n: number) => Date.UTC(2024, 0, 1 + n);
+  /** Bars opening at `opens[n]` and closing at `closes[n]` (high and low their range). */
+  const bars = (symbol: string, opens: number[], closes: number[]): [string, Bar[]] => [
+    symbol,
+    opens.map((open, n) => ({ symbol, time: day(n), open, high: Math.max(open, closes[n]), low: Math.min(open, closes[n]), close: closes[n], volume: 0 })),
+  ];
+  const noCosts = { initialCash: 10_000, feePerTrade: 0, feeBps: 0, feePerShare: 0, feeMinimum: 0, slippageBps: 0 };
+  /** Decides `byDate[date]` at that date's close (nothing on other dates). */
+  const scripted = (byDate: Record<string, (ctx: Parameters<AnyStrategyDefinition['decide']>[0]) => unknown>) =>
+    defineStrategy({ name: 'scripted', decide: (ctx) => byDate[ctx.date]?.(ctx as never) as never });
+  const orders = (...list: OrderRequest[]) => (ctx: { orders: (o: OrderRequest[]) => unknown }) => ctx.orders(list);
+  const sides = (result: PortfolioResult) => result.tradeLog.map((t) => [t.symbol, t.side, t.entryPrice, t.exitPrice, t.quantity, t.pnl, t.open]);
+
+  it('shorts one symbol and buys another by target weights, with exact cash and equity', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100, 90], [100, 90, 80]), bars('B', [50, 50, 55], [50, 55, 60])]));
+    let seen: PortfolioView['positions'][string] | undefined;
+    const pair = scripted({ '2024-01-01': (ctx) => ctx.targets({ A: -0.5, B: 0.5 }), '2024-01-02': (ctx) => void (seen = ctx.portfolio.positions.A) });
+    const result = run(data, pair, {}, { ...noCosts, allowShort: true });
+    // Day 1's open, equity 10,000: sell 50 A at 100 (cash 15,000), then buy 100 B at 50 (cash 10,000).
+    expect(result.fills.map((f) => [f.symbol, f.side, fromMicros(f.quantity), fromMicros(f.price)])).toEqual([['A', 'sell', 50, 100], ['B', 'buy', 100, 50]]);
+    expect(result.ledger).toEqual({ cash: toMicros(10_000), shares: { A: -50_000_000n, B: 100_000_000n }, equity: toMicros(12_000) });
+    // Closes: 10,000 − 50 × 90 + 100 × 55 = 11,000; 10,000 − 50 × 80 + 100 × 60 = 12,000.
+    expect(Array.from(result.equity)).toEqual([10_000, 11_000, 12_000]);
+    expect(seen).toEqual({ symbol: 'A', quantity: -50, avgPrice: 100, price: 90, value: -4500, weight: -4500 / 11_000 });
+    expect(sides(result)).toEqual([['A', 'short', 100, 80, 50, 1000, true], ['B', 'long', 50, 60, 100, 1000, true]]);
+    expect(result.tradeLog[0].return).toBe(0.2); // 1,000 on the 5,000 the short sale raised
+  });
+
+  it('sells through zero into a short by targets, and covers it at a loss', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100, 100, 120], [100, 100, 120, 120])]));
+    const flip = scripted({ '2024-01-01': (ctx) => ctx.targets({ A: 1 }), '2024-01-02': (ctx) => ctx.targets({ A: -0.5 }), '2024-01-03': (ctx) => ctx.targets({ A: 0 }) });
+    const result = run(data, flip, {}, { ...noCosts, allowShort: true });
+    // Long 100; one sell of 150 at 100 crosses to short 50; the target 0 buys the 50 back at 120.
+    expect(result.fills.map((f) => [f.side, fromMicros(f.quantity), fromMicros(f.price)])).toEqual([['buy', 100, 100], ['sell', 150, 100], ['buy', 50, 120]]);
+    expect(Array.from(result.equity)).toEqual([10_000, 10_000, 9_000, 9_000]);
+    expect(sides(result)).toEqual([['A', 'long', 100, 100, 100, 0, false], ['A', 'short', 100, 120, 50, -1000, false]]);
+    expect(result.tradeLog[1].return).toBe(-0.2);
+    expect(result.ledger).toEqual({ cash: toMicros(9_000), shares: { A: 0n }, equity: toMicros(9_000) });
+  });
+
+  it('lets an explicit sell exceed the position: the crossing fill ends the long and opens the short, its fee split pro rata', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100, 110, 90], [100, 105, 100, 90])]));
+    const strategy = scripted({
+      '2024-01-01': orders({ symbol: 'A', side: 'buy', quantity: 10 }),
+      '2024-01-02': orders({ symbol: 'A', side: 'sell', quantity: 30 }),
+      '2024-01-03': orders({ symbol: 'A', side: 'buy', quantity: 20 }),
+    });
+    const result = run(data, strategy, {}, { ...noCosts, feePerTrade: 1, allowShort: true });
+    expect(result.orders.map((o) => [o.side, o.status])).toEqual([['buy', 'filled'], ['sell', 'filled'], ['buy', 'filled']]);
+    // The sell of 30 at 110: 10 close the long (a third of its fee, 0.333333), 20 open the short (0.666667).
+    expect(sides(result)).toEqual([['A', 'long', 100, 110, 10, 1100 - 0.333333 - 1001, false], ['A', 'short', 110, 90, 20, 2200 - 0.666667 - 1801, false]]);
+    expect(result.ledger.cash).toBe(toMicros(10_000 + 100 + 400 - 3));
+    expect(result.tradeLog.reduce((sum, t) => sum + t.pnl, 0)).toBeCloseTo(497, 9);
+  });
+
+  it('keeps a run without allowShort long only: a negative weight stops it naming the field and the rule, a sell beyond the shares is denied', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100], [100, 100])]));
+    expect(() => run(data, scripted({ '2024-01-01': (ctx) => ctx.targets({ A: -0.5 }) }), {}, noCosts)).toThrow(
+      'strategy scripted at 2024-01-01: targets.A: weight must be 0 or more (long only); a negative weight (a short) needs the run option allowShort',
+    );
+    const result = run(data, scripted({ '2024-01-01': orders({ symbol: 'A', side: 'sell', quantity: 1 }) }), {}, noCosts);
+    expect(result.orders.map((o) => [o.status, o.reasonCode, o.statusReason])).toEqual([['denied', 'denied_insufficient_position', 'sell of 1 exceeds the 0 held (no short selling)']]);
+  });
+
+  it('refuses a short sale beyond the initial margin, as the paper broker does', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100, 100], [100, 100, 100])]));
+    // 10,000 of equity carries at most 20,000 of shorts at the default 50 %: 200 at 100 is exactly at the requirement.
+    const strategy = scripted({ '2024-01-01': orders({ symbol: 'A', side: 'sell', quantity: 200.000001 }), '2024-01-02': orders({ symbol: 'A', side: 'sell', quantity: 200 }) });
+    const result = run(data, strategy, {}, { ...noCosts, allowShort: true });
+    expect(result.orders.map((o) => [o.status, o.reasonCode, o.statusReason])).toEqual([
+      ['denied', 'denied_margin', 'the short sale needs equity of 10000.00 (initial margin 50.0 % of short value 20000.00 after it); the account would have 10000.00: sell less'],
+      ['filled', null, null],
+    ]);
+    // A target short is held to the same rule: at 150 % initial margin, a short of all the equity is too much.
+    const all = run(data, scripted({ '2024-01-01': (ctx) => ctx.targets({ A: -1 }) }), {}, { ...noCosts, allowShort: true, shortInitialMargin: 1.5 });
+    expect(all.orders.map((o) => [o.status, o.reasonCode])).toEqual([['denied', 'denied_margin']]);
+    expect(all.ledger.shares.A).toBe(0n);
+  });
+
+  it('rejects a resting short sale whose fill would breach the initial margin, checked again at the fill', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100, 110], [100, 100, 110])]));
+    const strategy = scripted({
+      '2024-01-01': orders({ symbol: 'A', side: 'sell', quantity: 150, type: 'limit', limitPrice: 110 }, { symbol: 'A', side: 'sell', quantity: 100 }),
+    });
+    const result = run(data, strategy, {}, { ...noCosts, allowShort: true });
+    // At day 2's open (110) the limit fills: short 250 × 110 needs 13,750 of equity, the account has 20,000 − 11,000.
+    expect(result.orders.map((o) => [o.type, o.status, o.reasonCode, o.statusReason])).toEqual([
+      ['market', 'filled', null, null],
+      ['limit', 'rejected', 'rejected_margin', 'the short sale needs equity of 13750.00 (initial margin 50.0 % of short value 27500.00 after it); the account would have 9000.00: sell less'],
+    ]);
+    expect(result.ledger.shares.A).toBe(-100_000_000n);
+  });
+
+  it('below the maintenance margin takes only orders that reduce positions', () => {
+    const data = portfolioData(new Map([bars('A', [100, 100, 130, 130, 130], [100, 100, 130, 130, 130]), bars('B', [50, 50, 50, 50, 50], [50, 50, 50, 50, 50])]));
+    const strategy = scripted({
+      '2024-01-01': orders({ symbol: 'A', side: 'sell', quantity: 150 }), // cash 25,000, short 15,000
+      // At day 2's open A is 130: short 19,500, equity 5,500, below 30 % of it (5,850).
+      '2024-01-02': orders({ symbol: 'A', side: 'sell', quantity: 1 }, { symbol: 'B', side: 'buy', quantity: 1 }),
+      '2024-01-03': orders({ symbol: 'A', side: 'buy', quantity: 20 }), // short 16,900, equity 5,500: above 5,070
+      '2024-01-04': orders({ symbol: 'B', side: 'buy', quantity: 1 }),
+    });
+    const result = run(data, strategy, {}, { ...noCosts, allowShort: true });
+    const call = "the account is below its maintenance margin: equity 5500.00 is less than 30.0 % of its short positions' value 19500.00 (5850.00); only orders that reduce positions are accepted until it is back above";
+    expect(result.orders.map((o) => [o.symbol, o.side, o.status, o.reasonCode, o.statusReason])).toEqual([
+      ['A', 'sell', 'filled', null, null],
+      ['A', 'sell', 'denied', 'denied_margin_call', call],
+      ['B', 'buy', 'denied', 'denied_margin_call', call],
+      ['A', 'buy', 'filled', null, null],
+      ['B', 'buy', 'filled', null, null],
+    ]);
+  });
+
+  it('holds equity = cash + Σ shares × close to the micro-unit at every step with random long and short targets and costs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 50, max: 150 }), fc.integer({ min: 50, max: 150 }), fc.double({ min: -0.5, max: 0.5, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true })), { minLength: 3, maxLength: 12 }),
+        fc.boolean(),
+        (steps, wholeShares) => {
+          const data = portfolioData(new Map([bars('A', steps.map((s) => s[0]), steps.map((s) => s[0] + 1)), bars('B', steps.map((s) => s[1]), steps.map((s) => s[1] - 1))]));
+          const random = defineStrategy({ name: 'random', decide: (ctx) => ctx.targets({ A: steps[ctx.bars('A').length - 1][2], B: steps[ctx.bars('B').length - 1][3] }) });
+          const result = run(data, random, {}, { ...costs, initialCash: 10_000, allowShort: true, wholeShares });
+          const rebuilt = rebuild(data, result);
+          expect(rebuilt.equity.map(fromMicros)).toEqual(Array.from(result.equity));
+          expect(rebuilt.cash).toBe(result.ledger.cash);
+          expect(result.ledger.equity).toBe(rebuilt.equity.at(-1));
+          // Every round trip's P&L (an open one at the last close) adds up to the run's.
+          expect(result.tradeLog.reduce((sum, t) => sum + t.pnl, 0)).toBeCloseTo(fromMicros(result.ledger.equity) - 10_000, 4);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('validates the short options naming the field', () => {
+    const data = portfolioData(new Map([bars('A', [100], [100])]));
+    const hold = scripted({});
+    expect(() => run(data, hold, {}, { allowShort: 'yes' as never })).toThrow('allowShort must be true or false');
+    expect(() => run(data, hold, {}, { shortInitialMargin: -0.1 })).toThrow('shortInitialMargin must be 0 or more');
+    expect(() => run(data, hold, {}, { shortMaintenanceMargin: '0.3' as never })).toThrow('shortMaintenanceMargin must be a number');
+    expect(run(data, hold).settings).toMatchObject({ allowShort: false, shortInitialMargin: 0.5, shortMaintenanceMargin: 0.3 });
   });
 });

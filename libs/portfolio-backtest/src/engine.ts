@@ -1,5 +1,5 @@
 import { BACKTEST_ACCOUNT, backtestOptionsSchema, sizeToTarget } from '@tradeyard/backtest';
-import { costModel, orderIdFor, quoteBar, type CostModel, type PriceBar } from '@tradeyard/fill-engine';
+import { costModel, DEFAULT_SHORT_MARGIN, orderIdFor, quoteBar, type CostModel, type PriceBar } from '@tradeyard/fill-engine';
 import { isoDate } from '@tradeyard/market-data';
 import { fromMicros, toMicros } from '@tradeyard/money';
 import { equityMetrics, type EquityMetrics } from '@tradeyard/performance';
@@ -20,10 +20,20 @@ import { lazyRecord } from './lazy-record';
 import { averagePriceOf, PortfolioLedger, type PortfolioFill, type PortfolioTrade } from './ledger';
 import { newOrder, OrderBook, orderRecord, type PortfolioOrder } from './orders';
 
-/** Options of a portfolio backtest: those of the single-symbol backtester, and the fill engine's volume terms. */
+const marginFraction = (field: string, fallback: number) =>
+  z.number({ error: `${field} must be a number` }).finite(`${field} must be finite`).min(0, `${field} must be 0 or more`).default(fallback);
+
+/**
+ * Options of a portfolio backtest: those of the single-symbol backtester, the fill engine's
+ * volume terms, and short selling (off by default) with the paper broker's margin terms
+ * (its SHORT_INITIAL_MARGIN and SHORT_MAINTENANCE_MARGIN, as fractions of the short value).
+ */
 export const portfolioOptionsSchema = backtestOptionsSchema.extend({
   volumeLimit: z.number({ error: 'volumeLimit must be a number' }).min(0, 'volumeLimit must be 0 or more').max(1, 'volumeLimit must be at most 1').default(0),
   priceImpact: z.number({ error: 'priceImpact must be a number' }).finite('priceImpact must be finite').min(0, 'priceImpact must be 0 or more').default(0),
+  allowShort: z.boolean({ error: 'allowShort must be true or false' }).default(false),
+  shortInitialMargin: marginFraction('shortInitialMargin', DEFAULT_SHORT_MARGIN.initial),
+  shortMaintenanceMargin: marginFraction('shortMaintenanceMargin', DEFAULT_SHORT_MARGIN.maintenance),
 });
 export type PortfolioSettings = z.infer<typeof portfolioOptionsSchema>;
 
@@ -110,9 +120,10 @@ class PortfolioRun {
     const series = strategy.indicators.map(({ spec }) => cache.get(spec));
     this.market = MarketHistory.revealing(symbols, columns, columns.map((_, k) => series.map((s) => s[k])));
     this.ledger = new PortfolioLedger(settings.initialCash, symbols, columns.map((c) => c.time));
-    this.book = new OrderBook(symbols, this.ledger, costs);
+    const shortMargin = settings.allowShort ? { initial: settings.shortInitialMargin, maintenance: settings.shortMaintenanceMargin } : null;
+    this.book = new OrderBook(symbols, this.ledger, costs, shortMargin);
     this.prices = microPrices(data);
-    this.driver = new StrategyDriver(strategy, this.market, () => this.portfolioView(), state);
+    this.driver = new StrategyDriver(strategy, this.market, () => this.portfolioView(), state, undefined, { allowShort: settings.allowShort });
     this.pendingTarget = new Float64Array(symbols.length).fill(NaN);
     this.pendingTag = symbols.map(() => null);
     this.pendingDecidedAt = new Float64Array(symbols.length);
@@ -144,12 +155,13 @@ class PortfolioRun {
   private open(s: number): void {
     const { start, symbolAt } = this.data.calendar;
     let equity: bigint | undefined;
+    this.book.mark = this.markAtOpen(s);
     const buys = this.buys;
     buys.length = 0;
     for (let at = start[s]; at < start[s + 1]; at++) {
       const k = symbolAt[at];
       if (Number.isNaN(this.pendingTarget[k])) continue;
-      equity ??= this.equityAtOpen(s);
+      equity ??= this.ledger.equity(this.book.mark);
       if (!this.sendTarget(k, equity, 'sell')) buys.push(k);
     }
     for (let at = start[s]; at < start[s + 1]; at++) {
@@ -163,13 +175,13 @@ class PortfolioRun {
     }
   }
 
-  /** Equity at step s's open: each symbol held at its open when it has a bar at s, else at its latest close. */
-  private equityAtOpen(s: number): bigint {
+  /** Each symbol's price at step s's open (equity and the short margin mark by it): its open when it has a bar at s, else its latest close. */
+  private markAtOpen(s: number): (k: number) => bigint {
     const time = this.data.calendar.times[s];
-    return this.ledger.equity((k) => {
+    return (k) => {
       const next = this.market.histories[k].count;
       return this.data.columns[k].time[next] === time ? this.prices.open(k, next) : this.prices.close(k, next - 1);
-    });
+    };
   }
 
   /**

@@ -1,7 +1,7 @@
-import { bookIntoTrade, openTrade, type OpenTrade, type Trade, tradePrices } from '@tradeyard/backtest';
-import type { EngineFill } from '@tradeyard/fill-engine';
+import { bookIntoTrade, openTrade, type OpenTrade, type Trade, tradeBasis, tradePrices } from '@tradeyard/backtest';
+import { applyFill, averagePrice, cashAfterFill, magnitude, type EngineFill } from '@tradeyard/fill-engine';
 import { isoDate } from '@tradeyard/market-data';
-import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
+import { divRound, fromMicros, notional, toMicros } from '@tradeyard/money';
 
 /** A fill as the portfolio books it: the fill engine's, with its symbol and the reason tag of its decision. */
 export interface PortfolioFill extends EngineFill {
@@ -12,29 +12,36 @@ export interface PortfolioFill extends EngineFill {
 /** One round trip of one symbol (libs/backtest's Trade: from the fill that opens a position to the fill that closes it, or the end), with the symbol and the reason tags of the decisions that opened and closed it. */
 export interface PortfolioTrade extends Trade {
   symbol: string;
+  /** long: entered by buying, exited by selling; short: entered by selling short, exited by buying to cover. */
+  side: 'long' | 'short';
   /** The reason tag of the decision that closed it; null for none or a trade still open. */
   exitReason: string | null;
 }
 
 interface OpenPosition extends OpenTrade {
+  side: 'long' | 'short';
   reason: string | null;
 }
 
-/** The average price of a position: its cost over its shares (micro-units), 0 when none are held. */
-export const averagePriceOf = (cost: bigint, shares: bigint): number => (shares === 0n ? 0 : fromMicros(divRound(cost * MICROS, shares)));
+/** The average price of a position: its cost basis over its shares (micro-units; a short's both negative), 0 when none are held. */
+export const averagePriceOf = (cost: bigint, shares: bigint): number => fromMicros(averagePrice({ quantity: shares, cost, realizedPnl: 0n }));
 
 /**
- * The exact account of a portfolio run: one cash balance shared by every symbol, shares and the
- * cost of the shares held per symbol, all in micro-units (libs/money), and each symbol's round
- * trips. Equity at any time is cash + Σ notional(shares, price) over the symbols held.
+ * The exact account of a portfolio run: one cash balance shared by every symbol, signed shares
+ * (negative: short, when the run allows it) and their cost basis per symbol, all in micro-units
+ * (libs/money), and each symbol's round trips. A short sale's proceeds go to cash; equity at any
+ * time is cash + Σ notional(shares, price) over the symbols held, a short counting negative.
  */
 export class PortfolioLedger {
   cash: bigint;
   fees = 0n;
   readonly shares: bigint[];
-  /** The notional paid for the shares held (fees excluded), reduced pro rata by sells: avg price = cost / shares. */
+  /**
+   * The signed cost basis of the shares held, fees excluded (libs/fill-engine applyFill, as the
+   * broker keeps it): paid for a long, minus received for a short; avg price = cost / shares.
+   */
   readonly cost: bigint[];
-  /** Symbols with shares, in the order they were bought. */
+  /** Symbols with shares (long or short), in the order their positions opened. */
   readonly held: number[] = [];
   readonly tradeLog: PortfolioTrade[] = [];
   wins = 0;
@@ -54,36 +61,63 @@ export class PortfolioLedger {
 
   /** Books a fill of symbol k at its bar `barIndex`. */
   book(k: number, barIndex: number, fill: EngineFill, reason: string | null): void {
-    const exact = notional(fill.quantity, fill.price);
     this.fees += fill.fee;
+    this.cash = cashAfterFill(this.cash, fill.side, fill.quantity, fill.price, fill.fee);
     const before = this.shares[k];
-    if (fill.side === 'buy') {
-      this.cash -= exact + fill.fee;
-      this.shares[k] = before + fill.quantity;
-      this.cost[k] += exact;
-      if (before === 0n) this.held.push(k);
-      bookIntoTrade((this.openTrades[k] ??= { ...openTrade(barIndex), reason }), fill, this.shares[k]);
-      return;
-    }
-    this.cash += exact - fill.fee;
-    this.shares[k] = before - fill.quantity;
-    this.cost[k] -= divRound(this.cost[k] * fill.quantity, before);
-    const trade = this.openTrades[k];
-    if (trade) bookIntoTrade(trade, fill, this.shares[k]);
-    if (this.shares[k] === 0n) {
-      this.held.splice(this.held.indexOf(k), 1);
-      this.close(k, barIndex, reason);
-    }
+    // The fee is in cash and the trade log; the cost basis is the notional alone.
+    const after = applyFill({ quantity: before, cost: this.cost[k], realizedPnl: 0n }, fill.side, fill.quantity, fill.price, 0n);
+    this.shares[k] = after.quantity;
+    this.cost[k] = after.cost;
+    if (before === 0n) this.held.push(k);
+    else if (after.quantity === 0n) this.held.splice(this.held.indexOf(k), 1);
+    this.bookTrades(k, barIndex, fill, before, reason);
   }
 
-  /** Cash + Σ shares × price over the symbols held, exactly; `price(k)` answers each one's mark in micro-units. */
+  /**
+   * Books a fill into symbol k's round trips (`before`: the shares held before it). A fill that
+   * opens or adds goes to the trade open (a new one when flat); one that reduces goes to it and
+   * ends it at zero; one that crosses zero ends it with the part that closes and opens the other
+   * side's trade with the rest, the fee split between them pro rata.
+   */
+  private bookTrades(k: number, barIndex: number, fill: EngineFill, before: bigint, reason: string | null): void {
+    const after = this.shares[k];
+    if (before === 0n || before < 0n === (fill.side === 'sell')) {
+      bookIntoTrade((this.openTrades[k] ??= this.newTrade(barIndex, fill.side, reason)), fill, after);
+      return;
+    }
+    const trade = this.openTrades[k]!;
+    const closed = fill.quantity < magnitude(before) ? fill.quantity : magnitude(before);
+    if (closed === fill.quantity) {
+      bookIntoTrade(trade, fill, after);
+      if (after === 0n) this.close(k, barIndex, reason);
+      return;
+    }
+    const closingFee = divRound(fill.fee * closed, fill.quantity);
+    bookIntoTrade(trade, { ...fill, quantity: closed, fee: closingFee }, 0n);
+    this.close(k, barIndex, reason);
+    const opened = (this.openTrades[k] = this.newTrade(barIndex, fill.side, reason));
+    bookIntoTrade(opened, { ...fill, quantity: fill.quantity - closed, fee: fill.fee - closingFee }, after);
+  }
+
+  private newTrade(barIndex: number, side: 'buy' | 'sell', reason: string | null): OpenPosition {
+    return { ...openTrade(barIndex), side: side === 'buy' ? 'long' : 'short', reason };
+  }
+
+  /** Cash + Σ shares × price over the symbols held, exactly (a short counts negative); `price(k)` answers each one's mark in micro-units. */
   equity(price: (k: number) => bigint): bigint {
     let total = this.cash;
     for (const k of this.held) total += notional(this.shares[k], price(k));
     return total;
   }
 
-  /** Average price paid for symbol k's shares, or 0 when none are held. */
+  /** The market value of the short positions, as a positive amount (the short margin's base), at `price(k)`. */
+  shortValue(price: (k: number) => bigint): bigint {
+    let total = 0n;
+    for (const k of this.held) if (this.shares[k] < 0n) total -= notional(this.shares[k], price(k));
+    return total;
+  }
+
+  /** Average price of symbol k's position (long or short), or 0 when none is held. */
   averagePrice(k: number): number {
     return averagePriceOf(this.cost[k], this.shares[k]);
   }
@@ -97,7 +131,7 @@ export class PortfolioLedger {
     return this.tradeLog.length;
   }
 
-  /** Ends symbol k's trade: closed by a sell, or still open at the end and valued at `lastClose`. */
+  /** Ends symbol k's trade: closed by a fill back to zero, or still open at the end and valued at `lastClose` (a short at minus its value). */
   private close(k: number, exitIndex: number, exitReason: string | null, lastClose?: number): void {
     const trade = this.openTrades[k];
     if (!trade) return;
@@ -107,12 +141,13 @@ export class PortfolioLedger {
     const time = this.times[k];
     this.tradeLog.push({
       symbol: this.symbols[k],
+      side: trade.side,
       entryTime: isoDate(time[trade.entryIndex]),
       exitTime: isoDate(time[exitIndex]),
-      ...tradePrices(trade, lastClose),
+      ...tradePrices(trade, lastClose, trade.side),
       quantity: trade.maxQuantity,
       pnl,
-      return: pnl / trade.boughtCost,
+      return: pnl / tradeBasis(trade, trade.side),
       bars: exitIndex - trade.entryIndex + 1,
       open,
       ...(trade.reason === null ? {} : { reason: trade.reason }),

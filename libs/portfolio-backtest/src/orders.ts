@@ -1,6 +1,11 @@
 import {
   arrive,
   buyCost,
+  fillFee,
+  marginDenial,
+  marginInputs,
+  restingPrice,
+  type ShortMargin,
   groupEndedBy,
   matchBar,
   orderAverageFillPrice,
@@ -15,7 +20,7 @@ import {
   type ReasonCode,
   type TimeInForce,
 } from '@tradeyard/fill-engine';
-import { divRound, fromMicros, MICROS } from '@tradeyard/money';
+import { divRound, fromMicros, MICROS, notional } from '@tradeyard/money';
 import type { OpenOrderView } from '@tradeyard/strategy';
 import type { PortfolioFill, PortfolioLedger } from './ledger';
 
@@ -85,7 +90,8 @@ const isOpen = (o: EngineOrder) => o.status === 'accepted' || o.status === 'part
  * treats them: an order waits for the next bar of its symbol, arrives at that bar's open (accepted
  * or denied by the pre-trade checks, then matched by the fill engine at that quote), and what is
  * left rests and is matched against each later bar. A fill the account cannot take (a buy beyond
- * the cash, a sell beyond the shares: no shorting) rejects the order instead. Bracket entries place
+ * the cash; a sell beyond the shares when the run does not allow shorts, a fill breaking the short
+ * margin when it does) rejects the order instead. Bracket entries place
  * their exits once they stop trading; the exits cancel each other. Every status change goes
  * through the fill engine's transition table. A one-cancels-other group arrives together (denied
  * together when one of its orders is), and the first of its orders to trade or to close cancels the
@@ -101,11 +107,18 @@ export class OrderBook {
   readonly fills: PortfolioFill[] = [];
   /** Orders pending or resting: the engine skips the order work while there are none. */
   active = 0;
+  /**
+   * Each symbol's market price now in micro-units, for the short margin's equity and short value:
+   * the engine sets it at each open (the open of a symbol with a bar then, else its latest close).
+   */
+  mark: (k: number) => bigint = () => 0n;
 
   constructor(
     private readonly symbols: readonly string[],
     private readonly ledger: PortfolioLedger,
     private readonly costs: CostModel,
+    /** The short margin when the run allows short selling (libs/fill-engine margin.ts); null: long only. */
+    private readonly shortMargin: ShortMargin | null = null,
   ) {
     this.pending = symbols.map(() => []);
     this.resting = symbols.map(() => []);
@@ -220,16 +233,35 @@ export class OrderBook {
     return open;
   }
 
-  /** Pre-trade checks at arrival: no short sale, no market buy beyond the cash. */
+  /**
+   * Pre-trade checks at arrival: no short sale unless the run allows them, no market buy beyond
+   * the cash, and with shorts the broker's margin rule for the order's quantity at the price it
+   * would rest at (the quote for a market order).
+   */
   private denial(order: BacktestOrder, price: bigint): { reasonCode: ReasonCode; reason: string } | undefined {
     const held = this.ledger.shares[order.symbol];
-    if (order.side === 'sell' && order.quantity > held) {
+    if (order.side === 'sell' && !this.shortMargin && order.quantity > held) {
       return { reasonCode: 'denied_insufficient_position', reason: `sell of ${fromMicros(order.quantity)} exceeds the ${fromMicros(held)} held (no short selling)` };
     }
     if (order.side === 'buy' && order.type === 'market' && buyCost(this.costs, price, order.quantity, null) > this.ledger.cash) {
       return { reasonCode: 'denied_buying_power', reason: `buy of ${fromMicros(order.quantity)} at ${fromMicros(price)} costs more than the cash ${fromMicros(this.ledger.cash)}` };
     }
-    return undefined;
+    const checkPrice = restingPrice(order, price);
+    const margin = this.marginBreach(order.symbol, order.side, order.quantity, checkPrice, fillFee(this.costs, order.quantity, notional(order.quantity, checkPrice)));
+    return margin && { reasonCode: `denied_${margin.code}`, reason: margin.reason };
+  }
+
+  /**
+   * The short-margin rule the paper broker applies (libs/fill-engine marginDenial) to a trade of
+   * symbol k at `price`, against the account valued at `mark`: an order that opens or adds to a
+   * short must leave equity of at least the initial margin × the short value, and an account below
+   * its maintenance margin may only reduce positions. Undefined when it passes or the run is long only.
+   */
+  private marginBreach(k: number, side: 'buy' | 'sell', quantity: bigint, price: bigint, fee: bigint) {
+    if (!this.shortMargin) return undefined;
+    const held = this.ledger.shares[k];
+    const before = { equity: this.ledger.equity(this.mark), shortValue: this.ledger.shortValue(this.mark), held, valueHere: notional(held, this.mark(k)) };
+    return marginDenial(this.shortMargin, marginInputs(before, side === 'buy' ? quantity : -quantity, price, fee));
   }
 
   /**
@@ -266,15 +298,16 @@ export class OrderBook {
     return order;
   }
 
-  /** Why the account cannot take a fill, or undefined. */
+  /** Why the account cannot take a fill, or undefined: the checks at arrival, again at the fill's price (a resting order fills later). */
   private refusal(k: number, fill: EngineFill): { reasonCode: ReasonCode; reason: string } | undefined {
-    if (fill.side === 'sell' && fill.quantity > this.ledger.shares[k]) {
+    if (fill.side === 'sell' && !this.shortMargin && fill.quantity > this.ledger.shares[k]) {
       return { reasonCode: 'rejected_insufficient_position', reason: `a fill of ${fromMicros(fill.quantity)} exceeds the ${fromMicros(this.ledger.shares[k])} held` };
     }
     if (fill.side === 'buy' && divRound(fill.quantity * fill.price, MICROS) + fill.fee > this.ledger.cash) {
       return { reasonCode: 'rejected_buying_power', reason: `a fill of ${fromMicros(fill.quantity)} at ${fromMicros(fill.price)} costs more than the cash ${fromMicros(this.ledger.cash)}` };
     }
-    return undefined;
+    const margin = this.marginBreach(k, fill.side, fill.quantity, fill.price, fill.fee);
+    return margin && { reasonCode: `rejected_${margin.code}`, reason: margin.reason };
   }
 
   /** An order that stopped; a bracket entry that traded places its exits. */

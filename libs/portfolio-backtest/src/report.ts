@@ -17,9 +17,9 @@ export function renderPortfolioHtml(result: PortfolioResult): string {
     time: result.time,
     equity: result.equity,
     initialCash: result.initialCash,
-    tradeColumns: ['Symbol', 'Entry', 'Exit', 'Entry price', 'Exit price', 'Quantity', 'P&L', 'Return', 'Bars', 'Reason'],
+    tradeColumns: ['Symbol', 'Side', 'Entry', 'Exit', 'Entry price', 'Exit price', 'Quantity', 'P&L', 'Return', 'Bars', 'Reason'],
     trades: result.tradeLog.map((t) => [
-      t.symbol, t.entryTime, `${t.exitTime}${t.open ? ' (open)' : ''}`, num(t.entryPrice), num(t.exitPrice), num(t.quantity, 4), num(t.pnl), pct(t.return), String(t.bars), t.reason ?? '',
+      t.symbol, t.side, t.entryTime, `${t.exitTime}${t.open ? ' (open)' : ''}`, num(t.entryPrice), num(t.exitPrice), num(t.quantity, 4), num(t.pnl), pct(t.return), String(t.bars), t.reason ?? '',
     ]),
   });
 }
@@ -37,7 +37,7 @@ export const reportTrades = (result: PortfolioResult): PortfolioTradeInput[] =>
     entryPrice: t.entryPrice,
     exitPrice: t.exitPrice,
     quantity: t.quantity,
-    side: 'long',
+    side: t.side,
     pnl: t.pnl,
     open: t.open,
     symbol: t.symbol,

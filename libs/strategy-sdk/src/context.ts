@@ -33,13 +33,15 @@ export type IndicatorReaders<I extends IndicatorDecls> = { readonly [K in keyof 
 
 export interface PositionView {
   readonly symbol: string;
+  /** Shares held; negative for a short (a run that allows them). */
   readonly quantity: number;
-  /** Average price paid for the shares held (fees excluded). */
+  /** Average price paid for the shares held, or received for a short's (fees excluded). */
   readonly avgPrice: number;
   /** The latest close. */
   readonly price: number;
+  /** quantity × price: negative for a short. */
   readonly value: number;
-  /** value / equity. */
+  /** value / equity (negative for a short, as its target weight). */
   readonly weight: number;
 }
 
@@ -88,7 +90,7 @@ export interface StrategyContext<P, I extends IndicatorDecls> {
   /** The strategy's own state, kept between decisions (and persisted live): JSON values only. */
   readonly state: JsonObject;
   readonly params: P;
-  /** Target weights (fractions of equity, summing to at most 1); the engine sizes the orders. */
+  /** Target weights (fractions of equity, summing to at most 1; negative for a short, with Σ |weight| ≤ 1, when the run allows shorts); the engine sizes the orders. */
   targets(weights: Readonly<Record<string, number>>, options?: { reason?: string }): Decision;
   /** Explicit orders, after cancelling `cancel` (ids or clientIds of open orders, or 'all'). */
   orders(orders: readonly OrderRequest[], options?: { reason?: string; cancel?: readonly string[] | 'all' }): Decision;

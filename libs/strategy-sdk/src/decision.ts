@@ -104,17 +104,29 @@ export class DecisionError extends RangeError {
 /** Headroom for weights that should sum to 1 but add up to a hair more in floating point (1/3 × 3). */
 const WEIGHT_SUM_TOLERANCE = 1e-9;
 
-/** Checks target weights: known symbols, finite, 0 or more, summing to at most 1 (long only, no leverage). */
-export function checkTargets(weights: Readonly<Record<string, number>>, isSymbol: (symbol: string) => boolean): void {
+/** What the run lets a strategy's decisions do, beyond the rules every run keeps. */
+export interface DecisionRules {
+  /** Negative target weights and sells beyond the position held (short selling); the runtime's option of the same name. Default false. */
+  allowShort?: boolean;
+}
+
+/**
+ * Checks target weights: known symbols, finite, summing to at most 1 (no leverage). Long only
+ * unless the run allows shorts: then a weight may be negative (a short of that fraction of
+ * equity) and it is the gross exposure, Σ |weight|, that is at most 1.
+ */
+export function checkTargets(weights: Readonly<Record<string, number>>, isSymbol: (symbol: string) => boolean, rules: DecisionRules = {}): void {
   let sum = 0;
   for (const symbol in weights) {
     const w = weights[symbol];
     if (!isSymbol(symbol)) throw new DecisionError(`targets.${symbol}`, 'is not a symbol of the universe');
     if (typeof w !== 'number' || !Number.isFinite(w)) throw new DecisionError(`targets.${symbol}`, 'weight must be a finite number');
-    if (w < 0) throw new DecisionError(`targets.${symbol}`, 'weight must be 0 or more (long only)');
-    sum += w;
+    if (w < 0 && !rules.allowShort) throw new DecisionError(`targets.${symbol}`, 'weight must be 0 or more (long only); a negative weight (a short) needs the run option allowShort');
+    sum += Math.abs(w);
   }
-  if (sum > 1 + WEIGHT_SUM_TOLERANCE) throw new DecisionError('targets', `weights must sum to at most 1 (no leverage), got ${sum}`);
+  if (sum <= 1 + WEIGHT_SUM_TOLERANCE) return;
+  if (rules.allowShort) throw new DecisionError('targets', `weights' sizes |weight| must sum to at most 1 (gross exposure, longs and shorts together: no leverage), got ${sum}`);
+  throw new DecisionError('targets', `weights must sum to at most 1 (no leverage), got ${sum}`);
 }
 
 /** Validates explicit orders, naming the order's index and field of the first bad one. */

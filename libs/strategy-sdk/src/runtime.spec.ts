@@ -1,5 +1,6 @@
 import { groupBySymbol, isoDate, loadSp500, loadStocks, type Bar } from '@tradeyard/market-data';
 import {
+  checkTargets,
   compileStrategy,
   defineStrategy,
   MarketHistory,
@@ -9,6 +10,7 @@ import {
   unionCalendar,
   type CompiledStrategy,
   type Decision,
+  type DecisionRules,
   type PortfolioView,
   type SymbolColumns,
 } from './index';
@@ -27,14 +29,14 @@ function columnsOf(bars: readonly Bar[]): SymbolColumns {
  * precomputed batch series bar by bar, a live loop appends each bar to streaming indicators.
  * Returns the decisions of every step that decided, by date.
  */
-function replay(strategy: CompiledStrategy, bySymbol: ReadonlyMap<string, readonly Bar[]>, mode: 'reveal' | 'append', onStep?: (driver: StrategyDriver) => void) {
+function replay(strategy: CompiledStrategy, bySymbol: ReadonlyMap<string, readonly Bar[]>, mode: 'reveal' | 'append', onStep?: (driver: StrategyDriver) => void, rules: DecisionRules = {}) {
   const symbols = [...bySymbol.keys()];
   const columns = symbols.map((s) => columnsOf(bySymbol.get(s)!));
   const market =
     mode === 'reveal'
       ? MarketHistory.revealing(symbols, columns, columns.map((c) => strategy.indicators.map((ind) => ind.spec.batch({ ...c, length: c.time.length }))))
       : MarketHistory.streaming(symbols, strategy);
-  const driver = new StrategyDriver(strategy, market, emptyPortfolio);
+  const driver = new StrategyDriver(strategy, market, emptyPortfolio, {}, undefined, rules);
   const calendar = unionCalendar(columns.map((c) => c.time));
   const decisions: Array<[string, readonly Decision[]]> = [];
   for (let s = 0; s < calendar.times.length; s++) {
@@ -257,7 +259,7 @@ describe('decisions', () => {
   const decide = (make: (ctx: StrategyDriver['context']) => unknown) => () => replay(compileStrategy(defineStrategy({ name: 'd', decide: (ctx) => make(ctx as never) as never })), market, 'reveal');
 
   it.each([
-    [(ctx: StrategyDriver['context']) => ctx.targets({ A: -0.5 }), 'targets.A: weight must be 0 or more (long only)'],
+    [(ctx: StrategyDriver['context']) => ctx.targets({ A: -0.5 }), 'targets.A: weight must be 0 or more (long only); a negative weight (a short) needs the run option allowShort'],
     [(ctx: StrategyDriver['context']) => ctx.targets({ A: 0.6, B: 0.5 }), 'targets: weights must sum to at most 1 (no leverage), got 1.1'],
     [(ctx: StrategyDriver['context']) => ctx.targets({ C: 0.5 }), 'targets.C: is not a symbol of the universe'],
     [(ctx: StrategyDriver['context']) => ctx.targets({ A: NaN }), 'targets.A: weight must be a finite number'],
@@ -308,5 +310,24 @@ describe('decisions', () => {
       { kind: 'targets', weights: { A: 1 / 3, B: 2 / 3 }, reason: 'split' },
       { kind: 'orders', orders: [{ symbol: 'A', side: 'sell', quantity: 2, type: 'stop', stopPrice: 9, timeInForce: 'gtc' }], cancel: 'all', reason: undefined },
     ]);
+  });
+
+  describe('with short selling allowed (the run option allowShort)', () => {
+    const isSymbol = (symbol: string) => symbol === 'A' || symbol === 'B';
+
+    it('takes negative weights from the driver, as a short of that fraction of equity', () => {
+      const shorting = compileStrategy(defineStrategy({ name: 'd', decide: (ctx) => ctx.targets({ A: 0.5, B: -0.5 }) }));
+      const [[, made]] = replay(shorting, market, 'reveal', undefined, { allowShort: true });
+      expect(made).toEqual([{ kind: 'targets', weights: { A: 0.5, B: -0.5 }, reason: undefined }]);
+      expect(() => replay(shorting, market, 'reveal')).toThrow('targets.B: weight must be 0 or more (long only); a negative weight (a short) needs the run option allowShort');
+    });
+
+    it('bounds the gross exposure: the sizes of the weights sum to at most 1', () => {
+      expect(() => checkTargets({ A: 0.6, B: -0.4 }, isSymbol, { allowShort: true })).not.toThrow();
+      expect(() => checkTargets({ A: 0.6, B: -0.5 }, isSymbol, { allowShort: true })).toThrow(
+        "targets: weights' sizes |weight| must sum to at most 1 (gross exposure, longs and shorts together: no leverage), got 1.1",
+      );
+      expect(() => checkTargets({ A: -Infinity }, isSymbol, { allowShort: true })).toThrow('targets.A: weight must be a finite number');
+    });
   });
 });

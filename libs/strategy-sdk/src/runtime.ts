@@ -1,7 +1,7 @@
 import { isoDate } from '@tradeyard/market-data';
 import type { CompiledStrategy } from './compile';
 import type { BarHistory, IndicatorReader, JsonObject, PortfolioView, StrategyContext } from './context';
-import { checkOrders, checkTargets, decisionsOf, DecisionError, HOLD, reasonSchema, type Decision, type OrderRequest } from './decision';
+import { checkOrders, checkTargets, decisionsOf, DecisionError, HOLD, reasonSchema, type Decision, type DecisionRules, type OrderRequest } from './decision';
 import type { IndicatorDecls, PriceField } from './indicators';
 import type { MarketHistory, SymbolHistory } from './history';
 import { RebalanceSchedule } from './schedule';
@@ -60,6 +60,8 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
     private readonly market: MarketHistory,
     private readonly portfolioNow: () => PortfolioView,
     readonly state: JsonObject = {},
+    /** What the run allows the decisions (short selling), checked as decide makes them. */
+    private readonly rules: DecisionRules = {},
   ) {
     this.symbols = market.symbols;
     this.params = strategy.paramsForStrategy;
@@ -92,7 +94,7 @@ export class DecisionContext implements StrategyContext<Readonly<Record<string, 
   }
 
   targets(weights: Readonly<Record<string, number>>, options: { reason?: string } = {}): Decision {
-    checkTargets(weights, this.isSymbol);
+    checkTargets(weights, this.isSymbol, this.rules);
     return { kind: 'targets', weights: { ...weights }, reason: checkReason(options.reason) };
   }
 
@@ -166,15 +168,19 @@ export class StrategyDriver {
   /** notJson's stack of objects, reused by every check. */
   private readonly ancestors: unknown[] = [];
 
-  /** `decidedAt`: when the strategy last decided, for a live run resuming after a restart (its period does not decide again). */
+  /**
+   * `decidedAt`: when the strategy last decided, for a live run resuming after a restart (its
+   * period does not decide again). `rules`: what the run allows the decisions (short selling).
+   */
   constructor(
     readonly strategy: CompiledStrategy,
     readonly market: MarketHistory,
     portfolio: () => PortfolioView,
     state: JsonObject = {},
     decidedAt?: number,
+    rules: DecisionRules = {},
   ) {
-    this.context = new DecisionContext(strategy, market, portfolio, state);
+    this.context = new DecisionContext(strategy, market, portfolio, state, rules);
     this.schedule = new RebalanceSchedule(strategy.rebalance);
     if (decidedAt !== undefined) this.schedule.done(decidedAt);
   }

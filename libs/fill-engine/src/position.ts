@@ -3,7 +3,8 @@ import { divRound, MICROS, notional } from '@tradeyard/money';
 /**
  * A position in micro-units. `cost` is the signed cost basis of the open quantity (what was paid
  * for a long, minus what was received for a short); `realizedPnl` includes every fee paid on the
- * symbol. With both exact, the account identity holds to the micro-unit:
+ * symbol. The paper broker's positions and the portfolio backtester's ledger both move by applyFill.
+ * With both exact, the account identity holds to the micro-unit:
  *   cash = initial cash + Σ realizedPnl − Σ cost, so equity = initial cash + realized + unrealized
  * where unrealized = market value − cost.
  */
@@ -15,7 +16,8 @@ export interface PositionState {
 
 export const flat = (): PositionState => ({ quantity: 0n, cost: 0n, realizedPnl: 0n });
 
-const abs = (x: bigint) => (x < 0n ? -x : x);
+/** The size of a signed quantity or amount. */
+export const magnitude = (x: bigint): bigint => (x < 0n ? -x : x);
 
 /**
  * A position after one fill. Adding to a position adds the fill's notional to the cost basis;
@@ -30,9 +32,9 @@ export function applyFill(position: PositionState, side: 'buy' | 'sell', quantit
   if (held === 0n || held < 0n === sign < 0n) {
     return { quantity: held + sign * quantity, cost: position.cost + sign * fillNotional, realizedPnl: position.realizedPnl - fee };
   }
-  const closed = quantity < abs(held) ? quantity : abs(held);
+  const closed = quantity < magnitude(held) ? quantity : magnitude(held);
   const closingNotional = closed === quantity ? fillNotional : notional(closed, price);
-  const released = closed === abs(held) ? position.cost : divRound(position.cost * closed, abs(held));
+  const released = closed === magnitude(held) ? position.cost : divRound(position.cost * closed, magnitude(held));
   const openingNotional = fillNotional - closingNotional;
   return {
     quantity: held + sign * quantity,

@@ -1,7 +1,8 @@
-import { divRound, fromMicros, MICROS, toMicros } from '@tradeyard/money';
+import { divRound, fromMicros, MICROS, notional, toMicros } from '@tradeyard/money';
+import { magnitude } from './position';
 
 /**
- * Margin of short positions, as fractions of the account's short market value its equity must
+ * Margin of short positions (the paper broker's rule, and the portfolio backtester's), as fractions of the account's short market value its equity must
  * cover. Operator settings (the gateway's SHORT_INITIAL_MARGIN, SHORT_MAINTENANCE_MARGIN); the
  * defaults are Reg T's initial 50 % (proceeds plus half again held: 150 % of the short value)
  * and FINRA 4210's maintenance 30 %.
@@ -27,6 +28,43 @@ export interface MarginInputs {
 }
 
 export type MarginCode = 'margin' | 'margin_call';
+
+/** A signed quantity only reduces the position held: the other side, and no more than held. */
+export function reduces(held: bigint, signed: bigint): boolean {
+  return held !== 0n && held < 0n !== signed < 0n && magnitude(signed) <= magnitude(held);
+}
+
+/** A signed quantity sells beyond what is held, or adds to a short: the orders the initial margin applies to. */
+export const increasesShort = (held: bigint, signed: bigint): boolean => held + signed < 0n && signed < 0n;
+
+/** An account's margin position before a fill of one symbol, in micro-units. */
+export interface MarginBefore {
+  /** Equity and the market value of every short now, at market prices. */
+  equity: bigint;
+  shortValue: bigint;
+  /** The symbol's position (signed shares) and its market value now (negative for a short). */
+  held: bigint;
+  valueHere: bigint;
+}
+
+/**
+ * What the margin rule looks at for a fill of `signed` shares (negative: a sell) at `price`
+ * paying `fee`: the fill moves cash and position value by the same notional at `price`, so
+ * equity changes only by the revaluation of what is held to `price`, and the fee. The broker
+ * and the portfolio backtester both gather their inputs through this.
+ */
+export function marginInputs(before: MarginBefore, signed: bigint, price: bigint, fee: bigint): MarginInputs {
+  const { equity, shortValue, held, valueHere } = before;
+  const after = held + signed;
+  return {
+    reducing: reduces(held, signed),
+    increasesShort: increasesShort(held, signed),
+    equity,
+    shortValue,
+    equityAfter: equity - valueHere + notional(held, price) - fee,
+    shortValueAfter: shortValue - (held < 0n ? -valueHere : 0n) + (after < 0n ? notional(-after, price) : 0n),
+  };
+}
 
 const percent = (fraction: bigint) => `${(fromMicros(fraction) * 100).toFixed(1)} %`;
 const cash = (micros: bigint) => fromMicros(micros).toFixed(2);

@@ -121,7 +121,8 @@ describe('arena', () => {
     expect(diverged.error).toMatch(/^replay diverged: agent llm-(a|b), model call 4: the request differs from the recorded one/);
   }, 300_000);
 
-  it('stops a run after the current step when asked', async () => {
+  it('stops a run after the current step when asked, its market archived where it stood, the default market unmoved', async () => {
+    const defaultClock = await admin.getClock();
     const config = parseArenaConfig(configFor('http://127.0.0.1:1/v1', { market: { symbols: ['SPX'], from: day(100), to: day(2000) }, agents: [{ kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } }] }));
     const run = startArenaRun({ config, outDir: join(dir, 'stopped'), mcpUrl, admin, env: {}, log });
     while (run.status().stepsDone < 3) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -130,7 +131,9 @@ describe('arena', () => {
     expect(board.stepsDone).toBeLessThan(100);
     const steps = board.stepsDone;
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await admin.getClock()).date).toBe(day(100 + steps - 1));
+    const market = (await admin.listMarkets()).find((m) => m.name === `arena ${run.runId}`);
+    expect(market).toMatchObject({ status: 'archived', symbols: ['SPX'], from: day(100), to: day(2000), clock: { date: day(100 + steps - 1) } });
+    expect(await admin.getClock()).toMatchObject({ time: defaultClock.time, epoch: defaultClock.epoch });
   }, 120_000);
 
   it('refuses a starting cash other than the gateway opens accounts with, naming the key', async () => {
@@ -164,19 +167,19 @@ describe('arena', () => {
     expect(bad.json().message).toBe('body.agents.1.strategy.fast: fast must be less than slow');
     expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', payload: body })).statusCode).toBe(401);
 
-    // Two POSTs at once: one run starts, the other is refused (the guard once let both through).
+    // Two POSTs at once: both runs start, each in a market of its own.
     const both = await Promise.all([0, 1].map(() => app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })));
-    expect(both.map((r) => r.statusCode).sort()).toEqual([202, 409]);
-    const started = both.find((r) => r.statusCode === 202)!;
-    const { id, run } = started.json();
+    expect(both.map((r) => r.statusCode)).toEqual([202, 202]);
+    const [{ id, run }, other] = both.map((r) => r.json());
     expect(run).toBe(`/api/v1/arena/runs/${id}`);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: body })).statusCode).toBe(409);
+    expect(other.id).not.toBe(id);
     let status = (await app.inject(run)).json();
     while (status.stepsDone < 3) status = (await new Promise((r) => setTimeout(r, 50)), (await app.inject(run)).json());
     expect(status).toMatchObject({ id, status: 'running', stepsTotal: 2901 });
     const stopped = await app.inject({ method: 'DELETE', url: run, headers: auth });
     expect(stopped.json()).toMatchObject({ id, status: 'stopped', board: { runId: id, status: 'stopped', rows: [expect.objectContaining({ agent: 'hold' }), expect.objectContaining({ agent: 'buy-and-hold' })] } });
     expect(stopped.json().publishError).toBeUndefined();
+    expect((await app.inject({ method: 'DELETE', url: other.run, headers: auth })).json()).toMatchObject({ id: other.id, status: 'stopped' });
     expect(await admin.getArenaBoard(id)).toMatchObject({ runId: id, status: 'stopped' });
     expect((await app.inject('/api/v1/arena/runs/nope')).statusCode).toBe(404);
 

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { arenaReportHtml, arenaReports, buildBoard, type BoardInput } from './board';
 import { ArenaConfigError, type ArenaConfig } from './config';
-import { barsBetween, peekAt } from './market';
+import { wholeSeries } from './market';
 import { newRunId, startArenaRun, type ArenaEventType, type ArenaRun, type ArenaRunOptions, type ArenaRunStatus } from './runner';
 
 export type ProbeLegName = 'real' | 'disguised' | 'synthetic';
@@ -33,7 +33,8 @@ const samePath = (a: readonly Bar[], b: readonly Bar[]) =>
  * source `probe`, which of them is the real path in disguise (its closes move exactly as the real
  * ones; the other is the synthetic path), and the legs' dates: the probe series' dates at the real
  * range's first and last bar. Read from the gateway's bars rather than from the probe's seed, so the
- * runner needs to know nothing of how the gateway built it. Moves the clock (see peekAt).
+ * runner needs to know nothing of how the gateway built it. It reads them from a market of its own
+ * (peekMarket), whose clock it moves to the end of the data; no other market moves.
  * A gateway without the probe or without the symbol is an ArenaConfigError naming the key.
  */
 export async function resolveProbe(admin: GatewayClient, config: ArenaConfig): Promise<ResolvedProbe> {
@@ -46,9 +47,7 @@ export async function resolveProbe(admin: GatewayClient, config: ArenaConfig): P
   if (probeSymbols.length !== 2) {
     throw new ArenaConfigError([{ field: 'probe', rule: `the gateway serves no memorization probe: set MARKET_PROBE=${symbol} (with MARKET_PROVIDER=replay) on the gateway` }]);
   }
-  // The probe series lie beyond the real history: the last bar of every series is released there.
-  await peekAt(admin, '9999-12-31');
-  const [real, ...candidates] = await Promise.all([symbol, ...probeSymbols].map((s) => barsBetween(admin, s)));
+  const [real, ...candidates] = await wholeSeries(admin, [symbol, ...probeSymbols]);
   const disguisedAt = candidates.findIndex((bars) => samePath(bars, real));
   if (disguisedAt < 0) throw new ArenaConfigError([{ field: 'probe.symbol', rule: `the gateway's probe (${probeSymbols.join(', ')}) is not built from ${symbol}: set MARKET_PROBE=${symbol} on the gateway` }]);
   const disguised = candidates[disguisedAt];
@@ -87,9 +86,9 @@ function probeGaps(config: ArenaConfig, probe: ResolvedProbe, inputs: Partial<Re
 
 /**
  * A memorization probe run (config key `probe`): the agents trade the real symbol, then its
- * disguised copy, then the synthetic path, each leg a run of its own (startArenaRun, own accounts,
- * OUT/<leg>/ with its own recording and board) over the same number of bars, one after the other on
- * the one clock. OUT/board.json is the real leg's board under this run's id with the probe's legs and
+ * disguised copy and the synthetic path, each leg a run of its own (startArenaRun: its own market,
+ * accounts, OUT/<leg>/ with its own recording and board) over the same number of bars, the three at
+ * once. OUT/board.json is the real leg's board under this run's id with the probe's legs and
  * each agent's gap table; OUT/report.html adds the gap tables to the real leg's report. A replay
  * replays each leg from OUT/<leg>.
  */
@@ -105,9 +104,9 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
   let published: ArenaBoard | null = null;
 
   const status = (): ArenaRunStatus => {
-    const current = legRuns.at(-1)?.run.status();
-    const done = legRuns.slice(0, -1).reduce((sum, { run }) => sum + run.status().stepsDone, 0);
-    return { ...state, stepsDone: done + (current?.stepsDone ?? 0), currentDate: current?.currentDate ?? null, publishError: current?.publishError };
+    const legs = legRuns.map(({ run }) => run.status());
+    const done = legs.reduce((sum, leg) => sum + leg.stepsDone, 0);
+    return { ...state, stepsDone: done, currentDate: legs[0]?.currentDate ?? null, publishError: legs.find((leg) => leg.publishError)?.publishError };
   };
   /** The real leg's board input (an empty one before it started) under this run's id, name and progress. */
   const realInput = (): BoardInput => {
@@ -136,17 +135,21 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
     try {
       probe ??= await resolveProbe(admin, config);
       state.stepsTotal = probe.bars * probe.legs.length;
+      // Each leg in a market of its own: the three run at once.
       for (const leg of probe.legs) {
-        if (stopRequested) break;
         const legConfig: ArenaConfig = { ...config, name: `${config.name} (${leg.leg} ${leg.symbol})`, market: { symbols: [leg.symbol], from: leg.from, to: leg.to }, probe: undefined };
         const run = startArenaRun({
           ...options, config: legConfig, runId: `${runId}-${leg.leg}`, outDir: join(outDir, leg.leg), replayOf: options.replayOf && join(options.replayOf, leg.leg),
         });
         legRuns.push({ leg, run });
         runLog.record('leg', { leg: leg.leg, symbol: leg.symbol, from: leg.from, to: leg.to, runId: run.runId });
-        const legBoard = await run.done;
-        inputs[leg.leg] = run.input();
-        if (legBoard.status === 'failed') throw new Error(`the ${leg.leg} leg (${leg.symbol}) failed: ${legBoard.error ?? 'no reason given'}`);
+      }
+      const boards = await Promise.all(legRuns.map(({ run }) => run.done));
+      legRuns.forEach(({ leg, run }) => (inputs[leg.leg] = run.input()));
+      const failed = legRuns.findIndex((_, k) => boards[k].status === 'failed');
+      if (failed >= 0) {
+        const { leg } = legRuns[failed];
+        throw new Error(`the ${leg.leg} leg (${leg.symbol}) failed: ${boards[failed].error ?? 'no reason given'}`);
       }
       state.status = stopRequested ? 'stopped' : 'finished';
     } catch (err) {
@@ -178,7 +181,7 @@ export function startProbeRun(options: ArenaRunOptions, resolved?: ResolvedProbe
     board: () => published ?? legRuns.at(-1)?.run.board() ?? null,
     stop: () => {
       stopRequested = true;
-      void legRuns.at(-1)?.run.stop();
+      for (const { run } of legRuns) void run.stop();
       return done;
     },
     done,

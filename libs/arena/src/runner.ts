@@ -1,5 +1,5 @@
 import { decideWithLlm, LiveStrategy, McpToolsClient, memoryStateStore, planTrade, readRunEvents, RunLog, HISTORY_BARS } from '@tradeyard/agent-live';
-import { arenaRunIdSchema, type ArenaBoard, type GatewayClient, type Order, type Portfolio } from '@tradeyard/gateway-contract';
+import { arenaRunIdSchema, type ArenaBoard, type GatewayClient, type MarketDto, type Order, type Portfolio } from '@tradeyard/gateway-contract';
 import { isoDate, type Bar } from '@tradeyard/market-data';
 import { createStrategy, type Strategy } from '@tradeyard/strategies';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type ArenaFill, type BenchmarkPrices } from './board';
 import { ArenaConfigError, isLive, parseArenaConfig, readModelApiKeys, type ArenaAgent, type ArenaConfig } from './config';
-import { barsBetween, peekAt } from './market';
 import type { ModelAccessPolicy } from './model-access';
 import { ModelGateway, type ModelExchange } from './model-gateway';
 import { loadArenaStrategies, type ArenaStrategies } from './strategies';
 
 /** Events of OUT/run.jsonl. */
-export type ArenaEventType = 'run_start' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'decision' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
+export type ArenaEventType = 'run_start' | 'market' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'decision' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
 
 export interface ArenaRunOptions {
   config: ArenaConfig;
@@ -150,12 +149,13 @@ export async function readRecording(dir: string) {
 
 /**
  * Starts an arena run: each agent trades its own paper account (arena:<run>:<agent>) through the
- * real MCP tools, all on the gateway's one clock. Over history it runs in lockstep: the clock is
- * paused at `from`, every agent takes its turn (concurrently), and only then does the runner step
- * the clock one bar — so no agent ever sees a bar before every agent is done with the previous
- * one. (The gateway's consumer-ack lockstep mode would give the same guarantee without a paused
- * clock; pause + step needs nothing more from the gateway.) Live, agents act at each bar the
- * running clock releases. Everything is recorded to OUT/run.jsonl.
+ * real MCP tools. Over history the run creates a market of its own for its universe and range
+ * (the default market, the dashboard's and the live agent's, never notices; several runs proceed
+ * at once), opens its agents' accounts there, and runs in lockstep on that market's clock: paused
+ * at `from`, every agent takes its turn (concurrently), and only then does the runner step it one
+ * bar, so no agent ever sees a bar before every agent is done with the previous one. At the end
+ * the market is archived. Live, agents act at each bar the default market's running clock
+ * releases. Everything is recorded to OUT/run.jsonl.
  */
 export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const { config, admin, log, outDir } = options;
@@ -167,6 +167,10 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   const agents: AgentState[] = [];
   const benchmark: BenchmarkPrices = { time: [], closes: config.market.symbols.map(() => []) };
   let step = 0;
+  // Over history the run has a market of its own (created in setUp, archived at the end): its
+  // clock, prices and the agents' accounts; live, the agents trade the default market as it runs.
+  let runMarket: MarketDto | undefined;
+  let inRun: GatewayClient = admin;
 
   const boardInput = (): BoardInput => ({
       runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
@@ -331,7 +335,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
 
   async function recordCloses(time: number) {
     if (benchmark.time.at(-1) === time) return;
-    const quotes = await Promise.all(config.market.symbols.map((symbol) => admin.getQuote(symbol)));
+    const quotes = await Promise.all(config.market.symbols.map((symbol) => inRun.getQuote(symbol)));
     benchmark.time.push(time);
     quotes.forEach((q, k) => benchmark.closes[k].push(q.price));
   }
@@ -344,10 +348,16 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     // A replay serves recorded replies: it reads no key and reaches no model endpoint.
     const apiKeys = recording ? undefined : readModelApiKeys(config, options.modelAccess ?? { platformUrls: [options.mcpUrl] }, options.env);
     const strategies = options.strategies ?? (config.agents.some((a) => a.kind === 'strategy') ? await loadArenaStrategies(config, { strategiesDir: options.strategiesDir }) : new Map());
+    if (!live) {
+      const { from, to } = config.market as { from: string; to: string };
+      runMarket = await admin.createMarket({ name: `arena ${runId}`.slice(0, 80), symbols: config.market.symbols, from, to });
+      inRun = admin.inMarket(runMarket.id);
+      runLog.record('market', { market: runMarket.id, steps: runMarket.steps });
+    }
     for (const spec of config.agents) {
       const accountId = `arena:${runId}:${spec.name}`;
       // The agent's own credential, valid for its account alone: it cannot trade another agent's.
-      const { token } = await admin.createApiToken({ label: `arena ${runId} ${spec.name}`, account: accountId, expiresInSeconds: AGENT_TOKEN_SECONDS });
+      const { token } = await admin.createApiToken({ label: `arena ${runId} ${spec.name}`, account: accountId, market: runMarket?.id, expiresInSeconds: AGENT_TOKEN_SECONDS });
       const agent: AgentState = {
         spec, accountId, strategies: new Map(), openOrders: new Map(),
         tools: new AgentTools(options.mcpUrl, token, (name, args, result) =>
@@ -400,17 +410,17 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     }
   }
 
+  /** Over history: the run's own market, paused at `from`, stepped one bar once every agent took its turn. */
   async function lockstep() {
     const market = config.market as { from: string; to: string };
-    // The run's length for watchers: the first symbol's bars in the range, read with the clock at `to`.
-    await peekAt(admin, market.to);
-    state.stepsTotal = (await barsBetween(admin, config.market.symbols[0], market.from, market.to)).length;
-    let clock = await admin.controlClock({ action: 'restart', startDate: market.from, endDate: market.to });
+    // The run's length for watchers: its market's steps from `from` through `to`.
+    state.stepsTotal = runMarket!.steps;
+    let clock = await inRun.getClock();
     for (;;) {
       await takeStep(clock);
       if (stopRequested || clock.ended || clock.date >= market.to) return;
       // Only now, every turn done, may the next bar show.
-      const next = await admin.controlClock({ action: 'step', bars: 1 });
+      const next = await inRun.controlClock({ action: 'step', bars: 1 });
       if (next.time === clock.time) return;
       clock = next;
     }
@@ -457,8 +467,9 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     runLog.record('run_end', { status: state.status, steps: state.stepsDone });
     await runLog.flush().catch((err) => log.error({ err }, 'cannot write the arena run log'));
     await Promise.all(agents.map(async (a) => Promise.all([a.tools.close(), a.model?.close()])));
-    // The agents' tokens end with the run.
+    // The agents' tokens end with the run, and its market is archived: its accounts stay readable.
     await revokeAgentTokens(admin, runId).catch((err) => log.error({ err, runId }, 'cannot revoke the arena agents\' API tokens'));
+    if (runMarket) await admin.archiveMarket(runMarket.id).catch((err) => log.error({ err, runId, market: runMarket?.id }, 'cannot archive the arena run\'s market'));
     if (state.status === 'failed' && options.replayOf) log.error({ runId }, 'replay failed');
     return final;
   })();

@@ -92,15 +92,18 @@ const runView = z.object({
   board: arenaBoardSchema.nullable(),
 });
 
+/** Arena runs one service runs at once: each holds its agents' MCP sessions and model gateways. */
+export const MAX_RUNNING_RUNS = 4;
+
 /**
  * POST /api/v1/arena/runs (a config: 202 and the run's id), GET /api/v1/arena/runs/:id (status and
  * the board so far), DELETE /api/v1/arena/runs/:id (stops it after the current step), GET
- * /api/v1/arena/config-schema (the config as JSON Schema, for forms). One run at a time: the
- * market clock is the gateway's one. Starting and stopping need admin.
+ * /api/v1/arena/config-schema (the config as JSON Schema, for forms). Runs proceed at once, each in
+ * a market of its own (at most MAX_RUNNING_RUNS). Starting and stopping need admin.
  */
 export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
   const runs = new Map<string, ArenaRun>();
-  let starting = false;
+  let starting = 0;
   const view = (id: string) => {
     const run = runs.get(id);
     if (!run) throw new HttpError(404, { error: 'not_found', message: `no arena run ${id} since this service started` });
@@ -112,16 +115,14 @@ export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceCo
   const routes: FastifyPluginAsyncZod = async (scope) => {
     scope.get('/api/v1/arena/config-schema', { config: { auth: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } }, async () => configJsonSchema);
     scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaApiConfigSchema(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
-      const running = [...runs.values()].find((r) => r.status().status === 'running');
-      if (running) throw new HttpError(409, { error: 'conflict', message: `arena run ${running.runId} is running on the market clock; stop it first (DELETE /api/v1/arena/runs/${running.runId})` });
-      // The slot is taken before the first await (the login, the strategies, the probe): two POSTs
-      // at once both passed the check above, and the second run's clock restarts broke the first.
-      if (starting) throw new HttpError(409, { error: 'conflict', message: 'another arena run is starting on the market clock; retry once it runs, then stop it first' });
-      starting = true;
+      // A place is taken before the first await (the login, the strategies, the probe), so runs starting at once count too.
+      const running = [...runs.values()].filter((r) => r.status().status === 'running').length + starting;
+      if (running >= MAX_RUNNING_RUNS) throw new HttpError(409, { error: 'conflict', message: `${running} arena runs are running or starting, the most this service runs at once (${MAX_RUNNING_RUNS}): retry when one ends` });
+      starting++;
       try {
         return await startRun(request.body, reply);
       } finally {
-        starting = false;
+        starting--;
       }
     });
     const startRun = async (body: ArenaConfig, reply: FastifyReply) => {

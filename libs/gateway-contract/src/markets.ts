@@ -46,6 +46,7 @@ export const marketSchema = z.object({
   createdBy: validText().nullable(),
   createdAt: validText().nullable(),
   archivedAt: validText().nullable(),
+  steps: z.number().int().nonnegative().nullable().describe('Steps of its clock from `from` through `to` (a lockstep run takes as many); null for the default market'),
   clock: clockSchema.pick({ time: true, date: true, state: true, ended: true, epoch: true }),
 });
 export type MarketDto = z.infer<typeof marketSchema>;

@@ -46,6 +46,8 @@ describe('markets: each with its own clock, universe and accounts', () => {
     const a = await admin.createMarket({ id: 'autumn-2008', symbols: ['SPX', 'AAPL'], from: '2008-09-02', to: '2008-12-31' });
     expect(a).toMatchObject({ id: 'autumn-2008', name: 'autumn-2008', kind: 'simulated', status: 'open', symbols: ['SPX', 'AAPL'], from: '2008-09-02', to: '2008-12-31', createdBy: 'admin' });
     expect(a.clock).toMatchObject({ date: '2008-09-02', state: 'paused' });
+    // SPX's trading days from 2 September through 31 December 2008.
+    expect(a.steps).toBe(spx.filter((bar) => isoDate(bar.time) >= '2008-09-02' && isoDate(bar.time) <= '2008-12-31').length);
     const b = await admin.createMarket({ id: 'autumn-2008-b', symbols: ['SPX'], from: '2008-09-02', to: '2008-12-31' });
 
     const stepped = await admin.inMarket('autumn-2008').controlClock({ action: 'step', bars: 3 });

@@ -168,6 +168,15 @@ export class ReplayClock {
     return index;
   }
 
+  /** How many steps the clock takes from `from` through `to` (YYYY-MM-DD, both included): a lockstep run's length. */
+  stepsBetween(from: string, to: string): number {
+    const first = dayStart(from);
+    const last = dayStart(to);
+    let count = 0;
+    for (const time of this.calendar) if (time >= first && time <= last) count++;
+    return count;
+  }
+
   /** The step shown now. */
   index(): number {
     const s = this.state;

@@ -87,8 +87,8 @@ export class MarketRegistry {
     const { time, date, state, ended, epoch } = market.view();
     const clock = { time, date, state, ended, epoch };
     const row = this.simulated.get(id)?.row;
-    if (!row) return { id, name: 'default', kind: 'default', status: 'open', symbols: market.hub.symbols(), from: null, to: null, createdBy: null, createdAt: null, archivedAt: null, clock };
-    return { id, name: row.name, kind: 'simulated', status: row.status, symbols: row.symbols, from: row.from, to: row.to, createdBy: row.createdBy, createdAt: row.createdAt, archivedAt: row.archivedAt, clock };
+    if (!row) return { id, name: 'default', kind: 'default', status: 'open', symbols: market.hub.symbols(), from: null, to: null, createdBy: null, createdAt: null, archivedAt: null, steps: null, clock };
+    return { id, name: row.name, kind: 'simulated', status: row.status, symbols: row.symbols, from: row.from, to: row.to, createdBy: row.createdBy, createdAt: row.createdAt, archivedAt: row.archivedAt, steps: market.feed.clock!.stepsBetween(row.from, row.to), clock };
   }
 
   /** Opens the markets of the table this gateway does not serve yet, and stops those archived since. */

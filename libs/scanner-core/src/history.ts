@@ -1,5 +1,5 @@
 import { isoDate, type MarketDataProvider } from '@tradeyard/market-data';
-import { ScanEngine, type RuleDefinition } from './engine';
+import { ScanEngine, type RuleDefinition } from '@tradeyard/scan-rules';
 import { allBars } from './feeds';
 
 export interface ScanHit {

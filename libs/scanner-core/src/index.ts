@@ -1,7 +1,7 @@
 export * from './config';
-export * from './engine';
 export * from './feeds';
 export * from './history';
 export * from './poster';
-export * from './recent-bars';
 export * from './service';
+// The scan engine and the starter rules live in libs/scan-rules (an arena run scans its own market with them).
+export { defaultRules, RecentBars, ScanEngine, signalId, type CloseSeries, type RuleDefinition, type RuleDisabled, type RuleStatus, type SignalQuery } from '@tradeyard/scan-rules';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GatewayClient, ruleIdSchema, SCANNER_RULE_IDS } from '@tradeyard/gateway-contract';
+import { GatewayClient, ruleIdSchema } from '@tradeyard/gateway-contract';
 import { Rsi } from '@tradeyard/indicators';
 import { isoDate, symbolSchema, type Bar } from '@tradeyard/market-data';
 import { RuleSyntaxError } from '@tradeyard/scan-rules';
@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
 import type { ScannerConfig } from './config';
-import { ScanEngine, type RuleStatus } from './engine';
+import { defaultRules, ScanEngine, type RuleStatus } from '@tradeyard/scan-rules';
 import { GatewayFeed, ReplayFeed, replayProvider, type Feed } from './feeds';
 import { SignalPoster } from './poster';
 import { join } from 'node:path';
@@ -94,16 +94,6 @@ function existingRule(engine: ScanEngine, id: string): RuleStatus {
 
 /** Unsent bytes a signal stream may hold before its client, which stopped reading, is dropped. */
 const MAX_UNSENT_STREAM_BYTES = 1024 * 1024;
-
-/** The expression of each starter rule: what a scanner runs when no SCANNER_RULES_FILE is given, so a fresh start shows signals. */
-const starterExpressions: Record<(typeof SCANNER_RULE_IDS)[number], string> = {
-  'rsi-oversold': 'rsi(14) < 30',
-  'golden-cross': 'cross_above(sma(close, 50), sma(close, 200))',
-  'volume-spike': 'volume > 2 * sma(volume, 20)',
-  'breakout-20': 'close > highest(high, 20)[1]',
-};
-/** The starter rules, under the ids the gateway reserves for the scanner's credential (SCANNER_RULE_IDS). */
-export const defaultRules = SCANNER_RULE_IDS.map((id) => ({ id, expression: starterExpressions[id] }));
 
 /** Rules and watchlist from SCANNER_RULES_FILE; a bad file stops the start with a message naming it. */
 export function loadRulesFile(path: string, engine: ScanEngine): void {

@@ -2,7 +2,8 @@
 // project, so that scan-rules' production code alone decides what scan-rules depends on.
 import { loadSp500 } from '@tradeyard/market-data';
 import { Rsi, Sma } from '@tradeyard/indicators';
-import { compileRule, type RuleBar } from '@tradeyard/scan-rules';
+import { SCANNER_RULE_IDS } from '@tradeyard/gateway-contract';
+import { compileRule, defaultRules, type RuleBar } from '@tradeyard/scan-rules';
 
 const bars = loadSp500();
 
@@ -99,5 +100,11 @@ describe('scan rules over the S&P 500 history', () => {
       'sma(rsi(14), 5) > 50',
     ])
       expect(firings(rule).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the starter rules', () => {
+  it('run under exactly the rule ids the gateway reserves for the scanner', () => {
+    expect(defaultRules.map((rule) => rule.id).sort()).toEqual([...SCANNER_RULE_IDS].sort());
   });
 });

@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Bar } from '@tradeyard/market-data';
-import { compileRule, type CompiledRule, type RuleState } from '@tradeyard/scan-rules';
-import type { Signal } from '@tradeyard/gateway-contract';
-
 import { RecentBars, type CloseSeries } from './recent-bars';
+import { compileRule, type CompiledRule, type RuleState } from './rule';
+
+/** A signal as the engine makes it: the gateway contract's Signal, without who posted it (the gateway records that). */
+export interface Signal {
+  id: string;
+  symbol: string;
+  /** The expression of the rule that fired. */
+  rule: string;
+  ruleId?: string;
+  /** Open time of the bar it fired on. */
+  time: number;
+  close: number;
+  values: Record<string, number | null>;
+}
 
 export interface RuleDefinition {
   id: string;

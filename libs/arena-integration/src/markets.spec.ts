@@ -1,7 +1,7 @@
 // Many markets at once: arenas started together each run in a market of their own, exactly as
 // each runs alone, while the live agent trades the default market, which nothing else moves.
 import { liveAgentConfigSchema, startLiveAgent } from '@tradeyard/agent-live';
-import { comparableBoard, parseArenaConfig, registerArenaRoutes, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
+import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import type { GatewayClient } from '@tradeyard/gateway-contract';
 import { waitFor } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
@@ -9,7 +9,7 @@ import { bearerVerifier, createLogger, createService, parseConfig } from '@trade
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mcpToken, startArenaHarness, type ArenaHarness } from './__fixtures__/harness';
+import { mcpToken, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -97,4 +97,57 @@ it('runs two arenas started by simultaneous POSTs, each exactly as alone, while 
   for (const order of filled) expect(defaultCloses.has(order.avgFillPrice!)).toBe(true);
   await arena.stopAll();
   await app.close();
+}, 300_000);
+
+/** A model that searches the signals of its symbol every turn, then ends the turn saying how many it saw. */
+function signalReader(body: { model: string; messages: Array<{ role: string; content: string | null }> }) {
+  const user = body.messages.find((m) => m.role === 'user')!.content!;
+  const step = Number(/Step (\d+)/.exec(user)![1]);
+  const symbol = /Symbols: ([A-Z0-9_-]+)/.exec(user)![1];
+  const seen = body.messages.findLast((m) => m.role === 'tool')?.content;
+  const message = seen
+    ? { role: 'assistant', content: `step ${step}: ${(seen.match(/"ruleId"/g) ?? []).length} signals` }
+    : { role: 'assistant', content: null, tool_calls: [{ id: `call_signals_${step}`, type: 'function', function: { name: 'search_signals', arguments: JSON.stringify({ symbol, limit: 20 }) } }] };
+  return {
+    id: `chatcmpl-${step}`, object: 'chat.completion', created: 1_700_000_000, model: body.model,
+    choices: [{ index: 0, message, finish_reason: message.content ? 'stop' : 'tool_calls' }],
+    usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+  };
+}
+
+it('replays a recorded arena whose language models search signals every turn exactly, run after run, while the scanner posts meanwhile', async () => {
+  const model = await startModelApi(signalReader);
+  const config = parseArenaConfig({
+    name: 'signal readers',
+    market: { symbols: ['SPX'], from: '2008-09-22', to: '2008-10-24' },
+    agents: [
+      { kind: 'llm', name: 'llm-a', baseUrl: model.base, model: 'model-a', apiKeyVar: 'ARENA_A_API_KEY', maxSteps: 3 },
+      { kind: 'llm', name: 'llm-b', baseUrl: model.base, model: 'model-b', apiKeyVar: 'ARENA_B_API_KEY', maxSteps: 3 },
+    ],
+  });
+  const { mcpUrl, gateway } = harness;
+  const recorded = join(dir, 'signals-recorded');
+  const board = await startArenaRun({ config, outDir: recorded, mcpUrl, admin, env: { ARENA_A_API_KEY: 'sk-a', ARENA_B_API_KEY: 'sk-b' }, log }).done;
+  await model.close();
+  expect(board.status).toBe('finished');
+  // The agents saw the run's own signals: the starter rules fire on SPX in October 2008 (RSI under 30).
+  const { events } = await readRecording(recorded);
+  const searches = events.filter((e) => e.type === 'tool_call' && e.tool === 'search_signals');
+  expect(searches).toHaveLength(2 * board.stepsDone);
+  const found = searches.map((e) => (e.result as { signals: Array<{ ruleId: string; time: number }> }).signals);
+  expect(found.some((signals) => signals.some((s) => s.ruleId === 'rsi-oversold'))).toBe(true);
+  // Never a signal dated after the step that read it.
+  const dateOfStep = new Map(events.filter((e) => e.type === 'turn').map((e) => [e.step, e.date as string]));
+  searches.forEach((e, k) => expect(found[k].filter((s) => isoDate(s.time) > dateOfStep.get(e.step)!)).toEqual([]));
+
+  // Meanwhile the scanner posts signals of those days into the default market, as a scanner replaying 2008 does.
+  const scanner = admin.withToken(gateway.tokens.scanner);
+  const days = spx.filter((bar) => isoDate(bar.time) >= '2008-09-22' && isoDate(bar.time) <= '2008-10-24');
+  await scanner.postSignals(days.map((bar) => ({ id: `meanwhile-${bar.time}`, symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time: bar.time, close: bar.close, values: {} })));
+
+  for (const replay of ['signals-replay-1', 'signals-replay-2']) {
+    const again = await startArenaRun({ config, outDir: join(dir, replay), mcpUrl, admin, env: {}, log, replayOf: recorded }).done;
+    expect(again.status).toBe('finished');
+    expect(comparableBoard(again)).toEqual(comparableBoard(board));
+  }
 }, 300_000);

@@ -11,6 +11,7 @@ import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type Ar
 import { ArenaConfigError, isLive, parseArenaConfig, readModelApiKeys, type ArenaAgent, type ArenaConfig } from './config';
 import type { ModelAccessPolicy } from './model-access';
 import { ModelGateway, type ModelExchange } from './model-gateway';
+import { RunSignals } from './run-signals';
 import { loadArenaStrategies, type ArenaStrategies } from './strategies';
 
 /** Events of OUT/run.jsonl. */
@@ -171,6 +172,8 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
   // clock, prices and the agents' accounts; live, the agents trade the default market as it runs.
   let runMarket: MarketDto | undefined;
   let inRun: GatewayClient = admin;
+  // Its signals, computed by the run itself before each step when a language model may search them.
+  let runSignals: RunSignals | undefined;
 
   const boardInput = (): BoardInput => ({
       runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
@@ -352,6 +355,7 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
       const { from, to } = config.market as { from: string; to: string };
       runMarket = await admin.createMarket({ name: `arena ${runId}`.slice(0, 80), symbols: config.market.symbols, from, to });
       inRun = admin.inMarket(runMarket.id);
+      if (config.agents.some((a) => a.kind === 'llm')) runSignals = new RunSignals(inRun, config.market.symbols);
       runLog.record('market', { market: runMarket.id, steps: runMarket.steps });
     }
     for (const spec of config.agents) {
@@ -399,6 +403,8 @@ export function startArenaRun(options: ArenaRunOptions): ArenaRun {
     step++;
     state.currentDate = clock.date;
     await recordCloses(clock.time);
+    // The step's signals exist before any agent takes the step.
+    await runSignals?.step();
     await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
     state.stepsDone = step;
     // The run shows on the board list after its first step; statistics are computed every publishEvery

@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import Redis, { type RedisOptions } from 'ioredis';
 
 /** Events that must reach every gateway replica's WebSocket clients. */
-export type SharedEvent = BrokerEvent | { channel: 'signals'; data: Signal };
+/** A signal's market: absent on events stored before markets (the default one's). */
+export type SharedEvent = BrokerEvent | { channel: 'signals'; market?: string; data: Signal };
 
 /**
  * Fan-out to every replica. Only the outbox relay publishes (after the commit), so a failed

@@ -112,6 +112,20 @@ describe('markets: each with its own clock, universe and accounts', () => {
     expect(await refusal(admin.archiveMarket('default'))).toMatchObject({ status: 409 });
   });
 
+  it('keeps each market’s signals to itself; only an admin posts into a simulated market', async () => {
+    const time = Date.parse('2008-09-02T00:00:00Z');
+    const signal = { id: 'run-1', symbol: 'SPX', rule: 'rsi(14) < 30', ruleId: 'rsi-oversold', time, close: closeOn('2008-09-02'), values: {} };
+    expect(await admin.inMarket('autumn-2008-b').postSignals([signal])).toEqual({ stored: 1, duplicates: 0 });
+    expect((await admin.inMarket('autumn-2008-b').searchSignals()).map((s) => s.id)).toEqual(['run-1']);
+    expect(await admin.searchSignals()).toEqual([]);
+    const agent = await agentIn('autumn-2008-b', 'epsilon');
+    // An agent of the market reads its signals and cannot plant any.
+    expect((await agent.searchSignals()).map((s) => s.id)).toEqual(['run-1']);
+    expect(await refusal(agent.postSignals([{ ...signal, id: 'planted', ruleId: 'mine', rule: 'close > 0' }]))).toMatchObject({ status: 403, details: [{ field: `headers.${MARKET_HEADER}` }] });
+    // The same id in another market is another signal.
+    expect(await admin.withToken(secrets.SCANNER_TOKEN).postSignals([signal])).toEqual({ stored: 1, duplicates: 0 });
+  });
+
   it('refuses bad markets and unknown ones naming the field and the rule', async () => {
     expect(await refusal(admin.createMarket({ symbols: ['SPX'], from: '2008-12-31', to: '2008-09-02' }))).toMatchObject({ status: 400, details: [{ field: 'body.to', rule: 'must be on or after from' }] });
     expect(await refusal(admin.createMarket({ symbols: ['NOPE'], from: '2008-09-02', to: '2008-12-31' }))).toMatchObject({

@@ -1,4 +1,4 @@
-import type { PostedSignal, Signal, SignalsQuery } from '@tradeyard/gateway-contract';
+import { DEFAULT_MARKET, type PostedSignal, type Signal, type SignalsQuery } from '@tradeyard/gateway-contract';
 import { outboxInsert, type Migration, type Queryable } from '@tradeyard/persistence';
 import type { SharedEvent } from './bus';
 
@@ -26,6 +26,17 @@ ALTER TABLE signals DROP CONSTRAINT signals_pkey;
 ALTER TABLE signals ADD CONSTRAINT signals_posted_by_id UNIQUE (posted_by, id);
 `,
   },
+  {
+    // Signals belong to a market (the scanner's to the default one; an arena run's to its own):
+    // a search in one never sees another's, and an id is unique per market and poster.
+    id: '015_signals_market',
+    sql: `
+ALTER TABLE signals ADD COLUMN market_id text NOT NULL DEFAULT 'default';
+ALTER TABLE signals DROP CONSTRAINT signals_posted_by_id;
+ALTER TABLE signals ADD CONSTRAINT signals_market_posted_by_id UNIQUE (market_id, posted_by, id);
+CREATE INDEX signals_market_time ON signals (market_id, time);
+`,
+  },
 ];
 
 /**
@@ -33,7 +44,7 @@ ALTER TABLE signals ADD CONSTRAINT signals_posted_by_id UNIQUE (posted_by, id);
  * their number (a lockstep scanner posts each step's signals together, so this is on the path of
  * every step: one round trip instead of a transaction's four); answers the new ones.
  */
-export async function insertSignals(db: Queryable, posted: readonly PostedSignal[], postedBy: string): Promise<Signal[]> {
+export async function insertSignals(db: Queryable, posted: readonly PostedSignal[], postedBy: string, market = DEFAULT_MARKET): Promise<Signal[]> {
   // A batch that names an id twice stores and announces it once.
   const unique: Signal[] = [...new Map(posted.map((s) => [s.id, { ...s, postedBy }])).values()];
   if (unique.length === 0) return [];
@@ -43,8 +54,8 @@ export async function insertSignals(db: Queryable, posted: readonly PostedSignal
        SELECT * FROM json_to_recordset($1::json)
          AS r(id text, symbol text, rule text, rule_id text, time bigint, close double precision, "values" jsonb, posted_by text, event jsonb)
      ), inserted AS (
-       INSERT INTO signals (id, symbol, rule, rule_id, time, close, "values", posted_by)
-       SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM input ON CONFLICT (posted_by, id) DO NOTHING RETURNING id
+       INSERT INTO signals (id, symbol, rule, rule_id, time, close, "values", posted_by, market_id)
+       SELECT id, symbol, rule, rule_id, time, close, "values", posted_by, $2 FROM input ON CONFLICT (market_id, posted_by, id) DO NOTHING RETURNING id
      ), announced AS (
        ${outboxInsert('SELECT input.event FROM input JOIN inserted USING (id)')}
      )
@@ -60,22 +71,23 @@ export async function insertSignals(db: Queryable, posted: readonly PostedSignal
           close: s.close,
           values: s.values,
           posted_by: postedBy,
-          event: { channel: 'signals', data: s } satisfies SharedEvent,
+          event: { channel: 'signals', market, data: s } satisfies SharedEvent,
         })),
       ),
+      market,
     ],
   );
   const inserted = new Set(rows.map((r) => String(r.id)));
   return unique.filter((s) => inserted.has(s.id));
 }
 
-/** Signals newest first; `rule` matches a rule id or a rule expression. */
-export async function searchSignals(db: Queryable, q: SignalsQuery): Promise<Signal[]> {
+/** A market's signals newest first; `rule` matches a rule id or a rule expression. */
+export async function searchSignals(db: Queryable, q: SignalsQuery, market = DEFAULT_MARKET): Promise<Signal[]> {
   const rows = await db.query(
     `SELECT id, symbol, rule, rule_id, time, close, "values", posted_by FROM signals
-     WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule_id = $2 OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
+     WHERE market_id = $6 AND ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR rule_id = $2 OR rule = $2) AND ($3::bigint IS NULL OR time >= $3) AND ($4::bigint IS NULL OR time <= $4)
      ORDER BY time DESC, id, posted_by LIMIT $5`,
-    [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100],
+    [q.symbol ?? null, q.rule ?? null, q.from ?? null, q.to ?? null, q.limit ?? 100, market],
   );
   return rows.map((r): Signal => ({
     id: String(r.id),

@@ -1,4 +1,4 @@
-import { wsAckMessageSchema, wsClientMessageSchema, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
+import { DEFAULT_MARKET, wsAckMessageSchema, wsClientMessageSchema, type WsAckMessage, type WsChannel, type WsServerMessage } from '@tradeyard/gateway-contract';
 import type { Bar } from '@tradeyard/market-data';
 import { HttpError } from '@tradeyard/service-kit';
 import type { MarketEvent } from '@tradeyard/market-hub';
@@ -121,7 +121,8 @@ export function registerWebSocket(
 
   bus.subscribe((event: SharedEvent) => {
     // Point in time: a signal dated after the market clock is not streamed (REST serves it once the clock reaches it).
-    if (event.channel === 'signals' && event.data.time > marketTime()) return;
+    // The stream serves the default market: another market's signals (an arena run's) are not its own.
+    if (event.channel === 'signals' && ((event.market ?? DEFAULT_MARKET) !== DEFAULT_MARKET || event.data.time > marketTime())) return;
     for (const client of clients) {
       if (event.channel === 'signals') {
         if (wants(client, 'signals', event.data.symbol)) send(client, { channel: 'signals', data: event.data });

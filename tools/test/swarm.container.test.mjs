@@ -2,7 +2,8 @@
 // host-mode published ports): the stack comes up healthy, and a rolling update to a tag whose
 // gateway never turns healthy is rolled back by Swarm itself (update_config failure_action);
 // and a start-first rolling update of the gateway to a new image, watched by a client polling
-// /health every 100 ms from inside the swarm network, loses no request.
+// /health every 100 ms from inside the swarm network, loses no request. With AGENT_REPLICAS=2 both
+// trading-agent replicas take chunks of one grid (libs/jobs on the stack's PostgreSQL).
 // The test leaves the swarm afterwards, unless the engine was in one before it started.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -26,7 +27,7 @@ before(async () => {
   }
   const ports = { GATEWAY_PORT: String(await freePort()), MCP_PORT: String(await freePort()) };
   gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-  env = { ...testSecrets(), ...ports, ...shortHealthGrace, REGISTRY: registry, IMAGE_OWNER: owner };
+  env = { ...testSecrets(), ...ports, ...shortHealthGrace, REGISTRY: registry, IMAGE_OWNER: owner, AGENT_REPLICAS: '2', JOBS_GRID_CHUNK_RUNS: '50' };
 });
 
 after(async () => {
@@ -55,6 +56,38 @@ test(`docker stack deploy of the prod file (${goodTag}) comes up healthy`, async
   assert.match(inspectGateway('{{.Spec.TaskTemplate.ContainerSpec.Image}}'), new RegExp(`:${goodTag}(@|$)`));
   const postgres = docker('service', 'inspect', '--format', '{{json .Spec.TaskTemplate.Placement.Constraints}}', `${stackName}_postgres`);
   assert.match(postgres, /node\.role == manager/);
+});
+
+/** Submits a grid from inside a trading-agent task (its own credential, its port) and prints the finished job's status and each chunk's worker. */
+const gridScript = `
+const base = 'http://127.0.0.1:8082';
+const headers = { authorization: 'Bearer ' + process.env.TRADING_AGENT_TOKEN, 'content-type': 'application/json' };
+const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+const body = { strategy: { name: 'breakout', entryPeriod: range(2, 20), exitPeriod: range(2, 20) }, data: { source: 'sp500' } };
+const accepted = await fetch(base + '/api/v1/grids', { method: 'POST', headers, body: JSON.stringify(body) });
+const { id } = await accepted.json();
+for (let i = 0; i < 1200; i++) {
+  const job = await (await fetch(base + '/api/v1/jobs/' + id, { headers })).json();
+  if (['done', 'failed', 'cancelled'].includes(job.status)) {
+    console.log(JSON.stringify({ status: job.status, runs: job.result?.runs?.length, workers: job.chunks.map((c) => c.worker) }));
+    process.exit(0);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+console.log(JSON.stringify({ status: 'timed out' }));
+`;
+
+test('AGENT_REPLICAS=2: both trading-agent replicas take chunks of one grid', async () => {
+  const service = `${stackName}_trading-agent`;
+  const tasks = () => docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`, '--filter', 'health=healthy').split('\n').filter(Boolean);
+  for (let i = 0; i < 240 && tasks().length < 2; i++) await sleep(1000);
+  const replicas = tasks();
+  assert.equal(replicas.length, 2, `two healthy trading-agent tasks expected: ${docker('service', 'ps', '--no-trunc', service)}`);
+  const job = JSON.parse(docker('exec', replicas[0], 'node', '--input-type=module', '-e', gridScript).split('\n').filter(Boolean).at(-1));
+  assert.deepEqual({ status: job.status, runs: job.runs }, { status: 'done', runs: 19 * 19 });
+  // A worker is host:pid, its host the task's container hostname.
+  const hosts = new Set(job.workers.map((worker) => worker.split(':')[0]));
+  assert.deepEqual(hosts, new Set(replicas.map((id) => docker('inspect', '--format', '{{.Config.Hostname}}', id))), `chunks taken by ${job.workers.join(', ')}`);
 });
 
 test('a rolling update to a tag whose gateway fails its healthcheck rolls back by itself', async () => {

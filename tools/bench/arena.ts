@@ -7,6 +7,9 @@
 // Prints wall time, agent-steps/s (one agent's turn on one bar), CPU per process, the requests each
 // layer served per agent-step (from each service's request metric), and the board.
 // Goal (issue 14): under 60 s for the whole history.
+// BENCH_ARENAS=N (issue 23) then runs N such arenas at once, each in a market of its own, and
+// prints their wall time against the one arena alone measured just before in the same run (goal:
+// N=4 within 2.5x of one).
 // The machine's load average is printed first: on a shared machine the figures move with it.
 // Run: npx tsx tools/bench/arena.ts   (BENCH_DAYS=N runs the first N days only; BENCH_SKIP_BUILD=1
 // uses the bundles in dist as they are; BENCH_CPU_PROF=DIR writes a .cpuprofile of each process there)
@@ -217,8 +220,25 @@ async function main() {
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
   if (status.error) console.log(`error: ${status.error}`);
   for (const row of board.rows) console.log(`  ${String(row.rank ?? '-').padStart(2)} ${row.agent.padEnd(16)} sharpe ${(row.statistics.sharpe ?? NaN).toFixed(2).padStart(6)}  return ${((row.statistics.totalReturn ?? NaN) * 100).toFixed(1).padStart(7)}%  trades ${row.statistics.trades}`);
+  const arenas = Number(process.env.BENCH_ARENAS ?? 1);
+  if (arenas > 1) await manyAtOnce(platform, config, arenas, seconds, board);
   await platform.close();
   rmSync(out, { recursive: true, force: true });
+}
+
+/** N copies of the arena at once, each in a market of its own: their wall time against the one alone, and each board against its board. */
+async function manyAtOnce(platform: Platform, config: ReturnType<typeof parseArenaConfig>, arenas: number, aloneSeconds: number, alone: Awaited<ReturnType<typeof startArenaRun>['done']>) {
+  const { comparableBoard } = lib<typeof import('@tradeyard/arena')>('../../libs/arena/src/index.ts');
+  console.log(`\n${arenas} arenas at once, each in a market of its own:`);
+  const started = performance.now();
+  const outs = Array.from({ length: arenas }, () => mkdtempSync(join(tmpdir(), 'bench-arena-')));
+  const boards = await Promise.all(outs.map((outDir) => startArenaRun({ config, outDir, mcpUrl: platform.mcpUrl, admin: platform.admin, env: {}, log: createLogger('bench-arena', 'silent'), publishEvery: 1000 }).done));
+  const seconds = (performance.now() - started) / 1000;
+  const same = boards.every((b) => JSON.stringify(comparableBoard(b)) === JSON.stringify(comparableBoard(alone)));
+  console.log(`${boards.map((b) => b.status).join(', ')} in ${seconds.toFixed(1)} s wall; each board equals the one alone: ${same ? 'yes' : 'NO'}`);
+  const ratio = seconds / aloneSeconds;
+  console.log(`${arenas} at once / 1 alone (${aloneSeconds.toFixed(1)} s, this run): ${ratio.toFixed(2)}x (goal for 4: within 2.5x): ${arenas !== 4 ? 'not the goal\'s 4' : ratio <= 2.5 ? 'met' : 'NOT met'}`);
+  for (const out of outs) rmSync(out, { recursive: true, force: true });
 }
 
 main().catch((err) => {

@@ -27,7 +27,7 @@ before(async () => {
   }
   const ports = { GATEWAY_PORT: String(await freePort()), MCP_PORT: String(await freePort()) };
   gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-  env = { ...testSecrets(), ...ports, ...shortHealthGrace, REGISTRY: registry, IMAGE_OWNER: owner, AGENT_REPLICAS: '2', JOBS_GRID_CHUNK_RUNS: '50' };
+  env = { ...testSecrets(), ...ports, ...shortHealthGrace, REGISTRY: registry, IMAGE_OWNER: owner, AGENT_REPLICAS: '2', AGENT_WORKERS: '1', JOBS_GRID_CHUNK_RUNS: '50' };
 });
 
 after(async () => {
@@ -58,13 +58,23 @@ test(`docker stack deploy of the prod file (${goodTag}) comes up healthy`, async
   assert.match(postgres, /node\.role == manager/);
 });
 
-/** Submits a grid from inside a trading-agent task (its own credential, its port) and prints the finished job's status and each chunk's worker. */
+/**
+ * Submits a grid to the trading agent from inside the gateway's task (on the stack's network, with
+ * the trading agent's credential, which the gateway holds too) and prints the finished job's status
+ * and each chunk's worker. Not from inside a trading-agent task: its memory limit is for its grid.
+ */
 const gridScript = `
-const base = 'http://127.0.0.1:8082';
+const base = 'http://trading-agent:8082';
 const headers = { authorization: 'Bearer ' + process.env.TRADING_AGENT_TOKEN, 'content-type': 'application/json' };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const body = { strategy: { name: 'breakout', entryPeriod: range(2, 20), exitPeriod: range(2, 20) }, data: { source: 'sp500' } };
-const accepted = await fetch(base + '/api/v1/grids', { method: 'POST', headers, body: JSON.stringify(body) });
+// A replica may answer 503 while its job queue opens its database: it says so, and is asked again.
+let accepted;
+for (let i = 0; i < 240 && (accepted = await fetch(base + '/api/v1/grids', { method: 'POST', headers, body: JSON.stringify(body) })).status === 503; i++) await new Promise((resolve) => setTimeout(resolve, 250));
+if (accepted.status !== 202) {
+  console.log(JSON.stringify({ status: 'refused ' + accepted.status + ': ' + (await accepted.text()) }));
+  process.exit(0);
+}
 const { id } = await accepted.json();
 for (let i = 0; i < 1200; i++) {
   const job = await (await fetch(base + '/api/v1/jobs/' + id, { headers })).json();
@@ -83,7 +93,10 @@ test('AGENT_REPLICAS=2: both trading-agent replicas take chunks of one grid', as
   for (let i = 0; i < 240 && tasks().length < 2; i++) await sleep(1000);
   const replicas = tasks();
   assert.equal(replicas.length, 2, `two healthy trading-agent tasks expected: ${docker('service', 'ps', '--no-trunc', service)}`);
-  const job = JSON.parse(docker('exec', replicas[0], 'node', '--input-type=module', '-e', gridScript).split('\n').filter(Boolean).at(-1));
+  const gateway = docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${gatewayService}`).split('\n')[0];
+  const submitted = await run('docker', ['exec', gateway, 'node', '--input-type=module', '-e', gridScript]);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const job = JSON.parse(submitted.stdout.split('\n').filter(Boolean).at(-1));
   assert.deepEqual({ status: job.status, runs: job.runs }, { status: 'done', runs: 19 * 19 });
   // A worker is host:pid, its host the task's container hostname.
   const hosts = new Set(job.workers.map((worker) => worker.split(':')[0]));

@@ -1,21 +1,19 @@
-import { decideWithLlm, LiveStrategy, McpToolsClient, memoryStateStore, planTrade, readRunEvents, RunLog, HISTORY_BARS } from '@tradeyard/agent-live';
-import { arenaRunIdSchema, type ArenaBoard, type GatewayClient, type MarketDto, type Order, type Portfolio } from '@tradeyard/gateway-contract';
-import { isoDate, type Bar } from '@tradeyard/market-data';
-import { createStrategy, type Strategy } from '@tradeyard/strategies';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LiveStrategy, memoryStateStore, readRunEvents, RunLog } from '@tradeyard/agent-live';
+import { arenaRunIdSchema, type ArenaBoard, type GatewayClient, type MarketDto, type Portfolio } from '@tradeyard/gateway-contract';
+import { isoDate } from '@tradeyard/market-data';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { arenaReportHtml, buildBoard, type AgentResult, type BoardInput, type ArenaFill, type BenchmarkPrices } from './board';
+import { AgentTools, AgentTurns, type AgentState, type ArenaEventType } from './agent-turns';
+import { arenaReportHtml, buildBoard, type BoardInput, type BenchmarkPrices } from './board';
 import { ArenaConfigError, isLive, parseArenaConfig, readModelApiKeys, type ArenaAgent, type ArenaConfig } from './config';
 import type { ModelAccessPolicy } from './model-access';
 import { ModelGateway, type ModelExchange } from './model-gateway';
 import { RunSignals } from './run-signals';
 import { loadArenaStrategies, type ArenaStrategies } from './strategies';
 
-/** Events of OUT/run.jsonl. */
-export type ArenaEventType = 'run_start' | 'market' | 'leg' | 'turn' | 'tool_call' | 'llm_exchange' | 'decision' | 'order' | 'fill' | 'error' | 'board' | 'run_end';
+export type { ArenaEventType } from './agent-turns';
 
 export interface ArenaRunOptions {
   config: ArenaConfig;
@@ -85,51 +83,6 @@ async function revokeAgentTokens(admin: GatewayClient, runId: string) {
   await Promise.all(tokens.map((t) => admin.revokeApiToken(t.id)));
 }
 
-/** Bars each rule agent asks for after its first turn: the new one, and one more in case a step released two. */
-const NEW_BARS = 2;
-const SYSTEM_PROMPT =
-  'You are a trading agent in an arena: other agents trade the same market from the same cash with the same costs. You act only through the tools: read prices, history, signals and your portfolio, use calculate for arithmetic, and place orders with buy and sell. Orders fill at the current price. Keep some cash for fees. When done with this turn, answer with a one-line summary.';
-
-/** The MCP client of one agent: acts with the agent's own token, and records every call with its arguments and result. */
-class AgentTools extends McpToolsClient {
-  constructor(url: string, token: string, private readonly onCall: (name: string, args: Record<string, unknown>, result: CallToolResult) => void) {
-    super(url, token);
-  }
-  override async callRaw(name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-    const result = await super.callRaw(name, args);
-    this.onCall(name, args, result);
-    return result;
-  }
-}
-
-interface AgentState {
-  spec: ArenaAgent;
-  accountId: string;
-  tools: AgentTools;
-  model?: ModelGateway;
-  modelUrl?: string;
-  apiKey?: string;
-  /** A rule agent's strategy per symbol, fed each bar once, and the exposure it last gave. */
-  strategies: Map<string, { strategy: Strategy; exposure: number; lastBarTime: number }>;
-  /** An agent of kind strategy: its SDK strategy trading through the agent's tools. */
-  live?: LiveStrategy;
-  /** A rule agent's portfolio as last read; undefined once it placed orders (read again next turn). */
-  portfolio?: Portfolio;
-  /** Orders still open (resting), by id, with what of them is already recorded as fills. */
-  openOrders: Map<string, RecordedFills>;
-  result: AgentResult;
-}
-
-/** What of an order the runner has recorded as fills: quantity, notional and fees so far. */
-interface RecordedFills {
-  quantity: number;
-  notional: number;
-  fees: number;
-}
-const OPEN_STATUSES: ReadonlySet<Order['status']> = new Set(['accepted', 'partially_filled']);
-/** Orders get_orders answers at most: an agent's open ones are among its latest. */
-const ORDERS_READ = 1000;
-
 /** A fresh run id from the config's name: readable and unique. */
 export const newRunId = (name: string) => {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'arena';
@@ -159,336 +112,257 @@ export async function readRecording(dir: string) {
  * releases. Everything is recorded to OUT/run.jsonl.
  */
 export function startArenaRun(options: ArenaRunOptions): ArenaRun {
-  const { config, admin, log, outDir } = options;
-  const runId = options.runId ?? newRunId(config.name);
-  const runLog = new RunLog<ArenaEventType>(outDir, 'run');
-  const live = isLive(config.market);
-  const state: ArenaRunStatus = { runId, name: config.name, status: 'running', stepsDone: 0, stepsTotal: live ? ((config.market as { steps?: number }).steps ?? null) : null, currentDate: null, outDir };
-  let stopRequested = false;
-  const agents: AgentState[] = [];
-  const benchmark: BenchmarkPrices = { time: [], closes: config.market.symbols.map(() => []) };
-  let step = 0;
+  const runner = new ArenaRunner(options);
+  const done = runner.run();
+  return {
+    runId: runner.runId,
+    status: () => ({ ...runner.state }),
+    board: () => runner.published,
+    stop: () => {
+      runner.stopRequested = true;
+      return done;
+    },
+    done,
+    input: () => runner.boardInput(),
+  };
+}
+
+/** One run in named steps: set up, a step (every agent's turn), the lockstep or live loop, settle, publish, finish. */
+class ArenaRunner {
+  readonly runId: string;
+  readonly state: ArenaRunStatus;
+  stopRequested = false;
+  published: ArenaBoard | null = null;
+  private publishedAt = 0;
+  private readonly config: ArenaConfig;
+  private readonly admin: GatewayClient;
+  private readonly log: Logger;
+  private readonly runLog: RunLog<ArenaEventType>;
+  private readonly live: boolean;
+  private readonly agents: AgentState[] = [];
+  private readonly turns: AgentTurns;
+  private readonly benchmark: BenchmarkPrices;
   // Over history the run has a market of its own (created in setUp, archived at the end): its
   // clock, prices and the agents' accounts; live, the agents trade the default market as it runs.
-  let runMarket: MarketDto | undefined;
-  let inRun: GatewayClient = admin;
+  private runMarket: MarketDto | undefined;
+  private inRun: GatewayClient;
   // Its signals, computed by the run itself before each step when a language model may search them.
-  let runSignals: RunSignals | undefined;
+  private runSignals: RunSignals | undefined;
 
-  const boardInput = (): BoardInput => ({
-      runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
+  constructor(private readonly options: ArenaRunOptions) {
+    const { config, admin, log, outDir } = options;
+    this.config = config;
+    this.admin = this.inRun = admin;
+    this.log = log;
+    this.runId = options.runId ?? newRunId(config.name);
+    this.runLog = new RunLog<ArenaEventType>(outDir, 'run');
+    this.live = isLive(config.market);
+    this.turns = new AgentTurns(config, this.runLog, log, this.runId);
+    this.benchmark = { time: [], closes: config.market.symbols.map(() => []) };
+    const steps = this.live ? ((config.market as { steps?: number }).steps ?? null) : null;
+    this.state = { runId: this.runId, name: config.name, status: 'running', stepsDone: 0, stepsTotal: steps, currentDate: null, outDir };
+  }
+
+  boardInput(): BoardInput {
+    const { config, state, benchmark, live } = this;
+    return {
+      runId: this.runId, name: config.name, status: state.status, mode: live ? 'live' : 'lockstep',
       from: live ? (benchmark.time.length ? isoDate(benchmark.time[0]) : '') || (state.currentDate ?? '') : (config.market as { from: string }).from,
       to: live ? (state.currentDate ?? '') : (config.market as { to: string }).to,
       currentDate: state.currentDate, stepsDone: state.stepsDone, stepsTotal: state.stepsTotal,
       symbols: config.market.symbols, startingCash: config.startingCash, seed: config.seed,
-      agents: agents.map((a) => a.result), benchmark, error: state.error, now: Date.now(),
-    });
-  const board = (): ArenaBoard => buildBoard(boardInput());
+      agents: this.agents.map((a) => a.result), benchmark, error: state.error, now: Date.now(),
+    };
+  }
 
-  let published: ArenaBoard | null = null;
-  let publishedAt = 0;
-  const publish = async (current: ArenaBoard) => {
-    published = current;
-    publishedAt = Date.now();
-    await writeFile(join(outDir, 'board.json'), JSON.stringify(current, null, 2));
+  private board(): ArenaBoard {
+    return buildBoard(this.boardInput());
+  }
+
+  /** The whole run: set up, the loop, the final equity, then the board, report and clean-up whatever happened. */
+  async run(): Promise<ArenaBoard> {
     try {
-      await (options.publisher ?? admin).publishArenaBoard(current);
-      state.publishError = undefined;
+      await this.setUp();
+      await (this.live ? this.liveLoop() : this.lockstep());
+      await this.settle();
+      this.state.status = this.stopRequested ? 'stopped' : 'finished';
     } catch (err) {
-      // The gateway may not serve arena boards (an older one): the run goes on, and says so.
-      state.publishError = `publishing the board failed: ${(err as Error).message}`;
-      log.warn({ runId, err: (err as Error).message }, 'arena board not published; it is in OUT/board.json');
+      this.state.status = 'failed';
+      this.state.error = (err as Error).message;
+      this.runLog.record('error', { step: this.turns.step, message: this.state.error });
+      this.log.error({ runId: this.runId, err: this.state.error }, 'arena run failed');
     }
-  };
-
-  /**
-   * Records an order as placed, or as read again while it rested: what it filled since it was last
-   * seen becomes a fill at this step's time (a resting order fills when the step releases the bar
-   * that crosses it, which is this step's). Orders still open are kept to be read again.
-   */
-  const recordOrder = (agent: AgentState, order: Order, time: number) => {
-    const seen = agent.openOrders.get(order.id);
-    if (!seen) runLog.record('order', { agent: agent.spec.name, step, order: { ...order, accountId: undefined } });
-    const recorded = seen ?? { quantity: 0, notional: 0, fees: 0 };
-    const quantity = order.filledQuantity - recorded.quantity;
-    if (quantity > 0 && order.avgFillPrice !== null && order.avgFillPrice !== undefined) {
-      const notional = order.filledQuantity * order.avgFillPrice;
-      const fill: ArenaFill = { time, symbol: order.symbol, side: order.side, quantity, price: (notional - recorded.notional) / quantity, fees: order.fees - recorded.fees };
-      agent.result.fills.push(fill);
-      checkFee(fill);
-      runLog.record('fill', { agent: agent.spec.name, step, orderId: order.id, ...fill });
-      Object.assign(recorded, { quantity: order.filledQuantity, notional, fees: order.fees });
-    }
-    if (OPEN_STATUSES.has(order.status)) agent.openOrders.set(order.id, recorded);
-    else agent.openOrders.delete(order.id);
-  };
-
-  /** Reads the agent's resting orders again (one get_orders call, only while it has some) and records what filled. */
-  async function settleOpenOrders(agent: AgentState, time: number) {
-    if (agent.openOrders.size === 0) return;
-    const { orders } = await agent.tools.call<{ orders: Order[] }>('get_orders', { limit: ORDERS_READ });
-    // get_orders answers newest first; fills are recorded oldest order first, as the broker matches them.
-    for (const order of orders.toReversed()) if (agent.openOrders.has(order.id)) recordOrder(agent, order, time);
+    return this.finish();
   }
 
-  // Costs are the gateway's; a fee other than the config's means the arena would compare agents under costs it does not state.
-  let costMismatch: ArenaConfigError | undefined;
-  const checkFee = (fill: ArenaFill) => {
-    const { feeBps, feePerShare } = config.costs;
-    if (feeBps === undefined && feePerShare === undefined) return;
-    const expected = ((feeBps ?? 0) * fill.quantity * fill.price) / 1e4 + (feePerShare ?? 0) * fill.quantity;
-    if (Math.abs(fill.fees - expected) > 0.01) {
-      costMismatch ??= new ArenaConfigError([{ field: 'costs', rule: `must match the gateway's (FEE_BPS, FEE_PER_SHARE): a fill of ${fill.quantity} ${fill.symbol} at ${fill.price} paid ${fill.fees} in fees, the config's costs give ${expected.toFixed(6)}` }]);
-    }
-  };
-
-  /**
-   * A rule agent reads its portfolio only when it may have changed (its first turn, and after it
-   * placed orders: its market orders fill at once, it places no resting ones) and otherwise marks
-   * the one it holds at the closes it reads: half the tool calls of a turn, the same equity.
-   */
-  async function ruleTurn(agent: AgentState, date: string, time: number) {
-    const spec = agent.spec as Extract<ArenaAgent, { kind: 'rule' }>;
-    const symbols = config.market.symbols;
-    const portfolio = (agent.portfolio ??= await agent.tools.call<Portfolio>('get_portfolio'));
-    const closes = new Map<string, number>();
-    for (const symbol of symbols) {
-      const first = !agent.strategies.has(symbol);
-      const fed = agent.strategies.get(symbol) ?? { strategy: createStrategy(spec.strategy), exposure: 0, lastBarTime: -Infinity };
-      agent.strategies.set(symbol, fed);
-      // The first turn warms the strategy up on the history before `from`; later turns ask only for the new bar.
-      const { bars } = await agent.tools.call<{ bars: Bar[] }>('get_history', { symbol, limit: first ? HISTORY_BARS : NEW_BARS });
-      for (const bar of bars) if (bar.time > fed.lastBarTime) fed.exposure = fed.strategy.onBar(bar);
-      const last = bars.at(-1);
-      if (!last) continue;
-      fed.lastBarTime = last.time;
-      closes.set(symbol, last.close);
-    }
-    const equity = portfolio.positions.reduce((sum, p) => sum + p.quantity * (closes.get(p.symbol) ?? p.marketPrice), portfolio.cash);
-    recordTurn(agent, date, time, equity, portfolio.cash);
-    for (const symbol of symbols) {
-      const price = closes.get(symbol);
-      if (price === undefined) continue;
-      const held = portfolio.positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
-      const plan = planTrade({ exposure: agent.strategies.get(symbol)!.exposure, equity, symbolCount: symbols.length, price, held });
-      if (plan.action === 'hold') continue;
-      agent.portfolio = undefined;
-      try {
-        const order = await agent.tools.call<Order>(plan.action, { symbol, quantity: Math.abs(plan.delta), clientOrderId: `${agent.spec.name}-${step}-${symbol}` });
-        recordOrder(agent, order, time);
-      } catch (err) {
-        runLog.record('error', { agent: agent.spec.name, step, symbol, message: (err as Error).message });
-      }
-    }
-  }
-
-  /**
-   * An agent of kind strategy: its LiveStrategy reads the new bar, decides as a backtest would and
-   * places the orders; the equity of the turn is the account as read before it acted. A strategy
-   * that fails holds from then on (its error is recorded once).
-   */
-  async function strategyTurn(agent: AgentState, date: string, time: number) {
-    const live = agent.live!;
-    const failedBefore = live.failure;
-    const cycle = await live.cycle();
-    const portfolio = cycle.portfolio ?? (await agent.tools.call<Portfolio>('get_portfolio'));
-    recordTurn(agent, date, time, portfolio.equity, portfolio.cash);
-    for (const placed of cycle.orders) if (placed.order) recordOrder(agent, placed.order, time);
-    if (live.failure && !failedBefore) log.error({ runId, agent: agent.spec.name }, `arena agent ${agent.spec.name} stopped: ${live.failure}`);
-  }
-
-  async function llmTurn(agent: AgentState, date: string, time: number) {
-    const spec = agent.spec as Extract<ArenaAgent, { kind: 'llm' }>;
-    const decision = await decideWithLlm({ baseURL: agent.modelUrl!, apiKey: agent.apiKey!, model: spec.model, maxSteps: spec.maxSteps }, agent.tools, [
-      { role: 'system', content: SYSTEM_PROMPT },
-      {
-        role: 'user',
-        content: `Step ${step}, market date ${date}. Symbols: ${config.market.symbols.join(', ')}. Use clientOrderId "${spec.name}-${step}-<symbol>" on orders.`,
-      },
-    ]);
-    for (const call of decision.toolCalls) {
-      if ((call.name === 'buy' || call.name === 'sell') && !call.result.isError && call.result.structuredContent) recordOrder(agent, call.result.structuredContent as unknown as Order, time);
-    }
-  }
-
-  /** The agent's equity at this step's close, before it acts: one point of its equity curve. */
-  function recordTurn(agent: AgentState, date: string, time: number, equity: number, cash: number) {
-    const previous = agent.result.equity.at(-1);
-    if (previous && previous.time >= time) previous.equity = equity;
-    else agent.result.equity.push({ time, equity });
-    runLog.record('turn', { agent: agent.spec.name, step, date, equity, cash });
-  }
-
-  async function turn(agent: AgentState, date: string, time: number) {
-    try {
-      await settleOpenOrders(agent, time);
-      if (agent.spec.kind === 'rule') await ruleTurn(agent, date, time);
-      else if (agent.spec.kind === 'strategy') await strategyTurn(agent, date, time);
-      else {
-        const portfolio = await agent.tools.call<Portfolio>('get_portfolio');
-        recordTurn(agent, date, time, portfolio.equity, portfolio.cash);
-        await llmTurn(agent, date, time);
-      }
-    } catch (err) {
-      runLog.record('error', { agent: agent.spec.name, step, message: (err as Error).message });
-    }
-    if (agent.model?.divergence) throw agent.model.divergence;
-    if (costMismatch) throw costMismatch;
-  }
-
-  async function recordCloses(time: number) {
-    if (benchmark.time.at(-1) === time) return;
-    const quotes = await Promise.all(config.market.symbols.map((symbol) => inRun.getQuote(symbol)));
-    benchmark.time.push(time);
-    quotes.forEach((q, k) => benchmark.closes[k].push(q.price));
-  }
-
-  async function setUp() {
-    await mkdir(outDir, { recursive: true });
-    await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2));
+  private async setUp() {
+    const { config, options, runLog, runId, live } = this;
+    await mkdir(options.outDir, { recursive: true });
+    await writeFile(join(options.outDir, 'config.json'), JSON.stringify(config, null, 2));
     const recording = options.replayOf ? await readRecording(options.replayOf) : undefined;
     runLog.record('run_start', { runId, name: config.name, replayOf: recording?.runId ?? null, mode: live ? 'live' : 'lockstep' });
     // A replay serves recorded replies: it reads no key and reaches no model endpoint.
     const apiKeys = recording ? undefined : readModelApiKeys(config, options.modelAccess ?? { platformUrls: [options.mcpUrl] }, options.env);
     const strategies = options.strategies ?? (config.agents.some((a) => a.kind === 'strategy') ? await loadArenaStrategies(config, { strategiesDir: options.strategiesDir }) : new Map());
-    if (!live) {
-      const { from, to } = config.market as { from: string; to: string };
-      runMarket = await admin.createMarket({ name: `arena ${runId}`.slice(0, 80), symbols: config.market.symbols, from, to });
-      inRun = admin.inMarket(runMarket.id);
-      if (config.agents.some((a) => a.kind === 'llm')) runSignals = new RunSignals(inRun, config.market.symbols);
-      runLog.record('market', { market: runMarket.id, steps: runMarket.steps });
-    }
-    for (const spec of config.agents) {
-      const accountId = `arena:${runId}:${spec.name}`;
-      // The agent's own credential, valid for its account alone: it cannot trade another agent's.
-      const { token } = await admin.createApiToken({ label: `arena ${runId} ${spec.name}`, account: accountId, market: runMarket?.id, expiresInSeconds: AGENT_TOKEN_SECONDS });
-      const agent: AgentState = {
-        spec, accountId, strategies: new Map(), openOrders: new Map(),
-        tools: new AgentTools(options.mcpUrl, token, (name, args, result) =>
-          runLog.record('tool_call', { agent: spec.name, step, tool: name, arguments: args, isError: result.isError ?? false, result: result.structuredContent ?? result.content }),
-        ),
-        result: { name: spec.name, kind: spec.kind, accountId, equity: [], fills: [] },
-      };
-      if (spec.kind === 'strategy') {
-        const strategy = strategies.get(spec.name)!;
-        agent.live = new LiveStrategy({
-          strategy, symbols: strategy.universe === 'all' ? config.market.symbols : strategy.universe, tools: agent.tools, store: memoryStateStore(spec.name), costs: config.costs,
-          record: (type, fields) => runLog.record(type, { agent: spec.name, step, ...fields }),
-        });
-      }
-      if (spec.kind === 'llm') {
-        const source = recording
-          ? { mode: 'replay' as const, recorded: recording.exchanges.get(spec.name) ?? [], recordedRunId: recording.runId, runId }
-          : { mode: 'record' as const, upstream: spec.baseUrl };
-        agent.model = new ModelGateway(spec.name, source, (exchange) => {
-          const usage = exchange.response.usage;
-          agent.result.tokens = (agent.result.tokens ?? 0) + (usage?.total_tokens ?? (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
-          agent.result.inferenceCost = ((agent.result.tokens ?? 0) * (spec.pricePerMillionTokens ?? 0)) / 1e6;
-          runLog.record('llm_exchange', { agent: spec.name, step, request: exchange.request, response: exchange.response });
-        });
-        agent.modelUrl = await agent.model.start();
-        agent.apiKey = apiKeys ? apiKeys.get(spec.name) : 'replay';
-      }
-      agents.push(agent);
-    }
+    if (!live) await this.openMarket();
+    for (const spec of config.agents) this.agents.push(await this.openAgent(spec, strategies, recording, apiKeys));
     // Every account opens with the gateway's PAPER_STARTING_CASH: the config must state the same.
-    const opened = await agents[0].tools.call<Portfolio>('get_portfolio');
+    const opened = await this.agents[0].tools.call<Portfolio>('get_portfolio');
     if (opened.initialCash !== config.startingCash) {
       throw new ArenaConfigError([{ field: 'startingCash', rule: `must equal the gateway's starting cash (PAPER_STARTING_CASH) ${opened.initialCash}; it is ${config.startingCash}` }]);
     }
   }
 
-  /** One step of the run at the clock's bar: every agent's turn, then the board now and then. */
-  async function takeStep(clock: { date: string; time: number }) {
-    step++;
-    state.currentDate = clock.date;
-    await recordCloses(clock.time);
+  /** The run's own market over its universe and range, and (with a language-model agent) its own scanner. */
+  private async openMarket() {
+    const { config, admin } = this;
+    const { from, to } = config.market as { from: string; to: string };
+    this.runMarket = await admin.createMarket({ name: `arena ${this.runId}`.slice(0, 80), symbols: config.market.symbols, from, to });
+    this.inRun = admin.inMarket(this.runMarket.id);
+    if (config.agents.some((a) => a.kind === 'llm')) this.runSignals = new RunSignals(this.inRun, config.market.symbols);
+    this.runLog.record('market', { market: this.runMarket.id, steps: this.runMarket.steps });
+  }
+
+  /** An agent's account (in the run's market), its own credential, tools and, by kind, its strategy or model gateway. */
+  private async openAgent(spec: ArenaAgent, strategies: ArenaStrategies, recording: Awaited<ReturnType<typeof readRecording>> | undefined, apiKeys: Map<string, string> | undefined): Promise<AgentState> {
+    const { config, runId, runLog, options } = this;
+    const accountId = `arena:${runId}:${spec.name}`;
+    // The agent's own credential, valid for its account alone: it cannot trade another agent's.
+    const { token } = await this.admin.createApiToken({ label: `arena ${runId} ${spec.name}`, account: accountId, market: this.runMarket?.id, expiresInSeconds: AGENT_TOKEN_SECONDS });
+    const agent: AgentState = {
+      spec, accountId, strategies: new Map(), openOrders: new Map(),
+      tools: new AgentTools(options.mcpUrl, token, (name, args, result) =>
+        runLog.record('tool_call', { agent: spec.name, step: this.turns.step, tool: name, arguments: args, isError: result.isError ?? false, result: result.structuredContent ?? result.content }),
+      ),
+      result: { name: spec.name, kind: spec.kind, accountId, equity: [], fills: [] },
+    };
+    if (spec.kind === 'strategy') {
+      const strategy = strategies.get(spec.name)!;
+      agent.live = new LiveStrategy({
+        strategy, symbols: strategy.universe === 'all' ? config.market.symbols : strategy.universe, tools: agent.tools, store: memoryStateStore(spec.name), costs: config.costs,
+        record: (type, fields) => runLog.record(type, { agent: spec.name, step: this.turns.step, ...fields }),
+      });
+    }
+    if (spec.kind === 'llm') await this.openModel(agent, spec, recording, apiKeys);
+    return agent;
+  }
+
+  /** A language-model agent's model gateway: recording its exchanges, or serving a recording's back. */
+  private async openModel(agent: AgentState, spec: Extract<ArenaAgent, { kind: 'llm' }>, recording: Awaited<ReturnType<typeof readRecording>> | undefined, apiKeys: Map<string, string> | undefined) {
+    const source = recording
+      ? { mode: 'replay' as const, recorded: recording.exchanges.get(spec.name) ?? [], recordedRunId: recording.runId, runId: this.runId }
+      : { mode: 'record' as const, upstream: spec.baseUrl };
+    agent.model = new ModelGateway(spec.name, source, (exchange) => {
+      const usage = exchange.response.usage;
+      agent.result.tokens = (agent.result.tokens ?? 0) + (usage?.total_tokens ?? (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
+      agent.result.inferenceCost = ((agent.result.tokens ?? 0) * (spec.pricePerMillionTokens ?? 0)) / 1e6;
+      this.runLog.record('llm_exchange', { agent: spec.name, step: this.turns.step, request: exchange.request, response: exchange.response });
+    });
+    agent.modelUrl = await agent.model.start();
+    agent.apiKey = apiKeys ? apiKeys.get(spec.name) : 'replay';
+  }
+
+  /** One step of the run at the clock's bar: the closes, the step's signals, every agent's turn, then the board now and then. */
+  private async takeStep(clock: { date: string; time: number }) {
+    const step = ++this.turns.step;
+    this.state.currentDate = clock.date;
+    await this.recordCloses(clock.time);
     // The step's signals exist before any agent takes the step.
-    await runSignals?.step();
-    await Promise.all(agents.map((agent) => turn(agent, clock.date, clock.time)));
-    state.stepsDone = step;
+    await this.runSignals?.step();
+    await Promise.all(this.agents.map((agent) => this.turns.turn(agent, clock.date, clock.time)));
+    this.state.stepsDone = step;
     // The run shows on the board list after its first step; statistics are computed every publishEvery
     // steps (the bootstrap is the costly part), the progress of the last board at most every second.
-    if (step === 1 || step % (options.publishEvery ?? 50) === 0) await publish(board());
-    else if (published && Date.now() - publishedAt >= PROGRESS_EVERY_MS) {
-      const { stepsDone, stepsTotal, currentDate } = state;
-      await publish({ ...published, stepsDone, stepsTotal, currentDate, updatedAt: Date.now() });
+    if (step === 1 || step % (this.options.publishEvery ?? 50) === 0) await this.publish(this.board());
+    else if (this.published && Date.now() - this.publishedAt >= PROGRESS_EVERY_MS) {
+      const { stepsDone, stepsTotal, currentDate } = this.state;
+      await this.publish({ ...this.published, stepsDone, stepsTotal, currentDate, updatedAt: Date.now() });
     }
   }
 
+  private async recordCloses(time: number) {
+    const { benchmark } = this;
+    if (benchmark.time.at(-1) === time) return;
+    const quotes = await Promise.all(this.config.market.symbols.map((symbol) => this.inRun.getQuote(symbol)));
+    benchmark.time.push(time);
+    quotes.forEach((q, k) => benchmark.closes[k].push(q.price));
+  }
+
   /** Over history: the run's own market, paused at `from`, stepped one bar once every agent took its turn. */
-  async function lockstep() {
-    const market = config.market as { from: string; to: string };
+  private async lockstep() {
+    const market = this.config.market as { from: string; to: string };
     // The run's length for watchers: its market's steps from `from` through `to`.
-    state.stepsTotal = runMarket!.steps;
-    let clock = await inRun.getClock();
+    this.state.stepsTotal = this.runMarket!.steps;
+    let clock = await this.inRun.getClock();
     for (;;) {
-      await takeStep(clock);
-      if (stopRequested || clock.ended || clock.date >= market.to) return;
+      await this.takeStep(clock);
+      if (this.stopRequested || clock.ended || clock.date >= market.to) return;
       // Only now, every turn done, may the next bar show.
-      const next = await inRun.controlClock({ action: 'step', bars: 1 });
+      const next = await this.inRun.controlClock({ action: 'step', bars: 1 });
       if (next.time === clock.time) return;
       clock = next;
     }
   }
 
-  async function liveLoop() {
-    const steps = (config.market as { steps?: number }).steps ?? Infinity;
+  /** Live: a step at each bar the default market's running clock releases, until stopped or `market.steps`. */
+  private async liveLoop() {
+    const steps = (this.config.market as { steps?: number }).steps ?? Infinity;
     let seen = -1;
-    while (!stopRequested && step < steps) {
-      const clock = await admin.getClock();
+    while (!this.stopRequested && this.turns.step < steps) {
+      const clock = await this.admin.getClock();
       if (clock.time === seen) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
       seen = clock.time;
-      await takeStep(clock);
+      await this.takeStep(clock);
     }
   }
 
-  const done = (async () => {
-    try {
-      await setUp();
-      await (live ? liveLoop() : lockstep());
-      // The equity after the last turn's orders (their fees), at the last step's time.
-      await Promise.all(agents.map(async (agent) => {
+  /** The equity after the last turn's orders (their fees), at the last step's time; a replay that served fewer model calls than recorded diverged. */
+  private async settle() {
+    await Promise.all(
+      this.agents.map(async (agent) => {
         const portfolio = await agent.tools.call<Portfolio>('get_portfolio').catch(() => undefined);
         const last = agent.result.equity.at(-1);
         if (portfolio && last) last.equity = portfolio.equity;
-      }));
-      const unserved = agents.find((a) => a.model && a.model.unserved() > 0);
-      if (unserved) throw new Error(`replay diverged: agent ${unserved.spec.name} made ${unserved.model!.unserved()} fewer model calls than the recording`);
-      state.status = stopRequested ? 'stopped' : 'finished';
+      }),
+    );
+    const unserved = this.agents.find((a) => a.model && a.model.unserved() > 0);
+    if (unserved) throw new Error(`replay diverged: agent ${unserved.spec.name} made ${unserved.model!.unserved()} fewer model calls than the recording`);
+  }
+
+  /** Writes OUT/board.json and publishes the board; a publish that fails is reported on the run, never fatal. */
+  private async publish(current: ArenaBoard) {
+    this.published = current;
+    this.publishedAt = Date.now();
+    await writeFile(join(this.options.outDir, 'board.json'), JSON.stringify(current, null, 2));
+    try {
+      await (this.options.publisher ?? this.admin).publishArenaBoard(current);
+      this.state.publishError = undefined;
     } catch (err) {
-      state.status = 'failed';
-      state.error = (err as Error).message;
-      runLog.record('error', { step, message: state.error });
-      log.error({ runId, err: state.error }, 'arena run failed');
+      // The gateway may not serve arena boards (an older one): the run goes on, and says so.
+      this.state.publishError = `publishing the board failed: ${(err as Error).message}`;
+      this.log.warn({ runId: this.runId, err: (err as Error).message }, 'arena board not published; it is in OUT/board.json');
     }
-    const final = board();
-    await publish(final).catch((err) => (state.publishError = (err as Error).message));
-    const report = arenaReportHtml(boardInput());
-    if (report) await writeFile(join(outDir, 'report.html'), report).catch((err) => log.error({ err }, 'cannot write the arena report'));
+  }
+
+  /** The final board, report and recording; then the agents' sessions closed, their tokens revoked and the run's market archived. */
+  private async finish(): Promise<ArenaBoard> {
+    const { log, runId, runLog, state, options } = this;
+    const final = this.board();
+    await this.publish(final).catch((err) => (state.publishError = (err as Error).message));
+    const report = arenaReportHtml(this.boardInput());
+    if (report) await writeFile(join(options.outDir, 'report.html'), report).catch((err) => log.error({ err }, 'cannot write the arena report'));
     runLog.record('board', { board: final });
     runLog.record('run_end', { status: state.status, steps: state.stepsDone });
     await runLog.flush().catch((err) => log.error({ err }, 'cannot write the arena run log'));
-    await Promise.all(agents.map(async (a) => Promise.all([a.tools.close(), a.model?.close()])));
+    await Promise.all(this.agents.map(async (a) => Promise.all([a.tools.close(), a.model?.close()])));
     // The agents' tokens end with the run, and its market is archived: its accounts stay readable.
-    await revokeAgentTokens(admin, runId).catch((err) => log.error({ err, runId }, 'cannot revoke the arena agents\' API tokens'));
-    if (runMarket) await admin.archiveMarket(runMarket.id).catch((err) => log.error({ err, runId, market: runMarket?.id }, 'cannot archive the arena run\'s market'));
+    await revokeAgentTokens(this.admin, runId).catch((err) => log.error({ err, runId }, "cannot revoke the arena agents' API tokens"));
+    const market = this.runMarket?.id;
+    if (market) await this.admin.archiveMarket(market).catch((err) => log.error({ err, runId, market }, "cannot archive the arena run's market"));
     if (state.status === 'failed' && options.replayOf) log.error({ runId }, 'replay failed');
     return final;
-  })();
-
-  return {
-    runId,
-    status: () => ({ ...state }),
-    board: () => published,
-    stop: () => {
-      stopRequested = true;
-      return done;
-    },
-    done,
-    input: boardInput,
-  };
+  }
 }

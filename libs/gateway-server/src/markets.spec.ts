@@ -5,6 +5,8 @@ import { parseConfig } from '@tradeyard/service-kit';
 import { gatewayConfigSchema } from './config';
 import { createGateway, type Gateway } from './gateway';
 import { secrets } from './__fixtures__/secrets';
+import { waitFor } from './__fixtures__/wait';
+import { WebSocket } from 'ws';
 
 // Each test starts a gateway on PGlite: slow on a busy machine.
 jest.setTimeout(180_000);
@@ -27,13 +29,15 @@ const closeOn = (date: string) => spx.find((bar) => isoDate(bar.time) >= date)!.
 describe('markets: each with its own clock, universe and accounts', () => {
   let gateway: Gateway;
   let admin: GatewayClient;
+  let adminToken: string;
   let url: string;
 
   beforeAll(async () => {
     const config = parseConfig(gatewayConfigSchema, { HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...secrets, SYNTHETIC_SYMBOLS: '0', REPLAY_START_DATE: '2019-06-03', SLIPPAGE_BPS: '0' });
     gateway = await createGateway({ ...config, PORT: 0 }, { database: await openDatabase({}) });
     url = await gateway.start();
-    admin = new GatewayClient({ baseUrl: url, token: (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token });
+    adminToken = (await new GatewayClient({ baseUrl: url }).login('admin', secrets.ADMIN_PASSWORD)).token;
+    admin = new GatewayClient({ baseUrl: url, token: adminToken });
     await admin.controlClock({ action: 'pause' });
   });
   afterAll(() => gateway?.stop());
@@ -124,6 +128,36 @@ describe('markets: each with its own clock, universe and accounts', () => {
     expect(await refusal(agent.postSignals([{ ...signal, id: 'planted', ruleId: 'mine', rule: 'close > 0' }]))).toMatchObject({ status: 403, details: [{ field: `headers.${MARKET_HEADER}` }] });
     // The same id in another market is another signal.
     expect(await admin.withToken(secrets.SCANNER_TOKEN).postSignals([signal])).toEqual({ stored: 1, duplicates: 0 });
+  });
+
+  it('streams each WebSocket client one market: the one it names, else its account’s', async () => {
+    /** A socket subscribed to the clock and quotes, and what it received. */
+    const socket = async (token: string, market?: string) => {
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?token=${token}${market ? `&market=${market}` : ''}`);
+      const messages: Array<{ channel: string; data: { date?: string; symbol?: string; price?: number } }> = [];
+      ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(JSON.stringify({ type: 'subscribe', channels: ['clock', 'quotes'] }));
+      await waitFor(() => messages.some((m) => m.channel === 'subscribed'), 3000).catch((err) => {
+        throw new Error(`${err.message}; received ${JSON.stringify(messages)}`);
+      });
+      return { ws, messages };
+    };
+    const named = await socket(adminToken, 'autumn-2008-b');
+    const byAccount = await socket((await admin.createApiToken({ label: 'zeta', account: 'arena:markets:zeta', market: 'autumn-2008-b' })).token);
+    const onDefault = await socket(adminToken);
+    const stepped = await admin.inMarket('autumn-2008-b').controlClock({ action: 'step', bars: 1 });
+    for (const client of [named, byAccount]) {
+      await waitFor(() => client.messages.some((m) => m.channel === 'clock' && m.data.date === stepped.date));
+      await waitFor(() => client.messages.some((m) => m.channel === 'quotes' && m.data.symbol === 'SPX' && m.data.price === closeOn(stepped.date)));
+    }
+    // The default market's socket heard nothing of it (its own clock is paused).
+    await admin.getClock();
+    expect(onDefault.messages.filter((m) => m.channel !== 'subscribed')).toEqual([]);
+    const unknown = new WebSocket(`${url.replace('http', 'ws')}/ws?token=${adminToken}&market=nope`);
+    const closed = await new Promise<number>((resolve) => unknown.once('close', resolve));
+    expect(closed).toBe(4404);
+    for (const client of [named, byAccount, onDefault]) client.ws.close();
   });
 
   it('refuses bad markets and unknown ones naming the field and the rule', async () => {

@@ -23,6 +23,8 @@ declare module 'fastify' {
     /** The market a request acts on (see the header); without a request, the default market. */
     marketOf(request?: FastifyRequest): GatewayMarket;
     markets: MarketRegistry;
+    /** The market named (a header's or query's value; an unknown one is a 404 naming `field`), else `accountId`'s market, else the default one. */
+    resolveMarket(named: unknown, accountId: string | undefined, field?: string): Promise<string>;
   }
   interface FastifyRequest {
     /** The id of the market this request acts on, resolved before its handler. */
@@ -75,28 +77,27 @@ const registerMarket: FastifyPluginAsync<MarketPluginOptions> = async (app, { no
   const markets = new MarketRegistry(market, { db, barsPerSecond: config.REPLAY_BARS_PER_SECOND, consumerTimeoutMs: config.CLOCK_CONSUMER_TIMEOUT_MS, now, log });
   await markets.sync();
   const accountMarket = accountMarkets(db);
+  const resolveMarket = (named: unknown, accountId: string | undefined, field = `headers.${MARKET_HEADER}`) => requestedMarket(named, accountId, field, markets, accountMarket);
   app.decorate('markets', markets);
+  app.decorate('resolveMarket', resolveMarket);
   app.decorate('marketOf', (request?: FastifyRequest) => (request?.marketId !== undefined && markets.get(request.marketId)) || market);
   app.decorateRequest('marketId', undefined);
   app.addHook('preHandler', async (request) => {
-    request.marketId = await requestedMarket(request, markets, accountMarket);
+    request.marketId = await resolveMarket(request.headers[MARKET_HEADER], (request.caller as { accountId?: string } | undefined)?.accountId);
   });
   app.addReadinessCheck({ name: 'market', check: () => marketReadiness(market.hub.status()) });
   app.addHook('onReady', async () => markets.start());
   app.addHook('onClose', async () => markets.stop());
 };
 
-/** The market a request names (MARKET_HEADER), else its caller's account's, else the default; an unknown one named is a 404 naming the header. */
-async function requestedMarket(request: FastifyRequest, markets: MarketRegistry, accountMarket: (accountId: string) => Promise<string>): Promise<string> {
-  const named = request.headers[MARKET_HEADER];
+/** The market named, else the account's, else the default; an unknown one named is a 404 naming `field`. */
+async function requestedMarket(named: unknown, accountId: string | undefined, field: string, markets: MarketRegistry, accountMarket: (accountId: string) => Promise<string>): Promise<string> {
   if (named !== undefined) {
-    const field = `headers.${MARKET_HEADER}`;
     const id = marketIdSchema.safeParse(named);
     if (!id.success) throw new HttpError(400, validationFailed([{ field, rule: id.error.issues[0].message }]));
     if (!markets.get(id.data)) throw new HttpError(404, { error: 'not_found', message: `no market ${id.data}; GET /api/v1/markets lists them`, details: [{ field, rule: 'must name a market this gateway serves' }] });
     return id.data;
   }
-  const accountId = (request.caller as { accountId?: string } | undefined)?.accountId;
   return accountId === undefined ? DEFAULT_MARKET : accountMarket(accountId);
 }
 

@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ACCOUNT_HEADER, GatewayClient, type Portfolio } from '@tradeyard/gateway-contract';
+import { ACCOUNT_HEADER, GatewayClient, MARKET_HEADER, type Portfolio } from '@tradeyard/gateway-contract';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { parseConfig } from '@tradeyard/service-kit';
 import { createMcpTools, mcpToolsConfigSchema } from '@tradeyard/trading-tools';
@@ -116,5 +116,25 @@ describe('MCP clients act as themselves', () => {
     expect(await portfolioOf(operator)).toMatchObject({ accountId: 'agent' });
     const anonymous = await fetch(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('MCP clients in markets', () => {
+  it("act in their account's market, or the one they name; an order outside the account's market is refused", async () => {
+    const market = await admin.createMarket({ symbols: ['SPX'], from: '2008-10-01', to: '2008-10-31' });
+    const quoteIn = async (client: Client) => ((await call(client, 'get_price', { symbol: 'SPX' })).structuredContent as { price: number; date: string }).date;
+    const defaultDate = (await admin.getClock()).date;
+    // An arena agent's token acts in its account's market without naming it.
+    const agent = await connect((await admin.createApiToken({ label: 'mcp agent', account: 'arena:mcp:agent', market: market.id })).token);
+    expect(await quoteIn(agent)).toBe('2008-10-01');
+    expect(await call(agent, 'buy', { symbol: 'SPX', quantity: 1 })).toMatchObject({ structuredContent: { status: 'filled' } });
+    // A user's client names the market to read it; its own account is the default market's, so it cannot trade there.
+    const alice = await trader('alice-markets');
+    const named = await connect(alice, { [MARKET_HEADER]: market.id });
+    expect(await quoteIn(named)).toBe('2008-10-01');
+    const refused = await call(named, 'buy', { symbol: 'SPX', quantity: 1 });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toMatch(/account_in_other_market|trades in market default/);
+    expect(await quoteIn(await connect(alice))).toBe(defaultDate);
   });
 });

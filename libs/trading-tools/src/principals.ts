@@ -1,4 +1,4 @@
-import { ACCOUNT_HEADER, GatewayError, type GatewayClient, type WhoAmI } from '@tradeyard/gateway-contract';
+import { ACCOUNT_HEADER, GatewayError, MARKET_HEADER, type GatewayClient, type WhoAmI } from '@tradeyard/gateway-contract';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { bearerToken, sameSecret } from '@tradeyard/service-kit';
@@ -58,6 +58,11 @@ export function gatewayPrincipalAuth(options: PrincipalAuthOptions): McpAuthenti
     if (header !== undefined && header !== principal.accountId) {
       return { status: 403, reason: `headers.${ACCOUNT_HEADER}: this credential acts on account ${principal.accountId} only; an arena agent connects with the API token issued for its account` };
     }
+    // A client may name its market (MARKET_HEADER, as on the gateway): its tools then act there, and
+    // its sessions are that market's (the gateway refuses a market it does not serve, or one that is
+    // not the account's for an order).
+    const market = request.headers[MARKET_HEADER];
+    if (typeof market === 'string') return { identity: { key: `${key}@${market}`, accountId: principal.accountId, gateway: gateway.inMarket(market), loopback } };
     return { identity: { key, accountId: principal.accountId, gateway, loopback } };
   };
 

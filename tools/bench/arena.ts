@@ -116,7 +116,8 @@ async function spawnedPlatform(from: string): Promise<Platform> {
     if (build.status !== 0) throw new Error('building api-gateway and mcp-tools failed; run `NX_DAEMON=false npx nx run-many -t build --projects=api-gateway,mcp-tools` to see why');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-arena-data-'));
-  const ports = { 'api-gateway': await freePort(), 'mcp-tools': await freePort() };
+  // The gateway's arena page forwards to a trading agent at its port: none runs here, and nothing here uses the page.
+  const ports = { 'api-gateway': await freePort(), 'mcp-tools': await freePort(), 'trading-agent': await freePort() };
   // Warnings only: the services' per-request info lines would go nowhere here.
   const baseEnv = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REPLAY_START_DATE: from, ...gatewayEnv };
   const profileDir = process.env.BENCH_CPU_PROF;
@@ -169,11 +170,12 @@ async function main() {
   // The clock's steps, timed: the one part of a step the runner waits on alone.
   let clockSteps = 0;
   let clockStepMs = 0;
-  const controlClock = admin.controlClock.bind(admin);
-  admin.controlClock = async (control) => {
+  // On the prototype: the runner steps its own market's clock through a client of its own (admin.inMarket).
+  const controlClock = GatewayClient.prototype.controlClock;
+  GatewayClient.prototype.controlClock = async function (this: Client, control) {
     const before = performance.now();
     try {
-      return await controlClock(control);
+      return await controlClock.call(this, control);
     } finally {
       if (control.action === 'step') [clockSteps, clockStepMs] = [clockSteps + 1, clockStepMs + performance.now() - before];
     }

@@ -1,6 +1,7 @@
 import {
   arrive,
   buyCost,
+  endsGroup,
   fillFee,
   marginDenial,
   marginInputs,
@@ -293,7 +294,8 @@ export class OrderBook {
     }
     const traded = !refusal && result.fills.length > 0;
     if (order.parentId !== null && traded) this.cancelSiblings(order, `the other exit of its bracket traded (order ${order.id})`);
-    if (!order.ocoGroupId || (!traded && isOpen(order))) return undefined;
+    // The broker's rule (libs/fill-engine endsGroup): it traded, or it closed; a refused fill closed it.
+    if (!order.ocoGroupId || !endsGroup(before, result)) return undefined;
     this.endGroup(order);
     return order;
   }

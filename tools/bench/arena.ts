@@ -6,7 +6,10 @@
 // in-memory PGlite, mcp-tools' endpoint on loopback): one core for everything.
 // Prints wall time, agent-steps/s (one agent's turn on one bar), CPU per process, the requests each
 // layer served per agent-step (from each service's request metric), and the board.
-// Goal (issue 14): under 60 s for the whole history.
+// Goal (issue 14): under 60 s for the whole history. Baseline (issue 23), measured after the run in
+// the same process: as many bare MCP tool calls (the SDK client, as agents use it, against a tool
+// that does nothing, over the same Streamable HTTP endpoint code, in this process) plus the same
+// gateway reads, 5 callers at once; goal: an agent-step costs at most 2x that baseline.
 // BENCH_ARENAS=N (issue 23) then runs N such arenas at once, each in a market of its own, and
 // prints their wall time against the one arena alone measured just before in the same run (goal:
 // N=4 within 2.5x of one).
@@ -30,6 +33,8 @@ const { GatewayClient } = lib<typeof import('@tradeyard/gateway-contract')>('../
 const { isoDate, loadSp500 } = lib<typeof import('@tradeyard/market-data')>('../../libs/market-data/src/index.ts');
 const { createLogger } = lib<typeof import('@tradeyard/service-kit')>('../../libs/service-kit/src/index.ts');
 const Fastify = lib<typeof import('fastify')>('fastify').default;
+const { McpToolsClient } = lib<typeof import('@tradeyard/agent-live')>('../../libs/agent-live/src/index.ts');
+const { McpServer } = lib<typeof import('@modelcontextprotocol/sdk/server/mcp.js')>('@modelcontextprotocol/sdk/server/mcp.js');
 
 type Client = InstanceType<typeof GatewayClient>;
 type ServiceName = 'api-gateway' | 'mcp-tools';
@@ -219,6 +224,11 @@ async function main() {
   console.log(`clock step: ${(clockStepMs / Math.max(1, clockSteps)).toFixed(2)} ms wall each, ${((clockStepMs / 1000 / seconds) * 100).toFixed(0)}% of the run's wall time`);
   const perAgentStep = async (service: ServiceName, method: string, route: string, digits = 2) => ((await platform.requests(service, method, route)) / agentSteps).toFixed(digits);
   console.log(`per agent-step: ${await perAgentStep('mcp-tools', 'POST', '/mcp')} MCP requests; gateway: ${await perAgentStep('api-gateway', 'GET', '/api/v1/bars/:symbol')} bar reads, ${await perAgentStep('api-gateway', 'GET', '/api/v1/portfolio')} portfolio reads, ${await perAgentStep('api-gateway', 'POST', '/api/v1/orders', 3)} orders`);
+  const calls = { mcp: await platform.requests('mcp-tools', 'POST', '/mcp'), bars: await platform.requests('api-gateway', 'GET', '/api/v1/bars/:symbol'), portfolios: await platform.requests('api-gateway', 'GET', '/api/v1/portfolio') };
+  const baseline = await bareCalls(platform.admin, config.agents.length, calls);
+  console.log(`baseline: ${calls.mcp} bare MCP tool calls + ${calls.bars} bar reads + ${calls.portfolios} portfolio reads, ${config.agents.length} callers at once: ${baseline.toFixed(1)} s wall, ${((baseline * 1000) / agentSteps).toFixed(2)} ms per agent-step`);
+  const stepRatio = seconds / baseline;
+  console.log(`agent-step / baseline: ${stepRatio.toFixed(2)}x (goal: at most 2x): ${stepRatio <= 2 ? 'met' : 'NOT met'}`);
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
   if (status.error) console.log(`error: ${status.error}`);
   for (const row of board.rows) console.log(`  ${String(row.rank ?? '-').padStart(2)} ${row.agent.padEnd(16)} sharpe ${(row.statistics.sharpe ?? NaN).toFixed(2).padStart(6)}  return ${((row.statistics.totalReturn ?? NaN) * 100).toFixed(1).padStart(7)}%  trades ${row.statistics.trades}`);
@@ -226,6 +236,38 @@ async function main() {
   if (arenas > 1) await manyAtOnce(platform, config, arenas, seconds, board);
   await platform.close();
   rmSync(out, { recursive: true, force: true });
+}
+
+/**
+ * The calls an arena's agents made, bare: `calls.mcp` tool calls of a tool that does nothing (the
+ * agents' MCP client against the same endpoint code, in this process) and the same bar and
+ * portfolio reads of the gateway, spread over `callers` at once as the agents are. Wall seconds.
+ */
+async function bareCalls(admin: Client, callers: number, calls: { mcp: number; bars: number; portfolios: number }): Promise<number> {
+  const { mountMcpEndpoint } = lib<typeof import('@tradeyard/trading-tools')>('../../libs/trading-tools/src/index.ts');
+  const app = Fastify();
+  mountMcpEndpoint(app, {
+    authenticate: async () => ({ identity: { key: 'bench' } }),
+    createServer: () => {
+      const server = new McpServer({ name: 'bare', version: '1.0.0' });
+      server.registerTool('noop', { description: 'does nothing' }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+      return server;
+    },
+  });
+  const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      const client = new McpToolsClient(url);
+      for (let i = 0; i < Math.round(calls.mcp / callers); i++) await client.callRaw('noop');
+      for (let i = 0; i < Math.round(calls.bars / callers); i++) await admin.getBars('SPX', { limit: 2 });
+      for (let i = 0; i < Math.round(calls.portfolios / callers); i++) await admin.getPortfolio();
+      await client.close();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await app.close();
+  return seconds;
 }
 
 /** N copies of the arena at once, each in a market of its own: their wall time against the one alone, and each board against its board. */

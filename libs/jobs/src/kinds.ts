@@ -1,18 +1,40 @@
 import { isPoolWorker, serveWorkerTasks, WorkerPool } from '@tradeyard/runtime-util';
 
+/** What a chunk run on the event loop is told: its job, and a signal that stops it (cancelled, or handed to another worker). */
+export interface ChunkContext {
+  jobId: string;
+  signal: AbortSignal;
+}
+
 /**
- * One kind of job (a backtest, a grid, a walk-forward; an arena run next): how its input splits into
+ * One kind of job (a backtest, a grid, a walk-forward, an arena run): how its input splits into
  * chunks that any worker may take, how one chunk runs, and how the chunks' outputs make its result.
  * A chunk must be idempotent: a chunk whose worker died runs again elsewhere, from its input alone.
+ * CPU-bound kinds run a chunk on a worker thread (`run`); I/O-bound ones (an arena run: MCP and
+ * gateway calls) on the worker process's event loop (`runHere`), for as long as `timeoutSeconds`.
  */
-export interface JobKind<I = unknown, O = unknown> {
+export type JobKind<I = unknown, O = unknown> = JobPlan<I, O> &
+  (
+    | {
+        /** Runs chunk `chunk` on a worker thread, reporting progress in units; throws to fail the job. */
+        run(input: I, chunk: number, progress: (done: number, total: number) => void): O;
+        runHere?: never;
+      }
+    | {
+        /** Runs chunk `chunk` on this process's event loop until done or `context.signal` stops it; throws to fail the job. */
+        runHere(input: I, chunk: number, progress: (done: number, total: number) => void, context: ChunkContext): Promise<O>;
+        /** How long one chunk may run: the queue hands it to another worker only once its worker is silent. */
+        timeoutSeconds: number;
+        run?: never;
+      }
+  );
+
+interface JobPlan<I, O> {
   /**
    * Units of work of each chunk, in order: its length is the chunk count. 0 for a chunk whose total
    * is known only once it runs (it reports it with its progress).
    */
   plan(input: I): number[];
-  /** Runs chunk `chunk` on a worker thread, reporting progress in units; throws to fail the job. */
-  run(input: I, chunk: number, progress: (done: number, total: number) => void): O;
   /** The job's result from every chunk's output in chunk order, on the worker that finished the last one. */
   merge(input: I, outputs: O[]): object;
 }
@@ -35,7 +57,7 @@ export const isJobChunkWorker = () => isPoolWorker(WORKER_KIND);
 export function serveJobChunks(kinds: JobKinds): void {
   serveWorkerTasks<ChunkTask, unknown>(WORKER_KIND, ({ kind, input, chunk }, progress) => {
     const jobKind = kinds[kind];
-    if (!jobKind) throw new Error(`no job kind ${kind} in this worker`);
+    if (!jobKind?.run) throw new Error(`no job kind ${kind} runs on this worker thread`);
     return jobKind.run(input, chunk, progress);
   });
 }

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import pino from 'pino';
 import { countKind, type CountInput } from './__fixtures__/count-kind';
+import { onPostgres } from '@tradeyard/persistence';
 import { jobsConfigSchema, type JobsConfig } from './config';
+import type { JobKind } from './kinds';
 import { JobInputTooLargeError, JobNotCancellableError, JobQuotaError, JobService } from './queue';
 import type { JobState, JobStatus } from './store';
 
@@ -103,5 +105,89 @@ describe('durable jobs on PGlite in-process (npm start)', () => {
     // A slot is free again.
     const third = await jobs.submit(alice.owner, 'count', { units: [1] });
     expect(await reaches(jobs, third.id, 'done', 'failed')).toMatchObject({ status: 'done' });
+  });
+});
+
+describe('a kind that runs on the event loop (an arena run: I/O, not CPU)', () => {
+  /** Counts to `to`, one unit every 10 ms, until its signal stops it; `fail` throws at that unit. */
+  const ticking: JobKind<{ to: number; fail?: number }, { counted: number; jobId: string; stopped: boolean }> = {
+    plan: () => [0],
+    timeoutSeconds: 60,
+    runHere: async ({ to, fail }, _chunk, progress, { jobId, signal }) => {
+      let counted = 0;
+      while (counted < to && !signal.aborted) {
+        if (counted === fail) throw new Error(`unit ${fail} failed`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        progress(++counted, to);
+      }
+      return { counted, jobId, stopped: signal.aborted };
+    },
+    merge: (_input, [output]) => output,
+  };
+  let jobs: JobService;
+  beforeAll(async () => {
+    const config: JobsConfig = jobsConfigSchema.parse({ AGENT_WORKERS: '2', JOBS_HEARTBEAT_SECONDS: '10' });
+    jobs = new JobService(config, { ticking: ticking as JobKind }, log, { inMemory: true, workerFile });
+    await jobs.whenOpen();
+  });
+  afterAll(() => jobs.close());
+
+  it('runs it here, with progress and its job id, and stores its output', async () => {
+    const { id } = await jobs.submit(alice.owner, 'ticking', { to: 30 });
+    expect(await reaches(jobs, id, 'done', 'failed')).toMatchObject({ status: 'done', progress: { done: 30, total: 30 }, result: { counted: 30, jobId: id, stopped: false } });
+  });
+
+  it('stops it when the job is cancelled, keeping no output', async () => {
+    const { id } = await jobs.submit(alice.owner, 'ticking', { to: 100_000 });
+    await waitFor(jobs, id, (job) => (job.progress?.done ?? 0) > 5, 'made progress');
+    await jobs.cancel(id, alice);
+    const cancelled = await reaches(jobs, id, 'cancelled');
+    expect(cancelled.result).toBeUndefined();
+    // Stopped at its next progress tick, not run to its end.
+    const later = await new Promise<JobState | undefined>((resolve) => setTimeout(() => resolve(jobs.get(id, admin)), 500));
+    expect(later!.progress!.done).toBeLessThan(1000);
+  });
+
+  it('fails the job with what it threw', async () => {
+    const { id } = await jobs.submit(alice.owner, 'ticking', { to: 30, fail: 3 });
+    expect(await reaches(jobs, id, 'done', 'failed')).toMatchObject({ status: 'failed', error: 'unit 3 failed' });
+  });
+});
+
+onPostgres('event-loop chunks across processes on PostgreSQL', (server) => {
+  /** Counts to `to`, one unit every 20 ms, until stopped; answers what it counted. */
+  const slow: JobKind<{ to: number }, { counted: number }> = {
+    plan: () => [0],
+    timeoutSeconds: 600,
+    runHere: async ({ to }, _chunk, progress, { signal }) => {
+      let counted = 0;
+      while (counted < to && !signal.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        progress(++counted, to);
+      }
+      return { counted };
+    },
+    merge: (_input, [output]) => output,
+  };
+  const start = async () => {
+    const config: JobsConfig = jobsConfigSchema.parse({ DATABASE_URL: server().url, AGENT_WORKERS: '1', JOBS_HEARTBEAT_SECONDS: '10' });
+    const jobs = new JobService(config, { slow: slow as JobKind }, log, { workerFile });
+    await jobs.whenOpen();
+    return jobs;
+  };
+
+  it('hands a chunk running here to another worker when this one shuts down, and that one runs it to its end', async () => {
+    const first = await start();
+    const { id } = await first.submit(alice.owner, 'slow', { to: 150 });
+    await waitFor(first, id, (job) => job.status === 'running' && (job.progress?.done ?? 0) > 10, 'ran here');
+    await first.close();
+    const second = await start();
+    try {
+      const done = await reaches(second, id, 'done', 'failed', 'cancelled');
+      expect(done).toMatchObject({ status: 'done', result: { counted: 150 } });
+      expect(done.chunks![0]).toMatchObject({ worker: second.workerId, attempts: 2 });
+    } finally {
+      await second.close();
+    }
   });
 });

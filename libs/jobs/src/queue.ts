@@ -19,6 +19,15 @@ import { jobMigrations, jobSql, type JobState, type JobViewer } from './store';
 
 /** The pg-boss queue of chunks to run: a message is only { jobId, chunk }; the rest is in agent_jobs. */
 const CHUNK_QUEUE = 'agent-job-chunks';
+/**
+ * Chunks of the kinds that run on the event loop (arena runs): a queue of their own, so that one
+ * running for an hour holds none of the AGENT_WORKERS thread slots that grid chunks wait for.
+ */
+const LOOP_QUEUE = 'agent-job-runs';
+/** Event-loop chunks one process runs at once: they wait on I/O, not on a core. */
+export const LOOP_SLOTS = 4;
+/** Why a chunk running here was stopped when the service shut down (it goes back to the queue). */
+const SHUTTING_DOWN = 'the worker is shutting down';
 /** Chunks whose retries ran out land here, and fail their job. */
 const GAVE_UP_QUEUE = 'agent-job-chunks-gave-up';
 /** Progress is written (and cancellation read) at most this often per chunk. */
@@ -82,6 +91,10 @@ export class JobService {
   private readonly firstAttempt: Promise<void>;
   private firstAttemptDone = () => {};
   private pool?: WorkerPool<ChunkTask, unknown>;
+  /** This process takes chunks (AGENT_WORKERS > 0). */
+  private working = false;
+  /** The event-loop chunks running here: stopped when the service closes, to go back to the queue. */
+  private readonly runningHere = new Set<AbortController>();
   private closed = false;
   /** This worker process, as chunks record it. */
   readonly workerId = `${hostname()}:${process.pid}`;
@@ -136,7 +149,11 @@ export class JobService {
       if (all >= this.config.JOBS_MAX_ACTIVE) throw new JobQuotaError(`${all} jobs are queued or running; at most ${this.config.JOBS_MAX_ACTIVE} may be at once (JOBS_MAX_ACTIVE): retry later`, this.retryAfterSeconds);
       await jobSql.pruneFinished(tx, owner, KEEP_FINISHED_PER_OWNER);
       await jobSql.insert(tx, { id, owner, kind, input: text, plan });
-      await boss.insert(CHUNK_QUEUE, plan.map((_, chunk) => ({ data: { jobId: id, chunk } satisfies ChunkRef })), { db: onTransaction(tx) });
+      // A chunk run on the event loop may run for long: the queue expires it only past its own bound.
+      const jobKind = this.kindOf(kind);
+      // An event-loop chunk may run for long: the queue expires it only past its own bound.
+      const [queue, expiry] = jobKind.runHere ? [LOOP_QUEUE, { expireInSeconds: jobKind.timeoutSeconds + 2 * this.config.JOBS_HEARTBEAT_SECONDS }] : [CHUNK_QUEUE, {}];
+      await boss.insert(queue, plan.map((_, chunk) => ({ data: { jobId: id, chunk } satisfies ChunkRef, ...expiry })), { db: onTransaction(tx) });
     });
     return (await this.get(id, { owner, admin: false }))!;
   }
@@ -167,7 +184,8 @@ export class JobService {
     if (this.closed) return;
     this.closed = true;
     const { opened } = this;
-    if (opened && this.pool) await opened.boss.offWork(CHUNK_QUEUE, { wait: false }).catch(() => undefined);
+    if (opened && this.working) for (const queue of [CHUNK_QUEUE, LOOP_QUEUE]) await opened.boss.offWork(queue, { wait: false }).catch(() => undefined);
+    for (const running of this.runningHere) running.abort(SHUTTING_DOWN);
     await this.pool?.close();
     if (opened) await closeJobStore(opened, this.log);
   }
@@ -201,17 +219,30 @@ export class JobService {
     return this.opened!.db;
   }
 
-  /** Takes chunks from the queue, AGENT_WORKERS at once, each on a worker thread started from `workerFile`. */
+  /**
+   * Takes chunks from the queues: AGENT_WORKERS at once on worker threads started from
+   * `workerFile`, and LOOP_SLOTS of the event-loop kinds' at once here.
+   */
   private async startWorkers(boss: PgBoss, workerFile: string): Promise<void> {
     const workers = this.config.AGENT_WORKERS;
     if (workers === 0) return;
+    this.working = true;
     this.pool ??= createChunkPool({ workerFile, workers, timeoutMs: this.config.JOBS_CHUNK_TIMEOUT_SECONDS * 1000 });
-    // One pg-boss worker per slot, each told to fetch again as soon as its chunk ends: left alone,
-    // pg-boss waits out its polling interval (30 s while NOTIFY is active) after every chunk shorter
-    // than that, with more chunks ready. It waits only after a fetch that found nothing.
-    for (let slot = 0; slot < workers; slot++) {
+    await this.takeChunks(boss, CHUNK_QUEUE, workers);
+    if (Object.values(this.kinds).some((kind) => kind.runHere)) await this.takeChunks(boss, LOOP_QUEUE, LOOP_SLOTS);
+    await boss.work<ChunkRef>(GAVE_UP_QUEUE, { pollingIntervalSeconds: 5 }, async ([job]) => this.gaveUp(job.data));
+    this.log.info({ workers, worker: this.workerId }, 'job workers started');
+  }
+
+  /**
+   * One pg-boss worker per slot, each told to fetch again as soon as its chunk ends: left alone,
+   * pg-boss waits out its polling interval (30 s while NOTIFY is active) after every chunk shorter
+   * than that, with more chunks ready. It waits only after a fetch that found nothing.
+   */
+  private async takeChunks(boss: PgBoss, queue: string, slots: number): Promise<void> {
+    for (let slot = 0; slot < slots; slot++) {
       let slotId = '';
-      slotId = await boss.work<ChunkRef>(CHUNK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      slotId = await boss.work<ChunkRef>(queue, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
         try {
           await this.runChunk(job);
         } finally {
@@ -219,8 +250,6 @@ export class JobService {
         }
       });
     }
-    await boss.work<ChunkRef>(GAVE_UP_QUEUE, { pollingIntervalSeconds: 5 }, async ([job]) => this.gaveUp(job.data));
-    this.log.info({ workers, worker: this.workerId }, 'job workers started');
   }
 
   private kindOf(kind: string) {
@@ -237,6 +266,7 @@ export class JobService {
     // (and perhaps died before merging: completing is idempotent, so try again).
     if (!taken) return this.completeIfDone(jobId);
     const stop = new AbortController();
+    this.runningHere.add(stop);
     const lost = () => stop.abort();
     message.signal.addEventListener('abort', lost, { once: true });
     let latest: { done: number; total: number } | undefined;
@@ -257,18 +287,41 @@ export class JobService {
     };
     let output: string;
     try {
-      output = JSON.stringify(await this.pool!.run({ kind: taken.kind, input: taken.input, chunk }, { onProgress, signal: stop.signal }));
+      output = JSON.stringify(await this.runOne(jobId, taken, chunk, onProgress, stop.signal));
     } catch (err) {
-      if (!(err instanceof WorkerTaskError) || ['worker', 'closed', 'busy'].includes(err.reason)) throw err;
+      // Stopped as this service shuts down: rethrown, so that pg-boss hands the chunk to another worker.
+      if (stop.signal.reason === SHUTTING_DOWN) throw err;
       // Cancelled: the job stopped running, or pg-boss took the chunk away; nothing more to do here.
+      if (stop.signal.aborted) return;
+      if (!(err instanceof WorkerTaskError)) {
+        if (!this.kindOf(taken.kind).runHere) throw err;
+        return jobSql.fail(this.db, jobId, err instanceof Error ? err.message : String(err));
+      }
+      if (['worker', 'closed', 'busy'].includes(err.reason)) throw err;
       if (err.reason !== 'cancelled') await jobSql.fail(this.db, jobId, err.message);
       return;
     } finally {
       message.signal.removeEventListener('abort', lost);
+      this.runningHere.delete(stop);
     }
+    // Stopped as this service shuts down: thrown, so that pg-boss hands the chunk to another worker.
+    if (stop.signal.reason === SHUTTING_DOWN) throw new Error(`chunk ${chunk} of job ${jobId} was stopped as its worker shut down`);
+    // Stopped (cancelled, or handed to another worker) yet it answered: its output is not the job's.
+    if (stop.signal.aborted) return;
     if (this.tooLarge(output)) return jobSql.fail(this.db, jobId, this.tooLargeMessage(output, `chunk ${chunk}`));
     await jobSql.finishChunk(this.db, jobId, chunk, output, latest?.total);
     await this.completeIfDone(jobId);
+  }
+
+  /** Runs a chunk where its kind runs: on this event loop (bounded by its timeout), or on a worker thread. */
+  private async runOne(jobId: string, taken: { kind: string; input: unknown }, chunk: number, onProgress: (done: number, total: number) => void, stop: AbortSignal): Promise<unknown> {
+    const kind = this.kindOf(taken.kind);
+    if (!kind.runHere) return this.pool!.run({ kind: taken.kind, input: taken.input, chunk }, { onProgress, signal: stop });
+    const deadline = AbortSignal.timeout(kind.timeoutSeconds * 1000);
+    const signal = AbortSignal.any([stop, deadline]);
+    const output = await kind.runHere(taken.input, chunk, onProgress, { jobId, signal });
+    if (deadline.aborted) throw new Error(`chunk ${chunk} ran past its ${kind.timeoutSeconds} s and was stopped`);
+    return output;
   }
 
   /** Merges the chunks' outputs into the job's result once all are done (whichever worker gets here first). */
@@ -335,8 +388,10 @@ async function startBoss(db: Database, config: JobsConfig, log: Logger): Promise
     expireInSeconds: config.JOBS_CHUNK_TIMEOUT_SECONDS + 2 * heartbeatSeconds,
     deadLetter: GAVE_UP_QUEUE,
   };
-  await boss.createQueue(CHUNK_QUEUE, { ...chunks, notify: true });
-  // createQueue keeps an existing queue as it was: this applies the current settings.
-  await boss.updateQueue(CHUNK_QUEUE, chunks);
+  // createQueue keeps an existing queue as it was: updateQueue applies the current settings.
+  for (const queue of [CHUNK_QUEUE, LOOP_QUEUE]) {
+    await boss.createQueue(queue, { ...chunks, notify: true });
+    await boss.updateQueue(queue, chunks);
+  }
   return boss;
 }

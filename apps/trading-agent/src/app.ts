@@ -1,6 +1,6 @@
-import { registerArenaRoutes } from '@tradeyard/arena';
+import { arenaJobKind, registerArenaRoutes } from '@tradeyard/arena';
 import { backtestOptionsSchema, expandStrategyGrid, walkForwardSchema } from '@tradeyard/backtest';
-import { acceptJob, durableJobs, jobViewer } from '@tradeyard/jobs';
+import { acceptJob, durableJobs, jobViewer, type JobKind } from '@tradeyard/jobs';
 import { bearerVerifier, createService, HttpError, type Service, validationFailed } from '@tradeyard/service-kit';
 import { describeIssues, strategySpecSchema } from '@tradeyard/strategies';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -70,7 +70,9 @@ function checkGrid(strategy: z.infer<typeof gridStrategySchema>): Array<Record<s
 
 /** The durable job queue on the service: workers unless AGENT_WORKERS=0, the jobs API when `routes`. */
 function withJobs(service: Service, config: AgentConfig, deps: AgentDeps, routes: boolean): void {
-  void service.app.register(durableJobs, { config, kinds: agentJobKinds, workerFile: deps.jobs.workerFile, inMemory: deps.jobs.inMemory, routes, present: presentJob, log: service.log });
+  // Arena runs are jobs too, run on a worker process's event loop (libs/arena arenaJobKind).
+  const kinds = { ...agentJobKinds, arena: arenaJobKind(config, service.log) as JobKind };
+  void service.app.register(durableJobs, { config, kinds, workerFile: deps.jobs.workerFile, inMemory: deps.jobs.inMemory, routes, present: presentJob, log: service.log });
   service.addReadinessCheck({ name: 'jobs database', check: () => service.app.jobs.ping() });
 }
 
@@ -136,9 +138,9 @@ export function createAgent(config: AgentConfig, deps: AgentDeps) {
     );
   };
   void app.register(routes);
-  // Arena runs: POST/GET/DELETE /api/v1/arena/runs (libs/arena); a run still going stops with the service.
-  const arena = registerArenaRoutes(app, config, service.log);
-  app.addHook('onClose', () => arena.stopAll());
+  // Arena runs: POST/GET/DELETE /api/v1/arena/runs (libs/arena), jobs on the queue above: a run
+  // still going when the service stops goes back to the queue and starts again on a worker.
+  registerArenaRoutes(app, config);
   return service;
 }
 

@@ -3,16 +3,15 @@
 // admin's login token with the gateway's JWT_SECRET, as the trading agent does). The admin starts
 // a run from the form built from the config's schema, sees a bad field's rule beside it, watches
 // the progress, and stops the run; its board comes back stopped with a curve per agent.
-import { registerArenaRoutes } from '@tradeyard/arena';
 import { chromiumMissing, launchChromium, testGatewaySecrets } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
 import { freePort } from '@tradeyard/persistence';
-import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
+import { bearerVerifier } from '@tradeyard/service-kit';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startArenaHarness, type ArenaHarness } from './__fixtures__/harness';
+import { startArenaHarness, startArenaService, type ArenaHarness } from './__fixtures__/harness';
 
 const screenshot = join(__dirname, '../../../tmp/arena-run.png');
 const spx = loadSp500();
@@ -23,8 +22,7 @@ if (chromiumMissing) {
 } else {
   describe('arena page running an arena in headless Chromium', () => {
     let harness: ArenaHarness;
-    let agent: ReturnType<typeof createService>;
-    let arena: ReturnType<typeof registerArenaRoutes>;
+    let agent: Awaited<ReturnType<typeof startArenaService>>;
     let browser: Browser;
     let dir: string;
     beforeAll(async () => {
@@ -33,18 +31,16 @@ if (chromiumMissing) {
       const agentPort = await freePort();
       harness = await startArenaHarness({ startDate: day(100), env: { SYNTHETIC_SYMBOLS: '2', TRADING_AGENT_URL: `http://127.0.0.1:${agentPort}` } });
       const { gateway, mcpUrl } = harness;
-      agent = createService({ name: 'trading-agent', config: { PORT: agentPort, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ jwtSecret: testGatewaySecrets.JWT_SECRET }) });
-      arena = registerArenaRoutes(
-        agent.app,
+      agent = await startArenaService(
         { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, TRADING_AGENT_TOKEN: gateway.tokens.tradingAgent, MCP_URL: mcpUrl, DATA_DIR: dir },
-        createLogger('arena-page-test', 'silent'),
+        bearerVerifier({ jwtSecret: testGatewaySecrets.JWT_SECRET }),
+        agentPort,
       );
       await agent.start();
       browser = await launchChromium();
     }, 120_000);
     afterAll(async () => {
       await browser?.close();
-      await arena?.stopAll();
       await agent?.app.close();
       await harness?.close();
       rmSync(dir, { recursive: true, force: true });

@@ -2,12 +2,12 @@
 // local OpenAI-compatible server answering the two LLM agents like a recorded conversation.
 import { ACCOUNT_HEADER, type GatewayClient } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, runArenaCommand, startArena, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
+import { bearerVerifier, createLogger } from '@tradeyard/service-kit';
+import { comparableBoard, parseArenaConfig, readRecording, runArenaCommand, startArena, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { modelReply, startArenaHarness, startArenaService, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -152,12 +152,11 @@ describe('arena', () => {
   it('starts, shows and stops runs over HTTP, refusing a bad config with the key path', async () => {
     const token = 'agent-service-token-0123';
     // The token stands in for an admin's login token: arena runs are an admin's, never a service token's.
-    const { app } = createService({ name: 'arena-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin' } }) });
     // The runner moves the clock as the admin and publishes with the trading agent's own credential.
     const serviceConfig = {
       GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, TRADING_AGENT_TOKEN: gateway.tokens.tradingAgent, MCP_URL: mcpUrl, DATA_DIR: join(dir, 'http'),
     };
-    const arena = registerArenaRoutes(app, serviceConfig, log);
+    const { app } = await startArenaService(serviceConfig, bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin', username: 'arena-admin' } }));
     const auth = { authorization: `Bearer ${token}` };
     const hold = { kind: 'rule', name: 'hold', strategy: { name: 'buy-and-hold' } };
     const body = { name: 'over http', market: { symbols: ['SPX'], from: day(100), to: day(3000) }, agents: [hold] };
@@ -187,7 +186,6 @@ describe('arena', () => {
     const probe = await app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: auth, payload: { ...body, probe: { symbol: 'SPX' } } });
     expect(probe.statusCode).toBe(400);
     expect(probe.json()).toMatchObject({ error: 'validation_failed', message: 'body.probe: the gateway serves no memorization probe: set MARKET_PROBE=SPX (with MARKET_PROVIDER=replay) on the gateway' });
-    await arena.stopAll();
     await app.close();
   }, 120_000);
 

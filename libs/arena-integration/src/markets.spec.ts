@@ -1,15 +1,15 @@
 // Many markets at once: arenas started together each run in a market of their own, exactly as
 // each runs alone, while the live agent trades the default market, which nothing else moves.
 import { liveAgentConfigSchema, startLiveAgent } from '@tradeyard/agent-live';
-import { comparableBoard, parseArenaConfig, readRecording, registerArenaRoutes, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
+import { comparableBoard, parseArenaConfig, readRecording, startArenaRun, type ArenaConfigInput } from '@tradeyard/arena';
 import type { GatewayClient } from '@tradeyard/gateway-contract';
 import { waitFor } from '@tradeyard/gateway-testing';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { bearerVerifier, createLogger, createService, parseConfig } from '@tradeyard/service-kit';
+import { bearerVerifier, createLogger, parseConfig } from '@tradeyard/service-kit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mcpToken, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { mcpToken, startArenaHarness, startArenaService, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -53,12 +53,10 @@ it('runs two arenas started by simultaneous POSTs, each exactly as alone, while 
   const defaultBefore = await admin.getClock();
   const liveOrdersBefore = await harness.gateway.client.getOrders({ limit: 1000 });
   const token = 'arena-service-token-0123';
-  const { app } = createService({ name: 'arena-markets', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin' } }) });
   const { gateway, mcpUrl } = harness;
-  const arena = registerArenaRoutes(
-    app,
+  const { app } = await startArenaService(
     { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, TRADING_AGENT_TOKEN: gateway.tokens.tradingAgent, MCP_URL: mcpUrl, DATA_DIR: join(dir, 'http') },
-    log,
+    bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin', username: 'arena-admin' } }),
   );
   const live = startLiveAgent(
     parseConfig(liveAgentConfigSchema, { MCP_URL: mcpUrl, MCP_AUTH_TOKEN: mcpToken, DATA_DIR: join(dir, 'live'), AGENT_SYMBOLS: 'SPX', AGENT_STRATEGY: '{"name":"sma-cross","fast":2,"slow":3}' }),
@@ -95,7 +93,6 @@ it('runs two arenas started by simultaneous POSTs, each exactly as alone, while 
   const filled = liveOrders.filter((o) => o.status === 'filled');
   expect(filled.length).toBeGreaterThan(0);
   for (const order of filled) expect(defaultCloses.has(order.avgFillPrice!)).toBe(true);
-  await arena.stopAll();
   await app.close();
 }, 300_000);
 

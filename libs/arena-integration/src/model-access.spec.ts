@@ -2,12 +2,12 @@
 // whose apiKeyVar names a platform secret, or whose baseUrl is the platform's own, is refused
 // before any model call; a loopback model API with an allowed key variable still serves a run.
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { PLATFORM_SECRET_VARS, registerArenaRoutes, runArenaCommand } from '@tradeyard/arena';
+import { bearerVerifier, createLogger, type createService } from '@tradeyard/service-kit';
+import { PLATFORM_SECRET_VARS, runArenaCommand, type ArenaServiceConfig } from '@tradeyard/arena';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { modelReply, startArenaHarness, startArenaService, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -19,8 +19,7 @@ const platformSecret = 'jwt-secret-of-the-platform-0123';
 let harness: ArenaHarness;
 let dir: string;
 let service: ReturnType<typeof createService>;
-let arena: ReturnType<typeof registerArenaRoutes>;
-let serviceConfig: Parameters<typeof registerArenaRoutes>[1];
+let serviceConfig: ArenaServiceConfig;
 /** The authorization headers a listener of the caller's received. */
 const received: string[] = [];
 let listener: Awaited<ReturnType<typeof startModelApi>>;
@@ -33,13 +32,11 @@ beforeAll(async () => {
   Object.assign(process.env, { JWT_SECRET: platformSecret, ARENA_TEST_API_KEY: 'sk-test' });
   listener = await startModelApi((body) => modelReply(body, 1), (headers) => received.push(headers.authorization ?? '(none)'));
   // The token stands in for an admin's login token: arena runs are an admin's.
-  service = createService({ name: 'arena-access-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken, serviceCaller: { role: 'admin' } }) });
   const { gateway } = harness;
   serviceConfig = { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, MCP_URL: harness.mcpUrl, DATA_DIR: dir };
-  arena = registerArenaRoutes(service.app, serviceConfig, log);
+  service = await startArenaService(serviceConfig, bearerVerifier({ serviceToken, serviceCaller: { role: 'admin', username: 'arena-admin' } }));
 }, 120_000);
 afterAll(async () => {
-  await arena.stopAll();
   await service.app.close();
   await listener.close();
   await harness.close();

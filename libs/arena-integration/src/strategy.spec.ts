@@ -3,12 +3,12 @@
 // real MCP tools; and the HTTP API taking strategies by name only.
 import type { ArenaBoard } from '@tradeyard/gateway-contract';
 import { isoDate, loadSp500 } from '@tradeyard/market-data';
-import { bearerVerifier, createLogger, createService } from '@tradeyard/service-kit';
-import { registerArenaRoutes, runArenaCommand } from '@tradeyard/arena';
+import { bearerVerifier, createLogger } from '@tradeyard/service-kit';
+import { runArenaCommand } from '@tradeyard/arena';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelReply, startArenaHarness, startModelApi, type ArenaHarness } from './__fixtures__/harness';
+import { modelReply, startArenaHarness, startArenaService, startModelApi, type ArenaHarness } from './__fixtures__/harness';
 
 const spx = loadSp500();
 const day = (i: number) => isoDate(spx[i].time);
@@ -112,8 +112,7 @@ describe('arena agent of kind strategy', () => {
     mkdirSync(strategies, { recursive: true });
     copyFileSync(rotationFile, join(strategies, 'momentum-rotation.ts'));
     const token = 'agent-service-token-0123';
-    const { app } = createService({ name: 'arena-test', config: { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth: bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin' } }) });
-    const arena = registerArenaRoutes(app, { ...serviceConfig(), STRATEGIES_DIR: strategies }, log);
+    const { app } = await startArenaService({ ...serviceConfig(), STRATEGIES_DIR: strategies }, bearerVerifier({ serviceToken: token, serviceCaller: { role: 'admin', username: 'arena-admin' } }));
     const post = (agent: object) =>
       app.inject({ method: 'POST', url: '/api/v1/arena/runs', headers: { authorization: `Bearer ${token}` }, payload: { name: 'over http', market: { symbols: ['SPX'], from: day(START), to: day(START + 200) }, agents: [agent] } });
 
@@ -135,7 +134,6 @@ describe('arena agent of kind strategy', () => {
     const stopped = (await app.inject({ method: 'DELETE', url: run, headers: { authorization: `Bearer ${token}` } })).json();
     expect(stopped).toMatchObject({ status: 'stopped', board: { rows: [expect.objectContaining({ agent: 'r', kind: 'strategy' }), expect.objectContaining({ agent: 'buy-and-hold' })] } });
     expect(stopped.error).toBeUndefined();
-    await arena.stopAll();
     await app.close();
   }, 120_000);
 });

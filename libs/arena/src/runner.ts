@@ -34,6 +34,12 @@ export interface ArenaRunOptions {
   log: Logger;
   /** A recorded run (its OUT): the models' recorded replies are served back and any divergence fails the run. */
   replayOf?: string;
+  /**
+   * Names this attempt of the run in its agents' account ids (`arena:<run id>-<attempt>:<agent>`):
+   * a run started again after its worker died gets accounts of its own in its new market, under
+   * the same run id and board.
+   */
+  attempt?: string;
   /** Default: a fresh one from the config's name (newRunId). */
   runId?: string;
   /** Publish the board after the first step, every this many steps and at the end; default 50. */
@@ -146,6 +152,8 @@ class ArenaRunner {
   // clock, prices and the agents' accounts; live, the agents trade the default market as it runs.
   private runMarket: MarketDto | undefined;
   private inRun: GatewayClient;
+  /** The run id its agents' accounts carry: the run's, and its attempt's when it has one. */
+  private readonly accountsRunId: string;
   // Its signals, computed by the run itself before each step when a language model may search them.
   private runSignals: RunSignals | undefined;
 
@@ -156,6 +164,7 @@ class ArenaRunner {
     this.log = log;
     this.runId = options.runId ?? newRunId(config.name);
     this.runLog = new RunLog<ArenaEventType>(outDir, 'run');
+    this.accountsRunId = options.attempt ? `${this.runId}-${options.attempt}` : this.runId;
     this.live = isLive(config.market);
     this.turns = new AgentTurns(config, this.runLog, log, this.runId);
     this.benchmark = { time: [], closes: config.market.symbols.map(() => []) };
@@ -226,7 +235,7 @@ class ArenaRunner {
   /** An agent's account (in the run's market), its own credential, tools and, by kind, its strategy or model gateway. */
   private async openAgent(spec: ArenaAgent, strategies: ArenaStrategies, recording: Awaited<ReturnType<typeof readRecording>> | undefined, apiKeys: Map<string, string> | undefined): Promise<AgentState> {
     const { config, runId, runLog, options } = this;
-    const accountId = `arena:${runId}:${spec.name}`;
+    const accountId = `arena:${this.accountsRunId}:${spec.name}`;
     // The agent's own credential, valid for its account alone: it cannot trade another agent's.
     const { token } = await this.admin.createApiToken({ label: `arena ${runId} ${spec.name}`, account: accountId, market: this.runMarket?.id, expiresInSeconds: AGENT_TOKEN_SECONDS });
     const agent: AgentState = {
@@ -359,7 +368,7 @@ class ArenaRunner {
     await runLog.flush().catch((err) => log.error({ err }, 'cannot write the arena run log'));
     await Promise.all(this.agents.map(async (a) => Promise.all([a.tools.close(), a.model?.close()])));
     // The agents' tokens end with the run, and its market is archived: its accounts stay readable.
-    await revokeAgentTokens(this.admin, runId).catch((err) => log.error({ err, runId }, "cannot revoke the arena agents' API tokens"));
+    await revokeAgentTokens(this.admin, this.accountsRunId).catch((err) => log.error({ err, runId }, "cannot revoke the arena agents' API tokens"));
     const market = this.runMarket?.id;
     if (market) await this.admin.archiveMarket(market).catch((err) => log.error({ err, runId, market }, "cannot archive the arena run's market"));
     if (state.status === 'failed' && options.replayOf) log.error({ runId }, 'replay failed');

@@ -1,6 +1,8 @@
-import { arenaBoardSchema, arenaRunIdSchema, arenaRunStatusSchema, GatewayClient } from '@tradeyard/gateway-contract';
+import { arenaBoardSchema, arenaRunIdSchema, arenaRunStatusSchema, GatewayClient, type ArenaBoard } from '@tradeyard/gateway-contract';
+import { JobNotCancellableError, JobQuotaError, jobViewer, type JobKind, type JobState } from '@tradeyard/jobs';
+import { randomUUID } from 'node:crypto';
 import { HttpError, urlVar, validationFailed } from '@tradeyard/service-kit';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +12,7 @@ import { z } from 'zod';
 import { arenaApiConfigSchema, ArenaConfigError, arenaConfigJsonSchema, parseArenaConfigText, type ArenaConfig } from './config';
 import { commaList, PLATFORM_SECRET_VARS, type ModelAccessPolicy } from './model-access';
 import { resolveProbe, startArena, type ResolvedProbe } from './probe';
-import { newRunId, readRecording, type ArenaRun } from './runner';
+import { newRunId, readRecording } from './runner';
 import { loadArenaStrategies, withStrategyPaths, type ArenaStrategies } from './strategies';
 
 /** The arena runner's variables; the trading-agent app spreads this shape into its config schema. */
@@ -92,72 +94,142 @@ const runView = z.object({
   board: arenaBoardSchema.nullable(),
 });
 
-/** Arena runs one service runs at once: each holds its agents' MCP sessions and model gateways. */
-export const MAX_RUNNING_RUNS = 4;
+/** How long one arena run may take as a job: days of an LLM arena over history fit. */
+export const ARENA_RUN_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+/** What an arena job stores: the config as the API validated it (parsed again where the job runs). */
+export interface ArenaJobInput {
+  config: ArenaConfig;
+}
+
+/**
+ * An arena run as a durable job (libs/jobs): one chunk, run on a worker process's event loop (it
+ * waits on MCP and gateway calls, not on a core), its steps as progress, the final board as its
+ * result. The run's id is the job's, so its board is found by it; each attempt trades accounts of
+ * its own in a market of its own, so a run whose worker died starts again cleanly on another.
+ */
+export function arenaJobKind(config: ArenaServiceConfig, log: Logger): JobKind<ArenaJobInput, ArenaBoard> {
+  const modelAccess = modelAccessPolicy(config);
+  return {
+    plan: () => [0],
+    timeoutSeconds: ARENA_RUN_TIMEOUT_SECONDS,
+    runHere: async (input, _chunk, progress, { jobId, signal }) => {
+      const arena = arenaApiConfigSchema(modelAccess).parse(input.config);
+      const admin = await adminClient(config);
+      const strategies = await loadArenaStrategies(arena, { strategiesDir: config.STRATEGIES_DIR });
+      const probe = arena.probe ? await resolveProbe(admin, arena) : undefined;
+      const run = startArena(
+        {
+          config: arena, runId: jobId, attempt: randomUUID().slice(0, 8), outDir: join(config.DATA_DIR, 'arena', jobId), mcpUrl: config.MCP_URL, admin,
+          publisher: boardPublisher(config), env: process.env, modelAccess, log, strategies, strategiesDir: config.STRATEGIES_DIR,
+        },
+        probe,
+      );
+      signal.addEventListener('abort', () => void run.stop(), { once: true });
+      const report = () => progress(run.status().stepsDone, run.status().stepsTotal ?? 0);
+      const reporting = setInterval(report, 500);
+      try {
+        const board = await run.done;
+        report();
+        if (board.status === 'failed') throw new Error(board.error ?? 'the arena run failed');
+        return board;
+      } finally {
+        clearInterval(reporting);
+      }
+    },
+    merge: (_input, [board]) => board,
+  };
+}
+
+/** Who reads a run's board at the gateway while it runs: the trading agent's credential, else the admin (logged in once). */
+function boardReader(config: ArenaServiceConfig): () => Promise<GatewayClient> {
+  const publisher = boardPublisher(config);
+  let admin: Promise<GatewayClient> | undefined;
+  return async () => publisher ?? (admin ??= adminClient(config).catch((err: unknown) => ((admin = undefined), Promise.reject(err))));
+}
+
+/** A job's state as the run's: running while queued or running, else what its board says. */
+function runStatus(job: JobState, board: ArenaBoard | null): z.infer<typeof arenaRunStatusSchema> {
+  if (job.status === 'queued' || job.status === 'running') return 'running';
+  if (job.status === 'done') return (job.result as ArenaBoard).status;
+  if (job.status === 'cancelled') return board?.status === 'running' || !board ? 'stopped' : board.status;
+  return 'failed';
+}
 
 /**
  * POST /api/v1/arena/runs (a config: 202 and the run's id), GET /api/v1/arena/runs/:id (status and
  * the board so far), DELETE /api/v1/arena/runs/:id (stops it after the current step), GET
- * /api/v1/arena/config-schema (the config as JSON Schema, for forms). Runs proceed at once, each in
- * a market of its own (at most MAX_RUNNING_RUNS). Starting and stopping need admin.
+ * /api/v1/arena/config-schema (the config as JSON Schema, for forms). A run is a durable job
+ * (arenaJobKind on the service's job queue, `app.jobs`): any worker process takes it, it survives
+ * a restart of the service, several proceed at once (the submitter's JOBS_MAX_ACTIVE_PER_USER),
+ * each in a market of its own. Starting and stopping need admin.
  */
-export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig, log: Logger): { stopAll(): Promise<void> } {
-  const runs = new Map<string, ArenaRun>();
-  let starting = 0;
-  const view = (id: string) => {
-    const run = runs.get(id);
-    if (!run) throw new HttpError(404, { error: 'not_found', message: `no arena run ${id} since this service started` });
-    const { runId, name: _name, ...status } = run.status();
-    return { id: runId, ...status, board: run.board() };
-  };
+export function registerArenaRoutes(app: FastifyInstance, config: ArenaServiceConfig): void {
   const modelAccess = modelAccessPolicy(config);
   const configJsonSchema = arenaConfigJsonSchema();
+  const reader = boardReader(config);
+  const anyone = { owner: '', admin: true };
+  const view = async (id: string) => {
+    const job = await app.jobs.get(id, anyone);
+    if (!job || job.kind !== 'arena') throw new HttpError(404, { error: 'not_found', message: `no arena run ${id}` });
+    const board = (job.result as ArenaBoard | undefined) ?? (await (await reader()).getArenaBoard(id).catch(() => null));
+    const status = runStatus(job, board);
+    return {
+      id, status, stepsDone: job.progress?.done ?? 0, stepsTotal: job.progress?.total || board?.stepsTotal || null, currentDate: board?.currentDate ?? null,
+      outDir: join(config.DATA_DIR, 'arena', id), ...(job.error ? { error: job.error } : {}), board,
+    };
+  };
   const routes: FastifyPluginAsyncZod = async (scope) => {
     scope.get('/api/v1/arena/config-schema', { config: { auth: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } }, async () => configJsonSchema);
-    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaApiConfigSchema(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }) } } }, async (request, reply) => {
-      // A place is taken before the first await (the login, the strategies, the probe), so runs starting at once count too.
-      const running = [...runs.values()].filter((r) => r.status().status === 'running').length + starting;
-      if (running >= MAX_RUNNING_RUNS) throw new HttpError(409, { error: 'conflict', message: `${running} arena runs are running or starting, the most this service runs at once (${MAX_RUNNING_RUNS}): retry when one ends` });
-      starting++;
+    scope.post('/api/v1/arena/runs', { config: { auth: 'admin' }, schema: { body: arenaApiConfigSchema(modelAccess), response: { 202: z.object({ id: z.string(), status: z.string(), run: z.string() }), 429: z.object({ error: z.string(), message: z.string() }) } } }, async (request, reply) => {
+      await checkRun(request.body);
+      const input: ArenaJobInput = { config: request.body };
+      let id: string;
       try {
-        return await startRun(request.body, reply);
-      } finally {
-        starting--;
+        id = (await app.jobs.submit(jobViewer(request.caller).owner, 'arena', input)).id;
+      } catch (err) {
+        if (err instanceof JobQuotaError) return reply.code(429).header('retry-after', String(err.retryAfterSeconds)).send({ error: 'quota_exceeded', message: err.message });
+        throw err;
       }
+      return reply.code(202).send({ id, status: 'running', run: `/api/v1/arena/runs/${id}` });
     });
-    const startRun = async (body: ArenaConfig, reply: FastifyReply) => {
+    /** A probe the gateway cannot serve, or a strategy not found or given bad parameters, is the caller's to fix: 400 before the run is queued. */
+    const checkRun = async (body: ArenaConfig) => {
       let admin: GatewayClient;
       try {
         admin = await adminClient(config);
       } catch (err) {
         throw new HttpError(503, { error: 'unavailable', message: `cannot act as the gateway admin: ${(err as Error).message}` });
       }
-      // A probe the gateway cannot serve, or a strategy not found or given bad parameters, is the caller's to fix: 400 before the run starts.
-      let probe: ResolvedProbe | undefined;
-      let strategies: ArenaStrategies;
       try {
-        strategies = await loadArenaStrategies(body, { strategiesDir: config.STRATEGIES_DIR });
-        if (body.probe) probe = await resolveProbe(admin, body);
+        await loadArenaStrategies(body, { strategiesDir: config.STRATEGIES_DIR });
+        if (body.probe) await resolveProbe(admin, body);
       } catch (err) {
         if (err instanceof ArenaConfigError) throw new HttpError(400, validationFailed(err.issues.map((i) => ({ ...i, field: `body.${i.field}` }))));
         throw err;
       }
-      const runId = newRunId(body.name);
-      const outDir = join(config.DATA_DIR, 'arena', runId);
-      const run = startArena({ config: body, runId, outDir, mcpUrl: config.MCP_URL, admin, publisher: boardPublisher(config), env: process.env, modelAccess, log, strategies, strategiesDir: config.STRATEGIES_DIR }, probe);
-      runs.set(run.runId, run);
-      return reply.code(202).send({ id: run.runId, status: 'running', run: `/api/v1/arena/runs/${run.runId}` });
     };
     scope.get('/api/v1/arena/runs/:id', { config: { auth: 'public' }, schema: { params: runParams, response: { 200: runView } } }, async (request) => view(request.params.id));
     scope.delete('/api/v1/arena/runs/:id', { config: { auth: 'admin' }, schema: { params: runParams, response: { 200: runView } } }, async (request) => {
-      await view(request.params.id);
-      await runs.get(request.params.id)!.stop();
-      return view(request.params.id);
+      const { id } = request.params;
+      await view(id);
+      await app.jobs.cancel(id, anyone).catch((err: unknown) => {
+        if (!(err instanceof JobNotCancellableError)) throw err;
+      });
+      // The run stops after its current step and publishes its final board: answered once it has.
+      for (let waited = 0; waited < STOP_WAIT_MS; waited += 100) {
+        const stopped = await view(id);
+        if (stopped.board?.status !== 'running') return stopped;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return view(id);
     });
   };
   void app.register(routes);
-  return { stopAll: async () => void (await Promise.all([...runs.values()].map((r) => r.stop()))) };
 }
+
+/** How long DELETE waits for a run to finish its current step and publish its final board. */
+const STOP_WAIT_MS = 60_000;
 
 export const ARENA_USAGE = 'usage: main.js arena [--config=FILE.json | --replay=RECORDED_DIR] [--out=DIR]  (no --config or --replay: the config is ARENA_CONFIG; no --out: DATA_DIR/arena/<run id>)';
 

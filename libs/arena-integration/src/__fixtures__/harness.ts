@@ -1,6 +1,9 @@
 // What every arena spec runs on: the real gateway (in-process, PGlite), the real MCP tools server
 // in front of it, and a local OpenAI-compatible server answering LLM agents like a recorded conversation.
+import { arenaJobKind, registerArenaRoutes, type ArenaServiceConfig } from '@tradeyard/arena';
 import type { GatewayClient } from '@tradeyard/gateway-contract';
+import { durableJobs, jobsConfigSchema, type JobKind } from '@tradeyard/jobs';
+import { createLogger, createService, type AuthVerifier } from '@tradeyard/service-kit';
 import { startTestGateway, type TestGateway } from '@tradeyard/gateway-testing';
 import { calculate, createTradingMcpServer, gatewayPrincipalAuth, mountMcpEndpoint } from '@tradeyard/trading-tools';
 import Fastify from 'fastify';
@@ -74,4 +77,19 @@ export async function startModelApi(reply: (body: ChatRequest) => unknown, onReq
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, calls: () => calls, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * The trading agent's arena service as it runs: the arena routes on a service with the durable job
+ * queue (in-memory PGlite), each run a job taken on the service's own event loop. Closing the
+ * service stops its runs.
+ */
+export async function startArenaService(config: ArenaServiceConfig, auth: AuthVerifier, port = 0) {
+  const log = createLogger('arena-service-test', 'silent');
+  const service = createService({ name: 'trading-agent', config: { PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth });
+  const jobs = jobsConfigSchema.parse({ DATA_DIR: config.DATA_DIR, AGENT_WORKERS: '1' });
+  // No kind here runs on a worker thread: the thread pool's script is never started.
+  await service.app.register(durableJobs, { config: jobs, kinds: { arena: arenaJobKind(config, log) as JobKind }, workerFile: __filename, routes: false, inMemory: true, log });
+  registerArenaRoutes(service.app, config);
+  return service;
 }

@@ -34,7 +34,7 @@ if (chromiumMissing) {
       agent = await startArenaService(
         { GATEWAY_URL: gateway.url, ADMIN_USERNAME: gateway.admin.username, ADMIN_PASSWORD: gateway.admin.password, TRADING_AGENT_TOKEN: gateway.tokens.tradingAgent, MCP_URL: mcpUrl, DATA_DIR: dir },
         bearerVerifier({ jwtSecret: testGatewaySecrets.JWT_SECRET }),
-        agentPort,
+        { port: agentPort },
       );
       await agent.start();
       browser = await launchChromium();

@@ -81,15 +81,15 @@ export async function startModelApi(reply: (body: ChatRequest) => unknown, onReq
 
 /**
  * The trading agent's arena service as it runs: the arena routes on a service with the durable job
- * queue (in-memory PGlite), each run a job taken on the service's own event loop. Closing the
- * service stops its runs.
+ * queue (in-memory PGlite, or the PostgreSQL at `databaseUrl` that several services share), each
+ * run a job taken on the service's own event loop. Closing the service hands its runs back to the queue.
  */
-export async function startArenaService(config: ArenaServiceConfig, auth: AuthVerifier, port = 0) {
+export async function startArenaService(config: ArenaServiceConfig, auth: AuthVerifier, options: { port?: number; databaseUrl?: string } = {}) {
   const log = createLogger('arena-service-test', 'silent');
-  const service = createService({ name: 'trading-agent', config: { PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth });
-  const jobs = jobsConfigSchema.parse({ DATA_DIR: config.DATA_DIR, AGENT_WORKERS: '1' });
+  const service = createService({ name: 'trading-agent', config: { PORT: options.port ?? 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, auth });
+  const jobs = jobsConfigSchema.parse({ DATA_DIR: config.DATA_DIR, AGENT_WORKERS: '1', ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }) });
   // No kind here runs on a worker thread: the thread pool's script is never started.
-  await service.app.register(durableJobs, { config: jobs, kinds: { arena: arenaJobKind(config, log) as JobKind }, workerFile: __filename, routes: false, inMemory: true, log });
+  await service.app.register(durableJobs, { config: jobs, kinds: { arena: arenaJobKind(config, log) as JobKind }, workerFile: __filename, routes: false, inMemory: !options.databaseUrl, log });
   registerArenaRoutes(service.app, config);
   return service;
 }

@@ -138,7 +138,7 @@ describe('markets: each with its own clock, universe and accounts', () => {
       ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
       await new Promise((resolve) => ws.once('open', resolve));
       ws.send(JSON.stringify({ type: 'subscribe', channels: ['clock', 'quotes'] }));
-      await waitFor(() => messages.some((m) => m.channel === 'subscribed'), 3000).catch((err) => {
+      await waitFor(() => messages.some((m) => m.channel === 'subscribed')).catch((err) => {
         throw new Error(`${err.message}; received ${JSON.stringify(messages)}`);
       });
       return { ws, messages };
